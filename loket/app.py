@@ -1,0 +1,47 @@
+"""The app factory: settings, store, queue, gateway, security, blueprints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from loket import channels, gateway, health, logs, rules_runtime, security
+from loket.config import Settings, load_settings
+from loket.queue import connection as queue_connection
+from loket.store import crypto, db
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a Loket web app from defaults, the environment and `test_config`."""
+    settings = load_settings(test_config)
+    app = Flask(__name__, instance_path=settings.instance_path or None)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        LOKET=settings,
+        TESTING=settings.testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    if not settings.testing:
+        logs.configure()
+    logs.init_app(app)
+    crypto.configure(settings.data_keys)
+    db.init_app(app, settings.database_url)
+    queue_connection.init_app(app, settings.redis_url)
+    gateway.init_app(app, settings)
+    security.init_app(app, settings)
+    rules_runtime.init_app(app, settings)
+    app.register_blueprint(health.bp)
+    channels.register(app)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    """Return the settings an app was built with."""
+    settings: Settings = app.config["LOKET"]
+    return settings

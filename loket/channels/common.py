@@ -1,0 +1,180 @@
+"""What every channel adapter shares: Twilio signatures, idempotent replays, the outbox drain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import structlog
+from flask import Response, current_app, request
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from twilio.request_validator import RequestValidator
+
+from loket.config import Settings
+from loket.intake import find_inbound, record_inbound
+from loket.queue import outbox
+from loket.store.db import get_engine, get_session
+from loket.store.models import Contact, Outbox
+
+log = structlog.get_logger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+TWIML = "text/xml; charset=utf-8"
+
+
+def settings() -> Settings:
+    """Return the running app's settings."""
+    s: Settings = current_app.config["LOKET"]
+    return s
+
+
+def public_url_for_request() -> str:
+    """Return the URL Twilio signed: LOKET_PUBLIC_URL + this path and query (proxy-proof)."""
+    base = settings().public_url.rstrip("/")
+    path = request.full_path if request.query_string else request.path
+    return base + path
+
+
+def signature_ok() -> bool:
+    """Check X-Twilio-Signature against the public URL and every posted parameter."""
+    token = settings().twilio_auth_token
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    validator = RequestValidator(token)
+    params = request.form.to_dict(flat=True) if request.method == "POST" else {}
+    url = public_url_for_request()
+    if validator.validate(url, params, signature):
+        return True
+    # Twilio signs with the port it was given; accept the address with or without it.
+    parts = urlsplit(url)
+    if parts.port:
+        stripped = url.replace(f":{parts.port}", "", 1)
+        return bool(validator.validate(stripped, params, signature))
+    return False
+
+
+def twilio_signed(view: F) -> F:
+    """Refuse (403, nothing stored) a request not signed by Twilio for our public URL."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not signature_ok():
+            log.warning("twilio.bad_signature", path=request.path)
+            return Response(
+                "Forbidden: missing or invalid Twilio signature\n", 403, mimetype="text/plain"
+            )
+        return view(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def idempotency_key(channel: str, kind: str, sid: str | None) -> str:
+    """Return the key that makes a retried or duplicated webhook the same request."""
+    token = request.headers.get("I-Twilio-Idempotency-Token")
+    if token:
+        return f"{channel}:{kind}:tok:{token}"[:160]
+    params = request.form.to_dict(flat=True)
+    digest = hashlib.sha256(
+        json.dumps({"path": request.path, "p": params}, sort_keys=True).encode()
+    ).hexdigest()[:32]
+    return f"{channel}:{kind}:{sid or '-'}:{digest}"[:160]
+
+
+def raw_payload() -> str:
+    """Return the posted parameters as JSON (stored encrypted: they hold phone numbers)."""
+    return json.dumps(request.form.to_dict(flat=True), sort_keys=True, ensure_ascii=False)
+
+
+def replay_or_none(session: Session, key: str) -> Response | None:
+    """Return the stored answer when this exact request was handled before."""
+    event = find_inbound(session, key)
+    if event is None:
+        return None
+    return Response(event.response or "", 200, content_type=event.response_type)
+
+
+def answer_once(
+    *,
+    channel: str,
+    kind: str,
+    sid: str | None,
+    handle: Callable[[Session], tuple[str, Contact | None]],
+    content_type: str = TWIML,
+) -> Response:
+    """Handle a webhook exactly once: store contact, payload, answer and outbox in one commit.
+
+    `handle` does the channel's work in the session and returns the answer body and the
+    contact. A replay (same idempotency key) gets the stored answer and changes nothing.
+    """
+    session = get_session()
+    key = idempotency_key(channel, kind, sid)
+    replay = replay_or_none(session, key)
+    if replay is not None:
+        return replay
+    body, contact = handle(session)
+    record_inbound(
+        session,
+        key=key,
+        channel=channel,
+        kind=kind,
+        payload=raw_payload(),
+        response=body,
+        response_type=content_type,
+        contact=contact,
+    )
+    try:
+        pending_ids = pending_outbox_ids(session)
+        session.commit()
+    except IntegrityError:
+        # A concurrent duplicate won the race: answer what it answered.
+        session.rollback()
+        replay = replay_or_none(session, key)
+        if replay is None:
+            raise
+        return replay
+    response = Response(body, 200, content_type=content_type)
+    dispatch_after_response(response, pending_ids)
+    return response
+
+
+def pending_outbox_ids(session: Session) -> list[int]:
+    """Return the ids of outbox rows added in this session and not yet dispatched."""
+    session.flush()
+    return [
+        obj.id
+        for obj in session.new | set(session.identity_map.values())
+        if isinstance(obj, Outbox) and obj.dispatched_at is None and obj.id is not None
+    ]
+
+
+def dispatch_after_response(response: Response, ids: list[int]) -> None:
+    """Move these outbox rows into RQ once the answer is sent; the reconciler does the rest."""
+    if not ids:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def _dispatch() -> None:
+        try:
+            outbox.dispatch(get_engine(app), app.extensions.get("loket.redis"), ids=ids)
+        except Exception:  # noqa: BLE001 - the answer is sent; the reconciler retries
+            log.warning("outbox.dispatch_failed", count=len(ids))
+
+    response.call_on_close(_dispatch)
+
+
+def commit_and_dispatch(session: Session, response: Response) -> Response:
+    """Commit this request's work, then move its outbox rows into RQ after the answer."""
+    ids = pending_outbox_ids(session)
+    session.commit()
+    dispatch_after_response(response, ids)
+    return response
+
+
+def undispatched(session: Session) -> list[Outbox]:
+    """Return outbox rows not yet moved into RQ (for tests and the health view)."""
+    return list(session.exec(select(Outbox).where(col(Outbox.dispatched_at).is_(None))).all())

@@ -1,0 +1,5 @@
+"""Run `python -m loket.cli`."""
+
+from loket.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""`loket serve`, `loket worker`, `loket scheduler` and `loket dev`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from loket.cli.common import build_app, fail
+
+SCHEDULE_RECONCILE_S = 10
+
+
+def gunicorn_argv(port: int, workers: int, host: str = "0.0.0.0") -> list[str]:  # noqa: S104
+    """Return the command line that serves the app under gunicorn."""
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", "8",
+        "--timeout", "30",
+        "--graceful-timeout", "10",
+        "--keep-alive", "5",
+        "loket.app:create_app()",
+    ]  # fmt: skip
+
+
+@click.command("serve")
+@click.option("--port", type=int, help="Port to listen on (default $LOKET_PORT, $PORT or 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104
+def serve_command(port: int | None, workers: int, host: str) -> None:
+    """Serve the web app under gunicorn."""
+    app = build_app()
+    port = port or app.config["LOKET"].port
+    argv = gunicorn_argv(port, workers, host)
+    os.execv(sys.executable, argv)  # noqa: S606
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker with RQ's scheduler (delayed jobs and retries)."""
+    from rq import Worker
+
+    from loket.queue.connection import QUEUE_NAMES, get_queue, get_redis
+    from loket.queue.runtime import set_job_app
+
+    app = build_app()
+    if app.extensions.get("loket.redis") is None:
+        fail("LOKET_REDIS_URL: the worker needs Redis (`loket dev` starts one for you)")
+    set_job_app(app)
+    redis = get_redis(app)
+    queues = [get_queue(name, redis) for name in QUEUE_NAMES]
+    Worker(queues, connection=redis).work(burst=burst, with_scheduler=True)
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the periodic jobs: the outbox reconciler (and later the retention run)."""
+    from rq.cron import CronScheduler
+
+    from loket.queue import jobs
+    from loket.queue.connection import get_redis
+
+    app = build_app()
+    if app.extensions.get("loket.redis") is None:
+        fail("LOKET_REDIS_URL: the scheduler needs Redis (`loket dev` starts one for you)")
+    cron = CronScheduler(connection=get_redis(app), name=f"loket-{os.getpid()}")
+    cron.register(jobs.reconcile, "maintenance", interval=SCHEDULE_RECONCILE_S)
+    cron.start()
+
+
+@click.command("dev")
+@click.option("--port", type=int, help="Port of the web app (default $LOKET_PORT, $PORT or 8000).")
+@click.option("--no-demo", is_flag=True, help="Do not seed demo data into an empty database.")
+def dev_command(port: int | None, no_demo: bool) -> None:
+    """Run web, worker, scheduler and an embedded Redis as one process tree."""
+    from loket.devserver import DevSupervisor
+
+    app = build_app()
+    settings = app.config["LOKET"]
+    supervisor = DevSupervisor(settings, port=port or settings.port, seed_demo=not no_demo)
+    raise SystemExit(supervisor.run())

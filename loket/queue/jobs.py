@@ -1,0 +1,77 @@
+"""RQ jobs. Each takes ids, reloads its rows and is safe to run twice."""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+
+from loket.gateway import get_gateway
+from loket.queue import outbox
+from loket.queue.connection import get_redis
+from loket.queue.runtime import job_app
+from loket.store.db import get_engine, session_scope
+from loket.store.models import CallbackRequest, Contact, Message
+from loket.store.types import utcnow
+
+log = structlog.get_logger(__name__)
+QUEUE_EVENTS_CHANNEL = "loket:queue-events"
+
+
+def contact_routed(contact_id: int) -> str:
+    """Tell the live desk views that a contact joined a queue (reference only)."""
+    app = job_app()
+    with app.app_context(), session_scope(get_engine()) as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.queue is None:
+            return "gone"
+        event = {"queue": contact.queue, "reference": contact.reference, "event": "routed"}
+    redis = app.extensions.get("loket.redis")
+    if redis is not None:
+        redis.publish(QUEUE_EVENTS_CHANNEL, json.dumps(event))
+    log.info("contact.routed", contact_id=contact_id, queue=event["queue"])
+    return "announced"
+
+
+def send_message(message_id: int) -> str:
+    """Send an outbound message once; a second run finds it sent and does nothing."""
+    app = job_app()
+    with app.app_context(), session_scope(get_engine()) as session:
+        message = session.get(Message, message_id)
+        if message is None or message.direction != "out":
+            return "gone"
+        if message.external_id:
+            return "already sent"
+        contact = session.get(Contact, message.contact_id)
+        if contact is None or not contact.phone:
+            message.delivery_status = "undeliverable"
+            return "no address"
+        message.external_id = get_gateway().send_message(
+            to=contact.phone, body=message.body, contact_id=contact.id
+        )
+        message.delivery_status = "sent"
+    log.info("message.sent", message_id=message_id)
+    return "sent"
+
+
+def schedule_callback(callback_id: int) -> str:
+    """Put a callback request on the clock: its first attempt is due when its window opens."""
+    app = job_app()
+    with app.app_context(), session_scope(get_engine()) as session:
+        callback = session.get(CallbackRequest, callback_id)
+        if callback is None or callback.status != "pending":
+            return "gone"
+        if callback.next_attempt_at is None:
+            callback.next_attempt_at = max(callback.window_start, utcnow())
+            callback.updated_at = utcnow()
+    return "scheduled"
+
+
+def reconcile() -> int:
+    """Move what the outbox still holds into RQ (what Redis lost or never got)."""
+    app = job_app()
+    with app.app_context():
+        moved = outbox.dispatch(get_engine(), get_redis(), older_than_s=5)
+    if moved:
+        log.info("outbox.reconciled", moved=moved)
+    return moved

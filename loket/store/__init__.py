@@ -1,0 +1,1 @@
+"""The store: models, engine, sessions, encryption and migrations."""

@@ -1,0 +1,208 @@
+"""The tables of Loket. Validate input with the non-table models in `loket.store.schemas`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from loket.store.types import EncryptedText, JSONText, UTCDateTime, utcnow
+
+# Contact status lifecycle: new -> routed -> waiting | callback -> in_progress -> closed.
+CONTACT_STATUSES = ("new", "routed", "waiting", "callback", "in_progress", "closed")
+OUTCOMES = (
+    "helped",
+    "referred",
+    "handed_over",
+    "callback_failed",
+    "abandoned",
+    "no_answer",
+    "wrong_number",
+    "erased",
+    "other",
+)
+CALLBACK_STATUSES = ("pending", "claimed", "done", "failed", "cancelled")
+ROLES = ("counsellor", "manager", "admin")
+DESKS = ("police", "veterans", "debasis")
+AUDIT_EVENTS = ("create", "read", "update", "delete", "search", "export", "emergency")
+
+
+class Contact(SQLModel, table=True):
+    """One person reaching Loket once, on one channel; the record a desk owns."""
+
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, unique=True, index=True)
+    channel: str = Field(max_length=16, index=True)
+    status: str = Field(default="new", max_length=16, index=True)
+    outcome: str | None = Field(default=None, max_length=32)
+    # What the person told us (the routing contract's contact fields).
+    organisation: str = Field(default="unknown", max_length=16)
+    serving_status: str = Field(default="unknown", max_length=16)
+    relation: str = Field(default="self", max_length=16)
+    need: str = Field(default="unknown", max_length=16)
+    risk: str = Field(default="none", max_length=16)
+    language: str = Field(default="nl", max_length=2)
+    region: str | None = Field(default=None, max_length=8)
+    preference: str = Field(default="now", max_length=16)
+    anonymous: bool = Field(default=False)
+    consent: bool = Field(default=False)
+    # The decision.
+    desk: str | None = Field(default=None, max_length=16, index=True)
+    queue: str | None = Field(default=None, max_length=16, index=True)
+    priority: str | None = Field(default=None, max_length=8)
+    crisis: bool = Field(default=False, index=True)
+    respond: str | None = Field(default=None, max_length=16)
+    flags: list[str] = Field(default_factory=list, sa_type=JSONText)
+    rule: str | None = Field(default=None, max_length=64)
+    rules_version: str | None = Field(default=None, max_length=64)
+    trace: list[str] = Field(default_factory=list, sa_type=JSONText)
+    # Channel state: the IVR step or chat step reached, and the channel's own id.
+    intake_step: str = Field(default="start", max_length=32)
+    external_id: str | None = Field(default=None, max_length=64, index=True)
+    # Personal data: encrypted at rest; the phone also as a keyed hash.
+    phone: str | None = Field(default=None, sa_type=EncryptedText)
+    phone_hash: str | None = Field(default=None, max_length=64, index=True)
+    name: str | None = Field(default=None, sa_type=EncryptedText)
+    email: str | None = Field(default=None, sa_type=EncryptedText)
+    text: str | None = Field(default=None, sa_type=EncryptedText)
+    assigned_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    routed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    wait_seconds: int | None = Field(default=None)
+
+
+class InboundEvent(SQLModel, table=True):
+    """A raw channel payload as it arrived, with the answer given, for idempotent replays."""
+
+    __tablename__ = "inbound_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=160, unique=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    channel: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
+    payload: str | None = Field(default=None, sa_type=EncryptedText)
+    response: str | None = Field(default=None, sa_type=EncryptedText)
+    response_type: str = Field(default="text/xml", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Message(SQLModel, table=True):
+    """One message of a text conversation (SMS, WhatsApp, web chat)."""
+
+    __tablename__ = "message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    direction: str = Field(max_length=8)  # in | out
+    author_user_id: int | None = Field(default=None, foreign_key="user.id")
+    body: str = Field(sa_type=EncryptedText)
+    automatic: bool = Field(default=False)
+    external_id: str | None = Field(default=None, max_length=64, index=True)
+    delivery_status: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class CallbackRequest(SQLModel, table=True):
+    """A promise to call someone back within a window they chose."""
+
+    __tablename__ = "callback_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    phone: str | None = Field(default=None, sa_type=EncryptedText)
+    window: str = Field(default="asap", max_length=16)  # asap | evening | tomorrow
+    window_start: datetime = Field(sa_type=UTCDateTime)
+    window_end: datetime = Field(sa_type=UTCDateTime)
+    voicemail_allowed: bool = Field(default=False)
+    attempts: int = Field(default=0)
+    max_attempts: int = Field(default=3)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    status: str = Field(default="pending", max_length=16, index=True)
+    claimed_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    """A member of staff: counsellor, manager or administrator."""
+
+    __tablename__ = "user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=120)
+    role: str = Field(max_length=16)
+    desk: str | None = Field(default=None, max_length=16)
+    password_hash: str = Field(max_length=255)
+    totp_secret: str | None = Field(default=None, sa_type=EncryptedText)
+    available: bool = Field(default=False)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token: only its hash is kept; it has exactly its user's rights."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked: bool = Field(default=False)
+
+
+class AuditEvent(SQLModel, table=True):
+    """NEN 7513: one line for every access to a client record. Append-only."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    event: str = Field(max_length=16)
+    contact_reference: str | None = Field(default=None, max_length=16, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    on_behalf_of: str | None = Field(default=None, max_length=120)
+    actor: str = Field(default="system", max_length=64)
+    detail: str = Field(default="", max_length=500)
+
+
+class Outbox(SQLModel, table=True):
+    """Work promised in the same transaction as the data; drained into RQ after commit."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    args: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=200)
+
+
+class OutboundAction(SQLModel, table=True):
+    """What the sandbox Twilio gateway would have sent (calls, messages, queue actions)."""
+
+    __tablename__ = "outbound_action"
+    __table_args__ = (UniqueConstraint("sid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sid: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    to: str | None = Field(default=None, sa_type=EncryptedText)
+    body: str | None = Field(default=None, sa_type=EncryptedText)
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,67 @@
+"""Configuration: defaults, environment, production refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from loket.config import ConfigError, load_settings
+
+GOOD_PRODUCTION = {
+    "LOKET_ENV": "production",
+    "LOKET_SECRET_KEY": "x" * 40,
+    "LOKET_DATA_KEY": Fernet.generate_key().decode(),
+    "LOKET_REDIS_URL": "redis://redis:6379/0",
+    "LOKET_DATABASE_URL": "postgresql+psycopg://loket@db/loket",
+    "LOKET_PUBLIC_URL": "https://loket.example.org",
+}
+
+
+def test_development_generates_keys_once_into_the_instance(tmp_path: Path) -> None:
+    first = load_settings(environ={"LOKET_INSTANCE_PATH": str(tmp_path)})
+    second = load_settings(environ={"LOKET_INSTANCE_PATH": str(tmp_path)})
+    assert first.secret_key and first.secret_key == second.secret_key
+    assert first.data_keys == second.data_keys
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert first.database_url == f"sqlite:///{tmp_path / 'loket.sqlite3'}"
+    assert first.embedded_redis
+
+
+def test_environment_overrides_defaults_and_port_honours_PORT(tmp_path: Path) -> None:
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path), "PORT": "9123", "LOKET_RETENTION_DAYS": "30"}
+    settings = load_settings(environ=env)
+    assert settings.port == 9123
+    assert settings.retention_days == 30
+
+
+def test_production_starts_with_everything_set() -> None:
+    settings = load_settings(environ=GOOD_PRODUCTION)
+    assert settings.production and not settings.embedded_redis
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LOKET_SECRET_KEY", ""),
+        ("LOKET_SECRET_KEY", "change-me"),
+        ("LOKET_DATA_KEY", ""),
+        ("LOKET_DATA_KEY", "not-a-fernet-key"),
+        ("LOKET_REDIS_URL", ""),
+        ("LOKET_PUBLIC_URL", ""),
+        ("LOKET_DATABASE_URL", ""),
+    ],
+)
+def test_production_refuses_a_missing_or_default_setting_naming_it(
+    variable: str, value: str
+) -> None:
+    env = dict(GOOD_PRODUCTION, **{variable: value})
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ=env)
+    assert variable in str(info.value)
+
+
+def test_a_bad_number_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="LOKET_PORT"):
+        load_settings(environ={"LOKET_INSTANCE_PATH": str(tmp_path), "LOKET_PORT": "eighty"})

@@ -1,0 +1,69 @@
+"""`loket dev` starts the whole tree on embedded defaults and leaves nothing running."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from loket.devserver import free_port
+
+START_S = 60
+
+
+def _get(url: str) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except OSError:
+        return 0, {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: int) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOKET_", "TWILIO_"))}
+    env.update({"LOKET_INSTANCE_PATH": str(tmp_path), "PORT": str(port)})
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "loket.cli", "dev", "--no-demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + START_S
+        status, body = 0, {}
+        while time.monotonic() < deadline and proc.poll() is None:
+            status, body = _get(f"http://127.0.0.1:{port}/healthz")
+            if status == 200:
+                break
+            time.sleep(0.5)
+        assert status == 200, proc.stdout.read().decode() if proc.poll() is not None else ""
+        assert body == {"status": "ok", "database": "ok", "redis": "ok"}
+        children = psutil.Process(proc.pid).children(recursive=True)
+        names = " ".join(" ".join(c.cmdline()) for c in children)
+        assert "valkey-server" in names and "gunicorn" in names and " worker" in names
+        proc.send_signal(stop_signal)
+        assert proc.wait(timeout=30) == 0
+        alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        assert alive == []
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for child in psutil.Process().children(recursive=True):
+            child.kill()
+    # A second start reuses the data: the same SQLite file and kept keys.
+    assert (tmp_path / "loket.sqlite3").exists() and (tmp_path / "data_key").exists()
