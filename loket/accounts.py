@@ -75,7 +75,9 @@ def create_user(*, session: Session, user_in: UserIn) -> tuple[User, str]:
 
 def totp_uri(user: User) -> str:
     """Return the otpauth:// URI an authenticator app enrols with."""
-    return pyotp.TOTP(user.totp_secret or "").provisioning_uri(user.email, issuer_name=TOTP_ISSUER)
+    return pyotp.TOTP(user.totp_secret or "").provisioning_uri(
+        name=user.email, issuer_name=TOTP_ISSUER
+    )
 
 
 def check_password(user: User, password: str) -> bool:

@@ -16,6 +16,9 @@ from loket.routing import RulesHolder
 
 log = structlog.get_logger(__name__)
 DEFAULT_RULES = PROJECT_ROOT / "routing_rules" / "default.yaml"
+# One holder per rules file and check interval in a process: apps built in the same process
+# (tests, CLI commands) share the compiled rules instead of compiling them again.
+_holders: dict[tuple[str, float], RulesHolder] = {}
 
 
 def rules_path(settings: Settings) -> Path:
@@ -25,7 +28,10 @@ def rules_path(settings: Settings) -> Path:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Load the rules once; a broken file stops the start with its errors."""
-    app.extensions["loket.rules"] = RulesHolder(rules_path(settings), settings.rules_reload_s)
+    key = (str(rules_path(settings).resolve()), settings.rules_reload_s)
+    if key not in _holders:
+        _holders[key] = RulesHolder(key[0], settings.rules_reload_s)
+    app.extensions["loket.rules"] = _holders[key]
 
 
 def holder(app: Flask | None = None) -> RulesHolder:

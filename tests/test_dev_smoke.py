@@ -17,7 +17,7 @@ import pytest
 
 from loket.devserver import free_port
 
-START_S = 60
+START_S = 90
 
 
 def _get(url: str) -> tuple[int, dict[str, str]]:
@@ -34,10 +34,11 @@ def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: i
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOKET_", "TWILIO_"))}
     env.update({"LOKET_INSTANCE_PATH": str(tmp_path), "PORT": str(port)})
+    output = (tmp_path / "dev.out").open("wb")
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "loket.cli", "dev", "--no-demo"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         cwd=tmp_path,
     )
@@ -49,7 +50,7 @@ def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: i
             if status == 200:
                 break
             time.sleep(0.5)
-        assert status == 200, proc.stdout.read().decode() if proc.poll() is not None else ""
+        assert status == 200, (tmp_path / "dev.out").read_text()[-3000:]
         assert body == {"status": "ok", "database": "ok", "redis": "ok"}
         children = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(c.cmdline()) for c in children)
@@ -65,5 +66,6 @@ def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: i
             proc.kill()
         for child in psutil.Process().children(recursive=True):
             child.kill()
+        output.close()
     # A second start reuses the data: the same SQLite file and kept keys.
     assert (tmp_path / "loket.sqlite3").exists() and (tmp_path / "data_key").exists()

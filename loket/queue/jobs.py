@@ -34,22 +34,30 @@ def contact_routed(contact_id: int) -> str:
 
 
 def send_message(message_id: int) -> str:
-    """Send an outbound message once; a second run finds it sent and does nothing."""
+    """Send an outbound message once; a second run finds it sent and does nothing.
+
+    No transaction is held while Twilio is called: read, send, then record the sid.
+    """
     app = job_app()
-    with app.app_context(), session_scope(get_engine()) as session:
-        message = session.get(Message, message_id)
-        if message is None or message.direction != "out":
-            return "gone"
-        if message.external_id:
-            return "already sent"
-        contact = session.get(Contact, message.contact_id)
-        if contact is None or not contact.phone:
-            message.delivery_status = "undeliverable"
-            return "no address"
-        message.external_id = get_gateway().send_message(
-            to=contact.phone, body=message.body, contact_id=contact.id
-        )
-        message.delivery_status = "sent"
+    with app.app_context():
+        engine = get_engine()
+        with session_scope(engine) as session:
+            message = session.get(Message, message_id)
+            if message is None or message.direction != "out":
+                return "gone"
+            if message.external_id:
+                return "already sent"
+            contact = session.get(Contact, message.contact_id)
+            if contact is None or not contact.phone:
+                message.delivery_status = "undeliverable"
+                return "no address"
+            to, body, contact_id = contact.phone, message.body, contact.id
+        sid = get_gateway().send_message(to=to, body=body, contact_id=contact_id)
+        with session_scope(engine) as session:
+            message = session.get(Message, message_id)
+            if message is not None and not message.external_id:
+                message.external_id = sid
+                message.delivery_status = "sent"
     log.info("message.sent", message_id=message_id)
     return "sent"
 
