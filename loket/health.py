@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from loket import rules_runtime
 from loket.queue.connection import redis_ok
 from loket.store.db import get_engine
 
@@ -32,5 +33,7 @@ def healthz() -> ResponseReturnValue:
         "status": "ok" if db and redis else "degraded",
         "database": "ok" if db else "down",
         "redis": "ok" if redis else "down",
+        # A rules file that failed to load leaves the last good rules in force: "stale".
+        "rules": rules_runtime.status(),
     }
     return jsonify(body), 200 if db and redis else 503

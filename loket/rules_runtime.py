@@ -12,7 +12,7 @@ import structlog
 from flask import Flask, current_app
 
 from loket.config import PROJECT_ROOT, Settings
-from loket.routing import RulesHolder
+from loket.routing import Rules, RulesHolder
 
 log = structlog.get_logger(__name__)
 DEFAULT_RULES = PROJECT_ROOT / "routing_rules" / "default.yaml"
@@ -34,17 +34,42 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["loket.rules"] = _holders[key]
 
 
+_reported: set[int] = set()
+
+
 def holder(app: Flask | None = None) -> RulesHolder:
     """Return the app's rules holder."""
     h: RulesHolder = (app or current_app).extensions["loket.rules"]
     return h
 
 
+def rules(app: Flask | None = None) -> Rules:
+    """Return the rules in force; report once when a newer file failed to load."""
+    h = holder(app)
+    current = h.current()
+    error = h.last_error
+    if error is not None and id(error) not in _reported:
+        _reported.add(id(error))
+        log.error(
+            "rules.reload_failed",
+            path=str(h.path),
+            problems=[str(problem) for problem in error.problems][:20],
+            in_force=current.version,
+        )
+    return current
+
+
+def status(app: Flask | None = None) -> dict[str, str]:
+    """Return the version in force and whether the file on disk failed to load."""
+    current = rules(app)
+    return {"version": current.version, "state": "stale" if holder(app).last_error else "ok"}
+
+
 def decide(contact: Mapping[str, Any], state: Mapping[str, Any], at: datetime) -> dict[str, Any]:
     """Route one contact with the rules in force; return the decision as the contract's JSON."""
-    return holder().current().decide_json(contact, state, at)
+    return rules().decide_json(contact, state, at)
 
 
 def is_crisis_text(text: str | None) -> bool:
     """Tell whether a text holds a crisis phrase of the rules in force."""
-    return bool(text) and holder().current().is_crisis_text(text or "")
+    return bool(text) and rules().is_crisis_text(text or "")

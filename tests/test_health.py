@@ -11,7 +11,10 @@ from flask.testing import FlaskClient
 def test_healthy_when_database_and_redis_answer(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "redis": "ok"}
+    body = response.json
+    assert body is not None
+    assert (body["status"], body["database"], body["redis"]) == ("ok", "ok", "ok")
+    assert body["rules"]["state"] == "ok" and body["rules"]["version"].startswith("sha256:")
 
 
 def test_503_naming_redis_when_it_is_down(make_app: Callable[..., Flask]) -> None:
