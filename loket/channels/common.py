@@ -145,11 +145,14 @@ def answer_once(
 def pending_outbox_ids(session: Session) -> list[int]:
     """Return the ids of outbox rows added in this session and not yet dispatched."""
     session.flush()
-    return [
-        obj.id
-        for obj in session.new | set(session.identity_map.values())
-        if isinstance(obj, Outbox) and obj.dispatched_at is None and obj.id is not None
-    ]
+    objects = [*session.new, *session.identity_map.values()]
+    return sorted(
+        {
+            obj.id
+            for obj in objects
+            if isinstance(obj, Outbox) and obj.dispatched_at is None and obj.id is not None
+        }
+    )
 
 
 def dispatch_after_response(response: Response, ids: list[int]) -> None:
