@@ -1,0 +1,718 @@
+"""Channel adapter: the phone menu (Twilio Voice).
+
+A call is one Contact keyed by its CallSid. The question reached lives in
+`contact.intake_step` as `name[:answer...][+]` (`+` once the question was repeated), so each
+webhook reads the call's state from the store: a replay gets the stored answer (`answer_once`)
+and a late or out-of-order request is answered with the question now due, changing nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import structlog
+from flask import Blueprint, Response, request, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+from twilio.twiml import TwiML
+from twilio.twiml.voice_response import VoiceResponse
+
+from loket import intake, rules_runtime
+from loket.channels.common import TWIML, answer_once, settings, twilio_signed
+from loket.channels.voice_texts import TEXTS
+from loket.i18n import CRISIS, Catalog, normalise_language
+from loket.store.db import get_session
+from loket.store.models import CallbackRequest, Contact, InboundEvent
+from loket.store.types import utcnow
+
+log = structlog.get_logger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
+
+CHANNEL = "phone"
+VOICES = {"nl": ("nl-NL", "Polly.Lotte"), "en": ("en-GB", "Polly.Amy")}
+# What Twilio and carriers put in From when the caller hides their number.
+ANONYMOUS_CALLERS = {
+    "", "+266696687", "266696687", "anonymous", "restricted", "private", "unknown",
+    "unavailable", "blocked",
+}
+MAX_CALL_SID = 64
+GATHER_TIMEOUT_S = 6
+KEYED_TIMEOUT_S = 10
+WAIT_PAUSE_S = 20
+CRISIS_EVERY = 3  # the waiting caller hears 112 and 113 again every third round
+CRISIS_KEY = "0"  # "I need help right now", honoured at every one-key question
+FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
+STATUS_RANK = {"new": 0, "routed": 1, "waiting": 2, "callback": 2, "in_progress": 3, "closed": 4}
+
+MENU = {
+    "1": {"organisation": "police", "relation": "self"},
+    "3": {"organisation": "police", "relation": "family"},
+    "4": {"organisation": "defence", "relation": "family"},
+    "5": {"organisation": "unknown"},
+}
+MILITARY = {"1": "serving", "2": "former"}
+MODES = {"1": "now", "2": "callback"}
+NUMBER_CHOICES = {"1": "own", "2": "keyed"}
+WINDOWS = {"1": "asap", "2": "evening", "3": "tomorrow"}
+VOICEMAIL = {"1": True, "2": False}
+# Question -> (text, endpoint that takes the answer).
+QUESTIONS = {
+    "menu": ("menu", "voice.menu"),
+    "military": ("military", "voice.military"),
+    "mode": ("mode", "voice.mode"),
+    "cb_number": ("callback_number", "voice.callback_number"),
+    "cb_keyed": ("callback_keyed", "voice.callback_keyed"),
+    "cb_window": ("callback_window", "voice.callback_window"),
+    "cb_voicemail": ("callback_voicemail", "voice.callback_voicemail"),
+}
+
+CallHandler = Callable[[Session, Contact], VoiceResponse]
+EventHandler = Callable[[Session, Contact | None], VoiceResponse]
+Chooser = Callable[[Session, Contact, "Step", str], VoiceResponse]
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a call is in the menu: the question, the answers so far, whether it was repeated."""
+
+    name: str
+    answers: tuple[str, ...] = ()
+    repeated: bool = False
+
+    @classmethod
+    def parse(cls, value: str) -> Step:
+        """Read a step as stored in `contact.intake_step`."""
+        name, *answers = value.rstrip("+").split(":")
+        return cls(name, tuple(answers), value.endswith("+"))
+
+    def __str__(self) -> str:
+        return ":".join((self.name, *self.answers)) + ("+" if self.repeated else "")
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+@bp.post("")
+@twilio_signed
+def incoming() -> Response:
+    """Greet the caller with 112 and 113, then offer the menu."""
+    return call_webhook("call", greet)
+
+
+@bp.post("/menu")
+@twilio_signed
+def menu() -> Response:
+    """Take the answer to the first menu."""
+    return step_webhook("menu", choose_menu)
+
+
+@bp.post("/military")
+@twilio_signed
+def military() -> Response:
+    """Take serving or former military."""
+    return step_webhook("military", choose_military)
+
+
+@bp.post("/mode")
+@twilio_signed
+def mode() -> Response:
+    """Take wait now or be called back; route the call."""
+    return step_webhook("mode", choose_mode)
+
+
+@bp.post("/callback/number")
+@twilio_signed
+def callback_number() -> Response:
+    """Take the calling number or another one for the callback."""
+    return step_webhook("cb_number", choose_callback_number)
+
+
+@bp.post("/callback/keyed")
+@twilio_signed
+def callback_keyed() -> Response:
+    """Take a keyed-in callback number."""
+    return step_webhook("cb_keyed", choose_keyed_number)
+
+
+@bp.post("/callback/window")
+@twilio_signed
+def callback_window() -> Response:
+    """Take the callback window."""
+    return step_webhook("cb_window", choose_window)
+
+
+@bp.post("/callback/voicemail")
+@twilio_signed
+def callback_voicemail() -> Response:
+    """Take whether a voicemail may be left; file the callback and confirm it."""
+    return step_webhook("cb_voicemail", choose_voicemail)
+
+
+@bp.post("/wait")
+@twilio_signed
+def wait() -> Response:
+    """Tell a waiting caller their place and expected wait; repeat 112 and 113 now and then."""
+    return event_webhook("wait", hold_message)
+
+
+@bp.post("/queued")
+@twilio_signed
+def queued() -> Response:
+    """Record how the call left its queue: answered, abandoned, or failed (then try again)."""
+    return event_webhook("queued", left_queue)
+
+
+@bp.post("/status")
+@twilio_signed
+def status() -> Response:
+    """Record how the call ended."""
+    if not request.form.get("CallSid", "").strip():
+        return Response("Bad request: CallSid is missing\n", 400, mimetype="text/plain")
+    return event_webhook("status", call_ended)
+
+
+# --- webhook plumbing -----------------------------------------------------------------------
+
+
+def call_sid_or_none() -> str | None:
+    """Return the posted CallSid when it is usable."""
+    sid = request.form.get("CallSid", "").strip()
+    return sid if sid and len(sid) <= MAX_CALL_SID else None
+
+
+def call_webhook(kind: str, handle: CallHandler) -> Response:
+    """Answer one webhook of a call exactly once; a CallSid seen first here opens the call."""
+    call_sid = call_sid_or_none()
+    if call_sid is None:
+        return unreadable_call()
+    contact = intake.find_contact(get_session(), CHANNEL, call_sid)
+    at = contact.intake_step if contact else "new"
+
+    def work(session: Session) -> tuple[str, Contact | None]:
+        if contact is None:
+            opened = start_call(session, call_sid)
+            return str(greet(session, opened)), opened
+        return str(handle(session, contact)), contact
+
+    return answer_once(channel=CHANNEL, kind=kind, sid=f"{call_sid}:{at}", handle=work)
+
+
+def step_webhook(name: str, choose: Chooser) -> Response:
+    """Answer a question's webhook: the answer counts only when this question is due."""
+
+    def handle(session: Session, contact: Contact) -> VoiceResponse:
+        step = Step.parse(contact.intake_step)
+        if step.name != name:
+            return resume(session, contact, VoiceResponse())
+        digits = request.form.get("Digits", "").strip()
+        if digits == CRISIS_KEY and name != "cb_keyed":
+            intake.update_answers(session, contact, risk="acute", preference="now")
+            return enqueue(session, contact, "connecting_crisis")
+        return choose(session, contact, step, digits)
+
+    return call_webhook(name, handle)
+
+
+def event_webhook(kind: str, handle: EventHandler) -> Response:
+    """Answer a call event (wait, queue result, status) once; it never opens a call."""
+    call_sid = call_sid_or_none()
+    if call_sid is None:
+        return unreadable_call()
+    contact = intake.find_contact(get_session(), CHANNEL, call_sid)
+    at = contact.intake_step if contact else "unknown"
+
+    def work(session: Session) -> tuple[str, Contact | None]:
+        return str(handle(session, contact)), contact
+
+    return answer_once(channel=CHANNEL, kind=kind, sid=f"{call_sid}:{at}", handle=work)
+
+
+def unreadable_call() -> Response:
+    """Say kindly that this request cannot be handled (no usable CallSid); store nothing."""
+    lang = default_language()
+    twiml = VoiceResponse()
+    say(twiml, "call_unreadable", lang)
+    say(twiml, "spoken", lang, catalog=CRISIS)
+    twiml.hangup()
+    return Response(str(twiml), 200, content_type=TWIML)
+
+
+def start_call(session: Session, call_sid: str) -> Contact:
+    """Store the call as a new phone contact (or find the one a concurrent request stored)."""
+    caller = request.form.get("From", "").strip()
+    anonymous = caller.lower() in ANONYMOUS_CALLERS or not any(ch.isdigit() for ch in caller)
+    contact_in = intake.ContactIn.model_validate({
+        "channel": CHANNEL,
+        "external_id": call_sid,
+        "anonymous": anonymous,
+        "phone": None if anonymous else caller,
+        "language": default_language(),
+    })
+    try:
+        with session.begin_nested():
+            contact = intake.open_contact(session, contact_in)
+    except IntegrityError:
+        existing = intake.find_contact(session, CHANNEL, call_sid)
+        if existing is None:
+            raise
+        return existing
+    contact.intake_step = str(Step("menu"))
+    log.info("voice.call_started", contact_id=contact.id, anonymous=anonymous)
+    return contact
+
+
+# --- speaking -------------------------------------------------------------------------------
+
+
+def default_language() -> str:
+    """Return the language a call starts in (Dutch unless configured otherwise)."""
+    return normalise_language(settings().default_language)
+
+
+def say(node: TwiML, key: str, lang: str, *, catalog: Catalog = TEXTS, **values: str) -> None:
+    """Add a `<Say>` of a catalog text in the caller's language and voice."""
+    language, voice = VOICES.get(lang, VOICES["nl"])
+    node.say(catalog.get(key, lang, **values), language=language, voice=voice)
+
+
+def spell(reference: str) -> str:
+    """Return a reference as spoken character by character."""
+    return ", ".join(ch for ch in reference if ch.isalnum())
+
+
+def ask(twiml: VoiceResponse, contact: Contact, name: str) -> VoiceResponse:
+    """Add a question; without an answer Twilio posts to the same action without Digits."""
+    text, endpoint = QUESTIONS[name]
+    action = url_for(endpoint)
+    if name == "cb_keyed":
+        gather = twiml.gather(input="dtmf", finish_on_key="#", timeout=KEYED_TIMEOUT_S,
+                              action=action, method="POST")
+    else:
+        gather = twiml.gather(input="dtmf", num_digits=1, timeout=GATHER_TIMEOUT_S,
+                              action=action, method="POST")
+    say(gather, text, contact.language)
+    if name == "menu":
+        other = "en" if contact.language == "nl" else "nl"
+        say(gather, "offer_language", other)
+    twiml.redirect(action, method="POST")
+    return twiml
+
+
+def greet(session: Session, contact: Contact) -> VoiceResponse:
+    """Welcome the caller, name 112 and 113, then ask what is due (the menu on a new call)."""
+    twiml = VoiceResponse()
+    say(twiml, "welcome", contact.language)
+    say(twiml, "spoken", contact.language, catalog=CRISIS)
+    return resume(session, contact, twiml)
+
+
+def resume(session: Session, contact: Contact, twiml: VoiceResponse) -> VoiceResponse:
+    """Add what the call's stored step asks for now, without changing the answers."""
+    step = Step.parse(contact.intake_step)
+    if step.name in QUESTIONS:
+        return ask(twiml, contact, step.name)
+    if step.name in ("queued", "requeued") and contact.queue:
+        return queue_twiml(twiml, contact, "connecting")
+    callback = latest_callback(session, contact) if step.name == "callback" else None
+    if callback is not None:
+        return confirm_callback(twiml, contact, callback.window, "callback_confirmed")
+    contact.intake_step = str(Step("menu"))
+    return ask(twiml, contact, "menu")
+
+
+def move(contact: Contact, step: Step) -> VoiceResponse:
+    """Store the next question as the call's step and ask it."""
+    contact.intake_step = str(step)
+    contact.updated_at = utcnow()
+    return ask(VoiceResponse(), contact, step.name)
+
+
+def repeat_once(contact: Contact, step: Step) -> VoiceResponse | None:
+    """Repeat a question after no or a wrong answer, once; None when the default applies."""
+    if step.repeated:
+        return None
+    contact.intake_step = str(replace(step, repeated=True))
+    twiml = VoiceResponse()
+    say(twiml, "not_understood", contact.language)
+    return ask(twiml, contact, step.name)
+
+
+# --- the questions --------------------------------------------------------------------------
+
+
+def choose_menu(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
+    """Record who is calling (or switch language); the default is 5, other or unknown."""
+    if digits == "9":
+        return switch_language(session, contact)
+    if digits not in MENU and digits != "2":
+        retry = repeat_once(contact, step)
+        if retry is not None:
+            return retry
+        digits = "5"
+    if digits == "2":
+        return move(contact, Step("military"))
+    intake.update_answers(session, contact, **MENU[digits])
+    return move(contact, Step("mode"))
+
+
+def switch_language(session: Session, contact: Contact) -> VoiceResponse:
+    """Switch to the other language and greet again in it, 112 and 113 included."""
+    other = "en" if contact.language == "nl" else "nl"
+    intake.update_answers(session, contact, language=other)
+    contact.intake_step = str(Step("menu"))
+    return greet(session, contact)
+
+
+def choose_military(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
+    """Record serving or former military; without an answer the status stays unknown."""
+    serving_status = MILITARY.get(digits)
+    if serving_status is None:
+        retry = repeat_once(contact, step)
+        if retry is not None:
+            return retry
+        serving_status = "unknown"
+    intake.update_answers(
+        session, contact, organisation="defence", serving_status=serving_status, relation="self"
+    )
+    return move(contact, Step("mode"))
+
+
+def choose_mode(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
+    """Route the call: wait now (the default) or ask the callback's details."""
+    preference = MODES.get(digits)
+    if preference is None:
+        retry = repeat_once(contact, step)
+        if retry is not None:
+            return retry
+        preference = "now"
+    intake.update_answers(session, contact, preference=preference)
+    if preference == "now":
+        return enqueue(session, contact, "connecting")
+    route(session, contact)
+    if contact.crisis or contact.respond == "now":
+        return enqueue(session, contact, "callback_crisis", reroute=False)
+    return move(contact, Step("cb_number") if contact.phone else Step("cb_keyed"))
+
+
+def choose_callback_number(
+    session: Session, contact: Contact, step: Step, digits: str
+) -> VoiceResponse:
+    """Take the calling number (the default) or go on to key in another."""
+    choice = NUMBER_CHOICES.get(digits)
+    if choice is None:
+        retry = repeat_once(contact, step)
+        if retry is not None:
+            return retry
+        choice = "own"
+    if choice == "keyed" or not contact.phone:
+        return move(contact, Step("cb_keyed"))
+    return move(contact, Step("cb_window", ("own",)))
+
+
+def choose_keyed_number(
+    session: Session, contact: Contact, step: Step, digits: str
+) -> VoiceResponse:
+    """Take a keyed-in number; it stays in the encrypted inbound payload until filed."""
+    if dialled_number(digits) is not None:
+        return move(contact, Step("cb_window", ("keyed",)))
+    retry = repeat_once(contact, step)
+    if retry is not None:
+        return retry
+    if contact.phone:
+        return move(contact, Step("cb_window", ("own",)))
+    intake.update_answers(session, contact, preference="now")
+    return enqueue(session, contact, "callback_no_number")
+
+
+def choose_window(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
+    """Take the callback window; as soon as possible by default."""
+    window = WINDOWS.get(digits)
+    if window is None:
+        retry = repeat_once(contact, step)
+        if retry is not None:
+            return retry
+        window = "asap"
+    return move(contact, Step("cb_voicemail", (*step.answers[:1], window)))
+
+
+def choose_voicemail(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
+    """Take whether a voicemail may be left (no by default); file the callback."""
+    allowed = VOICEMAIL.get(digits)
+    if allowed is None:
+        retry = repeat_once(contact, step)
+        if retry is not None:
+            return retry
+        allowed = False
+    choice, window = stored_callback_answers(step)
+    return file_callback(session, contact, choice, window, allowed)
+
+
+def stored_callback_answers(step: Step) -> tuple[str, str]:
+    """Return the number choice and window answered so far (calling number, asap by default)."""
+    choice = step.answers[0] if step.answers else "own"
+    window = step.answers[1] if len(step.answers) > 1 else "asap"
+    return choice, window if window in intake.CALLBACK_WINDOWS else "asap"
+
+
+def dialled_number(digits: str) -> str | None:
+    """Return a keyed-in number in E.164 (0612345678 -> +31612345678), or None."""
+    raw = "".join(ch for ch in digits if ch.isdigit())
+    if raw.startswith("00") and 10 <= len(raw) <= 17:
+        return "+" + raw[2:]
+    if raw.startswith("0") and not raw.startswith("00") and len(raw) == 10:
+        return "+31" + raw[1:]
+    return None
+
+
+# --- routing, queue and callback ------------------------------------------------------------
+
+
+def route(session: Session, contact: Contact) -> None:
+    """Route the call with what the caller told us."""
+    intake.route_contact(session, contact, rules_runtime.decide)
+    log.info("voice.routed", contact_id=contact.id, queue=contact.queue, priority=contact.priority)
+
+
+def enqueue(
+    session: Session, contact: Contact, lead: str, *, reroute: bool = True
+) -> VoiceResponse:
+    """Put the caller in the queue the routing chose, to wait for a counsellor now."""
+    if reroute:
+        route(session, contact)
+    if STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
+        contact.status = "waiting"
+    contact.intake_step = "queued"
+    return queue_twiml(VoiceResponse(), contact, lead)
+
+
+def queue_twiml(twiml: VoiceResponse, contact: Contact, lead: str | None) -> VoiceResponse:
+    """Add the `<Enqueue>` into the contact's queue (112 and 113 first when in crisis)."""
+    if lead:
+        say(twiml, lead, contact.language)
+    if contact.crisis:
+        say(twiml, "spoken", contact.language, catalog=CRISIS)
+    twiml.enqueue(
+        contact.queue,
+        wait_url=url_for("voice.wait"),
+        wait_url_method="POST",
+        action=url_for("voice.queued"),
+        method="POST",
+    )
+    return twiml
+
+
+def file_callback(
+    session: Session, contact: Contact, choice: str, window: str, voicemail: bool
+) -> VoiceResponse:
+    """File the callback and confirm it; no number or a crisis means waiting now instead."""
+    phone = callback_phone(session, contact, choice)
+    if contact.crisis:
+        return enqueue(session, contact, "callback_crisis", reroute=False)
+    if phone is None:
+        intake.update_answers(session, contact, preference="now")
+        return enqueue(session, contact, "callback_no_number")
+    callback = intake.request_callback(
+        session, contact, phone=phone, window=window, voicemail_allowed=voicemail
+    )
+    contact.intake_step = "callback"
+    log.info("voice.callback_filed", contact_id=contact.id, callback_id=callback.id)
+    return confirm_callback(VoiceResponse(), contact, window, "callback_confirmed")
+
+
+def confirm_callback(
+    twiml: VoiceResponse, contact: Contact, window: str, key: str
+) -> VoiceResponse:
+    """Confirm a callback with its reference spelled out, name 112 and 113, and hang up."""
+    lang = contact.language
+    when = TEXTS.get(f"when_{window}", lang) if f"when_{window}" in TEXTS else ""
+    say(twiml, key, lang, when=when, reference=spell(contact.reference))
+    say(twiml, "spoken", lang, catalog=CRISIS)
+    twiml.hangup()
+    return twiml
+
+
+def callback_phone(session: Session, contact: Contact, choice: str) -> str | None:
+    """Return the number to call back: the keyed-in one or the calling number.
+
+    A keyed-in number lives only in the encrypted payload of its inbound event; the newest
+    usable one is the caller's (the menu never returns to that question once answered).
+    """
+    if choice != "keyed":
+        return contact.phone
+    events = session.exec(
+        select(InboundEvent)
+        .where(InboundEvent.contact_id == contact.id, InboundEvent.kind == "cb_keyed")
+        .order_by(col(InboundEvent.id).desc())
+    ).all()
+    for event in events:
+        number = dialled_number(str(json.loads(event.payload or "{}").get("Digits", "")))
+        if number is not None:
+            return number
+    return None
+
+
+def latest_callback(session: Session, contact: Contact) -> CallbackRequest | None:
+    """Return the contact's newest callback request, if any."""
+    return session.exec(
+        select(CallbackRequest)
+        .where(CallbackRequest.contact_id == contact.id)
+        .order_by(col(CallbackRequest.id).desc())
+    ).first()
+
+
+# --- waiting, queue results and call status -------------------------------------------------
+
+
+def form_seconds(name: str) -> int:
+    """Return a posted whole number of seconds (0 when absent or unreadable)."""
+    try:
+        return max(int(request.form.get(name, "0")), 0)
+    except ValueError:
+        return 0
+
+
+def hold_message(session: Session, contact: Contact | None) -> VoiceResponse:
+    """Say the place in the queue and the expected wait, 112 and 113 every third round."""
+    lang = contact.language if contact else default_language()
+    twiml = VoiceResponse()
+    position = form_seconds("QueuePosition")
+    if position:
+        say(twiml, "position", lang, position=str(position))
+        say_expected_wait(twiml, lang, expected_wait_s(session, contact))
+    else:
+        say(twiml, "hold", lang)
+    if contact is not None and rounds_heard(session, contact) % CRISIS_EVERY == CRISIS_EVERY - 1:
+        say(twiml, "spoken", lang, catalog=CRISIS)
+    twiml.pause(length=WAIT_PAUSE_S)
+    return twiml
+
+
+def expected_wait_s(session: Session, contact: Contact | None) -> int:
+    """Return Twilio's average time in this queue, or the store's estimate without one."""
+    average = form_seconds("AvgQueueTime")
+    if average or contact is None or contact.queue is None:
+        return average
+    return intake.live_state(session).get(contact.queue, {}).get("expected_wait_s", 0)
+
+
+def say_expected_wait(twiml: VoiceResponse, lang: str, seconds: int) -> None:
+    """Say the expected wait in whole minutes."""
+    if seconds < 60:
+        say(twiml, "wait_short", lang)
+    elif seconds < 120:
+        say(twiml, "wait_one", lang)
+    else:
+        say(twiml, "wait_minutes", lang, minutes=str(round(seconds / 60)))
+
+
+def rounds_heard(session: Session, contact: Contact) -> int:
+    """Count the hold messages this caller heard before."""
+    query = select(func.count()).select_from(InboundEvent).where(
+        InboundEvent.contact_id == contact.id, InboundEvent.kind == "wait"
+    )
+    return int(session.exec(query).one())
+
+
+def left_queue(session: Session, contact: Contact | None) -> VoiceResponse:
+    """Record a queue result: bridged is answered, hangup abandoned, a failure tries again."""
+    result = request.form.get("QueueResult", "")
+    seconds = form_seconds("QueueTime")
+    twiml = VoiceResponse()
+    if contact is None:
+        return twiml
+    log.info("voice.left_queue", contact_id=contact.id, result=result, wait_seconds=seconds)
+    if result == "bridged":
+        record_answered(session, contact, seconds)
+        say(twiml, "goodbye", contact.language)
+        twiml.hangup()
+    elif result == "hangup":
+        record_abandoned(session, contact, seconds)
+    elif result in QUEUE_FAILURES:
+        return queue_failed(session, contact)
+    return twiml
+
+
+def record_answered(session: Session, contact: Contact, seconds: int) -> None:
+    """Mark the call answered after `seconds` in the queue; answered beats our abandoned guess."""
+    if contact.status == "closed" and contact.outcome == "abandoned":
+        contact.status, contact.outcome, contact.closed_at = "in_progress", None, None
+    elif STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
+        contact.status = "in_progress"
+    if contact.answered_at is None:
+        start = contact.routed_at or utcnow()
+        contact.answered_at = min(start + timedelta(seconds=seconds), utcnow())
+    contact.wait_seconds = seconds
+    contact.updated_at = utcnow()
+    intake.audit(session, "update", contact, actor="voice", detail="call answered")
+
+
+def record_abandoned(session: Session, contact: Contact, seconds: int | None) -> None:
+    """Mark the call abandoned after `seconds`, unless it was answered already."""
+    if contact.status == "closed" and contact.outcome == "abandoned":
+        contact.wait_seconds = seconds if seconds is not None else contact.wait_seconds
+        return
+    if STATUS_RANK.get(contact.status, 0) >= STATUS_RANK["in_progress"]:
+        return
+    contact.status, contact.outcome = "closed", "abandoned"
+    contact.closed_at = contact.updated_at = utcnow()
+    contact.wait_seconds = seconds
+    intake.audit(session, "update", contact, actor="voice", detail="call abandoned")
+
+
+def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
+    """Enqueue once more after a queue failure; after a second, call back or say 112/113."""
+    twiml = VoiceResponse()
+    if contact.intake_step == "queued" and contact.queue:
+        contact.intake_step = "requeued"
+        say(twiml, "queue_retry", contact.language)
+        if not contact.crisis:  # a crisis caller hears them from queue_twiml
+            say(twiml, "spoken", contact.language, catalog=CRISIS)
+        return queue_twiml(twiml, contact, None)
+    waiting = STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]
+    if waiting and not contact.crisis and contact.phone:
+        intake.request_callback(session, contact, phone=contact.phone, window="asap")
+        contact.intake_step = "callback"
+        return confirm_callback(twiml, contact, "asap", "queue_failed_callback")
+    say(twiml, "queue_failed", contact.language)
+    say(twiml, "spoken", contact.language, catalog=CRISIS)
+    twiml.hangup()
+    return twiml
+
+
+def call_ended(session: Session, contact: Contact | None) -> VoiceResponse:
+    """Record the end of a call: abandoned before an answer, or a callback half asked."""
+    call_status = request.form.get("CallStatus", "")
+    if contact is None or call_status not in FINAL_CALL_STATUSES:
+        return VoiceResponse()
+    if contact.status == "callback" and latest_callback(session, contact) is None:
+        finish_callback(session, contact)
+    elif contact.status in ("new", "routed", "waiting"):
+        waited = seconds_since(contact.routed_at) if contact.status == "waiting" else None
+        record_abandoned(session, contact, waited)
+    log.info("voice.call_ended", contact_id=contact.id, status=contact.status,
+             duration_s=form_seconds("CallDuration"))
+    return VoiceResponse()
+
+
+def seconds_since(moment: datetime | None) -> int | None:
+    """Return whole seconds since an aware datetime (None without one)."""
+    if moment is None:
+        return None
+    return max(int((utcnow() - moment).total_seconds()), 0)
+
+
+def finish_callback(session: Session, contact: Contact) -> None:
+    """File a callback the caller hung up on half-way, with the safe defaults."""
+    step = Step.parse(contact.intake_step)
+    choice, window = stored_callback_answers(step)
+    phone = None if step.name == "cb_keyed" else callback_phone(session, contact, choice)
+    if phone is None or contact.crisis:
+        record_abandoned(session, contact, None)
+        return
+    callback = intake.request_callback(session, contact, phone=phone, window=window)
+    contact.intake_step = "callback"
+    log.info("voice.callback_filed", contact_id=contact.id, callback_id=callback.id)
