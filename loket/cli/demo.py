@@ -1,0 +1,97 @@
+"""`loket demo`: demo users of every role and desk, and contacts of the last eight weeks."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import TYPE_CHECKING
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from loket.cli.common import build_app, fail
+
+if TYPE_CHECKING:
+    from loket.demo import DemoSummary
+
+MAX_CONTACTS = 10_000_000
+PROGRESS_FROM = 20_000  # print progress for runs at least this large
+PROGRESS_STEPS = 20
+
+
+class _Progress:
+    """Print a line each twentieth of the way through a large run."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.next = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        step = max(total // PROGRESS_STEPS, 1)
+        if done == 0:  # the contacts start now; the users took their own time
+            self.started, self.next = time.monotonic(), step
+            return
+        if done < self.next and done < total:
+            return
+        self.next = done + step
+        rate = done / max(time.monotonic() - self.started, 1e-6)
+        click.echo(f"  {done:,}/{total:,} contacts ({rate:,.0f}/s)")
+
+
+@click.command("demo")
+@click.option(
+    "--contacts",
+    type=click.IntRange(0, MAX_CONTACTS),
+    default=2000,
+    show_default=True,
+    help="How many demo contacts to add, spread over the last eight weeks.",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Add nothing when the database already has a user or a contact.",
+)
+@click.option("--seed", type=click.IntRange(0), help="Random seed: the same seed, the same data.")
+def demo_command(contacts: int, if_empty: bool, seed: int | None) -> None:
+    """Add demo users of every role and desk, and routed demo contacts."""
+    from loket import demo, rules_runtime
+
+    app = build_app()
+    engine = app.extensions["loket.engine"]
+    try:
+        empty = demo.database_is_empty(engine)
+    except (OperationalError, ProgrammingError):
+        fail("the database has no tables yet; run `loket db upgrade` first")
+    if if_empty and not empty:
+        click.echo("demo: the database already has users or contacts; nothing added")
+        return
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    progress = _Progress() if contacts >= PROGRESS_FROM else None
+    with app.app_context():
+        summary = demo.seed_demo(
+            engine, decide=rules_runtime.decide, contacts=contacts, seed=seed, progress=progress
+        )
+    _report(summary)
+
+
+def _report(summary: DemoSummary) -> None:
+    """Print what a demo run added."""
+    from loket.demo import DEMO_PASSWORD
+
+    rate = summary.contacts / max(summary.seconds, 1e-6)
+    click.echo(
+        f"demo: {summary.users_created} users added in {summary.users_seconds:.1f} s "
+        f"(password {DEMO_PASSWORD!r})"
+    )
+    click.echo(
+        f"demo: {summary.contacts:,} contacts in {summary.seconds:.1f} s ({rate:,.0f}/s), "
+        f"seed {summary.seed}"
+    )
+    for title, counts in (
+        ("channel", summary.by_channel),
+        ("desk", summary.by_desk),
+        ("status", summary.by_status),
+    ):
+        parts = ", ".join(f"{key} {n:,}" for key, n in counts.most_common())
+        click.echo(f"  by {title}: {parts or '-'}")
+    click.echo(f"  crisis: {summary.crisis:,}")

@@ -1,0 +1,778 @@
+"""Demo data: staff of every role and desk, and contacts shaped like the desks' real traffic.
+
+The generator builds no app: it takes an engine and the routing `decide` function, so every
+demo contact carries the decision the rules in force would take at that contact's moment
+(with a synthetic but reproducible queue load, `demo_state`). Contacts go in with
+SQLAlchemy Core in chunks, one transaction each, through the ORM tables' own columns: the
+column types encrypt the personal fields exactly as an ORM write would.
+
+Phone numbers are fictional: +31 6 00xx xxxx. Dutch mobile numbers are issued from 06-1
+to 06-5 (and 06-8); the 06-0 block is not issued to subscribers, so no demo number can
+reach a person. E-mail addresses use the reserved example.org domain (RFC 2606).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import random
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, func, insert
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, SQLModel, col, select
+
+from loket.accounts import UserIn, create_user
+from loket.intake import (
+    AMSTERDAM,
+    DEFAULT_HANDLE_S,
+    REFERENCE_ALPHABET,
+    REFERENCE_LENGTH,
+    Decide,
+    callback_window,
+)
+from loket.store.crypto import keyring
+from loket.store.models import User
+
+DEMO_PASSWORD = "loket-demo-2026"  # noqa: S105 - the published demo password
+DEMO_ACTOR = "demo"
+DEMO_USERS: list[tuple[str, str, str | None]] = [
+    ("counsellor.police@demo.loket.test", "counsellor", "police"),
+    ("counsellor2.police@demo.loket.test", "counsellor", "police"),
+    ("counsellor.veterans@demo.loket.test", "counsellor", "veterans"),
+    ("counsellor2.veterans@demo.loket.test", "counsellor", "veterans"),
+    ("counsellor.debasis@demo.loket.test", "counsellor", "debasis"),
+    ("counsellor2.debasis@demo.loket.test", "counsellor", "debasis"),
+    ("manager.police@demo.loket.test", "manager", "police"),
+    ("manager.veterans@demo.loket.test", "manager", "veterans"),
+    ("manager.debasis@demo.loket.test", "manager", "debasis"),
+    ("manager@demo.loket.test", "manager", None),
+    ("admin@demo.loket.test", "admin", None),
+]
+DEFAULT_CONTACTS = 2000
+CHUNK_SIZE = 5000
+WINDOW = timedelta(weeks=8)
+# The last hours get a few extra contacts, so the desk views have open work to show.
+LIVE_WINDOW_S = 3 * 3600
+LIVE_SHARE, LIVE_MAX = 0.02, 40
+# Right now the desks are busy: part of the recent contacts still wait, by channel kind.
+BUSY_NOW_P = 0.6
+STILL_WAITING_S = {"phone": 20 * 60, "chat": 90 * 60}
+FAKE_PHONE_PREFIX = "+31600"
+CHAT_CHANNELS = ("sms", "whatsapp", "webchat")
+DESK_QUEUES = ("police", "veterans", "debasis")
+
+# Contacts per hour of the day (Europe/Amsterdam): quiet 02-07, peaks late morning and evening.
+HOUR_WEIGHTS = (
+    3.0, 2.0, 1.1, 0.7, 0.6, 0.7, 1.2, 2.4, 4.2, 5.8, 6.8, 7.2,  # 00-11
+    6.2, 5.6, 5.5, 5.4, 5.0, 4.6, 5.0, 6.0, 6.6, 6.3, 5.0, 4.0,  # 12-23
+)  # fmt: skip
+# Monday first: Mondays a little busier, weekends lower.
+WEEKDAY_WEIGHTS = (1.15, 1.05, 1.0, 1.0, 0.95, 0.75, 0.7)
+HOLIDAY_BUMP = 1.3  # 113 sees its peaks around the December holidays
+
+
+class Mix:
+    """Values with relative weights; `pick` draws one."""
+
+    def __init__(self, weights: dict[str, float]) -> None:
+        self.values = tuple(weights)
+        self.cum: list[float] = []
+        total = 0.0
+        for weight in weights.values():
+            total += weight
+            self.cum.append(total)
+        self.total = total
+
+    def pick(self, rng: random.Random) -> str:
+        """Draw one value."""
+        return self.values[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+DAY_CHANNELS = Mix({"phone": 56, "webchat": 15, "sms": 10, "whatsapp": 9.5, "webform": 9.5})
+NIGHT_CHANNELS = Mix({"phone": 42, "webchat": 19, "sms": 11, "whatsapp": 14, "webform": 14})
+ORGANISATIONS = Mix({"police": 38, "defence": 45, "both": 4, "unknown": 13})
+SERVING_STATUS = {
+    "police": Mix({"serving": 55, "former": 35, "unknown": 10}),
+    "defence": Mix({"serving": 18, "former": 72, "unknown": 10}),
+    "both": Mix({"serving": 30, "former": 60, "unknown": 10}),
+    "unknown": Mix({"serving": 10, "former": 20, "unknown": 70}),
+}
+RELATIONS = Mix({"self": 68, "family": 22, "colleague": 7, "professional": 3})
+NEEDS = Mix(
+    {"psychological": 42, "practical": 22, "peer_support": 10, "information": 18, "unknown": 8}
+)
+# Risk follows need: overall about 2% acute and 10% concern.
+RISK_PSYCHOLOGICAL = Mix({"acute": 4, "concern": 17, "none": 79})
+RISK_OTHER = Mix({"acute": 0.7, "concern": 5, "none": 94.3})
+LANGUAGES = Mix({"nl": 94, "en": 6})
+# Provinces by population; given by fewer than half of the people.
+REGIONS = Mix({"ZH": 21, "NH": 16, "NB": 15, "GE": 12, "UT": 8, "OV": 7, "LI": 6, "FR": 4,
+               "GR": 3, "DR": 3, "FL": 2.5, "ZE": 2.5})  # fmt: skip
+PREFERENCES = {
+    "phone": Mix({"now": 75, "callback": 25}),
+    "chat": Mix({"chat": 75, "now": 15, "callback": 10}),
+    "webform": Mix({"callback": 1}),
+}
+CALLBACK_WINDOWS = Mix({"asap": 65, "evening": 22, "tomorrow": 13})
+# How many attempts a callback needs; "failed" after all three.
+CALLBACK_ATTEMPTS = Mix({"1": 76, "2": 13, "3": 6, "failed": 5})
+ATTEMPT_GAP_S = 20 * 60
+OUTCOMES = Mix({"helped": 55, "referred": 31, "handed_over": 14})
+CRISIS_OUTCOMES = Mix({"referred": 50, "helped": 42, "handed_over": 8})
+BOTH_OUTCOMES = Mix({"helped": 45, "referred": 20, "handed_over": 35})
+ABANDON_P = 0.10  # of phone calls answered live, about 8% of all calls
+NO_ANSWER_P = 0.07  # of text conversations: the person stops replying
+BASE_WAIT_S = {"urgent": 20.0, "high": 60.0, "normal": 150.0, "low": 240.0}
+MAX_WAIT_S = 45 * 60
+INTAKE_S = {
+    "phone": (20, 90),
+    "sms": (60, 600),
+    "whatsapp": (60, 600),
+    "webchat": (30, 180),
+    "webform": (0, 5),
+}
+HANDLE_MEDIAN_S = {"phone": 14 * 60, "chat": 25 * 60}
+
+FIRST_NAMES = (
+    "Anna", "Bas", "Chantal", "Dennis", "Eva", "Fatima", "Gerrit", "Hanneke", "Ilse", "Jeroen",
+    "Karim", "Linda", "Mark", "Nadia", "Oscar", "Petra", "Ruben", "Sanne", "Tom", "Wendy",
+    "Yusuf", "Kees", "Marloes", "Sjoerd",
+)  # fmt: skip
+SURNAMES = ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
+            "Bos", "Vos")  # fmt: skip
+
+# Free text people write: plausible, about no one in particular, by language and need.
+TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "nl": {
+        "psychological": (
+            "Sinds mijn uitzending slaap ik slecht en schrik ik van harde geluiden.",
+            "Ik heb steeds beelden van een incident tijdens mijn dienst in mijn hoofd.",
+            "Ik merk dat ik thuis sneller boos word en dat wil ik niet.",
+            "Na een heftige melding vorige maand kom ik niet meer tot rust.",
+            "Ik voel me somber en weet niet goed bij wie ik terecht kan.",
+            "Ik drink meer dan goed voor me is sinds ik uit dienst ben.",
+        ),
+        "practical": (
+            "Ik heb een vraag over de aanvraag van mijn veteranenpas.",
+            "Mijn aanvraag voor een voorziening loopt vast. Wie kan mij helpen?",
+            "Ik zoek hulp bij geldzaken na mijn ontslag uit dienst.",
+            "Hoe kan ik de stukken over mijn diensttijd opvragen?",
+        ),
+        "peer_support": (
+            "Ik wil graag praten met iemand die hetzelfde heeft meegemaakt.",
+            "Is er een lotgenotengroep bij mij in de buurt?",
+        ),
+        "information": (
+            "Wat kan het loket voor mij betekenen?",
+            "Kan ik ook anoniem met iemand praten?",
+            "Zijn jullie ook in het weekend bereikbaar?",
+        ),
+        "unknown": ("Ik weet niet goed waar ik moet beginnen.", "Kan iemand mij terugbellen?"),
+        "family": (
+            "Mijn partner is sinds de uitzending erg veranderd en ik maak me zorgen.",
+            "Mijn vader is veteraan en praat nergens over. Hoe kan ik hem helpen?",
+        ),
+        "colleague": ("Een collega is sinds een zwaar incident erg stil. Wat kan ik doen?",),
+        "professional": ("Ik ben huisarts en wil een patiënt naar jullie verwijzen.",),
+        "crisis": (
+            "Ik zie het niet meer zitten.",
+            "Soms denk ik erover om er een eind aan te maken.",
+            "Ik wil niet meer leven.",
+        ),
+    },
+    "en": {
+        "psychological": (
+            "Since my deployment I sleep badly and loud noises startle me.",
+            "I keep seeing an incident from my time in service.",
+            "I feel low and do not know who to talk to.",
+        ),
+        "practical": (
+            "I have a question about applying for my veteran's card.",
+            "I need help with money matters after leaving the service.",
+        ),
+        "peer_support": ("I would like to talk to someone who has been through the same.",),
+        "information": ("What can the desk do for me?", "Can I talk to someone anonymously?"),
+        "unknown": ("I am not sure where to start.",),
+        "family": ("My partner has changed a lot since the deployment and I am worried.",),
+        "colleague": ("A colleague has been very quiet since a bad incident. What can I do?",),
+        "professional": ("I am a GP and would like to refer a patient to you.",),
+        "crisis": ("I want to die.", "I keep thinking about ending my life."),
+    },
+}
+# The chance that a text holds a crisis phrase, by the risk the intake recorded.
+CRISIS_TEXT_P = {"acute": 0.6, "concern": 0.1, "none": 0.003}
+TEXT_P = {"phone": 0.0, "sms": 0.8, "whatsapp": 0.8, "webchat": 0.85, "webform": 1.0}
+ANONYMOUS_P = {"phone": 0.35, "sms": 0.4, "whatsapp": 0.4, "webchat": 0.5, "webform": 0.2}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class DemoSummary:
+    """What a demo run added."""
+
+    seed: int
+    users_created: int = 0
+    users_seconds: float = 0.0
+    contacts: int = 0
+    seconds: float = 0.0
+    by_channel: Counter[str] = field(default_factory=Counter)
+    by_desk: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    crisis: int = 0
+
+
+@dataclass
+class Planned:
+    """One demo contact and the rows that hang off it, ready to insert."""
+
+    contact: dict[str, Any]
+    callback: dict[str, Any] | None = None
+    message: dict[str, Any] | None = None
+
+
+@dataclass
+class Timeline:
+    """When a contact was answered and closed, how, and when a callback was tried."""
+
+    answered: float | None
+    closed: float | None
+    outcome: str | None
+    window: tuple[str, datetime, datetime] | None = None
+    attempts: list[float] = field(default_factory=list)
+
+
+def _table(name: str) -> Table:
+    """Return the Core table behind a model, whose column types encrypt and convert."""
+    return SQLModel.metadata.tables[name]
+
+
+def database_is_empty(engine: Engine) -> bool:
+    """Tell whether the database has no user and no contact yet."""
+    with engine.connect() as conn:
+        users = conn.execute(select(func.count()).select_from(_table("user"))).scalar_one()
+        contacts = conn.execute(select(func.count()).select_from(_table("contact"))).scalar_one()
+    return users == 0 and contacts == 0
+
+
+def create_demo_users(engine: Engine) -> dict[str, list[int]]:
+    """Add the demo users that do not exist yet; return every demo counsellor id by desk."""
+    with Session(engine, expire_on_commit=False) as session:
+        for email, role, desk in DEMO_USERS:
+            if session.exec(select(User).where(User.email == email)).first() is None:
+                label = f"{role} {desk}" if desk else role
+                user_in = UserIn.model_validate(
+                    {"email": email, "role": role, "desk": desk, "password": DEMO_PASSWORD,
+                     "name": f"Demo {label}"}
+                )  # fmt: skip
+                user, _ = create_user(session=session, user_in=user_in)
+                # One counsellor of each desk is on duty, so queues have someone available.
+                user.available = role == "counsellor" and not email.startswith("counsellor2.")
+        session.commit()
+        emails = [email for email, role, _ in DEMO_USERS if role == "counsellor"]
+        rows = session.exec(select(User.id, User.desk).where(col(User.email).in_(emails))).all()
+    counsellors: dict[str, list[int]] = {desk: [] for desk in DESK_QUEUES}
+    for user_id, desk in rows:
+        if user_id is not None and desk in counsellors:
+            counsellors[desk].append(user_id)
+    return counsellors
+
+
+def demo_state(at: datetime) -> dict[str, dict[str, int]]:
+    """Return a synthetic queue load for a moment: staffed by the hour, busy by chance."""
+    local = at.astimezone(AMSTERDAM)
+    on_duty = _on_duty(local)
+    noise = zlib.crc32(int(at.timestamp() // 600).to_bytes(8, "big"))
+    state: dict[str, dict[str, int]] = {}
+    for i, queue in enumerate(DESK_QUEUES):
+        bits = (noise >> (i * 8)) & 0xFF
+        busy = bits & 15
+        available = on_duty[i] if busy < 8 else max(0, on_duty[i] - 1) if busy < 13 else 0
+        waiting = (bits >> 4) & (7 if available == 0 else 1)
+        state[queue] = _load(waiting, available)
+    police, veterans = state["police"], state["veterans"]
+    state["pool"] = _load(
+        police["waiting"] + veterans["waiting"], police["available"] + veterans["available"]
+    )
+    return state
+
+
+def _on_duty(local: datetime) -> tuple[int, int, int]:
+    """Return counsellors on duty at police, veterans and De Basis at a local time."""
+    if local.weekday() < 5 and 8 <= local.hour < 18:
+        return (3, 4, 2)
+    if local.weekday() < 5 and 18 <= local.hour < 22:
+        return (2, 2, 1)
+    return (1, 2, 1)
+
+
+def _load(waiting: int, available: int) -> dict[str, int]:
+    """Return one queue's load, with the expected wait computed as the intake does."""
+    expected = (
+        0
+        if available and waiting < available
+        else ((waiting + 1) * DEFAULT_HANDLE_S // max(available, 1))
+    )
+    return {"waiting": waiting, "available": available, "expected_wait_s": expected}
+
+
+def contact_times(rng: random.Random, n: int, now: datetime) -> list[int]:
+    """Return n sorted contact times (UTC seconds) over the eight weeks before now."""
+    end = int(now.timestamp())
+    start = end - int(WINDOW.total_seconds())
+    hours = int(WINDOW.total_seconds()) // 3600
+    cum: list[float] = []
+    total = 0.0
+    for i in range(hours):
+        total += _hour_weight(datetime.fromtimestamp(start + i * 3600, AMSTERDAM))
+        cum.append(total)
+    live = min(int(n * LIVE_SHARE), LIVE_MAX)
+    slots = rng.choices(range(hours), cum_weights=cum, k=n - live)
+    times = [start + slot * 3600 + int(rng.random() * 3600) for slot in slots]
+    # Denser towards now, like a queue that is filling up.
+    times += [end - 1 - int(rng.random() ** 2 * LIVE_WINDOW_S) for _ in range(live)]
+    times.sort()
+    return times
+
+
+def _hour_weight(local: datetime) -> float:
+    """Return the relative number of contacts in the hour starting at a local time."""
+    weight = HOUR_WEIGHTS[local.hour] * WEEKDAY_WEIGHTS[local.weekday()]
+    return weight * HOLIDAY_BUMP if _holiday_season(local.date()) else weight
+
+
+def _holiday_season(day: date) -> bool:
+    """Tell whether a day falls in the December holidays (20 December to 2 January)."""
+    return (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 2)
+
+
+def new_references(rng: random.Random, n: int, taken: set[str]) -> list[str]:
+    """Return n unused references in the intake's format, without a query per row."""
+    refs: list[str] = []
+    while len(refs) < n:
+        raw = "".join(rng.choices(REFERENCE_ALPHABET, k=REFERENCE_LENGTH))
+        ref = f"{raw[:3]}-{raw[3:]}"
+        if ref not in taken:
+            taken.add(ref)
+            refs.append(ref)
+    return refs
+
+
+def _profile(rng: random.Random, channel: str) -> dict[str, Any]:
+    """Return what the person told the intake, with plausible mixes."""
+    organisation = ORGANISATIONS.pick(rng)
+    need = NEEDS.pick(rng)
+    kind = channel if channel in ("phone", "webform") else "chat"
+    return {
+        "channel": channel,
+        "organisation": organisation,
+        "serving_status": SERVING_STATUS[organisation].pick(rng),
+        "relation": RELATIONS.pick(rng),
+        "need": need,
+        "risk": (RISK_PSYCHOLOGICAL if need == "psychological" else RISK_OTHER).pick(rng),
+        "language": LANGUAGES.pick(rng),
+        "region": REGIONS.pick(rng) if rng.random() < 0.45 else None,
+        "preference": PREFERENCES[kind].pick(rng),
+        "anonymous": rng.random() < ANONYMOUS_P[channel],
+    }
+
+
+def _personal(rng: random.Random, profile: dict[str, Any]) -> dict[str, Any]:
+    """Return fictional personal data: a number where the channel has one, few names."""
+    channel, anonymous = profile["channel"], profile["anonymous"]
+    phone: str | None = FAKE_PHONE_PREFIX + f"{rng.randrange(1_000_000):06d}"
+    if channel == "phone" and anonymous and rng.random() < 0.5:
+        phone = None  # number withheld
+    elif channel == "webchat" and profile["preference"] != "callback":
+        phone = None
+    first = rng.choice(FIRST_NAMES)
+    roll = rng.random()
+    name = None if anonymous or roll >= 0.48 else first
+    if name and roll < 0.08:
+        name = f"{first} {rng.choice(SURNAMES)}"
+    wants_mail = channel == "webform" and not anonymous and rng.random() < 0.4
+    email = f"{first.lower()}{rng.randrange(10, 1000)}@example.org" if wants_mail else None
+    return {
+        "phone": phone,
+        "phone_hash": keyring().keyed_hash(phone) if phone else None,
+        "name": name,
+        "email": email,
+        "text": _text(rng, profile),
+        "consent": bool(phone or name or email) and not anonymous,
+    }
+
+
+def _text(rng: random.Random, profile: dict[str, Any]) -> str | None:
+    """Return the free text a person wrote, if any; a few hold crisis phrases."""
+    if rng.random() >= TEXT_P[profile["channel"]]:
+        return None
+    texts = TEXTS[profile["language"]]
+    if rng.random() < CRISIS_TEXT_P[profile["risk"]]:
+        return rng.choice(texts["crisis"])
+    relation = profile["relation"]
+    pool = texts[relation] if relation != "self" and rng.random() < 0.7 else texts[profile["need"]]
+    return rng.choice(pool)
+
+
+def routing_contact(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a planned contact as the routing contract's `contact` object."""
+    data: dict[str, Any] = {
+        "channel": row["channel"],
+        "organisation": row["organisation"],
+        "status": row["serving_status"],
+        "relation": row["relation"],
+        "need": row["need"],
+        "risk": row["risk"],
+        "language": row["language"],
+        "preference": row["preference"],
+        "anonymous": row["anonymous"],
+    }
+    if row["region"]:
+        data["region"] = row["region"]
+    if row["text"]:
+        data["text"] = row["text"]
+    return data
+
+
+def _handle_s(rng: random.Random, channel: str) -> float:
+    """Return how long a conversation takes once answered."""
+    median = HANDLE_MEDIAN_S["phone" if channel == "phone" else "chat"]
+    return min(max(median * rng.lognormvariate(0, 0.5), 180), 90 * 60)
+
+
+def _outcome(rng: random.Random, decision: dict[str, Any]) -> str:
+    """Return how an answered contact ended."""
+    if decision["crisis"]:
+        return CRISIS_OUTCOMES.pick(rng)
+    return (BOTH_OUTCOMES if "both" in decision["flags"] else OUTCOMES).pick(rng)
+
+
+def _live_timeline(
+    rng: random.Random,
+    channel: str,
+    decision: dict[str, Any],
+    state: dict[str, Any],
+    routed: float,
+) -> Timeline:
+    """Return the timeline of a contact answered now: wait, maybe hang up, talk, close."""
+    if decision["crisis"]:
+        wait = rng.uniform(5, 40)
+    else:
+        mean = BASE_WAIT_S[decision["priority"]] + 0.5 * state[decision["queue"]]["expected_wait_s"]
+        wait = min(rng.expovariate(1 / mean), MAX_WAIT_S)
+        if channel == "phone" and rng.random() < ABANDON_P:
+            return Timeline(None, routed + 5 + wait * rng.uniform(0.2, 1.0), "abandoned")
+    answered = routed + wait
+    if channel in CHAT_CHANNELS and not decision["crisis"] and rng.random() < NO_ANSWER_P:
+        return Timeline(answered, answered + rng.uniform(300, 1800), "no_answer")
+    return Timeline(answered, answered + _handle_s(rng, channel), _outcome(rng, decision))
+
+
+def _callback_timeline(rng: random.Random, decision: dict[str, Any], routed: float) -> Timeline:
+    """Return the timeline of a callback: attempts in the chosen window, then a talk."""
+    name = CALLBACK_WINDOWS.pick(rng)
+    start, end = callback_window(name, datetime.fromtimestamp(routed, UTC))
+    window = (name, start, end)
+    first = start.timestamp() + rng.uniform(0, 0.6) * (end - start).total_seconds()
+    needed = CALLBACK_ATTEMPTS.pick(rng)
+    count = 3 if needed == "failed" else int(needed)
+    attempts = [first + i * ATTEMPT_GAP_S for i in range(count)]
+    if needed == "failed":
+        return Timeline(None, attempts[-1], "callback_failed", window, attempts)
+    answered = attempts[-1]
+    closed = answered + _handle_s(rng, "phone")
+    return Timeline(answered, closed, _outcome(rng, decision), window, attempts)
+
+
+def _status(timeline: Timeline, respond: str, now: float) -> str:
+    """Return the status a contact has now, given its timeline."""
+    if timeline.closed is not None and timeline.closed <= now:
+        return "closed"
+    if timeline.answered is not None and timeline.answered <= now:
+        return "in_progress"
+    return "waiting" if respond == "now" else "callback"
+
+
+def _at(ts: float | None) -> datetime | None:
+    """Return UTC seconds as an aware datetime, whole seconds."""
+    return None if ts is None else datetime.fromtimestamp(int(ts), UTC)
+
+
+def _external_id(channel: str, reference: str) -> str | None:
+    """Return the channel's own id for a demo contact, derived from its reference."""
+    digest = hashlib.blake2b(reference.encode(), digest_size=16).hexdigest()
+    prefix = {"phone": "CA", "sms": "SM", "whatsapp": "SM", "webchat": "chat-"}.get(channel)
+    return None if prefix is None else prefix + digest
+
+
+def plan_contact(
+    rng: random.Random,
+    created: int,
+    reference: str,
+    *,
+    now: int,
+    decide: Decide,
+    counsellors: dict[str, list[int]],
+) -> Planned:
+    """Plan one contact: profile, routing at its moment, and what happened since."""
+    channel = (NIGHT_CHANNELS if _is_night(created) else DAY_CHANNELS).pick(rng)
+    row = _profile(rng, channel)
+    row.update(_personal(rng, row))
+    low, high = INTAKE_S[channel]
+    routed = min(created + rng.randint(low, high), now)
+    routed_at = datetime.fromtimestamp(routed, UTC)
+    state = demo_state(routed_at)
+    decision = dict(decide(routing_contact(row), state, routed_at))
+    timeline = _timeline(rng, channel, decision, state, routed, now)
+    status = _status(timeline, decision["respond"], now)
+    served_by = _counsellor(rng, decision["queue"], counsellors) if timeline.answered else None
+    row.update(_contact_row(reference, decision, timeline, status, created, routed, served_by))
+    row["external_id"] = _external_id(channel, reference)
+    planned = Planned(row)
+    if timeline.window is not None:
+        planned.callback = _callback_row(rng, row, timeline, status, now)
+    if channel in CHAT_CHANNELS and row["text"]:
+        planned.message = _message_row(row)
+    return planned
+
+
+def _timeline(
+    rng: random.Random,
+    channel: str,
+    decision: dict[str, Any],
+    state: dict[str, Any],
+    routed: int,
+    now: int,
+) -> Timeline:
+    """Return what happens to a routed contact: answered now, or called back."""
+    if decision["respond"] == "now":
+        timeline = _live_timeline(rng, channel, decision, state, routed)
+    else:
+        timeline = _callback_timeline(rng, decision, routed)
+    age = now - routed
+    if age >= LIVE_WINDOW_S or decision["crisis"] or rng.random() >= BUSY_NOW_P:
+        return timeline
+    if timeline.window is not None:
+        _, start, end = timeline.window
+        if end.timestamp() > now:  # not tried yet: the next attempt is still to come
+            next_try = max(start.timestamp(), now + rng.uniform(300, 1800))
+            return Timeline(None, None, None, timeline.window, [next_try])
+    elif age < STILL_WAITING_S["phone" if channel == "phone" else "chat"]:
+        return Timeline(None, None, None)  # still waiting for a counsellor
+    return timeline
+
+
+def _is_night(ts: int) -> bool:
+    """Tell whether a time falls in the quiet hours (00-07 in Amsterdam)."""
+    return datetime.fromtimestamp(ts, AMSTERDAM).hour < 7
+
+
+def _counsellor(rng: random.Random, queue: str, counsellors: dict[str, list[int]]) -> int | None:
+    """Return a demo counsellor of the queue that served a contact."""
+    desk = rng.choice(("police", "veterans")) if queue == "pool" else queue
+    ids = counsellors.get(desk) or []
+    return rng.choice(ids) if ids else None
+
+
+def _contact_row(
+    reference: str,
+    decision: dict[str, Any],
+    timeline: Timeline,
+    status: str,
+    created: int,
+    routed: float,
+    served_by: int | None,
+) -> dict[str, Any]:
+    """Return the decision and timeline columns of a contact row."""
+    closed = timeline.closed if status == "closed" else None
+    answered = timeline.answered if status in ("closed", "in_progress") else None
+    last = max(t for t in (created, routed, answered, closed) if t is not None)
+    return {
+        "reference": reference,
+        "status": status,
+        "outcome": timeline.outcome if status == "closed" else None,
+        "desk": decision["desk"],
+        "queue": decision["queue"],
+        "priority": decision["priority"],
+        "crisis": bool(decision["crisis"]),
+        "respond": decision["respond"],
+        "flags": list(decision["flags"]),
+        "rule": decision["rule"],
+        "rules_version": decision.get("rules_version"),
+        "trace": list(decision.get("trace", [])),
+        "intake_step": "done",
+        "assigned_user_id": served_by if answered else None,
+        "created_at": _at(created),
+        "updated_at": _at(last),
+        "routed_at": _at(routed),
+        "answered_at": _at(answered),
+        "closed_at": _at(closed),
+        "wait_seconds": None if answered is None else int(answered - routed),
+    }
+
+
+def _callback_row(
+    rng: random.Random, row: dict[str, Any], timeline: Timeline, status: str, now: int
+) -> dict[str, Any]:
+    """Return the callback request of a contact that chose to be called back."""
+    assert timeline.window is not None  # noqa: S101 - only callbacks have a window
+    window, start, end = timeline.window
+    made = [t for t in timeline.attempts if t <= now]
+    pending = [t for t in timeline.attempts if t > now]
+    if status == "closed":
+        state = "failed" if timeline.outcome == "callback_failed" else "done"
+    else:
+        state = "claimed" if status == "in_progress" else "pending"
+    return {
+        "phone": row["phone"],
+        "window": window,
+        "window_start": start,
+        "window_end": end,
+        "voicemail_allowed": rng.random() < 0.4,
+        "attempts": len(made),
+        "max_attempts": 3,
+        "next_attempt_at": _at(pending[0]) if state == "pending" and pending else None,
+        "status": state,
+        "claimed_by": row["assigned_user_id"],
+        "created_at": row["routed_at"],
+        "updated_at": _at(made[-1]) if made else row["routed_at"],
+    }
+
+
+def _message_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Return the first message of a text conversation."""
+    return {
+        "direction": "in",
+        "author_user_id": None,
+        "body": row["text"],
+        "automatic": False,
+        "external_id": row["external_id"] if row["channel"] != "webchat" else None,
+        "delivery_status": None,
+        "created_at": row["created_at"],
+    }
+
+
+def plan_contacts(
+    *,
+    seed: int,
+    n: int,
+    now: datetime,
+    decide: Decide,
+    counsellors: dict[str, list[int]],
+    taken: set[str] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[list[Planned]]:
+    """Yield n demo contacts in chunks, oldest first; the same seed and now give the same."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    times = contact_times(rng, n, now)
+    refs = new_references(rng, n, set(taken or ()))
+    stamp = int(now.timestamp())
+    for begin in range(0, n, chunk_size):
+        chunk: list[Planned] = []
+        for created, ref in zip(
+            times[begin : begin + chunk_size], refs[begin : begin + chunk_size], strict=True
+        ):
+            chunk.append(
+                plan_contact(rng, created, ref, now=stamp, decide=decide, counsellors=counsellors)
+            )
+        yield chunk
+
+
+def insert_chunk(conn: Connection, chunk: Sequence[Planned]) -> None:
+    """Insert a chunk of planned contacts with their callbacks, messages and audit lines."""
+    table = _table("contact")
+    # Rows come back in any order (batched RETURNING); map them back by reference.
+    returned = conn.execute(
+        insert(table).returning(table.c.id, table.c.reference), [p.contact for p in chunk]
+    )
+    id_of = {reference: contact_id for contact_id, reference in returned}
+    ids = [id_of[p.contact["reference"]] for p in chunk]
+    callbacks, messages, audits = [], [], []
+    for contact_id, planned in zip(ids, chunk, strict=True):
+        if planned.callback is not None:
+            callbacks.append({**planned.callback, "contact_id": contact_id})
+        if planned.message is not None:
+            messages.append({**planned.message, "contact_id": contact_id})
+        audits.append(
+            {
+                "at": planned.contact["created_at"],
+                "event": "create",
+                "contact_reference": planned.contact["reference"],
+                "user_id": None,
+                "on_behalf_of": None,
+                "actor": DEMO_ACTOR,
+                "detail": f"channel={planned.contact['channel']}",
+            }
+        )
+    for name, rows in (("callback_request", callbacks), ("message", messages),
+                       ("audit_event", audits)):  # fmt: skip
+        if rows:
+            conn.execute(insert(_table(name)), rows)
+
+
+def existing_references(engine: Engine) -> set[str]:
+    """Return the references already in use."""
+    with engine.connect() as conn:
+        return set(conn.execute(select(_table("contact").c.reference)).scalars())
+
+
+def seed_demo(
+    engine: Engine,
+    *,
+    decide: Decide,
+    contacts: int = DEFAULT_CONTACTS,
+    seed: int = 0,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Add the demo users and `contacts` routed demo contacts; return what was added."""
+    started = time.monotonic()
+    summary = DemoSummary(seed=seed)
+    before = _user_count(engine)
+    counsellors = create_demo_users(engine)
+    summary.users_created = _user_count(engine) - before
+    summary.users_seconds = time.monotonic() - started
+    started = time.monotonic()
+    now = now or datetime.now(UTC)
+    chunks = plan_contacts(
+        seed=seed,
+        n=contacts,
+        now=now,
+        decide=decide,
+        counsellors=counsellors,
+        taken=existing_references(engine),
+    )
+    if progress is not None:
+        progress(0, contacts)
+    for chunk in chunks:
+        with engine.begin() as conn:
+            insert_chunk(conn, chunk)
+        _count(summary, chunk)
+        if progress is not None:
+            progress(summary.contacts, contacts)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _user_count(engine: Engine) -> int:
+    """Return how many users there are."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(_table("user"))).scalar_one())
+
+
+def _count(summary: DemoSummary, chunk: Sequence[Planned]) -> None:
+    """Add a chunk to the summary's counts."""
+    for planned in chunk:
+        row = planned.contact
+        summary.contacts += 1
+        summary.by_channel[row["channel"]] += 1
+        summary.by_desk[row["desk"]] += 1
+        summary.by_status[row["status"]] += 1
+        summary.crisis += bool(row["crisis"])

@@ -1,0 +1,293 @@
+"""`loket demo`: demo staff and contacts that look like the desks' real traffic."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from sqlalchemy import func, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from loket.accounts import check_password
+from loket.app import create_app
+from loket.cli import main
+from loket.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    FAKE_PHONE_PREFIX,
+    TEXTS,
+    contact_times,
+    demo_state,
+    plan_contacts,
+)
+from loket.intake import AMSTERDAM, routing_input
+from loket.rules_runtime import holder
+from loket.store import crypto
+from loket.store.models import AuditEvent, CallbackRequest, Contact, Message, User
+
+CHANNELS = {"phone", "sms", "whatsapp", "webchat", "webform"}
+DECISION_FIELDS = ("desk", "queue", "priority", "crisis", "respond", "flags", "rule")
+
+
+def run_demo(*args: str) -> Result:
+    """Run `loket demo` with these options."""
+    return CliRunner().invoke(main, ["demo", *args])
+
+
+def contacts_of(engine: Engine) -> list[Contact]:
+    """Return every contact, oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(Contact).order_by(col(Contact.id))).all())
+
+
+def count(engine: Engine, model: Any) -> int:
+    """Return how many rows a table has."""
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+@pytest.fixture(scope="module")
+def seeded_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Flask]:
+    """An app whose database holds what `loket demo --contacts 300` adds, shared by this module.
+
+    Seeding hashes eleven passwords with argon2, so the read-only tests share one run.
+    """
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy(sqlite_template, folder / "loket.sqlite3")
+    app = create_app(
+        {
+            "testing": True,
+            "instance_path": str(folder / "instance"),
+            "database_url": f"sqlite:///{folder / 'loket.sqlite3'}",
+            "redis_url": os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        }
+    )
+    settings = app.config["LOKET"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOKET_DATABASE_URL", settings.database_url)
+        patch.setenv("LOKET_INSTANCE_PATH", settings.instance_path)
+        patch.setenv("LOKET_REDIS_URL", settings.redis_url)
+        patch.setenv("LOKET_DATA_KEY", settings.data_key)
+        patch.setenv("LOKET_SECRET_KEY", settings.secret_key)
+        patch.setenv("LOKET_ENV", "development")
+        for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "LOKET_PUBLIC_URL"):
+            patch.delenv(key, raising=False)
+        result = run_demo("--contacts", "300", "--seed", "7")
+    assert result.exit_code == 0, result.output
+    assert "300 contacts" in result.output
+    yield app
+    app.extensions["loket.engine"].dispose()
+
+
+@pytest.fixture
+def seeded_engine(seeded_app: Flask) -> Engine:
+    """The seeded database, with its data keys in force (other tests' apps change them)."""
+    crypto.configure(seeded_app.config["LOKET"].data_keys)
+    engine: Engine = seeded_app.extensions["loket.engine"]
+    return engine
+
+
+@pytest.fixture
+def seeded(seeded_engine: Engine) -> list[Contact]:
+    """The demo contacts, oldest first."""
+    return contacts_of(seeded_engine)
+
+
+def test_demo_users_of_every_role_and_desk_log_in_with_the_demo_password(
+    seeded_engine: Engine,
+) -> None:
+    with Session(seeded_engine) as session:
+        users = {u.email: u for u in session.exec(select(User)).all()}
+    assert set(users) == {email for email, _, _ in DEMO_USERS}
+    for email, role, desk in DEMO_USERS:
+        assert (users[email].role, users[email].desk) == (role, desk)
+    # argon2 is slow on purpose: log in as one user of each role.
+    for email in (
+        "counsellor2.debasis@demo.loket.test",
+        "manager@demo.loket.test",
+        "admin@demo.loket.test",
+    ):
+        assert check_password(users[email], DEMO_PASSWORD)
+    assert not check_password(users[DEMO_USERS[0][0]], DEMO_PASSWORD + "x")
+    counsellors = Counter(u.desk for u in users.values() if u.role == "counsellor")
+    assert counsellors == {"police": 2, "veterans": 2, "debasis": 2}
+    available = Counter(u.desk for u in users.values() if u.available)
+    assert available == {"police": 1, "veterans": 1, "debasis": 1}
+    managers = {u.desk for u in users.values() if u.role == "manager"}
+    assert managers == {"police", "veterans", "debasis", None}
+    assert any(u.role == "admin" for u in users.values())
+
+
+def test_demo_contacts_spread_over_eight_weeks_mostly_by_day_on_every_channel(
+    seeded: list[Contact],
+) -> None:
+    now = datetime.now(UTC)
+    assert len(seeded) == 300
+    assert all(now - timedelta(weeks=8, minutes=1) <= c.created_at <= now for c in seeded)
+    weeks = Counter((now - c.created_at).days // 7 for c in seeded)
+    assert set(weeks) == set(range(8))
+    hours = Counter(c.created_at.astimezone(AMSTERDAM).hour for c in seeded)
+    day = sum(hours[h] for h in range(8, 20))
+    night = sum(hours[h] for h in range(1, 6))
+    assert day > 4 * night
+    assert {c.channel for c in seeded} == CHANNELS
+    assert Counter(c.channel for c in seeded).most_common(1)[0][0] == "phone"
+    assert len({c.reference for c in seeded}) == 300
+
+
+def test_demo_contact_times_and_outcomes_are_consistent(
+    seeded: list[Contact], seeded_engine: Engine
+) -> None:
+    for c in seeded:
+        assert c.routed_at is not None and c.created_at <= c.routed_at
+        if c.status == "closed":
+            assert c.outcome and c.closed_at and c.closed_at >= c.routed_at
+        else:
+            assert c.outcome is None and c.closed_at is None
+        if c.answered_at is not None:
+            assert c.wait_seconds == int((c.answered_at - c.routed_at).total_seconds())
+            assert c.assigned_user_id is not None
+        if c.crisis and c.answered_at is not None:
+            assert c.wait_seconds is not None and c.wait_seconds < 60
+    assert any(c.outcome == "abandoned" for c in seeded if c.channel == "phone")
+    with Session(seeded_engine) as session:
+        callbacks = {cb.contact_id: cb for cb in session.exec(select(CallbackRequest)).all()}
+        audits = session.exec(select(AuditEvent).where(AuditEvent.actor == "demo")).all()
+    assert set(callbacks) == {c.id for c in seeded if c.respond == "callback"}
+    for c in seeded:
+        callback = callbacks.get(c.id or 0)
+        if c.status == "callback":
+            assert callback is not None and callback.status == "pending"
+            assert callback.next_attempt_at is not None
+        if c.outcome == "callback_failed":
+            assert callback is not None and (callback.status, callback.attempts) == ("failed", 3)
+    assert Counter(a.contact_reference for a in audits) == {c.reference: 1 for c in seeded}
+    assert count(seeded_engine, Message) > 0
+
+
+def test_demo_decisions_are_what_the_routing_engine_decides(
+    seeded: list[Contact], seeded_app: Flask
+) -> None:
+    rules = holder(seeded_app).current()
+    for c in seeded:
+        assert c.routed_at is not None
+        decision = rules.decide_json(routing_input(c), demo_state(c.routed_at), c.routed_at)
+        stored = {name: getattr(c, name) for name in DECISION_FIELDS}
+        assert stored == {name: decision[name] for name in DECISION_FIELDS}
+        assert c.trace == decision["trace"] and c.rules_version == decision["rules_version"]
+    assert {c.desk for c in seeded} == {"police", "veterans", "debasis"}
+    assert {c.queue for c in seeded} == {"police", "veterans", "debasis", "pool"}
+
+
+def test_demo_personal_fields_are_encrypted_at_rest_and_readable_through_the_orm(
+    seeded: list[Contact], seeded_engine: Engine
+) -> None:
+    with seeded_engine.connect() as conn:
+        raw: dict[int, str] = dict(conn.execute(text("SELECT id, phone FROM contact")).all())
+        raw_text: dict[int, str] = dict(conn.execute(text("SELECT id, text FROM contact")).all())
+    sentences = {s for by_need in TEXTS.values() for group in by_need.values() for s in group}
+    phones = [c for c in seeded if c.phone]
+    texts = [c for c in seeded if c.text]
+    assert phones and texts
+    for c in phones:
+        assert c.id is not None and c.phone is not None
+        assert c.phone.startswith(FAKE_PHONE_PREFIX)
+        assert raw[c.id] != c.phone and "+31" not in raw[c.id]
+    for c in texts:
+        assert c.id is not None and c.text in sentences
+        assert raw_text[c.id] != c.text and c.text not in raw_text[c.id]
+
+
+def test_demo_if_empty_adds_to_an_empty_database_only(
+    cli_env: dict[str, str], engine: Engine
+) -> None:
+    first = run_demo("--contacts", "20", "--if-empty", "--seed", "1")
+    assert first.exit_code == 0, first.output
+    before = (count(engine, User), count(engine, Contact), count(engine, AuditEvent))
+    assert before[:2] == (len(DEMO_USERS), 20)
+    again = run_demo("--contacts", "20", "--if-empty")
+    assert again.exit_code == 0, again.output
+    assert "nothing added" in again.output
+    assert (count(engine, User), count(engine, Contact), count(engine, AuditEvent)) == before
+
+
+def test_demo_run_twice_adds_contacts_and_keeps_the_users(
+    cli_env: dict[str, str], engine: Engine
+) -> None:
+    for _ in range(2):
+        result = run_demo("--contacts", "10", "--seed", "3")
+        assert result.exit_code == 0, result.output
+    assert count(engine, User) == len(DEMO_USERS)
+    refs = [c.reference for c in contacts_of(engine)]
+    assert len(refs) == len(set(refs)) == 20
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--contacts", "-1"], "--contacts"),
+        (["--contacts", "abc"], "--contacts"),
+        (["--seed", "x"], "--seed"),
+    ],
+)
+def test_demo_bad_option_exits_2_naming_it_and_adds_nothing(
+    cli_env: dict[str, str], engine: Engine, args: list[str], option: str
+) -> None:
+    result = run_demo(*args)
+    assert result.exit_code == 2
+    assert option in result.output
+    assert count(engine, User) == count(engine, Contact) == 0
+
+
+def test_demo_on_a_database_without_tables_says_to_migrate_first(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOKET_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    result = run_demo("--contacts", "5")
+    assert result.exit_code == 2
+    assert "loket db upgrade" in result.output
+
+
+def test_demo_plan_is_the_same_for_the_same_seed_and_flags_crisis_texts(app: Flask) -> None:
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    decide = holder(app).current().decide_json
+    counsellors = {"police": [1], "veterans": [2], "debasis": [3]}
+
+    def plan(seed: int) -> list[dict[str, Any]]:
+        chunks = plan_contacts(seed=seed, n=400, now=now, decide=decide, counsellors=counsellors)
+        return [p.contact for chunk in chunks for p in chunk]
+
+    first = plan(5)
+    assert first == plan(5)
+    assert first != plan(6)
+    crisis_texts = set(TEXTS["nl"]["crisis"]) | set(TEXTS["en"]["crisis"])
+    written = [row for row in first if row["text"] in crisis_texts]
+    assert written and all(row["crisis"] and row["respond"] == "now" for row in written)
+    assert 0.01 < sum(row["crisis"] for row in first) / len(first) < 0.06
+
+
+def test_demo_week_pattern_is_quiet_at_night_lower_at_weekends_higher_at_christmas() -> None:
+    import random
+
+    now = datetime(2027, 1, 3, 0, 0, tzinfo=UTC)  # the window ends after the holidays
+    local = [
+        datetime.fromtimestamp(t, AMSTERDAM) for t in contact_times(random.Random(1), 40_000, now)
+    ]
+    hours = Counter(t.hour for t in local)
+    assert hours[11] > 5 * hours[4] and hours[20] > 4 * hours[4]
+    days = Counter(t.date() for t in local)
+    weekday = [n for d, n in days.items() if d.weekday() < 5 and d.month == 11]
+    weekend = [n for d, n in days.items() if d.weekday() >= 5 and d.month == 11]
+    assert sum(weekend) / len(weekend) < 0.85 * sum(weekday) / len(weekday)
+    christmas = [n for d, n in days.items() if d.month == 12 and d.day >= 20]
+    before = [n for d, n in days.items() if d.month == 12 and 6 <= d.day < 20]
+    assert sum(christmas) / len(christmas) > 1.15 * sum(before) / len(before)
