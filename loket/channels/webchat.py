@@ -1,0 +1,501 @@
+"""Channel adapter: the public web chat (`/chat`): the intake questions as buttons, then a
+conversation that works without JavaScript and updates live with it.
+
+A chat is a Contact (channel webchat, external_id a random chat id); the chat id lives only in
+the signed session cookie, never in a URL.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as cookie
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlmodel import Session, col, select
+from werkzeug.exceptions import TooManyRequests
+from wtforms import StringField, TextAreaField
+from wtforms.validators import StopValidation
+
+from loket import rules_runtime
+from loket.channels.common import commit_and_dispatch
+from loket.channels.web_texts import (
+    MAX_CHAT_MESSAGE,
+    MAX_NAME,
+    ChoiceField,
+    callback_when,
+    form_errors,
+    normalise_phone,
+    one_of,
+    retention_period,
+    text,
+)
+from loket.i18n import request_language
+from loket.intake import (
+    AMSTERDAM,
+    CALLBACK_WINDOWS,
+    DEFAULT_HANDLE_S,
+    ContactIn,
+    find_contact,
+    live_state,
+    open_contact,
+    queue_position,
+    request_callback,
+    route_contact,
+    update_answers,
+)
+from loket.intake import add_message as store_message
+from loket.security import limiter
+from loket.store.db import get_engine, get_session, session_scope
+from loket.store.models import CallbackRequest, Contact, Message
+
+bp = Blueprint("webchat", __name__)
+log = structlog.get_logger(__name__)
+
+CHAT = "webchat_id"  # the chat's external id, in the signed session cookie
+LEFT = "webchat_left"
+# Live updates: a short stream that polls the store, then ends so the browser reconnects.
+STREAM_SECONDS = 25.0
+POLL_SECONDS = 1.5
+RETRY_MS = 2000
+
+# The phone menu's first question: choice -> answers (and the step that follows).
+WHO: dict[str, dict[str, str]] = {
+    "police": {"organisation": "police"},
+    "military": {"organisation": "defence"},
+    "family_police": {"organisation": "police", "relation": "family"},
+    "family_defence": {"organisation": "defence", "relation": "family"},
+    "other": {},
+    "help_now": {"risk": "acute", "preference": "now"},
+}
+MILITARY = {"serving": "serving", "former": "former"}
+MODES = ("chat", "callback")
+CONVERSATION_STEPS = ("chat", "callback_done")
+
+
+class CallbackForm(FlaskForm):
+    """The callback questions of the chat; error messages are text keys."""
+
+    phone = StringField()
+    window = ChoiceField(validators=[one_of(CALLBACK_WINDOWS, "err_window")])
+    voicemail = ChoiceField(validators=[one_of(("yes", "no"), "err_voicemail")])
+
+    def validate_phone(self, field: StringField) -> None:
+        """Require a number we can call."""
+        if not (field.data or "").strip():
+            raise StopValidation("err_phone_missing")
+        if normalise_phone(field.data) is None:
+            raise StopValidation("err_phone_invalid")
+
+
+class MessageForm(FlaskForm):
+    """One chat message."""
+
+    body = TextAreaField()
+
+    def validate_body(self, field: TextAreaField) -> None:
+        """Refuse an empty message or one over the limit."""
+        body = (field.data or "").strip()
+        if not body:
+            raise StopValidation("err_chat_empty")
+        if len(body) > MAX_CHAT_MESSAGE:
+            raise StopValidation("err_chat_long")
+
+
+@bp.record_once
+def _limit(state: BlueprintSetupState) -> None:
+    """Limit one address's chat posts, all steps together (bots); reading is never limited."""
+    rate = state.app.config["LOKET"].public_rate_limit
+    limiter(state.app).shared_limit(rate, scope="webchat", methods=["POST"])(bp)
+
+
+def wants_json() -> bool:
+    """Tell whether the page's script (not a plain form post) is asking."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def current_chat(session: Session) -> Contact | None:
+    """Return the chat of this browser (from the signed session cookie), if any."""
+    chat_id = cookie.get(CHAT)
+    if not chat_id:
+        return None
+    contact = find_contact(session, "webchat", str(chat_id))
+    if contact is None:
+        cookie.pop(CHAT, None)
+    return contact
+
+
+def escalate(session: Session, contact: Contact) -> None:
+    """Make a chat urgent after a crisis phrase: risk acute, routed again, answered now."""
+    if contact.crisis:
+        return
+    update_answers(session, contact, risk="acute")
+    if contact.status == "callback":
+        contact.status = "routed"  # a crisis is never only a callback: back into the live queue
+    route_contact(session, contact, rules_runtime.decide)
+    contact.intake_step = "chat"
+    log.warning("webchat.crisis", contact_id=contact.id)
+
+
+def status_text(session: Session, contact: Contact, lang: str) -> str:
+    """Say where the chat stands: place in the queue and expected wait, or who is there."""
+    if contact.status == "closed":
+        return text("chat_closed", lang)
+    if contact.status == "in_progress":
+        return text("chat_in_progress", lang)
+    if contact.status == "callback":
+        return text("chat_callback_state", lang)
+    if contact.queue is None:
+        return ""
+    position = queue_position(session, contact)
+    available = live_state(session).get(contact.queue, {}).get("available", 0)
+    if available >= position:
+        return text("chat_wait_soon", lang)
+    minutes = math.ceil(position * DEFAULT_HANDLE_S / max(available, 1) / 60)
+    wait = text("chat_wait_minutes", lang, minutes=minutes)
+    return f"{text('chat_position', lang, position=position)} {wait}"
+
+
+def shown_messages(session: Session, contact: Contact, after: int = 0) -> list[Message]:
+    """Return the conversation's messages after an id (not the system's own notes)."""
+    query = (
+        select(Message)
+        .where(Message.contact_id == contact.id, col(Message.id) > after)
+        .where(~((Message.direction == "in") & col(Message.automatic)))
+        .order_by(col(Message.id))
+    )
+    return list(session.exec(query).all())
+
+
+def message_json(message: Message, lang: str) -> dict[str, Any]:
+    """Return one message as the page's script shows it."""
+    if message.direction == "in":
+        who = text("who_me", lang)
+    else:
+        who = text("who_loket" if message.automatic else "who_counsellor", lang)
+    local = message.created_at.astimezone(AMSTERDAM)
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "who": who,
+        "body": message.body,
+        "at": message.created_at.isoformat(),
+        "time": f"{local:%H:%M}",
+    }
+
+
+def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict[str, Any]:
+    """Return what changed for the page: new messages, the status line, the crisis flag."""
+    messages = [message_json(m, lang) for m in shown_messages(session, contact, after)]
+    return {
+        "status": contact.status,
+        "status_text": status_text(session, contact, lang),
+        "crisis": contact.crisis,
+        "last_id": messages[-1]["id"] if messages else after,
+        "messages": messages,
+    }
+
+
+def latest_callback(session: Session, contact: Contact) -> CallbackRequest | None:
+    """Return the contact's newest callback request."""
+    query = (
+        select(CallbackRequest)
+        .where(CallbackRequest.contact_id == contact.id)
+        .order_by(col(CallbackRequest.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def render_start(error: str | None = None, name: str = "", status: int = 200) -> Any:
+    """Render the first question: who are you (and, if they like, a name)."""
+    lang = request_language()
+    return render_template(
+        "public/chat_start.html",
+        who=[(k, text(f"who_{k}", lang)) for k in WHO],
+        error=error,
+        name=name,
+        left=cookie.pop(LEFT, False),
+        period=retention_period(lang),
+    ), status
+
+
+def render_step(
+    contact: Contact,
+    *,
+    error: str | None = None,
+    form: CallbackForm | None = None,
+    body: str = "",
+    status: int = 200,
+) -> Any:
+    """Render the chat at the step this contact has reached."""
+    session, lang = get_session(), request_language()
+    context: dict[str, Any] = {"contact": contact, "step": contact.intake_step, "error": error}
+    if contact.intake_step == "military":
+        context["choices"] = [(k, text(f"chat_{k}", lang)) for k in MILITARY]
+    elif contact.intake_step == "mode":
+        context["choices"] = [(k, text(f"chat_mode_{k}", lang)) for k in MODES]
+    elif contact.intake_step == "callback":
+        context["form"] = form or CallbackForm(window="asap", voicemail="no")
+        context["errors"] = form_errors(context["form"])
+        context["windows"] = [(w, text(f"window_{w}", lang)) for w in CALLBACK_WINDOWS]
+        context["yes_no"] = [("yes", text("yes", lang)), ("no", text("no", lang))]
+    else:
+        context.update(conversation(session, contact, lang), body=body)
+    return render_template("public/chat.html", **context), status
+
+
+def conversation(session: Session, contact: Contact, lang: str) -> dict[str, Any]:
+    """Return what the conversation page shows."""
+    update = update_of(session, contact, 0, lang)
+    callback = latest_callback(session, contact)
+    when = None
+    if callback is not None and contact.status == "callback":
+        when = callback_when(callback.window, callback.window_start, callback.window_end, lang)
+    return {
+        "update": update,
+        "desk": text(f"desk_{contact.desk}", lang) if contact.desk else None,
+        "when": when,
+    }
+
+
+@bp.get("/chat")
+def chat() -> ResponseReturnValue:
+    """Show the chat of this browser at its step, or the first question."""
+    contact = current_chat(get_session())
+    if contact is None:
+        return render_start()
+    return render_step(contact)
+
+
+@bp.post("/chat/start")
+def start() -> ResponseReturnValue:
+    """Open a chat with the answer to 'who are you' (anonymous unless they give a name)."""
+    session = get_session()
+    if current_chat(session) is not None:
+        return redirect(url_for(".chat"), 303)
+    choice, name = request.form.get("choice", ""), (request.form.get("name") or "").strip()
+    if choice not in WHO:
+        return render_start("err_choice", name, 400)
+    if len(name) > MAX_NAME:
+        return render_start("err_name_long", name, 400)
+    contact_in = ContactIn(
+        channel="webchat",
+        external_id=secrets.token_urlsafe(16),
+        language=request_language(),
+        anonymous=not name,
+        name=name or None,
+        consent=True,  # the start page says what is kept; starting is agreeing to it
+        **WHO[choice],
+    )
+    contact = open_contact(session, contact_in, actor="webchat")
+    cookie[CHAT] = contact.external_id
+    after_who(session, contact, choice)
+    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+
+
+def after_who(session: Session, contact: Contact, choice: str) -> None:
+    """Move on from the first question: ask more, or route straight away for help now."""
+    if choice == "military":
+        contact.intake_step = "military"
+    elif choice == "help_now":
+        route_contact(session, contact, rules_runtime.decide)
+        contact.intake_step = "chat"
+    else:
+        contact.intake_step = "mode"
+    session.add(contact)
+
+
+@bp.post("/chat/answer")
+def answer() -> ResponseReturnValue:
+    """Take a button answer for the current step (serving or veteran; chat or callback)."""
+    session = get_session()
+    contact = current_chat(session)
+    if contact is None:
+        return redirect(url_for(".chat"), 303)
+    choice, step = request.form.get("choice", ""), contact.intake_step
+    if step == "military" and choice in MILITARY:
+        update_answers(session, contact, serving_status=MILITARY[choice])
+        contact.intake_step = "mode"
+    elif step == "mode" and choice == "chat":
+        update_answers(session, contact, preference="chat")
+        route_contact(session, contact, rules_runtime.decide)
+        contact.intake_step = "chat"
+    elif step == "mode" and choice == "callback":
+        contact.intake_step = "callback"
+    else:
+        return render_step(contact, error="err_choice", status=400)
+    session.add(contact)
+    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+
+
+@bp.post("/chat/callback")
+def callback() -> ResponseReturnValue:
+    """Take the number and window for a callback; a crisis is answered now instead."""
+    session = get_session()
+    contact = current_chat(session)
+    if contact is None or contact.intake_step != "callback":
+        return redirect(url_for(".chat"), 303)
+    form = CallbackForm()
+    if not form.validate():
+        return render_step(contact, form=form, status=400)
+    phone = normalise_phone(form.phone.data)
+    update_answers(session, contact, phone=phone, preference="callback")
+    route_contact(session, contact, rules_runtime.decide)
+    if contact.crisis:
+        contact.intake_step = "chat"
+    else:
+        request_callback(
+            session,
+            contact,
+            phone=phone,
+            window=form.window.data,
+            voicemail_allowed=form.voicemail.data == "yes",
+        )
+        contact.intake_step = "callback_done"
+    session.add(contact)
+    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+
+
+@bp.post("/chat/send")
+def send() -> ResponseReturnValue:
+    """Store a message from the person; a crisis phrase makes the chat urgent."""
+    session = get_session()
+    contact = current_chat(session)
+    if contact is None or contact.intake_step not in CONVERSATION_STEPS:
+        return (
+            refuse_send(None, "err_chat_expired", 404)
+            if wants_json()
+            else redirect(url_for(".chat"), 303)
+        )
+    form = MessageForm()
+    if contact.status == "closed":
+        return refuse_send(contact, "chat_closed", 409, form.body.data or "")
+    if not form.validate():
+        return refuse_send(contact, str(form.body.errors[0]), 400, form.body.data or "")
+    was_crisis = contact.crisis
+    add_message(session, contact, (form.body.data or "").strip())
+    if wants_json():
+        after = request.form.get("after", type=int) or 0
+        response = jsonify(ok=True, update=update_of(session, contact, after, request_language()))
+    else:
+        anchor = "#crisis-now" if contact.crisis and not was_crisis else "#messages"
+        response = redirect(url_for(".chat") + anchor, 303)
+    return commit_and_dispatch(session, response)
+
+
+def add_message(session: Session, contact: Contact, body: str) -> None:
+    """Keep the message; escalate when it holds a crisis phrase."""
+    store_message(session, contact, direction="in", body=body)
+    if rules_runtime.is_crisis_text(body):
+        escalate(session, contact)
+
+
+def refuse_send(contact: Contact | None, error: str, status: int, body: str = "") -> Any:
+    """Say why a message was not taken; the typed text stays in the box."""
+    if wants_json():
+        return jsonify(ok=False, error=text(error, request_language())), status
+    assert contact is not None  # noqa: S101 - the page case always has a chat
+    return render_step(contact, error=error, body=body, status=status)
+
+
+@bp.post("/chat/leave")
+def leave() -> ResponseReturnValue:
+    """Forget the chat in this browser (a shared computer); tell the counsellor they left."""
+    session = get_session()
+    contact = current_chat(session)
+    cookie.pop(CHAT, None)
+    cookie[LEFT] = True
+    if contact is None or contact.status == "closed":
+        return redirect(url_for(".chat"), 303)
+    store_message(
+        session, contact, direction="in", body=text("chat_left_note", "nl"), automatic=True
+    )
+    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+
+
+@bp.get("/chat/messages")
+def messages() -> ResponseReturnValue:
+    """Answer the page's poll: new messages after `after`, the status line, the crisis flag."""
+    session = get_session()
+    contact = current_chat(session)
+    if contact is None:
+        return jsonify(error="no chat in this browser"), 404
+    after = request.args.get("after", type=int) or 0
+    return jsonify(update_of(session, contact, after, request_language()))
+
+
+@bp.get("/chat/events")
+def events() -> ResponseReturnValue:
+    """Stream updates as server-sent events for a short while; the browser reconnects."""
+    contact = current_chat(get_session())
+    if contact is None:
+        return Response("no chat in this browser\n", 404, mimetype="text/plain")
+    last_seen = request.headers.get("Last-Event-ID", "")
+    after = max(
+        request.args.get("after", type=int) or 0, int(last_seen) if last_seen.isdigit() else 0
+    )
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    stream = updates(app, contact.id or 0, after, request_language())
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream, mimetype="text/event-stream", headers=headers)
+
+
+def updates(app: Flask, contact_id: int, after: int, lang: str) -> Iterator[str]:
+    """Poll the store every POLL_SECONDS for STREAM_SECONDS; send what changed as events."""
+    yield f"retry: {RETRY_MS}\n\n"
+    deadline, last_status = time.monotonic() + STREAM_SECONDS, None
+    while True:
+        with session_scope(get_engine(app)) as session:
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                return
+            update = update_of(session, contact, after, lang)
+        status = (update["status_text"], update["crisis"])
+        if update["messages"] or status != last_status:
+            after, last_status = update["last_id"], status
+            yield f"id: {after}\ndata: {json.dumps(update, ensure_ascii=False)}\n\n"
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(POLL_SECONDS)
+
+
+@bp.errorhandler(CSRFError)
+def expired(_error: CSRFError) -> ResponseReturnValue:
+    """Ask to try again when the page's token was missing or old; nothing typed is lost."""
+    if wants_json():  # the script retries with the fresh token
+        message = text("err_chat_expired", request_language())
+        return jsonify(ok=False, error=message, csrf_token=generate_csrf()), 400
+    contact = current_chat(get_session())
+    if contact is None:
+        return render_start("err_chat_expired", request.form.get("name", ""), 400)
+    return render_step(
+        contact, error="err_chat_expired", body=request.form.get("body", ""), status=400
+    )
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(_error: TooManyRequests) -> ResponseReturnValue:
+    """Ask a client over the rate limit to wait, and still name 112 and 113."""
+    if wants_json():
+        return jsonify(ok=False, error=text("too_many_text", request_language())), 429
+    return render_template("public/too_many.html"), 429

@@ -1,0 +1,323 @@
+"""Channel adapter: the public web form (`/contact`), its confirmation, the landing page."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+import structlog
+from flask import Blueprint, redirect, render_template, url_for
+from flask import session as cookie
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+from werkzeug.exceptions import TooManyRequests
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import StopValidation
+
+from loket import rules_runtime
+from loket.channels.common import commit_and_dispatch
+from loket.channels.web_texts import (
+    MAX_MESSAGE,
+    MAX_NAME,
+    ChoiceField,
+    callback_when,
+    form_errors,
+    layout_context,
+    normalise_phone,
+    one_of,
+    remember_language,
+    retention_period,
+    text,
+    valid_email,
+)
+from loket.i18n import LANGUAGES, request_language
+from loket.intake import (
+    CALLBACK_WINDOWS,
+    REFERENCE_ALPHABET,
+    REFERENCE_LENGTH,
+    ContactIn,
+    find_contact,
+    open_contact,
+    request_callback,
+    route_contact,
+)
+from loket.security import limiter
+from loket.store.db import get_session
+from loket.store.models import CallbackRequest, Contact
+
+bp = Blueprint("webform", __name__)
+# Every page (staff pages too) gets the layout's language, texts and language cookie.
+bp.app_context_processor(layout_context)
+bp.after_app_request(remember_language)
+log = structlog.get_logger(__name__)
+
+# Who are you: the phone menu's choices -> (organisation, serving_status, relation).
+WHO = {
+    "police": ("police", "unknown", "self"),
+    "serving": ("defence", "serving", "self"),
+    "veteran": ("defence", "former", "self"),
+    "family_police": ("police", "unknown", "family"),
+    "family_defence": ("defence", "unknown", "family"),
+    "other": ("unknown", "unknown", "self"),
+}
+NEEDS = ("psychological", "practical", "peer_support", "information", "unknown")
+URGENCY = ("none", "concern", "acute")
+REACH = ("phone", "email", "none")
+YES_NO = ("yes", "no")
+DONE = "webform_done"  # the confirmation, kept in the signed session cookie
+FORM_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
+
+
+def _radio(values: tuple[str, ...] | list[str], error: str) -> ChoiceField:
+    return ChoiceField(validators=[one_of(tuple(values), error)])
+
+
+class ContactForm(FlaskForm):
+    """The questions of the web form; error messages are text keys."""
+
+    who = _radio(list(WHO), "err_who")
+    need = _radio(NEEDS, "err_need")
+    urgent = _radio(URGENCY, "err_urgent")
+    reach = _radio(REACH, "err_reach")
+    phone = StringField()
+    email = StringField()
+    window = ChoiceField()
+    voicemail = ChoiceField()
+    name = StringField()
+    language = _radio(LANGUAGES, "err_language")
+    message = TextAreaField()
+    consent = BooleanField()
+    website = StringField()  # the honeypot: hidden by CSS, left empty by people
+    form_id = HiddenField()
+
+    def validate_phone(self, field: StringField) -> None:
+        """Require a usable number when they asked to be called back."""
+        if self.reach.data != "phone":
+            return
+        if not (field.data or "").strip():
+            raise StopValidation("err_phone_missing")
+        if normalise_phone(field.data) is None:
+            raise StopValidation("err_phone_invalid")
+
+    def validate_email(self, field: StringField) -> None:
+        """Require a usable address when they asked to be e-mailed."""
+        if self.reach.data != "email":
+            return
+        if not (field.data or "").strip():
+            raise StopValidation("err_email_missing")
+        if not valid_email(field.data):
+            raise StopValidation("err_email_invalid")
+
+    def validate_window(self, field: ChoiceField) -> None:
+        """Require a callback window for a callback."""
+        if self.reach.data == "phone":
+            one_of(CALLBACK_WINDOWS, "err_window")(self, field)
+
+    def validate_voicemail(self, field: ChoiceField) -> None:
+        """Require a voicemail answer for a callback."""
+        if self.reach.data == "phone":
+            one_of(YES_NO, "err_voicemail")(self, field)
+
+    def validate_name(self, field: StringField) -> None:
+        """Refuse a name longer than a name."""
+        if len((field.data or "").strip()) > MAX_NAME:
+            raise StopValidation("err_name_long")
+
+    def validate_message(self, field: TextAreaField) -> None:
+        """Refuse a message over the limit (the person keeps it in the box to shorten)."""
+        if len((field.data or "").strip()) > MAX_MESSAGE:
+            raise StopValidation("err_message_long")
+
+    def validate_consent(self, field: BooleanField) -> None:
+        """Require consent to store: nothing is kept without it."""
+        if not field.data:
+            raise StopValidation("err_consent")
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    """Limit the posts of one client address (bots); reading is never limited."""
+    rate = state.app.config["LOKET"].public_rate_limit
+    limiter(state.app).limit(rate, methods=["POST"])(bp)
+
+
+def new_form() -> ContactForm:
+    """Build the form from the post, or empty with this page's language and a fresh form id."""
+    form = ContactForm(language=request_language(), window="asap", voicemail="no")
+    if not FORM_ID.fullmatch(form.form_id.data or ""):
+        form.form_id.data = secrets.token_urlsafe(16)
+    return form
+
+
+def options(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Return each question's choices as (value, text in this language)."""
+
+    def labelled(prefix: str, values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+        return [(v, text(f"{prefix}_{v}", lang)) for v in values]
+
+    return {
+        "who": labelled("who", list(WHO)),
+        "need": labelled("need", NEEDS),
+        "urgent": labelled("urgent", URGENCY),
+        "reach": labelled("reach", REACH),
+        "window": labelled("window", CALLBACK_WINDOWS),
+        "voicemail": [("yes", text("yes", lang)), ("no", text("no", lang))],
+        "language": labelled("language", LANGUAGES),
+    }
+
+
+def render_form(form: ContactForm, status: int = 200, problem: str | None = None) -> Any:
+    """Render the form with its errors beside the fields and summed up at the top."""
+    errors = form_errors(form)
+    if problem:
+        errors.insert(0, ("", problem))
+    page = render_template(
+        "public/contact.html",
+        form=form,
+        errors=errors,
+        options=options(request_language()),
+        period=retention_period(request_language()),
+    )
+    return page, status
+
+
+def contact_input(form: ContactForm) -> ContactIn:
+    """Turn a valid form into intake input; only the chosen way to reach them is kept."""
+    organisation, status, relation = WHO[form.who.data]
+    reach = form.reach.data
+    return ContactIn(
+        channel="webform",
+        organisation=organisation,
+        serving_status=status,
+        relation=relation,
+        need=form.need.data,
+        risk=form.urgent.data,
+        language=form.language.data,
+        preference="callback",
+        anonymous=not (form.name.data or "").strip(),
+        consent=bool(form.consent.data),
+        external_id=form.form_id.data,
+        phone=normalise_phone(form.phone.data) if reach == "phone" else None,
+        email=form.email.data if reach == "email" else None,
+        name=form.name.data,
+        text=form.message.data,
+    )
+
+
+def store(session: Session, form: ContactForm, contact_in: ContactIn) -> Contact:
+    """Store and route the contact; promise a callback unless it is a crisis."""
+    contact = open_contact(session, contact_in, actor="webform")
+    route_contact(session, contact, rules_runtime.decide)
+    if form.reach.data == "phone" and not contact.crisis:
+        request_callback(
+            session,
+            contact,
+            phone=contact_in.phone,
+            window=form.window.data,
+            voicemail_allowed=form.voicemail.data == "yes",
+        )
+    log.info("webform.received", contact_id=contact.id, crisis=contact.crisis)
+    return contact
+
+
+def confirmation(session: Session, contact: Contact) -> dict[str, Any]:
+    """Return what the confirmation page shows (no personal data: it goes in a cookie)."""
+    callback = session.exec(
+        select(CallbackRequest)
+        .where(CallbackRequest.contact_id == contact.id)
+        .order_by(col(CallbackRequest.id).desc())
+    ).first()
+    reach = "phone" if contact.phone else "email" if contact.email else "none"
+    done: dict[str, Any] = {
+        "reference": contact.reference,
+        "desk": contact.desk,
+        "crisis": contact.crisis,
+        "reach": reach,
+    }
+    if callback is not None:
+        done.update(
+            window=callback.window,
+            start=callback.window_start.isoformat(),
+            end=callback.window_end.isoformat(),
+            voicemail=callback.voicemail_allowed,
+        )
+    return done
+
+
+def pretend_received(form: ContactForm) -> ResponseReturnValue:
+    """Answer a bot that filled the honeypot as if all went well; store nothing."""
+    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    reach = form.reach.data if form.reach.data in REACH else "none"
+    cookie[DONE] = {
+        "reference": f"{raw[:3]}-{raw[3:]}",
+        "desk": None,
+        "crisis": False,
+        "reach": reach,
+    }
+    log.info("webform.honeypot")
+    return redirect(url_for(".received"), 303)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """Show the public landing page: chat, form, 112/113."""
+    return render_template("public/home.html")
+
+
+@bp.get("/contact")
+def contact_form() -> ResponseReturnValue:
+    """Show the empty web form."""
+    return render_form(new_form())
+
+
+@bp.post("/contact")
+def submit() -> ResponseReturnValue:
+    """Check the form; store, route and confirm it, or show what to correct (400)."""
+    form = new_form()
+    if (form.website.data or "").strip():
+        return pretend_received(form)
+    if not form.validate():
+        return render_form(form, 400)
+    try:
+        contact_in = contact_input(form)
+    except ValidationError:
+        return render_form(form, 400, "err_invalid")
+    session = get_session()
+    contact = find_contact(session, "webform", form.form_id.data)  # sent twice: same answer
+    if contact is None:
+        contact = store(session, form, contact_in)
+    cookie[DONE] = confirmation(session, contact)
+    return commit_and_dispatch(session, redirect(url_for(".received"), 303))
+
+
+@bp.get("/contact/received")
+def received() -> ResponseReturnValue:
+    """Show the confirmation of the form just sent (from the session, never from the URL)."""
+    done = cookie.get(DONE)
+    if not done:
+        return redirect(url_for(".contact_form"))
+    lang = request_language()
+    when = None
+    if done.get("window"):
+        start, end = datetime.fromisoformat(done["start"]), datetime.fromisoformat(done["end"])
+        when = callback_when(done["window"], start, end, lang)
+    desk = text(f"desk_{done['desk']}", lang) if done.get("desk") else None
+    return render_template("public/received.html", done=done, when=when, desk=desk)
+
+
+@bp.errorhandler(CSRFError)
+def expired(_error: CSRFError) -> ResponseReturnValue:
+    """Show the form again with what they filled in when its token was missing or old."""
+    return render_form(new_form(), 400, "err_expired")
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(_error: TooManyRequests) -> ResponseReturnValue:
+    """Ask a client over the rate limit to wait, and still name 112 and 113."""
+    return render_template("public/too_many.html"), 429
