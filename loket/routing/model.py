@@ -1,0 +1,154 @@
+"""The typed values routing reads and the decision it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from json.encoder import encode_basestring_ascii as _quote
+from typing import Any, NamedTuple
+
+from loket.routing.values import (
+    Channel,
+    Desk,
+    Flag,
+    Language,
+    Need,
+    Organisation,
+    Preference,
+    Priority,
+    Queue,
+    Region,
+    Relation,
+    Respond,
+    Risk,
+    Status,
+)
+
+
+class _ContactFields(NamedTuple):
+    """The fields of a contact, with the defaults of the contract."""
+
+    channel: Channel
+    organisation: Organisation = "unknown"
+    status: Status = "unknown"
+    relation: Relation = "self"
+    need: Need = "unknown"
+    risk: Risk = "none"
+    language: Language = "nl"
+    region: Region | None = None
+    preference: Preference = "now"
+    text: str | None = None
+    anonymous: bool = False
+
+
+_new_tuple = tuple.__new__
+
+
+class Contact(_ContactFields):
+    """One contact as routing sees it (immutable), with the defaults of the contract."""
+
+    # `preference` left out or None means the channel's: callback for webform, else now.
+    __slots__ = ()
+
+    def __new__(cls, channel: Channel, organisation: Organisation = "unknown",
+                status: Status = "unknown", relation: Relation = "self",
+                need: Need = "unknown", risk: Risk = "none", language: Language = "nl",
+                region: Region | None = None, preference: Preference | None = None,
+                text: str | None = None, anonymous: bool = False) -> Contact:
+        """Return a contact, resolving the default preference of its channel."""
+        if preference is None:
+            preference = "callback" if channel == "webform" else "now"
+        return _new_tuple(cls, (channel, organisation, status, relation, need, risk, language,
+                                region, preference, text, anonymous))
+
+
+class QueueState(NamedTuple):
+    """The load of one queue: people waiting, counsellors free, expected wait."""
+
+    waiting: int = 0
+    available: int = 0
+    expected_wait_s: float = 0
+
+
+_EMPTY = QueueState()
+
+
+class State(NamedTuple):
+    """The load of every queue; a queue not given counts as empty."""
+
+    police: QueueState = _EMPTY
+    veterans: QueueState = _EMPTY
+    debasis: QueueState = _EMPTY
+    pool: QueueState = _EMPTY
+
+    def of(self, queue: str) -> QueueState:
+        """Return the load of one queue by name."""
+        value: QueueState = getattr(self, queue)
+        return value
+
+
+class RoutingRequest(NamedTuple):
+    """A parsed request: what `decide` takes besides the rules."""
+
+    contact: Contact
+    state: State
+    at: datetime
+
+
+Explainer = Callable[[Contact, State, datetime], tuple[str, ...]]
+
+
+class Decision(NamedTuple):
+    """Where a contact goes, how urgently, and (worked out when read) why."""
+
+    desk: Desk
+    queue: Queue
+    priority: Priority
+    crisis: bool
+    respond: Respond
+    flags: tuple[Flag, ...]
+    rule: str
+    rules_version: str
+    # What the trace is worked out from, when read: (explain, contact, state, at).
+    origin: tuple[Explainer, Contact, State, datetime]
+
+    def __eq__(self, other: object) -> bool:
+        """Return whether two decisions have the same outcome (the trace is not compared)."""
+        return isinstance(other, Decision) and self[:8] == other[:8]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:8])
+
+    @property
+    def trace(self) -> tuple[str, ...]:
+        """Return why, rule by rule, in words a manager reads."""
+        explain, contact, state, at = self.origin
+        return explain(contact, state, at)
+
+    def to_json(self) -> str:
+        """Return the decision as one line of the contract's JSON (no newline)."""
+        trace = ", ".join([_quote(line) for line in self.trace])
+        flags = ", ".join([_quote(flag) for flag in self.flags])
+        return (f'{{"desk": {_quote(self.desk)}, "queue": {_quote(self.queue)}, '
+                f'"priority": {_quote(self.priority)}, '
+                f'"crisis": {"true" if self.crisis else "false"}, '
+                f'"respond": {_quote(self.respond)}, "flags": [{flags}], '
+                f'"rule": {_quote(self.rule)}, "trace": [{trace}], '
+                f'"rules_version": {_quote(self.rules_version)}}}')
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the decision as the JSON object of the routing contract."""
+        return {
+            "desk": self.desk,
+            "queue": self.queue,
+            "priority": self.priority,
+            "crisis": self.crisis,
+            "respond": self.respond,
+            "flags": list(self.flags),
+            "rule": self.rule,
+            "trace": list(self.trace),
+            "rules_version": self.rules_version,
+        }

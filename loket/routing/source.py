@@ -1,0 +1,69 @@
+"""Read YAML keeping the line of every value, so errors can name it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from loket.routing.errors import Problem, RulesError
+
+Path = tuple[str | int, ...]
+
+
+class SourceMap:
+    """The line of every value in a YAML document, by its path."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[Path, int] = {}
+
+    def line(self, path: Path) -> int | None:
+        """Return the line of the value at path, or of its nearest parent."""
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+
+def _record(node: yaml.Node, path: Path, source: SourceMap, problems: list[Problem]) -> None:
+    """Record the lines of node and its children; report duplicate keys."""
+    source.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[object] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(Problem(source.file, key_node.start_mark.line + 1, None,
+                                        f"key {key!r} is given twice"))
+            seen.add(key)
+            _record(value_node, (*path, key), source, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record(item, (*path, index), source, problems)
+
+
+def read_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    """Return the data of a YAML document and the lines of its values."""
+    source = SourceMap(file)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RulesError([Problem(file, None, None, "the file is empty")])
+        problems: list[Problem] = []
+        _record(node, (), source, problems)
+        if problems:
+            raise RulesError(problems)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        raise RulesError([Problem(file, line, None, f"not valid YAML: {message}")]) from None
+    except yaml.YAMLError as error:
+        raise RulesError([Problem(file, None, None, f"not valid YAML: {error}")]) from None
+    finally:
+        loader.dispose()
+    return data, source

@@ -1,0 +1,185 @@
+"""`loket route` and `loket rules check` on the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from loket.cli.route import route_command, rules_group
+from tests.routing.routing_support import DEFAULT_RULES, ROOT, default_rules
+
+REQUEST = {"contact": {"channel": "phone", "organisation": "police"},
+           "state": {"police": {"waiting": 1, "available": 1, "expected_wait_s": 60}},
+           "at": "2026-01-13T12:00:00+01:00"}
+LINE = json.dumps(REQUEST)
+BAD_CHANNEL = ("error: contact.channel: unknown value 'fax' (expected one of phone, sms, "
+               "whatsapp, webchat, webform)\n")
+
+
+def run(args: list[str], stdin: str = "", env: dict[str, str] | None = None):  # noqa: ANN201
+    """Run the route command in-process."""
+    return CliRunner().invoke(route_command, args, input=stdin, env=env)
+
+
+def test_route_prints_one_json_line() -> None:
+    result = run([], LINE)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("\n") == 1
+    decision = json.loads(result.stdout)
+    assert list(decision) == ["desk", "queue", "priority", "crisis", "respond", "flags", "rule",
+                              "trace", "rules_version"]
+    assert decision["desk"] == decision["queue"] == "police"
+    assert decision["rules_version"] == default_rules().version
+    assert decision["trace"][3] == "police: yes (organisation is police) -> desk police"
+
+
+def test_route_explain_prints_text() -> None:
+    result = run(["--explain"], LINE)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("desk police, queue police, priority normal, respond now, crisis no, "
+                        "flags none")
+    assert lines[1].startswith("  decided by rule police (rules sha256:")
+    assert "   4. police: yes (organisation is police) -> desk police" in lines
+
+
+@pytest.mark.parametrize(("stdin", "message"), [
+    (json.dumps({"contact": {"channel": "fax"}}), BAD_CHANNEL),
+    ("", "error: request: no input (expected one JSON object on stdin)\n"),
+    ("{", "error: request: not valid JSON (Expecting property name enclosed in double quotes "
+          "at column 2)\n"),
+    ("[]", "error: request: expected a JSON object, got array []\n"),
+    (json.dumps({"contact": {"channel": "phone"}, "at": "2026-01-13T12:00:00"}),
+     "error: at: '2026-01-13T12:00:00' has no UTC offset (add e.g. +01:00 or Z)\n"),
+])
+def test_bad_input_exits_2_with_one_line(stdin: str, message: str) -> None:
+    result = run([], stdin)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == message
+
+
+def test_batch_writes_one_decision_per_line_in_order() -> None:
+    organisations = ["police", "defence", "both", "unknown"] * 5
+    lines = [json.dumps({**REQUEST, "contact": {"channel": "sms", "organisation": o}})
+             for o in organisations]
+    result = run(["--batch"], "\n".join(lines) + "\n\n")
+    assert result.exit_code == 0, result.stderr
+    decisions = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["rule"] for d in decisions] == [
+        {"police": "police", "defence": "veterans", "both": "both-uniforms",
+         "unknown": "unknown-organisation"}[o] for o in organisations]
+
+
+def test_batch_without_a_final_newline() -> None:
+    result = run(["--batch"], LINE + "\n" + LINE)
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 2
+
+
+def test_batch_stops_at_the_first_bad_line() -> None:
+    bad = json.dumps({"contact": {"channel": "fax"}})
+    result = run(["--batch"], "\n".join([LINE, "", LINE, bad, LINE]) + "\n")
+    assert result.exit_code == 2
+    assert len(result.stdout.splitlines()) == 2
+    assert result.stderr == "error: line 4: " + BAD_CHANNEL.removeprefix("error: ")
+
+
+def test_batch_bad_json_names_the_line() -> None:
+    result = run(["--batch"], LINE + "\nnot json\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: line 2: request: not valid JSON")
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_batch_explain_separates_decisions() -> None:
+    result = run(["--batch", "--explain"], LINE + "\n" + LINE + "\n")
+    assert result.exit_code == 0
+    assert result.stdout.count("desk police, queue police") == 2
+    assert "\n\ndesk police" in result.stdout
+
+
+def test_other_rules_by_option_and_by_environment(tmp_path: Path) -> None:
+    text = DEFAULT_RULES.read_text(encoding="utf-8").replace(
+        "when: {contact.organisation: police}\n      then: {desk: police}",
+        "when: {contact.organisation: police}\n      then: {desk: debasis}")
+    other = tmp_path / "other.yaml"
+    other.write_text(text, encoding="utf-8")
+    by_option = json.loads(run(["--rules", str(other)], LINE).stdout)
+    by_env = json.loads(run([], LINE, env={"LOKET_RULES_PATH": str(other)}).stdout)
+    assert by_option["desk"] == by_env["desk"] == "debasis"
+    assert by_option["rules_version"] != default_rules().version
+
+
+def test_a_bad_rules_file_exits_2(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace(
+        "then: {desk: debasis}", "then: {desk: basis}", 1), encoding="utf-8")
+    result = run(["--rules", str(broken)], LINE)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"error: {broken}:")
+    assert "rule peer-support: unknown desk 'basis'" in result.stderr
+
+
+def test_rules_check_default() -> None:
+    result = CliRunner().invoke(rules_group, ["check"])
+    assert result.exit_code == 0
+    rules = default_rules()
+    assert result.stdout == f"ok: {DEFAULT_RULES} (19 rules, version {rules.version})\n"
+
+
+def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    text = DEFAULT_RULES.read_text(encoding="utf-8")
+    broken.write_text(text.replace("- id: police\n", "- id: veterans\n").replace(
+        "contact.status: serving", "contact.status: servng"), encoding="utf-8")
+    result = CliRunner().invoke(rules_group, ["check", str(DEFAULT_RULES), str(broken)])
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"ok: {DEFAULT_RULES} (19 rules")
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2
+    assert all(line.startswith(f"error: {broken}:") for line in errors)
+    assert any("rule veterans: duplicate id" in line for line in errors)
+    assert any("rule serving-military: unknown value 'servng'" in line for line in errors)
+
+
+def test_rules_check_missing_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(rules_group, ["check", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path / 'none.yaml'}: cannot read: No such file or " \
+        "directory\n"
+
+
+@pytest.mark.parametrize("command", [route_command, rules_group])
+def test_help(command: object) -> None:
+    result = CliRunner().invoke(command, ["--help"])  # type: ignore[arg-type]
+    assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_rules_check_help() -> None:
+    result = CliRunner().invoke(rules_group, ["check", "--help"])
+    assert result.exit_code == 0 and "ok: PATH" in result.stdout
+
+
+def _spawn(args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+    """Run the route command in a real process, reading real stdin."""
+    code = "from loket.cli.route import route_command; route_command()"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("LOKET_RULES_PATH", None)
+    return subprocess.run([sys.executable, "-c", code, *args], input=stdin, text=True,
+                          capture_output=True, cwd=ROOT, env=env, check=False, timeout=120)
+
+
+def test_a_real_process_streams_a_batch_and_fails_cleanly() -> None:
+    bad = json.dumps({"contact": {"channel": "phone", "risk": "severe"}})
+    done = _spawn(["--batch"], "\n".join([LINE, LINE, bad, LINE]) + "\n")
+    assert done.returncode == 2
+    assert [json.loads(line)["desk"] for line in done.stdout.splitlines()] == ["police"] * 2
+    assert done.stderr == ("error: line 3: contact.risk: unknown value 'severe' (expected one "
+                           "of none, concern, acute)\n")
