@@ -1,25 +1,45 @@
-"""The `loket` command: one group, one module per concern."""
+"""The `loket` command: one group, one module per concern, each imported only when used."""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from loket.cli import db, demo, processes, route, users
+# name -> "module:attribute"; a module is imported only when its command runs (or on --help),
+# so `loket route` starts without importing Flask and the store.
+COMMANDS = {
+    "dev": "loket.cli.processes:dev_command",
+    "serve": "loket.cli.processes:serve_command",
+    "worker": "loket.cli.processes:worker_command",
+    "scheduler": "loket.cli.processes:scheduler_command",
+    "db": "loket.cli.db:db_group",
+    "demo": "loket.cli.demo:demo_command",
+    "user": "loket.cli.users:user_group",
+    "token": "loket.cli.users:token_group",
+    "route": "loket.cli.route:route_command",
+    "rules": "loket.cli.route:rules_group",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported on first use (click's documented pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return every command name, without importing any."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return one command."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="loket")
 def main() -> None:
     """Loket: intake and routing for the 24/7 Loket, the Veteranenloket and De Basis."""
-
-
-main.add_command(processes.dev_command)
-main.add_command(processes.serve_command)
-main.add_command(processes.worker_command)
-main.add_command(processes.scheduler_command)
-main.add_command(db.db_group)
-main.add_command(demo.demo_command)
-main.add_command(users.user_group)
-main.add_command(users.token_group)
-main.add_command(route.route_command)
-main.add_command(route.rules_group)
