@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 import structlog
 from flask import Response, current_app, request
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from twilio.request_validator import RequestValidator
 
 from loket.config import Settings
 from loket.intake import find_inbound, record_inbound
 from loket.queue import outbox
 from loket.store.db import get_engine, get_session
-from loket.store.models import Contact, Outbox
+from loket.store.models import Contact
 
 log = structlog.get_logger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -128,11 +128,12 @@ def answer_once(
         contact=contact,
     )
     try:
-        pending_ids = pending_outbox_ids(session)
+        pending_ids = outbox.promised_ids(session)
         session.commit()
     except IntegrityError:
         # A concurrent duplicate won the race: answer what it answered.
         session.rollback()
+        outbox.forget_promises(session)
         replay = replay_or_none(session, key)
         if replay is None:
             raise
@@ -140,19 +141,6 @@ def answer_once(
     response = Response(body, 200, content_type=content_type)
     dispatch_after_response(response, pending_ids)
     return response
-
-
-def pending_outbox_ids(session: Session) -> list[int]:
-    """Return the ids of outbox rows added in this session and not yet dispatched."""
-    session.flush()
-    objects = [*session.new, *session.identity_map.values()]
-    return sorted(
-        {
-            obj.id
-            for obj in objects
-            if isinstance(obj, Outbox) and obj.dispatched_at is None and obj.id is not None
-        }
-    )
 
 
 def dispatch_after_response(response: Response, ids: list[int]) -> None:
@@ -172,12 +160,8 @@ def dispatch_after_response(response: Response, ids: list[int]) -> None:
 
 def commit_and_dispatch(session: Session, response: Response) -> Response:
     """Commit this request's work, then move its outbox rows into RQ after the answer."""
-    ids = pending_outbox_ids(session)
+    ids = outbox.promised_ids(session)
     session.commit()
     dispatch_after_response(response, ids)
     return response
 
-
-def undispatched(session: Session) -> list[Outbox]:
-    """Return outbox rows not yet moved into RQ (for tests and the health view)."""
-    return list(session.exec(select(Outbox).where(col(Outbox.dispatched_at).is_(None))).all())

@@ -27,6 +27,7 @@ class JobSpec:
     queue: str = "default"
 
 
+PROMISED = "loket.outbox.promised"
 JOBS: dict[str, JobSpec] = {
     "contact_routed": JobSpec("loket.queue.jobs.contact_routed"),
     "send_message": JobSpec("loket.queue.jobs.send_message"),
@@ -40,7 +41,22 @@ def add(session: Session, job: str, *, urgent: bool = False, **ids: int | str) -
         raise ValueError(f"unknown job {job!r}")
     row = Outbox(job=job, args={**ids, "_queue": "urgent" if urgent else JOBS[job].queue})
     session.add(row)
+    # Keep a strong reference: the identity map holds rows weakly, and the request drains
+    # exactly the rows it promised once it has committed.
+    session.info.setdefault(PROMISED, []).append(row)
     return row
+
+
+def promised_ids(session: Session) -> list[int]:
+    """Flush, then return and forget the ids of the rows this session promised."""
+    session.flush()
+    rows: list[Outbox] = session.info.pop(PROMISED, [])
+    return sorted({row.id for row in rows if row.id is not None and row.dispatched_at is None})
+
+
+def forget_promises(session: Session) -> None:
+    """Forget the promised rows (after a rollback they were never stored)."""
+    session.info.pop(PROMISED, None)
 
 
 def _enqueue(redis: Redis, row: Outbox) -> None:

@@ -1,0 +1,415 @@
+"""Benchmark the SMS/WhatsApp intake under gunicorn against a minimal baseline webhook.
+
+Both apps run as `make serve` would run them (2 gunicorn workers, 8 threads each) on a
+SQLite file in a temporary folder and Redis database 15 (flushed). A small Python client on
+loopback posts signed Twilio webhooks (each a new MessageSid, mostly new senders) over
+keep-alive connections and measures:
+- the maximum throughput of each app (closed loop, a fixed number of connections);
+- Loket's p50/p99 latency at a fixed offered rate (open loop: each request has a planned
+  send time, and its latency counts from that time, so a slow server cannot hide queueing).
+Targets: >= 300 requests/s, p99 < 50 ms at 300 requests/s, >= 0.6x the baseline's
+throughput. Exits 1 when a target is missed. Not a test: `make bench` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from redis import Redis
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PATH = "/twilio/messaging"
+TOKEN = "bench-token"  # noqa: S105 - the benchmark's own throwaway token
+REDIS_URL = "redis://127.0.0.1:6379/15"
+TARGET_RPS = 300.0
+TARGET_P99_MS = 50.0
+TARGET_RATIO = 0.6
+BODIES = (
+    "Hallo, ik wil graag met iemand praten",
+    "Sinds mijn uitzending slaap ik slecht",
+    "Goedemiddag, mijn man werkt bij de politie en ik maak me zorgen",
+    "1",
+    "2",
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One signed webhook, ready to send."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass
+class Tally:
+    """What a run measured."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    unsent: int = 0
+    elapsed: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, latency: float, ok: bool) -> None:
+        """Count one answered request."""
+        with self.lock:
+            self.latencies.append(latency)
+            self.errors += 0 if ok else 1
+
+    @property
+    def rate(self) -> float:
+        """Return answered requests per second."""
+        return (len(self.latencies) - self.errors) / self.elapsed if self.elapsed else 0.0
+
+    def quantile_ms(self, q: float, *, count_unsent: bool = False) -> float:
+        """Return a latency quantile in milliseconds (given-up requests as infinitely late)."""
+        ordered = sorted(self.latencies) + ([float("inf")] * self.unsent if count_unsent else [])
+        if not ordered:
+            return float("nan")
+        return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    """Return a free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(port: int, count: int, seed: int) -> list[Prepared]:
+    """Sign `count` inbound messages: new MessageSids, mostly senders never seen before."""
+    rng = random.Random(seed)
+    validator = RequestValidator(TOKEN)
+    url = f"http://127.0.0.1:{port}{PATH}"
+    senders = [f"+316{rng.randrange(10**8):08d}" for _ in range(count)]
+    requests = []
+    for i in range(count):
+        returning = i > 10 and rng.random() < 0.1  # one in ten writes again
+        sender = senders[rng.randrange(i)] if returning else senders[i]
+        if rng.random() < 0.2:
+            sender = "whatsapp:" + sender
+        params = {
+            "MessageSid": f"SM{seed:04d}{i:028d}",
+            "From": sender,
+            "To": "+3185000000",
+            "Body": BODIES[rng.randrange(3, 5) if returning else rng.randrange(3)],
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": validator.compute_signature(url, params),
+        }
+        requests.append(Prepared(urlencode(params).encode(), headers))
+    return requests
+
+
+class Connection:
+    """One keep-alive connection that reconnects when the server closed it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    def post(self, request: Prepared) -> int:
+        """Send one request; return its status (0 when it could not be sent)."""
+        for _ in range(2):
+            try:
+                self.conn.request("POST", PATH, body=request.body, headers=request.headers)
+                response = self.conn.getresponse()
+                response.read()
+                return response.status
+            except (http.client.HTTPException, OSError):
+                self.conn.close()  # a keep-alive the server let go: reconnect once
+        return 0
+
+
+def closed_loop(port: int, requests: list[Prepared], connections: int, limit_s: float) -> Tally:
+    """Send as fast as the server answers, `connections` at a time; return the tally."""
+    tally = Tally()
+    lock = threading.Lock()
+    todo = iter(requests)
+    deadline = time.perf_counter() + limit_s
+
+    def worker() -> None:
+        conn = Connection(port)
+        while time.perf_counter() < deadline:
+            with lock:
+                request = next(todo, None)
+            if request is None:
+                return
+            start = time.perf_counter()
+            status = conn.post(request)
+            tally.add(time.perf_counter() - start, status == 200)
+
+    started = time.perf_counter()
+    run_threads(worker, connections)
+    tally.elapsed = time.perf_counter() - started
+    return tally
+
+
+def open_loop(
+    port: int, requests: list[Prepared], rate: float, connections: int, grace_s: float = 10
+) -> Tally:
+    """Offer requests at a fixed rate; latency counts from each request's planned time.
+
+    Requests still unsent `grace_s` after the last planned time are given up and counted,
+    so a server far below the rate cannot stretch the run.
+    """
+    tally = Tally()
+    lock = threading.Lock()
+    slots = iter(enumerate(requests))
+    started = time.perf_counter() + 0.05
+    deadline = started + len(requests) / rate + grace_s
+
+    def worker() -> None:
+        conn = Connection(port)
+        while True:
+            with lock:
+                slot = next(slots, None)
+            if slot is None:
+                return
+            planned = started + slot[0] / rate
+            if time.perf_counter() > deadline:
+                with tally.lock:
+                    tally.unsent += 1  # never sent: the server fell too far behind
+                continue
+            delay = planned - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            status = conn.post(slot[1])
+            tally.add(time.perf_counter() - planned, status == 200)
+
+    run_threads(worker, connections)
+    tally.elapsed = time.perf_counter() - started
+    return tally
+
+
+def run_threads(target: Callable[[], None], count: int) -> None:
+    """Run `count` threads of `target` and wait for all of them."""
+    threads = [threading.Thread(target=target, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def wait_ready(port: int, path: str, proc: subprocess.Popen[bytes], limit_s: float = 30) -> None:
+    """Wait until the server answers `path`; fail when it died or took too long."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with status {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the server did not answer {path} within {limit_s:.0f} s")
+
+
+@contextmanager
+def serving(app: str, port: int, env: dict[str, str], log: Path, ready: str) -> Iterator[None]:
+    """Run gunicorn (2 workers, 8 threads) with this app on loopback, then stop it."""
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread",
+        "--threads", "8", "--bind", f"127.0.0.1:{port}", "--pythonpath", str(BENCH), app,
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_ready(port, ready, proc)
+            yield
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def base_env() -> dict[str, str]:
+    """Return the environment without anything that would reach the real Twilio."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LOKET_", "TWILIO_", "BASELINE_"))}
+    env["TWILIO_AUTH_TOKEN"] = TOKEN
+    return env
+
+
+def loket_env(tmp: Path, port: int) -> dict[str, str]:
+    """Return Loket's settings for a run: a fresh SQLite file, Redis db 15, this port."""
+    env = base_env()
+    env.update({
+        "LOKET_DATABASE_URL": f"sqlite:///{tmp / 'loket.sqlite3'}",
+        "LOKET_REDIS_URL": REDIS_URL,
+        "LOKET_INSTANCE_PATH": str(tmp / "instance"),
+        "LOKET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "LOKET_ENV": "development",
+    })
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Bring the benchmark database to the newest schema."""
+    subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-m", "loket.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@dataclass
+class Result:
+    """One app's figures."""
+
+    max_rps: float
+    max_errors: int
+    fixed: Tally | None = None
+    sustained: Tally | None = None
+    sustained_rate: float = 0.0
+
+
+def measure(port: int, args: argparse.Namespace, seed: int, fixed_rate: bool) -> Result:
+    """Warm up, measure maximum throughput and, if asked, latency at the fixed rate."""
+    warm = prepare(port, args.warmup, seed)
+    closed_loop(port, warm, args.connections, args.limit)
+    burst = prepare(port, args.requests, seed + 1)
+    maximum = closed_loop(port, burst, args.connections, args.limit)
+    result = Result(maximum.rate, maximum.errors)
+    if fixed_rate:
+        count = int(args.rate * args.seconds)
+        paced = prepare(port, count, seed + 2)
+        result.fixed = open_loop(port, paced, args.rate, args.open_connections)
+        if maximum.rate < args.rate:
+            # For the record: latency at a rate this server can carry (80% of its maximum).
+            result.sustained_rate = max(1.0, 0.8 * maximum.rate)
+            count = int(result.sustained_rate * min(args.seconds, 8))
+            calm = prepare(port, count, seed + 3)
+            result.sustained = open_loop(port, calm, result.sustained_rate, args.open_connections)
+    return result
+
+
+def run_loket(tmp: Path, args: argparse.Namespace, redis: Redis) -> Result:
+    """Serve Loket and measure it."""
+    port = free_port()
+    env = loket_env(tmp, port)
+    (tmp / "instance").mkdir()
+    migrate(env)
+    redis.flushdb()
+    with serving(args.app, port, env, tmp / "loket.log", "/healthz"):
+        return measure(port, args, 1000, fixed_rate=True)
+
+
+def run_baseline(tmp: Path, args: argparse.Namespace, redis: Redis) -> Result:
+    """Serve the baseline app and measure it."""
+    port = free_port()
+    env = base_env()
+    env.update({
+        "BASELINE_DATABASE": str(tmp / "baseline.sqlite3"),
+        "BASELINE_REDIS_URL": REDIS_URL,
+        "BASELINE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    })
+    redis.flushdb()
+    with serving("baseline_app:create_app()", port, env, tmp / "baseline.log", "/healthz"):
+        return measure(port, args, 2000, fixed_rate=False)
+
+
+def report(loket: Result, baseline: Result, args: argparse.Namespace) -> list[str]:
+    """Print the figures; return the targets missed."""
+    fixed = loket.fixed
+    assert fixed is not None
+    ratio = loket.max_rps / baseline.max_rps if baseline.max_rps else 0.0
+    p50, p99 = fixed.quantile_ms(0.50), fixed.quantile_ms(0.99)
+    p99_all = fixed.quantile_ms(0.99, count_unsent=True)
+    print(f"loket    max throughput  {loket.max_rps:8.1f} requests/s "
+          f"({loket.max_errors} errors, {args.connections} connections)")
+    print(f"baseline max throughput  {baseline.max_rps:8.1f} requests/s "
+          f"({baseline.max_errors} errors)")
+    print(f"ratio loket/baseline     {ratio:8.2f}")
+    print(f"loket at {args.rate:.0f} requests/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+          f"(achieved {fixed.rate:.1f} requests/s, {fixed.errors} errors, "
+          f"{len(fixed.latencies)} sent, {fixed.unsent} given up)")
+    calm = loket.sustained
+    if calm is not None:
+        print(f"loket at {loket.sustained_rate:.0f} requests/s (80% of its maximum, for the "
+              f"record)  p50 {calm.quantile_ms(0.5):6.1f} ms  p99 {calm.quantile_ms(0.99):6.1f} "
+              f"ms  ({calm.errors} errors, {calm.unsent} given up)")
+    missed = []
+    if loket.max_rps < TARGET_RPS:
+        missed.append(f"throughput {loket.max_rps:.1f} < {TARGET_RPS:.0f} requests/s")
+    if not p99_all < TARGET_P99_MS:
+        missed.append(f"p99 {p99_all:.1f} ms >= {TARGET_P99_MS:.0f} ms at {args.rate:.0f}/s")
+    if ratio < TARGET_RATIO:
+        missed.append(f"ratio {ratio:.2f} < {TARGET_RATIO}")
+    if loket.max_errors or fixed.errors or fixed.unsent:
+        missed.append(f"{loket.max_errors + fixed.errors} requests failed, "
+                      f"{fixed.unsent} given up")
+    return missed
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the run's bounds."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=4000, help="requests per throughput run")
+    parser.add_argument("--warmup", type=int, default=300, help="requests before measuring")
+    parser.add_argument("--connections", type=int, default=16, help="closed-loop connections")
+    parser.add_argument("--open-connections", type=int, default=48,
+                        help="connections for the fixed-rate run")
+    parser.add_argument("--rate", type=float, default=TARGET_RPS, help="fixed offered rate")
+    parser.add_argument("--seconds", type=float, default=15, help="length of the fixed-rate run")
+    parser.add_argument("--limit", type=float, default=60, help="time bound of a throughput run")
+    parser.add_argument("--app", default="loket.app:create_app()",
+                        help="the Loket app gunicorn serves (e.g. a profiling wrapper)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Run both apps, print the figures, fail when a target is missed."""
+    args = parse_args()
+    one, five, fifteen = os.getloadavg()
+    print(f"load average before the run: {one:.2f} {five:.2f} {fifteen:.2f} "
+          f"on {os.cpu_count()} CPUs (the client shares them)")
+    redis = Redis.from_url(REDIS_URL)
+    redis.ping()
+    tmp = Path(tempfile.mkdtemp(prefix="loket-bench-"))
+    try:
+        loket = run_loket(tmp, args, redis)
+        baseline = run_baseline(tmp, args, redis)
+    finally:
+        redis.flushdb()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print(f"kept {tmp}")
+    missed = report(loket, baseline, args)
+    for line in missed:
+        print(f"MISSED: {line}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
