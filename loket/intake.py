@@ -10,11 +10,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
-from sqlalchemy import func
+from sqlalchemy import Row, Select, bindparam, func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from loket.queue import outbox
@@ -40,6 +41,34 @@ DEFAULT_HANDLE_S = 600
 CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")
 
 Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str, Any]]
+
+
+# Statements of the request path, built once on first use and run with bound values:
+# building a statement costs more than running it on SQLite.
+@cache
+def _reference_taken() -> Select[Any]:
+    return select(Contact.id).where(Contact.reference == bindparam("ref")).limit(1)
+
+
+@cache
+def _open_conversation() -> Select[Any]:
+    return (
+        select(Contact)
+        .where(
+            Contact.channel == bindparam("channel"),
+            Contact.phone_hash == bindparam("digest"),
+            col(Contact.status).in_(OPEN_STATUSES + ("in_progress",)),
+        )
+        .order_by(col(Contact.id).desc())
+        .limit(1)
+    )
+
+
+@cache
+def _inbound_answer() -> Select[Any]:
+    return select(InboundEvent.response, InboundEvent.response_type).where(
+        InboundEvent.idempotency_key == bindparam("key")
+    )
 
 
 class ContactIn(SQLModel):
@@ -78,7 +107,7 @@ def new_reference(session: Session) -> str:
     while True:
         raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
         ref = f"{raw[:3]}-{raw[3:]}"
-        if session.exec(select(Contact.id).where(Contact.reference == ref)).first() is None:
+        if session.execute(_reference_taken(), {"ref": ref}).first() is None:
             return ref
 
 
@@ -99,15 +128,18 @@ def audit(
     detail: str = "",
 ) -> None:
     """Write one NEN 7513 line: event, time, client record, user, on whose behalf."""
-    session.add(
-        AuditEvent(
-            event=event,
-            contact_reference=contact.reference if contact else None,
-            user_id=user_id,
-            actor=actor,
-            on_behalf_of=on_behalf_of,
-            detail=detail[:500],
-        )
+    # A plain insert: audit lines are never read back or changed in the same request.
+    session.execute(
+        insert(AuditEvent),
+        {
+            "at": utcnow(),
+            "event": event,
+            "contact_reference": contact.reference if contact else None,
+            "user_id": user_id,
+            "actor": actor,
+            "on_behalf_of": on_behalf_of,
+            "detail": detail[:500],
+        },
     )
 
 
@@ -135,16 +167,8 @@ def find_contact(session: Session, channel: str, external_id: str) -> Contact | 
 def open_conversation(session: Session, channel: str, phone: str) -> Contact | None:
     """Return the open text conversation with this number on this channel, if any."""
     digest = keyring().keyed_hash(phone)
-    query = (
-        select(Contact)
-        .where(
-            Contact.channel == channel,
-            Contact.phone_hash == digest,
-            col(Contact.status).in_(OPEN_STATUSES + ("in_progress",)),
-        )
-        .order_by(col(Contact.id).desc())
-    )
-    return session.exec(query).first()
+    params = {"channel": channel, "digest": digest}
+    return session.scalars(_open_conversation(), params).first()
 
 
 def update_answers(session: Session, contact: Contact, **answers: Any) -> Contact:
@@ -307,18 +331,18 @@ def add_message(
         author_user_id=author_user_id,
     )
     session.add(message)
-    session.flush()
-    assert message.id is not None  # noqa: S101 - flushed above
     if send:
+        session.flush()
+        assert message.id is not None  # noqa: S101 - flushed above
         outbox.add(session, "send_message", urgent=contact.crisis, message_id=message.id)
     contact.updated_at = utcnow()
     session.add(contact)
     return message
 
 
-def find_inbound(session: Session, key: str) -> InboundEvent | None:
-    """Return the stored event for an idempotency key: a replay gets the same answer."""
-    return session.exec(select(InboundEvent).where(InboundEvent.idempotency_key == key)).first()
+def find_inbound(session: Session, key: str) -> Row[Any] | None:
+    """Return the answer stored for an idempotency key: a replay gets the same answer."""
+    return session.execute(_inbound_answer(), {"key": key}).first()
 
 
 def record_inbound(
@@ -331,19 +355,21 @@ def record_inbound(
     response: str,
     response_type: str,
     contact: Contact | None,
-) -> InboundEvent:
+) -> None:
     """Keep the raw payload and the answer given, under its idempotency key."""
-    event = InboundEvent(
-        idempotency_key=key,
-        contact_id=contact.id if contact else None,
-        channel=channel,
-        kind=kind,
-        payload=payload,
-        response=response,
-        response_type=response_type,
+    session.execute(
+        insert(InboundEvent),
+        {
+            "idempotency_key": key,
+            "contact_id": contact.id if contact else None,
+            "channel": channel,
+            "kind": kind,
+            "payload": payload,
+            "response": response,
+            "response_type": response_type,
+            "created_at": utcnow(),
+        },
     )
-    session.add(event)
-    return event
 
 
 def queue_position(session: Session, contact: Contact) -> int:

@@ -117,17 +117,17 @@ def answer_once(
     if replay is not None:
         return replay
     body, contact = handle(session)
-    record_inbound(
-        session,
-        key=key,
-        channel=channel,
-        kind=kind,
-        payload=raw_payload(),
-        response=body,
-        response_type=content_type,
-        contact=contact,
-    )
     try:
+        record_inbound(
+            session,
+            key=key,
+            channel=channel,
+            kind=kind,
+            payload=raw_payload(),
+            response=body,
+            response_type=content_type,
+            contact=contact,
+        )
         pending_ids = outbox.promised_ids(session)
         session.commit()
     except IntegrityError:

@@ -49,8 +49,9 @@ def add(session: Session, job: str, *, urgent: bool = False, **ids: int | str) -
 
 def promised_ids(session: Session) -> list[int]:
     """Flush, then return and forget the ids of the rows this session promised."""
-    session.flush()
     rows: list[Outbox] = session.info.pop(PROMISED, [])
+    if rows:
+        session.flush()
     return sorted({row.id for row in rows if row.id is not None and row.dispatched_at is None})
 
 

@@ -10,7 +10,6 @@ from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from loket.store.models import AuditEvent
@@ -33,7 +32,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             raise ValueError("an in-memory SQLite database cannot be shared; use a file")
-        kwargs.setdefault("poolclass", NullPool)
+        # A pool keeps connections open: closing the last connection of a WAL database
+        # checkpoints it, which costs milliseconds per request.
+        kwargs.setdefault("pool_size", 16)
+        kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's driver opens transactions lazily; BEGIN IMMEDIATE avoids upgrade deadlocks.

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from loket.store.types import EncryptedText, JSONText, UTCDateTime, utcnow
+from loket.store.types import EncryptedText, JSONText, UTCDateTime, empty_dict, empty_list, utcnow
 
 # Contact status lifecycle: new -> routed -> waiting | callback -> in_progress -> closed.
 CONTACT_STATUSES = ("new", "routed", "waiting", "callback", "in_progress", "closed")
@@ -57,10 +57,10 @@ class Contact(SQLModel, table=True):
     priority: str | None = Field(default=None, max_length=8)
     crisis: bool = Field(default=False, index=True)
     respond: str | None = Field(default=None, max_length=16)
-    flags: list[str] = Field(default_factory=list, sa_type=JSONText)
+    flags: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
     rule: str | None = Field(default=None, max_length=64)
     rules_version: str | None = Field(default=None, max_length=64)
-    trace: list[str] = Field(default_factory=list, sa_type=JSONText)
+    trace: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
     # Channel state: the IVR step or chat step reached, and the channel's own id.
     intake_step: str = Field(default="start", max_length=32)
     external_id: str | None = Field(default=None, max_length=64, index=True)
@@ -185,7 +185,7 @@ class Outbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     job: str = Field(max_length=64)
-    args: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
+    args: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSONText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     attempts: int = Field(default=0)
@@ -203,6 +203,6 @@ class OutboundAction(SQLModel, table=True):
     kind: str = Field(max_length=32)
     to: str | None = Field(default=None, sa_type=EncryptedText)
     body: str | None = Field(default=None, sa_type=EncryptedText)
-    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
+    params: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSONText)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -62,3 +62,13 @@ class JSONText(TypeDecorator[Any]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         return None if value is None else json.loads(value)
+
+
+def empty_list() -> list[Any]:
+    """Return a new empty list (a Python function: pydantic inspects builtins slowly)."""
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    """Return a new empty dict (a Python function: pydantic inspects builtins slowly)."""
+    return {}
