@@ -260,6 +260,34 @@ def route_contact(
     return contact
 
 
+def cancel_callbacks(session: Session, contact: Contact) -> int:
+    """Cancel the callbacks still pending for a contact (answered now, or stopped)."""
+    pending = session.exec(
+        select(CallbackRequest).where(
+            CallbackRequest.contact_id == contact.id, CallbackRequest.status == "pending"
+        )
+    ).all()
+    for callback in pending:
+        callback.status, callback.updated_at = "cancelled", utcnow()
+        session.add(callback)
+    return len(pending)
+
+
+def escalate(session: Session, contact: Contact, decide: Decide) -> bool:
+    """Make a contact a crisis answered now: risk acute, no callback only, routed again.
+
+    Return False when it already was one (nothing changes).
+    """
+    if contact.crisis and contact.risk == "acute":
+        return False
+    update_answers(session, contact, risk="acute", preference="now")
+    cancel_callbacks(session, contact)
+    if contact.status == "callback":
+        contact.status = "routed"  # a crisis is never parked in a callback queue
+    route_contact(session, contact, decide)
+    return True
+
+
 def callback_window(window: str, at: datetime) -> tuple[datetime, datetime]:
     """Return the start and end of a callback window, in UTC, as seen in Amsterdam."""
     local = at.astimezone(AMSTERDAM)

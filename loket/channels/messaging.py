@@ -34,7 +34,7 @@ from loket.channels.common import (
 )
 from loket.channels.messaging_texts import TEXTS
 from loket.i18n import CRISIS, normalise_language
-from loket.store.models import CallbackRequest, Contact, Message
+from loket.store.models import Contact, Message
 from loket.store.types import utcnow
 
 bp = Blueprint("messaging", __name__, url_prefix="/twilio/messaging")
@@ -346,12 +346,7 @@ class Conversation:
     def escalate(self) -> str:
         """Make the contact urgent and route it now; answer with 112 and 113 first."""
         contact = self.contact
-        if not (contact.crisis and contact.risk == "acute"):
-            intake.update_answers(self.session, contact, risk="acute", preference="now")
-            cancel_callbacks(self.session, contact)
-            if contact.status == "callback":
-                contact.status = "routed"  # answered now, not only called back
-            intake.route_contact(self.session, contact, rules_runtime.decide)
+        if intake.escalate(self.session, contact, rules_runtime.decide):
             log.warning("messaging.crisis", contact_id=contact.id)
         if not self.routed:
             contact.intake_step = "routed"
@@ -378,22 +373,10 @@ class Conversation:
         now = utcnow()
         contact.status, contact.outcome, contact.closed_at = "closed", "other", now
         contact.intake_step, contact.updated_at = "stopped", now
-        cancel_callbacks(self.session, contact)
+        intake.cancel_callbacks(self.session, contact)
         self.session.add(contact)
         intake.audit(self.session, "update", contact, actor="person", detail="closed: stop word")
         return self.say("goodbye", crisis=CRISIS.get("short", contact.language))
-
-
-def cancel_callbacks(session: Session, contact: Contact) -> None:
-    """Cancel the callbacks still pending for a contact (answered now, or stopped)."""
-    pending = session.exec(
-        select(CallbackRequest).where(
-            CallbackRequest.contact_id == contact.id, CallbackRequest.status == "pending"
-        )
-    ).all()
-    for callback in pending:
-        callback.status, callback.updated_at = "cancelled", utcnow()
-        session.add(callback)
 
 
 def record_delivery(session: Session, *, sid: str, value: str) -> tuple[str, Contact | None]:

@@ -64,6 +64,7 @@ from loket.intake import (
     update_answers,
 )
 from loket.intake import add_message as store_message
+from loket.intake import escalate as intake_escalate
 from loket.security import limiter
 from loket.store.db import get_engine, get_session, session_scope
 from loket.store.models import CallbackRequest, Contact, Message
@@ -147,14 +148,9 @@ def current_chat(session: Session) -> Contact | None:
 
 def escalate(session: Session, contact: Contact) -> None:
     """Make a chat urgent after a crisis phrase: risk acute, routed again, answered now."""
-    if contact.crisis:
-        return
-    update_answers(session, contact, risk="acute")
-    if contact.status == "callback":
-        contact.status = "routed"  # a crisis is never only a callback: back into the live queue
-    route_contact(session, contact, rules_runtime.decide)
-    contact.intake_step = "chat"
-    log.warning("webchat.crisis", contact_id=contact.id)
+    if intake_escalate(session, contact, rules_runtime.decide):
+        contact.intake_step = "chat"
+        log.warning("webchat.crisis", contact_id=contact.id)
 
 
 def status_text(session: Session, contact: Contact, lang: str) -> str:
