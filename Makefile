@@ -37,6 +37,7 @@ test: $(DEV_STAMP) browser
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy loket
+	$(BIN)/mypy --strict loket/routing
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/bench_routing.py

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
-from sqlalchemy import Row, Select, bindparam, func, insert
+from sqlalchemy import Row, bindparam, func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from loket.queue import outbox
@@ -46,12 +46,12 @@ Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str,
 # Statements of the request path, built once on first use and run with bound values:
 # building a statement costs more than running it on SQLite.
 @cache
-def _reference_taken() -> Select[Any]:
+def _reference_taken() -> Any:
     return select(Contact.id).where(Contact.reference == bindparam("ref")).limit(1)
 
 
 @cache
-def _open_conversation() -> Select[Any]:
+def _open_conversation() -> Any:
     return (
         select(Contact)
         .where(
@@ -65,7 +65,7 @@ def _open_conversation() -> Select[Any]:
 
 
 @cache
-def _inbound_answer() -> Select[Any]:
+def _inbound_answer() -> Any:
     return select(InboundEvent.response, InboundEvent.response_type).where(
         InboundEvent.idempotency_key == bindparam("key")
     )
@@ -319,6 +319,7 @@ def request_callback(
     if contact.crisis:
         raise ValueError("a crisis contact is answered now, never only called back")
     start, end = callback_window(window, at or utcnow())
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
     callback = CallbackRequest(
         contact_id=contact.id,
         phone=phone,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.sansio.app import App
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -49,7 +50,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         return response
 
 
-def limiter(app: Flask) -> Limiter:
+def limiter(app: Flask | App) -> Limiter:
     """Return the app's rate limiter."""
     lim: Limiter = app.extensions["loket.limiter"]
     return lim

@@ -14,6 +14,7 @@ from flask import Response, current_app, request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from twilio.request_validator import RequestValidator
+from werkzeug.wrappers import Response as BaseResponse
 
 from loket.config import Settings
 from loket.intake import find_inbound, record_inbound
@@ -143,7 +144,7 @@ def answer_once(
     return response
 
 
-def dispatch_after_response(response: Response, ids: list[int]) -> None:
+def dispatch_after_response(response: BaseResponse, ids: list[int]) -> None:
     """Move these outbox rows into RQ once the answer is sent; the reconciler does the rest."""
     if not ids:
         return
@@ -158,10 +159,9 @@ def dispatch_after_response(response: Response, ids: list[int]) -> None:
     response.call_on_close(_dispatch)
 
 
-def commit_and_dispatch(session: Session, response: Response) -> Response:
+def commit_and_dispatch(session: Session, response: BaseResponse) -> BaseResponse:
     """Commit this request's work, then move its outbox rows into RQ after the answer."""
     ids = outbox.promised_ids(session)
     session.commit()
     dispatch_after_response(response, ids)
     return response
-

@@ -31,8 +31,10 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import StringField, TextAreaField
 from wtforms.validators import StopValidation
 
@@ -177,7 +179,7 @@ def shown_messages(session: Session, contact: Contact, after: int = 0) -> list[M
     query = (
         select(Message)
         .where(Message.contact_id == contact.id, col(Message.id) > after)
-        .where(~((Message.direction == "in") & col(Message.automatic)))
+        .where(~and_(col(Message.direction) == "in", col(Message.automatic)))
         .order_by(col(Message.id))
     )
     return list(session.exec(query).all())
@@ -294,14 +296,16 @@ def start() -> ResponseReturnValue:
         return render_start("err_choice", name, 400)
     if len(name) > MAX_NAME:
         return render_start("err_name_long", name, 400)
-    contact_in = ContactIn(
-        channel="webchat",
-        external_id=secrets.token_urlsafe(16),
-        language=request_language(),
-        anonymous=not name,
-        name=name or None,
-        consent=True,  # the start page says what is kept; starting is agreeing to it
-        **WHO[choice],
+    contact_in = ContactIn.model_validate(
+        {
+            "channel": "webchat",
+            "external_id": secrets.token_urlsafe(16),
+            "language": request_language(),
+            "anonymous": not name,
+            "name": name or None,
+            "consent": True,  # the start page says what is kept; starting is agreeing to it
+            **WHO[choice],
+        }
     )
     contact = open_contact(session, contact_in, actor="webchat")
     cookie[CHAT] = contact.external_id
@@ -390,6 +394,7 @@ def send() -> ResponseReturnValue:
         return refuse_send(contact, str(form.body.errors[0]), 400, form.body.data or "")
     was_crisis = contact.crisis
     add_message(session, contact, (form.body.data or "").strip())
+    response: BaseResponse
     if wants_json():
         after = request.form.get("after", type=int) or 0
         response = jsonify(ok=True, update=update_of(session, contact, after, request_language()))

@@ -191,22 +191,24 @@ def contact_input(form: ContactForm) -> ContactIn:
     """Turn a valid form into intake input; only the chosen way to reach them is kept."""
     organisation, status, relation = WHO[form.who.data]
     reach = form.reach.data
-    return ContactIn(
-        channel="webform",
-        organisation=organisation,
-        serving_status=status,
-        relation=relation,
-        need=form.need.data,
-        risk=form.urgent.data,
-        language=form.language.data,
-        preference="callback",
-        anonymous=not (form.name.data or "").strip(),
-        consent=bool(form.consent.data),
-        external_id=form.form_id.data,
-        phone=normalise_phone(form.phone.data) if reach == "phone" else None,
-        email=form.email.data if reach == "email" else None,
-        name=form.name.data,
-        text=form.message.data,
+    return ContactIn.model_validate(
+        {
+            "channel": "webform",
+            "organisation": organisation,
+            "serving_status": status,
+            "relation": relation,
+            "need": form.need.data,
+            "risk": form.urgent.data,
+            "language": form.language.data,
+            "preference": "callback",
+            "anonymous": not (form.name.data or "").strip(),
+            "consent": bool(form.consent.data),
+            "external_id": form.form_id.data,
+            "phone": normalise_phone(form.phone.data) if reach == "phone" else None,
+            "email": form.email.data if reach == "email" else None,
+            "name": form.name.data,
+            "text": form.message.data,
+        }
     )
 
 

@@ -40,7 +40,9 @@ def add_command(email: str, role: str, desk: str | None, name: str) -> None:
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user_in = UserIn(email=email, role=role, desk=desk, name=name, password=password)
+        user_in = UserIn.model_validate(
+            {"email": email, "role": role, "desk": desk, "name": name, "password": password}
+        )
     except ValidationError as exc:
         fail(validation_line(exc))
     app = build_app()
