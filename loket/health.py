@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from loket import rules_runtime
 from loket.queue.connection import redis_ok
-from loket.store.db import get_engine
+from loket.store.db import get_engine, read_scope
 
 bp = Blueprint("health", __name__)
 
@@ -17,8 +17,8 @@ bp = Blueprint("health", __name__)
 def database_ok() -> bool:
     """Tell whether the database answers a query."""
     try:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with read_scope(get_engine()) as session:
+            session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return False
     return True

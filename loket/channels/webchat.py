@@ -68,7 +68,7 @@ from loket.intake import (
 from loket.intake import add_message as store_message
 from loket.intake import escalate as intake_escalate
 from loket.security import limiter
-from loket.store.db import get_engine, get_session, session_scope
+from loket.store.db import get_engine, get_session, read_scope
 from loket.store.models import CallbackRequest, Contact, Message
 
 bp = Blueprint("webchat", __name__)
@@ -437,12 +437,12 @@ def leave() -> ResponseReturnValue:
 @bp.get("/chat/messages")
 def messages() -> ResponseReturnValue:
     """Answer the page's poll: new messages after `after`, the status line, the crisis flag."""
-    session = get_session()
-    contact = current_chat(session)
-    if contact is None:
-        return jsonify(error="no chat in this browser"), 404
-    after = request.args.get("after", type=int) or 0
-    return jsonify(update_of(session, contact, after, request_language()))
+    with read_scope(get_engine()) as session:
+        contact = current_chat(session)
+        if contact is None:
+            return jsonify(error="no chat in this browser"), 404
+        after = request.args.get("after", type=int) or 0
+        return jsonify(update_of(session, contact, after, request_language()))
 
 
 @bp.get("/chat/events")
@@ -466,7 +466,7 @@ def updates(app: Flask, contact_id: int, after: int, lang: str) -> Iterator[str]
     yield f"retry: {RETRY_MS}\n\n"
     deadline, last_status = time.monotonic() + STREAM_SECONDS, None
     while True:
-        with session_scope(get_engine(app)) as session:
+        with read_scope(get_engine(app)) as session:
             contact = session.get(Contact, contact_id)
             if contact is None:
                 return

@@ -15,6 +15,9 @@ from sqlmodel import Session, create_engine
 from loket.store.models import AuditEvent
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# An execution option marking connections that only read: on SQLite they begin a deferred
+# transaction and never take the single write lock.
+READ_ONLY = "loket_read_only"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,12 +41,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # SQLite's driver opens transactions lazily; BEGIN IMMEDIATE avoids upgrade deadlocks.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # SQLite's driver opens transactions lazily; BEGIN IMMEDIATE avoids upgrade deadlocks
+        # (a reader that later writes fails at once if another writer committed meanwhile).
+        event.listen(engine, "begin", _begin)
         event.listen(engine, "connect", _no_autobegin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _begin(conn: Any) -> None:
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
@@ -79,6 +88,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """Read without taking SQLite's write lock; nothing done here is ever committed."""
+    session = Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
         session.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +14,7 @@ from sqlmodel import select
 
 from loket.intake import ContactIn, audit, open_contact
 from loket.store import crypto
-from loket.store.db import session_scope
+from loket.store.db import read_scope, session_scope
 from loket.store.models import AuditEvent, Contact
 from loket.store.rotation import rotate_all
 
@@ -137,3 +138,14 @@ def test_one_contact_per_channel_id(store_app: Flask) -> None:
         open_contact(session, ContactIn(channel="phone", external_id="CA1"))
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         open_contact(session, ContactIn(channel="phone", external_id="CA1"))
+
+
+def test_readers_do_not_wait_for_a_writer_on_sqlite(app: Flask) -> None:
+    engine = app.extensions["loket.engine"]
+    _store_contact(app, name="Lies")
+    with session_scope(engine) as writer:  # holds SQLite's write lock until the end
+        writer.exec(select(Contact)).all()
+        started = time.monotonic()
+        with read_scope(engine) as reader:
+            assert len(reader.exec(select(Contact)).all()) == 1
+        assert time.monotonic() - started < 1.0
