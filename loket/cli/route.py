@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import json.scanner
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
@@ -97,7 +98,11 @@ def _route_lines(rules: Rules, stdin: IO[bytes], out: IO[str], explain: bool) ->
     from loket.routing import RoutingInputError, parse_request
 
     loads = json.loads
+    # What json.loads runs on a line with no space around its value (a line with any goes
+    # through json.loads itself).
+    scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
     decide = rules.decide
+    decision_json = rules.decision_json  # the same as decide(...).to_json(), in one pass
     read = getattr(stdin, "read1", stdin.read)
     number = 0
     rest = b""
@@ -112,18 +117,25 @@ def _route_lines(rules: Rules, stdin: IO[bytes], out: IO[str], explain: bool) ->
             if not line.strip():
                 continue
             try:
-                request = parse_request(loads(line))
+                try:
+                    text = line.decode()
+                    obj, end = scan(text, 0)
+                    if end != len(text):
+                        obj = loads(line)
+                except (UnicodeDecodeError, StopIteration, ValueError):
+                    obj = loads(line)  # the exact error, if any
+                request = parse_request(obj)
             except (ValueError, RoutingInputError):
                 out.write("".join(outputs))
                 out.flush()
                 text = line.decode("utf-8", "replace")
                 _route_one(rules, text, f"line {number}: ", explain)  # fails with the reason
                 raise
-            decision = decide(request.contact, request.state, request.at)
             if explain:
+                decision = decide(request.contact, request.state, request.at)
                 outputs.append(("\n" if written else "") + _as_text(decision))
             else:
-                outputs.append(decision.to_json() + "\n")
+                outputs.append(decision_json(*request) + "\n")
             written += 1
         out.write("".join(outputs))
         out.flush()

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from operator import attrgetter
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from loket.routing.conditions import ConditionError
-from loket.routing.model import QueueState, State
+from loket.routing.model import State
 from loket.routing.values import DESKS, FLAGS, OTHER_DESK, PRIORITIES, QUEUES, RESPONSES
 
 Namer = Callable[[object], str]
 Where = tuple[str | int, ...]
 
-_CRITERIA: dict[str, tuple[Callable[[QueueState], float], str]] = {
-    "shorter_wait": (attrgetter("expected_wait_s"), "shorter expected wait"),
-    "more_available": (lambda q: -q.available, "more counsellors available"),
-    "fewer_waiting": (attrgetter("waiting"), "fewer people waiting"),
+# Where each criterion of a pick reads its measure in (wait, -available, waiting).
+_MEASURES = {"shorter_wait": 0, "more_available": 1, "fewer_waiting": 2}
+# What each criterion is called in words.
+_CRITERIA: dict[str, str] = {
+    "shorter_wait": "shorter expected wait",
+    "more_available": "more counsellors available",
+    "fewer_waiting": "fewer people waiting",
 }
 
 
@@ -26,10 +29,12 @@ class Action:
     """A compiled `then`, as generated code."""
 
     # `code` are statements assigning desk, priority, crisis, queue or respond and
-    # appending to flags; `words` is an expression saying, after them, what they did.
+    # appending to flags; `words` is an expression saying, after them, what they did,
+    # and `fixed` those words when they are the same every time (else None).
     code: tuple[str, ...]
     words: str
     decides: bool
+    fixed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,15 @@ class Pick:
     among: tuple[str, ...]
     by: tuple[str, ...]
     prefer: str | None
+    # Reads a desk's sort key (its measures by criterion, whether it is not the preferred
+    # desk, its place) from (wait, -available, waiting, not preferred, place).
+    _key: Callable[[tuple[float, ...]], tuple[float, ...]] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Make the reader of sort keys."""
+        object.__setattr__(self, "_key", itemgetter(*[_MEASURES[name] for name in self.by],
+                                                    3, 4))
 
     def code(self, target: str, owner_expr: str) -> list[str]:
         """Return statements setting target to the chosen desk, inline (no call)."""
@@ -65,26 +79,33 @@ class Pick:
     def explain(self, state: State, owner: str, chosen: str) -> str:
         """Return in words how the chosen desk won against the runner-up."""
         preferred = owner if self.prefer == "owner" else self.prefer
-        measures = [_CRITERIA[name][0] for name in self.by]
+        key = self._key
         loads: list[str] = []
-        keys: list[tuple[list[float], bool, int]] = []
+        keys: list[tuple[float, ...]] = []
         for index, desk in enumerate(self.among):
-            load = getattr(state, desk)
-            loads.append(f"{desk}: wait {load.expected_wait_s:g} s, {load.available} available, "
-                         f"{load.waiting} waiting")
-            keys.append(([measure(load) for measure in measures], desk != preferred, index))
+            waiting, available, wait = getattr(state, desk)
+            loads.append(f"{desk}: wait {format_g(wait)} s, {available} available, "
+                         f"{waiting} waiting")
+            keys.append(key((wait, -available, waiting, desk != preferred, index)))
         keys.sort()
-        best, runner_up = keys[0][0], keys[1][0]
+        best, runner_up = keys[0], keys[1]
         reason = ""
         for position, name in enumerate(self.by):
             if best[position] != runner_up[position]:
-                reason = _CRITERIA[name][1]
+                reason = _CRITERIA[name]
                 break
         if not reason:
             owner_words = "the owner " if self.prefer == "owner" else ""
             reason = (f"a tie, so {owner_words}{chosen}" if self.prefer
                       else "a tie, so the first listed")
         return f"{chosen} ({'; '.join(loads)}; {reason})"
+
+
+def format_g(value: float) -> str:
+    """Return f"{value:g}": a whole number under a million as it is, else formatted."""
+    if value.__class__ is int and -1_000_000 < value < 1_000_000:
+        return str(value)
+    return f"{value:g}"
 
 
 def _check_flags(flags: Sequence[str], where: Where) -> tuple[str, ...]:
@@ -119,6 +140,18 @@ class _Parts:
     code: list[str]
     words: list[str]
     name: Namer
+    # The words of each piece when fixed, None when worked out at run time.
+    fixed: list[str | None] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        """Add words that are the same every time."""
+        self.words.append(repr(text))
+        self.fixed.append(text)
+
+    def say_later(self, expr: str) -> None:
+        """Add an expression that says at run time what was done."""
+        self.words.append(expr)
+        self.fixed.append(None)
 
 
 def compile_action(step: str, doc: Mapping[str, Any], where: Where, name: Namer) -> Action:
@@ -142,9 +175,11 @@ def compile_action(step: str, doc: Mapping[str, Any], where: Where, name: Namer)
     if flags:
         parts.code.append(f"flags.append({flags[0]!r})" if len(flags) == 1
                           else f"flags.extend({flags!r})")
-        parts.words.append(repr("flag " + ", ".join(flags)))
+        parts.say("flag " + ", ".join(flags))
     words = " + ', ' + ".join(parts.words) if parts.words else "''"
-    return Action(tuple(parts.code), words, decides)
+    fixed = (None if None in parts.fixed
+             else ", ".join(text for text in parts.fixed if text is not None))
+    return Action(tuple(parts.code), words, decides, fixed)
 
 
 def _priority(doc: Mapping[str, Any], where: Where, parts: _Parts) -> None:
@@ -155,7 +190,7 @@ def _priority(doc: Mapping[str, Any], where: Where, parts: _Parts) -> None:
                              f"(expected one of {', '.join(PRIORITIES)})")
     crisis = bool(doc.get("crisis", False))
     parts.code.append(f"priority = {priority!r}; crisis = {crisis!r}")
-    parts.words.append(repr(f"priority {priority}" + (", crisis" if crisis else "")))
+    parts.say(f"priority {priority}" + (", crisis" if crisis else ""))
 
 
 def _respond(respond: Any, where: Where, parts: _Parts) -> None:
@@ -164,7 +199,7 @@ def _respond(respond: Any, where: Where, parts: _Parts) -> None:
         raise ConditionError(where, f"unknown response {respond!r} "
                              f"(expected one of {', '.join(RESPONSES)})")
     parts.code.append(f"respond = {respond!r}")
-    parts.words.append(repr(f"respond {respond}"))
+    parts.say(f"respond {respond}")
 
 
 def _desk_target(target: Any, where: Where, parts: _Parts) -> None:
@@ -174,11 +209,11 @@ def _desk_target(target: Any, where: Where, parts: _Parts) -> None:
             raise ConditionError(where, f"unknown desk {target!r} "
                                  f"(expected one of {', '.join(DESKS)})")
         parts.code.append(f"desk = {target!r}")
-        parts.words.append(repr(f"desk {target}"))
+        parts.say(f"desk {target}")
         return
     pick = _pick(target, where, owner_known=False)
     parts.code.extend(pick.code("desk", "''"))
-    parts.words.append(f"'desk ' + {parts.name(pick.explain)}(state, '', desk)")
+    parts.say_later(f"'desk ' + {parts.name(pick.explain)}(state, '', desk)")
 
 
 def _other_words(desk: str, queue: str) -> str:
@@ -193,23 +228,23 @@ def _queue_target(target: Any, where: Where, moved_flags: tuple[str, ...],
     """Add the setting of the queue to parts: a queue, owner, other, or a pick."""
     if isinstance(target, str) and target == "owner":
         parts.code.append("queue = desk")
-        parts.words.append("'queue ' + queue + ' (the owner desk)'")
+        parts.say_later("'queue ' + queue + ' (the owner desk)'")
         return
     if isinstance(target, str) and target == "other":
         parts.code.append(f"queue = {parts.name(OTHER_DESK)}.get(desk, desk)")
-        parts.words.append(f"{parts.name(_other_words)}(desk, queue)")
+        parts.say_later(f"{parts.name(_other_words)}(desk, queue)")
     elif isinstance(target, str):
         if target not in QUEUES:
             raise ConditionError(where, f"unknown desk {target!r} for queue (expected one of "
                                  f"{', '.join((*QUEUES, 'owner', 'other'))})")
         parts.code.append(f"queue = {target!r}")
-        parts.words.append(repr(f"queue {target}"))
+        parts.say(f"queue {target}")
     else:
         pick = _pick(target, where, owner_known=True)
         parts.code.extend(pick.code("queue", "desk"))
-        parts.words.append(f"'queue ' + {parts.name(pick.explain)}(state, desk, queue)")
+        parts.say_later(f"'queue ' + {parts.name(pick.explain)}(state, desk, queue)")
     if moved_flags:
         listed = ", ".join(moved_flags)
         parts.code.append(f"if queue != desk: flags.extend({moved_flags!r})")
-        parts.words.append(f"(('flag {listed} (not the owner ' + desk + ')') if queue != desk "
-                           "else 'no flag (the owner desk)')")
+        parts.say_later(f"(('flag {listed} (not the owner ' + desk + ')') if queue != desk "
+                        "else 'no flag (the owner desk)')")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import product
@@ -65,8 +66,8 @@ _METRIC_WORDS = {"waiting": "waiting", "available": "available counsellors",
 _COMPARE_WORDS = {"gt": "over", "gte": "at least", "lt": "under", "lte": "at most",
                   "eq": "exactly", "ne": "not"}
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
+    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le,
+    "eq": operator.eq, "ne": operator.ne,
 }
 
 
@@ -100,6 +101,8 @@ class Cond:
 
 def show(value: object) -> str:
     """Return a value as a manager reads it."""
+    if value.__class__ is int:  # the common case first
+        return str(value)
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -298,19 +301,25 @@ class ConditionCompiler:
             raise ConditionError(path, f"unknown field {ref!r} in step {self.step}: "
                                  "the owner desk is decided in step owner")
         metric_words = _METRIC_WORDS[metric]
+        value_of = operator.attrgetter(metric)
         if queue == "owner":
+            owner_words: dict[str, str] = {desk: f"{metric_words} at owner {desk}"
+                                           for desk in DESKS}
+
             def read_owner(state: Any, desk: str) -> tuple[float | None, str]:
-                value: float = getattr(getattr(state, desk), metric)
-                return value, f"{metric_words} at owner {desk}"
+                return value_of(getattr(state, desk)), owner_words[desk]
 
             return "", f"getattr(state, desk).{metric}", read_owner
         if queue == "other":
+            other_words = {desk: (other, f"{metric_words} at the other desk {other}")
+                           for desk, other in OTHER_DESK.items()}
+
             def read_other(state: Any, desk: str) -> tuple[float | None, str]:
-                other = OTHER_DESK.get(desk)
-                if other is None:
+                found = other_words.get(desk)
+                if found is None:
                     return None, f"{metric_words} at the other desk (owner {desk} has none)"
-                value: float = getattr(getattr(state, other), metric)
-                return value, f"{metric_words} at the other desk {other}"
+                other, words = found
+                return value_of(getattr(state, other)), words
 
             temp = f"_o{len(self.env)}"
             self.env[temp] = None  # reserves the name; generated code binds it locally
@@ -331,13 +340,21 @@ class ConditionCompiler:
                                  "(use a number, eq, ne, gt, gte, lt or lte)")
         compare = _COMPARE[op]
         unit = " s" if subject.endswith("expected_wait_s") else ""
+        holds, fails = (_COMPARE_WORDS[op],
+                        "equal to" if op == "ne" else f"not {_COMPARE_WORDS[op]}")
+        explain: Explainer
         if isinstance(arg, str):
             right_guard, right_expr, read_right = self._state_value(arg, path)
             right_unit = " s" if arg.endswith("expected_wait_s") else ""
 
-            def right(state: Any, desk: str) -> tuple[float | None, str]:
-                value, said = read_right(state, desk)
-                return value, f"{said} ({show(value)}{right_unit if value is not None else ''})"
+            def explain(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
+                left, said = read(state, desk)
+                value, right_said = read_right(state, desk)
+                ok = left is not None and value is not None and compare(left, value)
+                shown = f"{show(left)}{unit}" if left is not None else "none"
+                right_words = (f"{right_said} ({show(value)}"
+                               f"{right_unit if value is not None else ''})")
+                return ok, f"{said} is {shown}, {holds if ok else fails} {right_words}"
         elif isinstance(arg, int | float) and not isinstance(arg, bool):
             try:
                 limit = float(arg)
@@ -348,19 +365,16 @@ class ConditionCompiler:
             right_guard, right_expr = "", repr(limit)
             limit_words = f"{show(limit)}{unit}"
 
-            def right(state: Any, desk: str) -> tuple[float | None, str]:
-                return limit, limit_words
+            def explain(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
+                left, said = read(state, desk)
+                if left is None:
+                    return False, f"{said} is none, {fails} {limit_words}"
+                if compare(left, limit):
+                    return True, f"{said} is {show(left)}{unit}, {holds} {limit_words}"
+                return False, f"{said} is {show(left)}{unit}, {fails} {limit_words}"
         else:
             raise ConditionError(path, f"{op} needs a number or a state value, "
                                  f"not {show(arg)!r}")
-        verdicts = (_COMPARE_WORDS[op], "equal to" if op == "ne" else f"not {_COMPARE_WORDS[op]}")
-
-        def explain(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
-            left, said = read(state, desk)
-            value, right_words = right(state, desk)
-            ok = left is not None and value is not None and compare(left, value)
-            shown = f"{show(left)}{unit}" if left is not None else "none"
-            return ok, f"{said} is {shown}, {verdicts[0] if ok else verdicts[1]} {right_words}"
 
         # Reading the other desk needs a guard: debasis has no other desk.
         guards = [guard for guard in (left_guard, right_guard) if guard]
@@ -376,14 +390,16 @@ class ConditionCompiler:
         if window is None:
             raise ConditionError(path, f"unknown window {arg!r} (expected one of "
                                  f"{', '.join(self.windows) or 'none: add it under windows'})")
-        inside = op == "within"
+        call = f"{self.name(window.contains)}(at)"
+        if op == "within":  # the window's own explanation, called directly
+            return Cond(call, f"{self.name(window.explain)}(at)", "atom", (), _unknown,
+                        frozenset())
 
         def explain(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
             hit, words = window.explain(at)
-            return hit is inside, words
+            return not hit, words
 
-        call = f"{self.name(window.contains)}(at)"
-        return self._atom(call if inside else f"(not {call})", explain)
+        return self._atom(f"(not {call})", explain)
 
 
 _SYMBOLS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "ne": "!="}

@@ -11,7 +11,7 @@ from loket.routing import codegen
 from loket.routing.actions import Action
 from loket.routing.conditions import Cond
 from loket.routing.inputs import RoutingInputError, parse_contact, parse_state
-from loket.routing.model import Contact, Decision, State
+from loket.routing.model import Contact, Decision, Outcome, State, json_head, json_tail
 from loket.routing.phrases import PhraseMatch, PhraseMatcher
 from loket.routing.windows import Window
 
@@ -47,10 +47,14 @@ class Rules:
         env = dict(env)
         self.source = codegen.decide_source(self.steps)
         self.explain_source = codegen.explain_source(self.steps, env)
+        self.explain_json_source = codegen.explain_source(self.steps, env, quoted=True)
         self._explain: codegen.ExplainFunction = codegen.build(
             self.explain_source, env, path, "explain")
+        self._explain_json: codegen.ExplainFunction = codegen.build(
+            self.explain_json_source, env, path, "explain_json")
         self._decide: codegen.DecideFunction = codegen.build(
-            self.source, {**env, "_explain": self.explain, "_version": version}, path, "decide")
+            self.source, {**env, "_rules": self, "_version": version}, path, "decide")
+        self._json_tail = "]" + json_tail(version)
         crisis = self.phrases.get(CRISIS_PHRASES)
         self._crisis_find = crisis.find if crisis is not None else None
 
@@ -77,7 +81,16 @@ class Rules:
         """Return why, rule by rule, the contact is decided as it is."""
         return tuple(self._explain(contact, state, at)[1])
 
-    def outcome(self, contact: Contact, state: State, at: datetime) -> codegen.Outcome:
+    def explain_json(self, contact: Contact, state: State, at: datetime) -> str:
+        """Return the trace as a JSON array (what `explain` returns, as JSON)."""
+        return "[" + ", ".join(self._explain_json(contact, state, at)[1]) + "]"
+
+    def decision_json(self, contact: Contact, state: State, at: datetime) -> str:
+        """Return `decide(contact, state, at).to_json()`, worked out in one pass."""
+        outcome, trace = self._explain_json(contact, state, at)
+        return json_head(outcome) + "[" + ", ".join(trace) + self._json_tail
+
+    def outcome(self, contact: Contact, state: State, at: datetime) -> Outcome:
         """Return the decision's fields as the explaining code reaches them (for checks)."""
         return self._explain(contact, state, at)[0]
 

@@ -33,6 +33,9 @@ _ENUM_FIELDS: dict[str, tuple[str, ...]] = {
     "region": REGIONS,
 }
 _ENUM_SETS = {name: frozenset(values) for name, values in _ENUM_FIELDS.items()}
+# Every valid (field, value) of the fixed-value fields: one lookup checks both.
+_VALID_PAIRS = frozenset((name, value) for name, values in _ENUM_FIELDS.items()
+                         for value in values)
 _CONTACT_FIELDS = (*_ENUM_FIELDS, "text", "anonymous")
 _CONTACT_KEYS = frozenset(_CONTACT_FIELDS)
 _REQUEST_KEYS = ("contact", "state", "at")
@@ -103,6 +106,35 @@ def _unknown_keys(where: str, obj: Mapping[str, Any], allowed: frozenset[str],
 
 def parse_contact(obj: object, *, where: str = "contact") -> Contact:
     """Return the Contact in a JSON object, applying the contract's defaults."""
+    if obj.__class__ is dict:
+        # The common case, in one pass of C: known values, text a string or null, anonymous
+        # true or false. Anything else takes the careful path, which names what is wrong.
+        fields: dict[str, Any] = obj
+        text = None
+        anonymous = False
+        if "text" in obj or "anonymous" in obj:
+            fields = obj.copy()
+            text = fields.pop("text", None)
+            anonymous = fields.pop("anonymous", False)
+        try:
+            known = _VALID_PAIRS.issuperset(fields.items())
+        except TypeError:  # an array or an object as a value
+            known = False
+        if (known and "channel" in fields and (text is None or text.__class__ is str)
+                and (anonymous is False or anonymous is True)):
+            get = fields.get
+            channel = fields["channel"]
+            return _new_tuple(Contact, (
+                channel, get("organisation", "unknown"), get("status", "unknown"),
+                get("relation", "self"), get("need", "unknown"), get("risk", "none"),
+                get("language", "nl"), get("region"),
+                get("preference") or ("callback" if channel == "webform" else "now"),
+                text, anonymous))
+    return _parse_contact(obj, where)
+
+
+def _parse_contact(obj: object, where: str) -> Contact:
+    """Return the Contact in a JSON object, or raise naming the first field that is wrong."""
     if not isinstance(obj, dict):
         raise _wrong_type(where, obj, "an object")
     values: dict[str, Any] = {}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from json.encoder import encode_basestring_ascii as _quote
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from loket.routing.values import (
     Channel,
@@ -95,7 +94,46 @@ class RoutingRequest(NamedTuple):
     at: datetime
 
 
-Explainer = Callable[[Contact, State, datetime], tuple[str, ...]]
+class Explainer(Protocol):
+    """What works out the trace of a decision when it is read: the rules that made it."""
+
+    def explain(self, contact: Contact, state: State, at: datetime) -> tuple[str, ...]:
+        """Return why, rule by rule, the contact is decided as it is."""
+
+    def explain_json(self, contact: Contact, state: State, at: datetime) -> str:
+        """Return the same trace as a JSON array."""
+
+
+# The fields of a decision that rules decide: desk, queue, priority, crisis, respond,
+# flags and rule.
+Outcome = tuple[str, str, str, bool, str, tuple[str, ...], str]
+
+# A decision's JSON up to its trace, by outcome: a few hundred at most per rules
+# version, forgotten all at once should a run of versions fill it.
+_HEADS: dict[Outcome, str] = {}
+_HEADS_LIMIT = 10_000
+
+
+def json_head(outcome: Outcome) -> str:
+    """Return a decision's JSON up to its trace."""
+    head = _HEADS.get(outcome)
+    if head is None:
+        desk, queue, priority, crisis, respond, flags, rule = outcome
+        listed = ", ".join([_quote(flag) for flag in flags])
+        head = (f'{{"desk": {_quote(desk)}, "queue": {_quote(queue)}, '
+                f'"priority": {_quote(priority)}, '
+                f'"crisis": {"true" if crisis else "false"}, '
+                f'"respond": {_quote(respond)}, "flags": [{listed}], '
+                f'"rule": {_quote(rule)}, "trace": ')
+        if len(_HEADS) >= _HEADS_LIMIT:
+            _HEADS.clear()
+        _HEADS[outcome] = head
+    return head
+
+
+def json_tail(rules_version: str) -> str:
+    """Return a decision's JSON after its trace."""
+    return f', "rules_version": {_quote(rules_version)}}}'
 
 
 class Decision(NamedTuple):
@@ -109,7 +147,7 @@ class Decision(NamedTuple):
     flags: tuple[Flag, ...]
     rule: str
     rules_version: str
-    # What the trace is worked out from, when read: (explain, contact, state, at).
+    # What the trace is worked out from, when read: (rules, contact, state, at).
     origin: tuple[Explainer, Contact, State, datetime]
 
     def __eq__(self, other: object) -> bool:
@@ -125,19 +163,14 @@ class Decision(NamedTuple):
     @property
     def trace(self) -> tuple[str, ...]:
         """Return why, rule by rule, in words a manager reads."""
-        explain, contact, state, at = self.origin
-        return explain(contact, state, at)
+        rules, contact, state, at = self.origin
+        return rules.explain(contact, state, at)
 
     def to_json(self) -> str:
         """Return the decision as one line of the contract's JSON (no newline)."""
-        trace = ", ".join([_quote(line) for line in self.trace])
-        flags = ", ".join([_quote(flag) for flag in self.flags])
-        return (f'{{"desk": {_quote(self.desk)}, "queue": {_quote(self.queue)}, '
-                f'"priority": {_quote(self.priority)}, '
-                f'"crisis": {"true" if self.crisis else "false"}, '
-                f'"respond": {_quote(self.respond)}, "flags": [{flags}], '
-                f'"rule": {_quote(self.rule)}, "trace": [{trace}], '
-                f'"rules_version": {_quote(self.rules_version)}}}')
+        rules, contact, state, at = self.origin
+        return (json_head(self[:7]) + rules.explain_json(contact, state, at)
+                + json_tail(self.rules_version))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the decision as the JSON object of the routing contract."""

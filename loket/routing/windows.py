@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from math import gcd
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ WEEKDAYS: tuple[str, ...] = (
 _CACHE_LIMIT = 100_000
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))  # what f"{n:02d}" gives, looked up
 
 
 class HolidayCalendar:
@@ -80,7 +81,7 @@ class Period:
 
 def _clock(minute: int) -> str:
     """Return minutes since midnight as HH:MM."""
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+    return f"{_TWO_DIGITS[minute // 60]}:{_TWO_DIGITS[minute % 60]}"
 
 
 @dataclass(slots=True)
@@ -90,56 +91,65 @@ class Window:
     name: str
     zone: ZoneInfo
     periods: tuple[Period, ...]
+    # Answers by block of local time: the largest that no period boundary splits.
     _cache: dict[int, str] = field(default_factory=dict, repr=False)
-    _block_s: int = field(default=60, repr=False)
+    _block_minutes: int = field(default=1, repr=False)
+    # Local dates as the explanation writes them ("Fri 13 Nov 2026"), by ordinal.
+    _dates: dict[int, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        """Cache answers per block of time: the largest that no period boundary splits."""
+        """Size the blocks of local time that answers are remembered by."""
         minutes = [1440]
         for period in self.periods:
             if period.hours is not None:
                 minutes.extend(period.hours)
-        self._block_s = 60 * gcd(60, *minutes)
+        self._block_minutes = gcd(60, *minutes)
 
     def contains(self, at: datetime) -> bool:
         """Return whether the time at falls in the window."""
-        reason = self._cache.get(int(at.timestamp()) // self._block_s)
+        local = at.astimezone(self.zone)
+        block = (local.toordinal() * 1440 + local.hour * 60 + local.minute) // self._block_minutes
+        reason = self._cache.get(block)
         if reason is None:
-            reason = self._reason(at)
+            reason = self._reason(local, block)
         return bool(reason)
 
-    def _reason(self, at: datetime) -> str:
-        """Return why at falls in the window ("" when it does not), remembered per block."""
-        local = at.astimezone(self.zone)
+    def _reason(self, local: datetime, block: int) -> str:
+        """Return why local time falls in the window ("" when it does not), remembered."""
+        # Periods read only the local date, weekday, hour and minute: one answer per block.
         reason = ""
         for period in self.periods:
             why = period.why(local)
             if why is not None:
                 reason = why
                 break
-        block = int(at.timestamp()) // self._block_s
-        if self._cacheable(block):
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[block] = reason
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[block] = reason
         return reason
-
-    def _cacheable(self, block: int) -> bool:
-        """Return whether one answer holds for the whole block: no clock change inside."""
-        start = datetime.fromtimestamp(block * self._block_s, UTC)
-        end = datetime.fromtimestamp((block + 1) * self._block_s - 1, UTC)
-        first = start.astimezone(self.zone).utcoffset()
-        last = end.astimezone(self.zone).utcoffset()
-        return first is not None and first == last and first.total_seconds() % self._block_s == 0
 
     def explain(self, at: datetime) -> tuple[bool, str]:
         """Return whether at falls in the window and why, in words."""
-        reason = self._cache.get(int(at.timestamp()) // self._block_s)
-        if reason is None:
-            reason = self._reason(at)
         local = at.astimezone(self.zone)
-        when = (f"{_DAYS[local.weekday()]} {local.day:02d} {_MONTHS[local.month - 1]} "
-                f"{local.year} {local.hour:02d}:{local.minute:02d} {self.zone.key}")
+        day = local.toordinal()
+        block = (day * 1440 + local.hour * 60 + local.minute) // self._block_minutes
+        reason = self._cache.get(block)
+        if reason is None:
+            reason = self._reason(local, block)
+        date_words = self._dates.get(day)
+        if date_words is None:
+            date_words = self._date_words(local)
+        when = (f"{date_words} {_TWO_DIGITS[local.hour]}:{_TWO_DIGITS[local.minute]} "
+                f"{self.zone.key}")
         if reason:
             return True, f"{when} is in {self.name}: {reason}"
         return False, f"{when} is outside {self.name}"
+
+    def _date_words(self, local: datetime) -> str:
+        """Return a local date as the explanation writes it, remembered."""
+        words = (f"{_DAYS[local.weekday()]} {_TWO_DIGITS[local.day]} "
+                 f"{_MONTHS[local.month - 1]} {local.year}")
+        if len(self._dates) >= _CACHE_LIMIT:
+            self._dates.clear()
+        self._dates[local.toordinal()] = words
+        return words
