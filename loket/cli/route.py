@@ -6,6 +6,7 @@ import gc
 import json
 import json.scanner
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
 
@@ -97,9 +98,7 @@ def _route_lines(rules: Rules, stdin: IO[bytes], out: IO[str], explain: bool) ->
     """Route JSON lines in order; write decisions as each chunk of input arrives."""
     from loket.routing import RoutingInputError, parse_request
 
-    loads = json.loads
-    # What json.loads runs on a line with no space around its value (a line with any goes
-    # through json.loads itself).
+    # What json.loads runs on a line with no space around its value.
     scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
     decide = rules.decide
     decision_json = rules.decision_json  # the same as decide(...).to_json(), in one pass
@@ -117,14 +116,7 @@ def _route_lines(rules: Rules, stdin: IO[bytes], out: IO[str], explain: bool) ->
             if not line.strip():
                 continue
             try:
-                try:
-                    text = line.decode()
-                    obj, end = scan(text, 0)
-                    if end != len(text):
-                        obj = loads(line)
-                except (UnicodeDecodeError, StopIteration, ValueError):
-                    obj = loads(line)  # the exact error, if any
-                request = parse_request(obj)
+                request = parse_request(_json_value(line, scan))
             except (ValueError, RoutingInputError):
                 out.write("".join(outputs))
                 out.flush()
@@ -141,6 +133,18 @@ def _route_lines(rules: Rules, stdin: IO[bytes], out: IO[str], explain: bool) ->
         out.flush()
         if not chunk:
             return
+
+
+def _json_value(line: bytes, scan: Callable[[str, int], tuple[object, int]]) -> object:
+    """Return the JSON value of a line, scanned directly when the line is just the value."""
+    try:
+        text = line.decode()
+        value, end = scan(text, 0)
+        if end == len(text):
+            return value
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        pass
+    return json.loads(line)  # spaces around it, a byte order mark, or the exact error
 
 
 @click.group("rules")
