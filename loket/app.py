@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from loket import channels, gateway, health, logs, rules_runtime, security
-from loket.config import Settings, load_settings
+from loket.config import load_settings
 from loket.queue import connection as queue_connection
 from loket.store import crypto, db
 
@@ -46,8 +46,3 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         gc.freeze()
     return app
 
-
-def settings_of(app: Flask) -> Settings:
-    """Return the settings an app was built with."""
-    settings: Settings = app.config["LOKET"]
-    return settings

@@ -111,12 +111,6 @@ def new_reference(session: Session) -> str:
             return ref
 
 
-def normalise_reference(value: str) -> str:
-    """Accept a reference as people type it (lower case, spaces, no dash)."""
-    raw = "".join(ch for ch in value.upper() if ch.isalnum())
-    return f"{raw[:3]}-{raw[3:]}" if len(raw) == REFERENCE_LENGTH else value.strip().upper()
-
-
 def audit(
     session: Session,
     event: str,
