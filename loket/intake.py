@@ -15,7 +15,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
-from sqlalchemy import Row, bindparam, func, insert
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Connection, CursorResult, Row, Table, bindparam, func
 from sqlmodel import Session, SQLModel, col, select
 
 from loket.queue import outbox
@@ -41,34 +42,63 @@ DEFAULT_HANDLE_S = 600
 CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")
 
 Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str, Any]]
+# Where plain statements run: a session (in its transaction) or a bare connection.
+Db = Session | Connection
 
 
-# Statements of the request path, built once on first use and run with bound values:
-# building a statement costs more than running it on SQLite.
+# Statements of the request path, built once on first use on the tables themselves (plain
+# SQLAlchemy Core, no ORM) and run on the session's connection with bound values: building
+# a statement, or running it through the ORM, costs more than running it on SQLite.
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 @cache
 def _reference_taken() -> Any:
-    return select(Contact.id).where(Contact.reference == bindparam("ref")).limit(1)
+    contact = _table(Contact).c
+    return select(contact.id).where(contact.reference == bindparam("ref")).limit(1)
 
 
 @cache
-def _open_conversation() -> Any:
+def _open_conversation_id() -> Any:
+    contact = _table(Contact).c
     return (
-        select(Contact)
+        select(contact.id)
         .where(
-            Contact.channel == bindparam("channel"),
-            Contact.phone_hash == bindparam("digest"),
-            col(Contact.status).in_(OPEN_STATUSES + ("in_progress",)),
+            contact.channel == bindparam("channel"),
+            contact.phone_hash == bindparam("digest"),
+            contact.status != "closed",  # open: waiting, being helped or still asking
         )
-        .order_by(col(Contact.id).desc())
+        .order_by(contact.id.desc())
         .limit(1)
     )
 
 
 @cache
 def _inbound_answer() -> Any:
-    return select(InboundEvent.response, InboundEvent.response_type).where(
-        InboundEvent.idempotency_key == bindparam("key")
+    inbound = _table(InboundEvent).c
+    return select(inbound.response, inbound.response_type).where(
+        inbound.idempotency_key == bindparam("key")
     )
+
+
+def connection_of(db: Db) -> Connection:
+    """Return the connection to run plain statements on (a session's own, in its transaction)."""
+    return db.connection() if isinstance(db, Session) else db
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """Return the id the database gave the row a plain insert stored."""
+    key = result.inserted_primary_key
+    assert key is not None  # noqa: S101 - a single-row insert has one
+    return int(key[0])
+
+
+@cache
+def _insert(model: type[SQLModel]) -> Any:
+    """Return the plain insert statement of a table (no ORM bookkeeping)."""
+    return _table(model).insert()
 
 
 class ContactIn(SQLModel):
@@ -102,12 +132,13 @@ class ContactIn(SQLModel):
         return value or None
 
 
-def new_reference(session: Session) -> str:
+def new_reference(db: Db) -> str:
     """Return an unused short reference code people can quote, like `K7M-4Q2`."""
+    conn = connection_of(db)
     while True:
         raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
         ref = f"{raw[:3]}-{raw[3:]}"
-        if session.execute(_reference_taken(), {"ref": ref}).first() is None:
+        if conn.execute(_reference_taken(), {"ref": ref}).first() is None:
             return ref
 
 
@@ -122,13 +153,34 @@ def audit(
     detail: str = "",
 ) -> None:
     """Write one NEN 7513 line: event, time, client record, user, on whose behalf."""
+    _audit_row(
+        session,
+        event,
+        contact.reference if contact else None,
+        user_id=user_id,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        detail=detail,
+    )
+
+
+def _audit_row(
+    db: Db,
+    event: str,
+    reference: str | None,
+    *,
+    user_id: int | None = None,
+    actor: str = "system",
+    on_behalf_of: str | None = None,
+    detail: str = "",
+) -> None:
     # A plain insert: audit lines are never read back or changed in the same request.
-    session.execute(
-        insert(AuditEvent),
+    connection_of(db).execute(
+        _insert(AuditEvent),
         {
             "at": utcnow(),
             "event": event,
-            "contact_reference": contact.reference if contact else None,
+            "contact_reference": reference,
             "user_id": user_id,
             "actor": actor,
             "on_behalf_of": on_behalf_of,
@@ -139,17 +191,56 @@ def audit(
 
 def open_contact(session: Session, contact_in: ContactIn, *, actor: str = "intake") -> Contact:
     """Store a new contact from validated input; personal fields are encrypted at rest."""
+    contact_id, _ = insert_contact(session, contact_in, actor=actor)
+    contact = session.get(Contact, contact_id)
+    assert contact is not None  # noqa: S101 - inserted above, in this transaction
+    return contact
+
+
+def insert_contact(
+    db: Db, contact_in: ContactIn, *, actor: str = "intake", intake_step: str = "start"
+) -> tuple[int, str]:
+    """Store a new contact without building an ORM object; return its id and reference.
+
+    The hot path of every channel: one plain insert (and its audit line) instead of a
+    model object and a flush. Raises IntegrityError when the channel's id is taken.
+    """
     data = contact_in.model_dump()
     preference = data.pop("preference") or (
         "callback" if contact_in.channel == "webform" else "now"
     )
-    contact = Contact(**data, preference=preference, reference=new_reference(session))
-    if contact_in.phone:
-        contact.phone_hash = keyring().keyed_hash(contact_in.phone)
-    session.add(contact)
-    session.flush()
-    audit(session, "create", contact, actor=actor, detail=f"channel={contact.channel}")
-    return contact
+    now = utcnow()
+    conn = connection_of(db)
+    reference = new_reference(conn)
+    values = {
+        **_column_defaults(Contact),
+        **data,
+        "preference": preference,
+        "reference": reference,
+        "intake_step": intake_step,
+        "phone_hash": keyring().keyed_hash(contact_in.phone) if contact_in.phone else None,
+        "flags": [],
+        "trace": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+    result = conn.execute(_insert(Contact), values)
+    contact_id = inserted_id(result)
+    _audit_row(conn, "create", reference, actor=actor, detail=f"channel={contact_in.channel}")
+    return contact_id, reference
+
+
+@cache
+def _column_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """Return a table model's constant field defaults (factories are the caller's to fill).
+
+    The primary key is left out: the database numbers new rows.
+    """
+    return {
+        name: field.default
+        for name, field in model.model_fields.items()
+        if name != "id" and field.default_factory is None and field.default is not PydanticUndefined
+    }
 
 
 def find_contact(session: Session, channel: str, external_id: str) -> Contact | None:
@@ -160,9 +251,35 @@ def find_contact(session: Session, channel: str, external_id: str) -> Contact | 
 
 def open_conversation(session: Session, channel: str, phone: str) -> Contact | None:
     """Return the open text conversation with this number on this channel, if any."""
-    digest = keyring().keyed_hash(phone)
-    params = {"channel": channel, "digest": digest}
-    return session.scalars(_open_conversation(), params).first()
+    contact_id = open_conversation_id(session, channel, phone)
+    if contact_id is None:
+        return None
+    return session.get(Contact, contact_id)
+
+
+def hold_conversation(db: Db, channel: str, phone: str) -> None:
+    """Let one message of this sender on this channel at a time find or open its conversation.
+
+    On SQLite the write transaction already holds the database's single write lock; on
+    PostgreSQL a transaction-scoped advisory lock on the sender does it.
+    """
+    conn = connection_of(db)
+    if conn.dialect.name == "postgresql":
+        digest = keyring().keyed_hash(f"{channel}:{phone}")
+        key = int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)
+        conn.execute(_advisory_lock(), {"key": key})
+
+
+@cache
+def _advisory_lock() -> Any:
+    return select(func.pg_advisory_xact_lock(bindparam("key")))
+
+
+def open_conversation_id(db: Db, channel: str, phone: str) -> int | None:
+    """Return the id of the open text conversation with this number on this channel."""
+    params = {"channel": channel, "digest": keyring().keyed_hash(phone)}
+    found = connection_of(db).execute(_open_conversation_id(), params).scalar()
+    return None if found is None else int(found)
 
 
 def update_answers(session: Session, contact: Contact, **answers: Any) -> Contact:
@@ -342,30 +459,55 @@ def add_message(
     automatic: bool = False,
     author_user_id: int | None = None,
     send: bool = False,
-) -> Message:
-    """Add a message to a conversation; `send` promises delivery through the gateway."""
+) -> int:
+    """Add a message to a conversation and return its id; `send` promises its delivery."""
     assert contact.id is not None  # noqa: S101 - a stored contact has an id
-    message = Message(
-        contact_id=contact.id,
+    message_id = insert_message(
+        session,
+        contact.id,
         direction=direction,
         body=body,
         external_id=external_id,
         automatic=automatic,
         author_user_id=author_user_id,
     )
-    session.add(message)
     if send:
-        session.flush()
-        assert message.id is not None  # noqa: S101 - flushed above
-        outbox.add(session, "send_message", urgent=contact.crisis, message_id=message.id)
+        outbox.add(session, "send_message", urgent=contact.crisis, message_id=message_id)
     contact.updated_at = utcnow()
     session.add(contact)
-    return message
+    return message_id
 
 
-def find_inbound(session: Session, key: str) -> Row[Any] | None:
+def insert_message(
+    db: Db,
+    contact_id: int,
+    *,
+    direction: Literal["in", "out"],
+    body: str,
+    external_id: str | None = None,
+    automatic: bool = False,
+    author_user_id: int | None = None,
+) -> int:
+    """Store one message of a conversation with a plain insert; return its id."""
+    result = connection_of(db).execute(
+        _insert(Message),
+        {
+            **_column_defaults(Message),
+            "contact_id": contact_id,
+            "direction": direction,
+            "body": body,
+            "external_id": external_id,
+            "automatic": automatic,
+            "author_user_id": author_user_id,
+            "created_at": utcnow(),
+        },
+    )
+    return inserted_id(result)
+
+
+def find_inbound(db: Db, key: str) -> Row[Any] | None:
     """Return the answer stored for an idempotency key: a replay gets the same answer."""
-    return session.execute(_inbound_answer(), {"key": key}).first()
+    return connection_of(db).execute(_inbound_answer(), {"key": key}).first()
 
 
 def record_inbound(
@@ -377,14 +519,16 @@ def record_inbound(
     payload: str,
     response: str,
     response_type: str,
-    contact: Contact | None,
+    contact_id: int | None,
 ) -> None:
     """Keep the raw payload and the answer given, under its idempotency key."""
-    session.execute(
-        insert(InboundEvent),
+    if session.new:
+        session.flush()  # objects this row may refer to
+    session.connection().execute(
+        _insert(InboundEvent),
         {
             "idempotency_key": key,
-            "contact_id": contact.id if contact else None,
+            "contact_id": contact_id,
             "channel": channel,
             "kind": kind,
             "payload": payload,

@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Flask
 from flask.sansio.app import App
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 
 from loket.config import Settings
 
@@ -19,8 +21,21 @@ CSP = (
 )
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookies, with the signer built once per app, not per request."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Return the app's signer (None without a secret key, as Flask does)."""
+        signer = app.extensions.get("loket.session_signer")
+        if signer is None:
+            signer = super().get_signing_serializer(app)
+            app.extensions["loket.session_signer"] = signer
+        return signer
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     """Protect forms, set security headers and build the rate limiter."""
+    app.session_interface = SessionCookies()
     app.extensions["loket.csrf"] = CSRFProtect(app)
     storage = settings.redis_url if settings.redis_url and not settings.testing else "memory://"
     limiter = Limiter(

@@ -7,19 +7,19 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import structlog
 from flask import Response, current_app, request
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response as BaseResponse
 
 from loket.config import Settings
-from loket.intake import find_inbound, record_inbound
+from loket.intake import Db, find_inbound, record_inbound
 from loket.queue import outbox
-from loket.store.db import get_engine, get_session
+from loket.store.db import get_engine, get_session, read_connection
 from loket.store.models import Contact
 
 log = structlog.get_logger(__name__)
@@ -48,15 +48,8 @@ def signature_ok() -> bool:
         return False
     validator = RequestValidator(token)
     params = request.form.to_dict(flat=True) if request.method == "POST" else {}
-    url = public_url_for_request()
-    if validator.validate(url, params, signature):
-        return True
-    # Twilio signs with the port it was given; accept the address with or without it.
-    parts = urlsplit(url)
-    if parts.port:
-        stripped = url.replace(f":{parts.port}", "", 1)
-        return bool(validator.validate(stripped, params, signature))
-    return False
+    # The validator accepts the address with and without its port: Twilio signs either.
+    return bool(validator.validate(public_url_for_request(), params, signature))
 
 
 def twilio_signed(view: F) -> F:
@@ -91,12 +84,17 @@ def raw_payload() -> str:
     return json.dumps(request.form.to_dict(flat=True), sort_keys=True, ensure_ascii=False)
 
 
-def replay_or_none(session: Session, key: str) -> Response | None:
+def replay_or_none(db: Db, key: str) -> Response | None:
     """Return the stored answer when this exact request was handled before."""
-    event = find_inbound(session, key)
+    event = find_inbound(db, key)
     if event is None:
         return None
     return Response(event.response or "", 200, content_type=event.response_type)
+
+
+# What a channel's handler returns: the answer's body and the contact it concerns (the
+# stored object or just its id), if any.
+Answer = tuple[str, Contact | int | None]
 
 
 def answer_once(
@@ -104,19 +102,27 @@ def answer_once(
     channel: str,
     kind: str,
     sid: str | None,
-    handle: Callable[[Session], tuple[str, Contact | None]],
+    handle: Callable[[Session], Answer],
+    prepare: Callable[[Connection], object] | None = None,
     content_type: str = TWIML,
 ) -> Response:
     """Handle a webhook exactly once: store contact, payload, answer and outbox in one commit.
 
-    `handle` does the channel's work in the session and returns the answer body and the
-    contact. A replay (same idempotency key) gets the stored answer and changes nothing.
+    First, without taking SQLite's write lock, a replay (same idempotency key) is looked
+    up and gets the stored answer, changing nothing; `prepare` may read what the channel
+    needs in that same read-only transaction. Then `handle` does the channel's work in the
+    request's session and returns the answer body and the contact; what it read before must
+    be checked again there if a concurrent request could have changed it. A concurrent
+    duplicate that commits first makes this one answer what it answered.
     """
-    session = get_session()
     key = idempotency_key(channel, kind, sid)
-    replay = replay_or_none(session, key)
-    if replay is not None:
-        return replay
+    with read_connection(get_engine()) as reader:
+        replay = replay_or_none(reader, key)
+        if replay is not None:
+            return replay
+        if prepare is not None:
+            prepare(reader)
+    session = get_session()
     body, contact = handle(session)
     try:
         record_inbound(
@@ -127,7 +133,7 @@ def answer_once(
             payload=raw_payload(),
             response=body,
             response_type=content_type,
-            contact=contact,
+            contact_id=contact if contact is None or isinstance(contact, int) else contact.id,
         )
         pending_ids = outbox.promised_ids(session)
         session.commit()

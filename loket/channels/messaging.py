@@ -19,6 +19,7 @@ from typing import Literal, TypeVar
 
 import structlog
 from flask import Blueprint, Response, request
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from twilio.twiml.messaging_response import MessagingResponse
@@ -26,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from loket import intake, rules_runtime
 from loket.channels.common import (
+    Answer,
     answer_once,
     idempotency_key,
     replay_or_none,
@@ -97,7 +99,7 @@ class Inbound:
     @property
     def number(self) -> str:
         """Return the sender's phone number without the `whatsapp:` address prefix."""
-        return self.sender[len(WHATSAPP):] if self.channel == "whatsapp" else self.sender
+        return self.sender[len(WHATSAPP) :] if self.channel == "whatsapp" else self.sender
 
     @property
     def word(self) -> str:
@@ -151,13 +153,47 @@ def inbound() -> Response:
     problem = form_problem("From", "MessageSid")
     if problem:
         return bad_request(problem)
-    message = Inbound.from_form(request.form)
+    turn = Turn(Inbound.from_form(request.form))
     return answer_once(
-        channel=message.channel,
+        channel=turn.message.channel,
         kind="message",
-        sid=message.sid,
-        handle=partial(handle_message, message=message),
+        sid=turn.message.sid,
+        prepare=turn.look,
+        handle=turn.answer,
     )
+
+
+class Turn:
+    """One inbound message: look up its conversation first, then store and answer it."""
+
+    def __init__(self, message: Inbound) -> None:
+        self.message = message
+        self.open_id: int | None = None
+
+    def look(self, reader: Connection) -> None:
+        """Find the sender's open conversation, without taking the write lock."""
+        self.open_id = intake.open_conversation_id(
+            reader, self.message.channel, self.message.sender
+        )
+
+    def answer(self, session: Session) -> Answer:
+        """Store the message and return the answer.
+
+        Messages of one sender are handled one at a time from here on. A first message (no
+        conversation, no stop word, no crisis) takes plain inserts, once a second look
+        confirms that no conversation opened meanwhile; everything else goes through the
+        conversation's steps.
+        """
+        message = self.message
+        intake.hold_conversation(session, message.channel, message.sender)
+        if (
+            self.open_id is None
+            and message.word not in STOP_WORDS
+            and not rules_runtime.is_crisis_text(message.body)
+            and intake.open_conversation_id(session, message.channel, message.sender) is None
+        ):
+            return start_plainly(session, message)
+        return handle_message(session, message)
 
 
 @bp.post("/status")
@@ -198,18 +234,48 @@ def handle_message(session: Session, message: Inbound) -> tuple[str, Contact | N
     return twiml(reply), contact
 
 
-def start_conversation(session: Session, message: Inbound) -> Contact | None:
-    """Open a contact for a first message; None when a concurrent duplicate opened it."""
+def first_contact(message: Inbound) -> intake.ContactIn:
+    """Return what a first message tells about its sender."""
     wanted = message.language or normalise_language(settings().default_language)
-    contact_in = intake.ContactIn(
+    return intake.ContactIn(
         channel=message.channel,
         external_id=message.sid,
         phone=message.sender,
         text=message.body,
         language="en" if wanted == "en" else "nl",
     )
+
+
+def greeting(language: str) -> str:
+    """Return the answer to a first message: welcome, 112 and 113, who is writing."""
+    welcome = TEXTS.get("welcome", language, crisis=CRISIS.get("short", language))
+    return welcome + "\n\n" + TEXTS.get("who", language)
+
+
+def start_plainly(session: Session, message: Inbound) -> Answer:
+    """Open a conversation for an ordinary first message with plain inserts; greet."""
+    contact_in = first_contact(message)
+    conn = session.connection()
     try:
-        contact = intake.open_contact(session, contact_in, actor=f"channel:{message.channel}")
+        contact_id, _ = intake.insert_contact(
+            conn, contact_in, actor=f"channel:{message.channel}", intake_step="who"
+        )
+    except IntegrityError:
+        session.rollback()
+        return duplicate_answer(session, message), None
+    intake.insert_message(
+        conn, contact_id, direction="in", body=message.body, external_id=message.sid
+    )
+    log.info("messaging.inbound", contact_id=contact_id, step="who")
+    return twiml(greeting(contact_in.language)), contact_id
+
+
+def start_conversation(session: Session, message: Inbound) -> Contact | None:
+    """Open a contact for a first message; None when a concurrent duplicate opened it."""
+    try:
+        contact = intake.open_contact(
+            session, first_contact(message), actor=f"channel:{message.channel}"
+        )
     except IntegrityError:
         session.rollback()
         return None
@@ -244,8 +310,8 @@ class Conversation:
         """Answer a first message: greet, name 112 and 113, ask who is writing."""
         if rules_runtime.is_crisis_text(self.message.body):
             return self.escalate()
-        welcome = self.say("welcome", crisis=CRISIS.get("short", self.contact.language))
-        return welcome + "\n\n" + self.ask("who")
+        self.contact.intake_step = "who"
+        return greeting(self.contact.language)
 
     def next(self) -> str | None:
         """Answer a later message: crisis, stop, language, or the step it answers."""
@@ -296,8 +362,9 @@ class Conversation:
         if choice is None:
             return self.ask_again("who")
         organisation, relation = choice
-        intake.update_answers(self.session, self.contact, organisation=organisation,
-                              relation=relation)
+        intake.update_answers(
+            self.session, self.contact, organisation=organisation, relation=relation
+        )
         if choice == WHO["2"]:
             return self.ask("serving", before)
         return self.ask("respond", before)
@@ -333,13 +400,16 @@ class Conversation:
         self.contact.intake_step = "routed"
         reference = self.contact.reference
         if self.contact.crisis:
-            return self.say("crisis", crisis=CRISIS.get("short", self.contact.language),
-                            reference=reference)
+            return self.say(
+                "crisis", crisis=CRISIS.get("short", self.contact.language), reference=reference
+            )
         if self.contact.respond == "callback":
-            intake.request_callback(self.session, self.contact, phone=self.message.number,
-                                    window=window)
-            return self.say("callback_confirmed", reference=reference,
-                            when=self.say(f"when_{window}"))
+            intake.request_callback(
+                self.session, self.contact, phone=self.message.number, window=window
+            )
+            return self.say(
+                "callback_confirmed", reference=reference, when=self.say(f"when_{window}")
+            )
         position = intake.queue_position(self.session, self.contact)
         return self.say("chat_confirmed", reference=reference, position=position)
 
@@ -350,8 +420,9 @@ class Conversation:
             log.warning("messaging.crisis", contact_id=contact.id)
         if not self.routed:
             contact.intake_step = "routed"
-        return self.say("crisis", crisis=CRISIS.get("short", contact.language),
-                        reference=contact.reference)
+        return self.say(
+            "crisis", crisis=CRISIS.get("short", contact.language), reference=contact.reference
+        )
 
     def acknowledge(self) -> str:
         """Say once, after routing, that the message arrived; later messages get no reply."""

@@ -2,79 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
+from loket.store import sqlite
 from loket.store.models import AuditEvent
-
-SQLITE_BUSY_TIMEOUT_MS = 10_000
-# An execution option marking connections that only read: on SQLite they begin a deferred
-# transaction and never take the single write lock.
-READ_ONLY = "loket_read_only"
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+from loket.store.sqlite import READ_ONLY
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    """Build an engine; SQLite gets WAL, a busy timeout, foreign keys and queued writers."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             raise ValueError("an in-memory SQLite database cannot be shared; use a file")
+        kwargs.setdefault("connect_args", sqlite.connect_args())
         # A pool keeps connections open: closing the last connection of a WAL database
         # checkpoints it, which costs milliseconds per request.
         kwargs.setdefault("pool_size", 16)
         kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        # SQLite's driver opens transactions lazily; BEGIN IMMEDIATE avoids upgrade deadlocks
-        # (a reader that later writes fails at once if another writer committed meanwhile).
-        event.listen(engine, "begin", _begin)
-        event.listen(engine, "connect", _no_autobegin)
+        event.listen(engine, "connect", sqlite.on_connect)
+        event.listen(engine, "begin", sqlite.on_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _begin(conn: Any) -> None:
-    read_only = conn.get_execution_options().get(READ_ONLY, False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+class GuardedSession(Session):
+    """A session whose objects stay readable after commit and that never changes audit lines."""
 
-
-def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE itself.
-    dbapi_connection.isolation_level = None
-
-
-def _refuse_audit_change(session: OrmSession, _ctx: Any, _instances: Any) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent):
-            raise PermissionError("the audit log is append-only")
-
-
-def guard_audit(session: Session) -> Session:
-    """Make a session refuse to change or delete audit lines."""
-    event.listen(session, "before_flush", _refuse_audit_change)
-    return session
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        """Refuse to change or delete an audit line; flush everything else."""
+        for obj in (*self.dirty, *self.deleted):
+            if isinstance(obj, AuditEvent):
+                raise PermissionError("the audit log is append-only")
+        super().flush(objects)
 
 
 def new_session(engine: Engine) -> Session:
     """Open a session whose objects stay readable after commit."""
-    return guard_audit(Session(engine, expire_on_commit=False))
+    return GuardedSession(engine, expire_on_commit=False)
 
 
 @contextmanager
@@ -89,6 +62,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """Read on a bare connection without taking SQLite's write lock; nothing is committed."""
+    with engine.connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})
+        yield conn
 
 
 @contextmanager

@@ -484,9 +484,7 @@ def counsellor_reply(engine: Engine, body: str) -> int:
     """Add a counsellor's reply to the one conversation, as the desk will; return its id."""
     with session_scope(engine) as session:
         contact = session.exec(select(Contact)).one()
-        message = intake.add_message(session, contact, direction="out", body=body, send=True)
-        assert message.id is not None
-        return message.id
+        return intake.add_message(session, contact, direction="out", body=body, send=True)
 
 
 @pytest.mark.parametrize("sender", [PHONE, WHATSAPP])
@@ -570,3 +568,36 @@ def test_logs_carry_no_number_and_no_message_text(client: FlaskClient) -> None:
     assert logs
     flat = repr(logs)
     assert "31687654321" not in flat and "geheime" not in flat and "zitten" not in flat
+
+
+@pytest.mark.postgres
+def test_first_messages_of_one_sender_at_once_open_one_conversation(
+    store_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both look before either stores: the second finds the first's conversation and joins it."""
+    from loket.channels import messaging
+
+    engine: Engine = store_app.extensions["loket.engine"]
+    looked = threading.Barrier(2, timeout=10)
+    look = messaging.Turn.look
+
+    def look_then_wait(turn: messaging.Turn, reader: Any) -> None:
+        look(turn, reader)
+        looked.wait()
+
+    monkeypatch.setattr(messaging.Turn, "look", look_then_wait)
+    answers: list[str | None] = []
+
+    def send(body: str) -> None:
+        answers.append(reply_of(post(store_app.test_client(), INBOUND, params_of(body))))
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in ("Hallo", "Is daar iemand?")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 2
+    [contact] = contacts(engine)
+    assert len(messages(engine, "in")) == 2
+    assert all(m.contact_id == contact.id for m in messages(engine, "in"))
+    assert sum("112" in (answer or "") for answer in answers) >= 1

@@ -26,8 +26,9 @@ def test_loket_worker_burst_sends_a_promised_message_once(
         contact = open_contact(
             session, ContactIn(channel="whatsapp", phone="whatsapp:+31600001234")
         )
-        message = add_message(session, contact, direction="out", body="We bellen je zo", send=True)
-        message_id = message.id
+        message_id = add_message(
+            session, contact, direction="out", body="We bellen je zo", send=True
+        )
     assert outbox.dispatch(engine, redis_conn) == 1
     env = {**os.environ, **cli_env}
     for _ in range(2):  # a second worker finds nothing left to send

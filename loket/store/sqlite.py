@@ -1,0 +1,115 @@
+"""SQLite as Loket runs it: WAL, foreign keys, and writers that queue instead of polling.
+
+SQLite lets one writer in at a time. A writer that finds the lock taken waits in SQLite's
+busy handler, which sleeps 1, 2, 5, 10 ms and longer between tries: under load the lock
+is free most of that time, and two web workers end up taking turns with gaps between them.
+So a write transaction here first queues on an advisory file lock beside the database
+(`flock`, shared by every process that opens it): the kernel wakes the next writer the
+moment the last one commits. SQLite's own lock and busy timeout stay in force behind it,
+for anything that writes without the file lock (the `sqlite3` shell, a migration).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from typing import Any
+
+BUSY_TIMEOUT_MS = 10_000
+# An execution option marking connections that only read: they begin a deferred
+# transaction and take neither lock.
+READ_ONLY = "loket_read_only"
+
+_held = threading.local()  # this thread's write lock, if it holds one
+
+
+class QueuedWriterConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions queue on `<database>-writer`."""
+
+    def __init__(self, database: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        self._lock_fd = os.open(f"{os.fspath(database)}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        self._locked = False
+
+    def lock_for_write(self) -> None:
+        """Wait for the writers' lock (without holding the GIL).
+
+        A thread that already writes on another connection goes straight to SQLite's
+        own lock: waiting for itself here would never end.
+        """
+        if getattr(_held, "connection", None) is not None:
+            return
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._locked = True
+        _held.connection = self
+
+    def unlock(self) -> None:
+        """Let the next writer in."""
+        if self._locked:
+            self._locked = False
+            _held.connection = None
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.unlock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.unlock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.unlock()
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)
+                self._lock_fd = -1
+
+
+def connect_args() -> dict[str, Any]:
+    """Return the driver's arguments: any thread may use a pooled connection."""
+    return {
+        "check_same_thread": False,
+        "timeout": BUSY_TIMEOUT_MS / 1000,
+        "factory": QueuedWriterConnection,
+    }
+
+
+def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Set WAL, the busy timeout and foreign keys; let SQLAlchemy issue BEGIN itself."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def on_begin(conn: Any) -> None:
+    """Begin a transaction: deferred for readers; writers queue, then BEGIN IMMEDIATE.
+
+    BEGIN IMMEDIATE takes SQLite's write lock at once, so a transaction that reads and then
+    writes never fails half-way because another writer committed in between.
+    """
+    if conn.get_execution_options().get(READ_ONLY, False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    queued = isinstance(dbapi_connection, QueuedWriterConnection)
+    if queued:
+        dbapi_connection.lock_for_write()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if queued:
+            dbapi_connection.unlock()
+        raise

@@ -1,0 +1,120 @@
+"""SQLite writers queue on a file lock beside the database; readers never wait for it."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from loket.store.db import make_engine, read_connection
+from loket.store.sqlite import QueuedWriterConnection
+
+
+@pytest.fixture
+def sqlite_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def lock_path(engine: Engine) -> Path:
+    return Path(f"{engine.url.database}-writer")
+
+
+def locked(path: Path) -> bool:
+    """Tell whether some connection holds this writers' lock (tried without waiting)."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing also lets go of a lock taken here
+    return False
+
+
+def writers_lock_taken(engine: Engine) -> bool:
+    return locked(lock_path(engine))
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_a_write_transaction_holds_the_writers_lock_until_it_ends(
+    sqlite_engine: Engine, end: str
+) -> None:
+    with sqlite_engine.connect() as conn:
+        conn.execute(text("SELECT 1"))  # any statement begins a write transaction
+        assert writers_lock_taken(sqlite_engine)
+        getattr(conn, end)()
+        assert not writers_lock_taken(sqlite_engine)
+
+
+def test_a_connection_returned_to_the_pool_lets_go_of_the_lock(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert not writers_lock_taken(sqlite_engine)
+
+
+def test_readers_neither_take_nor_wait_for_the_writers_lock(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as writer:
+        writer.execute(text("CREATE TABLE note (body TEXT)"))
+        writer.commit()
+        writer.execute(text("INSERT INTO note VALUES ('kept')"))
+        with read_connection(sqlite_engine) as reader:
+            # The reader sees what was committed before, not the writer's open work.
+            assert reader.execute(text("SELECT count(*) FROM note")).scalar() == 0
+        writer.commit()
+    with read_connection(sqlite_engine) as reader:
+        assert reader.execute(text("SELECT body FROM note")).scalar() == "kept"
+        assert not writers_lock_taken(sqlite_engine)
+
+
+def test_a_second_writer_waits_for_the_first_and_then_goes_on(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as conn:
+        conn.execute(text("CREATE TABLE tally (n INTEGER)"))
+        conn.commit()
+    order: list[str] = []
+    first_in = threading.Event()
+
+    def second() -> None:
+        first_in.wait()
+        with sqlite_engine.connect() as conn:
+            conn.execute(text("INSERT INTO tally VALUES (2)"))
+            order.append("second")
+            conn.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with sqlite_engine.connect() as conn:
+        conn.execute(text("INSERT INTO tally VALUES (1)"))
+        first_in.set()
+        thread.join(timeout=0.3)  # it cannot get in while the first holds the lock
+        assert thread.is_alive()
+        order.append("first")
+        conn.commit()
+    thread.join(timeout=10)
+    assert order == ["first", "second"]
+
+
+def test_a_thread_that_writes_twice_at_once_does_not_wait_for_itself(tmp_path: Path) -> None:
+    path = tmp_path / "loket.sqlite3"
+    one, two = QueuedWriterConnection(path), QueuedWriterConnection(path)
+    done = threading.Event()
+
+    def both() -> None:
+        one.lock_for_write()
+        two.lock_for_write()  # goes on to SQLite's own lock instead of waiting here
+        done.set()
+
+    thread = threading.Thread(target=both, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert done.is_set()
+    one.close()
+    two.close()
+    assert not locked(Path(f"{path}-writer"))
