@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Connection, CursorResult, Row, Table, bindparam, func
+from sqlalchemy import Connection, Table, bindparam, func
 from sqlmodel import Session, SQLModel, col, select
 
 from loket.queue import outbox
+from loket.store import direct
 from loket.store.crypto import keyring
 from loket.store.models import (
     AuditEvent,
@@ -88,13 +89,6 @@ def connection_of(db: Db) -> Connection:
     return db.connection() if isinstance(db, Session) else db
 
 
-def inserted_id(result: CursorResult[Any]) -> int:
-    """Return the id the database gave the row a plain insert stored."""
-    key = result.inserted_primary_key
-    assert key is not None  # noqa: S101 - a single-row insert has one
-    return int(key[0])
-
-
 @cache
 def _insert(model: type[SQLModel]) -> Any:
     """Return the plain insert statement of a table (no ORM bookkeeping)."""
@@ -138,7 +132,7 @@ def new_reference(db: Db) -> str:
     while True:
         raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
         ref = f"{raw[:3]}-{raw[3:]}"
-        if conn.execute(_reference_taken(), {"ref": ref}).first() is None:
+        if direct.first(conn, _reference_taken(), {"ref": ref}) is None:
             return ref
 
 
@@ -175,7 +169,8 @@ def _audit_row(
     detail: str = "",
 ) -> None:
     # A plain insert: audit lines are never read back or changed in the same request.
-    connection_of(db).execute(
+    direct.insert(
+        connection_of(db),
         _insert(AuditEvent),
         {
             "at": utcnow(),
@@ -224,8 +219,7 @@ def insert_contact(
         "created_at": now,
         "updated_at": now,
     }
-    result = conn.execute(_insert(Contact), values)
-    contact_id = inserted_id(result)
+    contact_id = direct.insert(conn, _insert(Contact), values)
     _audit_row(conn, "create", reference, actor=actor, detail=f"channel={contact_in.channel}")
     return contact_id, reference
 
@@ -278,8 +272,8 @@ def _advisory_lock() -> Any:
 def open_conversation_id(db: Db, channel: str, phone: str) -> int | None:
     """Return the id of the open text conversation with this number on this channel."""
     params = {"channel": channel, "digest": keyring().keyed_hash(phone)}
-    found = connection_of(db).execute(_open_conversation_id(), params).scalar()
-    return None if found is None else int(found)
+    found = direct.first(connection_of(db), _open_conversation_id(), params)
+    return None if found is None else int(found[0])
 
 
 def update_answers(session: Session, contact: Contact, **answers: Any) -> Contact:
@@ -489,7 +483,8 @@ def insert_message(
     author_user_id: int | None = None,
 ) -> int:
     """Store one message of a conversation with a plain insert; return its id."""
-    result = connection_of(db).execute(
+    return direct.insert(
+        connection_of(db),
         _insert(Message),
         {
             **_column_defaults(Message),
@@ -502,12 +497,12 @@ def insert_message(
             "created_at": utcnow(),
         },
     )
-    return inserted_id(result)
 
 
-def find_inbound(db: Db, key: str) -> Row[Any] | None:
-    """Return the answer stored for an idempotency key: a replay gets the same answer."""
-    return connection_of(db).execute(_inbound_answer(), {"key": key}).first()
+def find_inbound(db: Db, key: str) -> tuple[str | None, str] | None:
+    """Return the answer (body, content type) stored for an idempotency key, if any."""
+    found = direct.first(connection_of(db), _inbound_answer(), {"key": key})
+    return None if found is None else (found[0], found[1])
 
 
 def record_inbound(
@@ -524,7 +519,8 @@ def record_inbound(
     """Keep the raw payload and the answer given, under its idempotency key."""
     if session.new:
         session.flush()  # objects this row may refer to
-    session.connection().execute(
+    direct.insert(
+        session.connection(),
         _insert(InboundEvent),
         {
             "idempotency_key": key,

@@ -86,10 +86,11 @@ def raw_payload() -> str:
 
 def replay_or_none(db: Db, key: str) -> Response | None:
     """Return the stored answer when this exact request was handled before."""
-    event = find_inbound(db, key)
-    if event is None:
+    found = find_inbound(db, key)
+    if found is None:
         return None
-    return Response(event.response or "", 200, content_type=event.response_type)
+    body, content_type = found
+    return Response(body or "", 200, content_type=content_type)
 
 
 # What a channel's handler returns: the answer's body and the contact it concerns (the

@@ -13,7 +13,7 @@ from sqlmodel import Session, create_engine
 
 from loket.store import sqlite
 from loket.store.models import AuditEvent
-from loket.store.sqlite import READ_ONLY
+from loket.store.sqlite import READ_ONLY, STATEMENT
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -66,9 +66,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def read_connection(engine: Engine) -> Iterator[Connection]:
-    """Read on a bare connection without taking SQLite's write lock; nothing is committed."""
+    """Read on a bare connection without taking SQLite's write lock; nothing is committed.
+
+    Each statement reads what was committed when it ran (no snapshot across statements).
+    """
     with engine.connect() as conn:
-        conn.execution_options(**{READ_ONLY: True})
+        conn.execution_options(**{READ_ONLY: STATEMENT})
         yield conn
 
 

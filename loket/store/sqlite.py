@@ -18,9 +18,11 @@ import threading
 from typing import Any
 
 BUSY_TIMEOUT_MS = 10_000
-# An execution option marking connections that only read: they begin a deferred
-# transaction and take neither lock.
+# An execution option marking connections that only read: they take neither lock. With
+# True they read in one deferred transaction (one snapshot for every statement); with
+# STATEMENT each statement reads on its own, with no BEGIN and no ROLLBACK around it.
 READ_ONLY = "loket_read_only"
+STATEMENT = "statement"
 
 _held = threading.local()  # this thread's write lock, if it holds one
 
@@ -100,7 +102,10 @@ def on_begin(conn: Any) -> None:
     BEGIN IMMEDIATE takes SQLite's write lock at once, so a transaction that reads and then
     writes never fails half-way because another writer committed in between.
     """
-    if conn.get_execution_options().get(READ_ONLY, False):
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    if read_only == STATEMENT:
+        return  # the driver runs each statement in autocommit mode
+    if read_only:
         conn.exec_driver_sql("BEGIN")
         return
     dbapi_connection = conn.connection.dbapi_connection
