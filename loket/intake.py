@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import field_validator
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Connection, Table, bindparam, func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, SQLModel, col, select
 
 from loket.queue import outbox
@@ -87,6 +88,16 @@ def _inbound_answer() -> Any:
 def connection_of(db: Db) -> Connection:
     """Return the connection to run plain statements on (a session's own, in its transaction)."""
     return db.connection() if isinstance(db, Session) else db
+
+
+@cache
+def _load_contact() -> Any:
+    personal = (Contact.phone, Contact.name, Contact.email, Contact.text)
+    return (
+        select(Contact)
+        .where(col(Contact.id) == bindparam("id"))
+        .options(*(defer(column) for column in personal))
+    )
 
 
 @cache
@@ -187,9 +198,7 @@ def _audit_row(
 def open_contact(session: Session, contact_in: ContactIn, *, actor: str = "intake") -> Contact:
     """Store a new contact from validated input; personal fields are encrypted at rest."""
     contact_id, _ = insert_contact(session, contact_in, actor=actor)
-    contact = session.get(Contact, contact_id)
-    assert contact is not None  # noqa: S101 - inserted above, in this transaction
-    return contact
+    return load_contact(session, contact_id)
 
 
 def insert_contact(
@@ -248,7 +257,16 @@ def open_conversation(session: Session, channel: str, phone: str) -> Contact | N
     contact_id = open_conversation_id(session, channel, phone)
     if contact_id is None:
         return None
-    return session.get(Contact, contact_id)
+    return load_contact(session, contact_id)
+
+
+def load_contact(session: Session, contact_id: int) -> Contact:
+    """Load a stored contact; its personal fields are decrypted when first read."""
+    found = session.execute(_load_contact(), {"id": contact_id}).scalars().one_or_none()
+    if found is None:
+        raise LookupError(f"contact {contact_id}: no such contact")
+    contact: Contact = found
+    return contact
 
 
 def hold_conversation(db: Db, channel: str, phone: str) -> None:

@@ -185,14 +185,15 @@ class Turn:
         conversation's steps.
         """
         message = self.message
-        intake.hold_conversation(session, message.channel, message.sender)
+        conn = session.connection()
+        intake.hold_conversation(conn, message.channel, message.sender)
         if (
             self.open_id is None
             and message.word not in STOP_WORDS
             and not rules_runtime.is_crisis_text(message.body)
-            and intake.open_conversation_id(session, message.channel, message.sender) is None
+            and intake.open_conversation_id(conn, message.channel, message.sender) is None
         ):
-            return start_plainly(session, message)
+            return start_plainly(session, conn, message)
         return handle_message(session, message)
 
 
@@ -252,10 +253,9 @@ def greeting(language: str) -> str:
     return welcome + "\n\n" + TEXTS.get("who", language)
 
 
-def start_plainly(session: Session, message: Inbound) -> Answer:
+def start_plainly(session: Session, conn: Connection, message: Inbound) -> Answer:
     """Open a conversation for an ordinary first message with plain inserts; greet."""
     contact_in = first_contact(message)
-    conn = session.connection()
     try:
         contact_id, _ = intake.insert_contact(
             conn, contact_in, actor=f"channel:{message.channel}", intake_step="who"
