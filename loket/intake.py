@@ -96,7 +96,7 @@ def _load_contact() -> Any:
     return (
         select(Contact)
         .where(col(Contact.id) == bindparam("id"))
-        .options(*(defer(column) for column in personal))
+        .options(*(defer(col(column)) for column in personal))
     )
 
 
