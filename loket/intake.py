@@ -92,11 +92,11 @@ def connection_of(db: Db) -> Connection:
 
 @cache
 def _load_contact() -> Any:
-    personal = (Contact.phone, Contact.name, Contact.email, Contact.text)
+    personal = ("phone", "name", "email", "text")
     return (
         select(Contact)
         .where(col(Contact.id) == bindparam("id"))
-        .options(*(defer(col(column)) for column in personal))
+        .options(*(defer(getattr(Contact, name)) for name in personal))
     )
 
 
