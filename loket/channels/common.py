@@ -123,6 +123,7 @@ def answer_once(
             return replay
         if prepare is not None:
             prepare(reader)
+    payload = raw_payload()  # worked out before the write transaction, which holds a lock
     session = get_session()
     body, contact = handle(session)
     try:
@@ -131,7 +132,7 @@ def answer_once(
             key=key,
             channel=channel,
             kind=kind,
-            payload=raw_payload(),
+            payload=payload,
             response=body,
             response_type=content_type,
             contact_id=contact if contact is None or isinstance(contact, int) else contact.id,

@@ -185,15 +185,21 @@ class Turn:
         conversation's steps.
         """
         message = self.message
-        conn = session.connection()
-        intake.hold_conversation(conn, message.channel, message.sender)
-        if (
+        plain = (
             self.open_id is None
             and message.word not in STOP_WORDS
             and not rules_runtime.is_crisis_text(message.body)
+        )
+        # What a plain start stores and answers is worked out before the write transaction.
+        contact_in = first_contact(message) if plain else None
+        reply = twiml(greeting(contact_in.language)) if contact_in is not None else ""
+        conn = session.connection()
+        intake.hold_conversation(conn, message.channel, message.sender)
+        if (
+            contact_in is not None
             and intake.open_conversation_id(conn, message.channel, message.sender) is None
         ):
-            return start_plainly(session, conn, message)
+            return start_plainly(session, conn, message, contact_in, reply)
         return handle_message(session, message)
 
 
@@ -253,9 +259,14 @@ def greeting(language: str) -> str:
     return welcome + "\n\n" + TEXTS.get("who", language)
 
 
-def start_plainly(session: Session, conn: Connection, message: Inbound) -> Answer:
+def start_plainly(
+    session: Session,
+    conn: Connection,
+    message: Inbound,
+    contact_in: intake.ContactIn,
+    reply: str,
+) -> Answer:
     """Open a conversation for an ordinary first message with plain inserts; greet."""
-    contact_in = first_contact(message)
     try:
         contact_id, _ = intake.insert_contact(
             conn, contact_in, actor=f"channel:{message.channel}", intake_step="who"
@@ -267,7 +278,7 @@ def start_plainly(session: Session, conn: Connection, message: Inbound) -> Answe
         conn, contact_id, direction="in", body=message.body, external_id=message.sid
     )
     log.info("messaging.inbound", contact_id=contact_id, step="who")
-    return twiml(greeting(contact_in.language)), contact_id
+    return reply, contact_id
 
 
 def start_conversation(session: Session, message: Inbound) -> Contact | None:
