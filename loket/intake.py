@@ -42,6 +42,8 @@ OPEN_STATUSES = ("new", "routed", "waiting", "callback")
 # Average handling time used for expected wait until the workspace measures it.
 DEFAULT_HANDLE_S = 600
 CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")
+# A contact's encrypted fields: loaded and decrypted only when read.
+PERSONAL_FIELDS = ("phone", "name", "email", "text")
 
 Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str, Any]]
 # Where plain statements run: a session (in its transaction) or a bare connection.
@@ -92,11 +94,10 @@ def connection_of(db: Db) -> Connection:
 
 @cache
 def _load_contact() -> Any:
-    personal = ("phone", "name", "email", "text")
     return (
         select(Contact)
         .where(col(Contact.id) == bindparam("id"))
-        .options(*(defer(getattr(Contact, name)) for name in personal))
+        .options(*(defer(getattr(Contact, name)) for name in PERSONAL_FIELDS))
     )
 
 
@@ -295,8 +296,16 @@ def open_conversation_id(db: Db, channel: str, phone: str) -> int | None:
 
 
 def update_answers(session: Session, contact: Contact, **answers: Any) -> Contact:
-    """Record what the person answered (validated like new input)."""
-    current = {name: getattr(contact, name) for name in ContactIn.model_fields}
+    """Record what the person answered (validated like new input).
+
+    Personal fields are read (and decrypted) only when they are answered: they are loaded
+    on first use and no other answer depends on them.
+    """
+    current = {
+        name: getattr(contact, name)
+        for name in ContactIn.model_fields
+        if name not in PERSONAL_FIELDS or name in answers
+    }
     current.update(answers)
     checked = ContactIn(**current)
     for name in answers:
