@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Literal, TypeVar
 
 import structlog
@@ -121,8 +121,12 @@ class Inbound:
         return found.group(1) if found else None
 
 
+@lru_cache(maxsize=256)
 def twiml(text: str | None) -> str:
-    """Return a TwiML answer that sends this text back, or sends nothing."""
+    """Return a TwiML answer that sends this text back, or sends nothing.
+
+    Most answers are the same few questions: each is rendered once and kept.
+    """
     response = MessagingResponse()
     if text:
         response.message(text)
