@@ -253,14 +253,6 @@ def find_contact(session: Session, channel: str, external_id: str) -> Contact | 
     return session.exec(query).first()
 
 
-def open_conversation(session: Session, channel: str, phone: str) -> Contact | None:
-    """Return the open text conversation with this number on this channel, if any."""
-    contact_id = open_conversation_id(session, channel, phone)
-    if contact_id is None:
-        return None
-    return load_contact(session, contact_id)
-
-
 def load_contact(session: Session, contact_id: int) -> Contact:
     """Load a stored contact; its personal fields are decrypted when first read."""
     found = session.execute(_load_contact(), {"id": contact_id}).scalars().one_or_none()

@@ -199,12 +199,10 @@ class Turn:
         reply = twiml(greeting(contact_in.language)) if contact_in is not None else ""
         conn = session.connection()
         intake.hold_conversation(conn, message.channel, message.sender)
-        if (
-            contact_in is not None
-            and intake.open_conversation_id(conn, message.channel, message.sender) is None
-        ):
+        open_id = intake.open_conversation_id(conn, message.channel, message.sender)
+        if contact_in is not None and open_id is None:
             return start_plainly(session, conn, message, contact_in, reply)
-        return handle_message(session, message)
+        return handle_message(session, message, open_id)
 
 
 @bp.post("/status")
@@ -226,9 +224,11 @@ def status() -> Response:
     )
 
 
-def handle_message(session: Session, message: Inbound) -> tuple[str, Contact | None]:
-    """Store one inbound message in its conversation and return the TwiML answer."""
-    contact = intake.open_conversation(session, message.channel, message.sender)
+def handle_message(
+    session: Session, message: Inbound, open_id: int | None
+) -> tuple[str, Contact | None]:
+    """Store one inbound message in its open conversation (if any) and return the answer."""
+    contact = None if open_id is None else intake.load_contact(session, open_id)
     if contact is None:
         if message.word in STOP_WORDS:
             return twiml(None), None  # nothing open to stop; the goodbye was sent once
