@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import product
 from math import prod
+from typing import NamedTuple
 
 from loket.routing.conditions import DOMAINS, Cond, show
 
@@ -13,8 +13,7 @@ from loket.routing.conditions import DOMAINS, Cond, show
 MAX_CASES = 50_000
 
 
-@dataclass(frozen=True, slots=True)
-class RuleShape:
+class RuleShape(NamedTuple):
     """What the analysis needs of a rule: its id, condition and whether it decides."""
 
     id: str
@@ -23,8 +22,7 @@ class RuleShape:
     catch_all: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """A rule that can never apply, or a step that leaves a case undecided."""
 
     rule: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import product
 from json.encoder import encode_basestring_ascii as _quote
 from math import prod
@@ -11,10 +10,11 @@ from typing import Any, Protocol, cast
 
 from loket.routing.actions import Action
 from loket.routing.conditions import DOMAINS, Cond
-from loket.routing.model import Decision, Outcome
+from loket.routing.model import HEADS, Decision, Outcome, json_head
 
 DecideFunction = Callable[[Any, Any, Any], Decision]
 ExplainFunction = Callable[[Any, Any, Any], tuple[Outcome, list[str]]]
+DecisionJsonFunction = Callable[[Any, Any, Any], str]
 
 
 class RuleCode(Protocol):
@@ -70,20 +70,31 @@ def decide_source(steps: Mapping[str, Sequence[RuleCode]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@dataclass(slots=True)
 class _Emitter:
-    """Write the code that explains a condition, with names of its own."""
+    """Write the code that explains a condition, with names of its own.
 
-    env: dict[str, object]
-    count: int = 0
+    With `quoted`, every why is escaped as in a JSON string.
+    """
+
+    __slots__ = ("env", "quoted", "count")
+
+    def __init__(self, env: dict[str, object], quoted: bool = False) -> None:
+        self.env = env
+        self.quoted = quoted
+        self.count = 0
 
     def emit(self, cond: Cond, ok: str, why: str, indent: str) -> list[str]:
         """Return statements setting ok and why to whether cond holds and why."""
-        if cond.kind == "atom":
-            return [f"{indent}{ok}, {why} = {cond.words}"]
-        if cond.table is not None:
+        table = cond.table
+        if self.quoted and table is not None:
+            escaped = {value: (holds, _escaped(words)) for value, (holds, words) in table.items()}
+            table = table if escaped == table else escaped
+        if cond.kind == "atom" and table is cond.table:
+            words = cond.json_words if self.quoted and cond.json_words else cond.words
+            return [f"{indent}{ok}, {why} = {words}"]
+        if table is not None:
             name = f"_table{len(self.env)}"
-            self.env[name] = cond.table
+            self.env[name] = table
             return [f"{indent}{ok}, {why} = {name}[{cond.read}]"]
         if cond.kind == "not":
             return [*self.emit(cond.parts[0], ok, why, indent), f"{indent}{ok} = not {ok}"]
@@ -104,11 +115,25 @@ class _Emitter:
         return lines
 
 
-@dataclass(frozen=True, slots=True)
-class _TraceLines:
-    """Write trace lines as plain text, or quoted as JSON strings."""
+def _escaped(text: str) -> str:
+    """Return text as it reads inside a JSON string (without the quotes)."""
+    inside: str = _quote(text)[1:-1]
+    return inside
 
-    quoted: bool
+
+class _TraceLines:
+    """Write trace lines as plain text, or quoted as JSON strings.
+
+    A line worked out at run time is put together from pieces: text of the rules,
+    escaped now when quoted, whys escaped by the emitter, and the words of actions,
+    which never need escaping (names of desks, queues and flags, and numbers). So a
+    quoted line is the pieces between quotes, with no escaping at run time.
+    """
+
+    __slots__ = ("quoted",)
+
+    def __init__(self, quoted: bool) -> None:
+        self.quoted = quoted
 
     def text(self, line: str) -> str:
         """Return a line made now, as the trace holds it."""
@@ -121,22 +146,36 @@ class _TraceLines:
         """Return the expression of a line made now."""
         return repr(self.text(line))
 
-    def later(self, expr: str) -> str:
-        """Return the expression of a line worked out at run time by expr."""
-        return f"_quote({expr})" if self.quoted else expr
+    def head(self, text: str) -> str:
+        """Return the start of a line whose end is worked out at run time."""
+        return '"' + _escaped(text) if self.quoted else text
+
+    def tail(self, text: str) -> str:
+        """Return the end of a line whose start is worked out at run time."""
+        return _escaped(text) + '"' if self.quoted else text
+
+    def middle(self, text: str) -> str:
+        """Return text within a line worked out at run time."""
+        return _escaped(text) if self.quoted else text
+
+    def end(self, expr: str) -> str:
+        """Return the expression of a line ending in expr, worked out at run time."""
+        return f"{expr} + '\"'" if self.quoted else expr
 
 
 def explain_source(steps: Mapping[str, Sequence[RuleCode]], env: dict[str, object], *,
                    quoted: bool = False) -> str:
     """Return the source of `explain(contact, state, at)`: the outcome and the trace.
 
-    With `quoted` the function is `explain_json` and every trace line is a JSON string
-    (quotes included), ready to join into the decision's JSON.
+    With `quoted` the function is `decision_json`, which returns the decision's JSON:
+    every trace line is made a JSON string (quotes included) and the line is finished
+    with `_heads` and `_json_head` (model's JSON of outcomes) and `_tail` (what follows
+    the trace), which the caller adds to env.
     """
     # Lines that depend on fixed-value fields only are made now and looked up by their
     # values; the tables are added to env.
-    writer = _ExplainWriter(env, _Emitter(env), _TraceLines(quoted))
-    name = "explain_json" if quoted else "explain"
+    writer = _ExplainWriter(env, _Emitter(env, quoted), _TraceLines(quoted))
+    name = "decision_json" if quoted else "explain"
     lines = [f"def {name}(contact, state, at):", "    flags = []", "    crisis = False",
              "    rule = desk = priority = queue = respond = ''", "    trace = []"]
     for position, (step, rules) in enumerate(steps.items()):
@@ -151,11 +190,16 @@ def explain_source(steps: Mapping[str, Sequence[RuleCode]], env: dict[str, objec
             lines += writer.rule(rules[start], owner_step=position == 0)
             start += 1
         lines.append(f"        raise _undecided({step!r})")
-    lines += [
-        "    if crisis:",
-        "        flags.append('crisis')",
-        f"    return (desk, queue, priority, crisis, respond, {_FLAGS}, rule), trace",
-    ]
+    outcome = f"(desk, queue, priority, crisis, respond, {_FLAGS}, rule)"
+    lines += ["    if crisis:", "        flags.append('crisis')"]
+    if quoted:
+        lines += [f"    _outcome = {outcome}",
+                  "    _head = _heads.get(_outcome)",
+                  "    if _head is None:",
+                  "        _head = _json_head(_outcome)",
+                  "    return _head + '[' + ', '.join(trace) + _tail"]
+    else:
+        lines.append(f"    return {outcome}, trace")
     return "\n".join(lines) + "\n"
 
 
@@ -201,13 +245,15 @@ def _key(cond: Cond, values: Mapping[str, object]) -> object:
     return tuple(_key(part, values) for part in cond.parts)
 
 
-@dataclass(slots=True)
 class _ExplainWriter:
     """Write the code that decides and explains rules, one by one or a run at once."""
 
-    env: dict[str, object]
-    emitter: _Emitter
-    trace: _TraceLines
+    __slots__ = ("env", "emitter", "trace")
+
+    def __init__(self, env: dict[str, object], emitter: _Emitter, trace: _TraceLines) -> None:
+        self.env = env
+        self.emitter = emitter
+        self.trace = trace
 
     def rule(self, rule: RuleCode, *, owner_step: bool) -> list[str]:
         """Return the code of one rule."""
@@ -218,10 +264,11 @@ class _ExplainWriter:
         if rule.when.table is not None:
             return self._looked_up(rule, body, owner_step)
         trace, fixed = self.trace, rule.then.fixed
-        said_yes = (trace.later(f"{rule.id + ': yes ('!r} + _why + {') -> ' + fixed!r}")
-                    if fixed is not None else trace.later(
-                        f"{rule.id + ': yes ('!r} + _why + ') -> ' + {rule.then.words}"))
-        said_no = trace.later(f"{rule.id + ': no ('!r} + _why + ')'")
+        yes = repr(trace.head(rule.id + ": yes ("))
+        said_yes = (f"{yes} + _why + {trace.tail(') -> ' + fixed)!r}" if fixed is not None
+                    else trace.end(f"{yes} + _why + {trace.middle(') -> ')!r} "
+                                   f"+ {rule.then.words}"))
+        said_no = f"{trace.head(rule.id + ': no (')!r} + _why + {trace.tail(')')!r}"
         return [*self.emitter.emit(rule.when, "_ok", "_why", "        "),
                 "        if _ok:", *body, f"            trace.append({said_yes})",
                 *_decided(rule, owner_step),
@@ -232,7 +279,7 @@ class _ExplainWriter:
         head = f"{rule.id}: yes (always) -> "
         if rule.then.fixed is not None:
             return self.trace.fixed(head + rule.then.fixed)
-        return self.trace.later(f"{head!r} + {rule.then.words}")
+        return self.trace.end(f"{self.trace.head(head)!r} + {rule.then.words}")
 
     def _looked_up(self, rule: RuleCode, body: list[str], owner_step: bool) -> list[str]:
         """Return the code of a rule whose holding, and line, are looked up by values."""
@@ -244,9 +291,9 @@ class _ExplainWriter:
                              for value, (ok, why) in table.items() if ok}
             said = f"{yes_name}[_v]"
         else:
-            env[yes_name] = {value: f"{rule.id}: yes ({why}) -> "
+            env[yes_name] = {value: trace.head(f"{rule.id}: yes ({why}) -> ")
                              for value, (ok, why) in table.items() if ok}
-            said = trace.later(f"{yes_name}[_v] + {rule.then.words}")
+            said = trace.end(f"{yes_name}[_v] + {rule.then.words}")
         env[no_name] = {value: trace.text(f"{rule.id}: no ({why})")
                         for value, (ok, why) in table.items() if not ok}
         return [f"        _v = {rule.when.read}", f"        if _v in {yes_name}:", *body,
@@ -274,7 +321,7 @@ class _ExplainWriter:
                 if rule.then.fixed is not None:
                     said.append(self.trace.text(f"{rule.id}: yes ({why}) -> {rule.then.fixed}"))
                 else:
-                    start = f"{rule.id}: yes ({why}) -> "
+                    start = self.trace.head(f"{rule.id}: yes ({why}) -> ")
                 break
             lookup[values[0] if len(values) == 1 else values] = (hit, tuple(said), start)
         name = f"_run{len(self.env)}"
@@ -288,7 +335,7 @@ class _ExplainWriter:
             lines.append(f"        if _hit == {index}:")
             lines += [f"            {statement}" for statement in rule.then.code]
             if rule.then.fixed is None:
-                said_later = self.trace.later(f"_start + {rule.then.words}")
+                said_later = self.trace.end(f"_start + {rule.then.words}")
                 lines.append(f"            trace.append({said_later})")
             lines += _decided(rule, owner_step)
         return lines
@@ -303,6 +350,7 @@ def _decided(rule: RuleCode, owner_step: bool) -> list[str]:
 def build(code: str, env: Mapping[str, object], file: str, name: str) -> Callable[..., Any]:
     """Return the function `name` defined by generated code, compiled once."""
     namespace: dict[str, object] = {**env, "_undecided": _undecided, "_Decision": Decision,
-                                    "_new": tuple.__new__, "_quote": _quote}
+                                    "_new": tuple.__new__, "_quote": _quote,
+                                    "_heads": HEADS, "_json_head": json_head}
     exec(compile(code, f"<rules {file}>", "exec"), namespace)  # noqa: S102 - generated above
     return cast(Callable[..., Any], namespace[name])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from itertools import product
+from json.encoder import encode_basestring_ascii as _quote
 from math import prod
-from typing import Any
+from typing import Any, NamedTuple
 
 from loket.routing.phrases import PhraseMatcher
 from loket.routing.values import (
@@ -79,8 +79,7 @@ class ConditionError(Exception):
         super().__init__(message)
 
 
-@dataclass(frozen=True, slots=True)
-class Cond:
+class Cond(NamedTuple):
     """A compiled condition, as Python expressions over the names of a decision."""
 
     # `expr` tells whether it holds; `words`, for a single test, evaluates to (holds,
@@ -97,6 +96,9 @@ class Cond:
     # its values (holds, why).
     read: str = ""
     table: Mapping[object, tuple[bool, str]] | None = None
+    # For a single test whose why can hold free text of the file (a phrase, a label):
+    # `words` with the why escaped as in a JSON string ("": why never needs escaping).
+    json_words: str = ""
 
 
 def show(value: object) -> str:
@@ -117,15 +119,19 @@ def _unknown(_: Assignment) -> bool | None:
     return None
 
 
-@dataclass(slots=True)
 class ConditionCompiler:
     """Compile conditions of one step against the file's windows and phrase lists."""
 
-    step: str
-    windows: Mapping[str, Window]
-    phrases: Mapping[str, PhraseMatcher]
-    steps_before: tuple[str, ...]
-    env: dict[str, object]
+    __slots__ = ("step", "windows", "phrases", "steps_before", "env")
+
+    def __init__(self, step: str, windows: Mapping[str, Window],
+                 phrases: Mapping[str, PhraseMatcher], steps_before: tuple[str, ...],
+                 env: dict[str, object]) -> None:
+        self.step = step
+        self.windows = windows
+        self.phrases = phrases
+        self.steps_before = steps_before
+        self.env = env
 
     def name(self, value: object) -> str:
         """Return the name under which generated code reads a constant or helper."""
@@ -176,10 +182,16 @@ class ConditionCompiler:
         known = ", ".join([*DOMAINS, "contact.text", "state.QUEUE.METRIC", "clock"])
         raise ConditionError(path, f"unknown field {subject!r} (expected one of {known})")
 
-    def _atom(self, expr: str, explainer: Explainer) -> Cond:
-        """Return a test on what has no fixed values, explained by a function."""
+    def _atom(self, expr: str, explainer: Explainer,
+              json_explainer: Explainer | None = None) -> Cond:
+        """Return a test on what has no fixed values, explained by a function.
+
+        Without json_explainer, the explainer's words never need escaping in JSON.
+        """
         words = f"{self.name(explainer)}(contact, state, at, desk)"
-        return Cond(expr, words, "atom", (), _unknown, frozenset())
+        json_words = ("" if json_explainer is None
+                      else f"{self.name(json_explainer)}(contact, state, at, desk)")
+        return Cond(expr, words, "atom", (), _unknown, frozenset(), json_words=json_words)
 
     def _table(self, subject: str, holds: Callable[[object], bool],
                words: Callable[[object], str], expr: str) -> Cond:
@@ -266,22 +278,10 @@ class ConditionCompiler:
         if matcher is None:
             raise ConditionError(path, f"unknown phrase list {arg!r} (expected one of "
                                  f"{', '.join(self.phrases) or 'none: add it under phrases'})")
-        find = matcher.find
-        name = str(arg)
-
-        def explain_text(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
-            text = contact.text
-            if not text:
-                return False, "there is no text"
-            found = find(text)
-            if found is None:
-                return False, f"the text has no {name} phrase"
-            typos = "" if not found.typos else (
-                f", with {found.typos} typo{'s' if found.typos > 1 else ''}")
-            return True, f"the text mentions {name} phrase '{found.phrase}'{typos}"
-
-        expr = f"(contact.text is not None and {self.name(find)}(contact.text) is not None)"
-        return self._atom(expr, explain_text)
+        expr = (f"(contact.text is not None and {self.name(matcher.find)}(contact.text) "
+                "is not None)")
+        return self._atom(expr, _text_explainer(matcher, str(arg), None),
+                          _text_explainer(matcher, str(arg), _escaped))
 
     def _state_value(self, ref: str, path: tuple[str | int, ...]
                      ) -> tuple[str, str, Callable[[Any, str], tuple[float | None, str]]]:
@@ -393,16 +393,46 @@ class ConditionCompiler:
         call = f"{self.name(window.contains)}(at)"
         if op == "within":  # the window's own explanation, called directly
             return Cond(call, f"{self.name(window.explain)}(at)", "atom", (), _unknown,
-                        frozenset())
+                        frozenset(), json_words=f"{self.name(window.explain_json)}(at)")
 
         def explain(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
             hit, words = window.explain(at)
             return not hit, words
 
-        return self._atom(f"(not {call})", explain)
+        def explain_json(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
+            hit, words = window.explain_json(at)
+            return not hit, words
+
+        return self._atom(f"(not {call})", explain, explain_json)
 
 
 _SYMBOLS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "ne": "!="}
+
+
+def _escaped(text: str) -> str:
+    """Return text as it reads inside a JSON string (without the quotes)."""
+    return _quote(text)[1:-1]
+
+
+def _text_explainer(matcher: PhraseMatcher, name: str,
+                    escape: Callable[[str], str] | None) -> Explainer:
+    """Return the explainer of `contact.text: {mentions: name}`, its words escaped by escape."""
+    find = matcher.find
+    phrases = {phrase: escape(phrase) if escape else phrase for phrase in matcher.phrases}
+    shown = escape(name) if escape else name
+
+    def explain_text(contact: Any, state: Any, at: Any, desk: str) -> tuple[bool, str]:
+        text = contact.text
+        if not text:
+            return False, "there is no text"
+        found = find(text)
+        if found is None:
+            return False, f"the text has no {shown} phrase"
+        typos = "" if not found.typos else (
+            f", with {found.typos} typo{'s' if found.typos > 1 else ''}")
+        return True, f"the text mentions {shown} phrase '{phrases[found.phrase]}'{typos}"
+
+    return explain_text
 
 
 def _variable(subject: str) -> str:

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from json.encoder import encode_basestring_ascii as _quote
+from typing import Any, NamedTuple
 
 from loket.routing import codegen
 from loket.routing.actions import Action
 from loket.routing.conditions import Cond
 from loket.routing.inputs import RoutingInputError, parse_contact, parse_state
-from loket.routing.model import Contact, Decision, Outcome, State, json_head, json_tail
+from loket.routing.model import Contact, Decision, Outcome, State, json_tail
 from loket.routing.phrases import PhraseMatch, PhraseMatcher
 from loket.routing.windows import Window
 
 CRISIS_PHRASES = "crisis"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One compiled rule of a step."""
 
     id: str
@@ -47,14 +46,16 @@ class Rules:
         env = dict(env)
         self.source = codegen.decide_source(self.steps)
         self.explain_source = codegen.explain_source(self.steps, env)
-        self.explain_json_source = codegen.explain_source(self.steps, env, quoted=True)
+        self.decision_json_source = codegen.explain_source(self.steps, env, quoted=True)
         self._explain: codegen.ExplainFunction = codegen.build(
             self.explain_source, env, path, "explain")
-        self._explain_json: codegen.ExplainFunction = codegen.build(
-            self.explain_json_source, env, path, "explain_json")
         self._decide: codegen.DecideFunction = codegen.build(
             self.source, {**env, "_rules": self, "_version": version}, path, "decide")
-        self._json_tail = "]" + json_tail(version)
+        # decision_json(contact, state, at) returns `decide(contact, state, at).to_json()`,
+        # worked out in one pass (what `loket route --batch` writes for each line).
+        self.decision_json: codegen.DecisionJsonFunction = codegen.build(
+            self.decision_json_source, {**env, "_tail": "]" + json_tail(version)}, path,
+            "decision_json")
         crisis = self.phrases.get(CRISIS_PHRASES)
         self._crisis_find = crisis.find if crisis is not None else None
 
@@ -83,12 +84,7 @@ class Rules:
 
     def explain_json(self, contact: Contact, state: State, at: datetime) -> str:
         """Return the trace as a JSON array (what `explain` returns, as JSON)."""
-        return "[" + ", ".join(self._explain_json(contact, state, at)[1]) + "]"
-
-    def decision_json(self, contact: Contact, state: State, at: datetime) -> str:
-        """Return `decide(contact, state, at).to_json()`, worked out in one pass."""
-        outcome, trace = self._explain_json(contact, state, at)
-        return json_head(outcome) + "[" + ", ".join(trace) + self._json_tail
+        return "[" + ", ".join(map(_quote, self.explain(contact, state, at))) + "]"
 
     def outcome(self, contact: Contact, state: State, at: datetime) -> Outcome:
         """Return the decision's fields as the explaining code reaches them (for checks)."""

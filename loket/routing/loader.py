@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from loket.routing import cache
 from loket.routing.actions import compile_action
 from loket.routing.analysis import RuleShape, check_step
 from loket.routing.conditions import ALWAYS, ConditionCompiler, ConditionError
@@ -17,12 +18,15 @@ from loket.routing.engine import CRISIS_PHRASES, Rule, Rules
 from loket.routing.errors import Problem, RulesError
 from loket.routing.paths import schema_path
 from loket.routing.phrases import Forgiveness, PhraseMatcher
-from loket.routing.schema import conforms
-from loket.routing.source import SourceMap, read_yaml
+from loket.routing.source import SourceMap
 from loket.routing.values import STEP_FIELD, STEPS
 from loket.routing.windows import WEEKDAYS, HolidayCalendar, Period, Window
 
 Where = tuple[str | int, ...]
+
+# Part of the key of kept readings: raise it when what a file reads as changes (the
+# reading of YAML, its lines, the schema check), and readings kept before are not used.
+_READING_FORMAT = 1
 
 
 def rules_version(content: bytes) -> str:
@@ -47,9 +51,59 @@ def load_rules(path: str | Path) -> Rules:
 
 def parse_rules(text: str, *, file: str = "<rules>", version: str | None = None) -> Rules:
     """Return the compiled rules in YAML text, or raise RulesError."""
+    content = text.encode("utf-8")
+    data, source = _read_checked(text, content, file)
+    return _Compiler(data, source).compile(version or rules_version(content))
+
+
+def _read_checked(text: str, content: bytes, file: str) -> tuple[Any, SourceMap]:
+    """Return the data and lines of YAML text that conforms to the schema, or raise RulesError.
+
+    The reading of a good file is kept in the cache folder, keyed by a hash of its text
+    and of the schema, so the next start skips PyYAML and the schema check. The meaning
+    of the rules is checked and compiled every time.
+    """
+    key = {"format": _READING_FORMAT, "rules": hashlib.sha256(content).hexdigest(),
+           "schema": _schema_digest()}
+    kept = _restore(cache.read("rules", key), file)
+    if kept is not None:
+        return kept
+    from loket.routing.source import read_yaml  # imports PyYAML
+
     data, source = read_yaml(text, file)
     _validate_schema(data, source)
-    return _Compiler(data, source).compile(version or rules_version(text.encode("utf-8")))
+    try:
+        plain = json.loads(json.dumps(data)) == data  # no dates, non-text keys, NaN...
+    except (TypeError, ValueError):
+        plain = False
+    if plain:
+        cache.write("rules", key, {"data": data, "lines": [
+            [list(path), line] for path, line in source.lines.items()]})
+    return data, source
+
+
+def _restore(kept: Any, file: str) -> tuple[dict[str, Any], SourceMap] | None:
+    """Return the data and lines of a kept reading, or None when it is not one."""
+    if not isinstance(kept, dict):
+        return None
+    data, lines = kept.get("data"), kept.get("lines")
+    if not isinstance(data, dict) or not isinstance(lines, list):
+        return None
+    source = SourceMap(file)
+    try:
+        source.lines = {tuple(path): int(line) for path, line in lines}
+    except (TypeError, ValueError):
+        return None
+    return data, source
+
+
+@lru_cache(maxsize=1)
+def _schema_digest() -> str:
+    """Return a hash of the schema of rules files (read once, as the checks read it)."""
+    try:
+        return hashlib.sha256(schema_path().read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +138,8 @@ def _dotted(path: Where) -> str:
 
 def _validate_schema(data: Any, source: SourceMap) -> None:
     """Raise RulesError for every place the data breaks the schema."""
+    from loket.routing.schema import conforms
+
     if conforms(data) is True:  # surely valid: jsonschema is needed only to say what is wrong
         return
     from jsonschema.exceptions import best_match

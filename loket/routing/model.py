@@ -100,8 +100,8 @@ class Explainer(Protocol):
     def explain(self, contact: Contact, state: State, at: datetime) -> tuple[str, ...]:
         """Return why, rule by rule, the contact is decided as it is."""
 
-    def explain_json(self, contact: Contact, state: State, at: datetime) -> str:
-        """Return the same trace as a JSON array."""
+    def decision_json(self, contact: Contact, state: State, at: datetime) -> str:
+        """Return the decision's JSON, trace included."""
 
 
 # The fields of a decision that rules decide: desk, queue, priority, crisis, respond,
@@ -110,13 +110,13 @@ Outcome = tuple[str, str, str, bool, str, tuple[str, ...], str]
 
 # A decision's JSON up to its trace, by outcome: a few hundred at most per rules
 # version, forgotten all at once should a run of versions fill it.
-_HEADS: dict[Outcome, str] = {}
+HEADS: dict[Outcome, str] = {}
 _HEADS_LIMIT = 10_000
 
 
 def json_head(outcome: Outcome) -> str:
     """Return a decision's JSON up to its trace."""
-    head = _HEADS.get(outcome)
+    head = HEADS.get(outcome)
     if head is None:
         desk, queue, priority, crisis, respond, flags, rule = outcome
         listed = ", ".join([_quote(flag) for flag in flags])
@@ -125,9 +125,9 @@ def json_head(outcome: Outcome) -> str:
                 f'"crisis": {"true" if crisis else "false"}, '
                 f'"respond": {_quote(respond)}, "flags": [{listed}], '
                 f'"rule": {_quote(rule)}, "trace": ')
-        if len(_HEADS) >= _HEADS_LIMIT:
-            _HEADS.clear()
-        _HEADS[outcome] = head
+        if len(HEADS) >= _HEADS_LIMIT:
+            HEADS.clear()
+        HEADS[outcome] = head
     return head
 
 
@@ -169,8 +169,7 @@ class Decision(NamedTuple):
     def to_json(self) -> str:
         """Return the decision as one line of the contract's JSON (no newline)."""
         rules, contact, state, at = self.origin
-        return (json_head(self[:7]) + rules.explain_json(contact, state, at)
-                + json_tail(self.rules_version))
+        return rules.decision_json(contact, state, at)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the decision as the JSON object of the routing contract."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from loket.routing.errors import Problem, RulesError
+
+if TYPE_CHECKING:
+    import yaml
 
 Path = tuple[str | int, ...]
 
@@ -29,6 +30,8 @@ class SourceMap:
 
 def _record(node: yaml.Node, path: Path, source: SourceMap, problems: list[Problem]) -> None:
     """Record the lines of node and its children; report duplicate keys."""
+    import yaml
+
     source.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: set[object] = set()
@@ -46,6 +49,8 @@ def _record(node: yaml.Node, path: Path, source: SourceMap, problems: list[Probl
 
 def read_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Return the data of a YAML document and the lines of its values."""
+    import yaml  # imported when a file is read, not when its reading is kept in the cache
+
     fast = getattr(yaml, "CSafeLoader", None)  # libyaml: the same document, ten times faster
     if fast is not None:
         try:
@@ -57,6 +62,8 @@ def read_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
 
 def _read(text: str, file: str, loader_class: Any) -> tuple[Any, SourceMap]:
     """Return the data and source map of a YAML document, read by one loader."""
+    import yaml
+
     source = SourceMap(file)
     loader = loader_class(text)
     try:

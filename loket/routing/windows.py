@@ -2,40 +2,93 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib.util
+import os
+import threading
+from collections.abc import Iterable
 from datetime import date, datetime
+from json.encoder import encode_basestring_ascii as _quote
 from math import gcd
+from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from loket.routing import cache
 
 WEEKDAYS: tuple[str, ...] = (
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 )
 _CACHE_LIMIT = 100_000
+# The holidays package names holidays in the language these say (the first one set).
+_LOCALE_ENV = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+# Holidays are worked out for this many years either side of this year at once.
+_YEARS_AROUND = 5
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))  # what f"{n:02d}" gives, looked up
 
 
 class HolidayCalendar:
-    """The public holidays of one country (and region), computed once per year."""
+    """The public holidays of one country (and region), kept by year in the cache folder.
+
+    The holidays package imports every country it knows (a third of a second), so the
+    holidays it works out are kept in a cache file keyed by the package's release and
+    the locale it names holidays in; the package is imported only when that file lacks
+    a year.
+    """
 
     def __init__(self, country: str, subdivision: str | None = None) -> None:
-        import holidays  # heavy: imported only when a policy uses holidays
-
+        """Read the kept holidays, or work them out now (NotImplementedError: unknown)."""
         self.country = country
         self.subdivision = subdivision
-        self._module = holidays
-        self._years: dict[int, dict[date, str]] = {}
-        self.name(date(2000, 1, 1))  # fail now, not during a decision, on a bad country
+        self._lock = threading.Lock()
+        release = _holidays_release()
+        self._key: dict[str, object] | None = None if release is None else {
+            "format": 1, "country": country, "subdivision": subdivision, "holidays": release,
+            "locale": [os.environ.get(name) for name in _LOCALE_ENV]}
+        self._years = self._read()
+        if not self._years:  # nothing kept: ask the package, which checks the country
+            this_year = date.today().year
+            self._add(range(this_year - _YEARS_AROUND, this_year + _YEARS_AROUND + 1))
+
+    def _read(self) -> dict[int, dict[date, str]]:
+        """Return the holidays kept in the cache file, by year."""
+        if self._key is None:
+            return {}
+        kept = cache.read("holidays", self._key)
+        if not isinstance(kept, dict):
+            return {}
+        years: dict[int, dict[date, str]] = {}
+        try:
+            for year, days in kept.items():
+                names = {date.fromisoformat(day): name for day, name in days.items()}
+                if not all(isinstance(name, str) for name in names.values()):
+                    return {}
+                years[int(year)] = names
+        except (AttributeError, TypeError, ValueError):  # not what was written: work it out
+            return {}
+        return years
+
+    def _add(self, years: Iterable[int]) -> None:
+        """Work out the holidays of years with the holidays package, and keep them."""
+        import holidays  # heavy: every country; only when the cache lacks a year
+
+        with self._lock:
+            for year in years:
+                found = holidays.country_holidays(self.country, subdiv=self.subdivision,
+                                                  years=year)
+                self._years[year] = {day: str(name) for day, name in found.items()}
+            if self._key is not None:
+                cache.write("holidays", self._key, {
+                    str(year): {day.isoformat(): name for day, name in days.items()}
+                    for year, days in self._years.items()})
 
     def _year(self, year: int) -> dict[date, str]:
         """Return the holidays of one year by date."""
         days = self._years.get(year)
         if days is None:
-            found = self._module.country_holidays(
-                self.country, subdiv=self.subdivision, years=year)
-            days = {day: str(name) for day, name in found.items()}
-            self._years[year] = days
+            self._add((year,))
+            days = self._years[year]
         return days
 
     def name(self, day: date) -> str | None:
@@ -43,8 +96,28 @@ class HolidayCalendar:
         return self._year(day.year).get(day)
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
+def _holidays_release() -> str | None:
+    """Return the installed holidays package's release ("holidays-0.109"), not importing it.
+
+    None when it cannot be told (no package, or no .dist-info folder beside it): then
+    nothing is kept.
+    """
+    try:
+        spec = importlib.util.find_spec("holidays")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        names = os.listdir(Path(spec.origin).parent.parent)
+    except OSError:
+        return None
+    found = [name.removesuffix(".dist-info") for name in names
+             if name.startswith("holidays-") and name.endswith(".dist-info")]
+    return found[0] if len(found) == 1 else None
+
+
+class Period(NamedTuple):
     """One part of a window: every given part (days, hours, dates, holidays) must hold."""
 
     label: str
@@ -66,7 +139,7 @@ class Period:
             inside = start <= minute < end if start < end else minute >= start or minute < end
             if not inside:
                 return None
-            reasons.append(f"{_clock(start)}-{_clock(end)}")
+            reasons.append(_HOURS[self.hours])
         if self.dates is not None:
             if local.date() not in self.dates:
                 return None
@@ -84,38 +157,77 @@ def _clock(minute: int) -> str:
     return f"{_TWO_DIGITS[minute // 60]}:{_TWO_DIGITS[minute % 60]}"
 
 
-@dataclass(slots=True)
+class _HourWords(dict[tuple[int, int], str]):
+    """Hour ranges in words ("22:00-07:00"), each worked out once."""
+
+    def __missing__(self, hours: tuple[int, int]) -> str:
+        words = self[hours] = f"{_clock(hours[0])}-{_clock(hours[1])}"
+        return words
+
+
+_HOURS = _HourWords()
+
+
 class Window:
     """A named window: the time is in it when any of its periods holds."""
 
-    name: str
-    zone: ZoneInfo
-    periods: tuple[Period, ...]
-    # Answers by block of local time: the largest that no period boundary splits.
-    _cache: dict[int, str] = field(default_factory=dict, repr=False)
-    _block_minutes: int = field(default=1, repr=False)
-    # Local dates as the explanation writes them ("Fri 13 Nov 2026"), by ordinal.
-    _dates: dict[int, str] = field(default_factory=dict, repr=False)
+    __slots__ = ("name", "zone", "periods", "_cache", "_block_minutes", "_heads", "_tails")
 
-    def __post_init__(self) -> None:
-        """Size the blocks of local time that answers are remembered by."""
+    def __init__(self, name: str, zone: ZoneInfo, periods: tuple[Period, ...]) -> None:
+        self.name = name
+        self.zone = zone
+        self.periods = periods
+        # Answers by block of local time, the largest that no period boundary splits:
+        # whether the time is in the window, and the words before and after its clock
+        # time ("Fri 13 Nov 2026 ", " Europe/Amsterdam is in pooled-hours: night
+        # (22:00-07:00)"), the latter also as in a JSON string (labels and holiday names
+        # may need escaping).
+        self._cache: dict[int, tuple[bool, str, str, str]] = {}
         minutes = [1440]
-        for period in self.periods:
+        for period in periods:
             if period.hours is not None:
                 minutes.extend(period.hours)
         self._block_minutes = gcd(60, *minutes)
+        # The words before the clock time by local date (ordinal), and after it by reason.
+        self._heads: dict[int, str] = {}
+        self._tails: dict[str, tuple[str, str]] = {}
+
+    def __repr__(self) -> str:
+        return f"Window(name={self.name!r}, zone={self.zone!r}, periods={self.periods!r})"
 
     def contains(self, at: datetime) -> bool:
         """Return whether the time at falls in the window."""
         local = at.astimezone(self.zone)
         block = (local.toordinal() * 1440 + local.hour * 60 + local.minute) // self._block_minutes
-        reason = self._cache.get(block)
-        if reason is None:
-            reason = self._reason(local, block)
-        return bool(reason)
+        answer = self._cache.get(block)
+        if answer is None:
+            answer = self._answer(local, block)
+        return answer[0]
 
-    def _reason(self, local: datetime, block: int) -> str:
-        """Return why local time falls in the window ("" when it does not), remembered."""
+    def explain(self, at: datetime) -> tuple[bool, str]:
+        """Return whether at falls in the window and why, in words."""
+        local = at.astimezone(self.zone)
+        hour, minute = local.hour, local.minute
+        block = (local.toordinal() * 1440 + hour * 60 + minute) // self._block_minutes
+        answer = self._cache.get(block)
+        if answer is None:
+            answer = self._answer(local, block)
+        inside, head, tail, _ = answer
+        return inside, f"{head}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}{tail}"
+
+    def explain_json(self, at: datetime) -> tuple[bool, str]:
+        """Return what `explain` does, the words escaped as in a JSON string."""
+        local = at.astimezone(self.zone)
+        hour, minute = local.hour, local.minute
+        block = (local.toordinal() * 1440 + hour * 60 + minute) // self._block_minutes
+        answer = self._cache.get(block)
+        if answer is None:
+            answer = self._answer(local, block)
+        inside, head, _, tail = answer
+        return inside, f"{head}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}{tail}"
+
+    def _answer(self, local: datetime, block: int) -> tuple[bool, str, str, str]:
+        """Return the answer for the block of local time, remembered."""
         # Periods read only the local date, weekday, hour and minute: one answer per block.
         reason = ""
         for period in self.periods:
@@ -123,33 +235,21 @@ class Window:
             if why is not None:
                 reason = why
                 break
+        day = local.toordinal()
+        head = self._heads.get(day)
+        if head is None:
+            head = (f"{_DAYS[local.weekday()]} {_TWO_DIGITS[local.day]} "
+                    f"{_MONTHS[local.month - 1]} {local.year} ")
+            if len(self._heads) >= _CACHE_LIMIT:
+                self._heads.clear()
+            self._heads[day] = head
+        tails = self._tails.get(reason)
+        if tails is None:  # a few: one for outside, one for each way of being inside
+            tail = (f" {self.zone.key} is in {self.name}: {reason}" if reason
+                    else f" {self.zone.key} is outside {self.name}")
+            tails = self._tails[reason] = (tail, _quote(tail)[1:-1])
+        answer = (bool(reason), head, *tails)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
-        self._cache[block] = reason
-        return reason
-
-    def explain(self, at: datetime) -> tuple[bool, str]:
-        """Return whether at falls in the window and why, in words."""
-        local = at.astimezone(self.zone)
-        day = local.toordinal()
-        block = (day * 1440 + local.hour * 60 + local.minute) // self._block_minutes
-        reason = self._cache.get(block)
-        if reason is None:
-            reason = self._reason(local, block)
-        date_words = self._dates.get(day)
-        if date_words is None:
-            date_words = self._date_words(local)
-        when = (f"{date_words} {_TWO_DIGITS[local.hour]}:{_TWO_DIGITS[local.minute]} "
-                f"{self.zone.key}")
-        if reason:
-            return True, f"{when} is in {self.name}: {reason}"
-        return False, f"{when} is outside {self.name}"
-
-    def _date_words(self, local: datetime) -> str:
-        """Return a local date as the explanation writes it, remembered."""
-        words = (f"{_DAYS[local.weekday()]} {_TWO_DIGITS[local.day]} "
-                 f"{_MONTHS[local.month - 1]} {local.year}")
-        if len(self._dates) >= _CACHE_LIMIT:
-            self._dates.clear()
-        self._dates[local.toordinal()] = words
-        return words
+        self._cache[block] = answer
+        return answer

@@ -1,4 +1,4 @@
-"""Shared helpers of the routing tests (no conftest: imported by name)."""
+"""Shared helpers of the routing tests, imported by name (conftest.py only sets the cache)."""
 
 from __future__ import annotations
 

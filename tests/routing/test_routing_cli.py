@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from loket.cli.route import route_command, rules_group
+from loket.routing import parse_request
 from tests.routing.routing_support import DEFAULT_RULES, ROOT, default_rules
 
 REQUEST = {"contact": {"channel": "phone", "organisation": "police"},
@@ -183,3 +184,106 @@ def test_a_real_process_streams_a_batch_and_fails_cleanly() -> None:
     assert [json.loads(line)["desk"] for line in done.stdout.splitlines()] == ["police"] * 2
     assert done.stderr == ("error: line 3: contact.risk: unknown value 'severe' (expected one "
                            "of none, concern, acute)\n")
+
+
+def test_batch_takes_spaces_a_byte_order_mark_and_crlf() -> None:
+    compact = json.dumps(REQUEST, separators=(",", ":"))
+    lines = ["  " + LINE + " ", "\ufeff" + LINE, " \t ", LINE + "\r", compact]
+    result = run(["--batch"], "\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    expected = default_rules().decide(*parse_request(REQUEST)).to_json()
+    assert result.stdout.splitlines() == [expected] * 4
+
+
+def test_a_real_process_names_a_bad_line_after_many_chunks() -> None:
+    good = [json.dumps({**REQUEST, "contact": {"channel": "phone", "organisation": organisation,
+                                                "text": "x" * (i % 50)}})
+            for i, organisation in enumerate(["police", "defence", "both", "unknown"] * 300)]
+    assert len("\n".join(good)) > 3 * 65536  # the input is read in chunks of 64 KiB
+    done = _spawn(["--batch"], "\n".join([*good, "", "{oops", LINE]) + "\n")
+    assert done.returncode == 2
+    rules = default_rules()
+    assert done.stdout.splitlines() == [rules.decide(*parse_request(json.loads(line))).to_json()
+                                        for line in good]
+    assert done.stderr.startswith(f"error: line {len(good) + 2}: request: not valid JSON")
+
+
+def _many_lines(count: int) -> list[str]:
+    """Return count varied request lines (about 200 bytes each)."""
+    organisations = ["police", "defence", "both", "unknown"]
+    return [json.dumps({"contact": {"channel": "sms", "organisation": organisations[i % 4],
+                                    "text": f"vraag {i}" if i % 3 else "ik wil dood"},
+                        "state": {"police": {"waiting": i % 7, "available": i % 3,
+                                             "expected_wait_s": 850 + i % 100}},
+                        "at": f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00+01:00"})
+            for i in range(count)]
+
+
+def _batch(stdin: Path | str) -> subprocess.CompletedProcess[bytes]:
+    """Run `python -m loket.cli route --batch` on a file (as stdin) or on text (a pipe)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("LOKET_RULES_PATH", None)
+    command = [sys.executable, "-m", "loket.cli", "route", "--batch"]
+    if isinstance(stdin, Path):
+        with stdin.open("rb") as file:
+            return subprocess.run(command, stdin=file, capture_output=True, cwd=ROOT, env=env,
+                                  check=False, timeout=120)
+    return subprocess.run(command, input=stdin.encode(), capture_output=True, cwd=ROOT,
+                          env=env, check=False, timeout=120)
+
+
+@pytest.mark.parametrize("bad_at", [None, 100, 4000, 5999])
+def test_a_big_file_split_over_processes_gives_what_one_process_gives(
+        tmp_path: Path, bad_at: int | None) -> None:
+    from loket.cli.route import _PARALLEL_BYTES
+
+    lines = _many_lines(6000)
+    if bad_at is not None:
+        lines[bad_at] = json.dumps({"contact": {"channel": "fax"}})
+    lines[2000:2000] = ["", "   "]  # blank lines count in the numbering
+    text = "\n".join(lines)  # no newline after the last line
+    path = tmp_path / "requests.jsonl"
+    path.write_text(text, encoding="utf-8")
+    assert path.stat().st_size > _PARALLEL_BYTES[0]
+    from_file, from_pipe = _batch(path), _batch(text)
+    assert (from_file.returncode, from_file.stdout, from_file.stderr) == (
+        from_pipe.returncode, from_pipe.stdout, from_pipe.stderr)
+    written = from_file.stdout.decode().splitlines()
+    good = [line for line in lines if line.strip()]
+    if bad_at is None:
+        assert from_file.returncode == 0
+        rules = default_rules()
+        assert written == [rules.decide(*parse_request(json.loads(line))).to_json()
+                           for line in good]
+    else:
+        number = bad_at + 1 + (2 if bad_at >= 2000 else 0)
+        assert from_file.returncode == 2
+        assert from_file.stderr.decode().startswith(f"error: line {number}: contact.channel")
+        assert len(written) == bad_at
+
+
+def test_a_file_splits_at_line_starts_one_part_per_cpu(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from loket.cli import route
+
+    path = tmp_path / "requests.jsonl"
+    data = ("\n".join(_many_lines(8000)) + "\n").encode()
+    path.write_bytes(data)
+    for cpus in (1, 2, 3, 8, 64):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _, n=cpus: set(range(n)))
+        with path.open("rb") as file:
+            parts = route._parts(file)  # type: ignore[arg-type]
+        if cpus == 1:
+            assert parts is None
+            continue
+        assert parts is not None and len(parts) == min(cpus, route._MAX_PARTS)
+        assert parts[0][0] == 0 and parts[-1][1] == len(data)
+        assert all(end == start for (_, end), (start, _) in zip(parts, parts[1:], strict=False))
+        assert all(data[start - 1:start] == b"\n" for start, _ in parts[1:])
+    with path.open("rb") as file:
+        file.seek(len(data) - 1000)  # what is left of the file is small: one part
+        assert route._parts(file) is None  # type: ignore[arg-type]
+    small = tmp_path / "small.jsonl"
+    small.write_text(LINE + "\n", encoding="utf-8")
+    with small.open("rb") as file:
+        assert route._parts(file) is None  # type: ignore[arg-type]

@@ -182,3 +182,52 @@ def test_loading_good_rules_imports_no_jsonschema() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120, cwd=ROOT)
     assert done.stdout.strip() == "False"
+
+
+def _escaping_rules() -> Rules:
+    """Return the default rules with labels and phrases that JSON must escape."""
+    text = (DEFAULT_RULES.read_text(encoding="utf-8")
+            .replace("label: night", 'label: "night \\"late\\" \\\\ \\u00fc\\t"')
+            .replace("label: weekend", "label: \"weekend \\u2019s\"")
+            .replace("      - vaarwel\n", "      - vaarwel\n      - 'zeg \"doei\" nu'\n"))
+    from loket.routing import parse_rules
+
+    return parse_rules(text, file="escaping.yaml")
+
+
+@pytest.mark.parametrize("at", ["2026-01-13T23:30:00+01:00", "2026-01-17T12:00:00+01:00",
+                                "2026-04-27T12:00:00+02:00", "2026-01-13T12:00:00+01:00"])
+@pytest.mark.parametrize("text", [None, "mijn leven beëindigen", 'ik zeg "doei" nu',
+                                  "gewoon een vraag", "suïcidaal"])
+def test_free_text_of_the_file_is_escaped_in_the_json(at: str, text: str | None) -> None:
+    rules = _escaping_rules()
+    for organisation in ("police", "defence", "both"):
+        contact: dict[str, Any] = {"channel": "sms", "organisation": organisation}
+        if text is not None:
+            contact["text"] = text
+        parsed = parse_request({"contact": contact, "at": at})
+        decision = rules.decide(*parsed)
+        assert rules.decision_json(*parsed) == json.dumps(decision.to_dict())
+        assert json.loads(rules.decision_json(*parsed))["trace"] == list(decision.trace)
+
+
+def test_the_generated_pick_explainer_says_what_the_reference_says() -> None:
+    import random
+
+    from loket.routing.actions import Pick
+
+    rng = random.Random(20261224)
+    picks = [Pick(among, by, prefer)
+             for among in (("police", "veterans"), ("veterans", "police", "debasis"))
+             for by in (("shorter_wait",), ("more_available", "shorter_wait"),
+                        ("fewer_waiting", "more_available", "shorter_wait"))
+             for prefer in (None, "owner", *among)]
+    numbers: list[float] = [0, 1, 2, 0.0, -0.0, 1.0, 2.5, 999_999, 1_000_000, 1e6, 10**7,
+                            float("inf"), float("nan")]
+    for _ in range(20_000):
+        pick = rng.choice(picks)
+        state = State(*[QueueState(rng.choice(numbers[:3]), rng.choice(numbers[:5]),  # type: ignore[arg-type]
+                                   rng.choice(numbers)) for _ in range(4)])
+        owner = rng.choice(["police", "veterans", "debasis", ""])
+        chosen = rng.choice(pick.among)
+        assert pick.explainer(state, owner, chosen) == pick.explain(state, owner, chosen)
