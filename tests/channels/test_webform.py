@@ -180,7 +180,7 @@ def test_a_valid_form_is_stored_encrypted_routed_and_confirmed(store_app: Flask)
     assert contact.reference in confirmation
     # The evening window starts at 18:00, or now when the form comes in during the evening.
     assert "het Veteranenloket" in confirmation
-    assert re.search(r"tussen 1\d:\d\d en 21:00", confirmation)
+    assert re.search(r"tussen \d\d:\d\d en 21:00", confirmation)
     assert "We spreken geen voicemail in." in confirmation
     assert "112" in confirmation and "113" in confirmation
 
