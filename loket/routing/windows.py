@@ -206,25 +206,21 @@ class Window:
 
     def explain(self, at: datetime) -> tuple[bool, str]:
         """Return whether at falls in the window and why, in words."""
-        local = at.astimezone(self.zone)
-        hour, minute = local.hour, local.minute
-        block = (local.toordinal() * 1440 + hour * 60 + minute) // self._block_minutes
-        answer = self._cache.get(block)
-        if answer is None:
-            answer = self._answer(local, block)
-        inside, head, tail, _ = answer
-        return inside, f"{head}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}{tail}"
+        return self._explained(at, 2)
 
     def explain_json(self, at: datetime) -> tuple[bool, str]:
         """Return what `explain` does, the words escaped as in a JSON string."""
+        return self._explained(at, 3)
+
+    def _explained(self, at: datetime, tail: int) -> tuple[bool, str]:
+        """Return whether at falls in the window and why, with the answer's tail `tail`."""
         local = at.astimezone(self.zone)
         hour, minute = local.hour, local.minute
         block = (local.toordinal() * 1440 + hour * 60 + minute) // self._block_minutes
         answer = self._cache.get(block)
         if answer is None:
             answer = self._answer(local, block)
-        inside, head, _, tail = answer
-        return inside, f"{head}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}{tail}"
+        return answer[0], f"{answer[1]}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}{answer[tail]}"
 
     def _answer(self, local: datetime, block: int) -> tuple[bool, str, str, str]:
         """Return the answer for the block of local time, remembered."""
