@@ -37,8 +37,6 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to say aloud
 REFERENCE_LENGTH = 6
 QUEUES = ("police", "veterans", "debasis", "pool")
-# Statuses in which a contact waits for a counsellor (live or callback).
-OPEN_STATUSES = ("new", "routed", "waiting", "callback")
 # Average handling time used for expected wait until the workspace measures it.
 DEFAULT_HANDLE_S = 600
 CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")

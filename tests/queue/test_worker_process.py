@@ -17,6 +17,17 @@ from loket.store.db import session_scope
 from loket.store.models import Message, OutboundAction
 
 
+def run_worker(env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    """Run `loket worker --burst` as its own process, as an operator would."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "loket.cli", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.slow
 def test_loket_worker_burst_sends_a_promised_message_once(
     app: Flask, redis_conn: Redis, cli_env: dict[str, str]
@@ -32,13 +43,7 @@ def test_loket_worker_burst_sends_a_promised_message_once(
     assert outbox.dispatch(engine, redis_conn) == 1
     env = {**os.environ, **cli_env}
     for _ in range(2):  # a second worker finds nothing left to send
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "loket.cli", "worker", "--burst"],
-            env=env,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
+        done = run_worker(env)
         assert done.returncode == 0, done.stderr.decode()[-2000:]
     with session_scope(engine) as session:
         sent = session.exec(select(OutboundAction)).all()
@@ -54,12 +59,6 @@ def test_loket_worker_burst_sends_a_promised_message_once(
 def test_the_worker_refuses_to_start_without_redis(cli_env: dict[str, str]) -> None:
     env = {**os.environ, **cli_env}
     env.pop("LOKET_REDIS_URL")
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "loket.cli", "worker", "--burst"],
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_worker(env)
     assert done.returncode == 2
     assert "LOKET_REDIS_URL" in done.stderr.decode()
