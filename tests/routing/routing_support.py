@@ -13,6 +13,18 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RULES = rules_dir() / "default.yaml"
 # A weekday, daytime, no holiday: no pooled hours.
 WEEKDAY_NOON = "2026-01-13T12:00:00+01:00"
+# A rule with every kind of condition, for rules files that test the richer conditions.
+RICHER_RULE = """    - id: webchat-night-police
+      when:
+        any:
+          - contact.channel: {in: [webchat, whatsapp]}
+          - contact.region: {present: true}
+        not: {contact.language: en}
+        state.police.waiting: {gte: state.veterans.waiting}
+        clock: {outside: pooled-hours}
+        decision.desk: {ne: debasis}
+      then: {queue: police}
+"""
 
 
 @cache

@@ -34,26 +34,14 @@ from loket.routing import (
 from loket.routing.actions import format_g
 from loket.routing.model import QueueState, State
 from loket.routing.source import _read, read_yaml
-from tests.routing.routing_support import DEFAULT_RULES, ROOT, default_rules
+from tests.routing.routing_support import DEFAULT_RULES, RICHER_RULE, ROOT, default_rules
 from tests.routing.test_routing_properties import SETTINGS, requests
-
-RICHER = """    - id: webchat-night-police
-      when:
-        any:
-          - contact.channel: {in: [webchat, whatsapp]}
-          - contact.region: {present: true}
-        not: {contact.language: en}
-        state.police.waiting: {gte: state.veterans.waiting}
-        clock: {outside: pooled-hours}
-        decision.desk: {ne: debasis}
-      then: {queue: police}
-"""
 
 
 def _richer_rules() -> Rules:
     """Return the default rules with a rule of every kind of condition added."""
     text = DEFAULT_RULES.read_text(encoding="utf-8").replace(
-        "    - id: owner-queue\n", RICHER + "    - id: owner-queue\n")
+        "    - id: owner-queue\n", RICHER_RULE + "    - id: owner-queue\n")
     from loket.routing import parse_rules
 
     return parse_rules(text, file="richer.yaml")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from loket.routing import RulesError, load_rules, parse_rules
-from tests.routing.routing_support import DEFAULT_RULES, default_rules, route
+from tests.routing.routing_support import DEFAULT_RULES, RICHER_RULE, default_rules, route
 
 BASE = DEFAULT_RULES.read_text(encoding="utf-8")
 
@@ -238,18 +238,7 @@ def test_a_new_crisis_phrase(tmp_path: Path) -> None:
 
 
 def test_richer_conditions(tmp_path: Path) -> None:
-    extra = """    - id: webchat-night-police
-      when:
-        any:
-          - contact.channel: {in: [webchat, whatsapp]}
-          - contact.region: {present: true}
-        not: {contact.language: en}
-        state.police.waiting: {gte: state.veterans.waiting}
-        clock: {outside: pooled-hours}
-        decision.desk: {ne: debasis}
-      then: {queue: police}
-"""
-    text = BASE.replace("    - id: owner-queue\n", extra + "    - id: owner-queue\n")
+    text = BASE.replace("    - id: owner-queue\n", RICHER_RULE + "    - id: owner-queue\n")
     path = tmp_path / "rules.yaml"
     path.write_text(text, encoding="utf-8")
     rules = load_rules(path)
