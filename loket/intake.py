@@ -11,12 +11,13 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import field_validator
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Connection, Table, bindparam, func
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import defer
 from sqlmodel import Session, SQLModel, col, select
 
@@ -179,19 +180,41 @@ def _audit_row(
     detail: str = "",
 ) -> None:
     # A plain insert: audit lines are never read back or changed in the same request.
-    direct.insert(
-        connection_of(db),
-        _insert(AuditEvent),
-        {
-            "at": utcnow(),
-            "event": event,
-            "contact_reference": reference,
-            "user_id": user_id,
-            "actor": actor,
-            "on_behalf_of": on_behalf_of,
-            "detail": detail[:500],
-        },
+    conn = connection_of(db)
+    direct.insert_bound(
+        conn,
+        _bind_audit(
+            conn.dialect,
+            event,
+            reference,
+            user_id=user_id,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            detail=detail,
+        ),
     )
+
+
+def _bind_audit(
+    dialect: Dialect,
+    event: str,
+    reference: str | None,
+    *,
+    user_id: int | None = None,
+    actor: str = "system",
+    on_behalf_of: str | None = None,
+    detail: str = "",
+) -> direct.Bound:
+    values = {
+        "at": utcnow(),
+        "event": event,
+        "contact_reference": reference,
+        "user_id": user_id,
+        "actor": actor,
+        "on_behalf_of": on_behalf_of,
+        "detail": detail[:500],
+    }
+    return direct.bind(dialect, _insert(AuditEvent), values)
 
 
 def open_contact(session: Session, contact_in: ContactIn, *, actor: str = "intake") -> Contact:
@@ -208,13 +231,44 @@ def insert_contact(
     The hot path of every channel: one plain insert (and its audit line) instead of a
     model object and a flush. Raises IntegrityError when the channel's id is taken.
     """
+    conn = connection_of(db)
+    new = bind_contact(
+        conn.dialect,
+        contact_in,
+        reference=new_reference(conn),
+        actor=actor,
+        intake_step=intake_step,
+    )
+    return store_contact(conn, new), new.reference
+
+
+class NewContact(NamedTuple):
+    """A new contact's rows, bound (encrypted) before the write transaction."""
+
+    reference: str
+    contact: direct.Bound
+    audit: direct.Bound
+    messages: tuple[direct.Bound, ...]
+
+
+def bind_contact(
+    dialect: Dialect,
+    contact_in: ContactIn,
+    *,
+    reference: str,
+    actor: str = "intake",
+    intake_step: str = "start",
+    first_message: str | None = None,
+) -> NewContact:
+    """Bind a new contact, its audit line and its first inbound message, if any.
+
+    The reference comes from `new_reference`; the contact's own insert is the last check.
+    """
     data = contact_in.model_dump()
     preference = data.pop("preference") or (
         "callback" if contact_in.channel == "webform" else "now"
     )
     now = utcnow()
-    conn = connection_of(db)
-    reference = new_reference(conn)
     values = {
         **_column_defaults(Contact),
         **data,
@@ -227,9 +281,33 @@ def insert_contact(
         "created_at": now,
         "updated_at": now,
     }
-    contact_id = direct.insert(conn, _insert(Contact), values)
-    _audit_row(conn, "create", reference, actor=actor, detail=f"channel={contact_in.channel}")
-    return contact_id, reference
+    messages: tuple[direct.Bound, ...] = ()
+    if first_message is not None:
+        messages = (
+            bind_message(
+                dialect, direction="in", body=first_message, external_id=contact_in.external_id
+            ),
+        )
+    return NewContact(
+        reference,
+        direct.bind(dialect, _insert(Contact), values),
+        _bind_audit(
+            dialect, "create", reference, actor=actor, detail=f"channel={contact_in.channel}"
+        ),
+        messages,
+    )
+
+
+def store_contact(conn: Connection, new: NewContact) -> int:
+    """Insert a bound contact, its audit line and messages; return its id.
+
+    Raises IntegrityError when the channel's id (or, rarely, the reference) is taken.
+    """
+    contact_id = direct.insert_bound(conn, new.contact)
+    direct.insert_bound(conn, new.audit)
+    for message in new.messages:
+        direct.insert_bound(conn, message, contact_id=contact_id)
+    return contact_id
 
 
 @cache
@@ -278,11 +356,21 @@ def _advisory_lock() -> Any:
     return select(func.pg_advisory_xact_lock(bindparam("key")))
 
 
-def open_conversation_id(db: Db, channel: str, phone: str) -> int | None:
-    """Return the id of the open text conversation with this number on this channel."""
-    params = {"channel": channel, "digest": keyring().keyed_hash(phone)}
+def open_conversation_id(
+    db: Db, channel: str, phone: str, *, digest: str | None = None
+) -> int | None:
+    """Return the id of the open text conversation with this number on this channel.
+
+    `digest` is the number's keyed hash (`sender_digest`) when the caller has it already.
+    """
+    params = {"channel": channel, "digest": digest or sender_digest(phone)}
     found = direct.first(connection_of(db), _open_conversation_id(), params)
     return None if found is None else int(found[0])
+
+
+def sender_digest(phone: str) -> str:
+    """Return the keyed hash a contact's number is found by."""
+    return keyring().keyed_hash(phone)
 
 
 def update_answers(session: Session, contact: Contact, **answers: Any) -> Contact:
@@ -500,20 +588,38 @@ def insert_message(
     author_user_id: int | None = None,
 ) -> int:
     """Store one message of a conversation with a plain insert; return its id."""
-    return direct.insert(
-        connection_of(db),
-        _insert(Message),
-        {
-            **_column_defaults(Message),
-            "contact_id": contact_id,
-            "direction": direction,
-            "body": body,
-            "external_id": external_id,
-            "automatic": automatic,
-            "author_user_id": author_user_id,
-            "created_at": utcnow(),
-        },
+    conn = connection_of(db)
+    bound = bind_message(
+        conn.dialect,
+        direction=direction,
+        body=body,
+        external_id=external_id,
+        automatic=automatic,
+        author_user_id=author_user_id,
     )
+    return direct.insert_bound(conn, bound, contact_id=contact_id)
+
+
+def bind_message(
+    dialect: Dialect,
+    *,
+    direction: Literal["in", "out"],
+    body: str,
+    external_id: str | None = None,
+    automatic: bool = False,
+    author_user_id: int | None = None,
+) -> direct.Bound:
+    """Bind one message (its body encrypted) for a contact whose id comes later."""
+    values = {
+        **_column_defaults(Message),
+        "direction": direction,
+        "body": body,
+        "external_id": external_id,
+        "automatic": automatic,
+        "author_user_id": author_user_id,
+        "created_at": utcnow(),
+    }
+    return direct.bind(dialect, _insert(Message), values, late=("contact_id",))
 
 
 def find_inbound(db: Db, key: str) -> tuple[str | None, str] | None:
@@ -536,20 +642,45 @@ def record_inbound(
     """Keep the raw payload and the answer given, under its idempotency key."""
     if session.new:
         session.flush()  # objects this row may refer to
-    direct.insert(
-        session.connection(),
-        _insert(InboundEvent),
-        {
-            "idempotency_key": key,
-            "contact_id": contact_id,
-            "channel": channel,
-            "kind": kind,
-            "payload": payload,
-            "response": response,
-            "response_type": response_type,
-            "created_at": utcnow(),
-        },
+    conn = session.connection()
+    bound = bind_inbound(
+        conn.dialect,
+        key=key,
+        channel=channel,
+        kind=kind,
+        payload=payload,
+        response=response,
+        response_type=response_type,
     )
+    store_inbound(conn, bound, contact_id)
+
+
+def bind_inbound(
+    dialect: Dialect,
+    *,
+    key: str,
+    channel: str,
+    kind: str,
+    payload: str,
+    response: str,
+    response_type: str,
+) -> direct.Bound:
+    """Bind a webhook's raw payload and answer (both encrypted); its contact comes later."""
+    values = {
+        "idempotency_key": key,
+        "channel": channel,
+        "kind": kind,
+        "payload": payload,
+        "response": response,
+        "response_type": response_type,
+        "created_at": utcnow(),
+    }
+    return direct.bind(dialect, _insert(InboundEvent), values, late=("contact_id",))
+
+
+def store_inbound(conn: Connection, bound: direct.Bound, contact_id: int | None) -> None:
+    """Insert a bound payload for its contact; IntegrityError when its key is taken."""
+    direct.insert_bound(conn, bound, contact_id=contact_id)
 
 
 def queue_position(session: Session, contact: Contact) -> int:

@@ -6,18 +6,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from flask import Response, current_app, request
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response as BaseResponse
 
 from loket.config import Settings
-from loket.intake import Db, find_inbound, record_inbound
+from loket.intake import Db, bind_inbound, find_inbound, record_inbound, store_inbound
 from loket.queue import outbox
 from loket.store.db import get_engine, get_session, read_connection
 from loket.store.models import Contact
@@ -98,32 +98,61 @@ def replay_or_none(db: Db, key: str) -> Response | None:
 Answer = tuple[str, Contact | int | None]
 
 
+class Stale(Exception):
+    """What a prepared answer was based on changed before its write: handle it in full."""
+
+
+class Prewritten(Protocol):
+    """An answer worked out before the write transaction, with the rows it stores.
+
+    It promises no jobs. `write` runs under the write lock: it checks again what it read
+    before (raising `Stale` when that changed) and stores its rows; it returns the id of
+    the contact concerned. `written` follows the commit.
+    """
+
+    body: str
+
+    def write(self, conn: Connection) -> int | None:
+        """Store the rows in this transaction; return the contact's id."""
+
+    def written(self, contact_id: int | None) -> None:
+        """Note what was stored (logs), after the commit."""
+
+
 def answer_once(
     *,
     channel: str,
     kind: str,
     sid: str | None,
     handle: Callable[[Session], Answer],
-    prepare: Callable[[Connection], object] | None = None,
+    prepare: Callable[[Connection], Prewritten | None] | None = None,
     content_type: str = TWIML,
 ) -> Response:
     """Handle a webhook exactly once: store contact, payload, answer and outbox in one commit.
 
     First, without taking SQLite's write lock, a replay (same idempotency key) is looked
-    up and gets the stored answer, changing nothing; `prepare` may read what the channel
-    needs in that same read-only transaction. Then `handle` does the channel's work in the
-    request's session and returns the answer body and the contact; what it read before must
-    be checked again there if a concurrent request could have changed it. A concurrent
-    duplicate that commits first makes this one answer what it answered.
+    up and gets the stored answer, changing nothing. `prepare` may then read, in that same
+    read-only transaction, what the channel needs and return an answer worked out ahead
+    (`Prewritten`): its rows are bound and encrypted before the write lock, which is held
+    only for the inserts. Otherwise, or when that answer turns out stale, `handle` does the
+    channel's work in the request's session and returns the answer body and the contact.
+    A concurrent duplicate that commits first makes this one answer what it answered.
     """
     key = idempotency_key(channel, kind, sid)
-    with read_connection(get_engine()) as reader:
+    engine = get_engine()
+    with read_connection(engine) as reader:
         replay = replay_or_none(reader, key)
         if replay is not None:
             return replay
-        if prepare is not None:
-            prepare(reader)
+        ready = prepare(reader) if prepare is not None else None
     payload = raw_payload()  # worked out before the write transaction, which holds a lock
+    if ready is not None:
+        response = write_ahead(
+            engine, ready, key=key, channel=channel, kind=kind, payload=payload,
+            content_type=content_type,
+        )
+        if response is not None:
+            return response
     session = get_session()
     body, contact = handle(session)
     try:
@@ -150,6 +179,40 @@ def answer_once(
     response = Response(body, 200, content_type=content_type)
     dispatch_after_response(response, pending_ids)
     return response
+
+
+def write_ahead(
+    engine: Engine,
+    ready: Prewritten,
+    *,
+    key: str,
+    channel: str,
+    kind: str,
+    payload: str,
+    content_type: str,
+) -> Response | None:
+    """Store a prepared answer with its payload in one short transaction; None when stale.
+
+    A stale answer, or one that collides with a concurrent request (IntegrityError), is
+    rolled back whole and left to the full path, which looks at everything again.
+    """
+    inbound = bind_inbound(
+        engine.dialect,
+        key=key,
+        channel=channel,
+        kind=kind,
+        payload=payload,
+        response=ready.body,
+        response_type=content_type,
+    )
+    try:
+        with engine.begin() as conn:
+            contact_id = ready.write(conn)
+            store_inbound(conn, inbound, contact_id)
+    except (Stale, IntegrityError):
+        return None
+    ready.written(contact_id)
+    return Response(ready.body, 200, content_type=content_type)
 
 
 def dispatch_after_response(response: BaseResponse, ids: list[int]) -> None:

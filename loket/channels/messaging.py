@@ -28,6 +28,7 @@ from werkzeug.datastructures import MultiDict
 from loket import intake, rules_runtime
 from loket.channels.common import (
     Answer,
+    Stale,
     answer_once,
     idempotency_key,
     replay_or_none,
@@ -168,41 +169,67 @@ def inbound() -> Response:
 
 
 class Turn:
-    """One inbound message: look up its conversation first, then store and answer it."""
+    """One inbound message: look at its conversation first, then store and answer it."""
 
     def __init__(self, message: Inbound) -> None:
         self.message = message
-        self.open_id: int | None = None
 
-    def look(self, reader: Connection) -> None:
-        """Find the sender's open conversation, without taking the write lock."""
-        self.open_id = intake.open_conversation_id(
-            reader, self.message.channel, self.message.sender
-        )
+    def look(self, reader: Connection) -> PlainStart | None:
+        """Prepare an ordinary first message in full, without taking the write lock.
 
-    def answer(self, session: Session) -> Answer:
-        """Store the message and return the answer.
-
-        Messages of one sender are handled one at a time from here on. A first message (no
-        conversation, no stop word, no crisis) takes plain inserts, once a second look
-        confirms that no conversation opened meanwhile; everything else goes through the
-        conversation's steps.
+        An ordinary first message opens no conversation yet (none is open), is no stop word
+        and names no crisis; anything else is answered by `answer`.
         """
         message = self.message
-        plain = (
-            self.open_id is None
-            and message.word not in STOP_WORDS
-            and not rules_runtime.is_crisis_text(message.body)
-        )
-        # What a plain start stores and answers is worked out before the write transaction.
-        contact_in = first_contact(message) if plain else None
-        reply = twiml(greeting(contact_in.language)) if contact_in is not None else ""
+        if message.word in STOP_WORDS or rules_runtime.is_crisis_text(message.body):
+            return None
+        digest = intake.sender_digest(message.sender)
+        if intake.open_conversation_id(reader, message.channel, message.sender, digest=digest):
+            return None
+        return PlainStart(reader, message, digest)
+
+    def answer(self, session: Session) -> Answer:
+        """Store the message in its conversation, or open one, and return the answer.
+
+        Messages of one sender are handled one at a time from here on.
+        """
+        message = self.message
         conn = session.connection()
         intake.hold_conversation(conn, message.channel, message.sender)
         open_id = intake.open_conversation_id(conn, message.channel, message.sender)
-        if contact_in is not None and open_id is None:
-            return start_plainly(session, conn, message, contact_in, reply)
         return handle_message(session, message, open_id)
+
+
+class PlainStart:
+    """An ordinary first message: its contact is bound and its greeting rendered ahead."""
+
+    def __init__(self, reader: Connection, message: Inbound, digest: str) -> None:
+        contact_in = first_contact(message)
+        self.message = message
+        self.digest = digest
+        self.body = twiml(greeting(contact_in.language))
+        self.new = intake.bind_contact(
+            reader.dialect,
+            contact_in,
+            reference=intake.new_reference(reader),
+            actor=f"channel:{message.channel}",
+            intake_step="who",
+            first_message=message.body,
+        )
+
+    def write(self, conn: Connection) -> int:
+        """Open the conversation, unless one opened meanwhile (then it is stale)."""
+        message = self.message
+        intake.hold_conversation(conn, message.channel, message.sender)
+        if intake.open_conversation_id(
+            conn, message.channel, message.sender, digest=self.digest
+        ):
+            raise Stale
+        return intake.store_contact(conn, self.new)
+
+    def written(self, contact_id: int | None) -> None:
+        """Log the new conversation (its id and step, nothing personal)."""
+        log.info("messaging.inbound", contact_id=contact_id, step="who")
 
 
 @bp.post("/status")
@@ -261,28 +288,6 @@ def greeting(language: str) -> str:
     """Return the answer to a first message: welcome, 112 and 113, who is writing."""
     welcome = TEXTS.get("welcome", language, crisis=CRISIS.get("short", language))
     return welcome + "\n\n" + TEXTS.get("who", language)
-
-
-def start_plainly(
-    session: Session,
-    conn: Connection,
-    message: Inbound,
-    contact_in: intake.ContactIn,
-    reply: str,
-) -> Answer:
-    """Open a conversation for an ordinary first message with plain inserts; greet."""
-    try:
-        contact_id, _ = intake.insert_contact(
-            conn, contact_in, actor=f"channel:{message.channel}", intake_step="who"
-        )
-    except IntegrityError:
-        session.rollback()
-        return duplicate_answer(session, message), None
-    intake.insert_message(
-        conn, contact_id, direction="in", body=message.body, external_id=message.sid
-    )
-    log.info("messaging.inbound", contact_id=contact_id, step="who")
-    return reply, contact_id
 
 
 def start_conversation(session: Session, message: Inbound) -> Contact | None:

@@ -6,7 +6,10 @@ stored and read exactly as through SQLAlchemy; what is skipped is SQLAlchemy's w
 execution (about ten times the database's own for a small insert on SQLite). The statement
 runs inside the transaction of the SQLAlchemy connection it is given.
 
-Only plain statements: selects with named bound parameters, and single-row inserts.
+Only plain statements: selects with named bound parameters, and single-row inserts. An
+insert can also be bound ahead of its transaction (`bind`, then `insert_bound`): its values
+are encrypted and converted before the write lock is taken, and only the ids the
+transaction itself creates are filled in under it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Insert, Select, inspect
 from sqlalchemy.engine import Dialect
@@ -33,14 +36,23 @@ class Compiled:
     binders: Mapping[str, Processor]
     readers: tuple[Processor | None, ...]
 
-    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         """Return the driver's parameters for these values, processed by their types."""
-        merged = {**self.defaults, **values}
+        return self.arrange(self.processed(values))
+
+    def processed(self, values: Mapping[str, Any], *, defaults: bool = True) -> dict[str, Any]:
+        """Return these values (and the statement's own) processed by their types."""
+        merged = {**self.defaults, **values} if defaults else dict(values)
         for name, binder in self.binders.items():
-            merged[name] = binder(merged[name])
+            if name in merged:
+                merged[name] = binder(merged[name])
+        return merged
+
+    def arrange(self, processed: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        """Return processed values in the form the driver takes (positional or named)."""
         if self.order is None:
-            return merged
-        return [merged[name] for name in self.order]
+            return processed
+        return [processed[name] for name in self.order]
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         """Return a fetched row with each column read through its type."""
@@ -101,13 +113,40 @@ def first(conn: Connection, statement: Select[Any], values: Mapping[str, Any]) -
     return None if raw is None else plan.row(raw)
 
 
-def insert(conn: Connection, statement: Insert, values: Mapping[str, Any]) -> int:
-    """Insert one row and return its new id."""
-    plan = compiled(statement, conn.dialect, tuple(values))
+class Bound(NamedTuple):
+    """An insert whose values went through their types already; `late` ones come later."""
+
+    plan: Compiled
+    values: dict[str, Any]
+    late: tuple[str, ...]
+
+
+def bind(
+    dialect: Dialect, statement: Insert, values: Mapping[str, Any], late: Sequence[str] = ()
+) -> Bound:
+    """Bind an insert's values now (encrypting what is encrypted), outside any transaction.
+
+    `late` names the columns whose values only the transaction knows (a new row's id).
+    """
+    plan = compiled(statement, dialect, (*values, *late))
+    return Bound(plan, plan.processed(values), tuple(late))
+
+
+def insert_bound(conn: Connection, bound: Bound, **late: Any) -> int:
+    """Insert a bound row with its late values and return its new id."""
+    if set(late) != set(bound.late):
+        raise ValueError(f"late values {sorted(late)} given, {sorted(bound.late)} expected")
+    plan = bound.plan
+    values = {**bound.values, **plan.processed(late, defaults=False)} if late else bound.values
     with _cursor(conn, plan.sql) as cursor:
-        cursor.execute(plan.sql, plan.parameters(values))
+        cursor.execute(plan.sql, plan.arrange(values))
         new_id = cursor.lastrowid if conn.dialect.name == "sqlite" else cursor.fetchone()[0]
     return int(new_id)
+
+
+def insert(conn: Connection, statement: Insert, values: Mapping[str, Any]) -> int:
+    """Insert one row and return its new id."""
+    return insert_bound(conn, bind(conn.dialect, statement, values))
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from loket.store.types import EncryptedText, JSONText, UTCDateTime, empty_dict, empty_list, utcnow
@@ -29,16 +29,33 @@ DESKS = ("police", "veterans", "debasis")
 AUDIT_EVENTS = ("create", "read", "update", "delete", "search", "export", "emergency")
 
 
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """Return an index of only the rows `where` holds for, on SQLite and PostgreSQL.
+
+    Every index a new row enters costs a page written at its commit, inside the write
+    lock; columns still empty when a contact arrives are indexed once they are filled.
+    """
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class Contact(SQLModel, table=True):
     """One person reaching Loket once, on one channel; the record a desk owns."""
 
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),  # also finds a contact by channel
+        partial_index("ix_contact_queue_status", "queue", "status", where="queue IS NOT NULL"),
+        partial_index("ix_contact_desk", "desk", where="desk IS NOT NULL"),
+        partial_index(
+            "ix_contact_assigned_user_id", "assigned_user_id",
+            where="assigned_user_id IS NOT NULL",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=16, unique=True, index=True)
-    channel: str = Field(max_length=16, index=True)
-    status: str = Field(default="new", max_length=16, index=True)
+    channel: str = Field(max_length=16)
+    status: str = Field(default="new", max_length=16)
     outcome: str | None = Field(default=None, max_length=32)
     # What the person told us (the routing contract's contact fields).
     organisation: str = Field(default="unknown", max_length=16)
@@ -52,10 +69,10 @@ class Contact(SQLModel, table=True):
     anonymous: bool = Field(default=False)
     consent: bool = Field(default=False)
     # The decision.
-    desk: str | None = Field(default=None, max_length=16, index=True)
-    queue: str | None = Field(default=None, max_length=16, index=True)
+    desk: str | None = Field(default=None, max_length=16)
+    queue: str | None = Field(default=None, max_length=16)
     priority: str | None = Field(default=None, max_length=8)
-    crisis: bool = Field(default=False, index=True)
+    crisis: bool = Field(default=False)
     respond: str | None = Field(default=None, max_length=16)
     flags: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
     rule: str | None = Field(default=None, max_length=64)
@@ -63,14 +80,14 @@ class Contact(SQLModel, table=True):
     trace: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
     # Channel state: the IVR step or chat step reached, and the channel's own id.
     intake_step: str = Field(default="start", max_length=32)
-    external_id: str | None = Field(default=None, max_length=64, index=True)
+    external_id: str | None = Field(default=None, max_length=64)
     # Personal data: encrypted at rest; the phone also as a keyed hash.
     phone: str | None = Field(default=None, sa_type=EncryptedText)
     phone_hash: str | None = Field(default=None, max_length=64, index=True)
     name: str | None = Field(default=None, sa_type=EncryptedText)
     email: str | None = Field(default=None, sa_type=EncryptedText)
     text: str | None = Field(default=None, sa_type=EncryptedText)
-    assigned_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    assigned_user_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     routed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -108,7 +125,7 @@ class Message(SQLModel, table=True):
     automatic: bool = Field(default=False)
     external_id: str | None = Field(default=None, max_length=64, index=True)
     delivery_status: str | None = Field(default=None, max_length=16)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class CallbackRequest(SQLModel, table=True):
@@ -167,12 +184,15 @@ class AuditEvent(SQLModel, table=True):
     """NEN 7513: one line for every access to a client record. Append-only."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        partial_index("ix_audit_event_user_id", "user_id", where="user_id IS NOT NULL"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     event: str = Field(max_length=16)
     contact_reference: str | None = Field(default=None, max_length=16, index=True)
-    user_id: int | None = Field(default=None, index=True)
+    user_id: int | None = Field(default=None)
     on_behalf_of: str | None = Field(default=None, max_length=120)
     actor: str = Field(default="system", max_length=64)
     detail: str = Field(default="", max_length=500)

@@ -7,17 +7,26 @@ So a write transaction here first queues on an advisory file lock beside the dat
 (`flock`, shared by every process that opens it): the kernel wakes the next writer the
 moment the last one commits. SQLite's own lock and busy timeout stay in force behind it,
 for anything that writes without the file lock (the `sqlite3` shell, a migration).
+
+SQLite's own automatic checkpoint runs inside the COMMIT that crosses its threshold, so it
+would hold everyone's write lock for milliseconds. Here a connection checkpoints (PASSIVE:
+it never waits for readers or writers) right after it let the lock go, every
+`CHECKPOINT_EVERY` commits of its process; SQLite's own stays, at a far higher threshold,
+as a safety net.
 """
 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import sqlite3
 import threading
 from typing import Any
 
 BUSY_TIMEOUT_MS = 10_000
+CHECKPOINT_EVERY = 100  # commits of one process between its checkpoints
+AUTOCHECKPOINT_PAGES = 20_000  # SQLite's own, should ours ever fall behind (~80 MB)
 # An execution option marking connections that only read: they take neither lock. With
 # True they read in one deferred transaction (one snapshot for every statement); with
 # STATEMENT each statement reads on its own, with no BEGIN and no ROLLBACK around it.
@@ -25,6 +34,7 @@ READ_ONLY = "loket_read_only"
 STATEMENT = "statement"
 
 _held = threading.local()  # this thread's write lock, if it holds one
+_commits: dict[str, itertools.count[int]] = {}  # commits per database file in this process
 
 
 class QueuedWriterConnection(sqlite3.Connection):
@@ -32,8 +42,10 @@ class QueuedWriterConnection(sqlite3.Connection):
 
     def __init__(self, database: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
-        self._lock_fd = os.open(f"{os.fspath(database)}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        path = os.fspath(database)
+        self._lock_fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._locked = False
+        self._commits = _commits.setdefault(path, itertools.count(1))
 
     def lock_for_write(self) -> None:
         """Wait for the writers' lock (without holding the GIL).
@@ -55,10 +67,20 @@ class QueuedWriterConnection(sqlite3.Connection):
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def commit(self) -> None:
+        wrote = self._locked
         try:
             super().commit()
         finally:
             self.unlock()
+        if wrote and next(self._commits) % CHECKPOINT_EVERY == 0:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the database as far as readers allow, unlocked."""
+        try:
+            self.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except sqlite3.Error:
+            pass  # the next one, or SQLite's own, catches up
 
     def rollback(self) -> None:
         try:
@@ -92,6 +114,7 @@ def on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     cursor.close()
     dbapi_connection.isolation_level = None
 

@@ -581,9 +581,10 @@ def test_first_messages_of_one_sender_at_once_open_one_conversation(
     looked = threading.Barrier(2, timeout=10)
     look = messaging.Turn.look
 
-    def look_then_wait(turn: messaging.Turn, reader: Any) -> None:
-        look(turn, reader)
+    def look_then_wait(turn: messaging.Turn, reader: Any) -> Any:
+        ready = look(turn, reader)
         looked.wait()
+        return ready
 
     monkeypatch.setattr(messaging.Turn, "look", look_then_wait)
     answers: list[str | None] = []

@@ -113,3 +113,29 @@ def test_a_driver_error_comes_out_as_sqlalchemys(store_engine: Engine) -> None:
         direct.insert(conn, Contact.__table__.insert(), contact_values())
     with pytest.raises(IntegrityError), store_engine.begin() as conn:
         direct.insert(conn, Contact.__table__.insert(), contact_values(external_id="SM2"))
+
+
+def test_a_row_bound_before_its_transaction_is_stored_encrypted_with_its_late_id(
+    store_engine: Engine,
+) -> None:
+    """Values are encrypted when bound, outside the transaction; the new id comes in it."""
+    message = direct.bind(
+        store_engine.dialect,
+        Message.__table__.insert(),
+        {"direction": "in", "body": "Hallo", "automatic": False, "created_at": WHEN},
+        late=("contact_id",),
+    )
+    assert "Hallo" not in repr(message.values)  # already encrypted
+    with store_engine.begin() as conn:
+        contact_id = direct.insert(conn, Contact.__table__.insert(), contact_values())
+        with pytest.raises(ValueError, match="contact_id"):
+            direct.insert_bound(conn, message)
+        message_id = direct.insert_bound(conn, message, contact_id=contact_id)
+        stored = conn.execute(
+            text("SELECT body FROM message WHERE id = :id"), {"id": message_id}
+        ).scalar()
+    assert stored is not None and "Hallo" not in stored
+    with Session(store_engine) as session:
+        found = session.get(Message, message_id)
+    assert found is not None
+    assert (found.contact_id, found.body, found.created_at) == (contact_id, "Hallo", WHEN)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from loket.store import sqlite
 from loket.store.db import make_engine, read_connection
 from loket.store.sqlite import QueuedWriterConnection
 
@@ -118,3 +119,36 @@ def test_a_thread_that_writes_twice_at_once_does_not_wait_for_itself(tmp_path: P
     one.close()
     two.close()
     assert not locked(Path(f"{path}-writer"))
+
+
+def test_the_wal_reaches_the_database_file_after_commits_without_the_lock_held(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every CHECKPOINT_EVERY commits a connection checkpoints, after letting the lock go."""
+    monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 4)
+    checkpoint = QueuedWriterConnection.checkpoint
+    lock_free_at_checkpoint: list[bool] = []
+
+    def watched(self: QueuedWriterConnection) -> None:
+        lock_free_at_checkpoint.append(not writers_lock_taken(sqlite_engine))
+        checkpoint(self)
+
+    monkeypatch.setattr(QueuedWriterConnection, "checkpoint", watched)
+    with sqlite_engine.connect() as conn:
+        conn.execute(text("CREATE TABLE note (body TEXT)"))
+        conn.commit()
+    database = Path(str(sqlite_engine.url.database))
+    size_before = database.stat().st_size
+    grew_at = None
+    for n in range(1, 13):
+        with sqlite_engine.connect() as conn:
+            conn.execute(text("INSERT INTO note VALUES (:b)"), {"b": "x" * 8000})
+            conn.commit()
+        if grew_at is None and database.stat().st_size > size_before:
+            grew_at = n
+    # The rows sat in the WAL until a checkpoint copied them over (commit 4 or 8, as the
+    # table's creation counted too), never at SQLite's own, much later threshold.
+    assert grew_at is not None and grew_at <= 8
+    assert lock_free_at_checkpoint and all(lock_free_at_checkpoint)
+    with read_connection(sqlite_engine) as reader:
+        assert reader.execute(text("SELECT count(*) FROM note")).scalar() == 12
