@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -59,12 +61,44 @@ def init_app(app: Flask, settings: Settings) -> None:
     if settings.production:
         headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
 
+    defaults = [(name.lower(), name, value) for name, value in headers]
+
     @app.after_request
     def _headers(response: Any) -> Any:
-        for name, value in headers:  # a view may have set its own
-            if name not in response.headers:
-                response.headers[name] = value
+        present = {name.lower() for name, _ in response.headers.items()}
+        for key, name, value in defaults:  # a view may have set its own
+            if key not in present:
+                response.headers.add(name, value)
         return response
+
+
+def limit_only(app: Flask, blueprints: Iterable[str]) -> None:
+    """Run the rate limiter on these blueprints' requests only, not on every request.
+
+    Flask-Limiter hooks into every request of the app; the routes without limits (the
+    signed Twilio webhooks, the health check) would pay for its lookup all the same. Its
+    three hooks move to these blueprints; should a new Flask-Limiter hook in differently,
+    this refuses to start rather than leave the limits unchecked.
+    """
+    lim = limiter(app)
+    hooks: list[tuple[dict[Any, list[Any]], Callable[[Any], bool]]] = [
+        (app.before_request_funcs, lambda f: f == lim._check_request_limit),
+        (
+            app.after_request_funcs,
+            lambda f: isinstance(f, partial) and f.args[:1] == (lim,),
+        ),
+        (
+            app.teardown_request_funcs,
+            lambda f: getattr(f, "__self__", None) is lim,
+        ),
+    ]
+    for registry, is_limiters in hooks:
+        found = [f for f in registry.get(None, []) if is_limiters(f)]
+        if len(found) != 1:
+            raise RuntimeError("Flask-Limiter's request hooks are not where Loket expects them")
+        registry[None].remove(found[0])
+        for name in blueprints:
+            registry.setdefault(name, []).append(found[0])
 
 
 def limiter(app: Flask | App) -> Limiter:

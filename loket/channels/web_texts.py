@@ -556,6 +556,8 @@ def layout_context() -> dict[str, Any]:
 
 def remember_language(response: Response) -> Response:
     """Keep a language chosen with ?lang= in the `loket_lang` cookie."""
+    if b"lang=" not in request.query_string:
+        return response  # most requests: nothing chosen, no query to parse
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != chosen:
         response.set_cookie(

@@ -123,20 +123,21 @@ def on_begin(conn: Any) -> None:
     """Begin a transaction: deferred for readers; writers queue, then BEGIN IMMEDIATE.
 
     BEGIN IMMEDIATE takes SQLite's write lock at once, so a transaction that reads and then
-    writes never fails half-way because another writer committed in between.
+    writes never fails half-way because another writer committed in between. BEGIN goes
+    straight to the driver: a writer's time between lock and commit is everyone's wait.
     """
     read_only = conn.get_execution_options().get(READ_ONLY, False)
     if read_only == STATEMENT:
         return  # the driver runs each statement in autocommit mode
-    if read_only:
-        conn.exec_driver_sql("BEGIN")
-        return
     dbapi_connection = conn.connection.dbapi_connection
+    if read_only:
+        dbapi_connection.execute("BEGIN").close()
+        return
     queued = isinstance(dbapi_connection, QueuedWriterConnection)
     if queued:
         dbapi_connection.lock_for_write()
     try:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection.execute("BEGIN IMMEDIATE").close()
     except BaseException:
         if queued:
             dbapi_connection.unlock()

@@ -602,3 +602,19 @@ def test_first_messages_of_one_sender_at_once_open_one_conversation(
     assert len(messages(engine, "in")) == 2
     assert all(m.contact_id == contact.id for m in messages(engine, "in"))
     assert sum("112" in (answer or "") for answer in answers) >= 1
+
+
+def test_twilio_is_never_rate_limited_while_the_public_pages_are(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Twilio calls from shared addresses: its signed webhooks pass any public limit.
+
+    (The public pages' limits are tested with the web form and the web chat.)
+    """
+    app = make_app(public_rate_limit="2 per minute")
+    client = app.test_client()
+    replies = [text(client, f"Bericht {n}", sender=f"+3161234560{n}") for n in range(5)]
+    assert all(reply and "112" in reply for reply in replies)
+    answer = post(client, INBOUND, params_of("Nog een"))
+    assert answer.status_code == 200
+    assert not any(name.startswith("X-RateLimit") for name in answer.headers.keys())
