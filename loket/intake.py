@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from pydantic import field_validator
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Connection, Table, bindparam, func
@@ -32,7 +33,7 @@ from loket.store.models import (
     Message,
     User,
 )
-from loket.store.types import utcnow
+from loket.store.types import UTCDateTime, utcnow
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to say aloud
@@ -64,10 +65,17 @@ def _reference_taken() -> Any:
 
 
 @cache
-def _open_conversation_id() -> Any:
+def _open_conversation() -> Any:
     contact = _table(Contact).c
     return (
-        select(contact.id)
+        sa.select(
+            contact.id,
+            contact.intake_step,
+            contact.language,
+            contact.status,
+            contact.reference,
+            contact.updated_at,
+        )
         .where(
             contact.channel == bindparam("channel"),
             contact.phone_hash == bindparam("digest"),
@@ -75,6 +83,20 @@ def _open_conversation_id() -> Any:
         )
         .order_by(contact.id.desc())
         .limit(1)
+    )
+
+
+@cache
+def _advance_conversation() -> Any:
+    contact = _table(Contact).c
+    return (
+        sa.update(_table(Contact))
+        .where(
+            contact.id == bindparam("seen_id"),
+            contact.intake_step == bindparam("seen_step"),
+            contact.status == bindparam("seen_status"),
+            contact.updated_at == bindparam("seen_updated_at", type_=UTCDateTime()),
+        )
     )
 
 
@@ -356,16 +378,53 @@ def _advisory_lock() -> Any:
     return select(func.pg_advisory_xact_lock(bindparam("key")))
 
 
-def open_conversation_id(
+class OpenConversation(NamedTuple):
+    """A sender's open text conversation, as far as its steps need it."""
+
+    id: int
+    intake_step: str
+    language: str
+    status: str
+    reference: str
+    updated_at: datetime
+
+
+def open_conversation(
     db: Db, channel: str, phone: str, *, digest: str | None = None
-) -> int | None:
-    """Return the id of the open text conversation with this number on this channel.
+) -> OpenConversation | None:
+    """Return the open text conversation with this number on this channel, if any.
 
     `digest` is the number's keyed hash (`sender_digest`) when the caller has it already.
     """
     params = {"channel": channel, "digest": digest or sender_digest(phone)}
-    found = direct.first(connection_of(db), _open_conversation_id(), params)
-    return None if found is None else int(found[0])
+    found = direct.first(connection_of(db), _open_conversation(), params)
+    return None if found is None else OpenConversation(*found)
+
+
+def open_conversation_id(
+    db: Db, channel: str, phone: str, *, digest: str | None = None
+) -> int | None:
+    """Return the id of the open text conversation with this number on this channel."""
+    found = open_conversation(db, channel, phone, digest=digest)
+    return None if found is None else found.id
+
+
+def advance_conversation(
+    conn: Connection, seen: OpenConversation, changes: Mapping[str, Any]
+) -> bool:
+    """Store a conversation's answers and step if it is still as it was seen; else False.
+
+    `changes` are contact columns (answers from the menu's own options, the step reached).
+    """
+    values = {
+        **changes,
+        "updated_at": utcnow(),
+        "seen_id": seen.id,
+        "seen_step": seen.intake_step,
+        "seen_status": seen.status,
+        "seen_updated_at": seen.updated_at,
+    }
+    return direct.update(conn, _advance_conversation(), values) == 1
 
 
 def sender_digest(phone: str) -> str:
@@ -620,6 +679,11 @@ def bind_message(
         "created_at": utcnow(),
     }
     return direct.bind(dialect, _insert(Message), values, late=("contact_id",))
+
+
+def store_message(conn: Connection, bound: direct.Bound, contact_id: int) -> int:
+    """Insert a bound message for its contact; return its id."""
+    return direct.insert_bound(conn, bound, contact_id=contact_id)
 
 
 def find_inbound(db: Db, key: str) -> tuple[str | None, str] | None:

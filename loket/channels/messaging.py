@@ -1,21 +1,17 @@
 """Channel adapter: SMS and WhatsApp (Twilio Messaging).
 
-A text conversation asks the phone menu's questions one message at a time. Its step lives in
-`Contact.intake_step`: who -> serving (only after 2) -> respond -> window (only for a
-callback) -> routed -> acked; `:again` marks a question asked a second time, and `stopped`
-a conversation the person ended. A crisis phrase in any message skips what is left and
-routes the contact at once as urgent. Inbound messages are stored as `Message` rows; the
-automatic answers are kept with the webhook's `InboundEvent` (its stored answer), so the
-`Message` rows a counsellor reads are what the person and the counsellors wrote.
+The conversation's steps are in `loket.channels.conversation`; here they are stored. Inbound
+messages are `Message` rows; the automatic answers are kept with the webhook's `InboundEvent`
+(its stored answer), so the `Message` rows a counsellor reads are what the person and the
+counsellors wrote. An ordinary message (a first one, or an answer to a question) is worked
+out before the write transaction and stored with plain statements; one that routes, escalates
+or stops, or whose conversation moved on meanwhile, goes through the ORM.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Literal, TypeVar
 
 import structlog
 from flask import Blueprint, Response, request
@@ -23,7 +19,6 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from twilio.twiml.messaging_response import MessagingResponse
-from werkzeug.datastructures import MultiDict
 
 from loket import intake, rules_runtime
 from loket.channels.common import (
@@ -35,6 +30,15 @@ from loket.channels.common import (
     settings,
     twilio_signed,
 )
+from loket.channels.conversation import (
+    STOP_WORDS,
+    WHATSAPP,
+    Inbound,
+    State,
+    Step,
+    greeting,
+    plan,
+)
 from loket.channels.messaging_texts import TEXTS
 from loket.i18n import CRISIS, normalise_language
 from loket.store.models import Contact, Message
@@ -43,26 +47,7 @@ from loket.store.types import utcnow
 bp = Blueprint("messaging", __name__, url_prefix="/twilio/messaging")
 log = structlog.get_logger(__name__)
 
-T = TypeVar("T")
-WHATSAPP = "whatsapp:"
 MESSAGE_SID = re.compile(r"[A-Za-z0-9]{2,64}")
-STOP_WORDS = frozenset({"STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE"})
-LANGUAGE_WORDS = {"EN": "en", "ENGLISH": "en", "NL": "nl", "NEDERLANDS": "nl"}
-# "English please" asks for English; a bare "en" (Dutch for "and") only as the whole message.
-LANGUAGE_NAMES = frozenset({"ENGLISH", "NEDERLANDS"})
-MENU_ENGLISH = "9"
-MENU_NOW = "0"
-# The phone menu's numbers: who is writing (organisation, relation).
-WHO = {
-    "1": ("police", "self"),
-    "2": ("defence", "self"),
-    "3": ("police", "family"),
-    "4": ("defence", "family"),
-    "5": ("unknown", "self"),
-}
-SERVING = {"1": "serving", "2": "former"}
-RESPOND = {"1": "chat", "2": "callback"}
-WINDOWS = {"1": "asap", "2": "evening", "3": "tomorrow"}
 # Delivery statuses in the order they happen: a late callback never moves a message back.
 DELIVERY_RANK = {
     "accepted": 0,
@@ -77,49 +62,6 @@ DELIVERY_RANK = {
     "canceled": 3,
     "read": 4,
 }
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One message as Twilio posted it."""
-
-    sid: str
-    sender: str
-    body: str
-
-    @classmethod
-    def from_form(cls, form: MultiDict[str, str]) -> Inbound:
-        """Read the message from a webhook's form."""
-        return cls(form["MessageSid"].strip(), form["From"].strip(), form.get("Body", ""))
-
-    @property
-    def channel(self) -> Literal["sms", "whatsapp"]:
-        """Return whatsapp for a WhatsApp sender, sms otherwise."""
-        return "whatsapp" if self.sender.lower().startswith(WHATSAPP) else "sms"
-
-    @property
-    def number(self) -> str:
-        """Return the sender's phone number without the `whatsapp:` address prefix."""
-        return self.sender[len(WHATSAPP) :] if self.channel == "whatsapp" else self.sender
-
-    @property
-    def word(self) -> str:
-        """Return the message as one upper-case keyword candidate (STOP, EN, ...)."""
-        return re.sub(r"[^\w ]", "", self.body).strip().upper()
-
-    @property
-    def language(self) -> str | None:
-        """Return the language this message asks for (`EN`, `English please`), if any."""
-        words = self.word.split()
-        if len(words) == 1 or (words and words[0] in LANGUAGE_NAMES and len(words) <= 3):
-            return LANGUAGE_WORDS.get(words[0])
-        return None
-
-    @property
-    def digit(self) -> str | None:
-        """Return the menu number this message answers, if it is one (`1`, ` 2.`)."""
-        found = re.fullmatch(r"\s*(\d)\s*[.)!]?\s*", self.body)
-        return found.group(1) if found else None
 
 
 @lru_cache(maxsize=256)
@@ -174,19 +116,25 @@ class Turn:
     def __init__(self, message: Inbound) -> None:
         self.message = message
 
-    def look(self, reader: Connection) -> PlainStart | None:
-        """Prepare an ordinary first message in full, without taking the write lock.
+    def look(self, reader: Connection) -> PlainStart | NextStep | None:
+        """Work out an ordinary message in full, without taking the write lock.
 
-        An ordinary first message opens no conversation yet (none is open), is no stop word
-        and names no crisis; anything else is answered by `answer`.
+        Ordinary: a first message (no conversation open) that is no stop word and names no
+        crisis, or a later one whose step only stores answers. Anything else is answered by
+        `answer`.
         """
         message = self.message
-        if message.word in STOP_WORDS or rules_runtime.is_crisis_text(message.body):
-            return None
+        crisis = rules_runtime.is_crisis_text(message.body)
         digest = intake.sender_digest(message.sender)
-        if intake.open_conversation_id(reader, message.channel, message.sender, digest=digest):
+        seen = intake.open_conversation(reader, message.channel, message.sender, digest=digest)
+        if seen is None:
+            if crisis or message.word in STOP_WORDS:
+                return None
+            return PlainStart(reader, message, digest)
+        step = plan(state_of(seen), message, crisis=crisis)
+        if step.action is not None:
             return None
-        return PlainStart(reader, message, digest)
+        return NextStep(reader, message, seen, step)
 
     def answer(self, session: Session) -> Answer:
         """Store the message in its conversation, or open one, and return the answer.
@@ -198,6 +146,11 @@ class Turn:
         intake.hold_conversation(conn, message.channel, message.sender)
         open_id = intake.open_conversation_id(conn, message.channel, message.sender)
         return handle_message(session, message, open_id)
+
+
+def state_of(contact: Contact | intake.OpenConversation) -> State:
+    """Return what the conversation's steps read of its contact."""
+    return State(contact.intake_step, contact.language, contact.status, contact.reference)
 
 
 class PlainStart:
@@ -230,6 +183,38 @@ class PlainStart:
     def written(self, contact_id: int | None) -> None:
         """Log the new conversation (its id and step, nothing personal)."""
         log.info("messaging.inbound", contact_id=contact_id, step="who")
+
+
+class NextStep:
+    """A later message whose step only stores answers: bound ahead, stored if nothing moved."""
+
+    def __init__(
+        self, reader: Connection, message: Inbound, seen: intake.OpenConversation, step: Step
+    ) -> None:
+        self.message = message
+        self.seen = seen
+        self.step = step
+        self.body = twiml(step.reply)
+        self.changes = dict(step.answers)
+        if step.intake_step:
+            self.changes["intake_step"] = step.intake_step
+        self.inbound = intake.bind_message(
+            reader.dialect, direction="in", body=message.body, external_id=message.sid
+        )
+
+    def write(self, conn: Connection) -> int:
+        """Store the answers and the message, unless the conversation moved on meanwhile."""
+        message = self.message
+        intake.hold_conversation(conn, message.channel, message.sender)
+        if not intake.advance_conversation(conn, self.seen, self.changes):
+            raise Stale
+        intake.store_message(conn, self.inbound, self.seen.id)
+        return self.seen.id
+
+    def written(self, contact_id: int | None) -> None:
+        """Log the step reached (ids and step only)."""
+        step = self.step.intake_step or self.seen.intake_step
+        log.info("messaging.inbound", contact_id=contact_id, step=step)
 
 
 @bp.post("/status")
@@ -284,12 +269,6 @@ def first_contact(message: Inbound) -> intake.ContactIn:
     )
 
 
-def greeting(language: str) -> str:
-    """Return the answer to a first message: welcome, 112 and 113, who is writing."""
-    welcome = TEXTS.get("welcome", language, crisis=CRISIS.get("short", language))
-    return welcome + "\n\n" + TEXTS.get("who", language)
-
-
 def start_conversation(session: Session, message: Inbound) -> Contact | None:
     """Open a contact for a first message; None when a concurrent duplicate opened it."""
     try:
@@ -310,7 +289,7 @@ def duplicate_answer(session: Session, message: Inbound) -> str:
 
 
 class Conversation:
-    """The next step of one text conversation, in the contact's language."""
+    """A conversation's steps stored through the ORM, with what routing, crisis and stop do."""
 
     def __init__(self, session: Session, contact: Contact, message: Inbound) -> None:
         self.session = session
@@ -334,85 +313,23 @@ class Conversation:
         return greeting(self.contact.language)
 
     def next(self) -> str | None:
-        """Answer a later message: crisis, stop, language, or the step it answers."""
-        if rules_runtime.is_crisis_text(self.message.body):
+        """Answer a later message: work out its step, store it, do what it asks."""
+        crisis = rules_runtime.is_crisis_text(self.message.body)
+        return self.take(plan(state_of(self.contact), self.message, crisis=crisis))
+
+    def take(self, step: Step) -> str | None:
+        """Store a step's answers and do its action; return the reply."""
+        if step.answers:
+            intake.update_answers(self.session, self.contact, **step.answers)
+        if step.intake_step:
+            self.contact.intake_step = step.intake_step
+        if step.action == "route":
+            return step.before + self.route(window=step.window)
+        if step.action == "escalate":
             return self.escalate()
-        if self.message.word in STOP_WORDS:
+        if step.action == "stop":
             return self.stop()
-        if self.message.language:
-            return self.switch_language(self.message.language)
-        step, _, again = self.contact.intake_step.partition(":")
-        if step == "routed":
-            return self.acknowledge()
-        if step == "acked":
-            return None  # a counsellor answers by hand; no automatic reply to every message
-        if self.message.digit == MENU_ENGLISH:
-            return self.switch_language("en")
-        handler = {
-            "serving": self.on_serving,
-            "respond": self.on_respond,
-            "window": self.on_window,
-        }.get(step, self.on_who)
-        return handler(bool(again))
-
-    def ask(self, step: str, before: str = "") -> str:
-        """Move to a question and return it."""
-        self.contact.intake_step = step
-        return before + self.say(step)
-
-    def ask_again(self, step: str) -> str:
-        """Ask a question a second time, kindly; the next miss takes the default."""
-        self.contact.intake_step = f"{step}:again"
-        return self.say("again") + "\n" + self.say(step)
-
-    def pick(self, options: Mapping[str, T], again: bool, default: T) -> tuple[T | None, str]:
-        """Return the chosen option, or the default after a second miss with a word about it."""
-        choice = options.get(self.message.digit or "")
-        if choice is not None:
-            return choice, ""
-        if again:
-            return default, self.say("default") + "\n"
-        return None, ""
-
-    def on_who(self, again: bool) -> str:
-        """Take who is writing: police, veteran or military, family of either, or other."""
-        if self.message.digit == MENU_NOW:
-            return self.escalate()
-        choice, before = self.pick(WHO, again, WHO["5"])
-        if choice is None:
-            return self.ask_again("who")
-        organisation, relation = choice
-        intake.update_answers(
-            self.session, self.contact, organisation=organisation, relation=relation
-        )
-        if choice == WHO["2"]:
-            return self.ask("serving", before)
-        return self.ask("respond", before)
-
-    def on_serving(self, again: bool) -> str:
-        """Take whether a veteran or soldier serves now or served before."""
-        choice, before = self.pick(SERVING, again, "unknown")
-        if choice is None:
-            return self.ask_again("serving")
-        intake.update_answers(self.session, self.contact, serving_status=choice)
-        return self.ask("respond", before)
-
-    def on_respond(self, again: bool) -> str:
-        """Take chat now or a callback; chat now routes at once."""
-        choice, before = self.pick(RESPOND, again, "chat")
-        if choice is None:
-            return self.ask_again("respond")
-        intake.update_answers(self.session, self.contact, preference=choice)
-        if choice == "callback":
-            return self.ask("window", before)
-        return before + self.route()
-
-    def on_window(self, again: bool) -> str:
-        """Take the callback window, then route."""
-        choice, before = self.pick(WINDOWS, again, "asap")
-        if choice is None:
-            return self.ask_again("window")
-        return before + self.route(window=choice)
+        return step.reply
 
     def route(self, window: str = "asap") -> str:
         """Route the contact and say what happens next, with its reference."""
@@ -443,20 +360,6 @@ class Conversation:
         return self.say(
             "crisis", crisis=CRISIS.get("short", contact.language), reference=contact.reference
         )
-
-    def acknowledge(self) -> str:
-        """Say once, after routing, that the message arrived; later messages get no reply."""
-        self.contact.intake_step = "acked"
-        key = "ack_callback" if self.contact.status == "callback" else "ack_chat"
-        return self.say(key, reference=self.contact.reference)
-
-    def switch_language(self, language: str) -> str:
-        """Speak this language from now on; repeat the question or acknowledge in it."""
-        intake.update_answers(self.session, self.contact, language=language)
-        if self.routed:
-            return self.acknowledge()
-        step = self.contact.intake_step.partition(":")[0]
-        return self.ask(step if step in ("serving", "respond", "window") else "who")
 
     def stop(self) -> str:
         """End the conversation on the person's word; the goodbye still names 112 and 113."""

@@ -6,7 +6,8 @@ stored and read exactly as through SQLAlchemy; what is skipped is SQLAlchemy's w
 execution (about ten times the database's own for a small insert on SQLite). The statement
 runs inside the transaction of the SQLAlchemy connection it is given.
 
-Only plain statements: selects with named bound parameters, and single-row inserts. An
+Only plain statements: selects with named bound parameters, single-row inserts, and updates
+whose columns are named by the values given. An
 insert can also be bound ahead of its transaction (`bind`, then `insert_bound`): its values
 are encrypted and converted before the write lock is taken, and only the ids the
 transaction itself creates are filled in under it.
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Insert, Select, inspect
+from sqlalchemy import Connection, Insert, Select, Update, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -65,8 +66,10 @@ class Compiled:
 _compiled: dict[tuple[int, str, tuple[str, ...]], Compiled] = {}
 
 
-def compiled(statement: Select[Any] | Insert, dialect: Dialect, keys: Sequence[str]) -> Compiled:
-    """Compile a statement once per dialect and set of inserted columns.
+def compiled(
+    statement: Select[Any] | Insert | Update, dialect: Dialect, keys: Sequence[str]
+) -> Compiled:
+    """Compile a statement once per dialect and set of inserted or updated columns.
 
     The statement must live as long as the process (a cached statement): it is known by
     its identity.
@@ -79,10 +82,14 @@ def compiled(statement: Select[Any] | Insert, dialect: Dialect, keys: Sequence[s
     return found
 
 
-def _compile(statement: Select[Any] | Insert, dialect: Dialect, keys: Sequence[str]) -> Compiled:
+def _compile(
+    statement: Select[Any] | Insert | Update, dialect: Dialect, keys: Sequence[str]
+) -> Compiled:
     if isinstance(statement, Insert):
         if dialect.name != "sqlite":  # SQLite gives the new id as the cursor's lastrowid
             statement = statement.returning(*inspect(statement.table).primary_key)
+        done = statement.compile(dialect=dialect, column_keys=list(keys))
+    elif isinstance(statement, Update):
         done = statement.compile(dialect=dialect, column_keys=list(keys))
     else:
         done = statement.compile(dialect=dialect)
@@ -147,6 +154,17 @@ def insert_bound(conn: Connection, bound: Bound, **late: Any) -> int:
 def insert(conn: Connection, statement: Insert, values: Mapping[str, Any]) -> int:
     """Insert one row and return its new id."""
     return insert_bound(conn, bind(conn.dialect, statement, values))
+
+
+def update(conn: Connection, statement: Update, values: Mapping[str, Any]) -> int:
+    """Run an update; the values name the columns it sets and its WHERE's parameters.
+
+    Return how many rows it changed.
+    """
+    plan = compiled(statement, conn.dialect, tuple(values))
+    with _cursor(conn, plan.sql) as cursor:
+        cursor.execute(plan.sql, plan.parameters(values))
+        return int(cursor.rowcount)
 
 
 @contextmanager

@@ -604,6 +604,48 @@ def test_first_messages_of_one_sender_at_once_open_one_conversation(
     assert sum("112" in (answer or "") for answer in answers) >= 1
 
 
+@pytest.mark.postgres
+def test_two_answers_of_one_sender_at_once_both_count(
+    store_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both work out their step from "who"; the later one finds it moved on and looks again."""
+    from loket.channels import messaging
+
+    engine: Engine = store_app.extensions["loket.engine"]
+    client = store_app.test_client()
+    text(client, "Hallo")
+    looked = threading.Barrier(2, timeout=10)
+    look = messaging.Turn.look
+
+    def look_then_wait(turn: messaging.Turn, reader: Any) -> Any:
+        ready = look(turn, reader)
+        assert isinstance(ready, messaging.NextStep)  # both prepared ahead
+        looked.wait()
+        return ready
+
+    monkeypatch.setattr(messaging.Turn, "look", look_then_wait)
+    answers: list[str | None] = []
+
+    def send(body: str) -> None:
+        answers.append(reply_of(post(store_app.test_client(), INBOUND, params_of(body))))
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in ("2", "1")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 2 and all(answers)
+    contact = only_contact(engine)
+    assert len(messages(engine, "in")) == 3
+    # Veteran (2), then serving now (1) - or police (1), then a callback (2): never one
+    # answer lost to the other.
+    assert (contact.intake_step, contact.organisation, contact.serving_status) == (
+        "respond", "defence", "serving"
+    ) or (contact.intake_step, contact.organisation, contact.preference) == (
+        "window", "police", "callback"
+    )
+
+
 def test_twilio_is_never_rate_limited_while_the_public_pages_are(
     make_app: Callable[..., Flask],
 ) -> None:

@@ -1,0 +1,234 @@
+"""The steps of a text conversation (SMS, WhatsApp): what a message answers, what comes next.
+
+A text conversation asks the phone menu's questions one message at a time. Its step lives in
+`Contact.intake_step`: who -> serving (only after 2) -> respond -> window (only for a
+callback) -> routed -> acked; `:again` marks a question asked a second time, and `stopped`
+a conversation the person ended. A crisis phrase in any message skips what is left and
+routes the contact at once as urgent.
+
+Pure: `plan` reads the conversation's state and the message and returns the `Step` to take;
+the channel stores it (`loket.channels.messaging`). A step with an `action` (route, escalate,
+stop) needs the store's work before its answer is known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple, TypeVar
+
+from loket.channels.messaging_texts import TEXTS
+from loket.i18n import CRISIS
+
+T = TypeVar("T")
+WHATSAPP = "whatsapp:"
+STOP_WORDS = frozenset({"STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE"})
+LANGUAGE_WORDS = {"EN": "en", "ENGLISH": "en", "NL": "nl", "NEDERLANDS": "nl"}
+# "English please" asks for English; a bare "en" (Dutch for "and") only as the whole message.
+LANGUAGE_NAMES = frozenset({"ENGLISH", "NEDERLANDS"})
+MENU_ENGLISH = "9"
+MENU_NOW = "0"
+# The phone menu's numbers: who is writing (organisation, relation).
+WHO = {
+    "1": ("police", "self"),
+    "2": ("defence", "self"),
+    "3": ("police", "family"),
+    "4": ("defence", "family"),
+    "5": ("unknown", "self"),
+}
+SERVING = {"1": "serving", "2": "former"}
+RESPOND = {"1": "chat", "2": "callback"}
+WINDOWS = {"1": "asap", "2": "evening", "3": "tomorrow"}
+QUESTIONS = ("serving", "respond", "window")  # the questions after "who"
+_NON_WORD = re.compile(r"[^\w ]")
+_DIGIT = re.compile(r"\s*(\d)\s*[.)!]?\s*")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message as Twilio posted it."""
+
+    sid: str
+    sender: str
+    body: str
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> Inbound:
+        """Read the message from a webhook's form."""
+        return cls(form["MessageSid"].strip(), form["From"].strip(), form.get("Body", ""))
+
+    @property
+    def channel(self) -> Literal["sms", "whatsapp"]:
+        """Return whatsapp for a WhatsApp sender, sms otherwise."""
+        return "whatsapp" if self.sender.lower().startswith(WHATSAPP) else "sms"
+
+    @property
+    def number(self) -> str:
+        """Return the sender's phone number without the `whatsapp:` address prefix."""
+        return self.sender[len(WHATSAPP) :] if self.channel == "whatsapp" else self.sender
+
+    @property
+    def word(self) -> str:
+        """Return the message as one upper-case keyword candidate (STOP, EN, ...)."""
+        return _NON_WORD.sub("", self.body).strip().upper()
+
+    @property
+    def language(self) -> str | None:
+        """Return the language this message asks for (`EN`, `English please`), if any."""
+        words = self.word.split()
+        if len(words) == 1 or (words and words[0] in LANGUAGE_NAMES and len(words) <= 3):
+            return LANGUAGE_WORDS.get(words[0])
+        return None
+
+    @property
+    def digit(self) -> str | None:
+        """Return the menu number this message answers, if it is one (`1`, ` 2.`)."""
+        found = _DIGIT.fullmatch(self.body)
+        return found.group(1) if found else None
+
+
+class State(NamedTuple):
+    """What the steps read of a conversation's contact."""
+
+    intake_step: str
+    language: str
+    status: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one message does: answers to store, the step reached, the reply.
+
+    With an `action` the reply is not known yet: `before` comes first, then what the
+    action says (the route's confirmation, the crisis answer, the goodbye).
+    """
+
+    reply: str | None = None
+    answers: Mapping[str, str] = field(default_factory=dict)
+    intake_step: str | None = None
+    action: Literal["route", "escalate", "stop"] | None = None
+    window: str = "asap"
+    before: str = ""
+
+
+def greeting(language: str) -> str:
+    """Return the answer to a first message: welcome, 112 and 113, who is writing."""
+    welcome = TEXTS.get("welcome", language, crisis=CRISIS.get("short", language))
+    return welcome + "\n\n" + TEXTS.get("who", language)
+
+
+def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
+    """Return what a later message of a conversation does: crisis, stop, language or answer.
+
+    `crisis` tells whether the message holds a crisis phrase of the rules in force.
+    """
+    if crisis:
+        return Step(action="escalate")
+    if message.word in STOP_WORDS:
+        return Step(action="stop")
+    if message.language:
+        return switch_language(state, message.language)
+    step, _, again = state.intake_step.partition(":")
+    if step == "routed":
+        return acknowledge(state)
+    if step == "acked":
+        return Step()  # a counsellor answers by hand; no automatic reply to every message
+    if message.digit == MENU_ENGLISH:
+        return switch_language(state, "en")
+    if step == "serving":
+        return on_serving(state, message, bool(again))
+    if step == "respond":
+        return on_respond(state, message, bool(again))
+    if step == "window":
+        return on_window(state, message, bool(again))
+    return on_who(state, message, bool(again))
+
+
+def say(language: str, key: str, **values: str | int) -> str:
+    """Return a text in this language."""
+    return TEXTS.get(key, language, **values)
+
+
+def ask(
+    state: State, step: str, before: str = "", answers: Mapping[str, str] | None = None
+) -> Step:
+    """Move to a question and ask it (in the language the answers leave)."""
+    answers = answers or {}
+    language = answers.get("language", state.language)
+    return Step(reply=before + say(language, step), answers=answers, intake_step=step)
+
+
+def ask_again(state: State, step: str) -> Step:
+    """Ask a question a second time, kindly; the next miss takes the default."""
+    reply = say(state.language, "again") + "\n" + say(state.language, step)
+    return Step(reply=reply, intake_step=f"{step}:again")
+
+
+def pick(
+    state: State, message: Inbound, options: Mapping[str, T], again: bool, default: T
+) -> tuple[T | None, str]:
+    """Return the chosen option, or the default after a second miss with a word about it."""
+    choice = options.get(message.digit or "")
+    if choice is not None:
+        return choice, ""
+    if again:
+        return default, say(state.language, "default") + "\n"
+    return None, ""
+
+
+def on_who(state: State, message: Inbound, again: bool) -> Step:
+    """Take who is writing: police, veteran or military, family of either, or other."""
+    if message.digit == MENU_NOW:
+        return Step(action="escalate")
+    choice, before = pick(state, message, WHO, again, WHO["5"])
+    if choice is None:
+        return ask_again(state, "who")
+    organisation, relation = choice
+    answers = {"organisation": organisation, "relation": relation}
+    return ask(state, "serving" if choice == WHO["2"] else "respond", before, answers)
+
+
+def on_serving(state: State, message: Inbound, again: bool) -> Step:
+    """Take whether a veteran or soldier serves now or served before."""
+    choice, before = pick(state, message, SERVING, again, "unknown")
+    if choice is None:
+        return ask_again(state, "serving")
+    return ask(state, "respond", before, {"serving_status": choice})
+
+
+def on_respond(state: State, message: Inbound, again: bool) -> Step:
+    """Take chat now or a callback; chat now routes at once."""
+    choice, before = pick(state, message, RESPOND, again, "chat")
+    if choice is None:
+        return ask_again(state, "respond")
+    if choice == "callback":
+        return ask(state, "window", before, {"preference": choice})
+    return Step(answers={"preference": choice}, action="route", before=before)
+
+
+def on_window(state: State, message: Inbound, again: bool) -> Step:
+    """Take the callback window, then route."""
+    choice, before = pick(state, message, WINDOWS, again, "asap")
+    if choice is None:
+        return ask_again(state, "window")
+    return Step(action="route", window=choice, before=before)
+
+
+def acknowledge(state: State, answers: Mapping[str, str] | None = None) -> Step:
+    """Say once, after routing, that the message arrived; later messages get no reply."""
+    answers = answers or {}
+    language = answers.get("language", state.language)
+    key = "ack_callback" if state.status == "callback" else "ack_chat"
+    reply = say(language, key, reference=state.reference)
+    return Step(reply=reply, answers=answers, intake_step="acked")
+
+
+def switch_language(state: State, language: str) -> Step:
+    """Speak this language from now on; repeat the question or acknowledge in it."""
+    answers = {"language": language}
+    if state.intake_step in ("routed", "acked"):
+        return acknowledge(state, answers)
+    step = state.intake_step.partition(":")[0]
+    return ask(state, step if step in QUESTIONS else "who", answers=answers)
