@@ -35,6 +35,7 @@ STATEMENT = "statement"
 
 _held = threading.local()  # this thread's write lock, if it holds one
 _commits: dict[str, itertools.count[int]] = {}  # commits per database file in this process
+_queues: dict[str, threading.Lock] = {}  # this process's writers of a database file, in turn
 
 
 class QueuedWriterConnection(sqlite3.Connection):
@@ -46,6 +47,7 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._lock_fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._locked = False
         self._commits = _commits.setdefault(path, itertools.count(1))
+        self._queue = _queues.setdefault(path, threading.Lock())
 
     def lock_for_write(self) -> None:
         """Wait for the writers' lock (without holding the GIL).
@@ -55,7 +57,12 @@ class QueuedWriterConnection(sqlite3.Connection):
         """
         if getattr(_held, "connection", None) is not None:
             return
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._queue.acquire()
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._queue.release()
+            raise
         self._locked = True
         _held.connection = self
 
@@ -64,7 +71,10 @@ class QueuedWriterConnection(sqlite3.Connection):
         if self._locked:
             self._locked = False
             _held.connection = None
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            finally:
+                self._queue.release()
 
     def commit(self) -> None:
         wrote = self._locked

@@ -152,3 +152,33 @@ def test_the_wal_reaches_the_database_file_after_commits_without_the_lock_held(
     assert lock_free_at_checkpoint and all(lock_free_at_checkpoint)
     with read_connection(sqlite_engine) as reader:
         assert reader.execute(text("SELECT count(*) FROM note")).scalar() == 12
+
+
+def test_many_threads_writing_at_once_all_commit_and_leave_no_lock_behind(
+    sqlite_engine: Engine,
+) -> None:
+    """A process's writers queue among themselves before the file lock; none is lost."""
+    with sqlite_engine.connect() as conn:
+        conn.execute(text("CREATE TABLE tally (thread INTEGER, n INTEGER)"))
+        conn.commit()
+    failures: list[BaseException] = []
+
+    def write(thread: int) -> None:
+        try:
+            for n in range(20):
+                with sqlite_engine.begin() as conn:
+                    conn.execute(text("INSERT INTO tally VALUES (:t, :n)"), {"t": thread, "n": n})
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with read_connection(sqlite_engine) as reader:
+        assert reader.execute(text("SELECT count(*) FROM tally")).scalar() == 160
+    assert not writers_lock_taken(sqlite_engine)
+    with sqlite_engine.begin() as conn:  # the next writer gets straight in
+        conn.execute(text("INSERT INTO tally VALUES (0, 20)"))
