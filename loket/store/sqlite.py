@@ -5,8 +5,11 @@ busy handler, which sleeps 1, 2, 5, 10 ms and longer between tries: under load t
 is free most of that time, and two web workers end up taking turns with gaps between them.
 So a write transaction here first queues on an advisory file lock beside the database
 (`flock`, shared by every process that opens it): the kernel wakes the next writer the
-moment the last one commits. SQLite's own lock and busy timeout stay in force behind it,
-for anything that writes without the file lock (the `sqlite3` shell, a migration).
+moment the last one commits. Within a process the writers first take turns on a plain
+thread lock, so that only one thread per process waits on the file lock: the kernel wakes
+every waiter of a `flock` when it is let go, and a web worker's eight threads all woken at
+each commit cost more than the commit. SQLite's own lock and busy timeout stay in force
+behind it, for anything that writes without the file lock (the `sqlite3` shell, a migration).
 
 SQLite's own automatic checkpoint runs inside the COMMIT that crosses its threshold, so it
 would hold everyone's write lock for milliseconds. Here a connection checkpoints (PASSIVE:
