@@ -12,10 +12,11 @@ each commit cost more than the commit. SQLite's own lock and busy timeout stay i
 behind it, for anything that writes without the file lock (the `sqlite3` shell, a migration).
 
 SQLite's own automatic checkpoint runs inside the COMMIT that crosses its threshold, so it
-would hold everyone's write lock for milliseconds. Here a connection checkpoints (PASSIVE:
-it never waits for readers or writers) right after it let the lock go, every
-`CHECKPOINT_EVERY` commits of its process; SQLite's own stays, at a far higher threshold,
-as a safety net.
+would hold everyone's write lock, and keep that request's answer waiting, for as long as
+copying and syncing takes. Here every `CHECKPOINT_EVERY` commits of a process wake that
+process's checkpoint thread for the database, which checkpoints (PASSIVE: it never waits
+for readers or writers) on a connection of its own and ends after a quiet minute. SQLite's
+own stays, at a far higher threshold, as a safety net.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_EVERY = 100  # commits of one process between its checkpoints
+CHECKPOINT_IDLE_S = 60.0  # a checkpoint thread with nothing to do for this long ends
 AUTOCHECKPOINT_PAGES = 20_000  # SQLite's own, should ours ever fall behind (~80 MB)
 # An execution option marking connections that only read: they take neither lock. With
 # True they read in one deferred transaction (one snapshot for every statement); with
@@ -41,6 +43,47 @@ _commits: dict[str, itertools.count[int]] = {}  # commits per database file in t
 _queues: dict[str, threading.Lock] = {}  # this process's writers of a database file, in turn
 
 
+class Checkpointer:
+    """Checkpoints one database's WAL from a thread of its own, when its writers ask."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.wanted = threading.Event()
+        self.guard = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        """Ask for a checkpoint soon; start the thread if it is not running."""
+        self.wanted.set()
+        with self.guard:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self.run, name="loket-sqlite-checkpoint", daemon=True
+                )
+                self.thread.start()
+
+    def run(self) -> None:
+        """Checkpoint whenever asked; end after a quiet while (a request starts it again)."""
+        conn = sqlite3.connect(self.path, check_same_thread=False)
+        try:
+            while self.wanted.wait(CHECKPOINT_IDLE_S):
+                self.wanted.clear()
+                self.checkpoint(conn)
+        finally:
+            conn.close()
+
+    @staticmethod
+    def checkpoint(conn: sqlite3.Connection) -> None:
+        """Copy what the WAL holds into the database as far as readers allow."""
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except sqlite3.Error:
+            pass  # the next one, or SQLite's own, catches up
+
+
+_checkpointers: dict[str, Checkpointer] = {}
+
+
 class QueuedWriterConnection(sqlite3.Connection):
     """A SQLite connection whose write transactions queue on `<database>-writer`."""
 
@@ -50,6 +93,7 @@ class QueuedWriterConnection(sqlite3.Connection):
         self._lock_fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._locked = False
         self._commits = _commits.setdefault(path, itertools.count(1))
+        self._checkpointer = _checkpointers.setdefault(path, Checkpointer(path))
         self._queue = _queues.setdefault(path, threading.Lock())
 
     def lock_for_write(self) -> None:
@@ -86,14 +130,7 @@ class QueuedWriterConnection(sqlite3.Connection):
         finally:
             self.unlock()
         if wrote and next(self._commits) % CHECKPOINT_EVERY == 0:
-            self.checkpoint()
-
-    def checkpoint(self) -> None:
-        """Copy what the WAL holds into the database as far as readers allow, unlocked."""
-        try:
-            self.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-        except sqlite3.Error:
-            pass  # the next one, or SQLite's own, catches up
+            self._checkpointer.request()
 
     def rollback(self) -> None:
         try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -124,34 +126,37 @@ def test_a_thread_that_writes_twice_at_once_does_not_wait_for_itself(tmp_path: P
 def test_the_wal_reaches_the_database_file_after_commits_without_the_lock_held(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every CHECKPOINT_EVERY commits a connection checkpoints, after letting the lock go."""
+    """Every CHECKPOINT_EVERY commits a thread of its own checkpoints, lock or no lock."""
     monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 4)
-    checkpoint = QueuedWriterConnection.checkpoint
-    lock_free_at_checkpoint: list[bool] = []
+    checkpoint = sqlite.Checkpointer.checkpoint
+    done = threading.Event()
+    in_request_threads: list[bool] = []
 
-    def watched(self: QueuedWriterConnection) -> None:
-        lock_free_at_checkpoint.append(not writers_lock_taken(sqlite_engine))
-        checkpoint(self)
+    def watched(conn: Any) -> None:
+        in_request_threads.append(threading.current_thread() is threading.main_thread())
+        checkpoint(conn)
+        done.set()
 
-    monkeypatch.setattr(QueuedWriterConnection, "checkpoint", watched)
+    monkeypatch.setattr(sqlite.Checkpointer, "checkpoint", staticmethod(watched))
     with sqlite_engine.connect() as conn:
         conn.execute(text("CREATE TABLE note (body TEXT)"))
         conn.commit()
     database = Path(str(sqlite_engine.url.database))
     size_before = database.stat().st_size
-    grew_at = None
-    for n in range(1, 13):
+    for _ in range(8):
         with sqlite_engine.connect() as conn:
             conn.execute(text("INSERT INTO note VALUES (:b)"), {"b": "x" * 8000})
             conn.commit()
-        if grew_at is None and database.stat().st_size > size_before:
-            grew_at = n
-    # The rows sat in the WAL until a checkpoint copied them over (commit 4 or 8, as the
-    # table's creation counted too), never at SQLite's own, much later threshold.
-    assert grew_at is not None and grew_at <= 8
-    assert lock_free_at_checkpoint and all(lock_free_at_checkpoint)
+    # The rows sat in the WAL until a checkpoint copied them over, never waiting for
+    # SQLite's own, much later threshold; and never in the writer's own thread.
+    assert done.wait(10)
+    deadline = time.monotonic() + 10
+    while database.stat().st_size == size_before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert database.stat().st_size > size_before
+    assert in_request_threads and not any(in_request_threads)
     with read_connection(sqlite_engine) as reader:
-        assert reader.execute(text("SELECT count(*) FROM note")).scalar() == 12
+        assert reader.execute(text("SELECT count(*) FROM note")).scalar() == 8
 
 
 def test_many_threads_writing_at_once_all_commit_and_leave_no_lock_behind(
