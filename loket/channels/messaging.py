@@ -164,7 +164,7 @@ class PlainStart:
         self.new = intake.bind_contact(
             reader.dialect,
             contact_in,
-            reference=intake.new_reference(reader),
+            reference=intake.random_reference(),  # a taken one sends it the long way
             actor=f"channel:{message.channel}",
             intake_step="who",
             first_message=message.body,

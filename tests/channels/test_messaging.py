@@ -646,6 +646,23 @@ def test_two_answers_of_one_sender_at_once_both_count(
     )
 
 
+def test_a_first_message_drawing_a_taken_reference_still_opens_its_own_conversation(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reference is checked by its unique index; a taken one goes the long way."""
+    engine: Engine = app.extensions["loket.engine"]
+    text(client, "Hallo", sender="+31611111111")
+    taken = only_contact(engine).reference
+    draws = iter([taken])
+    random_reference = intake.random_reference
+    monkeypatch.setattr(intake, "random_reference", lambda: next(draws, None) or random_reference())
+    reply = text(client, "Goedemiddag", sender="+31622222222")
+    assert reply and "112" in reply
+    first, second = contacts(engine)
+    assert second.reference != taken and second.intake_step == "who"
+    assert len(messages(engine, "in")) == 2
+
+
 def test_twilio_is_never_rate_limited_while_the_public_pages_are(
     make_app: Callable[..., Flask],
 ) -> None:
