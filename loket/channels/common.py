@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 from flask import Response, current_app, request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from twilio.request_validator import RequestValidator
@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from loket.config import Settings
 from loket.intake import Db, bind_inbound, find_inbound, record_inbound, store_inbound
 from loket.queue import outbox
-from loket.store.db import get_engine, get_session, read_connection
+from loket.store.db import get_engine, get_session, read_connection, writing
 from loket.store.models import Contact
 
 log = structlog.get_logger(__name__)
@@ -139,20 +139,19 @@ def answer_once(
     A concurrent duplicate that commits first makes this one answer what it answered.
     """
     key = idempotency_key(channel, kind, sid)
-    engine = get_engine()
-    with read_connection(engine) as reader:
-        replay = replay_or_none(reader, key)
+    with read_connection(get_engine()) as conn:
+        replay = replay_or_none(conn, key)
         if replay is not None:
             return replay
-        ready = prepare(reader) if prepare is not None else None
-    payload = raw_payload()  # worked out before the write transaction, which holds a lock
-    if ready is not None:
-        response = write_ahead(
-            engine, ready, key=key, channel=channel, kind=kind, payload=payload,
-            content_type=content_type,
-        )
-        if response is not None:
-            return response
+        ready = prepare(conn) if prepare is not None else None
+        payload = raw_payload()  # worked out before the write transaction, which holds a lock
+        if ready is not None:
+            response = write_ahead(
+                conn, ready, key=key, channel=channel, kind=kind, payload=payload,
+                content_type=content_type,
+            )
+            if response is not None:
+                return response
     session = get_session()
     body, contact = handle(session)
     try:
@@ -182,7 +181,7 @@ def answer_once(
 
 
 def write_ahead(
-    engine: Engine,
+    conn: Connection,
     ready: Prewritten,
     *,
     key: str,
@@ -197,7 +196,7 @@ def write_ahead(
     rolled back whole and left to the full path, which looks at everything again.
     """
     inbound = bind_inbound(
-        engine.dialect,
+        conn.dialect,
         key=key,
         channel=channel,
         kind=kind,
@@ -206,7 +205,7 @@ def write_ahead(
         response_type=content_type,
     )
     try:
-        with engine.begin() as conn:
+        with writing(conn):
             contact_id = ready.write(conn)
             store_inbound(conn, inbound, contact_id)
     except (Stale, IntegrityError):

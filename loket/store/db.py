@@ -76,6 +76,20 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def writing(conn: Connection) -> Iterator[Connection]:
+    """Go on from reading (`read_connection`) to one write transaction on the same connection.
+
+    The write transaction takes SQLite's queued write lock as any other and commits at the
+    end of the block (rolls back on an error); one pooled connection serves both.
+    """
+    if conn.in_transaction():
+        conn.rollback()  # the reads' own (nothing was written)
+    conn.execution_options(**{READ_ONLY: False})
+    with conn.begin():
+        yield conn
+
+
+@contextmanager
 def read_scope(engine: Engine) -> Iterator[Session]:
     """Read without taking SQLite's write lock; nothing done here is ever committed."""
     session = Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

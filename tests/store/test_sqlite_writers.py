@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from loket.store import sqlite
-from loket.store.db import make_engine, read_connection
+from loket.store.db import make_engine, read_connection, writing
 from loket.store.sqlite import QueuedWriterConnection
 
 
@@ -187,3 +187,21 @@ def test_many_threads_writing_at_once_all_commit_and_leave_no_lock_behind(
     assert not writers_lock_taken(sqlite_engine)
     with sqlite_engine.begin() as conn:  # the next writer gets straight in
         conn.execute(text("INSERT INTO tally VALUES (0, 20)"))
+
+
+def test_a_reader_goes_on_to_one_write_on_the_same_connection(sqlite_engine: Engine) -> None:
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE note (body TEXT)"))
+    with read_connection(sqlite_engine) as conn:
+        assert conn.execute(text("SELECT count(*) FROM note")).scalar() == 0
+        assert not writers_lock_taken(sqlite_engine)
+        with writing(conn):
+            assert writers_lock_taken(sqlite_engine)
+            conn.execute(text("INSERT INTO note VALUES ('kept')"))
+        assert not writers_lock_taken(sqlite_engine)
+        with pytest.raises(RuntimeError), writing(conn):
+            conn.execute(text("INSERT INTO note VALUES ('dropped')"))
+            raise RuntimeError("rolled back whole")
+        assert not writers_lock_taken(sqlite_engine)
+    with read_connection(sqlite_engine) as reader:
+        assert reader.execute(text("SELECT body FROM note")).scalars().all() == ["kept"]
