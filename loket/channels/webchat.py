@@ -7,19 +7,13 @@ the signed session cookie, never in a URL.
 
 from __future__ import annotations
 
-import json
 import math
 import secrets
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import structlog
 from flask import (
     Blueprint,
-    Flask,
-    Response,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -76,10 +70,6 @@ log = structlog.get_logger(__name__)
 
 CHAT = "webchat_id"  # the chat's external id, in the signed session cookie
 LEFT = "webchat_left"
-# Live updates: a short stream that polls the store, then ends so the browser reconnects.
-STREAM_SECONDS = 25.0
-POLL_SECONDS = 1.5
-RETRY_MS = 2000
 
 # The phone menu's first question: choice -> answers (and the step that follows).
 WHO: dict[str, dict[str, str]] = {
@@ -443,41 +433,6 @@ def messages() -> ResponseReturnValue:
             return jsonify(error="no chat in this browser"), 404
         after = request.args.get("after", type=int) or 0
         return jsonify(update_of(session, contact, after, request_language()))
-
-
-@bp.get("/chat/events")
-def events() -> ResponseReturnValue:
-    """Stream updates as server-sent events for a short while; the browser reconnects."""
-    contact = current_chat(get_session())
-    if contact is None:
-        return Response("no chat in this browser\n", 404, mimetype="text/plain")
-    last_seen = request.headers.get("Last-Event-ID", "")
-    after = max(
-        request.args.get("after", type=int) or 0, int(last_seen) if last_seen.isdigit() else 0
-    )
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    stream = updates(app, contact.id or 0, after, request_language())
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream, mimetype="text/event-stream", headers=headers)
-
-
-def updates(app: Flask, contact_id: int, after: int, lang: str) -> Iterator[str]:
-    """Poll the store every POLL_SECONDS for STREAM_SECONDS; send what changed as events."""
-    yield f"retry: {RETRY_MS}\n\n"
-    deadline, last_status = time.monotonic() + STREAM_SECONDS, None
-    while True:
-        with read_scope(get_engine(app)) as session:
-            contact = session.get(Contact, contact_id)
-            if contact is None:
-                return
-            update = update_of(session, contact, after, lang)
-        status = (update["status_text"], update["crisis"])
-        if update["messages"] or status != last_status:
-            after, last_status = update["last_id"], status
-            yield f"id: {after}\ndata: {json.dumps(update, ensure_ascii=False)}\n\n"
-        if time.monotonic() >= deadline:
-            return
-        time.sleep(POLL_SECONDS)
 
 
 @bp.errorhandler(CSRFError)

@@ -12,8 +12,6 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from loket.channels import webchat
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -50,11 +48,8 @@ class Console:
 
 
 @pytest.fixture
-def live_server(
-    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LiveServer]:
+def live_server(make_app: Callable[..., Flask]) -> Iterator[LiveServer]:
     """Serve a test app (rules, real Redis, its own SQLite) on a free loopback port."""
-    monkeypatch.setattr(webchat, "STREAM_SECONDS", 5.0)
     app = make_app(public_rate_limit="1000 per minute")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

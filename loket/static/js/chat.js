@@ -1,7 +1,9 @@
 /* Loket public pages: progressive enhancement only. Everything works without this file.
  * - Move focus to an error summary (the autofocus attribute does it too).
- * - Chat: show new messages and the queue line live (server-sent events, else polling),
- *   and send messages without reloading the page.
+ * - Chat: show new messages and the queue line live (polling every 2 s while the page is
+ *   visible, at once when it comes back), and send messages without reloading the page.
+ *   Polling, not server-sent events: a stream would hold one of the server's few threads
+ *   for as long as a chat is open, and calls and texts must never wait for a free one.
  * No texts live here: every text comes from the server in the page's language. */
 (function () {
   "use strict";
@@ -88,30 +90,17 @@
 
   function startPolling() {
     if (pollTimer === null) {
-      pollTimer = window.setInterval(poll, 2000);
+      pollTimer = window.setInterval(function () {
+        if (!document.hidden) {
+          poll();
+        }
+      }, 2000);
     }
-  }
-
-  function listen() {
-    if (!window.EventSource) {
-      startPolling();
-      return;
-    }
-    var source = new EventSource(list.getAttribute("data-events") + "?after=" + after);
-    source.onmessage = function (event) {
-      try {
-        apply(JSON.parse(event.data));
-      } catch (e) {
-        /* a broken event is skipped; the next one carries the state again */
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden) {
+        poll();
       }
-    };
-    source.onerror = function () {
-      // The stream ends every ~25 s and the browser reconnects by itself; only when it
-      // gives up (CLOSED) do we fall back to polling.
-      if (source.readyState === EventSource.CLOSED) {
-        startPolling();
-      }
-    };
+    });
   }
 
   var form = document.getElementById("send");
@@ -172,5 +161,5 @@
   if (refreshHint) {
     refreshHint.hidden = true; // new messages now appear by themselves
   }
-  listen();
+  startPolling();
 }());
