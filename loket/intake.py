@@ -189,8 +189,10 @@ def audit(
     detail: str = "",
 ) -> None:
     """Write one NEN 7513 line: event, time, client record, user, on whose behalf."""
-    _audit_row(
-        session,
+    # A plain insert: audit lines are never read back or changed in the same request.
+    conn = session.connection()
+    line = _bind_audit(
+        conn.dialect,
         event,
         contact.reference if contact else None,
         user_id=user_id,
@@ -198,32 +200,7 @@ def audit(
         on_behalf_of=on_behalf_of,
         detail=detail,
     )
-
-
-def _audit_row(
-    db: Db,
-    event: str,
-    reference: str | None,
-    *,
-    user_id: int | None = None,
-    actor: str = "system",
-    on_behalf_of: str | None = None,
-    detail: str = "",
-) -> None:
-    # A plain insert: audit lines are never read back or changed in the same request.
-    conn = connection_of(db)
-    direct.insert_bound(
-        conn,
-        _bind_audit(
-            conn.dialect,
-            event,
-            reference,
-            user_id=user_id,
-            actor=actor,
-            on_behalf_of=on_behalf_of,
-            detail=detail,
-        ),
-    )
+    direct.insert_bound(conn, line)
 
 
 def _bind_audit(
@@ -701,31 +678,11 @@ def find_inbound(db: Db, key: str) -> tuple[str | None, str] | None:
     return None if found is None else (found[0], found[1])
 
 
-def record_inbound(
-    session: Session,
-    *,
-    key: str,
-    channel: str,
-    kind: str,
-    payload: str,
-    response: str,
-    response_type: str,
-    contact_id: int | None,
-) -> None:
-    """Keep the raw payload and the answer given, under its idempotency key."""
+def record_inbound(session: Session, bound: direct.Bound, contact_id: int | None) -> None:
+    """Keep the raw payload and the answer given (`bind_inbound`) in the session's work."""
     if session.new:
         session.flush()  # objects this row may refer to
-    conn = session.connection()
-    bound = bind_inbound(
-        conn.dialect,
-        key=key,
-        channel=channel,
-        kind=kind,
-        payload=payload,
-        response=response,
-        response_type=response_type,
-    )
-    store_inbound(conn, bound, contact_id)
+    store_inbound(session.connection(), bound, contact_id)
 
 
 def bind_inbound(

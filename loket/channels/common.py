@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, Protocol, TypeVar
 
 import structlog
@@ -20,6 +20,7 @@ from loket.config import Settings
 from loket.intake import Db, bind_inbound, find_inbound, record_inbound, store_inbound
 from loket.queue import outbox
 from loket.store.db import get_engine, get_session, read_connection, writing
+from loket.store.direct import Bound
 from loket.store.models import Contact
 
 log = structlog.get_logger(__name__)
@@ -139,32 +140,27 @@ def answer_once(
     A concurrent duplicate that commits first makes this one answer what it answered.
     """
     key = idempotency_key(channel, kind, sid)
-    with read_connection(get_engine()) as conn:
+    engine = get_engine()
+    with read_connection(engine) as conn:
         replay = replay_or_none(conn, key)
         if replay is not None:
             return replay
         ready = prepare(conn) if prepare is not None else None
-        payload = raw_payload()  # worked out before the write transaction, which holds a lock
+        # The payload's row, bound (encrypted) once its answer is known: for a prepared
+        # answer that is before the write lock.
+        inbound = partial(
+            bind_inbound, engine.dialect, key=key, channel=channel, kind=kind,
+            payload=raw_payload(), response_type=content_type,
+        )
         if ready is not None:
-            response = write_ahead(
-                conn, ready, key=key, channel=channel, kind=kind, payload=payload,
-                content_type=content_type,
-            )
+            response = write_ahead(conn, ready, inbound(response=ready.body), content_type)
             if response is not None:
                 return response
     session = get_session()
     body, contact = handle(session)
     try:
-        record_inbound(
-            session,
-            key=key,
-            channel=channel,
-            kind=kind,
-            payload=payload,
-            response=body,
-            response_type=content_type,
-            contact_id=contact if contact is None or isinstance(contact, int) else contact.id,
-        )
+        contact_id = contact if contact is None or isinstance(contact, int) else contact.id
+        record_inbound(session, inbound(response=body), contact_id)
         pending_ids = outbox.promised_ids(session)
         session.commit()
     except IntegrityError:
@@ -181,29 +177,13 @@ def answer_once(
 
 
 def write_ahead(
-    conn: Connection,
-    ready: Prewritten,
-    *,
-    key: str,
-    channel: str,
-    kind: str,
-    payload: str,
-    content_type: str,
+    conn: Connection, ready: Prewritten, inbound: Bound, content_type: str
 ) -> Response | None:
     """Store a prepared answer with its payload in one short transaction; None when stale.
 
     A stale answer, or one that collides with a concurrent request (IntegrityError), is
     rolled back whole and left to the full path, which looks at everything again.
     """
-    inbound = bind_inbound(
-        conn.dialect,
-        key=key,
-        channel=channel,
-        kind=kind,
-        payload=payload,
-        response=ready.body,
-        response_type=content_type,
-    )
     try:
         with writing(conn):
             contact_id = ready.write(conn)

@@ -570,19 +570,21 @@ def test_logs_carry_no_number_and_no_message_text(client: FlaskClient) -> None:
     assert "31687654321" not in flat and "geheime" not in flat and "zitten" not in flat
 
 
-@pytest.mark.postgres
-def test_first_messages_of_one_sender_at_once_open_one_conversation(
-    store_app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Both look before either stores: the second finds the first's conversation and joins it."""
+def send_at_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, *bodies: str, prepared: type | None = None
+) -> list[str | None]:
+    """Send messages of one sender at once: each looks before any stores; return the answers.
+
+    `prepared` is the kind of answer each must have worked out ahead, if any.
+    """
     from loket.channels import messaging
 
-    engine: Engine = store_app.extensions["loket.engine"]
-    looked = threading.Barrier(2, timeout=10)
+    looked = threading.Barrier(len(bodies), timeout=10)
     look = messaging.Turn.look
 
     def look_then_wait(turn: messaging.Turn, reader: Any) -> Any:
         ready = look(turn, reader)
+        assert prepared is None or isinstance(ready, prepared)
         looked.wait()
         return ready
 
@@ -590,13 +592,23 @@ def test_first_messages_of_one_sender_at_once_open_one_conversation(
     answers: list[str | None] = []
 
     def send(body: str) -> None:
-        answers.append(reply_of(post(store_app.test_client(), INBOUND, params_of(body))))
+        answers.append(reply_of(post(app.test_client(), INBOUND, params_of(body))))
 
-    threads = [threading.Thread(target=send, args=(body,)) for body in ("Hallo", "Is daar iemand?")]
+    threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return answers
+
+
+@pytest.mark.postgres
+def test_first_messages_of_one_sender_at_once_open_one_conversation(
+    store_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both look before either stores: the second finds the first's conversation and joins it."""
+    engine: Engine = store_app.extensions["loket.engine"]
+    answers = send_at_once(store_app, monkeypatch, "Hallo", "Is daar iemand?")
     assert len(answers) == 2
     [contact] = contacts(engine)
     assert len(messages(engine, "in")) == 2
@@ -609,31 +621,11 @@ def test_two_answers_of_one_sender_at_once_both_count(
     store_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Both work out their step from "who"; the later one finds it moved on and looks again."""
-    from loket.channels import messaging
+    from loket.channels.messaging import NextStep
 
     engine: Engine = store_app.extensions["loket.engine"]
-    client = store_app.test_client()
-    text(client, "Hallo")
-    looked = threading.Barrier(2, timeout=10)
-    look = messaging.Turn.look
-
-    def look_then_wait(turn: messaging.Turn, reader: Any) -> Any:
-        ready = look(turn, reader)
-        assert isinstance(ready, messaging.NextStep)  # both prepared ahead
-        looked.wait()
-        return ready
-
-    monkeypatch.setattr(messaging.Turn, "look", look_then_wait)
-    answers: list[str | None] = []
-
-    def send(body: str) -> None:
-        answers.append(reply_of(post(store_app.test_client(), INBOUND, params_of(body))))
-
-    threads = [threading.Thread(target=send, args=(body,)) for body in ("2", "1")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    text(store_app.test_client(), "Hallo")
+    answers = send_at_once(store_app, monkeypatch, "2", "1", prepared=NextStep)
     assert len(answers) == 2 and all(answers)
     contact = only_contact(engine)
     assert len(messages(engine, "in")) == 3
