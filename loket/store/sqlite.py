@@ -84,11 +84,33 @@ class Checkpointer:
 _checkpointers: dict[str, Checkpointer] = {}
 
 
+def _forget_after_fork() -> None:
+    """Give a forked child (an RQ job) its own queues and checkpoint threads.
+
+    A lock some other thread of the parent held at the fork would stay held in the child
+    for good, and the parent's threads do not exist there.
+    """
+    _queues.clear()
+    _checkpointers.clear()
+
+
+_fork_hook = threading.Lock()
+_fork_hooked: list[bool] = []  # registered once, by the first connection of a process
+
+
+def _hook_fork() -> None:
+    with _fork_hook:
+        if not _fork_hooked:
+            os.register_at_fork(after_in_child=_forget_after_fork)
+            _fork_hooked.append(True)
+
+
 class QueuedWriterConnection(sqlite3.Connection):
     """A SQLite connection whose write transactions queue on `<database>-writer`."""
 
     def __init__(self, database: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
+        _hook_fork()
         path = os.fspath(database)
         self._lock_fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._locked = False

@@ -6,6 +6,7 @@ import fcntl
 import os
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,3 +206,42 @@ def test_a_reader_goes_on_to_one_write_on_the_same_connection(sqlite_engine: Eng
         assert not writers_lock_taken(sqlite_engine)
     with read_connection(sqlite_engine) as reader:
         assert reader.execute(text("SELECT body FROM note")).scalars().all() == ["kept"]
+
+
+def test_a_forked_child_writes_even_if_a_parent_thread_held_the_queue(
+    sqlite_engine: Engine,
+) -> None:
+    """An RQ job forked while a web thread writes must not wait for a thread it lacks."""
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE note (body TEXT)"))
+    queue = sqlite._queues[str(sqlite_engine.url.database)]
+    assert queue.acquire(timeout=5)  # as if another thread were writing at the fork
+    try:
+        with warnings.catch_warnings():  # Python 3.12+ warns of fork() beside threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: a fresh engine, as a job builds its own
+            code = 1
+            try:
+                child = make_engine(str(sqlite_engine.url))
+                with child.begin() as conn:
+                    conn.execute(text("INSERT INTO note VALUES ('from the child')"))
+                code = 0
+            finally:
+                os._exit(code)
+        # The child waits on the file lock only for writers that exist: none here.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child never got to write")
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        queue.release()
+    with read_connection(sqlite_engine) as reader:
+        assert reader.execute(text("SELECT body FROM note")).scalar() == "from the child"
