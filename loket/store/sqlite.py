@@ -92,6 +92,7 @@ def _forget_after_fork() -> None:
     """
     _queues.clear()
     _checkpointers.clear()
+    _held.connection = None  # the forking thread's write is the parent's, not the child's
 
 
 _fork_hook = threading.Lock()
@@ -111,7 +112,20 @@ class QueuedWriterConnection(sqlite3.Connection):
     def __init__(self, database: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
         _hook_fork()
-        path = os.fspath(database)
+        self._path = os.fspath(database)
+        self._lock_fd = -1
+        self._adopt()
+
+    def _adopt(self) -> None:
+        """Take this process's writers' lock, queue and checkpoints for this connection.
+
+        Also for a connection carried into a forked child: its lock file description is
+        the parent's (unlocking it would let the parent's lock go), its queue the parent's.
+        """
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # this process's copy only
+        path = self._path
+        self._pid = os.getpid()
         self._lock_fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
         self._locked = False
         self._commits = _commits.setdefault(path, itertools.count(1))
@@ -126,6 +140,8 @@ class QueuedWriterConnection(sqlite3.Connection):
         """
         if getattr(_held, "connection", None) is not None:
             return
+        if self._pid != os.getpid():
+            self._adopt()
         self._queue.acquire()
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
@@ -136,7 +152,11 @@ class QueuedWriterConnection(sqlite3.Connection):
         _held.connection = self
 
     def unlock(self) -> None:
-        """Let the next writer in."""
+        """Let the next writer in (a forked child never lets its parent's lock go)."""
+        if self._pid != os.getpid():
+            self._adopt()
+            _held.connection = None
+            return
         if self._locked:
             self._locked = False
             _held.connection = None

@@ -245,3 +245,26 @@ def test_a_forked_child_writes_even_if_a_parent_thread_held_the_queue(
         queue.release()
     with read_connection(sqlite_engine) as reader:
         assert reader.execute(text("SELECT body FROM note")).scalar() == "from the child"
+
+
+def test_a_forked_child_never_lets_its_parents_write_lock_go(sqlite_engine: Engine) -> None:
+    """A connection carried across fork shares the parent's lock; the child must not undo it."""
+    with sqlite_engine.connect() as conn:
+        conn.execute(text("SELECT 1"))  # the parent writes: it holds the writers' lock
+        inherited = conn.connection.dbapi_connection
+        assert isinstance(inherited, QueuedWriterConnection)
+        with warnings.catch_warnings():  # Python 3.12+ warns of fork() beside threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child lets go of what it inherited, as a closing connection does
+            code = 1
+            try:
+                inherited.unlock()
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert writers_lock_taken(sqlite_engine)  # still the parent's
+        conn.commit()
+    assert not writers_lock_taken(sqlite_engine)
