@@ -437,7 +437,7 @@ def parse_args() -> argparse.Namespace:
     """Read the run's bounds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=4000, help="requests per throughput run")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="alternating throughput rounds per app (the median counts)")
     parser.add_argument("--warmup", type=int, default=300, help="requests before measuring")
     parser.add_argument("--connections", type=int, default=16, help="closed-loop connections")
