@@ -314,7 +314,7 @@ def store_contact(conn: Connection, new: NewContact) -> int:
     contact_id = direct.insert_bound(conn, new.contact)
     direct.insert_bound(conn, new.audit)
     for message in new.messages:
-        direct.insert_bound(conn, message, contact_id=contact_id)
+        store_message(conn, message, contact_id)
     return contact_id
 
 
@@ -642,7 +642,7 @@ def insert_message(
         automatic=automatic,
         author_user_id=author_user_id,
     )
-    return direct.insert_bound(conn, bound, contact_id=contact_id)
+    return store_message(conn, bound, contact_id)
 
 
 def bind_message(

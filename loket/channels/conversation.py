@@ -41,6 +41,7 @@ SERVING = {"1": "serving", "2": "former"}
 RESPOND = {"1": "chat", "2": "callback"}
 WINDOWS = {"1": "asap", "2": "evening", "3": "tomorrow"}
 QUESTIONS = ("serving", "respond", "window")  # the questions after "who"
+ROUTED_STEPS = ("routed", "acked")  # the questions are behind us
 _NON_WORD = re.compile(r"[^\w ]")
 _DIGIT = re.compile(r"\s*(\d)\s*[.)!]?\s*")
 
@@ -228,7 +229,7 @@ def acknowledge(state: State, answers: Mapping[str, str] | None = None) -> Step:
 def switch_language(state: State, language: str) -> Step:
     """Speak this language from now on; repeat the question or acknowledge in it."""
     answers = {"language": language}
-    if state.intake_step in ("routed", "acked"):
+    if state.intake_step in ROUTED_STEPS:
         return acknowledge(state, answers)
     step = state.intake_step.partition(":")[0]
     return ask(state, step if step in QUESTIONS else "who", answers=answers)

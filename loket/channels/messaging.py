@@ -31,6 +31,7 @@ from loket.channels.common import (
     twilio_signed,
 )
 from loket.channels.conversation import (
+    ROUTED_STEPS,
     STOP_WORDS,
     WHATSAPP,
     Inbound,
@@ -303,7 +304,7 @@ class Conversation:
     @property
     def routed(self) -> bool:
         """Tell whether the questions are behind us."""
-        return self.contact.intake_step in ("routed", "acked")
+        return self.contact.intake_step in ROUTED_STEPS
 
     def first(self) -> str:
         """Answer a first message: greet, name 112 and 113, ask who is writing."""

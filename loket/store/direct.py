@@ -7,10 +7,9 @@ execution (about ten times the database's own for a small insert on SQLite). The
 runs inside the transaction of the SQLAlchemy connection it is given.
 
 Only plain statements: selects with named bound parameters, single-row inserts, and updates
-whose columns are named by the values given. An
-insert can also be bound ahead of its transaction (`bind`, then `insert_bound`): its values
-are encrypted and converted before the write lock is taken, and only the ids the
-transaction itself creates are filled in under it.
+whose columns are named by the values given. An insert can also be bound ahead of its
+transaction (`bind`, then `insert_bound`): its values are encrypted and converted before the
+write lock is taken, and only the ids the transaction itself creates are filled in under it.
 """
 
 from __future__ import annotations
@@ -85,11 +84,10 @@ def compiled(
 def _compile(
     statement: Select[Any] | Insert | Update, dialect: Dialect, keys: Sequence[str]
 ) -> Compiled:
-    if isinstance(statement, Insert):
-        if dialect.name != "sqlite":  # SQLite gives the new id as the cursor's lastrowid
-            statement = statement.returning(*inspect(statement.table).primary_key)
-        done = statement.compile(dialect=dialect, column_keys=list(keys))
-    elif isinstance(statement, Update):
+    if isinstance(statement, Insert) and dialect.name != "sqlite":
+        # SQLite gives the new id as the cursor's lastrowid; others return it.
+        statement = statement.returning(*inspect(statement.table).primary_key)
+    if isinstance(statement, Insert | Update):
         done = statement.compile(dialect=dialect, column_keys=list(keys))
     else:
         done = statement.compile(dialect=dialect)
