@@ -10,7 +10,7 @@ help:
 	@echo "make run    - install, migrate, seed a demo, start web + worker + scheduler + Redis"
 	@echo "make test   - install and run the whole suite"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - the benchmarks (routing, intake)"
+	@echo "make bench  - the benchmarks (routing, crisis patterns, intake)"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
 
 $(BIN)/python:
@@ -41,6 +41,7 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/bench_routing.py
+	$(BIN)/python bench/bench_crisis.py
 	$(BIN)/python bench/bench_intake.py
 
 # Browser tests drive Debian's Chromium; never a browser downloaded by a test tool.

@@ -427,10 +427,10 @@ def _text_explainer(matcher: PhraseMatcher, name: str,
             return False, "there is no text"
         found = find(text)
         if found is None:
-            return False, f"the text has no {shown} phrase"
+            return False, f"the text has no {shown} pattern"
         typos = "" if not found.typos else (
             f", with {found.typos} typo{'s' if found.typos > 1 else ''}")
-        return True, f"the text mentions {shown} phrase '{phrases[found.phrase]}'{typos}"
+        return True, f"the text mentions {shown} pattern '{phrases[found.phrase]}'{typos}"
 
     return explain_text
 

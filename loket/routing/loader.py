@@ -17,16 +17,24 @@ from loket.routing.conditions import ALWAYS, ConditionCompiler, ConditionError
 from loket.routing.engine import CRISIS_PHRASES, Rule, Rules
 from loket.routing.errors import Problem, RulesError
 from loket.routing.paths import schema_path
-from loket.routing.phrases import Forgiveness, PhraseMatcher
+from loket.routing.phrases import (
+    Forgiveness,
+    Pattern,
+    PhraseMatcher,
+    pattern_of,
+    pattern_problem,
+)
 from loket.routing.source import SourceMap
 from loket.routing.values import STEP_FIELD, STEPS
 from loket.routing.windows import WEEKDAYS, HolidayCalendar, Period, Window
 
 Where = tuple[str | int, ...]
+# Keys of a phrase list that are not a language's patterns.
+LIST_KEYS = ("forgive", "description", "spellings")
 
 # Part of the key of kept readings: raise it when what a file reads as changes (the
 # reading of YAML, its lines, the schema check), and readings kept before are not used.
-_READING_FORMAT = 1
+_READING_FORMAT = 2
 
 
 def rules_version(content: bytes) -> str:
@@ -248,22 +256,29 @@ class _Compiler:
         return Period(label=label, days=days, hours=hours, dates=dates, holidays=calendar)
 
     def _phrases(self) -> dict[str, PhraseMatcher]:
-        """Return the named phrase lists."""
+        """Return the named pattern lists."""
         lists: dict[str, PhraseMatcher] = {}
         for name, doc in self.data.get("phrases", {}).items():
             forgive = Forgiveness(**doc.get("forgive", {}))
-            phrases: list[str] = []
+            patterns: list[Pattern] = []
+            seen: dict[str, Where] = {}
             for language, items in doc.items():
-                if language in ("forgive", "description"):
+                if language in LIST_KEYS:
                     continue
-                for index, phrase in enumerate(items):
-                    if not phrase.strip("* \t"):
-                        self.problem(("phrases", name, language, index),
-                                     f"phrase list {name}: phrase {phrase!r} has no letters")
+                for index, item in enumerate(items):
+                    where: Where = ("phrases", name, language, index)
+                    pattern = pattern_of(item, language)
+                    problem = pattern_problem(pattern)
+                    if problem:
+                        self.problem(where, f"phrase list {name}: {problem}")
+                    elif pattern.id in seen:
+                        self.problem(where, f"phrase list {name}: pattern id {pattern.id!r} is "
+                                     f"also at line {self.source.line(seen[pattern.id])}")
                     else:
-                        phrases.append(phrase)
+                        seen[pattern.id] = where
+                        patterns.append(pattern)
             try:
-                lists[name] = PhraseMatcher(phrases, forgive)
+                lists[name] = PhraseMatcher(patterns, forgive, doc.get("spellings"))
             except ValueError as error:
                 self.problem(("phrases", name), f"phrase list {name}: {error}")
         if CRISIS_PHRASES not in lists and not self.problems:

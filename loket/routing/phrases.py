@@ -1,21 +1,48 @@
-"""Find listed phrases in free text, forgiving case, accents and small typos."""
+"""Find crisis patterns in free text as people write it: any word order, any inflection.
+
+A pattern is a few groups of words that must all occur within a short window of words, in
+any order (or, where the pattern says so, in the order listed). Before matching, a text is
+folded (case, accents, apostrophes, letters typed three times or more), bounded (its head and
+tail, and words of at most `MAX_WORD` letters), and its text-message spellings are written
+out ("k" -> "ik", "nie" -> "niet"). A text word matches a pattern word when it is the same
+word, has the same stem (Snowball, in the pattern's language), starts with it (a word written
+with `*`), or is one edit away from it (rapidfuzz, for words of a few letters or more).
+
+Matching is linear in the length of the text: every word is looked at once, what a word
+matches is worked out once and remembered, and each pattern keeps only the last place of
+each of its groups.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
+
+import snowballstemmer  # uses PyStemmer's C code when it is installed
+from rapidfuzz.distance import OSA
+
+MAX_TEXT = 8_000  # characters matched of one text (its head and its last TAIL characters):
+# more than any channel takes in one message (SMS 1,600, WhatsApp 4,096, the form 4,000)
+TAIL = 2_000
+MAX_WORD = 40  # letters of one word that count; a longer word is cut to this
+_CACHE_LIMIT = 50_000
+STEMMERS = {"nl": "dutch", "en": "english"}
 
 _WORD = re.compile(r"[^\W_]+")
 _DROP = str.maketrans("", "", "'\u2019\u2018`\u00b4")
-# For ASCII text: letters and digits stay, every other byte becomes a space (the words
-# _WORD finds, found a few times faster); in a text with an apostrophe, _DROP's ASCII
-# characters are left out first.
+_RUNS = re.compile(r"(.)\1\1+")  # "zitttten" -> "zitten", "doooood" -> "dood"
+_CLAUSE = re.compile(r"[.!?;:,\n]+")  # what ends a sentence or clause
+END = "$"  # the word a pattern writes for the end of a sentence or clause ("ik kan niet meer $")
+_DOUBLES = re.compile(r"(.)\1+")
+_SQUEEZE_LENGTH = 3  # "zinn" is "zin", "mis" is "miss"; not "dod", "dood"
+_SWAP_LENGTH = 4  # shorter than the typo length: only a swap of two letters is forgiven
+# For ASCII text: letters and digits stay, every other byte becomes a space.
 _ASCII_SPACES = bytes(byte if chr(byte).isalnum() and byte < 128 else 32 for byte in range(256))
 _ASCII_DROP = b"'`"
 _NO_MATCH: dict[int, int] = {}
-_CACHE_LIMIT = 50_000
 
 
 def words_of(text: str) -> list[str]:
@@ -31,24 +58,315 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(folded)
 
 
-def within_one_edit(a: str, b: str) -> bool:
-    """Return whether a and b differ by at most one insertion, deletion, change or swap."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if la - lb > 1 or lb - la > 1:
-        return False
-    i = 0
-    shortest = min(la, lb)
-    while i < shortest and a[i] == b[i]:
-        i += 1
-    if la == lb:
-        if a[i + 1:] == b[i + 1:]:
-            return True
-        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:]
-    if la > lb:
-        return a[i + 1:] == b[i:]
-    return a[i:] == b[i + 1:]
+def bounded(text: str) -> str:
+    """Return the part of text that is matched: all of it, or its head and its tail."""
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT - TAIL] + " " + text[-TAIL:]
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    """Return the Snowball stemmer of a language (built once, on first use)."""
+    return snowballstemmer.stemmer(STEMMERS[language])
+
+
+class Forgiveness(NamedTuple):
+    """How forgiving a pattern list is: typos, and how far apart its words may stand."""
+
+    typos_per_phrase: int = 1
+    typo_min_word_length: int = 5
+    within: int = 8
+
+
+class Pattern(NamedTuple):
+    """Groups of words that must all occur within `within` words (in order if `in_order`)."""
+
+    id: str
+    groups: tuple[tuple[str, ...], ...]
+    language: str | None = None
+    within: int | None = None
+    in_order: bool = False
+
+
+class PhraseMatch(NamedTuple):
+    """A pattern found in a text (its id, never the text's words), with the typos it took."""
+
+    phrase: str
+    typos: int
+
+
+class _Word(NamedTuple):
+    """One word of a pattern: its letters, whether it is a word start, its language."""
+
+    letters: str
+    prefix: bool
+    language: str | None
+
+
+def pattern_of(item: str | Mapping[str, Any], language: str | None = None) -> Pattern:
+    """Return the pattern an entry of a rules file describes.
+
+    A string is a phrase whose words must all occur near each other, in any order; a mapping
+    has an `id`, `all` (a list of groups, each one word or a list of words, one of which must
+    occur), and optionally `within` (words) and `in_order`.
+    """
+    if isinstance(item, str):
+        words = tuple((letters + ("*" if prefix else ""),)
+                      for token in item.split() for letters, prefix in split_word(token))
+        return Pattern(item, words, language)
+    groups = tuple((group,) if isinstance(group, str) else tuple(group) for group in item["all"])
+    return Pattern(str(item["id"]), groups, language, item.get("within"),
+                   bool(item.get("in_order", False)))
+
+
+@lru_cache(maxsize=4096)
+def split_word(written: str) -> tuple[tuple[str, bool], ...]:
+    """Return the folded words of one written word, the last with whether it ends in `*`."""
+    if written == END:
+        return ((END, False),)
+    prefix = written.endswith("*")
+    parts = words_of(written.rstrip("*"))
+    return tuple((part, prefix and i == len(parts) - 1) for i, part in enumerate(parts))
+
+
+def pattern_problem(pattern: Pattern) -> str | None:
+    """Return what is wrong with a pattern (a group with no word, a word of two), or None."""
+    if not pattern.groups:
+        return f"pattern {pattern.id!r} has no letters"
+    for group in pattern.groups:
+        if not group:
+            return f"pattern {pattern.id!r} has an empty word group"
+        for written in group:
+            parts = split_word(written)
+            if not parts:
+                return f"pattern {pattern.id!r}: {written!r} has no letters"
+            if len(parts) > 1:
+                return (f"pattern {pattern.id!r}: {written!r} is more than one word (a group "
+                        "lists words of which one must occur; put each word in a group)")
+    return None
+
+
+class PhraseMatcher:
+    """Find the patterns of one list in texts; compiled once, linear per text."""
+
+    def __init__(self, patterns: Iterable[Pattern | str], forgiveness: Forgiveness | None = None,
+                 spellings: Mapping[str, str] | None = None) -> None:
+        self.forgiveness = forgiveness = forgiveness or Forgiveness()
+        self._max_typos = forgiveness.typos_per_phrase
+        self._spellings = {_fold_word(key): tuple(words_of(value))
+                           for key, value in (spellings or {}).items()}
+        self._patterns: list[Pattern] = []
+        self._windows: list[int] = []
+        self._words: list[_Word] = []
+        word_ids: dict[_Word, int] = {}
+        hits: dict[int, list[tuple[int, int]]] = {}
+        seen: set[str] = set()
+        for entry in patterns:
+            pattern = entry if isinstance(entry, Pattern) else pattern_of(entry)
+            if pattern.id in seen:
+                raise ValueError(f"pattern {pattern.id!r} is listed twice")
+            seen.add(pattern.id)
+            problem = pattern_problem(pattern)
+            if problem:
+                raise ValueError(problem)
+            index = len(self._patterns)
+            groups: list[tuple[int, ...]] = []
+            for group in pattern.groups:
+                groups.append(tuple(sorted({
+                    word_ids.setdefault(_Word(letters, prefix, pattern.language), len(word_ids))
+                    for written in group for letters, prefix in split_word(written)})))
+            self._patterns.append(pattern)
+            self._windows.append(max(pattern.within or forgiveness.within, len(groups)))
+            for position, ids in enumerate(groups):
+                for wid in ids:
+                    hits.setdefault(wid, []).append((index, position))
+        self._words = sorted(word_ids, key=word_ids.__getitem__)
+        # For each word, the (pattern, group) places it fills, the later groups first (so a
+        # word cannot fill two places of one ordered pattern at once).
+        self._hits = {wid: tuple(sorted(places, key=lambda p: (p[0], -p[1])))
+                      for wid, places in hits.items()}
+        self._ordered = [pattern.in_order for pattern in self._patterns]
+        self._sizes = [len(pattern.groups) for pattern in self._patterns]
+        self._index_words()
+        self._cache: dict[str, dict[int, int]] = {}
+
+    def _index_words(self) -> None:
+        """Build the look-ups from a text word to the pattern words it matches."""
+        least = self.forgiveness.typo_min_word_length
+        self._exact: dict[str, list[int]] = {}
+        self._prefix: dict[str, list[int]] = {}
+        self._stems: dict[str, dict[str, list[int]]] = {}
+        # One typo: a word and each of its one-letter deletions lead to it, so a text word
+        # meets its candidates through its own deletions (symmetric delete); rapidfuzz then
+        # checks the candidates (a letter wrong, missing, extra, or two swapped).
+        self._fuzzy: dict[str, list[int]] = {}
+        # A word start with one typo: its few words of the same first letter are compared
+        # with the text word's start of their length and one letter either side.
+        self._fuzzy_prefix: dict[str, list[tuple[int, str]]] = {}
+        fuzzy_lengths: set[int] = set()
+        self._squeezed: dict[str, list[int]] = {}
+        for wid, word in enumerate(self._words):
+            (self._prefix if word.prefix else self._exact).setdefault(
+                word.letters, []).append(wid)
+            if not word.prefix and len(word.letters) >= _SQUEEZE_LENGTH:
+                self._squeezed.setdefault(_squeeze(word.letters), []).append(wid)
+            if not word.prefix and word.language in STEMMERS:
+                stem = _stemmer(word.language).stemWord(word.letters)
+                self._stems.setdefault(word.language, {}).setdefault(stem, []).append(wid)
+            # a word start forgives a typo only when it is longer: "mogelijk" is no "kogel*"
+            if self._max_typos > 0 and len(word.letters) >= least + word.prefix:
+                fuzzy_lengths.add(len(word.letters))
+                if word.prefix:
+                    self._fuzzy_prefix.setdefault(word.letters[0], []).append(
+                        (wid, word.letters))
+                    continue
+                for key in {word.letters, *_deletes(word.letters)}:
+                    self._fuzzy.setdefault(key, []).append(wid)
+        self._prefix_lengths = sorted({len(letters) for letters in self._prefix})
+        self._fuzzy_min = min(fuzzy_lengths, default=1 << 30) - 1
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """Return the ids of the patterns, in list order."""
+        return tuple(pattern.id for pattern in self._patterns)
+
+    @property
+    def patterns(self) -> tuple[Pattern, ...]:
+        """Return the patterns, as listed."""
+        return tuple(self._patterns)
+
+    def _classify(self, token: str) -> dict[int, int]:
+        """Return the pattern words a text word matches, each with its typo count."""
+        found: dict[int, int] = {}
+        for wid in self._exact.get(token, ()):
+            found[wid] = 0
+        if len(token) >= _SQUEEZE_LENGTH:  # "waant", "mis", "gen"; not "me" for "mee"
+            for wid in self._squeezed.get(_squeeze(token), ()):
+                found.setdefault(wid, 0)
+        if len(token) == _SWAP_LENGTH:  # a short word with two letters swapped: "wnat"
+            for swapped in _swaps(token):
+                for wid in self._exact.get(swapped, ()):
+                    found.setdefault(wid, 1)
+        for language, stems in self._stems.items():
+            for wid in stems.get(_stemmer(language).stemWord(token), ()):
+                # one stem, and the same first letter: "geweer" is not "weer"
+                if self._words[wid].letters[0] == token[0]:
+                    found[wid] = 0
+        for length in self._prefix_lengths:
+            if len(token) < length:
+                break
+            for wid in self._prefix.get(token[:length], ()):
+                found[wid] = 0
+        if len(token) >= self._fuzzy_min:
+            self._near(token, found)
+            for wid, letters in self._fuzzy_prefix.get(token[0], ()):
+                if wid not in found and any(
+                        OSA.distance(token[:size], letters, score_cutoff=1) <= 1
+                        for size in (len(letters) - 1, len(letters), len(letters) + 1)
+                        if size <= len(token)):
+                    found[wid] = 1
+        result = found or _NO_MATCH
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[token] = result
+        return result
+
+    def _near(self, token: str, found: dict[int, int]) -> None:
+        """Mark the whole words one edit (a letter wrong, missing, extra, or two swapped) from
+        token."""
+        words = self._words
+        index = self._fuzzy
+        for key in (token, *_deletes(token)):
+            for wid in index.get(key, ()):
+                if wid not in found and OSA.distance(token, words[wid].letters,
+                                                     score_cutoff=1) <= 1:
+                    found[wid] = 1
+
+    def tokens(self, text: str) -> list[str]:
+        """Return the words of text as they are matched: folded, bounded, spellings written out,
+        and `$` after each sentence or clause."""
+        spellings = self._spellings
+        out: list[str] = []
+        for clause in _CLAUSE.split(_RUNS.sub(r"\1\1", bounded(text))):
+            words = words_of(clause)
+            if not words:
+                continue
+            for word in words:
+                if len(word) > MAX_WORD:
+                    word = word[:MAX_WORD]
+                spelled = spellings.get(word)
+                if spelled is None:
+                    out.append(word)
+                else:
+                    out.extend(spelled)
+            out.append(END)
+        return out
+
+    def find(self, text: str | None) -> PhraseMatch | None:
+        """Return the pattern that a text completes first (tie: list order), or None."""
+        if not text:
+            return None
+        cache = self._cache
+        classify = self._classify
+        hits = self._hits
+        windows = self._windows
+        sizes = self._sizes
+        ordered = self._ordered
+        max_typos = self._max_typos
+        # pattern -> per group: unordered (position, typos); ordered (start, end, typos)
+        state: dict[int, list[Any]] = {}
+        for position, token in enumerate(self.tokens(text)):
+            marks = cache.get(token)
+            if marks is None:
+                marks = classify(token)
+            if not marks:
+                continue
+            done: list[tuple[int, int]] = []
+            for wid, typos in marks.items():
+                for index, group in hits[wid]:
+                    places = state.get(index)
+                    if places is None:
+                        places = state[index] = [None] * sizes[index]
+                    if ordered[index]:
+                        found = _extend_chain(places, group, position, typos)
+                    else:
+                        place = places[group]
+                        if place is None or place[0] != position or typos < place[1]:
+                            places[group] = (position, typos)
+                        found = _complete(places)
+                    if found is not None:
+                        start, total = found
+                        if total <= max_typos and position - start < windows[index]:
+                            done.append((index, total))
+            if done:
+                index, total = min(done)
+                return PhraseMatch(self._patterns[index].id, total)
+        return None
+
+    def forget(self) -> None:
+        """Forget what each word seen so far matched (for measuring first sight)."""
+        self._cache.clear()
+
+    def __contains__(self, text: object) -> bool:
+        """Return whether text holds a pattern of the list."""
+        return isinstance(text, str) and self.find(text) is not None
+
+
+def _squeeze(word: str) -> str:
+    """Return word with every letter typed twice or more written once ("leeven" -> "leven")."""
+    return _DOUBLES.sub(r"\1", word)
+
+
+def _swaps(word: str) -> list[str]:
+    """Return word with each two neighbouring letters swapped."""
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)]
+
+
+def _fold_word(word: str) -> str:
+    """Return one word as texts are folded (a spelling's key)."""
+    folded = words_of(word)
+    return folded[0] if len(folded) == 1 else word.casefold()
 
 
 def _deletes(word: str) -> list[str]:
@@ -56,202 +374,33 @@ def _deletes(word: str) -> list[str]:
     return [word[:i] + word[i + 1:] for i in range(len(word))]
 
 
-class Forgiveness(NamedTuple):
-    """How forgiving a phrase list is: typos and extra words."""
-
-    typos_per_phrase: int = 1
-    typo_min_word_length: int = 4
-    typo_min_single_word_length: int = 6
-    extra_words: int = 1
-
-
-class PhraseMatch(NamedTuple):
-    """A phrase of a list found in a text, with the typos it took."""
-
-    phrase: str
-    typos: int
-
-
-class _Word(NamedTuple):
-    """One word of a phrase: its letters, whether it is a prefix, whether typos count."""
-
-    letters: str
-    prefix: bool
-    fuzzy: bool
-
-
-def split_phrase(phrase: str) -> list[tuple[str, bool]]:
-    """Return the words of a phrase, each with whether it ends in `*` (a word start)."""
-    words: list[tuple[str, bool]] = []
-    for token in phrase.split():
-        prefix = token.endswith("*")
-        parts = words_of(token.rstrip("*"))
-        words.extend((part, False) for part in parts[:-1])
-        if parts:
-            words.append((parts[-1], prefix))
-    return words
-
-
-class _WordMemory(dict[str, dict[int, int]]):
-    """What each word of a text matches: worked out on first sight, then remembered."""
-
-    __slots__ = ("_classify",)
-
-    def __init__(self, classify: Callable[[str], dict[int, int]]) -> None:
-        super().__init__()
-        self._classify = classify
-
-    def __missing__(self, token: str) -> dict[int, int]:
-        return self._classify(token)
-
-
-class PhraseMatcher:
-    """Find the phrases of one list in texts; compiled once, fast per text."""
-
-    def __init__(self, phrases: Iterable[str], forgiveness: Forgiveness | None = None) -> None:
-        self.forgiveness = forgiveness = forgiveness or Forgiveness()
-        self._max_typos = forgiveness.typos_per_phrase
-        self._gap = forgiveness.extra_words
-        self._words: list[_Word] = []
-        word_ids: dict[_Word, int] = {}
-        self._phrases: list[tuple[str, tuple[int, ...]]] = []
-        seen: set[tuple[int, ...]] = set()
-        for phrase in phrases:
-            parts = split_phrase(phrase)
-            if not parts:
-                raise ValueError(f"phrase {phrase!r} has no letters")
-            least = (forgiveness.typo_min_single_word_length if len(parts) == 1
-                     else forgiveness.typo_min_word_length)
-            ids: list[int] = []
-            for letters, prefix in parts:
-                word = _Word(letters, prefix, self._max_typos > 0 and len(letters) >= least)
-                ids.append(word_ids.setdefault(word, len(word_ids)))
-                if len(self._words) < len(word_ids):
-                    self._words.append(word)
-            key = tuple(ids)
-            if key not in seen:
-                seen.add(key)
-                self._phrases.append((phrase, key))
-        # A phrase is only tried when its anchor, its longest (rarest) word, is in the text.
-        self._by_anchor: dict[int, list[int]] = {}
-        for position, (_, phrase_ids) in enumerate(self._phrases):
-            anchor = max(phrase_ids, key=lambda wid: len(self._words[wid].letters))
-            self._by_anchor.setdefault(anchor, []).append(position)
-        self._exact: dict[str, list[int]] = {}
-        self._exact_prefix: dict[str, list[int]] = {}
-        self._fuzzy: dict[str, list[int]] = {}
-        self._fuzzy_prefix: dict[str, list[int]] = {}
-        for wid, word in enumerate(self._words):
-            (self._exact_prefix if word.prefix else self._exact).setdefault(
-                word.letters, []).append(wid)
-            if word.fuzzy:
-                table = self._fuzzy_prefix if word.prefix else self._fuzzy
-                for variant in (word.letters, *_deletes(word.letters)):
-                    table.setdefault(variant, []).append(wid)
-        self._prefix_lengths = sorted({len(w.letters) for w in self._words if w.prefix})
-        self._fuzzy_prefix_lengths = sorted(
-            {len(w.letters) for w in self._words if w.prefix and w.fuzzy})
-        fuzzy_lengths = [len(w.letters) for w in self._words if w.fuzzy]
-        self._fuzzy_min = min(fuzzy_lengths) - 1 if fuzzy_lengths else 1 << 30
-        self._cache = _WordMemory(self._classify)
-        self._digits = any(not word.letters.isalpha() for word in self._words)
-        self._last: tuple[str | None, PhraseMatch | None] = (None, None)
-
-    @property
-    def phrases(self) -> tuple[str, ...]:
-        """Return the distinct phrases of the list, as written."""
-        return tuple(phrase for phrase, _ in self._phrases)
-
-    def _classify(self, token: str) -> dict[int, int]:
-        """Return the phrase words a text word matches, each with its typo count."""
-        found: dict[int, int] = {}
-        if not self._digits and not token.isalpha():  # numbers, dates: no phrase has digits
-            self._remember(token, _NO_MATCH)
-            return _NO_MATCH
-        for wid in self._exact.get(token, ()):
-            found[wid] = 0
-        for length in self._prefix_lengths:
-            if len(token) < length:
-                break
-            for wid in self._exact_prefix.get(token[:length], ()):
-                found[wid] = 0
-        if len(token) >= self._fuzzy_min:
-            words = self._words
-            for key in (token, *_deletes(token)):
-                for wid in self._fuzzy.get(key, ()):
-                    if wid not in found and within_one_edit(token, words[wid].letters):
-                        found[wid] = 1
-            for length in self._fuzzy_prefix_lengths:
-                for size in (length - 1, length, length + 1):
-                    if len(token) < size:
-                        break
-                    start = token[:size]
-                    for key in (start, *_deletes(start)):
-                        for wid in self._fuzzy_prefix.get(key, ()):
-                            if wid not in found and within_one_edit(start, words[wid].letters):
-                                found[wid] = 1
-        result = found or _NO_MATCH
-        self._remember(token, result)
-        return result
-
-    def _remember(self, token: str, found: dict[int, int]) -> None:
-        """Keep what a word matches, forgetting all when the memory is full."""
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[token] = found
-
-    def find(self, text: str | None) -> PhraseMatch | None:
-        """Return the first listed phrase found in text (in list order), or None."""
-        if not text:
+def _complete(places: list[Any]) -> tuple[int, int] | None:
+    """Return the start and typos of an unordered pattern whose every group is placed."""
+    start = None
+    total = 0
+    for place in places:
+        if place is None:
             return None
-        last_text, last_found = self._last
-        if text is last_text:  # explaining a decision looks at the same text again
-            return last_found
-        found = self._find(text)
-        self._last = (text, found)
-        return found
+        start = place[0] if start is None or place[0] < start else start
+        total += place[1]
+    return (start if start is not None else 0), total
 
-    def _find(self, text: str) -> PhraseMatch | None:
-        """Return the first listed phrase found in text, without the one-text memory."""
-        marks = list(map(self._cache.__getitem__, words_of(text)))
-        seen: set[int] = set().union(*marks)
-        if not seen:
-            return None
-        by_anchor = self._by_anchor
-        candidates = [index for wid in seen for index in by_anchor.get(wid, ())]
-        if not candidates:
-            return None
-        if len(candidates) > 1:
-            candidates.sort()
-        for index in candidates:
-            phrase, ids = self._phrases[index]
-            if not seen.issuperset(ids):  # a word of the phrase is nowhere in the text
-                continue
-            first = ids[0]
-            for start, found in enumerate(marks):
-                typos = found.get(first)
-                if typos is not None:
-                    total = self._extend(ids, 1, marks, start + 1, typos)
-                    if total is not None:
-                        return PhraseMatch(phrase, total)
-        return None
 
-    def _extend(self, ids: tuple[int, ...], k: int, marks: list[dict[int, int]],
-                at: int, typos: int) -> int | None:
-        """Return the typos of a match of ids[k:] from word `at` on, or None."""
-        if typos > self._max_typos:
+def _extend_chain(places: list[Any], group: int, position: int,
+                  typos: int) -> tuple[int, int] | None:
+    """Place a word in an ordered pattern; return start and typos once the chain is whole."""
+    if group == 0:
+        chain = (position, position, typos)
+    else:
+        before = places[group - 1]
+        if before is None or before[1] >= position:
             return None
-        if k == len(ids):
-            return typos
-        want = ids[k]
-        for position in range(at, min(at + 1 + self._gap, len(marks))):
-            more = marks[position].get(want)
-            if more is not None:
-                total = self._extend(ids, k + 1, marks, position + 1, typos + more)
-                if total is not None:
-                    return total
-        return None
-
-    def __contains__(self, text: object) -> bool:
-        """Return whether text holds a listed phrase."""
-        return isinstance(text, str) and self.find(text) is not None
+        chain = (before[0], position, before[2] + typos)
+    current = places[group]
+    if current is None or chain[0] > current[0] or (
+            chain[0] == current[0] and chain[2] < current[2]):
+        places[group] = chain
+    if group == len(places) - 1:
+        last = places[group]
+        return last[0], last[2]
+    return None

@@ -37,6 +37,8 @@ from loket.routing.source import _read, read_yaml
 from tests.routing.routing_support import DEFAULT_RULES, RICHER_RULE, ROOT, default_rules
 from tests.routing.test_routing_properties import SETTINGS, requests
 
+# A line of the default crisis patterns, to add a pattern after.
+VAARWEL = "      - {id: nl-vaarwel, all: [[vaarwel, farewell]]}\n"
 
 def _richer_rules() -> Rules:
     """Return the default rules with a rule of every kind of condition added."""
@@ -177,7 +179,7 @@ def _escaping_rules() -> Rules:
     text = (DEFAULT_RULES.read_text(encoding="utf-8")
             .replace("label: night", 'label: "night \\"late\\" \\\\ \\u00fc\\t"')
             .replace("label: weekend", "label: \"weekend \\u2019s\"")
-            .replace("      - vaarwel\n", "      - vaarwel\n      - 'zeg \"doei\" nu'\n"))
+            .replace(VAARWEL, VAARWEL + "      - 'zeg \"doei\" nu'\n"))
     from loket.routing import parse_rules
 
     return parse_rules(text, file="escaping.yaml")

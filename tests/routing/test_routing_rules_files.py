@@ -12,6 +12,9 @@ from tests.routing.routing_support import DEFAULT_RULES, RICHER_RULE, default_ru
 BASE = DEFAULT_RULES.read_text(encoding="utf-8")
 
 
+# A line of the default crisis patterns, to add a pattern after.
+VAARWEL = "      - {id: nl-vaarwel, all: [[vaarwel, farewell]]}\n"
+
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:
     """Return the line number of the nth occurrence of needle in text."""
     position = -1
@@ -230,7 +233,7 @@ def test_a_threshold_is_a_value_in_the_file(tmp_path: Path) -> None:
 
 
 def test_a_new_crisis_phrase(tmp_path: Path) -> None:
-    text = BASE.replace("      - vaarwel\n", "      - vaarwel\n      - laatste reis\n")
+    text = BASE.replace(VAARWEL, VAARWEL + "      - laatste reis\n")
     path = tmp_path / "rules.yaml"
     path.write_text(text, encoding="utf-8")
     assert not default_rules().is_crisis_text("ik maak mijn laatste reis")
