@@ -76,7 +76,9 @@ def main() -> int:
     matcher = rules.phrases["crisis"]
     print(f"crisis patterns of {path.name}: {len(rules.phrases['crisis'].phrases)}")
     for language in ("nl", "en"):
-        rows = [json.loads(line) for line in (CORPUS / f"{language}.jsonl").open()]
+        rows = [row for path in sorted(CORPUS.glob("*.jsonl"))
+                for row in map(json.loads, path.open(encoding="utf-8"))
+                if row["language"] == language]
         crisis = [row["text"] for row in rows if row["label"] == "crisis"]
         plain = [row["text"] for row in rows if row["label"] == "plain"]
         found = sum(rules.is_crisis_text(text) for text in crisis)

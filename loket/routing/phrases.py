@@ -158,6 +158,7 @@ class PhraseMatcher:
                            for key, value in (spellings or {}).items()}
         self._patterns: list[Pattern] = []
         self._windows: list[int] = []
+        self._sizes: list[int] = []  # groups of each pattern, spellings written out
         self._words: list[_Word] = []
         word_ids: dict[_Word, int] = {}
         hits: dict[int, list[tuple[int, int]]] = {}
@@ -172,11 +173,12 @@ class PhraseMatcher:
                 raise ValueError(problem)
             index = len(self._patterns)
             groups: list[tuple[int, ...]] = []
-            for group in pattern.groups:
+            for group in self._spelled(pattern.groups):
                 groups.append(tuple(sorted({
                     word_ids.setdefault(_Word(letters, prefix, pattern.language), len(word_ids))
                     for written in group for letters, prefix in split_word(written)})))
             self._patterns.append(pattern)
+            self._sizes.append(len(groups))
             self._windows.append(max(pattern.within or forgiveness.within, len(groups)))
             for position, ids in enumerate(groups):
                 for wid in ids:
@@ -187,9 +189,17 @@ class PhraseMatcher:
         self._hits = {wid: tuple(sorted(places, key=lambda p: (p[0], -p[1])))
                       for wid, places in hits.items()}
         self._ordered = [pattern.in_order for pattern in self._patterns]
-        self._sizes = [len(pattern.groups) for pattern in self._patterns]
         self._index_words()
         self._cache: dict[str, dict[int, int]] = {}
+
+    def _spelled(self, groups: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+        """Return groups with a lone word that is a spelling written out ("cant" -> "can",
+        "not"), as texts are."""
+        out: list[tuple[str, ...]] = []
+        for group in groups:
+            spelled = self._spellings.get(group[0]) if len(group) == 1 else None
+            out.extend(((word,) for word in spelled) if spelled else (group,))
+        return out
 
     def _index_words(self) -> None:
         """Build the look-ups from a text word to the pattern words it matches."""
