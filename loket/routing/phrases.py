@@ -30,12 +30,29 @@ TAIL = 2_000
 MAX_WORD = 40  # letters of one word that count; a longer word is cut to this
 _CACHE_LIMIT = 50_000
 STEMMERS = {"nl": "dutch", "en": "english"}
+# Words in most texts: a pattern is not looked for by one of these (speed only, not results).
+COMMON_WORDS = frozenset("""
+ik je jij u hij zij ze we wij het de een niet geen meer wil wilde willen wou zou zal ben is
+was zijn heb heeft had hebben er aan voor van in op uit af me mij mijn m dat dit die wat als
+dan nog al ook maar want om te met naar bij over door tot zo wel echt gewoon alles iedereen
+niemand morgen vandaag vanavond vannacht keer ga gaan ging doe doen kan kun kon moet laat
+i you he she it we they the a an not no never more want wanted will would can could am is
+are was be been have has had do did done to of in on at for with so just all my me myself
+this that what when if then going go get got make made take took today tonight tomorrow
+one anyone everyone nobody up out off about maken maak graag slaap slecht goed over soon
+long good een
+""".split())
 
 _WORD = re.compile(r"[^\W_]+")
 _DROP = str.maketrans("", "", "'\u2019\u2018`\u00b4")
 _RUNS = re.compile(r"(.)\1\1+")  # "zitttten" -> "zitten", "doooood" -> "dood"
-_CLAUSE = re.compile(r"[.!?;:,\n]+")  # what ends a sentence or clause
 END = "$"  # the word a pattern writes for the end of a sentence or clause ("ik kan niet meer $")
+_CLAUSE_ENDS = str.maketrans({mark: " $ " for mark in ".!?;:,\n"})
+_WORD_OR_END = re.compile(r"[^\W_]+|\$")
+# ASCII: letters and digits stay, a mark that ends a clause becomes `$`, the rest a space.
+_ASCII_WORDS_AND_ENDS = bytes(
+    byte if chr(byte).isalnum() and byte < 128 else 36 if chr(byte) in ".!?;:,\n$" else 32
+    for byte in range(256))
 _DOUBLES = re.compile(r"(.)\1+")
 _SQUEEZE_LENGTH = 3  # "zinn" is "zin", "mis" is "miss"; not "dod", "dood"
 _SWAP_LENGTH = 4  # shorter than the typo length: only a swap of two letters is forgiven
@@ -56,6 +73,18 @@ def words_of(text: str) -> list[str]:
     if folded.isascii():
         return folded.encode().translate(_ASCII_SPACES).decode().split()
     return _WORD.findall(folded)
+
+
+def _words_and_ends(text: str) -> list[str]:
+    """Return the words of text as words_of does, with `$` where a sentence or clause ends."""
+    folded = text.casefold()
+    if folded.isascii():
+        drop = _ASCII_DROP if "'" in folded else b""
+        marked = folded.encode().translate(_ASCII_WORDS_AND_ENDS, drop)
+        return marked.replace(b"$", b" $ ").decode().split()
+    folded = "".join(c for c in unicodedata.normalize("NFKD", folded.translate(_DROP))
+                     if not unicodedata.combining(c)).translate(_CLAUSE_ENDS)
+    return _WORD_OR_END.findall(folded)
 
 
 def bounded(text: str) -> str:
@@ -161,7 +190,9 @@ class PhraseMatcher:
         self._sizes: list[int] = []  # groups of each pattern, spellings written out
         self._words: list[_Word] = []
         word_ids: dict[_Word, int] = {}
-        hits: dict[int, list[tuple[int, int]]] = {}
+        pattern_groups: list[list[tuple[int, ...]]] = []
+        self._group_words: list[list[frozenset[int]]] = []
+        self._word_groups: list[dict[int, tuple[int, ...]]] = []
         seen: set[str] = set()
         for entry in patterns:
             pattern = entry if isinstance(entry, Pattern) else pattern_of(entry)
@@ -180,17 +211,33 @@ class PhraseMatcher:
             self._patterns.append(pattern)
             self._sizes.append(len(groups))
             self._windows.append(max(pattern.within or forgiveness.within, len(groups)))
+            pattern_groups.append(groups)
+            self._group_words.append([frozenset(ids) for ids in groups])
+            # each word, the groups it fills, the later first (so one word cannot fill two
+            # places of one ordered pattern at once)
+            places: dict[int, list[int]] = {}
             for position, ids in enumerate(groups):
                 for wid in ids:
-                    hits.setdefault(wid, []).append((index, position))
+                    places.setdefault(wid, []).insert(0, position)
+            self._word_groups.append({wid: tuple(at) for wid, at in places.items()})
         self._words = sorted(word_ids, key=word_ids.__getitem__)
-        # For each word, the (pattern, group) places it fills, the later groups first (so a
-        # word cannot fill two places of one ordered pattern at once).
-        self._hits = {wid: tuple(sorted(places, key=lambda p: (p[0], -p[1])))
-                      for wid, places in hits.items()}
+        self._by_anchor: dict[int, list[int]] = {}
+        for index, groups in enumerate(pattern_groups):
+            anchor = max(groups, key=self._rarity)
+            for wid in anchor:
+                self._by_anchor.setdefault(wid, []).append(index)
         self._ordered = [pattern.in_order for pattern in self._patterns]
         self._index_words()
-        self._cache: dict[str, dict[int, int]] = {}
+        # a text word -> the pattern words it matches, and the patterns it anchors
+        self._cache: dict[str, tuple[dict[int, int], tuple[int, ...]]] = {}
+
+    def _rarity(self, ids: tuple[int, ...]) -> tuple[bool, int, int]:
+        """Return how rare a group's words look: none of them common, the shortest's length,
+        fewer words (the anchor of a pattern is its rarest group; only speed depends on it)."""
+        letters = [self._words[wid].letters for wid in ids]
+        if END in letters:
+            return False, -1, 0
+        return (not COMMON_WORDS.intersection(letters), min(map(len, letters)), -len(letters))
 
     def _spelled(self, groups: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
         """Return groups with a lone word that is a spelling written out ("cant" -> "can",
@@ -246,8 +293,9 @@ class PhraseMatcher:
         """Return the patterns, as listed."""
         return tuple(self._patterns)
 
-    def _classify(self, token: str) -> dict[int, int]:
-        """Return the pattern words a text word matches, each with its typo count."""
+    def _classify(self, token: str) -> tuple[dict[int, int], tuple[int, ...]]:
+        """Return the pattern words a text word matches, each with its typo count, and the
+        patterns whose anchor it is."""
         found: dict[int, int] = {}
         for wid in self._exact.get(token, ()):
             found[wid] = 0
@@ -276,7 +324,9 @@ class PhraseMatcher:
                         for size in (len(letters) - 1, len(letters), len(letters) + 1)
                         if size <= len(token)):
                     found[wid] = 1
-        result = found or _NO_MATCH
+        anchors = self._by_anchor
+        result = (found or _NO_MATCH,
+                  tuple(sorted({index for wid in found for index in anchors.get(wid, ())})))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[token] = result
@@ -298,18 +348,19 @@ class PhraseMatcher:
         and `$` after each sentence or clause."""
         spellings = self._spellings
         out: list[str] = []
-        for clause in _CLAUSE.split(_RUNS.sub(r"\1\1", bounded(text))):
-            words = words_of(clause)
-            if not words:
+        for word in _words_and_ends(_RUNS.sub(r"\1\1", bounded(text))):
+            if word == END:
+                if out and out[-1] != END:
+                    out.append(END)
                 continue
-            for word in words:
-                if len(word) > MAX_WORD:
-                    word = word[:MAX_WORD]
-                spelled = spellings.get(word)
-                if spelled is None:
-                    out.append(word)
-                else:
-                    out.extend(spelled)
+            if len(word) > MAX_WORD:
+                word = word[:MAX_WORD]
+            spelled = spellings.get(word)
+            if spelled is None:
+                out.append(word)
+            else:
+                out.extend(spelled)
+        if out and out[-1] != END:
             out.append(END)
         return out
 
@@ -319,39 +370,51 @@ class PhraseMatcher:
             return None
         cache = self._cache
         classify = self._classify
-        hits = self._hits
-        windows = self._windows
-        sizes = self._sizes
-        ordered = self._ordered
-        max_typos = self._max_typos
-        # pattern -> per group: unordered (position, typos); ordered (start, end, typos)
-        state: dict[int, list[Any]] = {}
-        for position, token in enumerate(self.tokens(text)):
-            marks = cache.get(token)
-            if marks is None:
-                marks = classify(token)
-            if not marks:
+        entries = [cache.get(token) or classify(token) for token in self.tokens(text)]
+        # Only a pattern whose anchor (its rarest-looking group) is in the text can match,
+        # and only if every one of its groups is; the few left are scanned word by word.
+        found_anchors: set[int] = set()
+        for _, anchored in entries:
+            if anchored:
+                found_anchors.update(anchored)
+        if not found_anchors:
+            return None
+        marks = [found for found, _ in entries]
+        seen: set[int] = set().union(*marks)
+        candidates = sorted(found_anchors)
+        best: tuple[int, int, int] | None = None  # position, pattern, typos
+        for index in candidates:
+            if any(seen.isdisjoint(words) for words in self._group_words[index]):
                 continue
-            done: list[tuple[int, int]] = []
-            for wid, typos in marks.items():
-                for index, group in hits[wid]:
-                    places = state.get(index)
-                    if places is None:
-                        places = state[index] = [None] * sizes[index]
-                    if ordered[index]:
-                        found = _extend_chain(places, group, position, typos)
+            completed = self._scan(index, marks)
+            if completed is not None and (best is None or completed[0] < best[0]):
+                best = (completed[0], index, completed[1])
+        if best is None:
+            return None
+        return PhraseMatch(self._patterns[best[1]].id, best[2])
+
+    def _scan(self, index: int, marks: list[dict[int, int]]) -> tuple[int, int] | None:
+        """Return where and with how many typos pattern `index` is first complete, or None."""
+        groups_of = self._word_groups[index]
+        ordered = self._ordered[index]
+        window = self._windows[index]
+        max_typos = self._max_typos
+        # per group: unordered (position, typos); ordered (start, end, typos)
+        places: list[Any] = [None] * self._sizes[index]
+        for position, found in enumerate(marks):
+            for wid, typos in found.items():
+                for group in groups_of.get(wid, ()):
+                    if ordered:
+                        done = _extend_chain(places, group, position, typos)
                     else:
                         place = places[group]
                         if place is None or place[0] != position or typos < place[1]:
                             places[group] = (position, typos)
-                        found = _complete(places)
-                    if found is not None:
-                        start, total = found
-                        if total <= max_typos and position - start < windows[index]:
-                            done.append((index, total))
-            if done:
-                index, total = min(done)
-                return PhraseMatch(self._patterns[index].id, total)
+                        done = _complete(places)
+                    if done is not None:
+                        start, total = done
+                        if total <= max_typos and position - start < window:
+                            return position, total
         return None
 
     def forget(self) -> None:
