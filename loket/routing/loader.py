@@ -30,7 +30,7 @@ from loket.routing.windows import WEEKDAYS, HolidayCalendar, Period, Window
 
 Where = tuple[str | int, ...]
 # Keys of a phrase list that are not a language's patterns.
-LIST_KEYS = ("forgive", "description", "spellings")
+LIST_KEYS = ("forgive", "description", "spellings", "words")
 
 # Part of the key of kept readings: raise it when what a file reads as changes (the
 # reading of YAML, its lines, the schema check), and readings kept before are not used.
@@ -268,7 +268,7 @@ class _Compiler:
                 for index, item in enumerate(items):
                     where: Where = ("phrases", name, language, index)
                     pattern = pattern_of(item, language)
-                    problem = pattern_problem(pattern)
+                    problem = pattern_problem(pattern, doc.get("words"))
                     if problem:
                         self.problem(where, f"phrase list {name}: {problem}")
                     elif pattern.id in seen:
@@ -278,7 +278,8 @@ class _Compiler:
                         seen[pattern.id] = where
                         patterns.append(pattern)
             try:
-                lists[name] = PhraseMatcher(patterns, forgive, doc.get("spellings"))
+                lists[name] = PhraseMatcher(patterns, forgive, doc.get("spellings"),
+                                            doc.get("words"))
             except ValueError as error:
                 self.problem(("phrases", name), f"phrase list {name}: {error}")
         if CRISIS_PHRASES not in lists and not self.problems:

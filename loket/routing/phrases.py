@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
@@ -46,6 +46,7 @@ long good een
 _WORD = re.compile(r"[^\W_]+")
 _DROP = str.maketrans("", "", "'\u2019\u2018`\u00b4")
 _RUNS = re.compile(r"(.)\1\1+")  # "zitttten" -> "zitten", "doooood" -> "dood"
+CLASS = "@"  # a group word "@name" stands for the words of the list's word class `name`
 END = "$"  # the word a pattern writes for the end of a sentence or clause ("ik kan niet meer $")
 _CLAUSE_ENDS = str.maketrans({mark: " $ " for mark in ".!?;:,\n"})
 _WORD_OR_END = re.compile(r"[^\W_]+|\$")
@@ -159,14 +160,21 @@ def split_word(written: str) -> tuple[tuple[str, bool], ...]:
     return tuple((part, prefix and i == len(parts) - 1) for i, part in enumerate(parts))
 
 
-def pattern_problem(pattern: Pattern) -> str | None:
-    """Return what is wrong with a pattern (a group with no word, a word of two), or None."""
+def pattern_problem(pattern: Pattern, classes: Mapping[str, Sequence[str]] | None = None
+                    ) -> str | None:
+    """Return what is wrong with a pattern (a group with no word, a word of two, an unknown
+    `@class`), or None."""
     if not pattern.groups:
         return f"pattern {pattern.id!r} has no letters"
     for group in pattern.groups:
         if not group:
             return f"pattern {pattern.id!r} has an empty word group"
         for written in group:
+            if written.startswith(CLASS):
+                if written[1:] not in (classes or {}):
+                    return (f"pattern {pattern.id!r}: unknown word class {written!r} (expected "
+                            f"one of {', '.join(CLASS + n for n in classes or {}) or 'none'})")
+                continue
             parts = split_word(written)
             if not parts:
                 return f"pattern {pattern.id!r}: {written!r} has no letters"
@@ -180,8 +188,10 @@ class PhraseMatcher:
     """Find the patterns of one list in texts; compiled once, linear per text."""
 
     def __init__(self, patterns: Iterable[Pattern | str], forgiveness: Forgiveness | None = None,
-                 spellings: Mapping[str, str] | None = None) -> None:
+                 spellings: Mapping[str, str] | None = None,
+                 classes: Mapping[str, Sequence[str]] | None = None) -> None:
         self.forgiveness = forgiveness = forgiveness or Forgiveness()
+        self._classes = dict(classes or {})
         self._max_typos = forgiveness.typos_per_phrase
         self._spellings = {_fold_word(key): tuple(words_of(value))
                            for key, value in (spellings or {}).items()}
@@ -199,7 +209,7 @@ class PhraseMatcher:
             if pattern.id in seen:
                 raise ValueError(f"pattern {pattern.id!r} is listed twice")
             seen.add(pattern.id)
-            problem = pattern_problem(pattern)
+            problem = pattern_problem(pattern, self._classes)
             if problem:
                 raise ValueError(problem)
             index = len(self._patterns)
@@ -240,10 +250,12 @@ class PhraseMatcher:
         return (not COMMON_WORDS.intersection(letters), min(map(len, letters)), -len(letters))
 
     def _spelled(self, groups: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
-        """Return groups with a lone word that is a spelling written out ("cant" -> "can",
-        "not"), as texts are."""
+        """Return groups with each `@class` replaced by its words, and a lone word that is a
+        spelling written out ("cant" -> "can", "not"), as texts are."""
         out: list[tuple[str, ...]] = []
-        for group in groups:
+        for written in groups:
+            group = tuple(word for item in written for word in (
+                self._classes[item[1:]] if item.startswith(CLASS) else (item,)))
             spelled = self._spellings.get(group[0]) if len(group) == 1 else None
             out.extend(((word,) for word in spelled) if spelled else (group,))
         return out
