@@ -320,8 +320,11 @@ class PhraseMatcher:
                     found.setdefault(wid, 1)
         for language, stems in self._stems.items():
             for wid in stems.get(_stemmer(language).stemWord(token), ()):
-                # one stem, and the same first letter: "geweer" is not "weer"
-                if self._words[wid].letters[0] == token[0]:
+                # one stem, the same first letter, and no ge- the word lacks: "geweer" is not
+                # "weer", "gegaan" is not "gaan" (list such forms: "gesneden", "gemaakt")
+                letters = self._words[wid].letters
+                if letters[0] == token[0] and (
+                        not token.startswith("ge") or letters.startswith("ge")):
                     found[wid] = 0
         for length in self._prefix_lengths:
             if len(token) < length:
