@@ -13,7 +13,7 @@ BASE = DEFAULT_RULES.read_text(encoding="utf-8")
 
 
 # A line of the default crisis patterns, to add a pattern after.
-VAARWEL = "      - {id: nl-vaarwel, all: [[vaarwel, farewell]]}\n"
+VAARWEL = "      - {id: nl-vaarwel, all: [[vaarwel]]}\n"
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:
     """Return the line number of the nth occurrence of needle in text."""
