@@ -1,21 +1,26 @@
 """`loket dev`: one process tree of embedded Redis, web, worker and scheduler.
 
 The supervisor owns every child: each runs in its own process group and is told to die
-with the supervisor (Linux PDEATHSIG); on Ctrl-C or SIGTERM the supervisor stops them in
-order (web first, Redis last) and waits, so nothing is left running.
+with the supervisor (Linux PDEATHSIG). A child that dies is started again (at most
+RESTART_LIMIT times in RESTART_WINDOW_S); on Ctrl-C or SIGTERM the supervisor stops them in
+order (web first, Redis last) and waits, so nothing is left running, then checkpoints the
+SQLite WAL so the database file alone holds the data.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -25,6 +30,45 @@ from loket.config import Settings
 STOP_GRACE_S = 10.0
 START_TIMEOUT_S = 60.0
 PR_SET_PDEATHSIG = 1
+RESTART_LIMIT = 5
+RESTART_WINDOW_S = 60.0
+
+
+class PortInUse(RuntimeError):
+    """The web app's port is taken by another program."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise PortInUse, in one line a person can act on, when the port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            raise PortInUse(
+                f"poort {port} is al in gebruik / port {port} is already in use: "
+                f"stop that program or choose another (loket dev --port {port + 1})"
+            ) from exc
+
+
+def checkpoint_sqlite(database_url: str) -> bool:
+    """Fold the SQLite WAL into the database file (after every process has stopped)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or not url.database:
+        return False
+    path = Path(url.database)
+    if not path.exists():
+        return False
+    conn = sqlite3.connect(path, timeout=5)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        conn.close()
+    return True
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -61,6 +105,18 @@ class Child:
 
     name: str
     process: subprocess.Popen[bytes]
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    restarts: deque[float] = field(default_factory=deque)
+
+    def may_restart(self, now: float) -> bool:
+        """Count a restart; False once RESTART_LIMIT were needed within RESTART_WINDOW_S."""
+        while self.restarts and now - self.restarts[0] > RESTART_WINDOW_S:
+            self.restarts.popleft()
+        if len(self.restarts) >= RESTART_LIMIT:
+            return False
+        self.restarts.append(now)
+        return True
 
 
 @dataclass
@@ -81,20 +137,44 @@ class DevSupervisor:
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self.stopping = True
 
+    def _popen(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = open(Path(self.settings.instance_path) / f"{name}.log", "ab")  # noqa: SIM115
+        try:
+            return subprocess.Popen(  # noqa: S603
+                argv,
+                env=env,
+                stdout=log if name == "redis" else None,
+                stderr=subprocess.STDOUT if name == "redis" else None,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509
+            )
+        finally:
+            log.close()
+
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Child:
         """Start a child in its own process group."""
-        log = open(Path(self.settings.instance_path) / f"{name}.log", "ab")  # noqa: SIM115
-        process = subprocess.Popen(  # noqa: S603
-            argv,
-            env=env,
-            stdout=log if name == "redis" else None,
-            stderr=subprocess.STDOUT if name == "redis" else None,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509
-        )
-        log.close()
-        child = Child(name, process)
+        child = Child(name, self._popen(name, argv, env), argv, env)
         self.children.append(child)
         return child
+
+    def restart(self, child: Child) -> bool:
+        """Start a child that died again; False when it died too often to go on."""
+        if not child.may_restart(time.monotonic()):
+            self.say(
+                f"{child.name} stopte {RESTART_LIMIT} keer binnen {RESTART_WINDOW_S:.0f} s / "
+                f"{child.name} stopped {RESTART_LIMIT} times within {RESTART_WINDOW_S:.0f} s; "
+                "stopping"
+            )
+            return False
+        self.say(
+            f"{child.name} stopte (status {child.process.returncode}), opnieuw gestart / "
+            f"{child.name} stopped (status {child.process.returncode}), started again"
+        )
+        try:
+            os.killpg(child.process.pid, signal.SIGKILL)  # what it left in its group
+        except (ProcessLookupError, PermissionError):
+            pass
+        child.process = self._popen(child.name, child.argv, child.env)
+        return True
 
     def start_redis(self, env: dict[str, str]) -> str:
         """Start the embedded Redis on a free loopback port, keeping data in the instance."""
@@ -201,6 +281,11 @@ class DevSupervisor:
         env["PYTHONUNBUFFERED"] = "1"
         status = 0
         try:
+            check_port_free(self.host, self.port)
+        except PortInUse as exc:
+            self.say(str(exc))
+            return 2
+        try:
             if self.settings.embedded_redis:
                 env["LOKET_REDIS_URL"] = self.start_redis(env)
                 self.say("embedded Redis started")
@@ -219,8 +304,7 @@ class DevSupervisor:
                 return 1
             while not self.stopping:
                 dead = self.exited()
-                if dead is not None:
-                    self.say(f"{dead.name} stopped (status {dead.process.returncode}); stopping")
+                if dead is not None and not self.restart(dead):
                     status = 1
                     break
                 time.sleep(0.3)
@@ -230,5 +314,10 @@ class DevSupervisor:
         finally:
             self.say("stopping")
             self.stop_all()
+            try:
+                if checkpoint_sqlite(self.settings.database_url):
+                    self.say("database checkpointed: loket.sqlite3 holds all the data")
+            except sqlite3.Error as exc:
+                self.say(f"could not checkpoint the database ({exc}); its -wal file keeps the rest")
             self.say("stopped")
         return status

@@ -72,6 +72,20 @@ def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: i
         children = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(command_line(c) for c in children)
         assert "valkey-server" in names and "gunicorn" in names and " worker" in names
+        if stop_signal == signal.SIGTERM:
+            # A child that dies is started again; the rest keeps running.
+            [worker] = [c for c in psutil.Process(proc.pid).children()
+                        if command_line(c).endswith("loket.cli worker")]
+            worker.kill()
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not [
+                c for c in psutil.Process(proc.pid).children()
+                if command_line(c).endswith("loket.cli worker") and c.pid != worker.pid
+            ]:
+                time.sleep(0.2)
+            assert "worker stopped" in (tmp_path / "dev.out").read_text()
+            assert proc.poll() is None and _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+            children = psutil.Process(proc.pid).children(recursive=True)
         proc.send_signal(stop_signal)
         assert proc.wait(timeout=30) == 0
         alive = [c for c in children if still_running(c)]
@@ -86,3 +100,23 @@ def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: i
         output.close()
     # A second start reuses the data: the same SQLite file and kept keys.
     assert (tmp_path / "loket.sqlite3").exists() and (tmp_path / "data_key").exists()
+    # After a clean stop the database file alone holds the data (the WAL is checkpointed).
+    wal = tmp_path / "loket.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+@pytest.mark.slow
+def test_dev_says_in_one_line_when_its_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOKET_", "TWILIO_"))}
+        env.update({"LOKET_INSTANCE_PATH": str(tmp_path), "PORT": str(port)})
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "loket.cli", "dev", "--no-demo"],
+            env=env, cwd=tmp_path, capture_output=True, timeout=60, check=False,
+        )
+    assert done.returncode == 2
+    lines = done.stdout.decode().strip().splitlines()
+    assert len(lines) == 1 and f"port {port} is already in use" in lines[0], lines

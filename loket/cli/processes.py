@@ -9,8 +9,6 @@ import click
 
 from loket.cli.common import build_app, fail
 
-SCHEDULE_RECONCILE_S = 10
-
 
 def gunicorn_argv(port: int, workers: int, host: str = "0.0.0.0") -> list[str]:  # noqa: S104
     """Return the command line that serves the app under gunicorn."""
@@ -42,35 +40,28 @@ def serve_command(port: int | None, workers: int, host: str) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
 def worker_command(burst: bool) -> None:
-    """Run an RQ worker with RQ's scheduler (delayed jobs and retries)."""
-    from rq import Worker
-
-    from loket.queue.connection import QUEUE_NAMES, get_queue, get_redis
-    from loket.queue.runtime import set_job_app
+    """Run an RQ worker with RQ's scheduler (delayed jobs and retries); survives Redis outages."""
+    from loket.queue.connection import make_process_redis
+    from loket.queue.worker import run_worker
 
     app = build_app()
-    if app.extensions.get("loket.redis") is None:
+    url = app.config["LOKET"].redis_url
+    if not url:
         fail("LOKET_REDIS_URL: the worker needs Redis (`loket dev` starts one for you)")
-    set_job_app(app)
-    redis = get_redis(app)
-    queues = [get_queue(name, redis) for name in QUEUE_NAMES]
-    Worker(queues, connection=redis).work(burst=burst, with_scheduler=True)
+    run_worker(app, make_process_redis(url), burst=burst)
 
 
 @click.command("scheduler")
 def scheduler_command() -> None:
-    """Run the periodic jobs: the outbox reconciler (and later the retention run)."""
-    from rq.cron import CronScheduler
-
-    from loket.queue import jobs
-    from loket.queue.connection import get_redis
+    """Run the periodic jobs (the outbox reconciler); survives Redis outages."""
+    from loket.queue.connection import make_process_redis
+    from loket.queue.scheduler import run_scheduler
 
     app = build_app()
-    if app.extensions.get("loket.redis") is None:
+    url = app.config["LOKET"].redis_url
+    if not url:
         fail("LOKET_REDIS_URL: the scheduler needs Redis (`loket dev` starts one for you)")
-    cron = CronScheduler(connection=get_redis(app), name=f"loket-{os.getpid()}")
-    cron.register(jobs.reconcile, "maintenance", interval=SCHEDULE_RECONCILE_S)
-    cron.start()
+    run_scheduler(make_process_redis(url))
 
 
 @click.command("dev")

@@ -1,26 +1,127 @@
-"""Redis and the RQ queues of an app; nothing connects until first use."""
+"""Redis and the RQ queues of an app; nothing connects until first use.
+
+Two kinds of client, because two kinds of caller:
+- the app's client (`make_redis`, in `app.extensions["loket.redis"]`) serves requests: short
+  timeouts, no retries, and a circuit breaker, so a stalled or absent Redis costs a request
+  at most one short timeout and then nothing for a few seconds;
+- a process client (`make_process_redis`) serves the worker and the scheduler, which wait
+  for Redis with backoff instead (`loket.queue.resilience`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.connection import Connection, SSLConnection, UnixDomainSocketConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 from rq import Queue
+
+from loket.queue.resilience import CircuitBreaker
 
 # Workers listen in this order: urgent work first.
 QUEUE_NAMES = ("urgent", "default", "callbacks", "maintenance")
-REDIS_TIMEOUT_S = 2.0
+REQUEST_TIMEOUT_S = 0.1  # what Redis may cost a request, once per breaker period
+BREAKER_COOL_OFF_S = 5.0
+PROCESS_TIMEOUT_S = 2.0
 
 
 class RedisUnavailable(Exception):
     """No Redis is configured for this process."""
 
 
-def make_redis(url: str) -> Redis:
-    """Build a Redis client with short timeouts: the request path must not hang on it."""
+class CircuitOpen(RedisConnectionError):
+    """Redis failed a moment ago; this call is not tried (the outbox keeps the work)."""
+
+
+class _Guarded:
+    """A connection that consults the circuit breaker before each command and trips it."""
+
+    breaker: CircuitBreaker
+
+    def __init__(self, *args: Any, breaker: CircuitBreaker, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.breaker = breaker
+
+    def _check(self) -> None:
+        if not self.breaker.allows():
+            raise CircuitOpen("Redis is skipped for a few seconds after a failure")
+
+    def connect(self) -> None:
+        """Connect unless the circuit is open."""
+        self._check()
+        try:
+            super().connect()  # type: ignore[misc]
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            if not isinstance(exc, CircuitOpen):
+                self.breaker.trip(exc)
+            raise
+
+    def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
+        """Send unless the circuit is open."""
+        self._check()
+        try:
+            super().send_packed_command(*args, **kwargs)  # type: ignore[misc]
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            if not isinstance(exc, CircuitOpen):
+                self.breaker.trip(exc)
+            raise
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        """Read an answer; a timeout or a lost connection trips the breaker."""
+        try:
+            response = super().read_response(*args, **kwargs)  # type: ignore[misc]
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            self.breaker.trip(exc)
+            raise
+        self.breaker.succeeded()
+        return response
+
+
+class GuardedConnection(_Guarded, Connection):
+    """A TCP connection behind the circuit breaker."""
+
+
+class GuardedSSLConnection(_Guarded, SSLConnection):
+    """A TLS connection behind the circuit breaker."""
+
+
+class GuardedUnixConnection(_Guarded, UnixDomainSocketConnection):
+    """A Unix socket connection behind the circuit breaker."""
+
+
+def _guarded_class(url: str) -> type[Connection] | type[UnixDomainSocketConnection]:
+    if url.startswith("rediss://"):
+        return GuardedSSLConnection
+    if url.startswith("unix://"):
+        return GuardedUnixConnection
+    return GuardedConnection
+
+
+def make_redis(url: str, *, timeout_s: float = REQUEST_TIMEOUT_S) -> Redis:
+    """Build the app's client: short timeouts, no retries, a circuit breaker."""
     return Redis.from_url(
         url,
-        socket_timeout=REDIS_TIMEOUT_S,
-        socket_connect_timeout=REDIS_TIMEOUT_S,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=30,
+        connection_class=_guarded_class(url),
+        breaker=CircuitBreaker("app", cool_off_s=BREAKER_COOL_OFF_S),
+    )
+
+
+def make_process_redis(url: str) -> Redis:
+    """Build a worker's or scheduler's client: bounded waits; the process itself reconnects."""
+    return Redis.from_url(
+        url,
+        socket_timeout=PROCESS_TIMEOUT_S,
+        socket_connect_timeout=PROCESS_TIMEOUT_S,
+        retry=Retry(NoBackoff(), 0),
         health_check_interval=30,
     )
 

@@ -1,15 +1,18 @@
-"""RQ jobs. Each takes ids, reloads its rows and is safe to run twice."""
+"""RQ jobs. Each takes ids, reloads its rows and is safe to run twice.
+
+Jobs run inside the app's context, pushed by the worker class (`loket.queue.worker`).
+"""
 
 from __future__ import annotations
 
 import json
 
 import structlog
+from flask import current_app
 
 from loket.gateway import get_gateway
 from loket.queue import outbox
 from loket.queue.connection import get_redis
-from loket.queue.runtime import job_app
 from loket.store.db import get_engine, session_scope
 from loket.store.models import CallbackRequest, Contact, Message
 from loket.store.types import utcnow
@@ -20,13 +23,12 @@ QUEUE_EVENTS_CHANNEL = "loket:queue-events"
 
 def contact_routed(contact_id: int) -> str:
     """Tell the live desk views that a contact joined a queue (reference only)."""
-    app = job_app()
-    with app.app_context(), session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session:
         contact = session.get(Contact, contact_id)
         if contact is None or contact.queue is None:
             return "gone"
         event = {"queue": contact.queue, "reference": contact.reference, "event": "routed"}
-    redis = app.extensions.get("loket.redis")
+    redis = current_app.extensions.get("loket.redis")
     if redis is not None:
         redis.publish(QUEUE_EVENTS_CHANNEL, json.dumps(event))
     log.info("contact.routed", contact_id=contact_id, queue=event["queue"])
@@ -38,34 +40,31 @@ def send_message(message_id: int) -> str:
 
     No transaction is held while Twilio is called: read, send, then record the sid.
     """
-    app = job_app()
-    with app.app_context():
-        engine = get_engine()
-        with session_scope(engine) as session:
-            message = session.get(Message, message_id)
-            if message is None or message.direction != "out":
-                return "gone"
-            if message.external_id:
-                return "already sent"
-            contact = session.get(Contact, message.contact_id)
-            if contact is None or not contact.phone:
-                message.delivery_status = "undeliverable"
-                return "no address"
-            to, body, contact_id = contact.phone, message.body, contact.id
-        sid = get_gateway().send_message(to=to, body=body, contact_id=contact_id)
-        with session_scope(engine) as session:
-            message = session.get(Message, message_id)
-            if message is not None and not message.external_id:
-                message.external_id = sid
-                message.delivery_status = "sent"
+    engine = get_engine()
+    with session_scope(engine) as session:
+        message = session.get(Message, message_id)
+        if message is None or message.direction != "out":
+            return "gone"
+        if message.external_id:
+            return "already sent"
+        contact = session.get(Contact, message.contact_id)
+        if contact is None or not contact.phone:
+            message.delivery_status = "undeliverable"
+            return "no address"
+        to, body, contact_id = contact.phone, message.body, contact.id
+    sid = get_gateway().send_message(to=to, body=body, contact_id=contact_id)
+    with session_scope(engine) as session:
+        message = session.get(Message, message_id)
+        if message is not None and not message.external_id:
+            message.external_id = sid
+            message.delivery_status = "sent"
     log.info("message.sent", message_id=message_id)
     return "sent"
 
 
 def schedule_callback(callback_id: int) -> str:
     """Put a callback request on the clock: its first attempt is due when its window opens."""
-    app = job_app()
-    with app.app_context(), session_scope(get_engine()) as session:
+    with session_scope(get_engine()) as session:
         callback = session.get(CallbackRequest, callback_id)
         if callback is None or callback.status != "pending":
             return "gone"
@@ -76,10 +75,8 @@ def schedule_callback(callback_id: int) -> str:
 
 
 def reconcile() -> int:
-    """Move what the outbox still holds into RQ (what Redis lost or never got)."""
-    app = job_app()
-    with app.app_context():
-        moved = outbox.dispatch(get_engine(), get_redis(), older_than_s=5)
-    if moved:
-        log.info("outbox.reconciled", moved=moved)
-    return moved
+    """Bring the outbox's unfinished rows to RQ or to done; return how many were enqueued."""
+    done = outbox.reconcile(get_engine(), get_redis())
+    if done.enqueued or done.done:
+        log.info("outbox.reconciled", enqueued=done.enqueued, done=done.done, waiting=done.waiting)
+    return done.enqueued

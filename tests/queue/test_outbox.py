@@ -6,21 +6,18 @@ from collections.abc import Callable
 
 from flask import Flask
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlmodel import select
 
 from loket.intake import ContactIn, add_message, open_contact
 from loket.queue import outbox
-from loket.queue.connection import QUEUE_NAMES
-from loket.queue.jobs import reconcile
-from loket.queue.runtime import set_job_app
+from loket.queue.worker import SimpleAppWorker, queues
 from loket.store.db import session_scope
 from loket.store.models import Message, OutboundAction, Outbox
 
 
-def _work(redis_conn: Redis) -> None:
-    queues = [Queue(name, connection=redis_conn) for name in QUEUE_NAMES]
-    SimpleWorker(queues, connection=redis_conn).work(burst=True)
+def _work(app: Flask, redis_conn: Redis) -> None:
+    SimpleAppWorker(queues(redis_conn), connection=redis_conn, app=app).work(burst=True)
 
 
 def _promise_message(app: Flask, body: str = "Hallo, u spreekt met Loket") -> int:
@@ -30,13 +27,13 @@ def _promise_message(app: Flask, body: str = "Hallo, u spreekt met Loket") -> in
 
 
 def test_a_promised_message_is_sent_once_through_the_gateway(app: Flask, redis_conn: Redis) -> None:
-    set_job_app(app)
     engine = app.extensions["loket.engine"]
     message_id = _promise_message(app)
     assert outbox.dispatch(engine, redis_conn) == 1
     assert outbox.dispatch(engine, redis_conn) == 0  # already moved
-    _work(redis_conn)
+    _work(app, redis_conn)
     with session_scope(engine) as session:
+        assert session.exec(select(Outbox)).one().done_at is not None
         sent = session.exec(select(OutboundAction)).all()
         assert [(a.kind, a.to, a.body) for a in sent] == [
             ("message", "+31612345678", "Hallo, u spreekt met Loket")
@@ -47,7 +44,7 @@ def test_a_promised_message_is_sent_once_through_the_gateway(app: Flask, redis_c
     Queue("default", connection=redis_conn).enqueue(
         "loket.queue.jobs.send_message", kwargs={"message_id": message_id}
     )
-    _work(redis_conn)
+    _work(app, redis_conn)
     with session_scope(engine) as session:
         assert len(session.exec(select(OutboundAction)).all()) == 1
 
@@ -61,14 +58,13 @@ def test_with_redis_away_the_work_waits_in_the_outbox_and_the_reconciler_moves_i
     assert outbox.dispatch(engine, down.extensions["loket.redis"]) == 0
     with session_scope(engine) as session:
         row = session.exec(select(Outbox)).one()
-        assert row.dispatched_at is None and row.attempts == 1 and row.last_error
+        assert row.dispatched_at is None and row.attempts == 0 and row.last_error
     up = make_app()
-    set_job_app(up)
     with session_scope(engine) as session:  # age the row past the reconciler's grace
         row = session.exec(select(Outbox)).one()
         row.created_at = row.created_at.replace(year=row.created_at.year - 1)
-    assert reconcile() == 1
-    _work(redis_conn)
+    assert outbox.reconcile(engine, redis_conn).enqueued == 1
+    _work(up, redis_conn)
     with session_scope(engine) as session:
         assert len(session.exec(select(OutboundAction)).all()) == 1
 

@@ -1,0 +1,54 @@
+"""`loket scheduler`: RQ's cron scheduler, kept going through Redis stalls and restarts."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import structlog
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
+
+from loket.queue.resilience import Backoff, wait_for_redis
+
+log = structlog.get_logger(__name__)
+RECONCILE_EVERY_S = 10
+STEADY_S = 60.0
+
+
+def build_cron(redis: Redis, generation: int) -> CronScheduler:
+    """Return a cron scheduler with Loket's periodic jobs registered."""
+    from loket.queue import jobs
+
+    cron = CronScheduler(connection=redis, name=f"loket-{os.getpid()}-{generation}")
+    cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
+    return cron
+
+
+def run_scheduler(redis: Redis) -> None:
+    """Enqueue the periodic jobs until asked to stop; wait out Redis with backoff.
+
+    RQ's scheduler stops on any Redis error (a stall of two seconds was enough); this loop
+    waits until Redis answers, however long that takes, and starts a fresh one.
+    """
+    backoff = Backoff()
+    generation = 0
+    while True:
+        generation += 1
+        started = time.monotonic()
+        try:
+            build_cron(redis, generation).start()
+            return  # RQ's scheduler returns only when asked to stop
+        except StopRequested:
+            return
+        except RedisError as exc:
+            error = exc
+        if time.monotonic() - started > STEADY_S:
+            backoff.reset()
+        try:
+            # RQ's signal handlers stay installed: a stop request raises StopRequested here.
+            wait_for_redis(redis, process="scheduler", error=error, backoff=backoff)
+        except StopRequested:
+            return

@@ -1,0 +1,160 @@
+"""The RQ worker of an app: jobs run in its context, outbox rows end done when their job does.
+
+One worker class (redash's pattern) instead of app-context boilerplate in each job:
+`AppWorker` pushes the app's context around every job, gives a forked work horse its own
+database connections, and marks the job's outbox row done when the job finishes.
+`run_worker` keeps a worker going through Redis stalls and restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import structlog
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker, Worker
+from rq.exceptions import StopRequested
+from rq.executions import Execution
+from rq.job import Job
+from rq.queue import Queue
+from rq.registry import StartedJobRegistry
+
+from loket.queue import outbox
+from loket.queue.connection import QUEUE_NAMES, get_queue
+from loket.queue.resilience import Backoff, wait_for_redis
+from loket.store.db import get_engine
+
+log = structlog.get_logger(__name__)
+STEADY_S = 60.0  # a worker that ran this long starts its next restart from the shortest wait
+
+
+class AppJobs:
+    """What both worker classes add to RQ's: the app's context and the outbox's done mark."""
+
+    app: Flask
+    stop_asked: bool = False
+
+    def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if app is None:  # `rq worker --worker-class loket.queue.worker.AppWorker`
+            from loket.app import create_app
+
+            app = create_app()
+        self.app = app
+
+    def handle_warm_shutdown_request(self) -> None:
+        """Remember that a stop was asked for (SIGTERM, Ctrl-C): `run_worker` ends then."""
+        self.stop_asked = True
+        super().handle_warm_shutdown_request()  # type: ignore[misc]
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        """Run a job inside the app's context; a work horse first drops inherited connections."""
+        if os.getpid() != self.pid:  # type: ignore[attr-defined]
+            # A forked work horse must not share the parent's pooled database connections.
+            get_engine(self.app).dispose(close=False)
+        with self.app.app_context():
+            done: bool = super().perform_job(job, queue, execution)  # type: ignore[misc]
+            return done
+
+    def handle_job_success(
+        self,
+        job: Job,
+        queue: Queue,
+        started_job_registry: StartedJobRegistry,
+        execution: Execution,
+    ) -> None:
+        """Mark the job's outbox row done, then let RQ record the success.
+
+        Should the database refuse, the reconciler marks it from the job's finished state.
+        """
+        outbox_id = job.meta.get("outbox_id")
+        if isinstance(outbox_id, int):
+            try:
+                outbox.mark_done(get_engine(self.app), outbox_id)
+            except Exception:  # noqa: BLE001 - RQ's record of the success still counts
+                log.warning("outbox.mark_done_failed", outbox_id=outbox_id)
+        super().handle_job_success(job, queue, started_job_registry, execution)  # type: ignore[misc]
+
+
+class AppWorker(AppJobs, Worker):
+    """A forking RQ worker whose jobs run in the app's context."""
+
+
+class SimpleAppWorker(AppJobs, SimpleWorker):
+    """The same, running jobs in its own process (tests, a debugger)."""
+
+
+def queues(redis: Redis) -> list[Queue]:
+    """Return Loket's queues, urgent first."""
+    return [get_queue(name, redis) for name in QUEUE_NAMES]
+
+
+def run_worker(app: Flask, redis: Redis, *, burst: bool = False) -> None:
+    """Work the queues; when Redis stalls or restarts, wait for it with backoff and go on.
+
+    RQ's worker ends its loop on most Redis errors; this loop starts a fresh one once Redis
+    answers, however long that takes. A stop request (SIGTERM, Ctrl-C) ends it.
+    """
+    backoff = Backoff()
+    name = f"loket-{socket.gethostname()}-{os.getpid()}"
+    generation = 0
+    while True:
+        generation += 1
+        worker = AppWorker(queues(redis), connection=redis, app=app, name=f"{name}-{generation}")
+        started = time.monotonic()
+        error: RedisError | None = None
+        try:
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        except RedisError as exc:
+            error = exc
+        except StopRequested:
+            return
+        if burst or worker.stop_asked:
+            return
+        if time.monotonic() - started > STEADY_S:
+            backoff.reset()
+        with stop_on_signal():
+            try:
+                if error is None:
+                    error = redis_error(redis)
+                if error is not None:
+                    wait_for_redis(redis, process="worker", error=error, backoff=backoff)
+                else:
+                    wait = backoff.next_wait()
+                    log.warning("worker.restarting", generation=generation, wait_s=round(wait, 2))
+                    time.sleep(wait)
+            except StopRequested:
+                return
+
+
+def redis_error(redis: Redis) -> RedisError | None:
+    """Return the error Redis answers with now, or None when it answers."""
+    try:
+        redis.ping()
+    except RedisError as exc:
+        return exc
+    return None
+
+
+@contextmanager
+def stop_on_signal() -> Iterator[None]:
+    """Between RQ's loops, SIGTERM and Ctrl-C stop the process at once."""
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        raise StopRequested()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
