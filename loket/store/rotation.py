@@ -1,13 +1,33 @@
-"""Key rotation: re-encrypt every stored personal field with the newest data key."""
+"""Key rotation: re-encrypt every stored personal field with the newest data key.
+
+The keyed hashes (`phone_hash`) are not touched: they depend on LOKET_HASH_KEY alone.
+Rows are rewritten in short transactions of `batch` rows, in order of id; a value already
+under the newest key is left as it is, so a rotation that stopped half-way is run again.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Text, column, select, table, update
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, Text, column, select, table, update
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from loket.store.crypto import keyring
+from loket.store.crypto import Keyring, keyring_of
 from loket.store.types import EncryptedText
+
+
+@dataclass
+class Rotated:
+    """What a rotation did, per table: values re-encrypted, and values already current."""
+
+    rewritten: dict[str, int] = field(default_factory=dict)
+    current: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Return the number of values re-encrypted."""
+        return sum(self.rewritten.values())
 
 
 def encrypted_columns() -> dict[str, list[str]]:
@@ -20,18 +40,40 @@ def encrypted_columns() -> dict[str, list[str]]:
     return found
 
 
-def rotate_all(engine: Engine, batch: int = 500) -> dict[str, int]:
-    """Re-encrypt, table by table, reading the raw tokens; return counts per table."""
-    ring = keyring()
-    counts: dict[str, int] = {}
+def rotate_all(engine: Engine, ring: Keyring | None = None, batch: int = 500) -> Rotated:
+    """Re-encrypt, table by table and `batch` rows at a time, with the newest key.
+
+    `ring` defaults to the keyring of the app whose engine this is.
+    """
+    if batch < 1:
+        raise ValueError("batch must be 1 or more")
+    ring = ring or keyring_of(engine.dialect)
+    done = Rotated()
     for name, cols in encrypted_columns().items():
-        raw = table(name, column("id"), *(column(c, Text) for c in cols))
-        done = 0
-        with engine.begin() as conn:
-            for row in conn.execute(select(raw)).mappings().all():
-                values = {c: ring.rotate(row[c]) for c in cols if row[c] is not None}
-                if values:
-                    conn.execute(update(raw).where(raw.c.id == row["id"]).values(**values))
-                    done += len(values)
-        counts[name] = done
-    return counts
+        raw = table(name, column("id", Integer), *(column(c, Text) for c in cols))
+        rewritten = current = 0
+        after = 0
+        while True:
+            with engine.begin() as conn:
+                rows = conn.execute(
+                    select(raw).where(raw.c.id > after).order_by(raw.c.id).limit(batch)
+                ).mappings().all()
+                for row in rows:
+                    values: dict[str, str] = {}
+                    for c in cols:
+                        token, place = row[c], f"{name}.{c}"
+                        if token is None:
+                            continue
+                        if ring.is_current(token, column=place):
+                            ring.decrypt(token, column=place)  # still proves it opens
+                            current += 1
+                        else:
+                            values[c] = ring.rotate(token, column=place)
+                    if values:
+                        conn.execute(update(raw).where(raw.c.id == row["id"]).values(**values))
+                        rewritten += len(values)
+            if len(rows) < batch:
+                break
+            after = rows[-1]["id"]
+        done.rewritten[name], done.current[name] = rewritten, current
+    return done

@@ -6,11 +6,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Text
+from sqlalchemy import Column, DateTime, Table, Text, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeDecorator
 
-from loket.store.crypto import keyring
+from loket.store.crypto import keyring_of
 
 
 def utcnow() -> datetime:
@@ -39,16 +40,44 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class EncryptedText(TypeDecorator[str]):
-    """A personal text, encrypted at rest with the configured data keys."""
+    """A personal text, encrypted at rest with the data keys of the engine's app.
+
+    Each value is sealed with its column (`contact.phone`) as associated data: the column
+    is named when the type's column joins its table (`name_encrypted_column`).
+    """
 
     impl = Text
     cache_ok = True
 
+    def __init__(self, column: str | None = None) -> None:
+        super().__init__()
+        self.column = column
+
+    def _place(self) -> str:
+        if self.column is None:
+            raise TypeError("an EncryptedText value outside a table column cannot be sealed")
+        return self.column
+
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else keyring().encrypt(value)
+        if value is None:
+            return None
+        return keyring_of(dialect).encrypt(value, column=self._place())
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else keyring().decrypt(value)
+        if value is None:
+            return None
+        return keyring_of(dialect).decrypt(value, column=self._place())
+
+
+@event.listens_for(Column, "after_parent_attach")
+def name_encrypted_column(column: Column[Any], parent: SchemaItem) -> None:
+    """Tell an encrypted column's type where it is, once: the first table it joins.
+
+    A copy of the table (Alembic's batch mode on SQLite) shares the type and keeps the name.
+    """
+    if isinstance(column.type, EncryptedText) and isinstance(parent, Table):
+        if column.type.column is None:
+            column.type.column = f"{parent.name}.{column.name}"
 
 
 class JSONText(TypeDecorator[Any]):
