@@ -29,13 +29,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from loket.accounts import UserIn, create_user
-from loket.intake import (
-    AMSTERDAM,
+from loket.domain.callbacks import AMSTERDAM, callback_window
+from loket.domain.contacts import (
     DEFAULT_HANDLE_S,
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
     Decide,
-    callback_window,
 )
 from loket.store.crypto import keyring
 from loket.store.models import User
@@ -236,6 +235,7 @@ class Planned:
     contact: dict[str, Any]
     callback: dict[str, Any] | None = None
     message: dict[str, Any] | None = None
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -535,7 +535,7 @@ def plan_contact(
     served_by = _counsellor(rng, decision["queue"], counsellors) if timeline.answered else None
     row.update(_contact_row(reference, decision, timeline, status, created, routed, served_by))
     row["external_id"] = _external_id(channel, reference)
-    planned = Planned(row)
+    planned = Planned(row, flags=sorted(set(decision["flags"])))
     if timeline.window is not None:
         planned.callback = _callback_row(rng, row, timeline, status, now)
     if channel in CHAT_CHANNELS and row["text"]:
@@ -603,7 +603,6 @@ def _contact_row(
         "priority": decision["priority"],
         "crisis": bool(decision["crisis"]),
         "respond": decision["respond"],
-        "flags": list(decision["flags"]),
         "rule": decision["rule"],
         "rules_version": decision.get("rules_version"),
         "trace": list(decision.get("trace", [])),
@@ -694,8 +693,12 @@ def insert_chunk(conn: Connection, chunk: Sequence[Planned]) -> None:
     )
     id_of = {reference: contact_id for contact_id, reference in returned}
     ids = [id_of[p.contact["reference"]] for p in chunk]
-    callbacks, messages, audits = [], [], []
+    callbacks: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    flags: list[dict[str, Any]] = []
     for contact_id, planned in zip(ids, chunk, strict=True):
+        flags.extend({"contact_id": contact_id, "flag": flag} for flag in planned.flags)
         if planned.callback is not None:
             callbacks.append({**planned.callback, "contact_id": contact_id})
         if planned.message is not None:
@@ -712,7 +715,7 @@ def insert_chunk(conn: Connection, chunk: Sequence[Planned]) -> None:
             }
         )
     for name, rows in (("callback_request", callbacks), ("message", messages),
-                       ("audit_event", audits)):  # fmt: skip
+                       ("audit_event", audits), ("contact_flag", flags)):  # fmt: skip
         if rows:
             conn.execute(insert(_table(name)), rows)
 

@@ -115,14 +115,20 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
 
 
+@pytest.fixture
+def postgres_app(postgres_engine: Engine, make_app: Callable[..., Flask]) -> Flask:
+    """The app on the PostgreSQL test database, emptied first."""
+    _truncate(postgres_engine)
+    return make_app(database_url=POSTGRES_URL)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store_app(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
     """The app on each engine in turn: store tests run on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         return make_app()
-    engine: Engine = request.getfixturevalue("postgres_engine")
-    _truncate(engine)
-    return make_app(database_url=POSTGRES_URL)
+    app: Flask = request.getfixturevalue("postgres_app")
+    return app
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from loket import web
 from loket.security import csrf, limit_only
 
 
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     """
     from loket.channels import messaging, voice, webchat, webform
 
+    web.init_app(app)
     for bp in (voice.bp, messaging.bp):
         csrf(app).exempt(bp)
     for bp in (voice.bp, messaging.bp, webchat.bp, webform.bp):

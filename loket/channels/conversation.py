@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, TypeVar
 
 from loket.channels.messaging_texts import TEXTS
+from loket.domain import menu
 from loket.i18n import CRISIS
 
 T = TypeVar("T")
@@ -27,17 +28,9 @@ STOP_WORDS = frozenset({"STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE"})
 LANGUAGE_WORDS = {"EN": "en", "ENGLISH": "en", "NL": "nl", "NEDERLANDS": "nl"}
 # "English please" asks for English; a bare "en" (Dutch for "and") only as the whole message.
 LANGUAGE_NAMES = frozenset({"ENGLISH", "NEDERLANDS"})
-MENU_ENGLISH = "9"
-MENU_NOW = "0"
-# The phone menu's numbers: who is writing (organisation, relation).
-WHO = {
-    "1": ("police", "self"),
-    "2": ("defence", "self"),
-    "3": ("police", "family"),
-    "4": ("defence", "family"),
-    "5": ("unknown", "self"),
-}
-SERVING = {"1": "serving", "2": "former"}
+MENU_ENGLISH = menu.ENGLISH
+MENU_NOW = menu.HELP_NOW
+SERVING = menu.SERVING_DIGITS
 RESPOND = {"1": "chat", "2": "callback"}
 WINDOWS = {"1": "asap", "2": "evening", "3": "tomorrow"}
 QUESTIONS = ("serving", "respond", "window")  # the questions after "who"
@@ -183,12 +176,10 @@ def on_who(state: State, message: Inbound, again: bool) -> Step:
     """Take who is writing: police, veteran or military, family of either, or other."""
     if message.digit == MENU_NOW:
         return Step(action="escalate")
-    choice, before = pick(state, message, WHO, again, WHO["5"])
+    choice, before = pick(state, message, menu.BY_DIGIT, again, menu.OTHER)
     if choice is None:
         return ask_again(state, "who")
-    organisation, relation = choice
-    answers = {"organisation": organisation, "relation": relation}
-    return ask(state, "serving" if choice == WHO["2"] else "respond", before, answers)
+    return ask(state, "serving" if choice.asks_serving else "respond", before, choice.answers)
 
 
 def on_serving(state: State, message: Inbound, again: bool) -> Step:

@@ -11,21 +11,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from flask import Blueprint, Response, request, url_for
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
-from loket import intake, rules_runtime
+from loket import rules_runtime
 from loket.channels.common import TWIML, answer_once, settings, twilio_signed
 from loket.channels.voice_texts import TEXTS
+from loket.domain import callbacks, contacts, inbound
+from loket.domain import menu as who_menu
+from loket.domain.contacts import STATUS_RANK
 from loket.i18n import CRISIS, Catalog, normalise_language
 from loket.store.db import get_session
-from loket.store.models import CallbackRequest, Contact, InboundEvent
+from loket.store.models import Contact
 from loket.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -43,18 +46,10 @@ GATHER_TIMEOUT_S = 6
 KEYED_TIMEOUT_S = 10
 WAIT_PAUSE_S = 20
 CRISIS_EVERY = 3  # the waiting caller hears 112 and 113 again every third round
-CRISIS_KEY = "0"  # "I need help right now", honoured at every one-key question
+CRISIS_KEY = who_menu.HELP_NOW  # "I need help right now", honoured at every one-key question
 FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
-STATUS_RANK = {"new": 0, "routed": 1, "waiting": 2, "callback": 2, "in_progress": 3, "closed": 4}
-
-MENU = {
-    "1": {"organisation": "police", "relation": "self"},
-    "3": {"organisation": "police", "relation": "family"},
-    "4": {"organisation": "defence", "relation": "family"},
-    "5": {"organisation": "unknown"},
-}
-MILITARY = {"1": "serving", "2": "former"}
+MILITARY = who_menu.SERVING_DIGITS
 MODES = {"1": "now", "2": "callback"}
 NUMBER_CHOICES = {"1": "own", "2": "keyed"}
 WINDOWS = {"1": "asap", "2": "evening", "3": "tomorrow"}
@@ -189,10 +184,10 @@ def call_webhook(kind: str, handle: CallHandler) -> Response:
     call_sid = call_sid_or_none()
     if call_sid is None:
         return unreadable_call()
-    contact = intake.find_contact(get_session(), CHANNEL, call_sid)
-    at = contact.intake_step if contact else "new"
+    at = step_seen(call_sid, "new")
 
     def work(session: Session) -> tuple[str, Contact | None]:
+        contact = contacts.lock(session=session, channel=CHANNEL, external_id=call_sid)
         if contact is None:
             opened = start_call(session, call_sid)
             return str(greet(session, opened)), opened
@@ -210,7 +205,8 @@ def step_webhook(name: str, choose: Chooser) -> Response:
             return resume(session, contact, VoiceResponse())
         digits = request.form.get("Digits", "").strip()
         if digits == CRISIS_KEY and name != "cb_keyed":
-            intake.update_answers(session, contact, risk="acute", preference="now")
+            contacts.update_answers(session=session, contact=contact, risk="acute",
+                                    preference="now")
             return enqueue(session, contact, "connecting_crisis")
         return choose(session, contact, step, digits)
 
@@ -222,13 +218,19 @@ def event_webhook(kind: str, handle: EventHandler) -> Response:
     call_sid = call_sid_or_none()
     if call_sid is None:
         return unreadable_call()
-    contact = intake.find_contact(get_session(), CHANNEL, call_sid)
-    at = contact.intake_step if contact else "unknown"
+    at = step_seen(call_sid, "unknown")
 
     def work(session: Session) -> tuple[str, Contact | None]:
+        contact = contacts.lock(session=session, channel=CHANNEL, external_id=call_sid)
         return str(handle(session, contact)), contact
 
     return answer_once(channel=CHANNEL, kind=kind, sid=f"{call_sid}:{at}", handle=work)
+
+
+def step_seen(call_sid: str, default: str) -> str:
+    """Return the step the call has reached as stored now (part of a webhook's identity)."""
+    contact = contacts.find_contact(session=get_session(), channel=CHANNEL, external_id=call_sid)
+    return contact.intake_step if contact else default
 
 
 def unreadable_call() -> Response:
@@ -245,7 +247,7 @@ def start_call(session: Session, call_sid: str) -> Contact:
     """Store the call as a new phone contact (or find the one a concurrent request stored)."""
     caller = request.form.get("From", "").strip()
     anonymous = caller.lower() in ANONYMOUS_CALLERS or not any(ch.isdigit() for ch in caller)
-    contact_in = intake.ContactIn.model_validate({
+    contact_in = contacts.ContactIn.model_validate({
         "channel": CHANNEL,
         "external_id": call_sid,
         "anonymous": anonymous,
@@ -254,13 +256,13 @@ def start_call(session: Session, call_sid: str) -> Contact:
     })
     try:
         with session.begin_nested():
-            contact = intake.open_contact(session, contact_in)
+            contact = contacts.open_contact(session=session, contact_in=contact_in)
     except IntegrityError:
-        existing = intake.find_contact(session, CHANNEL, call_sid)
+        existing = contacts.lock(session=session, channel=CHANNEL, external_id=call_sid)
         if existing is None:
             raise
         return existing
-    contact.intake_step = str(Step("menu"))
+    contacts.set_step(session=session, contact=contact, step=str(Step("menu")))
     log.info("voice.call_started", contact_id=contact.id, anonymous=anonymous)
     return contact
 
@@ -317,25 +319,27 @@ def resume(session: Session, contact: Contact, twiml: VoiceResponse) -> VoiceRes
         return ask(twiml, contact, step.name)
     if step.name in ("queued", "requeued") and contact.queue:
         return queue_twiml(twiml, contact, "connecting")
-    callback = latest_callback(session, contact) if step.name == "callback" else None
+    callback = (
+        callbacks.latest_callback(session=session, contact=contact)
+        if step.name == "callback" else None
+    )
     if callback is not None:
         return confirm_callback(twiml, contact, callback.window, "callback_confirmed")
-    contact.intake_step = str(Step("menu"))
+    contacts.set_step(session=session, contact=contact, step=str(Step("menu")))
     return ask(twiml, contact, "menu")
 
 
-def move(contact: Contact, step: Step) -> VoiceResponse:
+def move(session: Session, contact: Contact, step: Step) -> VoiceResponse:
     """Store the next question as the call's step and ask it."""
-    contact.intake_step = str(step)
-    contact.updated_at = utcnow()
+    contacts.set_step(session=session, contact=contact, step=str(step))
     return ask(VoiceResponse(), contact, step.name)
 
 
-def repeat_once(contact: Contact, step: Step) -> VoiceResponse | None:
+def repeat_once(session: Session, contact: Contact, step: Step) -> VoiceResponse | None:
     """Repeat a question after no or a wrong answer, once; None when the default applies."""
     if step.repeated:
         return None
-    contact.intake_step = str(replace(step, repeated=True))
+    contacts.set_step(session=session, contact=contact, step=str(replace(step, repeated=True)))
     twiml = VoiceResponse()
     say(twiml, "not_understood", contact.language)
     return ask(twiml, contact, step.name)
@@ -348,22 +352,23 @@ def choose_menu(session: Session, contact: Contact, step: Step, digits: str) -> 
     """Record who is calling (or switch language); the default is 5, other or unknown."""
     if digits == "9":
         return switch_language(session, contact)
-    if digits not in MENU and digits != "2":
-        retry = repeat_once(contact, step)
+    who = who_menu.BY_DIGIT.get(digits)
+    if who is None:
+        retry = repeat_once(session, contact, step)
         if retry is not None:
             return retry
-        digits = "5"
-    if digits == "2":
-        return move(contact, Step("military"))
-    intake.update_answers(session, contact, **MENU[digits])
-    return move(contact, Step("mode"))
+        who = who_menu.OTHER
+    if who.asks_serving:
+        return move(session, contact, Step("military"))
+    contacts.update_answers(session=session, contact=contact, **who.answers)
+    return move(session, contact, Step("mode"))
 
 
 def switch_language(session: Session, contact: Contact) -> VoiceResponse:
     """Switch to the other language and greet again in it, 112 and 113 included."""
     other = "en" if contact.language == "nl" else "nl"
-    intake.update_answers(session, contact, language=other)
-    contact.intake_step = str(Step("menu"))
+    contacts.update_answers(session=session, contact=contact, language=other)
+    contacts.set_step(session=session, contact=contact, step=str(Step("menu")))
     return greet(session, contact)
 
 
@@ -371,31 +376,32 @@ def choose_military(session: Session, contact: Contact, step: Step, digits: str)
     """Record serving or former military; without an answer the status stays unknown."""
     serving_status = MILITARY.get(digits)
     if serving_status is None:
-        retry = repeat_once(contact, step)
+        retry = repeat_once(session, contact, step)
         if retry is not None:
             return retry
         serving_status = "unknown"
-    intake.update_answers(
-        session, contact, organisation="defence", serving_status=serving_status, relation="self"
+    contacts.update_answers(
+        session=session, contact=contact, **who_menu.BY_KEY["military"].answers,
+        serving_status=serving_status,
     )
-    return move(contact, Step("mode"))
+    return move(session, contact, Step("mode"))
 
 
 def choose_mode(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
     """Route the call: wait now (the default) or ask the callback's details."""
     preference = MODES.get(digits)
     if preference is None:
-        retry = repeat_once(contact, step)
+        retry = repeat_once(session, contact, step)
         if retry is not None:
             return retry
         preference = "now"
-    intake.update_answers(session, contact, preference=preference)
+    contacts.update_answers(session=session, contact=contact, preference=preference)
     if preference == "now":
         return enqueue(session, contact, "connecting")
     route(session, contact)
     if contact.crisis or contact.respond == "now":
         return enqueue(session, contact, "callback_crisis", reroute=False)
-    return move(contact, Step("cb_number") if contact.phone else Step("cb_keyed"))
+    return move(session, contact, Step("cb_number") if contact.phone else Step("cb_keyed"))
 
 
 def choose_callback_number(
@@ -404,13 +410,13 @@ def choose_callback_number(
     """Take the calling number (the default) or go on to key in another."""
     choice = NUMBER_CHOICES.get(digits)
     if choice is None:
-        retry = repeat_once(contact, step)
+        retry = repeat_once(session, contact, step)
         if retry is not None:
             return retry
         choice = "own"
     if choice == "keyed" or not contact.phone:
-        return move(contact, Step("cb_keyed"))
-    return move(contact, Step("cb_window", ("own",)))
+        return move(session, contact, Step("cb_keyed"))
+    return move(session, contact, Step("cb_window", ("own",)))
 
 
 def choose_keyed_number(
@@ -418,13 +424,13 @@ def choose_keyed_number(
 ) -> VoiceResponse:
     """Take a keyed-in number; it stays in the encrypted inbound payload until filed."""
     if dialled_number(digits) is not None:
-        return move(contact, Step("cb_window", ("keyed",)))
-    retry = repeat_once(contact, step)
+        return move(session, contact, Step("cb_window", ("keyed",)))
+    retry = repeat_once(session, contact, step)
     if retry is not None:
         return retry
     if contact.phone:
-        return move(contact, Step("cb_window", ("own",)))
-    intake.update_answers(session, contact, preference="now")
+        return move(session, contact, Step("cb_window", ("own",)))
+    contacts.update_answers(session=session, contact=contact, preference="now")
     return enqueue(session, contact, "callback_no_number")
 
 
@@ -432,18 +438,18 @@ def choose_window(session: Session, contact: Contact, step: Step, digits: str) -
     """Take the callback window; as soon as possible by default."""
     window = WINDOWS.get(digits)
     if window is None:
-        retry = repeat_once(contact, step)
+        retry = repeat_once(session, contact, step)
         if retry is not None:
             return retry
         window = "asap"
-    return move(contact, Step("cb_voicemail", (*step.answers[:1], window)))
+    return move(session, contact, Step("cb_voicemail", (*step.answers[:1], window)))
 
 
 def choose_voicemail(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
     """Take whether a voicemail may be left (no by default); file the callback."""
     allowed = VOICEMAIL.get(digits)
     if allowed is None:
-        retry = repeat_once(contact, step)
+        retry = repeat_once(session, contact, step)
         if retry is not None:
             return retry
         allowed = False
@@ -455,7 +461,7 @@ def stored_callback_answers(step: Step) -> tuple[str, str]:
     """Return the number choice and window answered so far (calling number, asap by default)."""
     choice = step.answers[0] if step.answers else "own"
     window = step.answers[1] if len(step.answers) > 1 else "asap"
-    return choice, window if window in intake.CALLBACK_WINDOWS else "asap"
+    return choice, window if window in callbacks.CALLBACK_WINDOWS else "asap"
 
 
 def dialled_number(digits: str) -> str | None:
@@ -473,7 +479,7 @@ def dialled_number(digits: str) -> str | None:
 
 def route(session: Session, contact: Contact) -> None:
     """Route the call with what the caller told us."""
-    intake.route_contact(session, contact, rules_runtime.decide)
+    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
     log.info("voice.routed", contact_id=contact.id, queue=contact.queue, priority=contact.priority)
 
 
@@ -483,9 +489,8 @@ def enqueue(
     """Put the caller in the queue the routing chose, to wait for a counsellor now."""
     if reroute:
         route(session, contact)
-    if STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
-        contact.status = "waiting"
-    contact.intake_step = "queued"
+    contacts.wait_now(session=session, contact=contact)
+    contacts.set_step(session=session, contact=contact, step="queued")
     return queue_twiml(VoiceResponse(), contact, lead)
 
 
@@ -513,12 +518,13 @@ def file_callback(
     if contact.crisis:
         return enqueue(session, contact, "callback_crisis", reroute=False)
     if phone is None:
-        intake.update_answers(session, contact, preference="now")
+        contacts.update_answers(session=session, contact=contact, preference="now")
         return enqueue(session, contact, "callback_no_number")
-    callback = intake.request_callback(
-        session, contact, phone=phone, window=window, voicemail_allowed=voicemail
+    callback = callbacks.request_callback(
+        session=session, contact=contact, phone=phone, window=window,
+        voicemail_allowed=voicemail,
     )
-    contact.intake_step = "callback"
+    contacts.set_step(session=session, contact=contact, step="callback")
     log.info("voice.callback_filed", contact_id=contact.id, callback_id=callback.id)
     return confirm_callback(VoiceResponse(), contact, window, "callback_confirmed")
 
@@ -543,25 +549,12 @@ def callback_phone(session: Session, contact: Contact, choice: str) -> str | Non
     """
     if choice != "keyed":
         return contact.phone
-    events = session.exec(
-        select(InboundEvent)
-        .where(InboundEvent.contact_id == contact.id, InboundEvent.kind == "cb_keyed")
-        .order_by(col(InboundEvent.id).desc())
-    ).all()
-    for event in events:
-        number = dialled_number(str(json.loads(event.payload or "{}").get("Digits", "")))
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    for payload in inbound.payloads(session=session, contact_id=contact.id, kind="cb_keyed"):
+        number = dialled_number(str(json.loads(payload).get("Digits", "")))
         if number is not None:
             return number
     return None
-
-
-def latest_callback(session: Session, contact: Contact) -> CallbackRequest | None:
-    """Return the contact's newest callback request, if any."""
-    return session.exec(
-        select(CallbackRequest)
-        .where(CallbackRequest.contact_id == contact.id)
-        .order_by(col(CallbackRequest.id).desc())
-    ).first()
 
 
 # --- waiting, queue results and call status -------------------------------------------------
@@ -596,7 +589,7 @@ def expected_wait_s(session: Session, contact: Contact | None) -> int:
     average = form_seconds("AvgQueueTime")
     if average or contact is None or contact.queue is None:
         return average
-    return intake.live_state(session).get(contact.queue, {}).get("expected_wait_s", 0)
+    return contacts.live_state(session=session).get(contact.queue, {}).get("expected_wait_s", 0)
 
 
 def say_expected_wait(twiml: VoiceResponse, lang: str, seconds: int) -> None:
@@ -611,10 +604,8 @@ def say_expected_wait(twiml: VoiceResponse, lang: str, seconds: int) -> None:
 
 def rounds_heard(session: Session, contact: Contact) -> int:
     """Count the hold messages this caller heard before."""
-    query = select(func.count()).select_from(InboundEvent).where(
-        InboundEvent.contact_id == contact.id, InboundEvent.kind == "wait"
-    )
-    return int(session.exec(query).one())
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    return inbound.count(session=session, contact_id=contact.id, kind="wait")
 
 
 def left_queue(session: Session, contact: Contact | None) -> VoiceResponse:
@@ -638,44 +629,34 @@ def left_queue(session: Session, contact: Contact | None) -> VoiceResponse:
 
 def record_answered(session: Session, contact: Contact, seconds: int) -> None:
     """Mark the call answered after `seconds` in the queue; answered beats our abandoned guess."""
-    if contact.status == "closed" and contact.outcome == "abandoned":
-        contact.status, contact.outcome, contact.closed_at = "in_progress", None, None
-    elif STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
-        contact.status = "in_progress"
-    if contact.answered_at is None:
-        start = contact.routed_at or utcnow()
-        contact.answered_at = min(start + timedelta(seconds=seconds), utcnow())
-    contact.wait_seconds = seconds
-    contact.updated_at = utcnow()
-    intake.audit(session, "update", contact, actor="voice", detail="call answered")
+    contacts.mark_answered(
+        session=session, contact=contact, waited_s=seconds, actor="voice", detail="call answered"
+    )
 
 
 def record_abandoned(session: Session, contact: Contact, seconds: int | None) -> None:
     """Mark the call abandoned after `seconds`, unless it was answered already."""
-    if contact.status == "closed" and contact.outcome == "abandoned":
-        contact.wait_seconds = seconds if seconds is not None else contact.wait_seconds
-        return
-    if STATUS_RANK.get(contact.status, 0) >= STATUS_RANK["in_progress"]:
-        return
-    contact.status, contact.outcome = "closed", "abandoned"
-    contact.closed_at = contact.updated_at = utcnow()
-    contact.wait_seconds = seconds
-    intake.audit(session, "update", contact, actor="voice", detail="call abandoned")
+    contacts.mark_abandoned(
+        session=session, contact=contact, waited_s=seconds, actor="voice",
+        detail="call abandoned",
+    )
 
 
 def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
     """Enqueue once more after a queue failure; after a second, call back or say 112/113."""
     twiml = VoiceResponse()
     if contact.intake_step == "queued" and contact.queue:
-        contact.intake_step = "requeued"
+        contacts.set_step(session=session, contact=contact, step="requeued")
         say(twiml, "queue_retry", contact.language)
         if not contact.crisis:  # a crisis caller hears them from queue_twiml
             say(twiml, "spoken", contact.language, catalog=CRISIS)
         return queue_twiml(twiml, contact, None)
     waiting = STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]
     if waiting and not contact.crisis and contact.phone:
-        intake.request_callback(session, contact, phone=contact.phone, window="asap")
-        contact.intake_step = "callback"
+        callbacks.request_callback(
+            session=session, contact=contact, phone=contact.phone, window="asap"
+        )
+        contacts.set_step(session=session, contact=contact, step="callback")
         return confirm_callback(twiml, contact, "asap", "queue_failed_callback")
     say(twiml, "queue_failed", contact.language)
     say(twiml, "spoken", contact.language, catalog=CRISIS)
@@ -688,7 +669,10 @@ def call_ended(session: Session, contact: Contact | None) -> VoiceResponse:
     call_status = request.form.get("CallStatus", "")
     if contact is None or call_status not in FINAL_CALL_STATUSES:
         return VoiceResponse()
-    if contact.status == "callback" and latest_callback(session, contact) is None:
+    if (
+        contact.status == "callback"
+        and callbacks.latest_callback(session=session, contact=contact) is None
+    ):
         finish_callback(session, contact)
     elif contact.status in ("new", "routed", "waiting"):
         waited = seconds_since(contact.routed_at) if contact.status == "waiting" else None
@@ -713,6 +697,8 @@ def finish_callback(session: Session, contact: Contact) -> None:
     if phone is None or contact.crisis:
         record_abandoned(session, contact, None)
         return
-    callback = intake.request_callback(session, contact, phone=phone, window=window)
-    contact.intake_step = "callback"
+    callback = callbacks.request_callback(
+        session=session, contact=contact, phone=phone, window=window
+    )
+    contacts.set_step(session=session, contact=contact, step="callback")
     log.info("voice.callback_filed", contact_id=contact.id, callback_id=callback.id)

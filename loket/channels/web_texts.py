@@ -16,8 +16,8 @@ from flask import Response, current_app, request
 from wtforms import Field, Form, StringField
 from wtforms.validators import StopValidation
 
+from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import CRISIS, LANGUAGE_COOKIE, LANGUAGES, Catalog, request_language
-from loket.intake import AMSTERDAM
 from loket.store.types import utcnow
 
 PHONE = re.compile(r"\+[1-9][0-9]{7,14}")
@@ -220,11 +220,11 @@ TEXTS = Catalog(
         "consent_legend": {"nl": "Wat we bewaren", "en": "What we keep"},
         "consent_hint": {
             "nl": "We bewaren wat je hier invult versleuteld en gebruiken het alleen om je te "
-            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. We "
-            "wissen het {period} nadat je vraag is afgerond, of eerder als je daarom vraagt.",
+            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. Wil je "
+            "weten wat we van je bewaren? Vraag het aan het loket.",
             "en": "We keep what you fill in here encrypted and use it only to help you. Only "
-            "the staff of the desk that helps you can read it. We erase it {period} after your "
-            "question is closed, or sooner if you ask us to.",
+            "the staff of the desk that helps you can read it. Want to know what we keep about "
+            "you? Ask the desk.",
         },
         "consent_label": {
             "nl": "Ik ga akkoord dat Loket bewaart wat ik hier invul",
@@ -375,9 +375,9 @@ TEXTS = Catalog(
         },
         "chat_store_note": {
             "nl": "Door te beginnen ga je akkoord dat we dit gesprek versleuteld bewaren, alleen "
-            "om je te helpen. We wissen het {period} na afloop, of eerder als je daarom vraagt.",
+            "om je te helpen. Wil je weten wat we van je bewaren? Vraag het aan het loket.",
             "en": "By starting you agree that we keep this conversation encrypted, only to help "
-            "you. We erase it {period} after it ends, or sooner if you ask us to.",
+            "you. Want to know what we keep about you? Ask the desk.",
         },
         "chat_name_label": {"nl": "Hoe mogen we je noemen?", "en": "What may we call you?"},
         "chat_name_hint": {

@@ -25,15 +25,14 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, generate_csrf
-from sqlalchemy import and_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from loket import rules_runtime
-from loket.channels.common import commit_and_dispatch
+from loket.channels.common import writing
 from loket.channels.web_texts import (
     MAX_CHAT_MESSAGE,
     MAX_NAME,
@@ -45,25 +44,13 @@ from loket.channels.web_texts import (
     retention_period,
     text,
 )
+from loket.domain import callbacks, contacts, conversations, menu
+from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
+from loket.domain.contacts import DEFAULT_HANDLE_S
 from loket.i18n import request_language
-from loket.intake import (
-    AMSTERDAM,
-    CALLBACK_WINDOWS,
-    DEFAULT_HANDLE_S,
-    ContactIn,
-    find_contact,
-    live_state,
-    open_contact,
-    queue_position,
-    request_callback,
-    route_contact,
-    update_answers,
-)
-from loket.intake import add_message as store_message
-from loket.intake import escalate as intake_escalate
 from loket.security import limiter
-from loket.store.db import get_engine, get_session, read_scope
-from loket.store.models import CallbackRequest, Contact, Message
+from loket.store.db import get_session
+from loket.store.models import Contact, Message
 
 bp = Blueprint("webchat", __name__)
 log = structlog.get_logger(__name__)
@@ -71,16 +58,13 @@ log = structlog.get_logger(__name__)
 CHAT = "webchat_id"  # the chat's external id, in the signed session cookie
 LEFT = "webchat_left"
 
-# The phone menu's first question: choice -> answers (and the step that follows).
+# The phone menu's first question as buttons (choice -> answers), and "I need help now".
+HELP_NOW = "help_now"
 WHO: dict[str, dict[str, str]] = {
-    "police": {"organisation": "police"},
-    "military": {"organisation": "defence"},
-    "family_police": {"organisation": "police", "relation": "family"},
-    "family_defence": {"organisation": "defence", "relation": "family"},
-    "other": {},
-    "help_now": {"risk": "acute", "preference": "now"},
+    **{who.key: dict(who.answers) for who in menu.WHO},
+    HELP_NOW: {"risk": "acute", "preference": "now"},
 }
-MILITARY = {"serving": "serving", "former": "former"}
+MILITARY = menu.SERVING
 MODES = ("chat", "callback")
 CONVERSATION_STEPS = ("chat", "callback_done")
 
@@ -127,12 +111,20 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def current_chat(session: Session) -> Contact | None:
-    """Return the chat of this browser (from the signed session cookie), if any."""
+def current_chat(session: Session, *, lock: bool = False) -> Contact | None:
+    """Return the chat of this browser (from the signed session cookie), if any.
+
+    `lock` loads it to change it, in a unit of work.
+    """
     chat_id = cookie.get(CHAT)
     if not chat_id:
         return None
-    contact = find_contact(session, "webchat", str(chat_id))
+    if lock:
+        contact = contacts.lock(session=session, channel="webchat", external_id=str(chat_id))
+    else:
+        contact = contacts.find_contact(
+            session=session, channel="webchat", external_id=str(chat_id)
+        )
     if contact is None:
         cookie.pop(CHAT, None)
     return contact
@@ -140,8 +132,8 @@ def current_chat(session: Session) -> Contact | None:
 
 def escalate(session: Session, contact: Contact) -> None:
     """Make a chat urgent after a crisis phrase: risk acute, routed again, answered now."""
-    if intake_escalate(session, contact, rules_runtime.decide):
-        contact.intake_step = "chat"
+    if contacts.escalate(session=session, contact=contact, decide=rules_runtime.decide):
+        contacts.set_step(session=session, contact=contact, step="chat")
         log.warning("webchat.crisis", contact_id=contact.id)
 
 
@@ -155,24 +147,13 @@ def status_text(session: Session, contact: Contact, lang: str) -> str:
         return text("chat_callback_state", lang)
     if contact.queue is None:
         return ""
-    position = queue_position(session, contact)
-    available = live_state(session).get(contact.queue, {}).get("available", 0)
+    position = contacts.queue_position(session=session, contact=contact)
+    available = contacts.live_state(session=session).get(contact.queue, {}).get("available", 0)
     if available >= position:
         return text("chat_wait_soon", lang)
     minutes = math.ceil(position * DEFAULT_HANDLE_S / max(available, 1) / 60)
     wait = text("chat_wait_minutes", lang, minutes=minutes)
     return f"{text('chat_position', lang, position=position)} {wait}"
-
-
-def shown_messages(session: Session, contact: Contact, after: int = 0) -> list[Message]:
-    """Return the conversation's messages after an id (not the system's own notes)."""
-    query = (
-        select(Message)
-        .where(Message.contact_id == contact.id, col(Message.id) > after)
-        .where(~and_(col(Message.direction) == "in", col(Message.automatic)))
-        .order_by(col(Message.id))
-    )
-    return list(session.exec(query).all())
 
 
 def message_json(message: Message, lang: str) -> dict[str, Any]:
@@ -194,7 +175,8 @@ def message_json(message: Message, lang: str) -> dict[str, Any]:
 
 def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict[str, Any]:
     """Return what changed for the page: new messages, the status line, the crisis flag."""
-    messages = [message_json(m, lang) for m in shown_messages(session, contact, after)]
+    shown = conversations.shown_messages(session=session, contact=contact, after=after)
+    messages = [message_json(m, lang) for m in shown]
     return {
         "status": contact.status,
         "status_text": status_text(session, contact, lang),
@@ -202,16 +184,6 @@ def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict
         "last_id": messages[-1]["id"] if messages else after,
         "messages": messages,
     }
-
-
-def latest_callback(session: Session, contact: Contact) -> CallbackRequest | None:
-    """Return the contact's newest callback request."""
-    query = (
-        select(CallbackRequest)
-        .where(CallbackRequest.contact_id == contact.id)
-        .order_by(col(CallbackRequest.id).desc())
-    )
-    return session.exec(query).first()
 
 
 def render_start(error: str | None = None, name: str = "", status: int = 200) -> Any:
@@ -255,7 +227,7 @@ def render_step(
 def conversation(session: Session, contact: Contact, lang: str) -> dict[str, Any]:
     """Return what the conversation page shows."""
     update = update_of(session, contact, 0, lang)
-    callback = latest_callback(session, contact)
+    callback = callbacks.latest_callback(session=session, contact=contact)
     when = None
     if callback is not None and contact.status == "callback":
         when = callback_when(callback.window, callback.window_start, callback.window_end, lang)
@@ -278,15 +250,14 @@ def chat() -> ResponseReturnValue:
 @bp.post("/chat/start")
 def start() -> ResponseReturnValue:
     """Open a chat with the answer to 'who are you' (anonymous unless they give a name)."""
-    session = get_session()
-    if current_chat(session) is not None:
+    if current_chat(get_session()) is not None:
         return redirect(url_for(".chat"), 303)
     choice, name = request.form.get("choice", ""), (request.form.get("name") or "").strip()
     if choice not in WHO:
         return render_start("err_choice", name, 400)
     if len(name) > MAX_NAME:
         return render_start("err_name_long", name, 400)
-    contact_in = ContactIn.model_validate(
+    contact_in = contacts.ContactIn.model_validate(
         {
             "channel": "webchat",
             "external_id": secrets.token_urlsafe(16),
@@ -297,106 +268,105 @@ def start() -> ResponseReturnValue:
             **WHO[choice],
         }
     )
-    contact = open_contact(session, contact_in, actor="webchat")
+    with writing() as session:
+        contact = contacts.open_contact(session=session, contact_in=contact_in, actor="webchat")
+        after_who(session, contact, choice)
     cookie[CHAT] = contact.external_id
-    after_who(session, contact, choice)
-    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+    return redirect(url_for(".chat"), 303)
 
 
 def after_who(session: Session, contact: Contact, choice: str) -> None:
     """Move on from the first question: ask more, or route straight away for help now."""
-    if choice == "military":
-        contact.intake_step = "military"
-    elif choice == "help_now":
-        route_contact(session, contact, rules_runtime.decide)
-        contact.intake_step = "chat"
+    if choice == HELP_NOW:
+        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+        step = "chat"
     else:
-        contact.intake_step = "mode"
-    session.add(contact)
+        step = "military" if menu.BY_KEY[choice].asks_serving else "mode"
+    contacts.set_step(session=session, contact=contact, step=step)
 
 
 @bp.post("/chat/answer")
 def answer() -> ResponseReturnValue:
     """Take a button answer for the current step (serving or veteran; chat or callback)."""
-    session = get_session()
-    contact = current_chat(session)
-    if contact is None:
-        return redirect(url_for(".chat"), 303)
-    choice, step = request.form.get("choice", ""), contact.intake_step
-    if step == "military" and choice in MILITARY:
-        update_answers(session, contact, serving_status=MILITARY[choice])
-        contact.intake_step = "mode"
-    elif step == "mode" and choice == "chat":
-        update_answers(session, contact, preference="chat")
-        route_contact(session, contact, rules_runtime.decide)
-        contact.intake_step = "chat"
-    elif step == "mode" and choice == "callback":
-        contact.intake_step = "callback"
-    else:
-        return render_step(contact, error="err_choice", status=400)
-    session.add(contact)
-    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+    with writing() as session:
+        contact = current_chat(session, lock=True)
+        if contact is None:
+            return redirect(url_for(".chat"), 303)
+        choice, step = request.form.get("choice", ""), contact.intake_step
+        if step == "military" and choice in MILITARY:
+            contacts.update_answers(session=session, contact=contact,
+                                    serving_status=MILITARY[choice])
+            contacts.set_step(session=session, contact=contact, step="mode")
+        elif step == "mode" and choice == "chat":
+            contacts.update_answers(session=session, contact=contact, preference="chat")
+            contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+            contacts.set_step(session=session, contact=contact, step="chat")
+        elif step == "mode" and choice == "callback":
+            contacts.set_step(session=session, contact=contact, step="callback")
+        else:
+            return render_step(contact, error="err_choice", status=400)
+    return redirect(url_for(".chat"), 303)
 
 
 @bp.post("/chat/callback")
 def callback() -> ResponseReturnValue:
     """Take the number and window for a callback; a crisis is answered now instead."""
-    session = get_session()
-    contact = current_chat(session)
-    if contact is None or contact.intake_step != "callback":
-        return redirect(url_for(".chat"), 303)
     form = CallbackForm()
-    if not form.validate():
-        return render_step(contact, form=form, status=400)
-    phone = normalise_phone(form.phone.data)
-    update_answers(session, contact, phone=phone, preference="callback")
-    route_contact(session, contact, rules_runtime.decide)
-    if contact.crisis:
-        contact.intake_step = "chat"
-    else:
-        request_callback(
-            session,
-            contact,
-            phone=phone,
-            window=form.window.data,
-            voicemail_allowed=form.voicemail.data == "yes",
-        )
-        contact.intake_step = "callback_done"
-    session.add(contact)
-    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+    with writing() as session:
+        contact = current_chat(session, lock=True)
+        if contact is None or contact.intake_step != "callback":
+            return redirect(url_for(".chat"), 303)
+        if not form.validate():
+            return render_step(contact, form=form, status=400)
+        phone = normalise_phone(form.phone.data)
+        contacts.update_answers(session=session, contact=contact, phone=phone,
+                                preference="callback")
+        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+        if not contact.crisis:
+            callbacks.request_callback(
+                session=session,
+                contact=contact,
+                phone=phone,
+                window=form.window.data,
+                voicemail_allowed=form.voicemail.data == "yes",
+            )
+        step = "chat" if contact.crisis else "callback_done"
+        contacts.set_step(session=session, contact=contact, step=step)
+    return redirect(url_for(".chat"), 303)
 
 
 @bp.post("/chat/send")
 def send() -> ResponseReturnValue:
     """Store a message from the person; a crisis phrase makes the chat urgent."""
-    session = get_session()
-    contact = current_chat(session)
-    if contact is None or contact.intake_step not in CONVERSATION_STEPS:
-        return (
-            refuse_send(None, "err_chat_expired", 404)
-            if wants_json()
-            else redirect(url_for(".chat"), 303)
-        )
     form = MessageForm()
-    if contact.status == "closed":
-        return refuse_send(contact, "chat_closed", 409, form.body.data or "")
-    if not form.validate():
-        return refuse_send(contact, str(form.body.errors[0]), 400, form.body.data or "")
-    was_crisis = contact.crisis
-    add_message(session, contact, (form.body.data or "").strip())
-    response: BaseResponse
-    if wants_json():
-        after = request.form.get("after", type=int) or 0
-        response = jsonify(ok=True, update=update_of(session, contact, after, request_language()))
-    else:
-        anchor = "#crisis-now" if contact.crisis and not was_crisis else "#messages"
-        response = redirect(url_for(".chat") + anchor, 303)
-    return commit_and_dispatch(session, response)
+    with writing() as session:
+        contact = current_chat(session, lock=True)
+        if contact is None or contact.intake_step not in CONVERSATION_STEPS:
+            return (
+                refuse_send(None, "err_chat_expired", 404)
+                if wants_json()
+                else redirect(url_for(".chat"), 303)
+            )
+        if contact.status == "closed":
+            return refuse_send(contact, "chat_closed", 409, form.body.data or "")
+        if not form.validate():
+            return refuse_send(contact, str(form.body.errors[0]), 400, form.body.data or "")
+        was_crisis = contact.crisis
+        add_message(session, contact, (form.body.data or "").strip())
+        response: BaseResponse
+        if wants_json():
+            after = request.form.get("after", type=int) or 0
+            update = update_of(session, contact, after, request_language())
+            response = jsonify(ok=True, update=update)
+        else:
+            anchor = "#crisis-now" if contact.crisis and not was_crisis else "#messages"
+            response = redirect(url_for(".chat") + anchor, 303)
+    return response
 
 
 def add_message(session: Session, contact: Contact, body: str) -> None:
     """Keep the message; escalate when it holds a crisis phrase."""
-    store_message(session, contact, direction="in", body=body)
+    conversations.add_message(session=session, contact=contact, direction="in", body=body)
     if rules_runtime.is_crisis_text(body):
         escalate(session, contact)
 
@@ -412,27 +382,27 @@ def refuse_send(contact: Contact | None, error: str, status: int, body: str = ""
 @bp.post("/chat/leave")
 def leave() -> ResponseReturnValue:
     """Forget the chat in this browser (a shared computer); tell the counsellor they left."""
-    session = get_session()
-    contact = current_chat(session)
+    with writing() as session:
+        contact = current_chat(session, lock=True)
+        if contact is not None and contact.status != "closed":
+            conversations.add_message(
+                session=session, contact=contact, direction="in",
+                body=text("chat_left_note", "nl"), automatic=True,
+            )
     cookie.pop(CHAT, None)
     cookie[LEFT] = True
-    if contact is None or contact.status == "closed":
-        return redirect(url_for(".chat"), 303)
-    store_message(
-        session, contact, direction="in", body=text("chat_left_note", "nl"), automatic=True
-    )
-    return commit_and_dispatch(session, redirect(url_for(".chat"), 303))
+    return redirect(url_for(".chat"), 303)
 
 
 @bp.get("/chat/messages")
 def messages() -> ResponseReturnValue:
     """Answer the page's poll: new messages after `after`, the status line, the crisis flag."""
-    with read_scope(get_engine()) as session:
-        contact = current_chat(session)
-        if contact is None:
-            return jsonify(error="no chat in this browser"), 404
-        after = request.args.get("after", type=int) or 0
-        return jsonify(update_of(session, contact, after, request_language()))
+    session = get_session()
+    contact = current_chat(session)
+    if contact is None:
+        return jsonify(error="no chat in this browser"), 404
+    after = request.args.get("after", type=int) or 0
+    return jsonify(update_of(session, contact, after, request_language()))
 
 
 @bp.errorhandler(CSRFError)

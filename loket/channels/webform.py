@@ -15,57 +15,37 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from werkzeug.exceptions import TooManyRequests
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from loket import rules_runtime
-from loket.channels.common import commit_and_dispatch
+from loket.channels.common import writing
 from loket.channels.web_texts import (
     MAX_MESSAGE,
     MAX_NAME,
     ChoiceField,
     callback_when,
     form_errors,
-    layout_context,
     normalise_phone,
     one_of,
-    remember_language,
     retention_period,
     text,
     valid_email,
 )
+from loket.domain import callbacks, contacts, menu
+from loket.domain.callbacks import CALLBACK_WINDOWS
+from loket.domain.contacts import ContactIn
 from loket.i18n import LANGUAGES, request_language
-from loket.intake import (
-    CALLBACK_WINDOWS,
-    REFERENCE_ALPHABET,
-    REFERENCE_LENGTH,
-    ContactIn,
-    find_contact,
-    open_contact,
-    request_callback,
-    route_contact,
-)
 from loket.security import limiter
-from loket.store.db import get_session
-from loket.store.models import CallbackRequest, Contact
+from loket.store.models import Contact
 
 bp = Blueprint("webform", __name__)
-# Every page (staff pages too) gets the layout's language, texts and language cookie.
-bp.app_context_processor(layout_context)
-bp.after_app_request(remember_language)
 log = structlog.get_logger(__name__)
 
-# Who are you: the phone menu's choices -> (organisation, serving_status, relation).
-WHO = {
-    "police": ("police", "unknown", "self"),
-    "serving": ("defence", "serving", "self"),
-    "veteran": ("defence", "former", "self"),
-    "family_police": ("police", "unknown", "family"),
-    "family_defence": ("defence", "unknown", "family"),
-    "other": ("unknown", "unknown", "self"),
-}
+# Who are you: the phone menu's choices, veterans and serving military asked apart.
+WHO = menu.form_choices()
 NEEDS = ("psychological", "practical", "peer_support", "information", "unknown")
 URGENCY = ("none", "concern", "acute")
 REACH = ("phone", "email", "none")
@@ -189,14 +169,11 @@ def render_form(form: ContactForm, status: int = 200, problem: str | None = None
 
 def contact_input(form: ContactForm) -> ContactIn:
     """Turn a valid form into intake input; only the chosen way to reach them is kept."""
-    organisation, status, relation = WHO[form.who.data]
     reach = form.reach.data
     return ContactIn.model_validate(
         {
             "channel": "webform",
-            "organisation": organisation,
-            "serving_status": status,
-            "relation": relation,
+            **WHO[form.who.data],
             "need": form.need.data,
             "risk": form.urgent.data,
             "language": form.language.data,
@@ -214,12 +191,12 @@ def contact_input(form: ContactForm) -> ContactIn:
 
 def store(session: Session, form: ContactForm, contact_in: ContactIn) -> Contact:
     """Store and route the contact; promise a callback unless it is a crisis."""
-    contact = open_contact(session, contact_in, actor="webform")
-    route_contact(session, contact, rules_runtime.decide)
+    contact = contacts.open_contact(session=session, contact_in=contact_in, actor="webform")
+    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
     if form.reach.data == "phone" and not contact.crisis:
-        request_callback(
-            session,
-            contact,
+        callbacks.request_callback(
+            session=session,
+            contact=contact,
             phone=contact_in.phone,
             window=form.window.data,
             voicemail_allowed=form.voicemail.data == "yes",
@@ -230,11 +207,7 @@ def store(session: Session, form: ContactForm, contact_in: ContactIn) -> Contact
 
 def confirmation(session: Session, contact: Contact) -> dict[str, Any]:
     """Return what the confirmation page shows (no personal data: it goes in a cookie)."""
-    callback = session.exec(
-        select(CallbackRequest)
-        .where(CallbackRequest.contact_id == contact.id)
-        .order_by(col(CallbackRequest.id).desc())
-    ).first()
+    callback = callbacks.latest_callback(session=session, contact=contact)
     reach = "phone" if contact.phone else "email" if contact.email else "none"
     done: dict[str, Any] = {
         "reference": contact.reference,
@@ -254,10 +227,9 @@ def confirmation(session: Session, contact: Contact) -> dict[str, Any]:
 
 def pretend_received(form: ContactForm) -> ResponseReturnValue:
     """Answer a bot that filled the honeypot as if all went well; store nothing."""
-    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
     reach = form.reach.data if form.reach.data in REACH else "none"
     cookie[DONE] = {
-        "reference": f"{raw[:3]}-{raw[3:]}",
+        "reference": contacts.random_reference(),
         "desk": None,
         "crisis": False,
         "reach": reach,
@@ -290,12 +262,15 @@ def submit() -> ResponseReturnValue:
         contact_in = contact_input(form)
     except ValidationError:
         return render_form(form, 400, "err_invalid")
-    session = get_session()
-    contact = find_contact(session, "webform", form.form_id.data)  # sent twice: same answer
-    if contact is None:
-        contact = store(session, form, contact_in)
-    cookie[DONE] = confirmation(session, contact)
-    return commit_and_dispatch(session, redirect(url_for(".received"), 303))
+    with writing() as session:
+        contact = contacts.find_contact(  # sent twice: same answer
+            session=session, channel="webform", external_id=form.form_id.data
+        )
+        if contact is None:
+            contact = store(session, form, contact_in)
+        done = confirmation(session, contact)
+    cookie[DONE] = done
+    return redirect(url_for(".received"), 303)
 
 
 @bp.get("/contact/received")

@@ -1,4 +1,17 @@
-"""The database lifecycle: engine per app, a session per request, teardown, append-only audit."""
+"""The database lifecycle: engine per app, a reading session per request, units of work.
+
+One transaction model on SQLite and PostgreSQL:
+- `get_session()` is the request's session. It only reads: it takes no lock (a deferred
+  transaction on SQLite) and refuses to write.
+- A view or job that writes opens one explicit unit of work (`unit_of_work()` in a request,
+  `session_scope(engine)` elsewhere): it commits at the end of its block, or rolls back on
+  an error. On SQLite it begins with `BEGIN IMMEDIATE` (the write lock, waited for at most
+  the busy timeout); on PostgreSQL it is an ordinary transaction, and a status transition
+  that must not race locks its row (`loket.domain.contacts.lock`: `SELECT ... FOR UPDATE`).
+
+Work that opens its own unit of work (the gateway, a job) is called after the commit, never
+inside another unit of work: on SQLite it would wait for the lock its caller holds.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +21,18 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from loket.store import sqlite
 from loket.store.models import AuditEvent
-from loket.store.sqlite import READ_ONLY, STATEMENT
+from loket.store.sqlite import READ_ONLY
+
+READS_ONLY = "loket.reads_only"  # session.info key of a session that must not write
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build an engine; SQLite gets WAL, a busy timeout, foreign keys and queued writers."""
+    """Build an engine; SQLite gets WAL, a bounded busy timeout and the transaction rule."""
     if url.startswith("sqlite"):
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             raise ValueError("an in-memory SQLite database cannot be shared; use a file")
@@ -31,23 +46,54 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", sqlite.on_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 16)
+    kwargs.setdefault("max_overflow", 16)
     return create_engine(url, **kwargs)
 
 
 class GuardedSession(Session):
-    """A session whose objects stay readable after commit and that never changes audit lines."""
+    """A session whose objects stay readable after commit and that never changes audit lines.
+
+    A session marked as reading only (`read_scope`, the request's session) refuses to write.
+    """
 
     def flush(self, objects: Sequence[Any] | None = None) -> None:
-        """Refuse to change or delete an audit line; flush everything else."""
+        """Refuse to change or delete an audit line, or to write in a reading session."""
         for obj in (*self.dirty, *self.deleted):
             if isinstance(obj, AuditEvent):
                 raise PermissionError("the audit log is append-only")
+        if self.info.get(READS_ONLY) and (self.new or self.deleted or self._changed()):
+            raise PermissionError("this session only reads; write in a unit of work")
         super().flush(objects)
+
+    def _changed(self) -> bool:
+        return any(self.is_modified(obj) for obj in self.dirty)
+
+    def _refuse_dml(self, statement: Any) -> None:
+        if self.info.get(READS_ONLY) and getattr(statement, "is_dml", False):
+            raise PermissionError("this session only reads; write in a unit of work")
+
+    def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        """Refuse an INSERT, UPDATE or DELETE in a reading session; run everything else."""
+        self._refuse_dml(statement)
+        return super().execute(statement, *args, **kwargs)
+
+    def scalars(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        """Refuse an INSERT, UPDATE or DELETE in a reading session; run everything else."""
+        self._refuse_dml(statement)
+        return super().scalars(statement, *args, **kwargs)
 
 
 def new_session(engine: Engine) -> Session:
-    """Open a session whose objects stay readable after commit."""
+    """Open a session for a unit of work; its objects stay readable after commit."""
     return GuardedSession(engine, expire_on_commit=False)
+
+
+def reading_session(engine: Engine) -> Session:
+    """Open a session that only reads: no lock taken, any write refused."""
+    session = GuardedSession(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    session.info[READS_ONLY] = True
+    return session
 
 
 @contextmanager
@@ -65,34 +111,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def read_connection(engine: Engine) -> Iterator[Connection]:
-    """Read on a bare connection without taking SQLite's write lock; nothing is committed.
-
-    Each statement reads what was committed when it ran (no snapshot across statements).
-    """
-    with engine.connect() as conn:
-        conn.execution_options(**{READ_ONLY: STATEMENT})
-        yield conn
-
-
-@contextmanager
-def writing(conn: Connection) -> Iterator[Connection]:
-    """Go on from reading (`read_connection`) to one write transaction on the same connection.
-
-    The write transaction takes SQLite's queued write lock as any other and commits at the
-    end of the block (rolls back on an error); one pooled connection serves both.
-    """
-    if conn.in_transaction():
-        conn.rollback()  # the reads' own (nothing was written)
-    conn.execution_options(**{READ_ONLY: False})
-    with conn.begin():
-        yield conn
-
-
-@contextmanager
 def read_scope(engine: Engine) -> Iterator[Session]:
-    """Read without taking SQLite's write lock; nothing done here is ever committed."""
-    session = Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    """Read without taking a lock; nothing done here is ever committed."""
+    session = reading_session(engine)
     try:
         yield session
     finally:
@@ -107,11 +128,22 @@ def get_engine(app: Flask | None = None) -> Engine:
 
 
 def get_session() -> Session:
-    """Return this request's session, opening it on first use."""
+    """Return this request's reading session, opening it on first use."""
     if "db_session" not in g:
-        g.db_session = new_session(get_engine())
+        g.db_session = reading_session(get_engine())
     session: Session = g.db_session
     return session
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Run this request's writes in one transaction: commit at the end, roll back on error.
+
+    Objects read through the request's reading session stay there: load what you change
+    in the unit of work itself (`loket.domain.contacts.lock`).
+    """
+    with session_scope(get_engine()) as session:
+        yield session
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, Table, UniqueConstraint, text
+from sqlalchemy.orm import relationship
 from sqlmodel import Field, SQLModel
 
 from loket.store.types import EncryptedText, JSONText, UTCDateTime, empty_dict, empty_list, utcnow
@@ -27,6 +28,13 @@ CALLBACK_STATUSES = ("pending", "claimed", "done", "failed", "cancelled")
 ROLES = ("counsellor", "manager", "admin")
 DESKS = ("police", "veterans", "debasis")
 AUDIT_EVENTS = ("create", "read", "update", "delete", "search", "export", "emergency")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """Return a model's table, to insert rows through the session that are never loaded
+    back as objects in the same unit of work (audit lines, payloads, messages)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def partial_index(name: str, *columns: str, where: str) -> Index:
@@ -74,7 +82,6 @@ class Contact(SQLModel, table=True):
     priority: str | None = Field(default=None, max_length=8)
     crisis: bool = Field(default=False)
     respond: str | None = Field(default=None, max_length=16)
-    flags: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
     rule: str | None = Field(default=None, max_length=64)
     rules_version: str | None = Field(default=None, max_length=64)
     trace: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
@@ -94,6 +101,34 @@ class Contact(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     wait_seconds: int | None = Field(default=None)
+    if TYPE_CHECKING:  # mapped below, once ContactFlag exists (SQLModel cannot with postponed
+        # annotations): the decision's flags, loaded with the contact, one row each
+        flag_rows: list[ContactFlag]
+
+    @property
+    def flags(self) -> list[str]:
+        """Return the decision's flags (rows of `contact_flag`), in alphabetical order.
+
+        Written with `loket.domain.contacts.set_flags`.
+        """
+        return [row.flag for row in self.flag_rows]
+
+
+class ContactFlag(SQLModel, table=True):
+    """One flag of a contact's routing decision: one row each, so the reports can count them."""
+
+    __tablename__ = "contact_flag"
+    __table_args__ = (Index("ix_contact_flag_flag", "flag"),)
+
+    # set by the relationship when the row is stored with its contact
+    contact_id: int | None = Field(
+        default=None, foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
+    flag: str = Field(max_length=32, primary_key=True)
+
+
+Contact.flag_rows = relationship(  # type: ignore[assignment]
+    ContactFlag, lazy="selectin", cascade="all, delete-orphan", order_by=ContactFlag.flag
+)
 
 
 class InboundEvent(SQLModel, table=True):
@@ -202,12 +237,14 @@ class Outbox(SQLModel, table=True):
     """Work promised in the same transaction as the data; drained into RQ after commit."""
 
     __tablename__ = "outbox"
+    __table_args__ = (partial_index("ix_outbox_not_done", "created_at", where="done_at IS NULL"),)
 
     id: int | None = Field(default=None, primary_key=True)
     job: str = Field(max_length=64)
     args: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSONText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # its job finished
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=200)
 

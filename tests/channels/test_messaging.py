@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 import structlog
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
-from twilio.request_validator import RequestValidator
+from sqlmodel import select
 from werkzeug.test import TestResponse
 
 from loket import intake
+from loket.domain import contacts as contact_domain
 from loket.queue import outbox
-from loket.queue.connection import QUEUE_NAMES
-from loket.queue.runtime import set_job_app
 from loket.store.db import session_scope
 from loket.store.models import (
     CallbackRequest,
@@ -32,6 +28,7 @@ from loket.store.models import (
     OutboundAction,
     Outbox,
 )
+from tests.channels.conftest import at_once, contacts, rows, run_jobs, signature, signed_post
 
 BASE = "https://loket.example.org"
 INBOUND = "/twilio/messaging"
@@ -42,17 +39,11 @@ CRISIS_NL = "ik zie het niet meer zitten"
 CRISIS_EN = "I want to die"
 
 
-def signature(path: str, params: dict[str, str]) -> str:
-    """Sign a request as Twilio would for the test app's public URL."""
-    return str(RequestValidator("test-auth-token").compute_signature(BASE + path, params))
-
-
 def post(
     client: FlaskClient, path: str, params: dict[str, str], **headers: str
 ) -> TestResponse:
     """Post a signed Twilio webhook; the answer is sent in full, as a server sends it."""
-    headers = {"X-Twilio-Signature": signature(path, params), **headers}
-    return client.post(path, data=params, headers=headers, buffered=True)
+    return signed_post(client, path, params, **headers)
 
 
 def new_sid() -> str:
@@ -85,12 +76,6 @@ def walk(client: FlaskClient, *bodies: str, sender: str = PHONE) -> list[str | N
     return [text(client, body, sender) for body in bodies]
 
 
-def contacts(engine: Engine) -> list[Contact]:
-    """Return every stored contact, oldest first."""
-    with Session(engine) as session:
-        return list(session.exec(select(Contact).order_by(col(Contact.id))).all())
-
-
 def only_contact(engine: Engine) -> Contact:
     """Return the one stored contact."""
     found = contacts(engine)
@@ -98,29 +83,9 @@ def only_contact(engine: Engine) -> Contact:
     return found[0]
 
 
-def rows(engine: Engine, model: Any) -> list[Any]:
-    """Return every row of a table, oldest first."""
-    with Session(engine) as session:
-        return list(session.exec(select(model).order_by(model.id)).all())
-
-
 def messages(engine: Engine, direction: str | None = None) -> list[Message]:
     """Return stored messages, oldest first, optionally of one direction."""
     return [m for m in rows(engine, Message) if direction in (None, m.direction)]
-
-
-@pytest.fixture
-def job_app(app: Flask) -> Iterator[Flask]:
-    """Run RQ jobs in the test app."""
-    set_job_app(app)
-    yield app
-    set_job_app(None)
-
-
-def run_jobs(redis: Redis) -> None:
-    """Run every queued job in-process."""
-    queues = [Queue(name, connection=redis) for name in QUEUE_NAMES]
-    SimpleWorker(queues, connection=redis).work(burst=True)
 
 
 # --- signatures and bad input ---------------------------------------------------------------
@@ -427,24 +392,16 @@ def test_replay_with_the_same_idempotency_token_is_handled_once(
 
 
 def test_concurrent_duplicates_store_one_contact_and_answer_alike(
-    store_app: Flask,
+    app: Flask,
 ) -> None:
-    engine: Engine = store_app.extensions["loket.engine"]
+    engine: Engine = app.extensions["loket.engine"]
     params = params_of("Hallo")
-    barrier = threading.Barrier(2)
-    answers: list[tuple[int, bytes]] = []
 
-    def send() -> None:
-        client = store_app.test_client()
-        barrier.wait()
-        response = post(client, INBOUND, params)
-        answers.append((response.status_code, response.get_data()))
+    def send() -> tuple[int, bytes]:
+        response = post(app.test_client(), INBOUND, params)
+        return response.status_code, response.get_data()
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(send, send)
     assert [status for status, _ in answers] == [200, 200]
     assert answers[0][1] == answers[1][1]
     assert len(contacts(engine)) == 1 and len(messages(engine, "in")) == 1
@@ -489,12 +446,12 @@ def counsellor_reply(engine: Engine, body: str) -> int:
 
 @pytest.mark.parametrize("sender", [PHONE, WHATSAPP])
 def test_counsellor_reply_is_sent_once_through_the_gateway(
-    job_app: Flask, engine: Engine, redis_conn: Redis, sender: str
+    app: Flask, engine: Engine, redis_conn: Redis, sender: str
 ) -> None:
-    walk(job_app.test_client(), "Hallo", "1", "1", sender=sender)
+    walk(app.test_client(), "Hallo", "1", "1", sender=sender)
     message_id = counsellor_reply(engine, "Hoi, ik ben Sam. Waar wil je over praten?")
     outbox.dispatch(engine, redis_conn)
-    run_jobs(redis_conn)
+    run_jobs(app, redis_conn)
     [sent] = rows(engine, OutboundAction)
     assert (sent.kind, sent.to, sent.body) == ("message", sender,
                                                "Hoi, ik ben Sam. Waar wil je over praten?")
@@ -504,7 +461,7 @@ def test_counsellor_reply_is_sent_once_through_the_gateway(
     Queue("default", connection=redis_conn).enqueue(
         "loket.queue.jobs.send_message", kwargs={"message_id": message_id}
     )
-    run_jobs(redis_conn)
+    run_jobs(app, redis_conn)
     assert len(rows(engine, OutboundAction)) == 1
 
 
@@ -514,13 +471,13 @@ def status_of(engine: Engine, message_id: int) -> str | None:
 
 
 def test_status_callbacks_move_delivery_forward_never_back(
-    job_app: Flask, engine: Engine, redis_conn: Redis
+    app: Flask, engine: Engine, redis_conn: Redis
 ) -> None:
-    client = job_app.test_client()
+    client = app.test_client()
     walk(client, "Hallo", "1", "1", sender=WHATSAPP)
     message_id = counsellor_reply(engine, "Ik lees je bericht.")
     outbox.dispatch(engine, redis_conn)
-    run_jobs(redis_conn)
+    run_jobs(app, redis_conn)
     sid = rows(engine, OutboundAction)[0].sid
     for value, expected in [("delivered", "delivered"), ("sent", "delivered"),
                             ("read", "read"), ("delivered", "read")]:
@@ -530,12 +487,12 @@ def test_status_callbacks_move_delivery_forward_never_back(
         assert status_of(engine, message_id) == expected
 
 
-def test_status_failed_is_recorded(job_app: Flask, engine: Engine, redis_conn: Redis) -> None:
-    client = job_app.test_client()
+def test_status_failed_is_recorded(app: Flask, engine: Engine, redis_conn: Redis) -> None:
+    client = app.test_client()
     walk(client, "Hallo", "1", "1")
     message_id = counsellor_reply(engine, "Ik lees je bericht.")
     outbox.dispatch(engine, redis_conn)
-    run_jobs(redis_conn)
+    run_jobs(app, redis_conn)
     sid = rows(engine, OutboundAction)[0].sid
     post(client, STATUS, {"MessageSid": sid, "MessageStatus": "failed", "To": PHONE})
     assert status_of(engine, message_id) == "failed"
@@ -570,45 +527,22 @@ def test_logs_carry_no_number_and_no_message_text(client: FlaskClient) -> None:
     assert "31687654321" not in flat and "geheime" not in flat and "zitten" not in flat
 
 
-def send_at_once(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, *bodies: str, prepared: type | None = None
-) -> list[str | None]:
-    """Send messages of one sender at once: each looks before any stores; return the answers.
+def send_at_once(app: Flask, *bodies: str) -> list[str | None]:
+    """Send messages of one sender at once, from threads that start together."""
 
-    `prepared` is the kind of answer each must have worked out ahead, if any.
-    """
-    from loket.channels import messaging
+    def sender(body: str) -> Callable[[], str | None]:
+        return lambda: reply_of(post(app.test_client(), INBOUND, params_of(body)))
 
-    looked = threading.Barrier(len(bodies), timeout=10)
-    look = messaging.Turn.look
-
-    def look_then_wait(turn: messaging.Turn, reader: Any) -> Any:
-        ready = look(turn, reader)
-        assert prepared is None or isinstance(ready, prepared)
-        looked.wait()
-        return ready
-
-    monkeypatch.setattr(messaging.Turn, "look", look_then_wait)
-    answers: list[str | None] = []
-
-    def send(body: str) -> None:
-        answers.append(reply_of(post(app.test_client(), INBOUND, params_of(body))))
-
-    threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return at_once(*(sender(body) for body in bodies))
 
 
 @pytest.mark.postgres
 def test_first_messages_of_one_sender_at_once_open_one_conversation(
-    store_app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask,
 ) -> None:
-    """Both look before either stores: the second finds the first's conversation and joins it."""
-    engine: Engine = store_app.extensions["loket.engine"]
-    answers = send_at_once(store_app, monkeypatch, "Hallo", "Is daar iemand?")
+    """One opens the conversation; the other, held back until then, joins it."""
+    engine: Engine = app.extensions["loket.engine"]
+    answers = send_at_once(app, "Hallo", "Is daar iemand?")
     assert len(answers) == 2
     [contact] = contacts(engine)
     assert len(messages(engine, "in")) == 2
@@ -618,14 +552,12 @@ def test_first_messages_of_one_sender_at_once_open_one_conversation(
 
 @pytest.mark.postgres
 def test_two_answers_of_one_sender_at_once_both_count(
-    store_app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask,
 ) -> None:
-    """Both work out their step from "who"; the later one finds it moved on and looks again."""
-    from loket.channels.messaging import NextStep
-
-    engine: Engine = store_app.extensions["loket.engine"]
-    text(store_app.test_client(), "Hallo")
-    answers = send_at_once(store_app, monkeypatch, "2", "1", prepared=NextStep)
+    """Both arrive at "who"; the later one reads the step the first one stored."""
+    engine: Engine = app.extensions["loket.engine"]
+    text(app.test_client(), "Hallo")
+    answers = send_at_once(app, "2", "1")
     assert len(answers) == 2 and all(answers)
     contact = only_contact(engine)
     assert len(messages(engine, "in")) == 3
@@ -641,13 +573,15 @@ def test_two_answers_of_one_sender_at_once_both_count(
 def test_a_first_message_drawing_a_taken_reference_still_opens_its_own_conversation(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reference is checked by its unique index; a taken one goes the long way."""
+    """A reference already taken is never given to a second contact."""
     engine: Engine = app.extensions["loket.engine"]
     text(client, "Hallo", sender="+31611111111")
     taken = only_contact(engine).reference
     draws = iter([taken])
-    random_reference = intake.random_reference
-    monkeypatch.setattr(intake, "random_reference", lambda: next(draws, None) or random_reference())
+    random_reference = contact_domain.random_reference
+    monkeypatch.setattr(
+        contact_domain, "random_reference", lambda: next(draws, None) or random_reference()
+    )
     reply = text(client, "Goedemiddag", sender="+31622222222")
     assert reply and "112" in reply
     first, second = contacts(engine)

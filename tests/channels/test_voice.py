@@ -19,10 +19,10 @@ from werkzeug.test import TestResponse
 
 from loket.config import PROJECT_ROOT
 from loket.queue import outbox
-from loket.store.models import CallbackRequest, Contact, InboundEvent, Outbox
+from loket.store.models import AuditEvent, CallbackRequest, Contact, InboundEvent, Outbox
+from tests.channels.conftest import AUTH_TOKEN, BASE, at_once
+from tests.channels.conftest import signed_post as twilio_post
 
-BASE = "https://loket.example.org"
-AUTH_TOKEN = "test-auth-token"
 CALLER = "+31612345678"
 PATHS = [
     "/twilio/voice",
@@ -48,12 +48,9 @@ def signed_post(
     signature: str | None = None,
 ) -> TestResponse:
     """Post like Twilio: form parameters, a signature for the public URL, an idempotency token."""
-    if signature is None:
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(BASE + path, params)
-    headers = {"X-Twilio-Signature": signature}
-    if idempotency:
-        headers["I-Twilio-Idempotency-Token"] = idempotency
-    return client.post(path, data=params, headers=headers)
+    return twilio_post(
+        client, path, params, idempotency=idempotency, signature_value=signature
+    )
 
 
 class Call:
@@ -609,7 +606,7 @@ def test_concurrent_first_webhooks_store_one_contact(
     request: pytest.FixtureRequest, make_app: Callable[..., Flask], engine_name: str
 ) -> None:
     if engine_name == "postgres":
-        app_a = _postgres_app(request, make_app)
+        app_a = request.getfixturevalue("postgres_app")
     else:
         app_a = make_app()
     app_b = make_app(database_url=app_a.config["LOKET"].database_url)
@@ -633,18 +630,6 @@ def test_concurrent_first_webhooks_store_one_contact(
     assert len(answers) == 2
     assert answers[0] == answers[1]
     assert [c.external_id for c in contacts(app_a)] == [call.sid]
-
-
-def _postgres_app(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
-    """Return an app on the emptied PostgreSQL test database."""
-    from sqlalchemy import text
-    from sqlmodel import SQLModel
-
-    engine = request.getfixturevalue("postgres_engine")
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    return make_app(database_url=engine.url.render_as_string(hide_password=False))
 
 
 def test_an_unknown_call_on_a_later_step_restarts_the_menu(
@@ -773,6 +758,40 @@ def test_completed_before_the_queue_result_is_corrected_by_bridged(
     contact = contact_of(app, call.sid)
     assert (contact.status, contact.outcome, contact.closed_at) == ("in_progress", None, None)
     assert contact.wait_seconds == 30
+
+
+@pytest.mark.parametrize("attempt", range(3))
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [("bridged", ("in_progress", None)), ("hangup", ("closed", "abandoned"))],
+)
+def test_a_queue_result_and_the_end_of_the_call_at_once_are_recorded_once(
+    app: Flask, result: str, expected: tuple[str, str | None], attempt: int
+) -> None:
+    """Both arrive while the caller waits: the second reads what the first stored."""
+    call = Call(app.test_client())
+    call.walk("1", "1")
+    queued = call.params(QueueResult=result, QueueTime="75")
+    ended = call.params(CallStatus="completed", CallDuration="90")
+
+    def post(path: str, params: dict[str, str]) -> Callable[[], int]:
+        return lambda: signed_post(
+            app.test_client(), path, params, idempotency=uuid.uuid4().hex
+        ).status_code
+
+    codes = at_once(post("/twilio/voice/queued", queued), post("/twilio/voice/status", ended))
+    assert codes == [200, 200]
+    contact = contact_of(app, call.sid)
+    assert (contact.status, contact.outcome, contact.wait_seconds) == (*expected, 75)
+    with store(app) as session:
+        lines = session.exec(
+            select(AuditEvent.detail).where(AuditEvent.contact_reference == contact.reference)
+        ).all()
+    if result == "bridged":
+        assert contact.closed_at is None and contact.answered_at is not None
+        assert lines.count("call answered") == 1
+    else:
+        assert contact.answered_at is None and lines.count("call abandoned") == 1
 
 
 def test_hanging_up_in_the_menu_records_abandoned_without_a_wait(

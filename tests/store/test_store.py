@@ -62,12 +62,12 @@ def test_key_rotation_keeps_old_rows_readable(store_app: Flask) -> None:
     old_key = store_app.config["LOKET"].data_keys[0]
     cid = _store_contact(store_app, name="Ria")
     new_key = Fernet.generate_key().decode()
-    crypto.configure([new_key, old_key])
+    crypto.configure([new_key, old_key], store_app)
     with session_scope(engine) as session:
         contact = session.get(Contact, cid)
         assert contact is not None and contact.name == "Ria"
-    assert rotate_all(engine)["contact"] >= 1
-    crypto.configure([new_key])  # the old key is retired after rotation
+    assert rotate_all(engine).rewritten["contact"] >= 1
+    crypto.configure([new_key], store_app)  # the old key is retired after rotation
     with session_scope(engine) as session:
         contact = session.get(Contact, cid)
         assert contact is not None and contact.name == "Ria"
@@ -75,8 +75,9 @@ def test_key_rotation_keeps_old_rows_readable(store_app: Flask) -> None:
 
 def test_a_value_under_an_unknown_key_is_an_error_not_garbage(store_app: Flask) -> None:
     cid = _store_contact(store_app, name="Kees")
-    crypto.configure([Fernet.generate_key().decode()])
-    with pytest.raises(crypto.KeyError_), session_scope(store_app.extensions["loket.engine"]) as s:
+    crypto.configure([Fernet.generate_key().decode()], store_app)
+    engine = store_app.extensions["loket.engine"]
+    with pytest.raises(crypto.DataKeyError), session_scope(engine) as s:
         s.get(Contact, cid)
 
 

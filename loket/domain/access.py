@@ -1,0 +1,86 @@
+"""Who sees what (DESIGN.md): deny by default, one module holding the rules.
+
+`can(user, action, contact)` answers for one contact, as a pure function; `visible_to(user)`
+is the same rule for reading as a query filter, so a list never shows what `can` refuses.
+
+- counsellor of desk D: contacts owned by D; contacts D serves now (its queue is D, or the
+  `pool` for police and veterans) while they are open; contacts flagged `both` for police
+  and veterans. After a transfer away (owner and queue another desk) nothing more.
+  Claiming needs sight of the contact and no other holder; replying, noting, transferring,
+  closing and releasing need the caller's own claim.
+- manager of desk D: counts, waits and outcomes of D and the pool; never a message, name
+  or number, so no contact's details.
+- admin: users, tokens, rules, retention; no contacts.
+- break-glass: any active counsellor may ask for another desk's contact with a stated
+  reason; the caller logs it as an emergency access.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from loket.store.models import Contact, ContactFlag, User
+
+Action = Literal[
+    "read", "claim", "release", "reply", "note", "transfer", "close", "break_glass", "count"
+]
+POOLED_DESKS = ("police", "veterans")  # who serve the night and weekend `pool` together
+CLOSED = "closed"
+HOLDER_ACTIONS = ("release", "reply", "note", "transfer", "close")
+
+
+def sees(user: User, contact: Contact) -> bool:
+    """Tell whether a counsellor may read this contact's details."""
+    if user.role != "counsellor" or not user.active or user.desk is None:
+        return False
+    desk = user.desk
+    if contact.desk == desk:
+        return True
+    if contact.status != CLOSED and (
+        contact.queue == desk or (contact.queue == "pool" and desk in POOLED_DESKS)
+    ):
+        return True
+    return desk in POOLED_DESKS and "both" in contact.flags
+
+
+def can(user: User, action: Action, contact: Contact | None = None) -> bool:
+    """Tell whether this user may do this to this contact (or, for `count`, to its desk)."""
+    if not user.active:
+        return False
+    if action == "count":
+        if user.role != "manager" or contact is None:
+            return False
+        return user.desk is None or contact.desk == user.desk or contact.queue == "pool"
+    if contact is None or user.role != "counsellor":
+        return False
+    if action == "break_glass":
+        return not sees(user, contact)
+    if not sees(user, contact):
+        return False
+    if action == "read":
+        return True
+    if action == "claim":
+        return contact.status != CLOSED and contact.assigned_user_id in (None, user.id)
+    if action in HOLDER_ACTIONS:
+        return contact.status != CLOSED and contact.assigned_user_id == user.id
+    return False
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """Return the WHERE clause of the contacts this user may read (nothing by default)."""
+    if user.role != "counsellor" or not user.active or user.desk is None:
+        return false()
+    desk = user.desk
+    queues = [desk, "pool"] if desk in POOLED_DESKS else [desk]
+    rules: list[ColumnElement[bool]] = [
+        col(Contact.desk) == desk,
+        and_(col(Contact.status) != CLOSED, col(Contact.queue).in_(queues)),
+    ]
+    if desk in POOLED_DESKS:
+        both = select(col(ContactFlag.contact_id)).where(col(ContactFlag.flag) == "both")
+        rules.append(col(Contact.id).in_(both))
+    return or_(*rules)

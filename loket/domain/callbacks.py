@@ -1,0 +1,91 @@
+"""Callbacks: a promise to call someone back within a window they chose."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from loket.queue import outbox
+from loket.store.models import CallbackRequest, Contact
+from loket.store.types import utcnow
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")
+
+
+def callback_window(window: str, at: datetime) -> tuple[datetime, datetime]:
+    """Return the start and end of a callback window, in UTC, as seen in Amsterdam."""
+    local = at.astimezone(AMSTERDAM)
+    if window == "asap":
+        return at, at + timedelta(hours=2)
+    if window == "evening":
+        start = local.replace(hour=18, minute=0, second=0, microsecond=0)
+        end = local.replace(hour=21, minute=0, second=0, microsecond=0)
+        if local >= end:
+            start, end = start + timedelta(days=1), end + timedelta(days=1)
+        return max(start, local).astimezone(at.tzinfo), end.astimezone(at.tzinfo)
+    if window == "tomorrow":
+        day = (local + timedelta(days=1)).date()
+        start = datetime(day.year, day.month, day.day, 9, tzinfo=AMSTERDAM)
+        return start.astimezone(at.tzinfo), (start + timedelta(hours=3)).astimezone(at.tzinfo)
+    raise ValueError(f"window: unknown value {window!r} (expected one of asap, evening, tomorrow)")
+
+
+def request_callback(
+    *,
+    session: Session,
+    contact: Contact,
+    phone: str | None,
+    window: str = "asap",
+    voicemail_allowed: bool = False,
+    at: datetime | None = None,
+) -> CallbackRequest:
+    """Promise a callback within a window; a crisis is never parked in a callback queue.
+
+    The contact moves to status `callback` and the scheduling job is promised.
+    """
+    if contact.crisis:
+        raise ValueError("a crisis contact is answered now, never only called back")
+    start, end = callback_window(window, at or utcnow())
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    callback = CallbackRequest(
+        contact_id=contact.id,
+        phone=phone,
+        window=window,
+        window_start=start,
+        window_end=end,
+        voicemail_allowed=voicemail_allowed,
+    )
+    session.add(callback)
+    session.flush()
+    assert callback.id is not None  # noqa: S101 - flushed above
+    contact.status = "callback"
+    contact.preference = "callback"
+    contact.updated_at = utcnow()
+    session.add(contact)
+    outbox.add(session, "schedule_callback", callback_id=callback.id)
+    return callback
+
+
+def cancel_callbacks(*, session: Session, contact: Contact) -> int:
+    """Cancel the callbacks still pending for a contact (answered now, or stopped)."""
+    pending = session.exec(
+        select(CallbackRequest).where(
+            CallbackRequest.contact_id == contact.id, CallbackRequest.status == "pending"
+        )
+    ).all()
+    for callback in pending:
+        callback.status, callback.updated_at = "cancelled", utcnow()
+        session.add(callback)
+    return len(pending)
+
+
+def latest_callback(*, session: Session, contact: Contact) -> CallbackRequest | None:
+    """Return the contact's newest callback request, if any."""
+    return session.exec(
+        select(CallbackRequest)
+        .where(CallbackRequest.contact_id == contact.id)
+        .order_by(col(CallbackRequest.id).desc())
+    ).first()

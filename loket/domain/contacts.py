@@ -1,0 +1,446 @@
+"""Contacts: open, find, lock, answer, route, and every status and step transition.
+
+Status lifecycle: new -> routed -> waiting | callback -> in_progress -> closed. A transition
+that must not race with another request loads its contact with `lock` first (on PostgreSQL
+`SELECT ... FOR UPDATE`; on SQLite the unit of work's `BEGIN IMMEDIATE` already holds the
+write lock, and FOR UPDATE is not rendered).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import field_validator
+from sqlmodel import Session, SQLModel, col, func, select
+
+from loket.domain import audit, callbacks
+from loket.queue import outbox
+from loket.store.crypto import keyring
+from loket.store.models import Contact, ContactFlag, User
+from loket.store.types import utcnow
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to say aloud
+REFERENCE_LENGTH = 6
+QUEUES = ("police", "veterans", "debasis", "pool")
+# Average handling time used for expected wait until the workspace measures it.
+DEFAULT_HANDLE_S = 600
+# A contact's encrypted fields.
+PERSONAL_FIELDS = ("phone", "name", "email", "text")
+# How far a contact got: a later event never moves it back.
+STATUS_RANK = {"new": 0, "routed": 1, "waiting": 2, "callback": 2, "in_progress": 3, "closed": 4}
+OPEN_STATUSES = ("new", "routed", "waiting", "callback", "in_progress")
+
+OPENED = "loket.contacts.opened"  # session.info: ids of the contacts opened in this unit of work
+
+Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str, Any]]
+
+
+class ContactIn(SQLModel):
+    """What a channel learned about a contact; validated before it is stored."""
+
+    channel: Literal["phone", "sms", "whatsapp", "webchat", "webform"]
+    organisation: Literal["police", "defence", "both", "unknown"] = "unknown"
+    serving_status: Literal["serving", "former", "unknown"] = "unknown"
+    relation: Literal["self", "family", "colleague", "professional"] = "self"
+    need: Literal["psychological", "practical", "peer_support", "information", "unknown"] = (
+        "unknown"
+    )
+    risk: Literal["none", "concern", "acute"] = "none"
+    language: Literal["nl", "en"] = "nl"
+    region: str | None = None
+    preference: Literal["callback", "now", "chat"] | None = None
+    anonymous: bool = False
+    consent: bool = False
+    external_id: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    email: str | None = None
+    text: str | None = None
+
+    @field_validator("text", "name", "email", "phone")
+    @classmethod
+    def _trim(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+
+# --- opening and finding --------------------------------------------------------------------
+
+
+def random_reference() -> str:
+    """Return a random reference code people can quote, like `K7M-4Q2`."""
+    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{raw[:3]}-{raw[3:]}"
+
+
+def new_reference(*, session: Session) -> str:
+    """Return an unused reference code."""
+    while True:
+        ref = random_reference()
+        taken = session.exec(select(Contact.id).where(Contact.reference == ref)).first()
+        if taken is None:
+            return ref
+
+
+def phone_hash(phone: str, *, session: Session) -> str:
+    """Return the keyed hash a contact's number is found by."""
+    return keyring(session).keyed_hash(phone)
+
+
+def open_contact(
+    *,
+    session: Session,
+    contact_in: ContactIn,
+    actor: str = "intake",
+    intake_step: str = "start",
+) -> Contact:
+    """Store a new contact (personal fields encrypted at rest) and its audit line.
+
+    Raises IntegrityError at the flush when the channel's id is taken.
+    """
+    data = contact_in.model_dump()
+    preference = data.pop("preference") or (
+        "callback" if contact_in.channel == "webform" else "now"
+    )
+    contact = Contact(
+        **data,
+        preference=preference,
+        reference=new_reference(session=session),
+        intake_step=intake_step,
+        phone_hash=phone_hash(contact_in.phone, session=session) if contact_in.phone else None,
+    )
+    session.add(contact)
+    session.flush()
+    session.info.setdefault(OPENED, set()).add(contact.id)
+    audit.record(
+        session=session, event="create", contact=contact, actor=actor,
+        detail=f"channel={contact_in.channel}",
+    )
+    return contact
+
+
+def opened_here(*, session: Session, contact: Contact) -> bool:
+    """Tell whether this unit of work opened the contact (its times are this moment)."""
+    return contact.id in session.info.get(OPENED, ())
+
+
+def find_contact(*, session: Session, channel: str, external_id: str) -> Contact | None:
+    """Return the contact a channel knows by its own id (a CallSid, a chat id)."""
+    query = select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
+    return session.exec(query).first()
+
+
+def get_contact(*, session: Session, contact_id: int) -> Contact:
+    """Return a stored contact; LookupError when there is none."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise LookupError(f"contact {contact_id}: no such contact")
+    return contact
+
+
+def lock(
+    *,
+    session: Session,
+    contact_id: int | None = None,
+    channel: str | None = None,
+    external_id: str | None = None,
+) -> Contact | None:
+    """Load a contact to change it, by id or by its channel's id, locked until commit.
+
+    Another unit of work that locks it waits, then reads what this one committed.
+    """
+    query = select(Contact).with_for_update().execution_options(populate_existing=True)
+    if contact_id is not None:
+        query = query.where(Contact.id == contact_id)
+    elif channel is not None and external_id is not None:
+        query = query.where(Contact.channel == channel, Contact.external_id == external_id)
+    else:
+        raise ValueError("lock: give contact_id, or channel and external_id")
+    return session.exec(query).first()
+
+
+# --- answers and steps ----------------------------------------------------------------------
+
+
+def update_answers(*, session: Session, contact: Contact, **answers: Any) -> Contact:
+    """Record what the person answered (validated like new input)."""
+    current = {
+        name: getattr(contact, name)
+        for name in ContactIn.model_fields
+        if name not in PERSONAL_FIELDS or name in answers
+    }
+    current.update(answers)
+    checked = ContactIn(**current)
+    for name in answers:
+        setattr(contact, name, getattr(checked, name))
+    if "phone" in answers and checked.phone:
+        contact.phone_hash = phone_hash(checked.phone, session=session)
+    contact.updated_at = utcnow()
+    session.add(contact)
+    return contact
+
+
+def set_step(*, session: Session, contact: Contact, step: str) -> Contact:
+    """Store the channel's step reached (the menu question, the chat step)."""
+    if contact.intake_step == step:
+        return contact
+    contact.intake_step = step
+    contact.updated_at = utcnow()
+    session.add(contact)
+    return contact
+
+
+# --- routing --------------------------------------------------------------------------------
+
+
+def live_state(*, session: Session) -> dict[str, dict[str, int]]:
+    """Return waiting, available and expected wait per queue, from the store."""
+    waiting_rows = session.exec(
+        select(Contact.queue, func.count())
+        .where(col(Contact.status).in_(("waiting", "routed")), col(Contact.queue).is_not(None))
+        .group_by(Contact.queue)
+    ).all()
+    waiting = {str(q): int(n) for q, n in waiting_rows}
+    available_rows = session.exec(
+        select(User.desk, func.count())
+        .where(User.role == "counsellor", User.available == True, User.active == True)  # noqa: E712
+        .group_by(User.desk)
+    ).all()
+    available = {str(d): int(n) for d, n in available_rows}
+    available["pool"] = available.get("police", 0) + available.get("veterans", 0)
+    state: dict[str, dict[str, int]] = {}
+    for queue in QUEUES:
+        w, a = waiting.get(queue, 0), available.get(queue, 0)
+        expected = 0 if a and w < a else (w + 1) * DEFAULT_HANDLE_S // max(a, 1)
+        state[queue] = {"waiting": w, "available": a, "expected_wait_s": expected}
+    return state
+
+
+def set_flags(*, contact: Contact, flags: Iterable[str]) -> Contact:
+    """Make a contact's flags these (one `contact_flag` row each); stored with the contact."""
+    wanted = set(flags)
+    for row in [row for row in contact.flag_rows if row.flag not in wanted]:
+        contact.flag_rows.remove(row)
+    have = {row.flag for row in contact.flag_rows}
+    for flag in sorted(wanted - have):
+        contact.flag_rows.append(ContactFlag(flag=flag))
+    return contact
+
+
+def routing_input(contact: Contact) -> dict[str, Any]:
+    """Return the contact as the routing contract's `contact` object."""
+    data: dict[str, Any] = {
+        "channel": contact.channel,
+        "organisation": contact.organisation,
+        "status": contact.serving_status,
+        "relation": contact.relation,
+        "need": contact.need,
+        "risk": contact.risk,
+        "language": contact.language,
+        "preference": contact.preference,
+        "anonymous": contact.anonymous,
+    }
+    if contact.region:
+        data["region"] = contact.region
+    if contact.text:
+        data["text"] = contact.text
+    return data
+
+
+def route_contact(
+    *,
+    session: Session,
+    contact: Contact,
+    decide: Decide,
+    at: datetime | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> Contact:
+    """Decide desk, queue and priority; store the decision and promise the announcement."""
+    at = at or utcnow()
+    decision = decide(routing_input(contact), state or live_state(session=session), at)
+    contact.desk = decision["desk"]
+    contact.queue = decision["queue"]
+    contact.priority = decision["priority"]
+    contact.crisis = bool(decision["crisis"])
+    contact.respond = decision["respond"]
+    set_flags(contact=contact, flags=decision["flags"])
+    contact.rule = decision["rule"]
+    contact.rules_version = decision.get("rules_version")
+    contact.trace = list(decision.get("trace", []))
+    contact.routed_at = at
+    contact.updated_at = utcnow()
+    if contact.status in ("new", "routed"):
+        contact.status = "waiting" if contact.respond == "now" else "callback"
+    session.add(contact)
+    session.flush()
+    assert contact.id is not None  # noqa: S101 - flushed above
+    outbox.add(session, "contact_routed", urgent=contact.crisis, contact_id=contact.id)
+    audit.record(
+        session=session, event="update", contact=contact,
+        detail=f"routed desk={contact.desk} queue={contact.queue}",
+    )
+    return contact
+
+
+def escalate(*, session: Session, contact: Contact, decide: Decide) -> bool:
+    """Make a contact a crisis answered now: risk acute, no callback only, routed again.
+
+    Return False when it already was one (nothing changes).
+    """
+    if contact.crisis and contact.risk == "acute":
+        return False
+    update_answers(session=session, contact=contact, risk="acute", preference="now")
+    callbacks.cancel_callbacks(session=session, contact=contact)
+    if contact.status == "callback":
+        contact.status = "routed"  # a crisis is never parked in a callback queue
+    route_contact(session=session, contact=contact, decide=decide)
+    return True
+
+
+def queue_position(*, session: Session, contact: Contact) -> int:
+    """Return how many contacts wait before this one in its queue (1 = next)."""
+    if contact.queue is None:
+        return 0
+    rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+    mine = rank.get(contact.priority or "normal", 2)
+    ahead = session.exec(
+        select(Contact.priority, Contact.created_at).where(
+            Contact.queue == contact.queue,
+            Contact.status == "waiting",
+            Contact.id != contact.id,
+        )
+    ).all()
+    count = sum(
+        1
+        for prio, created in ahead
+        if rank.get(prio or "normal", 2) < mine
+        or (rank.get(prio or "normal", 2) == mine and created <= contact.created_at)
+    )
+    return count + 1
+
+
+# --- status transitions ---------------------------------------------------------------------
+
+
+def wait_now(*, session: Session, contact: Contact) -> Contact:
+    """The person waits for a counsellor now (unless one has them already)."""
+    if STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
+        contact.status = "waiting"
+    contact.updated_at = utcnow()
+    session.add(contact)
+    return contact
+
+
+def mark_answered(
+    *, session: Session, contact: Contact, waited_s: int, actor: str, detail: str
+) -> Contact:
+    """A counsellor answered after `waited_s`; answered beats an earlier abandoned guess."""
+    if contact.status == "closed" and contact.outcome == "abandoned":
+        contact.status, contact.outcome, contact.closed_at = "in_progress", None, None
+    elif STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
+        contact.status = "in_progress"
+    if contact.answered_at is None:
+        start = contact.routed_at or utcnow()
+        contact.answered_at = min(start + timedelta(seconds=waited_s), utcnow())
+    contact.wait_seconds = waited_s
+    contact.updated_at = utcnow()
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, actor=actor, detail=detail)
+    return contact
+
+
+def mark_abandoned(
+    *, session: Session, contact: Contact, waited_s: int | None, actor: str, detail: str
+) -> Contact:
+    """The person left before an answer; nothing changes once they were answered."""
+    if contact.status == "closed" and contact.outcome == "abandoned":
+        contact.wait_seconds = waited_s if waited_s is not None else contact.wait_seconds
+        session.add(contact)
+        return contact
+    if STATUS_RANK.get(contact.status, 0) >= STATUS_RANK["in_progress"]:
+        return contact
+    contact.status, contact.outcome = "closed", "abandoned"
+    contact.closed_at = contact.updated_at = utcnow()
+    contact.wait_seconds = waited_s
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, actor=actor, detail=detail)
+    return contact
+
+
+def close(
+    *,
+    session: Session,
+    contact: Contact,
+    outcome: str,
+    actor: str,
+    detail: str,
+    user_id: int | None = None,
+) -> Contact:
+    """Close a contact with its outcome; its pending callbacks are cancelled."""
+    now = utcnow()
+    contact.status, contact.outcome, contact.closed_at, contact.updated_at = (
+        "closed", outcome, now, now,
+    )
+    callbacks.cancel_callbacks(session=session, contact=contact)
+    session.add(contact)
+    audit.record(
+        session=session, event="update", contact=contact, actor=actor, user_id=user_id,
+        detail=detail,
+    )
+    return contact
+
+
+# --- a counsellor's hold on a contact (the workspace's claim, release and transfer) --------
+
+
+class Conflict(Exception):
+    """Another user holds the contact, or the caller does not."""
+
+
+def claim(*, session: Session, contact: Contact, user: User) -> Contact:
+    """Hold a contact for this counsellor; Conflict when another holds it."""
+    if contact.assigned_user_id not in (None, user.id):
+        raise Conflict("another counsellor holds this contact")
+    contact.assigned_user_id = user.id
+    if STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
+        contact.status = "in_progress"
+        contact.answered_at = contact.answered_at or utcnow()
+    contact.updated_at = utcnow()
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail="claimed")
+    return contact
+
+
+def release(*, session: Session, contact: Contact, user: User) -> Contact:
+    """Let go of a held contact: it waits in its queue again."""
+    if contact.assigned_user_id != user.id:
+        raise Conflict("this counsellor does not hold this contact")
+    contact.assigned_user_id = None
+    if contact.status == "in_progress":
+        contact.status = "waiting"
+    contact.updated_at = utcnow()
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail="released")
+    return contact
+
+
+def transfer(*, session: Session, contact: Contact, user: User, desk: str) -> Contact:
+    """Move ownership to another desk; it waits in that desk's queue, held by no one."""
+    if contact.assigned_user_id != user.id:
+        raise Conflict("this counsellor does not hold this contact")
+    contact.desk = contact.queue = desk
+    contact.assigned_user_id = None
+    if contact.status == "in_progress":
+        contact.status = "waiting"
+    contact.updated_at = utcnow()
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail=f"transferred desk={desk}")
+    return contact

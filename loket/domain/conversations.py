@@ -1,0 +1,120 @@
+"""Conversations: the messages of a contact, and a sender's open text conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, cast
+
+from sqlalchemy import and_, func, insert
+from sqlmodel import Session, col, select
+
+from loket.domain.contacts import opened_here, phone_hash
+from loket.queue import outbox
+from loket.store.crypto import keyring
+from loket.store.models import Contact, Message, table_of
+from loket.store.types import utcnow
+
+# Delivery statuses in the order they happen: a late callback never moves a message back.
+DELIVERY_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "undeliverable": 3,
+    "failed": 3,
+    "canceled": 3,
+    "read": 4,
+}
+
+
+def hold_sender(*, session: Session, channel: str, sender: str) -> None:
+    """Let one message of this sender on this channel at a time find or open its conversation.
+
+    On SQLite the unit of work already holds the database's write lock; on PostgreSQL a
+    transaction-scoped advisory lock on the sender does it (there may be no row to lock yet).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        digest = keyring(session).keyed_hash(f"{channel}:{sender}")
+        key = int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)
+        session.exec(select(func.pg_advisory_xact_lock(key)))
+
+
+def open_conversation(*, session: Session, channel: str, sender: str) -> Contact | None:
+    """Return the open text conversation with this number on this channel, if any."""
+    query = (
+        select(Contact)
+        .where(
+            Contact.channel == channel,
+            Contact.phone_hash == phone_hash(sender, session=session),
+            Contact.status != "closed",
+        )
+        .order_by(col(Contact.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def add_message(
+    *,
+    session: Session,
+    contact: Contact,
+    direction: Literal["in", "out"],
+    body: str,
+    external_id: str | None = None,
+    automatic: bool = False,
+    author_user_id: int | None = None,
+    send: bool = False,
+) -> int:
+    """Add a message to a conversation and return its id; `send` promises its delivery."""
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    values = {
+        "contact_id": contact.id,
+        "direction": direction,
+        "body": body,
+        "external_id": external_id,
+        "automatic": automatic,
+        "author_user_id": author_user_id,
+        "created_at": utcnow(),
+    }
+    # A row, not an object: a message is not read back or changed in the same unit of work.
+    table = table_of(Message)
+    message_id: int = session.execute(insert(table).returning(table.c.id), values).scalar_one()
+    if send:
+        outbox.add(session, "send_message", urgent=contact.crisis, message_id=message_id)
+    if not opened_here(session=session, contact=contact):  # a new one carries this moment
+        contact.updated_at = cast(datetime, values["created_at"])
+        session.add(contact)
+    return message_id
+
+
+def shown_messages(*, session: Session, contact: Contact, after: int = 0) -> list[Message]:
+    """Return the conversation's messages after an id (not the system's own notes)."""
+    query = (
+        select(Message)
+        .where(Message.contact_id == contact.id, col(Message.id) > after)
+        .where(~and_(col(Message.direction) == "in", col(Message.automatic)))
+        .order_by(col(Message.id))
+    )
+    return list(session.exec(query).all())
+
+
+def record_delivery(*, session: Session, sid: str, value: str) -> Message | None:
+    """Move an outbound message's delivery status forward; None for an unknown sid.
+
+    An unknown status value changes nothing.
+    """
+    message = session.exec(
+        select(Message)
+        .where(Message.external_id == sid, Message.direction == "out")
+        .with_for_update()
+    ).first()
+    if message is None:
+        return None
+    rank = DELIVERY_RANK.get(value)
+    if rank is not None and rank > DELIVERY_RANK.get(message.delivery_status or "", -1):
+        message.delivery_status = value
+        session.add(message)
+    return message

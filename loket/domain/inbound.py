@@ -1,0 +1,90 @@
+"""Inbound webhooks: their raw payloads, the answers given, and idempotent replays."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, col, select
+
+from loket.store.models import InboundEvent, table_of
+from loket.store.types import utcnow
+
+MAX_KEY = 160
+
+
+def idempotency_key(
+    *,
+    channel: str,
+    kind: str,
+    sid: str | None,
+    path: str,
+    params: Mapping[str, str],
+    token: str | None = None,
+) -> str:
+    """Return the key that makes a retried or duplicated webhook the same request."""
+    if token:
+        return f"{channel}:{kind}:tok:{token}"[:MAX_KEY]
+    digest = hashlib.sha256(
+        json.dumps({"path": path, "p": dict(params)}, sort_keys=True).encode()
+    ).hexdigest()[:32]
+    return f"{channel}:{kind}:{sid or '-'}:{digest}"[:MAX_KEY]
+
+
+def find_answer(*, session: Session, key: str) -> tuple[str | None, str] | None:
+    """Return the answer (body, content type) stored for an idempotency key, if any."""
+    found = session.exec(
+        select(InboundEvent.response, InboundEvent.response_type).where(
+            InboundEvent.idempotency_key == key
+        )
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+def record(
+    *,
+    session: Session,
+    key: str,
+    channel: str,
+    kind: str,
+    payload: str,
+    response: str,
+    response_type: str,
+    contact_id: int | None,
+) -> None:
+    """Keep a webhook's raw payload and the answer given (both encrypted at rest).
+
+    IntegrityError when its key is taken (a concurrent duplicate).
+    """
+    event = {
+        "idempotency_key": key,
+        "channel": channel,
+        "kind": kind,
+        "payload": payload,
+        "response": response,
+        "response_type": response_type,
+        "contact_id": contact_id,
+        "created_at": utcnow(),
+    }
+    # A row, not an object: a payload is read back only by a later request.
+    session.execute(insert(table_of(InboundEvent)), [event])
+
+
+def payloads(*, session: Session, contact_id: int, kind: str) -> list[str]:
+    """Return the raw payloads of one kind of webhook for a contact, newest first."""
+    rows = session.exec(
+        select(InboundEvent.payload)
+        .where(InboundEvent.contact_id == contact_id, InboundEvent.kind == kind)
+        .order_by(col(InboundEvent.id).desc())
+    ).all()
+    return [row or "{}" for row in rows]
+
+
+def count(*, session: Session, contact_id: int, kind: str) -> int:
+    """Count the webhooks of one kind a contact received."""
+    query = select(func.count()).select_from(InboundEvent).where(
+        InboundEvent.contact_id == contact_id, InboundEvent.kind == kind
+    )
+    return int(session.exec(query).one())

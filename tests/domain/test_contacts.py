@@ -1,0 +1,120 @@
+"""Contacts as the workspace will change them, without HTTP: claim, release, transfer, close."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from loket.domain import callbacks, contacts
+from loket.domain.contacts import Conflict, ContactIn
+from loket.store.db import read_scope, session_scope
+from loket.store.models import AuditEvent, CallbackRequest, Contact, User
+
+
+def _engine(app: Flask) -> Engine:
+    engine: Engine = app.extensions["loket.engine"]
+    return engine
+
+
+def _user(engine: Engine, email: str) -> int:
+    with session_scope(engine) as session:
+        user = User(email=email, role="counsellor", desk="police", password_hash="-")
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        return user.id
+
+
+def _waiting(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        contact = contacts.open_contact(
+            session=session, contact_in=ContactIn(channel="webchat", organisation="police")
+        )
+        contacts.set_flags(contact=contact, flags=["pooled"])
+        contact.status, contact.desk, contact.queue = "waiting", "police", "police"
+        assert contact.id is not None
+        return contact.id
+
+
+def _in_unit(engine: Engine, contact_id: int, user_id: int, change: str, **extra: str) -> None:
+    with session_scope(engine) as session:
+        contact = contacts.lock(session=session, contact_id=contact_id)
+        user = session.get(User, user_id)
+        assert contact is not None and user is not None
+        getattr(contacts, change)(session=session, contact=contact, user=user, **extra)
+
+
+def test_claim_release_and_transfer_move_the_hold_and_the_status(app: Flask) -> None:
+    engine = _engine(app)
+    sam, kim = _user(engine, "sam@example.org"), _user(engine, "kim@example.org")
+    contact_id = _waiting(engine)
+    _in_unit(engine, contact_id, sam, "claim")
+    with pytest.raises(Conflict):
+        _in_unit(engine, contact_id, kim, "claim")
+    with pytest.raises(Conflict):
+        _in_unit(engine, contact_id, kim, "release")
+    _in_unit(engine, contact_id, sam, "release")
+    _in_unit(engine, contact_id, kim, "claim")
+    _in_unit(engine, contact_id, kim, "transfer", desk="veterans")
+    with read_scope(engine) as session:
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        assert (contact.status, contact.desk, contact.queue, contact.assigned_user_id) == (
+            "waiting", "veterans", "veterans", None
+        )
+        assert contact.answered_at is not None and contact.flags == ["pooled"]
+        details = session.exec(
+            select(AuditEvent.detail)
+            .where(AuditEvent.contact_reference == contact.reference)
+            .order_by(col(AuditEvent.id))
+        ).all()
+    assert details == [
+        "channel=webchat", "claimed", "released", "claimed", "transferred desk=veterans"
+    ]
+    with pytest.raises(Conflict):
+        _in_unit(engine, contact_id, kim, "transfer", desk="police")
+
+
+def test_close_cancels_pending_callbacks_and_keeps_the_outcome(store_app: Flask) -> None:
+    engine = _engine(store_app)
+    with session_scope(engine) as session:
+        contact = contacts.open_contact(
+            session=session, contact_in=ContactIn(channel="webform", phone="+31612345678")
+        )
+        callbacks.request_callback(session=session, contact=contact, phone=contact.phone)
+        contacts.close(session=session, contact=contact, outcome="helped", actor="user",
+                       detail="closed: helped")
+        contact_id = contact.id
+    with read_scope(engine) as session:
+        closed = session.get(Contact, contact_id)
+        assert closed is not None and (closed.status, closed.outcome) == ("closed", "helped")
+        [callback] = session.exec(select(CallbackRequest)).all()
+        assert callback.status == "cancelled"
+
+
+def test_answered_beats_abandoned_whichever_comes_first(store_app: Flask) -> None:
+    engine = _engine(store_app)
+    contact_id = _waiting(engine)
+    with session_scope(engine) as session:
+        contact = contacts.lock(session=session, contact_id=contact_id)
+        assert contact is not None
+        contacts.mark_abandoned(session=session, contact=contact, waited_s=5, actor="t",
+                                detail="gone")
+        contacts.mark_abandoned(session=session, contact=contact, waited_s=9, actor="t",
+                                detail="gone")
+        assert (contact.status, contact.wait_seconds) == ("closed", 9)
+        contacts.mark_answered(session=session, contact=contact, waited_s=12, actor="t",
+                               detail="answered")
+        assert (contact.status, contact.outcome, contact.closed_at) == ("in_progress", None, None)
+        contacts.mark_abandoned(session=session, contact=contact, waited_s=30, actor="t",
+                                detail="gone")
+        assert (contact.status, contact.wait_seconds) == ("in_progress", 12)
+
+
+def test_lock_needs_an_id_or_the_channels_id(app: Flask) -> None:
+    with session_scope(_engine(app)) as session, pytest.raises(ValueError, match="lock"):
+        contacts.lock(session=session)
+    with session_scope(_engine(app)) as session, pytest.raises(LookupError):
+        contacts.get_contact(session=session, contact_id=999)
