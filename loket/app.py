@@ -1,4 +1,4 @@
-"""The app factory: settings, store, queue, gateway, security, blueprints."""
+"""The app factory: settings, store, queue, gateway, security, blueprints, error answers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from loket import channels, gateway, health, logs, rules_runtime, security
+from loket import channels, errors, gateway, health, logs, rules_runtime, security
 from loket.config import load_settings
 from loket.queue import connection as queue_connection
 from loket.store import crypto, db
@@ -31,14 +31,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not settings.testing:
         logs.configure()
     logs.init_app(app)
-    crypto.configure(settings.data_keys)
     db.init_app(app, settings.database_url)
+    crypto.init_app(app, settings)
     queue_connection.init_app(app, settings.redis_url)
     gateway.init_app(app, settings)
     security.init_app(app, settings)
     rules_runtime.init_app(app, settings)
     app.register_blueprint(health.bp)
     channels.register(app)
+    errors.init_app(app)
     if not settings.testing:
         # What start-up built (rules, models, templates) lives as long as the process:
         # keep it out of the collector's scans on every request.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import os
 import secrets
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -22,6 +26,13 @@ UNPREFIXED = {
     "twilio_from_number": "TWILIO_FROM_NUMBER",
 }
 INSECURE_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
+# A production secret: at least this long, with this many distinct characters and this
+# much Shannon entropy per character (`secrets.token_urlsafe(32)` has about 5).
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 10
+MIN_SECRET_BITS_PER_CHAR = 3.0
+# The 32 random bytes of a Fernet key hold about 30 distinct values; a made-up key far fewer.
+MIN_KEY_DISTINCT_BYTES = 16
 
 
 class ConfigError(Exception):
@@ -37,12 +48,17 @@ class Settings:
     redis_url: str = ""
     secret_key: str = ""
     data_key: str = ""
+    hash_key: str = ""
     public_url: str = ""
     instance_path: str = ""
     rules_path: str = ""
     port: int = 8000
     rules_reload_s: float = 2.0
     public_rate_limit: str = "20 per minute"
+    # Where the rate limiter counts: empty means LOKET_REDIS_URL (in tests: memory).
+    rate_limit_storage_url: str = ""
+    # Proxies in front of Loket whose X-Forwarded-For / -Proto are believed (0: none).
+    trusted_proxies: int = 0
     retention_days: int = 730
     default_language: str = "nl"
     twilio_account_sid: str = ""
@@ -118,29 +134,71 @@ def load_settings(
     settings = Settings(**clean)
     if settings.env not in {"development", "production"}:
         raise ConfigError(f"LOKET_ENV: must be development or production, not {settings.env!r}")
+    if settings.trusted_proxies < 0:
+        raise ConfigError("LOKET_TRUSTED_PROXIES: must be 0 or more")
     if settings.production:
         check_production(settings)
         return settings
     return complete_development(settings)
 
 
+def bits_per_char(value: str) -> float:
+    """Return the Shannon entropy of a string, in bits per character."""
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def weak_secret(value: str) -> bool:
+    """Tell whether a secret is short or made of few characters."""
+    return (
+        len(value) < MIN_SECRET_LENGTH
+        or len(set(value)) < MIN_SECRET_DISTINCT
+        or bits_per_char(value) < MIN_SECRET_BITS_PER_CHAR
+    )
+
+
+def check_data_key(key: str) -> None:
+    """Refuse a data key that is not a Fernet key, or one not made of random bytes."""
+    try:
+        Fernet(key.encode())
+        raw = base64.urlsafe_b64decode(key.encode())
+    except (ValueError, binascii.Error):
+        raise ConfigError("LOKET_DATA_KEY holds a value that is not a Fernet key") from None
+    if len(set(raw)) < MIN_KEY_DISTINCT_BYTES:
+        raise ConfigError("LOKET_DATA_KEY holds a weak key: use Fernet.generate_key()")
+
+
 def check_production(settings: Settings) -> None:
     """Refuse a production start that would be unsafe; name the variable."""
-    if settings.secret_key.strip().lower() in INSECURE_SECRETS or len(settings.secret_key) < 16:
+    if settings.secret_key.strip().lower() in INSECURE_SECRETS:
         raise ConfigError("LOKET_SECRET_KEY is missing or a default: set a long random value")
+    if weak_secret(settings.secret_key):
+        raise ConfigError(
+            f"LOKET_SECRET_KEY is weak: set a random value of at least "
+            f"{MIN_SECRET_LENGTH} characters (python -c 'import secrets; "
+            f"print(secrets.token_urlsafe(48))')"
+        )
     if not settings.data_keys:
         raise ConfigError("LOKET_DATA_KEY is missing: set one or more Fernet keys")
     for key in settings.data_keys:
-        try:
-            Fernet(key.encode())
-        except ValueError:
-            raise ConfigError("LOKET_DATA_KEY holds a value that is not a Fernet key") from None
+        check_data_key(key)
+    if weak_secret(settings.hash_key):
+        raise ConfigError("LOKET_HASH_KEY is missing or weak: set a long random value for good")
     if settings.embedded_redis:
         raise ConfigError("LOKET_REDIS_URL is missing: production needs a real Redis")
     if not settings.database_url:
         raise ConfigError("LOKET_DATABASE_URL is missing: production needs PostgreSQL")
+    if settings.database_url.lower().startswith("sqlite"):
+        raise ConfigError("LOKET_DATABASE_URL is SQLite: production needs PostgreSQL")
     if not settings.public_url:
         raise ConfigError("LOKET_PUBLIC_URL is missing: Twilio signatures are checked against it")
+    if not settings.public_url.lower().startswith("https://"):
+        raise ConfigError("LOKET_PUBLIC_URL must start with https:// in production")
+    for field in ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"):
+        if not getattr(settings, field).strip():
+            raise ConfigError(
+                f"{env_name(field)} is missing: production answers and sends through Twilio"
+            )
 
 
 def _kept_secret(path: Path, make: Any) -> str:
@@ -166,6 +224,13 @@ def complete_development(settings: Settings) -> Settings:
         changes["data_key"] = _kept_secret(
             instance / "data_key", lambda: Fernet.generate_key().decode()
         )
+    if not settings.hash_key:
+        changes["hash_key"] = _kept_secret(instance / "hash_key", lambda: secrets.token_urlsafe(32))
     if not settings.public_url:
         changes["public_url"] = f"http://127.0.0.1:{settings.port}"
+    if not settings.twilio_auth_token and not settings.twilio_account_sid:
+        # No Twilio account: webhooks are signed with a development token (`loket simulate`).
+        changes["twilio_auth_token"] = _kept_secret(
+            instance / "twilio_dev_token", lambda: secrets.token_hex(16)
+        )
     return replace(settings, **changes)

@@ -1,17 +1,26 @@
-"""`/healthz`: is the database there, is Redis there."""
+"""`/healthz`: can the database be read and written, is Redis there, are the rules loaded."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from loket import rules_runtime
 from loket.queue.connection import redis_ok
 from loket.store.db import get_engine, read_scope
+from loket.store.sqlite import BUSY_TIMEOUT_MS
 
 bp = Blueprint("health", __name__)
+
+# How long the write probe waits for the write lock: a held lock is reported, not waited out.
+WRITE_PROBE_WAIT_MS = 2000
+# The probe's write: a row every migrated database has, set to what it is, then rolled back.
+PROBE = text("UPDATE alembic_version SET version_num = version_num")
 
 
 def database_ok() -> bool:
@@ -24,16 +33,62 @@ def database_ok() -> bool:
     return True
 
 
+def write_problem(engine: Engine) -> str | None:
+    """Return why the database cannot take a write now ("locked", "read-only", …), or None.
+
+    The probe is a unit of work as any other (on SQLite it takes the write lock), writing one
+    row that is rolled back: nothing changes. It waits at most `WRITE_PROBE_WAIT_MS`.
+    """
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                _probe_sqlite(conn)
+            else:
+                _probe_postgres(conn)
+    except SQLAlchemyError as exc:
+        message = str(getattr(exc, "orig", exc)).lower()
+        if "locked" in message or "lock timeout" in message:
+            return "locked"
+        if "readonly" in message or "read-only" in message:
+            return "read-only"
+        return "failed"
+    return None
+
+
+def _probe_sqlite(conn: Connection) -> None:
+    # The busy timeout is set on the connection before its BEGIN IMMEDIATE waits for it.
+    raw: Any = conn.connection.dbapi_connection
+    raw.execute(f"PRAGMA busy_timeout={WRITE_PROBE_WAIT_MS}")
+    try:
+        with conn.begin() as transaction:
+            conn.execute(PROBE)
+            transaction.rollback()
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _probe_postgres(conn: Connection) -> None:
+    with conn.begin() as transaction:
+        conn.execute(text(f"SET LOCAL lock_timeout = {WRITE_PROBE_WAIT_MS}"))
+        conn.execute(text(f"SET LOCAL statement_timeout = {2 * WRITE_PROBE_WAIT_MS}"))
+        conn.execute(PROBE)
+        transaction.rollback()
+
+
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Report database and Redis; 503 when either is down."""
+    """Report database (read and write) and Redis; 503 naming what failed."""
     db = database_ok()
+    problem = write_problem(get_engine()) if db else "failed"
     redis = redis_ok(current_app.extensions.get("loket.redis"))
+    healthy = db and problem is None and redis
     body = {
-        "status": "ok" if db and redis else "degraded",
+        "status": "ok" if healthy else "degraded",
         "database": "ok" if db else "down",
+        # "locked": another writer holds the lock longer than the probe waits.
+        "database_write": problem or "ok",
         "redis": "ok" if redis else "down",
         # A rules file that failed to load leaves the last good rules in force: "stale".
         "rules": rules_runtime.status(),
     }
-    return jsonify(body), 200 if db and redis else 503
+    return jsonify(body), 200 if healthy else 503

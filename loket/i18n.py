@@ -82,8 +82,12 @@ LANGUAGE_COOKIE = "loket_lang"
 def request_language() -> str:
     """Return the language of this web request: ?lang=, then the cookie, then the browser."""
     from flask import request
+    from werkzeug.exceptions import HTTPException
 
-    chosen = request.args.get("lang") or request.form.get("lang")
+    try:
+        chosen = request.args.get("lang") or request.form.get("lang")
+    except HTTPException:  # a body too large or malformed (its error page asks the language)
+        chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen
     cookie = request.cookies.get(LANGUAGE_COOKIE)

@@ -1,4 +1,5 @@
-"""Web security: CSRF on every form, a strict Content-Security-Policy, rate limits."""
+"""Web security: CSRF on every form, a strict Content-Security-Policy, no caching of what
+a page shows, rate limits, and the client's address as the trusted proxies pass it on."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask.sansio.app import App
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from itsdangerous import URLSafeTimedSerializer
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from loket.config import Settings
 
@@ -21,6 +25,12 @@ CSP = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
 )
+# Pages and JSON show what people wrote: no browser or proxy keeps a copy (Back on a shared
+# computer must not show them again). Only /static may be cached.
+NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+# A stalled Redis may cost a rate-limited request this much, once; the limiter then counts in
+# memory and looks at Redis again now and then.
+LIMITER_REDIS_TIMEOUT_S = 0.1
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -36,20 +46,19 @@ class SessionCookies(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Protect forms, set security headers and build the rate limiter."""
+    """Trust the configured proxies, protect forms, set security headers, build the limiter."""
+    if settings.trusted_proxies:
+        # The last N hops of X-Forwarded-For / -Proto are the proxies' own: the client's
+        # address (for rate limits) and https (for `request.is_secure`) come from them.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.session_interface = SessionCookies()
+    # Flask-WTF's extra check on https wants a Referer from the same host, and our pages
+    # send none (Referrer-Policy: no-referrer, so that no address leaves with a visitor):
+    # behind TLS every form would be refused. The signed token and SameSite cookies remain.
+    app.config["WTF_CSRF_SSL_STRICT"] = False
     app.extensions["loket.csrf"] = CSRFProtect(app)
-    storage = settings.redis_url if settings.redis_url and not settings.testing else "memory://"
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=storage,
-        # Limits must never take the intake down: with Redis away, count in memory.
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-        headers_enabled=True,
-    )
-    app.extensions["loket.limiter"] = limiter
+    app.extensions["loket.limiter"] = build_limiter(app, settings)
 
     headers = [
         ("Content-Security-Policy", CSP),
@@ -69,7 +78,38 @@ def init_app(app: Flask, settings: Settings) -> None:
         for key, name, value in defaults:  # a view may have set its own
             if key not in present:
                 response.headers.add(name, value)
+        if request.endpoint != "static":
+            for name, value in NO_STORE:
+                response.headers[name] = value
         return response
+
+
+def build_limiter(app: Flask, settings: Settings) -> Limiter:
+    """Build the rate limiter on Redis (memory in tests) that never holds a request up.
+
+    On Redis every call gives up after `LIMITER_REDIS_TIMEOUT_S`, without retries; the
+    limiter then counts in memory (per process) until Redis answers again.
+    """
+    storage = settings.rate_limit_storage_url or (
+        settings.redis_url if settings.redis_url and not settings.testing else "memory://"
+    )
+    options: dict[str, Any] = {}
+    if storage.startswith(("redis://", "rediss://", "redis+unix://")):
+        options = {
+            "socket_timeout": LIMITER_REDIS_TIMEOUT_S,
+            "socket_connect_timeout": LIMITER_REDIS_TIMEOUT_S,
+            "retry": Retry(NoBackoff(), 0),
+        }
+    return Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage,
+        storage_options=options,
+        # Limits must never take the intake down: with Redis away, count in memory.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        headers_enabled=True,
+    )
 
 
 def limit_only(app: Flask, blueprints: Iterable[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,18 @@ from loket.config import ConfigError, load_settings
 
 GOOD_PRODUCTION = {
     "LOKET_ENV": "production",
-    "LOKET_SECRET_KEY": "x" * 40,
+    "LOKET_SECRET_KEY": secrets.token_urlsafe(48),
+    "LOKET_HASH_KEY": secrets.token_urlsafe(48),
     "LOKET_DATA_KEY": Fernet.generate_key().decode(),
     "LOKET_REDIS_URL": "redis://redis:6379/0",
     "LOKET_DATABASE_URL": "postgresql+psycopg://loket@db/loket",
     "LOKET_PUBLIC_URL": "https://loket.example.org",
+    "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
+    "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+    "TWILIO_FROM_NUMBER": "+3197010250000",
 }
+# A key Fernet accepts (32 bytes, base64) that nobody drew at random.
+ZERO_FERNET_KEY = base64.urlsafe_b64encode(bytes(32)).decode()
 
 
 def test_development_generates_keys_once_into_the_instance(tmp_path: Path) -> None:
@@ -51,6 +59,19 @@ def test_production_starts_with_everything_set() -> None:
         ("LOKET_REDIS_URL", ""),
         ("LOKET_PUBLIC_URL", ""),
         ("LOKET_DATABASE_URL", ""),
+        ("LOKET_SECRET_KEY", "0000000000000000"),
+        ("LOKET_SECRET_KEY", "changemechangemechangeme"),
+        ("LOKET_SECRET_KEY", "changeme" * 5),
+        ("LOKET_SECRET_KEY", "x" * 40),
+        ("LOKET_HASH_KEY", "changemechangemechangeme"),
+        ("LOKET_SECRET_KEY", secrets.token_urlsafe(16)),  # random, but too short
+        ("LOKET_DATA_KEY", ZERO_FERNET_KEY),
+        ("LOKET_DATA_KEY", f"{Fernet.generate_key().decode()},{ZERO_FERNET_KEY}"),
+        ("LOKET_DATABASE_URL", "sqlite:////srv/loket/loket.sqlite3"),
+        ("LOKET_PUBLIC_URL", "http://loket.example.org"),
+        ("TWILIO_ACCOUNT_SID", ""),
+        ("TWILIO_AUTH_TOKEN", ""),
+        ("TWILIO_FROM_NUMBER", ""),
     ],
 )
 def test_production_refuses_a_missing_or_default_setting_naming_it(
@@ -59,9 +80,24 @@ def test_production_refuses_a_missing_or_default_setting_naming_it(
     env = dict(GOOD_PRODUCTION, **{variable: value})
     with pytest.raises(ConfigError) as info:
         load_settings(environ=env)
-    assert variable in str(info.value)
+    message = str(info.value)
+    assert message.startswith(variable) and "\n" not in message
+    assert value == "" or value not in message  # the refusal never repeats a secret
 
 
 def test_a_bad_number_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="LOKET_PORT"):
         load_settings(environ={"LOKET_INSTANCE_PATH": str(tmp_path), "LOKET_PORT": "eighty"})
+
+
+def test_a_hex_token_of_32_characters_is_a_strong_enough_secret() -> None:
+    settings = load_settings(environ=dict(GOOD_PRODUCTION, LOKET_SECRET_KEY=secrets.token_hex(16)))
+    assert settings.production
+
+
+def test_trusted_proxies_default_to_none_and_refuse_a_negative_count(tmp_path: Path) -> None:
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
+    assert load_settings(environ=env).trusted_proxies == 0
+    assert load_settings(environ=dict(env, LOKET_TRUSTED_PROXIES="1")).trusted_proxies == 1
+    with pytest.raises(ConfigError, match="LOKET_TRUSTED_PROXIES"):
+        load_settings(environ=dict(env, LOKET_TRUSTED_PROXIES="-1"))
