@@ -19,6 +19,7 @@ COMMANDS = {
     "token": "loket.cli.users:token_group",
     "route": "loket.cli.route:route_command",
     "rules": "loket.cli.route:rules_group",
+    "simulate": "loket.cli.simulate:simulate_group",
 }
 
 
