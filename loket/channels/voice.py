@@ -18,7 +18,7 @@ from flask import Blueprint, Response, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from twilio.twiml import TwiML
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from loket import rules_runtime
 from loket.channels.common import TWIML, answer_once, settings, twilio_signed
@@ -208,7 +208,11 @@ def step_webhook(name: str, choose: Chooser) -> Response:
             contacts.update_answers(session=session, contact=contact, risk="acute",
                                     preference="now")
             return enqueue(session, contact, "connecting_crisis")
-        return choose(session, contact, step, digits)
+        twiml = choose(session, contact, step, digits)
+        if digits:
+            return twiml
+        keyed = Step.parse(contact.intake_step).name == "cb_keyed"  # where 0 is a digit
+        return offer_help_again(twiml, contact.language, press_zero=not keyed)
 
     return call_webhook(name, handle)
 
@@ -301,6 +305,20 @@ def ask(twiml: VoiceResponse, contact: Contact, name: str) -> VoiceResponse:
         other = "en" if contact.language == "nl" else "nl"
         say(gather, "offer_language", other)
     twiml.redirect(action, method="POST")
+    return twiml
+
+
+def offer_help_again(twiml: VoiceResponse, lang: str, *, press_zero: bool) -> VoiceResponse:
+    """After a silence, offer help now (0) and name 113 and 112 first: inside the next
+    question, so 0 can be pressed while it is said, or before whatever ends or holds the call.
+    """
+    offer = VoiceResponse()
+    if press_zero:
+        say(offer, "no_input", lang)
+    say(offer, "spoken", lang, catalog=CRISIS)
+    gather = next((verb for verb in twiml.verbs if isinstance(verb, Gather)), None)
+    target = gather if gather is not None else twiml
+    target.verbs[:0] = offer.verbs
     return twiml
 
 

@@ -82,6 +82,10 @@ TEXTS = Catalog(
             "en": "Because you need help right now, we will not call you back later but connect "
             "you with a counsellor now. Please stay on the line.",
         },
+        "no_input": {
+            "nl": "Bent u er nog? Heeft u nu direct iemand nodig, toets 0.",
+            "en": "Are you still there? If you need someone right now, press 0.",
+        },
         "not_understood": {
             "nl": "Sorry, dat heb ik niet begrepen.",
             "en": "Sorry, I did not catch that.",

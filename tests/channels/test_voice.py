@@ -536,6 +536,43 @@ def test_no_input_at_every_callback_question_takes_the_safe_defaults(
     assert spelled(contact.reference) in said(call.twiml)
 
 
+def test_silence_offers_help_now_and_the_crisis_lines_again_until_the_call_ends(
+    app: Flask, client: FlaskClient
+) -> None:
+    call = Call(client)
+    call.walk("1", "2", "1")  # police, a callback on this number: the window is asked next
+    for _ in range(4):  # window, then voicemail: each asked twice, then the call ends
+        twiml = call.silence()
+        gather = twiml.find("./Gather")
+        spoken = said(gather) if gather is not None else said(twiml)
+        assert names_crisis_lines(spoken), ET.tostring(twiml)
+        if gather is not None:  # 0 can be pressed while it is said
+            assert "toets 0" in said(gather)
+    assert twiml.find("./Gather") is None and twiml.find("./Hangup") is not None
+    assert said(twiml).index("1 1 3") < said(twiml).index(spelled(
+        contact_of(app, call.sid).reference))
+
+
+def test_zero_after_a_silence_connects_at_once(app: Flask, client: FlaskClient) -> None:
+    call = Call(client)
+    call.start()
+    call.silence()
+    twiml = call.press("0")
+    contact = contact_of(app, call.sid)
+    assert (contact.risk, contact.crisis) == ("acute", True)
+    assert twiml.find("./Enqueue") is not None
+
+
+def test_keyed_number_silence_names_the_crisis_lines_without_offering_zero(
+    app: Flask, client: FlaskClient
+) -> None:
+    call = Call(client)
+    call.walk("1", "2", "2")  # police, a callback, key in another number
+    twiml = call.silence()
+    assert names_crisis_lines(said(twiml))
+    assert "toets 0" not in said(twiml)
+
+
 def test_a_wrong_digit_repeats_the_question_once(app: Flask, client: FlaskClient) -> None:
     call = Call(client)
     call.start()
