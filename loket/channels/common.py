@@ -74,7 +74,6 @@ def idempotency_key(channel: str, kind: str, sid: str | None) -> str:
         sid=sid,
         path=request.path,
         params=request.form.to_dict(flat=True),
-        token=request.headers.get("I-Twilio-Idempotency-Token"),
     )
 
 

@@ -22,11 +22,13 @@ def idempotency_key(
     sid: str | None,
     path: str,
     params: Mapping[str, str],
-    token: str | None = None,
 ) -> str:
-    """Return the key that makes a retried or duplicated webhook the same request."""
-    if token:
-        return f"{channel}:{kind}:tok:{token}"[:MAX_KEY]
+    """Return the key that makes a retried or duplicated webhook the same request.
+
+    Only what Twilio signs counts (the path and the posted parameters, its CallSid or
+    MessageSid among them): a captured request sent again with another
+    `I-Twilio-Idempotency-Token`, or without one, is the same request.
+    """
     digest = hashlib.sha256(
         json.dumps({"path": path, "p": dict(params)}, sort_keys=True).encode()
     ).hexdigest()[:32]

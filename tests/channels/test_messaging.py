@@ -385,9 +385,22 @@ def test_replay_with_the_same_idempotency_token_is_handled_once(
 ) -> None:
     text(client, "Hallo")
     token = uuid.uuid4().hex
-    first = post(client, INBOUND, params_of("1"), **{"I-Twilio-Idempotency-Token": token})
-    again = post(client, INBOUND, params_of("1"), **{"I-Twilio-Idempotency-Token": token})
+    params = params_of("1")
+    first = post(client, INBOUND, params, **{"I-Twilio-Idempotency-Token": token})
+    again = post(client, INBOUND, params, **{"I-Twilio-Idempotency-Token": token})
     assert first.get_data() == again.get_data()
+    assert [m.body for m in messages(engine, "in")] == ["Hallo", "1"]
+
+
+def test_a_captured_message_sent_again_with_another_or_no_token_is_stored_once(
+    client: FlaskClient, engine: Engine
+) -> None:
+    text(client, "Hallo")
+    params = params_of("1")
+    first = post(client, INBOUND, params, **{"I-Twilio-Idempotency-Token": "tok-a"})
+    other = post(client, INBOUND, params, **{"I-Twilio-Idempotency-Token": "tok-b"})
+    bare = post(client, INBOUND, params)
+    assert first.get_data() == other.get_data() == bare.get_data()
     assert [m.body for m in messages(engine, "in")] == ["Hallo", "1"]
 
 

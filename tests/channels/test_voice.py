@@ -602,9 +602,22 @@ def test_a_retried_webhook_gets_the_same_answer_and_changes_nothing(
     two = signed_post(client, "/twilio/voice/menu", press, idempotency="tok-2")
     assert one.data == two.data
     assert len(contacts(app)) == 1
-    with store(app) as session:
-        assert len(session.exec(select(InboundEvent)).all()) == 2
     assert contact_of(app, call.sid).intake_step == "military"
+
+
+def test_a_captured_request_sent_again_with_another_token_changes_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    call = Call(client)
+    call.start()
+    press = call.params(Digits="1")
+    first = signed_post(client, "/twilio/voice/menu", press, idempotency="tok-a")
+    for token in ("tok-b", None):  # the token is not signed: it makes no request new
+        again = signed_post(client, "/twilio/voice/menu", press, idempotency=token)
+        assert again.status_code == 200
+    contact = contact_of(app, call.sid)
+    assert (contact.organisation, contact.intake_step) == ("police", "mode")
+    assert first.status_code == 200 and len(contacts(app)) == 1
 
 
 def test_a_duplicate_without_idempotency_token_gets_the_same_answer(
