@@ -339,6 +339,9 @@ def callback() -> ResponseReturnValue:
 def send() -> ResponseReturnValue:
     """Store a message from the person; a crisis phrase makes the chat urgent."""
     form = MessageForm()
+    after = message_id_param(request.form.get("after"))
+    if after is None:  # refused before anything is stored: the text stays in the box
+        return jsonify(ok=False, error="after: expected a message number"), 400
     with writing() as session:
         contact = current_chat(session, lock=True)
         if contact is None or contact.intake_step not in CONVERSATION_STEPS:
@@ -355,7 +358,6 @@ def send() -> ResponseReturnValue:
         add_message(session, contact, (form.body.data or "").strip())
         response: BaseResponse
         if wants_json():
-            after = request.form.get("after", type=int) or 0
             update = update_of(session, contact, after, request_language())
             response = jsonify(ok=True, update=update)
         else:
@@ -401,8 +403,23 @@ def messages() -> ResponseReturnValue:
     contact = current_chat(session)
     if contact is None:
         return jsonify(error="no chat in this browser"), 404
-    after = request.args.get("after", type=int) or 0
+    after = message_id_param(request.args.get("after"))
+    if after is None:
+        return jsonify(error="after: expected a message number"), 400
     return jsonify(update_of(session, contact, after, request_language()))
+
+
+MAX_MESSAGE_ID = 2**31 - 1  # PostgreSQL's integer; SQLite takes up to 2**63 - 1
+
+
+def message_id_param(value: str | None) -> int | None:
+    """Return a posted or queried message number (absent: 0), or None when it is not one."""
+    if value is None or value == "":
+        return 0
+    if not value.isdigit() or len(value) > len(str(MAX_MESSAGE_ID)):
+        return None
+    number = int(value)
+    return number if number <= MAX_MESSAGE_ID else None
 
 
 @bp.errorhandler(CSRFError)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
@@ -276,3 +277,17 @@ def test_too_many_chat_posts_get_a_friendly_429(make_app: Callable[..., Flask]) 
     assert over.status_code == 429
     assert "Even wachten" in over.get_data(as_text=True) and "bel 112" in over.get_data(True)
     assert client.get("/chat/messages").status_code == 200  # reading is never limited
+
+
+@pytest.mark.parametrize("after", ["9223372036854775808", str(2**31), "-1", "abc", "1e9"])
+def test_a_message_number_out_of_range_is_a_clear_400_and_loses_nothing(
+    app: Flask, client: FlaskClient, after: str
+) -> None:
+    start_chat(client, "police", "chat")
+    polled = client.get(f"/chat/messages?after={after}")
+    assert polled.status_code == 400 and "after" in polled.get_json()["error"]
+    sent = press(client, "/chat/send", body="Hallo daar", after=after)
+    assert sent.status_code == 400
+    assert press(client, "/chat/send", body="Hallo daar", after="0").status_code in (200, 303)
+    bodies = [m.body for m in stored(app, Message) if m.direction == "in"]
+    assert bodies.count("Hallo daar") == 1
