@@ -419,16 +419,7 @@ def claim(*, session: Session, contact: Contact, user: User) -> Contact:
 
 def release(*, session: Session, contact: Contact, user: User) -> Contact:
     """Let go of a held contact: it waits in its queue again."""
-    if contact.assigned_user_id != user.id:
-        raise Conflict("this counsellor does not hold this contact")
-    contact.assigned_user_id = None
-    if contact.status == "in_progress":
-        contact.status = "waiting"
-    contact.updated_at = utcnow()
-    session.add(contact)
-    audit.record(session=session, event="update", contact=contact, user_id=user.id,
-                 actor="user", detail="released")
-    return contact
+    return _let_go(session=session, contact=contact, user=user, detail="released")
 
 
 def transfer(*, session: Session, contact: Contact, user: User, desk: str) -> Contact:
@@ -436,11 +427,19 @@ def transfer(*, session: Session, contact: Contact, user: User, desk: str) -> Co
     if contact.assigned_user_id != user.id:
         raise Conflict("this counsellor does not hold this contact")
     contact.desk = contact.queue = desk
+    return _let_go(session=session, contact=contact, user=user,
+                   detail=f"transferred desk={desk}")
+
+
+def _let_go(*, session: Session, contact: Contact, user: User, detail: str) -> Contact:
+    """Put a contact this counsellor holds back in its queue, held by no one; audited."""
+    if contact.assigned_user_id != user.id:
+        raise Conflict("this counsellor does not hold this contact")
     contact.assigned_user_id = None
     if contact.status == "in_progress":
         contact.status = "waiting"
     contact.updated_at = utcnow()
     session.add(contact)
     audit.record(session=session, event="update", contact=contact, user_id=user.id,
-                 actor="user", detail=f"transferred desk={desk}")
+                 actor="user", detail=detail)
     return contact
