@@ -21,6 +21,7 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from loket import rules_runtime
+from loket.channels import senders
 from loket.channels.common import TWIML, answer_once, settings, twilio_signed
 from loket.channels.voice_texts import TEXTS
 from loket.domain import callbacks, contacts, inbound
@@ -36,11 +37,6 @@ bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 
 CHANNEL = "phone"
 VOICES = {"nl": ("nl-NL", "Polly.Lotte"), "en": ("en-GB", "Polly.Amy")}
-# What Twilio and carriers put in From when the caller hides their number.
-ANONYMOUS_CALLERS = {
-    "", "+266696687", "266696687", "anonymous", "restricted", "private", "unknown",
-    "unavailable", "blocked",
-}
 MAX_CALL_SID = 64
 GATHER_TIMEOUT_S = 6
 KEYED_TIMEOUT_S = 10
@@ -181,6 +177,9 @@ def call_sid_or_none() -> str | None:
 
 def call_webhook(kind: str, handle: CallHandler) -> Response:
     """Answer one webhook of a call exactly once; a CallSid seen first here opens the call."""
+    refused = refuse_caller()
+    if refused is not None:
+        return refused
     call_sid = call_sid_or_none()
     if call_sid is None:
         return unreadable_call()
@@ -219,6 +218,9 @@ def step_webhook(name: str, choose: Chooser) -> Response:
 
 def event_webhook(kind: str, handle: EventHandler) -> Response:
     """Answer a call event (wait, queue result, status) once; it never opens a call."""
+    refused = refuse_caller()
+    if refused is not None:
+        return refused
     call_sid = call_sid_or_none()
     if call_sid is None:
         return unreadable_call()
@@ -237,6 +239,15 @@ def step_seen(call_sid: str, default: str) -> str:
     return contact.intake_step if contact else default
 
 
+def refuse_caller() -> Response | None:
+    """Refuse (400, nothing stored) a From that Twilio never sends; None when it is usable."""
+    try:
+        senders.caller_number(request.form.get("From", ""))
+    except ValueError as problem:
+        return Response(f"Bad request: {problem}\n", 400, mimetype="text/plain")
+    return None
+
+
 def unreadable_call() -> Response:
     """Say kindly that this request cannot be handled (no usable CallSid); store nothing."""
     lang = default_language()
@@ -249,8 +260,8 @@ def unreadable_call() -> Response:
 
 def start_call(session: Session, call_sid: str) -> Contact:
     """Store the call as a new phone contact (or find the one a concurrent request stored)."""
-    caller = request.form.get("From", "").strip()
-    anonymous = caller.lower() in ANONYMOUS_CALLERS or not any(ch.isdigit() for ch in caller)
+    caller = senders.caller_number(request.form.get("From", ""))  # checked by call_webhook
+    anonymous = caller is None
     contact_in = contacts.ContactIn.model_validate({
         "channel": CHANNEL,
         "external_id": call_sid,
