@@ -60,6 +60,8 @@ class Settings:
     # Proxies in front of Loket whose X-Forwarded-For / -Proto are believed (0: none).
     trusted_proxies: int = 0
     retention_days: int = 730
+    # A web chat's access ends after this long without a request from its browser.
+    chat_idle_minutes: int = 120
     default_language: str = "nl"
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -136,6 +138,8 @@ def load_settings(
         raise ConfigError(f"LOKET_ENV: must be development or production, not {settings.env!r}")
     if settings.trusted_proxies < 0:
         raise ConfigError("LOKET_TRUSTED_PROXIES: must be 0 or more")
+    if settings.chat_idle_minutes < 1:
+        raise ConfigError("LOKET_CHAT_IDLE_MINUTES: must be 1 or more")
     if settings.production:
         check_production(settings)
         return settings

@@ -101,3 +101,11 @@ def test_trusted_proxies_default_to_none_and_refuse_a_negative_count(tmp_path: P
     assert load_settings(environ=dict(env, LOKET_TRUSTED_PROXIES="1")).trusted_proxies == 1
     with pytest.raises(ConfigError, match="LOKET_TRUSTED_PROXIES"):
         load_settings(environ=dict(env, LOKET_TRUSTED_PROXIES="-1"))
+
+
+def test_chat_idle_minutes_come_from_the_environment_and_refuse_zero(tmp_path: Path) -> None:
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
+    assert load_settings(environ=env).chat_idle_minutes == 120
+    assert load_settings(environ=dict(env, LOKET_CHAT_IDLE_MINUTES="15")).chat_idle_minutes == 15
+    with pytest.raises(ConfigError, match="LOKET_CHAT_IDLE_MINUTES"):
+        load_settings(environ=dict(env, LOKET_CHAT_IDLE_MINUTES="0"))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import secrets
+import time
 from typing import Any
 
 import structlog
 from flask import (
     Blueprint,
+    current_app,
     jsonify,
     redirect,
     render_template,
@@ -56,7 +58,9 @@ bp = Blueprint("webchat", __name__)
 log = structlog.get_logger(__name__)
 
 CHAT = "webchat_id"  # the chat's external id, in the signed session cookie
+SEEN = "webchat_seen"  # when this browser last asked (epoch seconds): access ends when idle
 LEFT = "webchat_left"
+SEEN_STEP_S = 60  # the cookie is renewed at most once a minute
 
 # The phone menu's first question as buttons (choice -> answers), and "I need help now".
 HELP_NOW = "help_now"
@@ -119,6 +123,9 @@ def current_chat(session: Session, *, lock: bool = False) -> Contact | None:
     chat_id = cookie.get(CHAT)
     if not chat_id:
         return None
+    if not still_active():
+        cookie.pop(CHAT, None)
+        return None
     if lock:
         contact = contacts.lock(session=session, channel="webchat", external_id=str(chat_id))
     else:
@@ -128,6 +135,21 @@ def current_chat(session: Session, *, lock: bool = False) -> Contact | None:
     if contact is None:
         cookie.pop(CHAT, None)
     return contact
+
+
+def still_active() -> bool:
+    """Tell whether this browser used its chat recently enough; renew its last-seen time.
+
+    The time is in the signed cookie, so a copy of the cookie expires as the original does
+    once it is left idle (LOKET_CHAT_IDLE_MINUTES, default 2 hours).
+    """
+    now, seen = int(time.time()), cookie.get(SEEN)
+    idle_s = current_app.config["LOKET"].chat_idle_minutes * 60
+    if not isinstance(seen, int) or not 0 <= now - seen <= idle_s:
+        return False
+    if now - seen >= SEEN_STEP_S:
+        cookie[SEEN] = now
+    return True
 
 
 def escalate(session: Session, contact: Contact) -> None:
@@ -271,7 +293,7 @@ def start() -> ResponseReturnValue:
     with writing() as session:
         contact = contacts.open_contact(session=session, contact_in=contact_in, actor="webchat")
         after_who(session, contact, choice)
-    cookie[CHAT] = contact.external_id
+    cookie[CHAT], cookie[SEEN] = contact.external_id, int(time.time())
     return redirect(url_for(".chat"), 303)
 
 
@@ -322,9 +344,10 @@ def callback() -> ResponseReturnValue:
         contacts.update_answers(session=session, contact=contact, phone=phone,
                                 preference="callback")
         contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
-        if not contact.crisis:
-            callbacks.request_callback(
-                session=session,
+        # A crisis is answered now; the window and voicemail answer are kept all the same.
+        keep = callbacks.keep_crisis_reach if contact.crisis else callbacks.request_callback
+        keep(
+            session=session,
                 contact=contact,
                 phone=phone,
                 window=form.window.data,
@@ -383,7 +406,8 @@ def refuse_send(contact: Contact | None, error: str, status: int, body: str = ""
 
 @bp.post("/chat/leave")
 def leave() -> ResponseReturnValue:
-    """Forget the chat in this browser (a shared computer); tell the counsellor they left."""
+    """End this browser's access to the chat (a shared computer: a copied cookie reads
+    nothing more); tell the counsellor they left."""
     with writing() as session:
         contact = current_chat(session, lock=True)
         if contact is not None and contact.status != "closed":
@@ -391,7 +415,12 @@ def leave() -> ResponseReturnValue:
                 session=session, contact=contact, direction="in",
                 body=text("chat_left_note", "nl"), automatic=True,
             )
+        if contact is not None:  # a new chat id the cookie never held: access ends here
+            contacts.update_answers(
+                session=session, contact=contact, external_id=secrets.token_urlsafe(16)
+            )
     cookie.pop(CHAT, None)
+    cookie.pop(SEEN, None)
     cookie[LEFT] = True
     return redirect(url_for(".chat"), 303)
 

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from loket import demo, rules_runtime
 from loket.store.db import session_scope
 from loket.store.models import CallbackRequest, Contact, Message
 
@@ -291,3 +292,48 @@ def test_a_message_number_out_of_range_is_a_clear_400_and_loses_nothing(
     assert press(client, "/chat/send", body="Hallo daar", after="0").status_code in (200, 303)
     bodies = [m.body for m in stored(app, Message) if m.direction == "in"]
     assert bodies.count("Hallo daar") == 1
+
+
+def test_leaving_ends_the_chats_access_for_a_copied_cookie_too(
+    app: Flask, client: FlaskClient
+) -> None:
+    start_chat(client, "police", "chat")
+    press(client, "/chat/send", body="Ik moet weg")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie("session", cookie.value)
+    assert "Ik moet weg" in copy.get("/chat").get_data(as_text=True)
+    press(client, "/chat/leave")
+    assert copy.get("/chat/messages").status_code == 404
+    page = copy.get("/chat").get_data(as_text=True)
+    assert "Ik moet weg" not in page and 'name="choice"' in page  # the first question
+    assert len(stored(app)) == 1  # the conversation itself stays for the counsellor
+
+
+def test_a_chat_left_idle_longer_than_the_limit_is_no_longer_readable(
+    app: Flask, client: FlaskClient
+) -> None:
+    assert app.config["LOKET"].chat_idle_minutes == 120  # the default: two hours
+    start_chat(client, "police", "chat")
+    press(client, "/chat/send", body="Mijn naam is Joost")
+    with client.session_transaction() as cookie:  # 119 minutes without a request: still open
+        cookie["webchat_seen"] -= 119 * 60
+    assert client.get("/chat/messages").status_code == 200
+    with client.session_transaction() as cookie:  # 121 minutes: gone
+        cookie["webchat_seen"] -= 121 * 60
+    assert client.get("/chat/messages").status_code == 404
+    assert "Mijn naam is Joost" not in client.get("/chat").get_data(as_text=True)
+
+
+def test_a_fresh_demo_puts_nobody_in_the_live_queue_before_a_real_visitor(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        demo.seed_demo(engine_of(app), decide=rules_runtime.decide, contacts=1000, seed=3)
+    assert [c.reference for c in stored(app) if c.status == "waiting"] == []
+    start_chat(client, "police", "chat")
+    status = client.get("/chat/messages").get_json()["status_text"]
+    assert status in ("Een hulpverlener is zo bij je.", "Je bent nummer 1 in de rij.") or (
+        status.startswith("Je bent nummer 1 in de rij.")
+    )
