@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 from datetime import datetime
@@ -15,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from werkzeug.exceptions import TooManyRequests
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
@@ -39,6 +42,8 @@ from loket.domain.callbacks import CALLBACK_WINDOWS
 from loket.domain.contacts import ContactIn
 from loket.i18n import LANGUAGES, request_language
 from loket.security import limiter
+from loket.store.crypto import keyring
+from loket.store.db import get_session
 from loket.store.models import Contact
 
 bp = Blueprint("webform", __name__)
@@ -50,7 +55,10 @@ NEEDS = ("psychological", "practical", "peer_support", "information", "unknown")
 URGENCY = ("none", "concern", "acute")
 REACH = ("phone", "email", "none")
 YES_NO = ("yes", "no")
-DONE = "webform_done"  # the confirmation, kept in the signed session cookie
+# The signed (readable, not encrypted) session cookie holds no details of a form, only:
+DONE = "webform_done"  # the confirmation's token: the contact's unguessable external id
+SENDER = "webform_sender"  # a random key of this browser: a form id is only ever its own
+TOKEN = re.compile(r"[0-9a-f]{64}")
 FORM_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
 
 
@@ -132,6 +140,8 @@ def new_form() -> ContactForm:
     form = ContactForm(language=request_language(), window="asap", voicemail="no")
     if not FORM_ID.fullmatch(form.form_id.data or ""):
         form.form_id.data = secrets.token_urlsafe(16)
+    if not cookie.get(SENDER):
+        cookie[SENDER] = secrets.token_urlsafe(16)
     return form
 
 
@@ -180,7 +190,7 @@ def contact_input(form: ContactForm) -> ContactIn:
             "preference": "callback",
             "anonymous": not (form.name.data or "").strip(),
             "consent": bool(form.consent.data),
-            "external_id": form.form_id.data,
+            "external_id": None,  # set by `store`: see `submission_token`
             "phone": normalise_phone(form.phone.data) if reach == "phone" else None,
             "email": form.email.data if reach == "email" else None,
             "name": form.name.data,
@@ -189,12 +199,30 @@ def contact_input(form: ContactForm) -> ContactIn:
     )
 
 
+def submission_token(session: Session, form: ContactForm) -> str:
+    """Return the id of this submission: this browser, this form id and these answers.
+
+    The same post again (Back, a double click) is the same submission and gets the same
+    confirmation; changed answers under the same form id are a new contact, routed on what
+    they say now; another browser posting a form id it learnt is a submission of its own.
+    Keyed, so the token (the contact's external id, the confirmation cookie) reveals nothing.
+    """
+    answers = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    content = json.dumps([cookie.get(SENDER, ""), answers], sort_keys=True, default=str)
+    return keyring(session).keyed_hash(hashlib.sha256(content.encode()).hexdigest())
+
+
 def store(session: Session, form: ContactForm, contact_in: ContactIn) -> Contact:
-    """Store and route the contact; promise a callback unless it is a crisis."""
+    """Store and route the contact; promise a callback unless it is a crisis.
+
+    A crisis is answered now, yet the window and the voicemail answer they gave are kept.
+    Raises IntegrityError when a concurrent duplicate stored this submission first.
+    """
     contact = contacts.open_contact(session=session, contact_in=contact_in, actor="webform")
     contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
-    if form.reach.data == "phone" and not contact.crisis:
-        callbacks.request_callback(
+    if form.reach.data == "phone":
+        keep = callbacks.keep_crisis_reach if contact.crisis else callbacks.request_callback
+        keep(
             session=session,
             contact=contact,
             phone=contact_in.phone,
@@ -206,7 +234,7 @@ def store(session: Session, form: ContactForm, contact_in: ContactIn) -> Contact
 
 
 def confirmation(session: Session, contact: Contact) -> dict[str, Any]:
-    """Return what the confirmation page shows (no personal data: it goes in a cookie)."""
+    """Return what the confirmation page shows of a stored contact."""
     callback = callbacks.latest_callback(session=session, contact=contact)
     reach = "phone" if contact.phone else "email" if contact.email else "none"
     done: dict[str, Any] = {
@@ -225,17 +253,19 @@ def confirmation(session: Session, contact: Contact) -> dict[str, Any]:
     return done
 
 
-def pretend_received(form: ContactForm) -> ResponseReturnValue:
+def pretend_received() -> ResponseReturnValue:
     """Answer a bot that filled the honeypot as if all went well; store nothing."""
-    reach = form.reach.data if form.reach.data in REACH else "none"
-    cookie[DONE] = {
-        "reference": contacts.random_reference(),
-        "desk": None,
-        "crisis": False,
-        "reach": reach,
-    }
+    cookie[DONE] = secrets.token_hex(32)  # like a real token, found nowhere
     log.info("webform.honeypot")
     return redirect(url_for(".received"), 303)
+
+
+def pretended(token: str) -> dict[str, Any]:
+    """Return the confirmation a bot sees: a reference made from its token, nothing stored."""
+    digits = hashlib.sha256(token.encode()).digest()
+    alphabet = contacts.REFERENCE_ALPHABET
+    raw = "".join(alphabet[b % len(alphabet)] for b in digits[: contacts.REFERENCE_LENGTH])
+    return {"reference": f"{raw[:3]}-{raw[3:]}", "desk": None, "crisis": False, "reach": "none"}
 
 
 @bp.get("/")
@@ -255,30 +285,41 @@ def submit() -> ResponseReturnValue:
     """Check the form; store, route and confirm it, or show what to correct (400)."""
     form = new_form()
     if (form.website.data or "").strip():
-        return pretend_received(form)
+        return pretend_received()
     if not form.validate():
         return render_form(form, 400)
     try:
         contact_in = contact_input(form)
     except ValidationError:
         return render_form(form, 400, "err_invalid")
-    with writing() as session:
-        contact = contacts.find_contact(  # sent twice: same answer
-            session=session, channel="webform", external_id=form.form_id.data
-        )
-        if contact is None:
-            contact = store(session, form, contact_in)
-        done = confirmation(session, contact)
-    cookie[DONE] = done
+    try:
+        token = remember(form, contact_in)
+    except IntegrityError:  # a concurrent duplicate (a double click) stored it first
+        token = remember(form, contact_in)
+    cookie[DONE] = token
     return redirect(url_for(".received"), 303)
+
+
+def remember(form: ContactForm, contact_in: ContactIn) -> str:
+    """Store this submission once and return its confirmation token."""
+    with writing() as session:
+        token = submission_token(session, form)
+        found = contacts.find_contact(session=session, channel="webform", external_id=token)
+        if found is None:  # sent again unchanged (Back, a double click): the same answer
+            store(session, form, contact_in.model_copy(update={"external_id": token}))
+    return token
 
 
 @bp.get("/contact/received")
 def received() -> ResponseReturnValue:
-    """Show the confirmation of the form just sent (from the session, never from the URL)."""
-    done = cookie.get(DONE)
-    if not done:
+    """Show the confirmation of the form just sent (found by the token in this browser's
+    session, never from the URL; the details stay on the server)."""
+    token = cookie.get(DONE)
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
         return redirect(url_for(".contact_form"))
+    session = get_session()
+    contact = contacts.find_contact(session=session, channel="webform", external_id=token)
+    done = confirmation(session, contact) if contact is not None else pretended(token)
     lang = request_language()
     when = None
     if done.get("window"):

@@ -69,6 +69,30 @@ def request_callback(
     return callback
 
 
+def keep_crisis_reach(
+    *,
+    session: Session,
+    contact: Contact,
+    phone: str | None,
+    window: str = "asap",
+    voicemail_allowed: bool = False,
+    at: datetime | None = None,
+) -> CallbackRequest:
+    """Keep how a crisis contact asked to be reached (number, window, voicemail or not).
+
+    A crisis is answered now: the row has status `crisis` and is never scheduled, but the
+    counsellor who calls knows whether a voicemail is safe and when they asked to be called.
+    """
+    start, end = callback_window(window, at or utcnow())
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    callback = CallbackRequest(
+        contact_id=contact.id, phone=phone, window=window, window_start=start,
+        window_end=end, voicemail_allowed=voicemail_allowed, status="crisis",
+    )
+    session.add(callback)
+    return callback
+
+
 def cancel_callbacks(*, session: Session, contact: Contact) -> int:
     """Cancel the callbacks still pending for a contact (answered now, or stopped)."""
     pending = session.exec(

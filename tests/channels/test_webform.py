@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from loket.store.models import CallbackRequest, Contact, Outbox
+from tests.channels.conftest import at_once
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
@@ -78,6 +79,25 @@ def answers(**changes: str) -> dict[str, str]:
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def jobs(app: Flask) -> set[str]:
+    """Return the kinds of job promised in the outbox."""
+    return {row.job for row in stored(app, Outbox)}
+
+
+def form_fields(client: FlaskClient) -> dict[str, str]:
+    """Fetch the form as a browser would; return its token and form id."""
+    page = client.get("/contact").get_data(as_text=True)
+    return {"csrf_token": TOKEN.search(page).group(1), "form_id": FORM_ID.search(page).group(1)}
+
+
+def reference_shown(client: FlaskClient) -> str:
+    """Return the reference the confirmation page shows this browser."""
+    html = client.get("/contact/received").get_data(as_text=True)
+    found = re.search(r'id="reference">([^<]+)<', html)
+    assert found, "no confirmation shown"
+    return found.group(1)
 
 
 def send(client: FlaskClient, data: dict[str, str], url: str = "/contact") -> Any:
@@ -213,7 +233,8 @@ def test_acute_risk_is_urgent_now_and_never_only_a_callback(
     assert contact.crisis and contact.priority == "urgent" and contact.risk == "acute"
     assert contact.respond == "now" and contact.status == "waiting"
     assert contact.phone == "+31612345678"  # they can be called now
-    assert stored(app, CallbackRequest) == []
+    [kept] = stored(app, CallbackRequest)  # how to reach them, never a callback to wait for
+    assert kept.status == "crisis" and "schedule_callback" not in jobs(app)
     html = client.get("/contact/received").get_data(as_text=True)
     page = Page(html)
     assert page.by_id("crisis-now")["role"] == "alert" and "hidden" not in page.by_id("crisis-now")
@@ -227,7 +248,8 @@ def test_a_crisis_phrase_in_the_message_makes_the_contact_urgent(
     send(client, answers(message="Ik zie het niet meer zitten"))
     [contact] = stored(app)
     assert contact.crisis and contact.priority == "urgent"
-    assert stored(app, CallbackRequest) == []
+    assert [c.status for c in stored(app, CallbackRequest)] == ["crisis"]
+    assert "schedule_callback" not in jobs(app)
 
 
 def test_e_mail_keeps_only_the_address_and_checks_it(app: Flask, client: FlaskClient) -> None:
@@ -304,3 +326,90 @@ def test_pages_hold_to_the_strict_content_security_policy(client: FlaskClient) -
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert "style=" not in html and "<style" not in html
         assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
+
+
+CRISIS = "Ik zie het niet meer zitten en wil er een eind aan maken"
+
+
+def test_a_form_sent_again_with_changed_content_is_a_new_contact_routed_on_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    fields = form_fields(client)
+    client.post("/contact", data={**fields, **answers()})
+    first = reference_shown(client)
+    # Back, the message changed into a crisis, sent again with the same form id.
+    again = client.post("/contact", data={**fields, **answers(message=CRISIS, urgent="acute")})
+    assert again.status_code == 303
+    old, new = sorted(stored(app), key=lambda c: c.id or 0)
+    assert (old.reference, old.crisis, old.text) == (first, False, STORY)
+    assert new.crisis and new.priority == "urgent" and new.text == CRISIS
+    assert new.external_id != old.external_id
+    html = client.get("/contact/received").get_data(as_text=True)
+    assert new.reference in html and first not in html
+    assert "Wacht niet op ons: bel nu" in html
+    # The same content once more is a replay: the same confirmation, nothing new stored.
+    client.post("/contact", data={**fields, **answers(message=CRISIS, urgent="acute")})
+    assert len(stored(app)) == 2 and reference_shown(client) == new.reference
+
+
+def test_another_browser_posting_a_known_form_id_never_sees_that_confirmation(
+    app: Flask, client: FlaskClient
+) -> None:
+    fields = form_fields(client)
+    client.post("/contact", data={**fields, **answers()})
+    mine = reference_shown(client)
+    stranger = app.test_client()
+    their = {**form_fields(stranger), "form_id": fields["form_id"]}
+    response = stranger.post("/contact", data={**their, **answers()})
+    assert response.status_code == 303
+    shown = reference_shown(stranger)
+    assert shown != mine
+    assert sorted(c.reference for c in stored(app)) == sorted([mine, shown])
+    assert reference_shown(client) == mine
+
+
+def test_a_double_click_of_five_posts_at_once_answers_the_one_stored_contact(
+    app: Flask, client: FlaskClient
+) -> None:
+    fields = form_fields(client)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    browsers = [app.test_client() for _ in range(5)]
+    for browser in browsers:  # five requests of one browser: one session cookie
+        browser.set_cookie("session", cookie.value)
+
+    def post(browser: FlaskClient) -> int:
+        return browser.post("/contact", data={**fields, **answers()}).status_code
+
+    codes = at_once(*(lambda b=b: post(b) for b in browsers))
+    assert codes == [303] * 5
+    [contact] = stored(app)
+    assert {reference_shown(b) for b in browsers} == {contact.reference}
+    assert len(stored(app, CallbackRequest)) == 1
+
+
+def test_the_session_cookie_holds_no_details_of_the_confirmation(
+    app: Flask, client: FlaskClient
+) -> None:
+    send(client, answers(name="Sanne"))
+    [contact] = stored(app)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    readable = str(serializer.loads(cookie.value))
+    for detail in (contact.reference, "veterans", "evening", "Sanne", "612345678"):
+        assert detail not in readable
+    assert contact.reference in client.get("/contact/received").get_data(as_text=True)
+
+
+def test_a_crisis_keeps_the_window_and_no_voicemail_they_chose(
+    app: Flask, client: FlaskClient
+) -> None:
+    send(client, answers(message=CRISIS, window="tomorrow", voicemail="no"))
+    [contact] = stored(app)
+    assert contact.crisis and contact.respond == "now" and contact.status == "waiting"
+    [kept] = stored(app, CallbackRequest)
+    assert (kept.window, kept.voicemail_allowed, kept.phone) == ("tomorrow", False, "+31612345678")
+    assert kept.status == "crisis" and "schedule_callback" not in jobs(app)
+    html = client.get("/contact/received").get_data(as_text=True)
+    assert "Wacht niet op ons: bel nu" in html and "We spreken geen voicemail in." in html
