@@ -60,9 +60,11 @@ WINDOW = timedelta(weeks=8)
 # The last hours get a few extra contacts, so the desk views have open work to show.
 LIVE_WINDOW_S = 3 * 3600
 LIVE_SHARE, LIVE_MAX = 0.02, 40
-# Right now the desks are busy: part of the recent contacts still wait, by channel kind.
+# Right now the desks are busy: part of the recent contacts are still being served (by demo
+# counsellors, never waiting in a live queue: a real visitor's place in the queue and wait
+# must not count people nobody will serve), by channel kind.
 BUSY_NOW_P = 0.6
-STILL_WAITING_S = {"phone": 20 * 60, "chat": 90 * 60}
+STILL_SERVED_S = {"phone": 20 * 60, "chat": 90 * 60}
 FAKE_PHONE_PREFIX = "+31600"
 CHAT_CHANNELS = ("sms", "whatsapp", "webchat")
 DESK_QUEUES = ("police", "veterans", "debasis")
@@ -551,21 +553,26 @@ def _timeline(
     routed: int,
     now: int,
 ) -> Timeline:
-    """Return what happens to a routed contact: answered now, or called back."""
+    """Return what happens to a routed contact: answered now, or called back.
+
+    Nobody waits in a live queue when the demo is made: a contact not yet answered by now
+    is being served by a demo counsellor (answered between its routing and now).
+    """
     if decision["respond"] == "now":
         timeline = _live_timeline(rng, channel, decision, state, routed)
     else:
         timeline = _callback_timeline(rng, decision, routed)
     age = now - routed
-    if age >= LIVE_WINDOW_S or decision["crisis"] or rng.random() >= BUSY_NOW_P:
-        return timeline
-    if timeline.window is not None:
+    busy = age < LIVE_WINDOW_S and not decision["crisis"] and rng.random() < BUSY_NOW_P
+    if busy and timeline.window is not None:
         _, start, end = timeline.window
         if end.timestamp() > now:  # not tried yet: the next attempt is still to come
             next_try = max(start.timestamp(), now + rng.uniform(300, 1800))
             return Timeline(None, None, None, timeline.window, [next_try])
-    elif age < STILL_WAITING_S["phone" if channel == "phone" else "chat"]:
-        return Timeline(None, None, None)  # still waiting for a counsellor
+    elif busy and age < STILL_SERVED_S["phone" if channel == "phone" else "chat"]:
+        return Timeline(rng.uniform(routed, now), None, None)  # in conversation now
+    if timeline.window is None and _status(timeline, "now", now) == "waiting":
+        return Timeline(rng.uniform(routed, now), None, None)
     return timeline
 
 
