@@ -23,6 +23,7 @@ from loket.store.models import Contact
 
 log = structlog.get_logger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
+Stored = tuple[str | None, str]  # a stored answer: its body and content type
 TWIML = "text/xml; charset=utf-8"
 
 
@@ -86,8 +87,16 @@ def replay_or_none(key: str) -> Response | None:
     """Return the stored answer when this exact request was handled before."""
     with read_scope(get_engine()) as session:
         found = inbound.find_answer(session=session, key=key)
-    if found is None:
-        return None
+    return None if found is None else replayed(found)
+
+
+def stored_answer(session: Session, key: str) -> Stored | None:
+    """Return the answer stored for this idempotency key, if any."""
+    return inbound.find_answer(session=session, key=key)
+
+
+def replayed(found: Stored) -> Response:
+    """Answer a replay with the stored answer (body, content type)."""
     body, content_type = found
     return Response(body or "", 200, content_type=content_type)
 
@@ -119,21 +128,25 @@ def answer_once(
     sid: str | None,
     handle: Callable[[Session], Answer],
     content_type: str = TWIML,
+    find: Callable[[Session, str], Stored | None] | None = None,
 ) -> Response:
     """Handle a webhook exactly once: contact, payload, answer and outbox in one commit.
 
-    A replay (same idempotency key) gets the stored answer, read without the write lock,
-    and changes nothing. Otherwise `handle` does the channel's work in one unit of work and
-    returns the answer body and the contact. A concurrent duplicate that commits first makes
-    this one answer what it answered.
+    A replay (same idempotency key) gets the stored answer and changes nothing; it is read
+    in the unit of work (one transaction a request: a replay is rare, a first message not).
+    Otherwise `handle` does the channel's work in the same unit of work and returns the
+    answer body and the contact. `find(session, key)`, when given, reads the stored answer
+    together with what `handle` needs (one statement, not two). A concurrent duplicate that
+    commits first makes this one answer what it answered.
     """
     key = idempotency_key(channel, kind, sid)
-    replay = replay_or_none(key)
-    if replay is not None:
-        return replay
     payload = raw_payload()
     try:
         with writing() as session:
+            # Read in the unit of work itself: one session and one transaction a request.
+            found = (find or stored_answer)(session, key)
+            if found is not None:
+                return replayed(found)
             body, contact = handle(session)
             contact_id = contact if contact is None or isinstance(contact, int) else contact.id
             inbound.record(

@@ -9,6 +9,7 @@ counsellor reads are what the person and the counsellors wrote.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache, partial
 
 import structlog
@@ -17,6 +18,7 @@ from sqlmodel import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from loket import rules_runtime
+from loket.channels import senders
 from loket.channels.common import Answer, answer_once, settings, twilio_signed
 from loket.channels.conversation import (
     ROUTED_STEPS,
@@ -63,8 +65,11 @@ def form_problem(*required: str) -> str | None:
         return f"missing {', '.join(missing)}"
     if not MESSAGE_SID.fullmatch(request.form["MessageSid"].strip()):
         return "MessageSid is not a Twilio message id"
-    if request.form.get("From", "").strip().lower() == WHATSAPP:
-        return "From has no number"
+    try:
+        if "From" in request.form:  # only what Twilio sends: loket/channels/senders.py
+            senders.message_sender(request.form["From"])
+    except ValueError as problem:
+        return str(problem)
     return None
 
 
@@ -75,12 +80,13 @@ def inbound() -> Response:
     problem = form_problem("From", "MessageSid")
     if problem:
         return bad_request(problem)
-    message = Inbound.from_form(request.form)
+    turn = TextTurn(Inbound.from_form(request.form))
     return answer_once(
-        channel=message.channel,
+        channel=turn.message.channel,
         kind="message",
-        sid=message.sid,
-        handle=partial(handle_message, message=message),
+        sid=turn.message.sid,
+        handle=turn.handle,
+        find=turn.find,
     )
 
 
@@ -108,21 +114,53 @@ def state_of(contact: Contact) -> State:
     return State(contact.intake_step, contact.language, contact.status, contact.reference)
 
 
-def handle_message(session: Session, *, message: Inbound) -> Answer:
+@dataclass
+class TextTurn:
+    """One inbound message in its unit of work: first one read, then the handling."""
+
+    message: Inbound
+    seen: conversations.TextWebhook | None = None
+
+    def find(self, session: Session, key: str) -> tuple[str | None, str] | None:
+        """Hold the sender, then read the stored answer, the open conversation and a free
+        reference in one statement; return the stored answer of a replay."""
+        message = self.message
+        conversations.hold_sender(session=session, channel=message.channel, sender=message.sender)
+        self.seen = conversations.read_text_webhook(
+            session=session, key=key, channel=message.channel, sender=message.sender,
+            reference=contacts.random_reference(),
+        )
+        return self.seen.answer
+
+    def handle(self, session: Session) -> Answer:
+        """Handle the message with what `find` read."""
+        return handle_message(session, message=self.message, seen=self.seen)
+
+
+def handle_message(
+    session: Session, *, message: Inbound, seen: conversations.TextWebhook | None = None
+) -> Answer:
     """Store one inbound message in its open conversation, or open one; return the answer.
 
-    Messages of one sender are handled one at a time from here on.
+    Messages of one sender are handled one at a time from here on. `seen` is what this unit
+    of work already read after holding the sender (`TextTurn.find`).
     """
-    conversations.hold_sender(session=session, channel=message.channel, sender=message.sender)
-    contact = conversations.open_conversation(
-        session=session, channel=message.channel, sender=message.sender
-    )
+    if seen is None:
+        conversations.hold_sender(
+            session=session, channel=message.channel, sender=message.sender
+        )
+        contact = conversations.open_conversation(
+            session=session, channel=message.channel, sender=message.sender
+        )
+    else:
+        contact = seen.contact
     if contact is None:
         if message.word in STOP_WORDS:
             return twiml(None), None  # nothing open to stop; the goodbye was sent once
         contact = contacts.open_contact(
             session=session, contact_in=first_contact(message),
             actor=f"channel:{message.channel}", intake_step="who",
+            reference=seen.reference if seen else None,
         )
         conversations.add_message(
             session=session, contact=contact, direction="in", body=message.body,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import field_validator
+from sqlalchemy import insert
+from sqlalchemy.orm import QueryableAttribute, lazyload
 from sqlmodel import Session, SQLModel, col, func, select
 
 from loket.domain import audit, callbacks
@@ -33,6 +35,8 @@ PERSONAL_FIELDS = ("phone", "name", "email", "text")
 STATUS_RANK = {"new": 0, "routed": 1, "waiting": 2, "callback": 2, "in_progress": 3, "closed": 4}
 OPEN_STATUSES = ("new", "routed", "waiting", "callback", "in_progress")
 
+# The contact's flag rows as a relationship attribute (SQLModel types it as the list).
+FLAG_ROWS = cast("QueryableAttribute[Any]", Contact.flag_rows)
 OPENED = "loket.contacts.opened"  # session.info: ids of the contacts opened in this unit of work
 
 Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str, Any]]
@@ -98,24 +102,31 @@ def open_contact(
     contact_in: ContactIn,
     actor: str = "intake",
     intake_step: str = "start",
+    reference: str | None = None,
 ) -> Contact:
     """Store a new contact (personal fields encrypted at rest) and its audit line.
 
-    Raises IntegrityError at the flush when the channel's id is taken.
+    `reference` is one this unit of work already found free (`new_reference` otherwise).
+    Raises IntegrityError at the INSERT when the channel's id is taken.
     """
-    data = contact_in.model_dump()
-    preference = data.pop("preference") or (
+    values = contact_in.model_dump()  # validated once, as ContactIn
+    values["preference"] = values["preference"] or (
         "callback" if contact_in.channel == "webform" else "now"
     )
-    contact = Contact(
-        **data,
-        preference=preference,
-        reference=new_reference(session=session),
+    now = utcnow()
+    values.update(
+        reference=reference or new_reference(session=session),
         intake_step=intake_step,
         phone_hash=phone_hash(contact_in.phone, session=session) if contact_in.phone else None,
+        created_at=now,
+        updated_at=now,
     )
-    session.add(contact)
-    session.flush()
+    # One INSERT ... RETURNING through the ORM: the stored contact comes back as a persistent
+    # object, without building it attribute by attribute and flushing it. A new contact has
+    # no flags yet: they load (lazily) only if it is routed in this unit of work.
+    contact: Contact = session.scalars(
+        insert(Contact).returning(Contact).options(lazyload(FLAG_ROWS)), [values]
+    ).one()
     session.info.setdefault(OPENED, set()).add(contact.id)
     audit.record(
         session=session, event="create", contact=contact, actor=actor,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast
+from functools import cache
+from typing import Any, Literal, cast
 
-from sqlalchemy import and_, func, insert
+from sqlalchemy import Select, and_, bindparam, func, insert, literal
 from sqlmodel import Session, col, select
 
 from loket.domain.contacts import opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
-from loket.store.models import Contact, Message, table_of
+from loket.store.models import Contact, InboundEvent, Message, table_of
 from loket.store.types import utcnow
 
 # Delivery statuses in the order they happen: a late callback never moves a message back.
@@ -40,6 +42,73 @@ def hold_sender(*, session: Session, channel: str, sender: str) -> None:
         digest = keyring(session).keyed_hash(f"{channel}:{sender}")
         key = int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)
         session.exec(select(func.pg_advisory_xact_lock(key)))
+
+
+@dataclass(frozen=True)
+class TextWebhook:
+    """What one read tells a text webhook: its stored answer if it is a replay, the sender's
+    open conversation if any, and whether a candidate reference is free."""
+
+    answer: tuple[str | None, str] | None
+    contact: Contact | None
+    reference: str | None  # the candidate, when no contact has it
+
+
+@cache
+def text_webhook_query() -> Select[Any]:
+    """Return the SELECT `read_text_webhook` runs, its values as bound parameters.
+
+    Built on first use and kept: building and keying a statement of this size costs more
+    than running it. SQLAlchemy compiles it once and finds it in its own cache after.
+    """
+    table = table_of(InboundEvent)
+    opened = (
+        select(func.max(Contact.id))
+        .where(
+            Contact.channel == bindparam("channel"),
+            Contact.phone_hash == bindparam("phone_hash"),
+            Contact.status != "closed",
+        )
+        .correlate(None)  # the outer query's contact is the one it finds
+        .scalar_subquery()
+    )
+    taken = (
+        select(Contact.id)
+        .where(Contact.reference == bindparam("reference"))
+        .correlate(None)
+        .exists()
+    )
+    one = select(literal(1).label("one")).subquery("one")
+    query: Select[Any] = (
+        select(table.c.response, table.c.response_type, taken.label("taken"), Contact)
+        .select_from(one)
+        .outerjoin(table, table.c.idempotency_key == bindparam("key"))
+        .outerjoin(Contact, col(Contact.id) == opened)
+    )
+    return query
+
+
+def read_text_webhook(
+    *, session: Session, key: str, channel: str, sender: str, reference: str
+) -> TextWebhook:
+    """Answer, in one SELECT inside the unit of work, what a text message needs first.
+
+    Call it after `hold_sender`: what it reads is then what this unit of work may change.
+    """
+    params = {
+        "key": key,
+        "channel": channel,
+        "phone_hash": phone_hash(sender, session=session),
+        "reference": reference,
+    }
+    response, response_type, reference_taken, contact = session.execute(
+        text_webhook_query(), params
+    ).one()
+    return TextWebhook(
+        answer=None if response_type is None else (response, response_type),
+        contact=contact,
+        reference=None if reference_taken else reference,
+    )
 
 
 def open_conversation(*, session: Session, channel: str, sender: str) -> Contact | None:
