@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, insert
+from sqlalchemy import func
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from loket.accounts import UserIn, create_user
+from loket.domain.accounts import UserIn, create_user
 from loket.domain.callbacks import AMSTERDAM, callback_window
 from loket.domain.contacts import (
     DEFAULT_HANDLE_S,
@@ -36,6 +36,7 @@ from loket.domain.contacts import (
     REFERENCE_LENGTH,
     Decide,
 )
+from loket.store import seed as seed_rows
 from loket.store.crypto import keyring
 from loket.store.models import User
 
@@ -251,17 +252,12 @@ class Timeline:
     attempts: list[float] = field(default_factory=list)
 
 
-def _table(name: str) -> Table:
-    """Return the Core table behind a model, whose column types encrypt and convert."""
-    return SQLModel.metadata.tables[name]
-
-
 def database_is_empty(engine: Engine) -> bool:
     """Tell whether the database has no user and no contact yet."""
     with engine.connect() as conn:
-        users = conn.execute(select(func.count()).select_from(_table("user"))).scalar_one()
-        contacts = conn.execute(select(func.count()).select_from(_table("contact"))).scalar_one()
-    return users == 0 and contacts == 0
+        users = conn.execute(select(func.count()).select_from(seed_rows.table("user")))
+        contacts = conn.execute(select(func.count()).select_from(seed_rows.table("contact")))
+        return users.scalar_one() == 0 and contacts.scalar_one() == 0
 
 
 def create_demo_users(engine: Engine) -> dict[str, list[int]]:
@@ -274,9 +270,11 @@ def create_demo_users(engine: Engine) -> dict[str, list[int]]:
                     {"email": email, "role": role, "desk": desk, "password": DEMO_PASSWORD,
                      "name": f"Demo {label}"}
                 )  # fmt: skip
-                user, _ = create_user(session=session, user_in=user_in)
                 # One counsellor of each desk is on duty, so queues have someone available.
-                user.available = role == "counsellor" and not email.startswith("counsellor2.")
+                create_user(
+                    session=session, user_in=user_in,
+                    available=role == "counsellor" and not email.startswith("counsellor2."),
+                )
         session.commit()
         emails = [email for email, role, _ in DEMO_USERS if role == "counsellor"]
         rows = session.exec(select(User.id, User.desk).where(col(User.email).in_(emails))).all()
@@ -693,13 +691,7 @@ def plan_contacts(
 
 def insert_chunk(conn: Connection, chunk: Sequence[Planned]) -> None:
     """Insert a chunk of planned contacts with their callbacks, messages and audit lines."""
-    table = _table("contact")
-    # Rows come back in any order (batched RETURNING); map them back by reference.
-    returned = conn.execute(
-        insert(table).returning(table.c.id, table.c.reference), [p.contact for p in chunk]
-    )
-    id_of = {reference: contact_id for contact_id, reference in returned}
-    ids = [id_of[p.contact["reference"]] for p in chunk]
+    ids = seed_rows.insert_contacts(conn, [p.contact for p in chunk])
     callbacks: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
@@ -723,14 +715,13 @@ def insert_chunk(conn: Connection, chunk: Sequence[Planned]) -> None:
         )
     for name, rows in (("callback_request", callbacks), ("message", messages),
                        ("audit_event", audits), ("contact_flag", flags)):  # fmt: skip
-        if rows:
-            conn.execute(insert(_table(name)), rows)
+        seed_rows.insert_rows(conn, name, rows)
 
 
 def existing_references(engine: Engine) -> set[str]:
     """Return the references already in use."""
     with engine.connect() as conn:
-        return set(conn.execute(select(_table("contact").c.reference)).scalars())
+        return set(conn.execute(select(seed_rows.table("contact").c.reference)).scalars())
 
 
 def seed_demo(
@@ -774,7 +765,8 @@ def seed_demo(
 def _user_count(engine: Engine) -> int:
     """Return how many users there are."""
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(_table("user"))).scalar_one())
+        users = conn.execute(select(func.count()).select_from(seed_rows.table("user")))
+        return int(users.scalar_one())
 
 
 def _count(summary: DemoSummary, chunk: Sequence[Planned]) -> None:

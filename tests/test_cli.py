@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlmodel import select
 
-from loket.accounts import check_password, token_hash
 from loket.cli import main
+from loket.domain.accounts import check_password, token_hash
 from loket.store.db import session_scope
 from loket.store.models import ApiToken, User
 

@@ -17,7 +17,6 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from loket.accounts import check_password
 from loket.app import create_app
 from loket.cli import main
 from loket.demo import (
@@ -29,6 +28,7 @@ from loket.demo import (
     demo_state,
     plan_contacts,
 )
+from loket.domain.accounts import check_password
 from loket.intake import AMSTERDAM, routing_input
 from loket.rules_runtime import holder
 from loket.store import crypto

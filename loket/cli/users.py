@@ -35,7 +35,7 @@ def user_group() -> None:
 @click.option("--name", default="", help="Display name.")
 def add_command(email: str, role: str, desk: str | None, name: str) -> None:
     """Add a user; the password is read from stdin, never from the command line."""
-    from loket.accounts import UserIn, create_user
+    from loket.domain.accounts import UserIn, create_user
     from loket.store.db import session_scope
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -64,7 +64,7 @@ def token_group() -> None:
 @click.option("--user", "email", required=True, help="E-mail of the user the token acts as.")
 def token_create_command(email: str) -> None:
     """Print a new API token with exactly that user's rights."""
-    from loket.accounts import create_token
+    from loket.domain.accounts import create_token
     from loket.store.db import session_scope
     from loket.store.models import User
 

@@ -9,8 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
 from loket.config import Settings
-from loket.store.db import session_scope
-from loket.store.models import OutboundAction
+from loket.domain import outbound
 
 
 class GatewayError(Exception):
@@ -45,12 +44,10 @@ class SandboxGateway:
     def _record(self, kind: str, *, to: str | None, body: str | None, **params: Any) -> str:
         sid = ("SM" if kind == "message" else "CA") + secrets.token_hex(16)
         contact_id = params.pop("contact_id", None)
-        with session_scope(self.engine) as session:
-            session.add(
-                OutboundAction(
-                    sid=sid, kind=kind, to=to, body=body, params=params, contact_id=contact_id
-                )
-            )
+        outbound.record_sandbox(
+            self.engine, sid=sid, kind=kind, to=to, body=body, params=params,
+            contact_id=contact_id,
+        )
         return sid
 
     def send_message(self, *, to: str, body: str, contact_id: int | None = None) -> str:

@@ -13,7 +13,7 @@ restart). Jobs are safe to run twice, so "again" is always safe.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from redis import Redis
@@ -21,12 +21,29 @@ from redis.exceptions import RedisError
 from rq import Retry
 from rq.job import Job, JobStatus
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session
 
 from loket.queue.connection import QUEUE_NAMES, get_queue
-from loket.store.db import read_scope, session_scope
+from loket.store import outbox as store_rows
 from loket.store.models import Outbox
+from loket.store.outbox import Pending, forget_promises, mark_done, pending, promised_ids
 from loket.store.types import utcnow
+
+# The row functions live in the store; they are named here too, where the jobs are.
+__all__ = [
+    "JOBS",
+    "JobSpec",
+    "Reconciled",
+    "add",
+    "dispatch",
+    "forget_promises",
+    "job_id",
+    "mark_done",
+    "pending",
+    "promised_ids",
+    "reconcile",
+    "requeue_wait",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +56,6 @@ class JobSpec:
     queue: str = "default"
 
 
-PROMISED = "loket.outbox.promised"
 JOBS: dict[str, JobSpec] = {
     "contact_routed": JobSpec("loket.queue.jobs.contact_routed"),
     "send_message": JobSpec("loket.queue.jobs.send_message"),
@@ -60,50 +76,14 @@ def add(session: Session, job: str, *, urgent: bool = False, **ids: int | str) -
     """Promise a job in the current transaction; ids only, never personal data."""
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}")
-    row = Outbox(job=job, args={**ids, "_queue": "urgent" if urgent else JOBS[job].queue})
-    session.add(row)
-    # Keep a strong reference: the identity map holds rows weakly, and the request drains
-    # exactly the rows it promised once it has committed.
-    session.info.setdefault(PROMISED, []).append(row)
-    return row
-
-
-def promised_ids(session: Session) -> list[int]:
-    """Flush, then return and forget the ids of the rows this session promised."""
-    rows: list[Outbox] = session.info.pop(PROMISED, [])
-    if rows:
-        session.flush()
-    return sorted({row.id for row in rows if row.id is not None and row.dispatched_at is None})
-
-
-def forget_promises(session: Session) -> None:
-    """Forget the promised rows (after a rollback they were never stored)."""
-    session.info.pop(PROMISED, None)
+    return store_rows.promise(
+        session, job, {**ids, "_queue": "urgent" if urgent else JOBS[job].queue}
+    )
 
 
 def job_id(outbox_id: int) -> str:
     """Return the RQ job id of an outbox row (one per row, whatever the attempt)."""
     return f"outbox-{outbox_id}"
-
-
-@dataclass(frozen=True)
-class Pending:
-    """What the drain needs of a row, read in a short transaction."""
-
-    id: int
-    job: str
-    args: dict[str, int | str]
-    dispatched_at: datetime | None
-    attempts: int
-
-
-def _read(engine: Engine, query: object) -> list[Pending]:
-    with read_scope(engine) as session:
-        return [
-            Pending(r.id, r.job, dict(r.args), r.dispatched_at, r.attempts)
-            for r in session.exec(query)  # type: ignore[call-overload]
-            if r.id is not None
-        ]
 
 
 def _enqueue(redis: Redis, row: Pending) -> None:
@@ -132,19 +112,8 @@ def _enqueue_all(engine: Engine, redis: Redis, rows: list[Pending]) -> int:
             log.warning("outbox.redis_unavailable", outbox_id=row.id, error=type(exc).__name__)
             break
         moved.append(row.id)
-    with session_scope(engine) as session:
-        if moved:
-            session.exec(  # type: ignore[call-overload]
-                update(Outbox)
-                .where(col(Outbox.id).in_(moved))
-                .values(dispatched_at=utcnow(), attempts=Outbox.attempts + 1, last_error=None)
-            )
-        if error is not None:
-            session.exec(  # type: ignore[call-overload]
-                update(Outbox)
-                .where(col(Outbox.id) == rows[len(moved)].id)
-                .values(last_error=type(error).__name__)
-            )
+    refused = None if error is None else (rows[len(moved)].id, type(error).__name__)
+    store_rows.mark_dispatched(engine, moved, refused=refused)
     return len(moved)
 
 
@@ -159,24 +128,17 @@ def dispatch(
     """Move undispatched rows into RQ; stop quietly when Redis is away. Return how many moved."""
     if redis is None:
         return 0
-    query = select(Outbox).where(col(Outbox.dispatched_at).is_(None))
-    if ids is not None:
-        query = query.where(col(Outbox.id).in_(ids))
-    if older_than_s:
-        query = query.where(Outbox.created_at <= utcnow() - timedelta(seconds=older_than_s))
-    rows = _read(engine, query.order_by(col(Outbox.id)).limit(limit))
+    created_before = utcnow() - timedelta(seconds=older_than_s) if older_than_s else None
+    rows = store_rows.read(
+        engine,
+        store_rows.unfinished(
+            ids=ids,
+            undispatched=True,
+            created_before=created_before,
+            limit=limit,
+        ),
+    )
     return _enqueue_all(engine, redis, rows) if rows else 0
-
-
-def mark_done(engine: Engine, outbox_id: int) -> bool:
-    """Record that a row's job finished; True the first time, False when it was already done."""
-    with session_scope(engine) as session:
-        result = session.exec(  # type: ignore[call-overload]
-            update(Outbox)
-            .where(col(Outbox.id) == outbox_id, col(Outbox.done_at).is_(None))
-            .values(done_at=utcnow())
-        )
-        return bool(result.rowcount)
 
 
 def requeue_wait(attempts: int) -> timedelta:
@@ -205,13 +167,13 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
         # A job whose worker died mid-job (abandoned) is failed, or retried, by RQ here.
         get_queue(name, redis).started_job_registry.cleanup()
     now = utcnow()
-    rows = _read(
+    rows = store_rows.read(
         engine,
-        select(Outbox)
-        .where(col(Outbox.done_at).is_(None), Outbox.attempts < MAX_ATTEMPTS)
-        .where(Outbox.created_at <= now - timedelta(seconds=grace_s))
-        .order_by(col(Outbox.id))
-        .limit(limit),
+        store_rows.unfinished(
+            created_before=now - timedelta(seconds=grace_s),
+            max_attempts=MAX_ATTEMPTS,
+            limit=limit,
+        ),
     )
     dispatched = [r for r in rows if r.dispatched_at is not None]
     jobs = Job.fetch_many([job_id(r.id) for r in dispatched], connection=redis)
@@ -236,12 +198,7 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
             job.delete()
             to_enqueue.append(row)
     for outbox_id in finished:
-        mark_done(engine, outbox_id)
+        store_rows.mark_done(engine, outbox_id)
     to_enqueue.sort(key=lambda r: r.id)
     enqueued = _enqueue_all(engine, redis, to_enqueue) if to_enqueue else 0
     return Reconciled(enqueued=enqueued, done=len(finished), waiting=waiting)
-
-
-def pending(session: Session) -> int:
-    """Count rows whose job has not finished yet."""
-    return len(session.exec(select(Outbox.id).where(col(Outbox.done_at).is_(None))).all())

@@ -55,8 +55,13 @@ def hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
-def create_user(*, session: Session, user_in: UserIn) -> tuple[User, str]:
-    """Add a user with a hashed password and a TOTP secret; return it and its enrolment URI."""
+def create_user(
+    *, session: Session, user_in: UserIn, available: bool = False
+) -> tuple[User, str]:
+    """Add a user with a hashed password and a TOTP secret; return it and its enrolment URI.
+
+    `available`: a counsellor on duty from the start (the demo's).
+    """
     if session.exec(select(User).where(User.email == user_in.email)).first() is not None:
         raise ValueError(f"email: {user_in.email} already exists")
     secret = pyotp.random_base32()
@@ -67,6 +72,7 @@ def create_user(*, session: Session, user_in: UserIn) -> tuple[User, str]:
         desk=user_in.desk,
         password_hash=hasher().hash(user_in.password),
         totp_secret=secret,
+        available=available,
     )
     session.add(user)
     session.flush()
