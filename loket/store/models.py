@@ -101,6 +101,13 @@ class Contact(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     wait_seconds: int | None = Field(default=None)
+    # The workspace: who holds it since when, what the counsellor recorded on closing, and a
+    # returning person's offer to the counsellor who helped them last (continuity).
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    contact_type: str | None = Field(default=None, max_length=16)
+    categories: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
+    offered_to_user_id: int | None = Field(default=None)
+    offered_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     if TYPE_CHECKING:  # mapped below, once ContactFlag exists (SQLModel cannot with postponed
         # annotations): the decision's flags, loaded with the contact, one row each
         flag_rows: list[ContactFlag]
@@ -196,10 +203,23 @@ class User(SQLModel, table=True):
     desk: str | None = Field(default=None, max_length=16)
     password_hash: str = Field(max_length=255)
     totp_secret: str | None = Field(default=None, sa_type=EncryptedText)
-    available: bool = Field(default=False)
+    available: bool = Field(default=False)  # availability == "available" (routing state)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What a person reads as the counsellor's name: a first name or a chosen pseudonym.
+    display_name: str = Field(default="", max_length=40)
+    # The phone a callback rings first (issue 13); never shown to the person called.
+    phone: str | None = Field(default=None, sa_type=EncryptedText)
+    # available | busy | wrap-up | away; wrap-up ends by itself at `availability_until`.
+    availability: str = Field(default="away", max_length=16)
+    availability_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    continuity_opt_out: bool = Field(default=False)
+    # Logging in: failures in a row, the lockout they earned, the second factor's state.
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    totp_enrolled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    totp_last_step: int | None = Field(default=None)  # a used code is never accepted again
 
 
 class ApiToken(SQLModel, table=True):
@@ -213,6 +233,114 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked: bool = Field(default=False)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginSession(SQLModel, table=True):
+    """A staff login, kept on the server: the cookie holds only its random id.
+
+    `second_factor_at` is empty until the TOTP code (or a recovery code) was given: until
+    then the session opens no staff page. Ended by logout, by disabling the user or
+    resetting their factor, or by the idle and absolute timeouts.
+    """
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    second_factor_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    source: str = Field(default="", max_length=64)  # the address it logged in from
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One code of a user's recovery sheet: only its hash is kept; each works once."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Note(SQLModel, table=True):
+    """A counsellor's note on a contact (encrypted): a note, a handover or a closing note."""
+
+    __tablename__ = "note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(default="note", max_length=16)  # note | handover | close
+    body: str = Field(sa_type=EncryptedText)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Draft(SQLModel, table=True):
+    """What a counsellor is typing (a reply, a note, the contact form), saved as they type."""
+
+    __tablename__ = "draft"
+    __table_args__ = (UniqueConstraint("user_id", "contact_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    kind: str = Field(max_length=16)
+    body: str = Field(sa_type=EncryptedText)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BreakGlass(SQLModel, table=True):
+    """An emergency access to another desk's contact: a stated reason, a time limit, and
+    a review by the owning desk's manager."""
+
+    __tablename__ = "break_glass"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    desk: str | None = Field(default=None, max_length=16)  # the desk that owns the contact
+    reason: str = Field(sa_type=EncryptedText)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class HelpRequest(SQLModel, table=True):
+    """A counsellor asking their desk's manager and colleagues for support on a contact."""
+
+    __tablename__ = "help_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    contact_id: int = Field(foreign_key="contact.id")
+    desk: str | None = Field(default=None, max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class PersonFlag(SQLModel, table=True):
+    """A flag on a person (e.g. abusive), by keyed phone hash: set with a reason, approved
+    by a second counsellor or a manager, expiring. Never blocks a crisis."""
+
+    __tablename__ = "person_flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone_hash: str = Field(max_length=64, index=True)
+    flag: str = Field(max_length=32)
+    desk: str | None = Field(default=None, max_length=16)
+    reason: str = Field(sa_type=EncryptedText)
+    set_by: int = Field(foreign_key="user.id")
+    approved_by: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -231,6 +359,19 @@ class AuditEvent(SQLModel, table=True):
     on_behalf_of: str | None = Field(default=None, max_length=120)
     actor: str = Field(default="system", max_length=64)
     detail: str = Field(default="", max_length=500)
+    source: str = Field(default="", max_length=64)  # from where: a staff member's address
+
+
+class AuditSeal(SQLModel, table=True):
+    """The tamper-evident chain over the audit trail, one link per audit row in id order:
+    `hash` = SHA-256 over the previous link's hash and the row's fields. Rows are sealed
+    shortly after they commit; `loket audit verify` recomputes the chain."""
+
+    __tablename__ = "audit_seal"
+
+    audit_id: int = Field(primary_key=True, foreign_key="audit_event.id")
+    hash: str = Field(max_length=64)
+    sealed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Outbox(SQLModel, table=True):
