@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from loket import channels, errors, gateway, health, logs, rules_runtime, security
+from loket import api, channels, desk, errors, gateway, health, logs, rules_runtime, security
 from loket.config import load_settings
 from loket.queue import connection as queue_connection
 from loket.store import crypto, db
@@ -39,6 +39,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     rules_runtime.init_app(app, settings)
     app.register_blueprint(health.bp)
     channels.register(app)
+    desk.init_app(app)
+    api.init_app(app)
     errors.init_app(app)
     if not settings.testing:
         # What start-up built (rules, models, templates) lives as long as the process:

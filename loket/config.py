@@ -62,6 +62,15 @@ class Settings:
     retention_days: int = 730
     # A web chat's access ends after this long without a request from its browser.
     chat_idle_minutes: int = 120
+    # The counsellors' workspace (see config/defaults.toml for what each means).
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    login_attempts: int = 5
+    break_glass_minutes: int = 60
+    max_live_chats: int = 3
+    wrapup_minutes: int = 5
+    continuity_minutes: int = 5
+    person_flag_days: int = 30
     default_language: str = "nl"
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -138,8 +147,15 @@ def load_settings(
         raise ConfigError(f"LOKET_ENV: must be development or production, not {settings.env!r}")
     if settings.trusted_proxies < 0:
         raise ConfigError("LOKET_TRUSTED_PROXIES: must be 0 or more")
-    if settings.chat_idle_minutes < 1:
-        raise ConfigError("LOKET_CHAT_IDLE_MINUTES: must be 1 or more")
+    for name in (
+        "chat_idle_minutes", "staff_idle_minutes", "staff_session_hours", "login_attempts",
+        "break_glass_minutes", "max_live_chats", "person_flag_days",
+    ):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{env_name(name)}: must be 1 or more")
+    for name in ("wrapup_minutes", "continuity_minutes"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"{env_name(name)}: must be 0 or more")
     if settings.production:
         check_production(settings)
         return settings

@@ -1,0 +1,15 @@
+"""The counsellors' workspace: logins, the queue, a contact's page, the manager's page,
+the admin's users. Server-rendered pages under /desk; the JSON API is `loket.api`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Wire staff identity (sessions, API tokens) and register the workspace's pages."""
+    from loket.desk import admin, auth, identity, manager, workspace
+
+    identity.init_app(app)
+    for module in (auth, admin, workspace, manager):
+        app.register_blueprint(module.bp)
