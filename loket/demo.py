@@ -39,6 +39,7 @@ from loket.domain.contacts import (
 from loket.store import seed as seed_rows
 from loket.store.crypto import keyring
 from loket.store.models import User
+from loket.store.types import utcnow
 
 DEMO_PASSWORD = "loket-demo-2026"  # noqa: S105 - the published demo password
 DEMO_ACTOR = "demo"
@@ -271,10 +272,12 @@ def create_demo_users(engine: Engine) -> dict[str, list[int]]:
                      "name": f"Demo {label}"}
                 )  # fmt: skip
                 # One counsellor of each desk is on duty, so queues have someone available.
-                create_user(
+                user, _ = create_user(
                     session=session, user_in=user_in,
                     available=role == "counsellor" and not email.startswith("counsellor2."),
                 )
+                # Enrolled: `loket user code --email E` prints the current code (development).
+                user.totp_enrolled_at = utcnow()
         session.commit()
         emails = [email for email, role, _ in DEMO_USERS if role == "counsellor"]
         rows = session.exec(select(User.id, User.desk).where(col(User.email).in_(emails))).all()
@@ -283,6 +286,15 @@ def create_demo_users(engine: Engine) -> dict[str, list[int]]:
         if user_id is not None and desk in counsellors:
             counsellors[desk].append(user_id)
     return counsellors
+
+
+def demo_second_factors(engine: Engine) -> list[tuple[str, str]]:
+    """Return each demo login's e-mail and TOTP secret (printed in development only)."""
+    emails = [email for email, _, _ in DEMO_USERS]
+    with Session(engine) as session:
+        users = session.exec(select(User).where(col(User.email).in_(emails))).all()
+        secrets = {user.email: user.totp_secret or "" for user in users}
+    return [(email, secrets[email]) for email in emails if email in secrets]
 
 
 def demo_state(at: datetime) -> dict[str, dict[str, int]]:

@@ -245,9 +245,11 @@ class DevSupervisor:
             from loket.demo import DEMO_PASSWORD, DEMO_USERS
         except ImportError:
             return
+        self.say(f"  staff login: http://{self.host}:{self.port}/desk/login")
         self.say(f"  demo logins (password {DEMO_PASSWORD!r}):")
         for email, role, desk in DEMO_USERS:
             self.say(f"    {email:<34} {role:<11} {desk or ''}")
+        self.say("  second factor: `.venv/bin/loket user code --email EMAIL` prints the code")
         self.say("Ctrl-C stops everything.")
 
     def stop_all(self) -> None:

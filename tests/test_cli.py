@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 import pyotp
 import pytest
@@ -10,9 +12,10 @@ from flask import Flask
 from sqlmodel import select
 
 from loket.cli import main
-from loket.domain.accounts import check_password, token_hash
+from loket.domain.accounts import check_password, token_hash, user_for_token
 from loket.store.db import session_scope
 from loket.store.models import ApiToken, User
+from loket.store.types import utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -92,3 +95,113 @@ def test_every_command_has_help() -> None:
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Usage:" in result.output and len(result.output.splitlines()) > 3, name
+
+
+def add_user(email: str, *extra: str) -> None:
+    """Add a manager through the CLI."""
+    result = CliRunner().invoke(
+        main, ["user", "add", "--email", email, "--role", "manager", *extra], input=PASSWORD
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_user_add_keeps_the_display_name_and_the_phone_encrypted(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    add_user("p@example.org", "--display-name", "Pim", "--phone", "+31 6 1234 5678")
+    with session_scope(app.extensions["loket.engine"]) as session:
+        user = session.exec(select(User).where(User.email == "p@example.org")).one()
+        assert user.display_name == "Pim" and user.phone == "+31612345678"
+        raw = session.connection().exec_driver_sql(
+            "SELECT phone FROM \"user\" WHERE email = 'p@example.org'"
+        ).scalar_one()
+        assert "612345678" not in raw
+    bad = CliRunner().invoke(
+        main, ["user", "add", "--email", "q@example.org", "--role", "admin", "--phone", "0612"],
+        input=PASSWORD,
+    )
+    assert bad.exit_code == 2 and "phone" in bad.output
+
+
+def test_a_token_that_expires_is_refused_by_the_api_after_its_days(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    add_user("e@example.org")
+    result = CliRunner().invoke(main, ["token", "create", "--user", "e@example.org",
+                                       "--expires", "7"])
+    assert result.exit_code == 0
+    token = result.output.strip()
+    with session_scope(app.extensions["loket.engine"]) as session:
+        stored = session.exec(select(ApiToken)).one()
+        assert stored.expires_at is not None
+        left = stored.expires_at - utcnow()
+        assert timedelta(days=6, hours=23) < left <= timedelta(days=7)
+        assert user_for_token(session=session, token=token) is not None
+        stored.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(stored)
+    with session_scope(app.extensions["loket.engine"]) as session:
+        assert user_for_token(session=session, token=token) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["create", "--user", "e@example.org", "--expires", "0"], "--expires"),
+        (["create", "--user", "e@example.org", "--expires", "soon"], "--expires"),
+        (["revoke"], "--user or --token"),
+        (["revoke", "--user", "e@example.org", "--token", "x"], "--user or --token"),
+        (["revoke", "--user", "nobody@example.org"], "--user"),
+        (["revoke", "--token", "lk_unknown"], "--token"),
+    ],
+)
+def test_token_commands_refuse_bad_input_naming_the_field(
+    cli_env: dict[str, str], args: list[str], named: str
+) -> None:
+    add_user("e@example.org")
+    result = CliRunner().invoke(main, ["token", *args])
+    assert result.exit_code == 2
+    assert named in result.output
+
+
+def test_token_revoke_by_user_or_by_token(app: Flask, cli_env: dict[str, str]) -> None:
+    add_user("r@example.org")
+    tokens = [
+        CliRunner().invoke(main, ["token", "create", "--user", "r@example.org"]).output.strip()
+        for _ in range(3)
+    ]
+    one = CliRunner().invoke(main, ["token", "revoke", "--token", tokens[0]])
+    assert one.exit_code == 0 and "revoked 1 token" in one.output
+    with session_scope(app.extensions["loket.engine"]) as session:
+        assert user_for_token(session=session, token=tokens[0]) is None
+        assert user_for_token(session=session, token=tokens[1]) is not None
+    rest = CliRunner().invoke(main, ["token", "revoke", "--user", "r@example.org"])
+    assert rest.exit_code == 0 and "revoked 2 tokens" in rest.output
+    with session_scope(app.extensions["loket.engine"]) as session:
+        assert all(user_for_token(session=session, token=t) is None for t in tokens)
+
+
+def test_user_code_prints_the_current_code_in_development_only(
+    app: Flask, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_user("c@example.org")
+    result = CliRunner().invoke(main, ["user", "code", "--email", "c@example.org"])
+    assert result.exit_code == 0
+    with session_scope(app.extensions["loket.engine"]) as session:
+        user = session.exec(select(User).where(User.email == "c@example.org")).one()
+        assert pyotp.TOTP(user.totp_secret or "").verify(result.output.strip(), valid_window=1)
+    missing = CliRunner().invoke(main, ["user", "code", "--email", "x@example.org"])
+    assert missing.exit_code == 2 and "--email" in missing.output
+    for name, value in {
+        "LOKET_ENV": "production",
+        "LOKET_SECRET_KEY": "Zq8-production-secret-that-is-long-enough-9xKw3",
+        "LOKET_HASH_KEY": "Hk4-production-hash-key-that-is-long-enough-7pQ2v",
+        "LOKET_DATABASE_URL": "postgresql+psycopg://loket@127.0.0.1:1/loket",
+        "LOKET_PUBLIC_URL": "https://loket.example.org",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "test-auth-token",
+        "TWILIO_FROM_NUMBER": "+3197010000000",
+    }.items():
+        monkeypatch.setenv(name, value)
+    prod = CliRunner().invoke(main, ["user", "code", "--email", "c@example.org"])
+    assert prod.exit_code == 2
+    assert "development only" in prod.output, prod.output

@@ -84,6 +84,7 @@ def seeded_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
         result = run_demo("--contacts", "300", "--seed", "7")
     assert result.exit_code == 0, result.output
     assert "300 contacts" in result.output
+    app.config["DEMO_OUTPUT"] = result.output
     yield app
     app.extensions["loket.engine"].dispose()
 
@@ -125,6 +126,18 @@ def test_demo_users_of_every_role_and_desk_log_in_with_the_demo_password(
     managers = {u.desk for u in users.values() if u.role == "manager"}
     assert managers == {"police", "veterans", "debasis", None}
     assert any(u.role == "admin" for u in users.values())
+
+
+def test_demo_users_have_their_second_factor_enrolled_and_its_secret_printed(
+    seeded_app: Flask, seeded_engine: Engine
+) -> None:
+    with Session(seeded_engine) as session:
+        users = session.exec(select(User)).all()
+    assert users and all(u.totp_enrolled_at is not None and u.totp_secret for u in users)
+    output = seeded_app.config["DEMO_OUTPUT"]
+    assert "loket user code --email" in output
+    for user in users:
+        assert f"{user.email}  {user.totp_secret}" in output
 
 
 def test_demo_contacts_spread_over_eight_weeks_mostly_by_day_on_every_channel(
@@ -217,6 +230,7 @@ def test_demo_if_empty_adds_to_an_empty_database_only(
     again = run_demo("--contacts", "20", "--if-empty")
     assert again.exit_code == 0, again.output
     assert "nothing added" in again.output
+    assert "loket user code --email" in again.output  # each `make run` shows the second factor
     assert (count(engine, User), count(engine, Contact), count(engine, AuditEvent)) == before
 
 

@@ -64,6 +64,9 @@ def demo_command(contacts: int, if_empty: bool, seed: int | None) -> None:
         fail("the database has no tables yet; run `loket db upgrade` first")
     if if_empty and not empty:
         click.echo("demo: the database already has users or contacts; nothing added")
+        if not app.config["LOKET"].production:
+            with app.app_context():
+                _second_factors(demo.demo_second_factors(engine))
         return
     seed = secrets.randbelow(2**31) if seed is None else seed
     progress = _Progress() if contacts >= PROGRESS_FROM else None
@@ -72,6 +75,9 @@ def demo_command(contacts: int, if_empty: bool, seed: int | None) -> None:
             engine, decide=rules_runtime.decide, contacts=contacts, seed=seed, progress=progress
         )
     _report(summary)
+    if not app.config["LOKET"].production:
+        with app.app_context():
+            _second_factors(demo.demo_second_factors(engine))
 
 
 def _report(summary: DemoSummary) -> None:
@@ -95,3 +101,14 @@ def _report(summary: DemoSummary) -> None:
         parts = ", ".join(f"{key} {n:,}" for key, n in counts.most_common())
         click.echo(f"  by {title}: {parts or '-'}")
     click.echo(f"  crisis: {summary.crisis:,}")
+
+
+def _second_factors(logins: list[tuple[str, str]]) -> None:
+    """Print the demo logins' second factor: the command for the current code, and each
+    secret for an authenticator app (development only)."""
+    if not logins:
+        return
+    click.echo("demo: second factor (development only): `loket user code --email EMAIL` prints")
+    click.echo("  the current code; or add a secret below to an authenticator app:")
+    for email, secret in logins:
+        click.echo(f"  {email}  {secret}")

@@ -1,4 +1,4 @@
-"""`loket user add` and `loket token create`."""
+"""`loket user add|code` and `loket token create|revoke`; bad input exits 2 naming the field."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import sys
 
 import click
 from pydantic import ValidationError
-from sqlmodel import select
 
 from loket.cli.common import build_app, fail
+
+MAX_TOKEN_DAYS = 3650
 
 
 def validation_line(exc: ValidationError) -> str:
@@ -16,7 +17,7 @@ def validation_line(exc: ValidationError) -> str:
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err["loc"]) or "input"
     reason = str(err["msg"]).removeprefix("Value error, ")
-    return f"{field}: {reason}" if not reason.startswith(field) else reason
+    return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
 
 
 @click.group("user")
@@ -32,27 +33,53 @@ def user_group() -> None:
 @click.option(
     "--desk", type=click.Choice(["police", "veterans", "debasis"]), help="Desk (counsellors)."
 )
-@click.option("--name", default="", help="Display name.")
-def add_command(email: str, role: str, desk: str | None, name: str) -> None:
+@click.option("--name", default="", help="Full name (staff see it).")
+@click.option(
+    "--display-name", default="", help="First name or pseudonym the people helped see."
+)
+@click.option("--phone", help="The phone a callback rings first, E.164 (+31612345678).")
+def add_command(
+    email: str, role: str, desk: str | None, name: str, display_name: str, phone: str | None
+) -> None:
     """Add a user; the password is read from stdin, never from the command line."""
     from loket.domain.accounts import UserIn, create_user
     from loket.store.db import session_scope
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user_in = UserIn.model_validate(
-            {"email": email, "role": role, "desk": desk, "name": name, "password": password}
-        )
+        user_in = UserIn.model_validate({
+            "email": email, "role": role, "desk": desk, "name": name,
+            "display_name": display_name, "phone": phone, "password": password,
+        })
     except ValidationError as exc:
         fail(validation_line(exc))
     app = build_app()
     try:
-        with session_scope(app.extensions["loket.engine"]) as session:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             _, uri = create_user(session=session, user_in=user_in)
     except ValueError as exc:
         fail(str(exc))
     click.echo(f"added {user_in.email} ({role}{', ' + desk if desk else ''})")
     click.echo(f"TOTP enrolment: {uri}")
+
+
+@user_group.command("code")
+@click.option("--email", required=True, help="The user's e-mail address.")
+def code_command(email: str) -> None:
+    """Print a user's current TOTP code (development only: for the demo logins)."""
+    import pyotp
+
+    from loket.domain.accounts import find_user
+    from loket.store.db import session_scope
+
+    app = build_app()
+    if app.config["LOKET"].production:
+        fail("LOKET_ENV: `loket user code` works in development only")
+    with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+        user = find_user(session=session, email=email)
+        if user is None or not user.totp_secret:
+            fail(f"--email: no user {email}")
+        click.echo(pyotp.TOTP(user.totp_secret).now())
 
 
 @click.group("token")
@@ -62,16 +89,45 @@ def token_group() -> None:
 
 @token_group.command("create")
 @click.option("--user", "email", required=True, help="E-mail of the user the token acts as.")
-def token_create_command(email: str) -> None:
-    """Print a new API token with exactly that user's rights."""
-    from loket.domain.accounts import create_token
+@click.option(
+    "--expires",
+    type=click.IntRange(1, MAX_TOKEN_DAYS),
+    help="Days until the token stops working (default: until revoked).",
+)
+def token_create_command(email: str, expires: int | None) -> None:
+    """Print a new API token with exactly that user's rights (shown once; only its hash is
+    kept)."""
+    from loket.domain.accounts import create_token, find_user
     from loket.store.db import session_scope
-    from loket.store.models import User
 
     app = build_app()
-    with session_scope(app.extensions["loket.engine"]) as session:
-        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+        user = find_user(session=session, email=email)
         if user is None or not user.active:
             fail(f"--user: no active user {email}")
-        token = create_token(session=session, user=user)
+        token = create_token(session=session, user=user, expires_days=expires)
     click.echo(token)
+
+
+@token_group.command("revoke")
+@click.option("--user", "email", help="Revoke every token of this user (e-mail).")
+@click.option("--token", help="Revoke this one token.")
+def token_revoke_command(email: str | None, token: str | None) -> None:
+    """Revoke a user's API tokens, or one token; they stop working at once."""
+    from loket.domain.accounts import find_user, revoke_tokens
+    from loket.store.db import session_scope
+
+    if (email is None) == (token is None):
+        fail("--user or --token: give exactly one")
+    app = build_app()
+    with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+        if email is not None:
+            user = find_user(session=session, email=email)
+            if user is None:
+                fail(f"--user: no user {email}")
+            count = revoke_tokens(session=session, user=user)
+        else:
+            count = revoke_tokens(session=session, token=(token or "").strip())
+            if count == 0:
+                fail("--token: no such token that is still valid")
+    click.echo(f"revoked {count} token{'s' if count != 1 else ''}")

@@ -1,7 +1,102 @@
-"""The admin's page: add, disable, reset second factor, change desk and role; all audited."""
+"""The admin's page: add, disable, reset second factor, change desk and role; all audited.
+
+An admin manages users, not cases: nothing here shows a contact. The changes themselves
+(and their audit lines) are `loket.domain.accounts`'s.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from pydantic import ValidationError
+
+from loket.desk.identity import current_staff, staff_required
+from loket.domain import accounts
+from loket.store.db import get_session, unit_of_work
+from loket.store.models import DESKS, ROLES, User
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/desk")
+CHANGES = ("disable", "enable", "reset_factor", "role")
+
+
+def validation_line(exc: ValidationError) -> str:
+    """Return the first validation error as `field: reason`."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "input"
+    reason = str(err["msg"]).removeprefix("Value error, ")
+    return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
+
+
+def admin() -> User:
+    """Return the admin making this request (`staff_required` let them in)."""
+    user = current_staff()
+    assert user is not None  # noqa: S101 - staff_required ran first
+    return user
+
+
+def page(error: str | None = None) -> ResponseReturnValue:
+    """Show the users, with what went wrong (400) if anything."""
+    users = accounts.list_users(session=get_session())
+    body = render_template(
+        "desk/admin.html", users=users, roles=ROLES, desks=DESKS, error=error, me=admin()
+    )
+    return (body, 400) if error else body
+
+
+@bp.get("/admin")
+@staff_required("admin")
+def users() -> ResponseReturnValue:
+    """List the staff accounts."""
+    return page()
+
+
+@bp.post("/admin/users")
+@staff_required("admin")
+def add() -> ResponseReturnValue:
+    """Add a user (they enrol their second factor at their first login)."""
+    form = request.form
+    try:
+        user_in = accounts.UserIn.model_validate({
+            "email": form.get("email", ""), "role": form.get("role", ""),
+            "desk": form.get("desk") or None, "name": form.get("name", ""),
+            "display_name": form.get("display_name", ""),
+            "phone": form.get("phone") or None, "password": form.get("password", ""),
+        })
+        with unit_of_work() as session:
+            accounts.add_user(session=session, user_in=user_in, admin_id=admin().id)
+    except ValidationError as exc:
+        return page(validation_line(exc))
+    except ValueError as exc:
+        return page(str(exc))
+    flash("a_added", "notice")
+    return redirect(url_for(".users"), 303)
+
+
+@bp.post("/admin/users/<int:user_id>/<change>")
+@staff_required("admin")
+def change(user_id: int, change: str) -> ResponseReturnValue:
+    """Disable or enable a user, reset their second factor, or change role and desk."""
+    if change not in CHANGES:
+        abort(404)
+    me = admin().id
+    try:
+        with unit_of_work() as session:
+            if change in ("disable", "enable"):
+                accounts.set_active(
+                    session=session, user_id=user_id, active=change == "enable", admin_id=me
+                )
+            elif change == "reset_factor":
+                accounts.reset_factor(session=session, user_id=user_id, admin_id=me)
+            else:
+                new = accounts.UserChange.model_validate(
+                    {"role": request.form.get("role", ""), "desk": request.form.get("desk") or None}
+                )
+                accounts.change_role(session=session, user_id=user_id, change=new, admin_id=me)
+    except LookupError:
+        abort(404)
+    except ValidationError as exc:
+        return page(validation_line(exc))
+    except ValueError as exc:
+        return page(str(exc))
+    flash("a_changed", "notice")
+    return redirect(url_for(".users"), 303)

@@ -1,9 +1,197 @@
-"""Who is asking: a staff member's server-side login session (Flask-Login) or API token."""
+"""Who is asking: a staff member's server-side login (Flask-Login) or an API token.
+
+The Flask session cookie holds only the login's random token (`_user_id`), new at every
+login, so a session cannot be fixed in advance; the login itself lives in `login_session`
+(only the token's SHA-256). A login whose second factor was not given yet opens no staff
+page. Under `/api/` only a bearer token counts (never the cookie): it stands for its user,
+with exactly that user's rights.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, Request, abort, current_app, jsonify, redirect, request, url_for
+from flask_login import LoginManager, UserMixin, current_user
+from flask_login import login_user as flask_login_user
+from flask_login import logout_user as flask_logout_user
+
+from loket.desk import texts
+from loket.domain import accounts, logins
+from loket.store.db import get_session, unit_of_work
+from loket.store.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+BEARER = "bearer "
+API_PREFIX = "/api/"
+STAFF_PAGES = ("/desk", "/reports")
+HOME = {"admin": "/desk/admin", "manager": "/desk/manager", "counsellor": "/desk"}
+
+
+class Staff(UserMixin):  # type: ignore[misc]
+    """The user behind this request, and how they came in (a login or an API token)."""
+
+    def __init__(self, user: User, token: str | None, *, complete: bool) -> None:
+        self.user = user
+        self.token = token  # the login's token; None for an API token
+        self.complete = complete  # both factors given (always, for an API token)
+
+    def get_id(self) -> str | None:
+        """Return what the session cookie keeps: the login's token."""
+        return self.token
+
+    @property
+    def is_active(self) -> bool:
+        """Tell whether the user may still log in."""
+        return bool(self.user.active)
+
+
+def is_api() -> bool:
+    """Tell whether this request is a call of the JSON API."""
+    return request.path.startswith(API_PREFIX)
+
+
+def load_login(token: str) -> Staff | None:
+    """Return the staff member of a login token; end a login that timed out.
+
+    Reads only, except at most once a minute (`last_seen_at`) and at a timeout.
+    """
+    if is_api():
+        return None  # the API takes bearer tokens only: a cookie cannot call it (CSRF)
+    settings = current_app.config["LOKET"]
+    limits = {
+        "idle_minutes": settings.staff_idle_minutes,
+        "session_hours": settings.staff_session_hours,
+    }
+    session = get_session()
+    login = logins.lookup(session=session, token=token)
+    if login is None:
+        return None
+    if logins.timed_out(login, **limits) or logins.needs_renewal(login):
+        with unit_of_work() as writer:
+            if logins.find(session=writer, token=token, **limits) is None:
+                return None
+    user = session.get(User, login.user_id)
+    if user is None or not user.active:
+        return None
+    return Staff(user, token, complete=login.second_factor_at is not None)
+
+
+def load_token(req: Request) -> Staff | None:
+    """Return the staff member of an API bearer token (only under /api/)."""
+    header = req.headers.get("Authorization", "")
+    if not req.path.startswith(API_PREFIX) or not header.lower().startswith(BEARER):
+        return None
+    token = header[len(BEARER):].strip()
+    if not token or len(token) > logins.MAX_TOKEN:
+        return None
+    user = accounts.user_for_token(session=get_session(), token=token)
+    return Staff(user, None, complete=True) if user is not None else None
+
+
+def current_staff() -> User | None:
+    """Return the logged-in user with both factors (or a valid API token), else None."""
+    staff = current_user
+    if not getattr(staff, "is_authenticated", False) or not staff.complete:
+        return None
+    if is_api() and staff.token is not None:
+        return None
+    user: User = staff.user
+    return user
+
+
+def half_logged_in() -> User | None:
+    """Return the user who gave their password but not yet their second factor."""
+    staff = current_user
+    if not getattr(staff, "is_authenticated", False) or staff.complete or staff.token is None:
+        return None
+    user: User = staff.user
+    return user
+
+
+def login_token() -> str | None:
+    """Return this browser's login token (a login in progress or complete), if any."""
+    return getattr(current_user, "token", None)
+
+
+def log_in(user: User, token: str) -> None:
+    """Put a new login's token in the session cookie, replacing any earlier one."""
+    flask_logout_user()
+    flask_login_user(Staff(user, token, complete=False))
+
+
+def log_out() -> None:
+    """End this browser's login on the server and forget it in the cookie."""
+    token = login_token()
+    if token:
+        with unit_of_work() as session:
+            logins.end(session=session, token=token)
+    flask_logout_user()
+
+
+def home_url(user: User) -> str:
+    """Return where a user's work starts, by role."""
+    return HOME.get(user.role, "/desk")
+
+
+def login_url() -> str:
+    """Return the login page, coming back to this page after."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return url_for("desk_auth.login", next=target)
+
+
+def staff_required(*roles: str) -> Callable[[F], F]:
+    """Let only logged-in staff (both factors) of these roles in; the API answers JSON.
+
+    Pages: no login → the login page; another role → 403. API: no valid bearer token →
+    401 `{"error": ...}`; another role → 403 `{"error": ...}`.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            user = current_staff()
+            if user is None:
+                if is_api():
+                    return jsonify(error="authorization: a valid API token is needed"), 401
+                return redirect(login_url())
+            if roles and user.role not in roles:
+                if is_api():
+                    return jsonify(error="role: this call is not part of your role"), 403
+                abort(403)
+            return view(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorator
+
+
+def staff_context() -> dict[str, Any]:
+    """Give staff templates the logged-in user (`staff`), if any."""
+    if not request.path.startswith(STAFF_PAGES):
+        return {}
+    return {"staff": current_staff()}
+
+
+def load_early() -> None:
+    """Look up a staff request's login before its view runs.
+
+    The lookup may write (`last_seen_at`, a timeout) in a unit of work of its own; done
+    first, it never waits inside a view's own unit of work (SQLite's single writer).
+    """
+    if request.path.startswith((*STAFF_PAGES, API_PREFIX)):
+        _ = current_user.is_authenticated
 
 
 def init_app(app: Flask) -> None:
-    """Wire Flask-Login to the server-side login sessions and the API tokens."""
+    """Wire Flask-Login to the login sessions and API tokens, and the staff texts."""
+    manager = LoginManager()
+    manager.session_protection = None  # the server-side login is the protection
+    manager.user_loader(load_login)
+    manager.request_loader(load_token)
+    manager.init_app(app)
+    app.before_request(load_early)
+    app.context_processor(staff_context)
+    texts.init_app(app)

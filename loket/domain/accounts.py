@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import field_validator, model_validator
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, delete, select, update
 
-from loket.store.models import ApiToken, User
+from loket.domain import audit
+from loket.store.models import ApiToken, LoginSession, RecoveryCode, User
+from loket.store.types import utcnow
 
 MIN_PASSWORD_LENGTH = 12
+MAX_NAME = 120
+MAX_DISPLAY_NAME = 40
+E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 TOTP_ISSUER = "Loket"
 
 
@@ -25,7 +34,27 @@ class UserIn(SQLModel):
     role: Literal["counsellor", "manager", "admin"]
     desk: Literal["police", "veterans", "debasis"] | None = None
     name: str = ""
+    display_name: str = ""
+    phone: str | None = None
     password: str
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if len(value) > MAX_NAME:
+            raise ValueError(f"at most {MAX_NAME} characters")
+        return value
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str) -> str:
+        return clean_display_name(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return phone_number(value)
 
     @field_validator("email")
     @classmethod
@@ -39,8 +68,9 @@ class UserIn(SQLModel):
     @field_validator("password")
     @classmethod
     def _password(cls, value: str) -> str:
-        if len(value) < MIN_PASSWORD_LENGTH:
-            raise ValueError(f"at least {MIN_PASSWORD_LENGTH} characters")
+        problem = password_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -50,9 +80,59 @@ class UserIn(SQLModel):
         return self
 
 
+def clean_display_name(value: str) -> str:
+    """Return a display name cleaned, or raise why it is refused (a first name, at most 40)."""
+    value = " ".join(value.split())
+    if len(value) > MAX_DISPLAY_NAME:
+        raise ValueError(f"at most {MAX_DISPLAY_NAME} characters")
+    return value
+
+
+def phone_number(value: str | None) -> str | None:
+    """Return an E.164 phone number without spaces, None for none; raise when malformed."""
+    if value is None or not value.strip():
+        return None
+    value = "".join(value.split())
+    if not E164.fullmatch(value):
+        raise ValueError("an international number like +31612345678 (E.164)")
+    return value
+
+
+KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop")
+COMMON_WORD_AND_DIGITS = re.compile(r"[a-z]{3,}[0-9!@#$%.]*")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """Return the list of common passwords (loket/domain/common_passwords.txt)."""
+    text = (Path(__file__).parent / "common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def password_problem(password: str) -> str | None:
+    """Return why a password is refused (too short, common, a pattern), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"password: at least {MIN_PASSWORD_LENGTH} characters"
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2:
+        return "password: too common, choose another"
+    stem = lowered.rstrip("0123456789!@#$%.") or lowered
+    if any(stem in row * 3 for row in KEYBOARD_ROWS):
+        return "password: a keyboard pattern, choose another"
+    if COMMON_WORD_AND_DIGITS.fullmatch(lowered) and any(
+        stem.startswith(word) for word in ("password", "wachtwoord", "welkom", "welcome",
+                                           "loket", "politie", "veteraan", "defensie")
+    ):
+        return "password: too common, choose another"
+    return None
+
+
+@cache
 def hasher() -> PasswordHasher:
-    """Return the password hasher (argon2id with the library's defaults)."""
-    return PasswordHasher()
+    """Return the password hasher: argon2id with OWASP's parameters (19 MiB, 2 passes)."""
+    return PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
 def create_user(
@@ -68,6 +148,8 @@ def create_user(
     user = User(
         email=user_in.email,
         name=user_in.name,
+        display_name=user_in.display_name,
+        phone=user_in.phone,
         role=user_in.role,
         desk=user_in.desk,
         password_hash=hasher().hash(user_in.password),
@@ -99,9 +181,159 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(*, session: Session, user: User) -> str:
-    """Issue an API token for a user; only its hash is stored."""
+def create_token(*, session: Session, user: User, expires_days: int | None = None) -> str:
+    """Issue an API token for a user; only its hash is stored. It expires after
+    `expires_days` when given."""
     token = "lk_" + secrets.token_urlsafe(32)
     assert user.id is not None  # noqa: S101 - a stored user has an id
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token)))
+    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), expires_at=expires))
     return token
+
+
+def revoke_tokens(*, session: Session, user: User | None = None, token: str | None = None) -> int:
+    """Revoke a user's tokens, or one token; return how many were revoked."""
+    query = update(ApiToken).where(col(ApiToken.revoked).is_(False))
+    if user is not None:
+        query = query.where(col(ApiToken.user_id) == user.id)
+    elif token is not None:
+        query = query.where(col(ApiToken.token_hash) == token_hash(token))
+    else:
+        raise ValueError("user or token: say which tokens to revoke")
+    result = session.exec(query.values(revoked=True))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    """Return the active user of an API token that is not revoked or expired."""
+    row = session.exec(
+        select(ApiToken, User)
+        .join(User, col(User.id) == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash(token), col(ApiToken.revoked).is_(False))
+    ).first()
+    if row is None:
+        return None
+    api_token, user = row
+    if not user.active or (api_token.expires_at is not None and api_token.expires_at <= utcnow()):
+        return None
+    return user
+
+
+def find_user(*, session: Session, email: str) -> User | None:
+    """Return the user with this e-mail address, if any."""
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def confirm_second_factor(*, session: Session, user: User) -> None:
+    """Record that the user enrolled their authenticator app (a code was confirmed)."""
+    user.totp_enrolled_at = utcnow()
+    session.add(user)
+
+
+class UserChange(SQLModel):
+    """A new role and desk for a user (a counsellor needs a desk)."""
+
+    role: Literal["counsellor", "manager", "admin"]
+    desk: Literal["police", "veterans", "debasis"] | None = None
+
+    @model_validator(mode="after")
+    def _desk_for_counsellor(self) -> UserChange:
+        if self.role == "counsellor" and self.desk is None:
+            raise ValueError("desk: a counsellor needs a desk (police, veterans or debasis)")
+        return self
+
+
+def end_logins(*, session: Session, user_id: int) -> int:
+    """End every login of a user at once; return how many were live."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None))
+        .values(ended_at=utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
+def reset_second_factor(*, session: Session, user: User) -> None:
+    """Give the user a new TOTP secret to enrol again; delete their recovery codes and end
+    their logins."""
+    assert user.id is not None  # noqa: S101 - a stored user has an id
+    user.totp_secret, user.totp_enrolled_at, user.totp_last_step = (
+        pyotp.random_base32(), None, None,
+    )
+    session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))  # type: ignore[call-overload]
+    session.add(user)
+    end_logins(session=session, user_id=user.id)
+
+
+# --- the admin's actions: each one audited, with the user's id and no personal data ------
+
+
+def admin_audit(*, session: Session, admin_id: int | None, user_id: int | None, what: str) -> None:
+    """Write the audit line of one admin action on a user."""
+    audit.record(
+        session=session, event="update", contact=None, user_id=admin_id, actor="admin",
+        detail=f"user={user_id} {what}",
+    )
+
+
+def stored_user(session: Session, user_id: int) -> User:
+    """Return a user by id; LookupError when there is none."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"user: no user {user_id}")
+    return user
+
+
+def add_user(*, session: Session, user_in: UserIn, admin_id: int | None) -> User:
+    """Add a user (they enrol their second factor at their first login); audited."""
+    user, _ = create_user(session=session, user_in=user_in)
+    admin_audit(
+        session=session, admin_id=admin_id, user_id=user.id,
+        what=f"added role={user.role} desk={user.desk}",
+    )
+    return user
+
+
+def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | None) -> User:
+    """Enable or disable a user; disabling ends all their logins at once. Audited."""
+    if not active and user_id == admin_id:
+        raise ValueError("user: you cannot disable yourself")
+    user = stored_user(session, user_id)
+    user.active = active
+    session.add(user)
+    if not active:
+        end_logins(session=session, user_id=user_id)
+    admin_audit(
+        session=session, admin_id=admin_id, user_id=user_id,
+        what="enabled" if active else "disabled",
+    )
+    return user
+
+
+def reset_factor(*, session: Session, user_id: int, admin_id: int | None) -> User:
+    """Reset a user's second factor (new secret, no recovery codes, logins ended). Audited."""
+    user = stored_user(session, user_id)
+    reset_second_factor(session=session, user=user)
+    admin_audit(session=session, admin_id=admin_id, user_id=user_id, what="second factor reset")
+    return user
+
+
+def change_role(
+    *, session: Session, user_id: int, change: UserChange, admin_id: int | None
+) -> User:
+    """Give a user another role and desk (their rights change at their next request)."""
+    if user_id == admin_id and change.role != "admin":
+        raise ValueError("role: you cannot take away your own admin role")
+    user = stored_user(session, user_id)
+    user.role, user.desk = change.role, change.desk
+    session.add(user)
+    admin_audit(
+        session=session, admin_id=admin_id, user_id=user_id,
+        what=f"role={change.role} desk={change.desk}",
+    )
+    return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Return every staff account, by e-mail."""
+    return list(session.exec(select(User).order_by(col(User.email))).all())

@@ -1,0 +1,60 @@
+"""The texts of the staff pages, Dutch and English: the layout's here, the rest by concern.
+
+`texts_auth` holds the logins' and the admin page's, `texts_workspace` the queue's, a
+contact's and the manager's. Templates read them as `dt(key, **values)`, in the request's
+language (`?lang=`, the `loket_lang` cookie, the browser), Dutch by default.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask import Flask
+
+from loket.i18n import Catalog, request_language
+
+LAYOUT: dict[str, dict[str, str]] = {
+    "staff": {"nl": "Medewerkers", "en": "Staff"},
+    "nav": {"nl": "Menu medewerkers", "en": "Staff menu"},
+    "nav_queue": {"nl": "Wachtrij", "en": "Queue"},
+    "nav_manager": {"nl": "Overzicht desk", "en": "Desk overview"},
+    "nav_admin": {"nl": "Gebruikers", "en": "Users"},
+    "logout": {"nl": "Uitloggen", "en": "Log out"},
+    "signed_in_as": {"nl": "Ingelogd als {name}", "en": "Signed in as {name}"},
+    "forbidden": {
+        "nl": "Deze pagina hoort niet bij jouw rol.",
+        "en": "This page is not part of your role.",
+    },
+}
+
+
+@cache
+def catalog() -> Catalog:
+    """Return every staff text: the layout's, the logins' and admin's, the workspace's."""
+    from loket.desk import texts_auth, texts_workspace
+
+    merged: dict[str, dict[str, str]] = {}
+    for part in (LAYOUT, texts_auth.TEXTS, texts_workspace.TEXTS):
+        clash = sorted(key for key in merged.keys() & part.keys() if merged[key] != part[key])
+        if clash:
+            raise ValueError(f"staff texts: {', '.join(clash)} defined twice, differently")
+        merged.update(part)
+    return Catalog("desk", merged)
+
+
+def text(key: str, lang: str, **values: Any) -> str:
+    """Return a staff text in a language (Dutch when the language is unknown)."""
+    return catalog().get(key, lang, **values)
+
+
+def desk_context() -> dict[str, Any]:
+    """Give templates `dt(key, **values)` in the request's language."""
+    lang = request_language()
+    return {"dt": lambda key, **values: text(key, lang, **values)}
+
+
+def init_app(app: Flask) -> None:
+    """Check the staff texts (every key in both languages) and give them to templates."""
+    catalog()
+    app.context_processor(desk_context)

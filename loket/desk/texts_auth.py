@@ -1,0 +1,80 @@
+"""The texts of logging in, enrolling the second factor, and the admin's page."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    # Logging in
+    "login_title": {"nl": "Inloggen", "en": "Log in"},
+    "login_intro": {
+        "nl": "Voor medewerkers van het 24/7 Loket, het Veteranenloket en De Basis.",
+        "en": "For staff of the 24/7 Loket, the Veteranenloket and De Basis.",
+    },
+    "email": {"nl": "E-mailadres", "en": "E-mail address"},
+    "password": {"nl": "Wachtwoord", "en": "Password"},
+    "next": {"nl": "Verder", "en": "Continue"},
+    "login_failed": {
+        "nl": "E-mail, wachtwoord of code klopt niet. Probeer het opnieuw; na een paar "
+        "pogingen moet je even wachten.",
+        "en": "E-mail, password or code is not right. Please try again; after a few "
+        "attempts you have to wait a while.",
+    },
+    "code_title": {"nl": "Tweede stap", "en": "Second step"},
+    "code_intro": {
+        "nl": "Vul de code van zes cijfers uit je authenticator-app in, of een herstelcode.",
+        "en": "Enter the six-digit code from your authenticator app, or a recovery code.",
+    },
+    "code": {"nl": "Code", "en": "Code"},
+    "enrol_title": {"nl": "Tweede stap instellen", "en": "Set up the second step"},
+    "enrol_intro": {
+        "nl": "Scan deze QR-code met je authenticator-app (of typ de sleutel over) en vul "
+        "daarna de code in die de app toont.",
+        "en": "Scan this QR code with your authenticator app (or type in the key), then "
+        "enter the code the app shows.",
+    },
+    "enrol_key": {"nl": "Sleutel", "en": "Key"},
+    "enrol_qr": {
+        "nl": "QR-code voor je authenticator-app",
+        "en": "QR code for your authenticator app",
+    },
+    "recovery_title": {"nl": "Je herstelcodes", "en": "Your recovery codes"},
+    "recovery_intro": {
+        "nl": "Bewaar deze codes op een veilige plek. Elke code werkt één keer, als je je "
+        "telefoon niet bij je hebt. Je ziet ze maar één keer.",
+        "en": "Keep these codes somewhere safe. Each works once, when you do not have your "
+        "phone. You see them only once.",
+    },
+    "recovery_done": {"nl": "Ik heb ze bewaard", "en": "I have kept them"},
+    "logged_out": {"nl": "Je bent uitgelogd.", "en": "You are logged out."},
+    # The admin's page
+    "a_title": {"nl": "Gebruikers", "en": "Users"},
+    "a_name": {"nl": "Naam", "en": "Name"},
+    "a_display_name": {
+        "nl": "Naam voor cliënten (voornaam of schuilnaam)",
+        "en": "Name shown to clients (first name or pseudonym)",
+    },
+    "a_role": {"nl": "Rol", "en": "Role"},
+    "a_desk": {"nl": "Desk", "en": "Desk"},
+    "a_state": {"nl": "Status", "en": "State"},
+    "a_actions": {"nl": "Acties", "en": "Actions"},
+    "a_active": {"nl": "actief", "en": "active"},
+    "a_disabled": {"nl": "uitgeschakeld", "en": "disabled"},
+    "a_not_enrolled": {
+        "nl": "tweede stap nog niet ingesteld",
+        "en": "second step not set up yet",
+    },
+    "a_enable": {"nl": "Inschakelen", "en": "Enable"},
+    "a_disable": {"nl": "Uitschakelen", "en": "Disable"},
+    "a_reset": {"nl": "Tweede stap opnieuw instellen", "en": "Reset second step"},
+    "a_change": {"nl": "Wijzigen", "en": "Change"},
+    "a_add": {"nl": "Gebruiker toevoegen", "en": "Add a user"},
+    "a_no_desk": {"nl": "geen", "en": "none"},
+    "a_added": {"nl": "Gebruiker toegevoegd.", "en": "User added."},
+    "a_changed": {"nl": "Gebruiker aangepast.", "en": "User changed."},
+    "a_refused": {"nl": "Dat lukte niet: {reason}", "en": "That did not work: {reason}"},
+    "role_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
+    "role_manager": {"nl": "Manager", "en": "Manager"},
+    "role_admin": {"nl": "Beheerder", "en": "Admin"},
+    "a_desk_police": {"nl": "24/7 Loket (politie)", "en": "24/7 Loket (police)"},
+    "a_desk_veterans": {"nl": "Veteranenloket", "en": "Veterans' desk"},
+    "a_desk_debasis": {"nl": "De Basis", "en": "De Basis"},
+}

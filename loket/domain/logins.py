@@ -1,0 +1,231 @@
+"""Staff logins kept on the server: a random token in the cookie, its hash in `login_session`.
+
+A login starts after the password (`start`), opens staff pages only once the second factor
+was given (`pass_second_factor`), and ends at logout, when the user is disabled or their
+second factor reset (`end_all`), after `idle` without a request or `absolute` after it began.
+Also the password's and second factor's checks with their lockout and replay rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import pyotp
+import structlog
+from sqlmodel import Session, col, select, update
+
+from loket.domain import accounts
+from loket.store.models import LoginSession, RecoveryCode, User
+from loket.store.types import utcnow
+
+log = structlog.get_logger(__name__)
+MAX_TOKEN = 200  # a longer "token" is not one of ours
+RENEW_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+LOCKOUT_FIRST = timedelta(minutes=1)
+LOCKOUT_MAX = timedelta(hours=1)
+RECOVERY_CODES = 10
+TOTP_WINDOW = 1  # one 30 s step either side, for a clock that drifts a little
+
+
+def token_hash(token: str) -> str:
+    """Return the stored form of a login token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(*, session: Session, user: User, source: str) -> str:
+    """Begin a login after the password: return its new random token (half logged in)."""
+    assert user.id is not None  # noqa: S101 - a stored user has an id
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, source=source[:64]))
+    session.flush()
+    return token
+
+
+def lookup(*, session: Session, token: str) -> LoginSession | None:
+    """Return the login of a token if it has not ended (reads only; timeouts not checked)."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    return session.exec(
+        select(LoginSession).where(
+            LoginSession.token_hash == token_hash(token), col(LoginSession.ended_at).is_(None)
+        )
+    ).first()
+
+
+def timed_out(
+    login: LoginSession, *, idle_minutes: int, session_hours: int, now: datetime | None = None
+) -> bool:
+    """Tell whether a login is over: idle too long, or begun too long ago."""
+    now = now or utcnow()
+    return (
+        now - login.last_seen_at > timedelta(minutes=idle_minutes)
+        or now - login.created_at > timedelta(hours=session_hours)
+    )
+
+
+def needs_renewal(login: LoginSession, now: datetime | None = None) -> bool:
+    """Tell whether `last_seen_at` is old enough to be written again (once a minute)."""
+    return (now or utcnow()) - login.last_seen_at >= RENEW_EVERY
+
+
+def find(
+    *, session: Session, token: str, idle_minutes: int, session_hours: int
+) -> LoginSession | None:
+    """Return the live login of a token; end a timed-out one; renew `last_seen_at`.
+
+    Writes (caller commits): the end of a timed-out login, or `last_seen_at` at most
+    once a minute.
+    """
+    login = lookup(session=session, token=token)
+    if login is None:
+        return None
+    now = utcnow()
+    if timed_out(login, idle_minutes=idle_minutes, session_hours=session_hours, now=now):
+        login.ended_at = now
+        session.add(login)
+        log.info("login.timed_out", user_id=login.user_id)
+        return None
+    if needs_renewal(login, now):
+        login.last_seen_at = now
+        session.add(login)
+    return login
+
+
+def pass_second_factor(*, session: Session, token: str) -> None:
+    """Mark a login as complete: both factors were given."""
+    session.exec(  # type: ignore[call-overload]
+        update(LoginSession)
+        .where(
+            col(LoginSession.token_hash) == token_hash(token), col(LoginSession.ended_at).is_(None)
+        )
+        .values(second_factor_at=utcnow(), last_seen_at=utcnow())
+    )
+
+
+def end(*, session: Session, token: str) -> None:
+    """End one login (logout)."""
+    session.exec(  # type: ignore[call-overload]
+        update(LoginSession)
+        .where(
+            col(LoginSession.token_hash) == token_hash(token), col(LoginSession.ended_at).is_(None)
+        )
+        .values(ended_at=utcnow())
+    )
+
+
+def end_all(*, session: Session, user_id: int) -> int:
+    """End every login of a user at once (disabled, second factor reset); return how many."""
+    return accounts.end_logins(session=session, user_id=user_id)
+
+
+# --- the password and the second factor ----------------------------------------------------
+
+
+def locked(user: User, now: datetime | None = None) -> bool:
+    """Tell whether a user is locked out after failed logins."""
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def check_password(*, session: Session, email: str, password: str, attempts: int) -> User | None:
+    """Return the active, not locked-out user with this e-mail and password, else None.
+
+    A failure counts against the account; after `attempts` failures in a row it is locked
+    out, for a minute and then twice as long after every further failure (at most an hour).
+    Caller commits (the count must be kept even when the login fails).
+    """
+    user = accounts.find_user(session=session, email=email)
+    if user is None:
+        accounts.hasher().hash(password)  # the same time spent as for a real account
+        return None
+    if not user.active or locked(user):
+        log.info("login.refused", user_id=user.id, reason="locked" if user.active else "disabled")
+        return None
+    if not accounts.check_password(user, password):
+        failed(session=session, user=user, attempts=attempts)
+        return None
+    if accounts.hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = accounts.hasher().hash(password)
+        session.add(user)
+    return user
+
+
+def lockout_for(failures: int, attempts: int) -> timedelta | None:
+    """Return how long `failures` failed logins in a row lock an account out, if at all."""
+    if failures < attempts:
+        return None
+    return min(LOCKOUT_FIRST * 2 ** (failures - attempts), LOCKOUT_MAX)
+
+
+def failed(*, session: Session, user: User, attempts: int = 5) -> timedelta | None:
+    """Count one failed password or code; return the lockout it earned, if any."""
+    user.failed_logins += 1
+    lockout = lockout_for(user.failed_logins, attempts)
+    if lockout is not None:
+        user.locked_until = utcnow() + lockout
+        log.warning(
+            "login.locked_out", user_id=user.id, failures=user.failed_logins,
+            seconds=int(lockout.total_seconds()),
+        )
+    session.add(user)
+    return lockout
+
+
+def succeeded(*, session: Session, user: User) -> None:
+    """Reset the failure count after a complete login."""
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, utcnow()
+    session.add(user)
+
+
+def check_code(*, session: Session, user: User, code: str) -> bool:
+    """Tell whether a TOTP code (or an unused recovery code) is the user's; each works once.
+
+    A TOTP code of a time step already used is refused (replay), as is any code while the
+    account is locked out.
+    """
+    if locked(user) or not user.totp_secret:
+        return False
+    code = "".join(code.split())
+    if code.isdigit() and len(code) == 6:
+        totp = pyotp.TOTP(user.totp_secret)
+        now = utcnow()
+        for offset in range(-TOTP_WINDOW, TOTP_WINDOW + 1):
+            at = now + timedelta(seconds=offset * totp.interval)
+            step = totp.timecode(at)
+            if secrets.compare_digest(totp.at(at), code):
+                if user.totp_last_step is not None and step <= user.totp_last_step:
+                    return False  # used already
+                user.totp_last_step = step
+                session.add(user)
+                return True
+        return False
+    return use_recovery_code(session=session, user=user, code=code)
+
+
+def new_recovery_codes(*, session: Session, user: User) -> list[str]:
+    """Replace a user's recovery codes with a new sheet; return the codes (shown once)."""
+    assert user.id is not None  # noqa: S101 - a stored user has an id
+    session.exec(  # type: ignore[call-overload]
+        update(RecoveryCode)
+        .where(col(RecoveryCode.user_id) == user.id, col(RecoveryCode.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    for code in codes:
+        session.add(RecoveryCode(user_id=user.id, code_hash=token_hash(code)))
+    return codes
+
+
+def use_recovery_code(*, session: Session, user: User, code: str) -> bool:
+    """Spend one recovery code; True when it was the user's and unused."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(RecoveryCode)
+        .where(
+            col(RecoveryCode.user_id) == user.id,
+            col(RecoveryCode.code_hash) == token_hash(code.lower()),
+            col(RecoveryCode.used_at).is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    return bool(result.rowcount)
