@@ -178,10 +178,13 @@ def status_text(session: Session, contact: Contact, lang: str) -> str:
     return f"{text('chat_position', lang, position=position)} {wait}"
 
 
-def message_json(message: Message, lang: str) -> dict[str, Any]:
-    """Return one message as the page's script shows it."""
+def message_json(message: Message, lang: str, authors: dict[int, str]) -> dict[str, Any]:
+    """Return one message as the page's script shows it: a counsellor by first name or
+    pseudonym (`authors`), never a surname."""
     if message.direction == "in":
         who = text("who_me", lang)
+    elif message.author_user_id in authors:
+        who = authors[message.author_user_id]
     else:
         who = text("who_loket" if message.automatic else "who_counsellor", lang)
     local = message.created_at.astimezone(AMSTERDAM)
@@ -198,7 +201,8 @@ def message_json(message: Message, lang: str) -> dict[str, Any]:
 def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict[str, Any]:
     """Return what changed for the page: new messages, the status line, the crisis flag."""
     shown = conversations.shown_messages(session=session, contact=contact, after=after)
-    messages = [message_json(m, lang) for m in shown]
+    authors = conversations.author_names(session=session, messages=shown)
+    messages = [message_json(m, lang, authors) for m in shown]
     return {
         "status": contact.status,
         "status_text": status_text(session, contact, lang),

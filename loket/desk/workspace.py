@@ -1,7 +1,220 @@
-"""The counsellor's queue and a contact's page: claim, release, reply, notes, transfer, close."""
+"""The counsellor's queue and a contact's page: claim, release, reply, notes, transfer, close.
+
+Views parse, call `loket.domain.workspace` in one unit of work, and redirect (303) back.
+A contact the user may not see is a 404, the same as one that does not exist.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from loket.channels.common import writing
+from loket.desk import texts
+from loket.desk.identity import current_staff, staff_required
+from loket.domain import contacts, workspace
+from loket.i18n import request_language
+from loket.store.db import get_session
+from loket.store.models import Contact, User
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
+ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask")
+
+
+def me() -> User:
+    """Return the logged-in counsellor (the decorator made sure there is one)."""
+    user = current_staff()
+    assert user is not None  # noqa: S101 - staff_required ran first
+    return user
+
+
+def source() -> str:
+    """Return the client's address, for the audit trail."""
+    return (request.remote_addr or "")[:64]
+
+
+@bp.get("")
+@staff_required("counsellor")
+def queue() -> ResponseReturnValue:
+    """Show the contacts this counsellor may serve, urgent first."""
+    user = me()
+    items = workspace.queue_for(session=get_session(), user=user)
+    return render_template(
+        "desk/queue.html", items=items, availability=workspace.availability_now(user),
+        choices=workspace.AVAILABILITY,
+    )
+
+
+@bp.get("/queue/rows")
+@staff_required("counsellor")
+def queue_rows() -> ResponseReturnValue:
+    """Return the queue's rows for the page's poll; 304 when nothing changed."""
+    items = workspace.queue_for(session=get_session(), user=me())
+    tag = workspace.fingerprint(items)
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        response = make_response(render_template("desk/_queue_rows.html", items=items))
+    response.set_etag(tag)
+    return response
+
+
+def visible_or_404(reference: str) -> Contact:
+    """Return the contact for this reference in a unit of work, or answer 404."""
+    contact = workspace.visible_contact(session=get_session(), user=me(), reference=reference)
+    if contact is None:
+        abort(404)
+    return contact
+
+
+@bp.get("/contacts/<reference>")
+@staff_required("counsellor")
+def contact_page(reference: str) -> ResponseReturnValue:
+    """Show one contact: conversation, notes, earlier contacts, and what can be done."""
+    user = me()
+    contact = visible_or_404(reference)
+    with writing() as writer:
+        workspace.read(session=writer, user=user, contact=contact, source=source())
+    return render_contact(user, contact, unmasked=False)
+
+
+def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseReturnValue:
+    """Render a contact's page; the number and e-mail masked unless just unmasked."""
+    session = get_session()
+    return render_template(
+        "desk/contact.html",
+        contact=contact,
+        mine=contact.assigned_user_id == user.id,
+        holder=holder_of(contact),
+        messages=workspace.messages(session=session, contact=contact),
+        notes=workspace.notes_of(session=session, contact=contact),
+        earlier=workspace.earlier_contacts(session=session, user=user, contact=contact),
+        phone=contact.phone if unmasked else workspace.masked(contact.phone),
+        email=contact.email if unmasked else workspace.masked(contact.email),
+        unmasked=unmasked,
+        outcomes=workspace.CLOSE_OUTCOMES,
+        contact_types=workspace.CONTACT_TYPES,
+        desks=[d for d in ("police", "veterans", "debasis") if d != contact.desk],
+    )
+
+
+def holder_of(contact: Contact) -> str | None:
+    """Return the display name of who holds a contact, if anyone."""
+    if contact.assigned_user_id is None:
+        return None
+    holder = get_session().get(User, contact.assigned_user_id)
+    return workspace.holder_name(holder) if holder else None
+
+
+@bp.post("/contacts/<reference>/<action>")
+@staff_required("counsellor")
+def act(reference: str, action: str) -> ResponseReturnValue:
+    """Do one thing to a contact (claim, release, reply, note, transfer, close, unmask)."""
+    if action not in ACTIONS:
+        abort(404)
+    user = me()
+    contact_id = visible_or_404(reference).id
+    form = request.form
+    settings = current_app.config["LOKET"]
+    back = url_for(".contact_page", reference=reference)
+    try:
+        with writing() as session:
+            contact = contacts.lock(session=session, contact_id=contact_id)
+            assert contact is not None  # noqa: S101 - seen a moment ago
+            done = perform(session, user, contact, action, form, settings)
+    except contacts.Conflict as exc:
+        flash(conflict_text(exc), "conflict")
+        return redirect(back, 303)
+    except workspace.Refused as exc:
+        flash(refused_text(exc), "error")
+        return redirect(back, 303)
+    if action == "unmask":  # shown on this answer only, after the audit line was written
+        shown = workspace.visible_contact(session=get_session(), user=user, reference=reference)
+        if shown is None:
+            abort(404)
+        get_session().refresh(shown)
+        return render_contact(user, shown, unmasked=True)
+    flash(f"done_{done}", "notice")
+    return redirect(url_for(".queue") if action in ("transfer", "close", "release") else back,
+                    303)
+
+
+def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
+            settings: Any) -> str:
+    """Run one action in the unit of work; return what to tell the counsellor."""
+    where = source()
+    if action == "claim":
+        workspace.claim(session=session, user=user, contact=contact,
+                        max_live=settings.max_live_chats, source=where)
+        return "claimed"
+    if action == "release":
+        contacts.release(session=session, contact=contact, user=user, source=where)
+        return "released"
+    if action == "reply":
+        workspace.reply(session=session, user=user, contact=contact,
+                        text=form.get("text", ""), source=where)
+        return "sent"
+    if action == "note":
+        workspace.add_note(session=session, user=user, contact=contact,
+                           text=form.get("text", ""), source=where)
+        return "noted"
+    if action == "transfer":
+        workspace.transfer(session=session, user=user, contact=contact,
+                           desk=form.get("desk", ""), note=form.get("note", ""), source=where)
+        return "transferred"
+    if action == "close":
+        workspace.close(session=session, user=user, contact=contact,
+                        outcome=form.get("outcome", ""),
+                        contact_type=form.get("contact_type", "conversation"),
+                        note=form.get("note", ""),
+                        wrapup=timedelta(minutes=settings.wrapup_minutes), source=where)
+        return "closed"
+    workspace.unmask(session=session, user=user, contact=contact, source=where)
+    return "unmasked"
+
+
+def conflict_text(exc: contacts.Conflict) -> str:
+    """Say, in the reader's language, who holds a contact this counsellor could not take."""
+    lang = request_language()
+    holder = get_session().get(User, exc.holder) if exc.holder is not None else None
+    if holder is None or holder.id == current_staff_id():
+        return texts.text("r_not_held", lang)
+    return texts.text("r_held", lang, name=workspace.holder_name(holder))
+
+
+def refused_text(exc: workspace.Refused) -> str:
+    """Say a broken rule in the reader's language."""
+    return texts.text(exc.key, request_language(), **exc.values)
+
+
+def current_staff_id() -> int | None:
+    """Return the logged-in user's id."""
+    user = current_staff()
+    return user.id if user else None
+
+
+@bp.post("/availability")
+@staff_required("counsellor")
+def availability() -> ResponseReturnValue:
+    """Set this counsellor's availability (available, busy, wrap-up, away)."""
+    try:
+        with writing() as session:
+            workspace.set_availability(session=session, user=me(),
+                                       status=request.form.get("status", ""))
+    except workspace.Refused as exc:
+        flash(refused_text(exc), "error")
+    return redirect(url_for(".queue"), 303)

@@ -11,19 +11,23 @@ is the same rule for reading as a query filter, so a list never shows what `can`
 - manager of desk D: counts, waits and outcomes of D and the pool; never a message, name
   or number, so no contact's details.
 - admin: users, tokens, rules, retention; no contacts.
-- break-glass: any active counsellor may ask for another desk's contact with a stated
-  reason; the caller logs it as an emergency access.
+- break-glass: any active counsellor may open another desk's contact with a stated
+  reason (`break_glass`); while that access lasts the contact is visible to them, as if
+  their desk served it, and every use is audited.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from loket.store.models import Contact, ContactFlag, User
+from loket.store.models import BreakGlass, Contact, ContactFlag, User
+from loket.store.types import utcnow
 
 Action = Literal[
     "read", "claim", "release", "reply", "note", "transfer", "close", "break_glass", "count"
@@ -33,12 +37,13 @@ CLOSED = "closed"
 HOLDER_ACTIONS = ("release", "reply", "note", "transfer", "close")
 
 
-def sees(user: User, contact: Contact) -> bool:
-    """Tell whether a counsellor may read this contact's details."""
+def sees(user: User, contact: Contact, grants: Collection[int] = ()) -> bool:
+    """Tell whether a counsellor may read this contact's details; `grants` are the contact
+    ids the counsellor holds an unexpired break-glass access to."""
     if user.role != "counsellor" or not user.active or user.desk is None:
         return False
     desk = user.desk
-    if contact.desk == desk:
+    if contact.desk == desk or contact.id in grants:
         return True
     if contact.status != CLOSED and (
         contact.queue == desk or (contact.queue == "pool" and desk in POOLED_DESKS)
@@ -47,7 +52,8 @@ def sees(user: User, contact: Contact) -> bool:
     return desk in POOLED_DESKS and "both" in contact.flags
 
 
-def can(user: User, action: Action, contact: Contact | None = None) -> bool:
+def can(user: User, action: Action, contact: Contact | None = None,
+        grants: Collection[int] = ()) -> bool:
     """Tell whether this user may do this to this contact (or, for `count`, to its desk)."""
     if not user.active:
         return False
@@ -58,8 +64,8 @@ def can(user: User, action: Action, contact: Contact | None = None) -> bool:
     if contact is None or user.role != "counsellor":
         return False
     if action == "break_glass":
-        return not sees(user, contact)
-    if not sees(user, contact):
+        return not sees(user, contact, grants)
+    if not sees(user, contact, grants):
         return False
     if action == "read":
         return True
@@ -70,7 +76,7 @@ def can(user: User, action: Action, contact: Contact | None = None) -> bool:
     return False
 
 
-def visible_to(user: User) -> ColumnElement[bool]:
+def visible_to(user: User, now: datetime | None = None) -> ColumnElement[bool]:
     """Return the WHERE clause of the contacts this user may read (nothing by default)."""
     if user.role != "counsellor" or not user.active or user.desk is None:
         return false()
@@ -83,4 +89,8 @@ def visible_to(user: User) -> ColumnElement[bool]:
     if desk in POOLED_DESKS:
         both = select(col(ContactFlag.contact_id)).where(col(ContactFlag.flag) == "both")
         rules.append(col(Contact.id).in_(both))
+    granted = select(col(BreakGlass.contact_id)).where(
+        col(BreakGlass.user_id) == user.id, col(BreakGlass.expires_at) > (now or utcnow())
+    )
+    rules.append(col(Contact.id).in_(granted))
     return or_(*rules)

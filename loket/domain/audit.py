@@ -20,8 +20,9 @@ def record(
     actor: str = "system",
     on_behalf_of: str | None = None,
     detail: str = "",
+    source: str = "",
 ) -> None:
-    """Write one line: event, time, client record, user, on whose behalf."""
+    """Write one line: event, time, client record, user, on whose behalf, from where."""
     line = {
         "at": utcnow(),
         "event": event,
@@ -30,6 +31,7 @@ def record(
         "actor": actor,
         "on_behalf_of": on_behalf_of,
         "detail": detail[:MAX_DETAIL],
+        "source": source[:64],
     }
     # A row, not an object: an audit line is never read back or changed here.
     session.execute(insert(table_of(AuditEvent)), [line])

@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 from pydantic import field_validator
-from sqlalchemy import insert
+from sqlalchemy import case, insert, or_, update
 from sqlalchemy.orm import QueryableAttribute, lazyload
 from sqlmodel import Session, SQLModel, col, func, select
 
 from loket.domain import audit, callbacks
 from loket.queue import outbox
 from loket.store.crypto import keyring
-from loket.store.models import Contact, ContactFlag, User
+from loket.store.models import Contact, ContactFlag, User, table_of
 from loket.store.types import utcnow
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to say aloud
@@ -391,6 +391,7 @@ def close(
     actor: str,
     detail: str,
     user_id: int | None = None,
+    source: str = "",
 ) -> Contact:
     """Close a contact with its outcome; its pending callbacks are cancelled."""
     now = utcnow()
@@ -400,8 +401,8 @@ def close(
     callbacks.cancel_callbacks(session=session, contact=contact)
     session.add(contact)
     audit.record(
-        session=session, event="update", contact=contact, actor=actor, user_id=user_id,
-        detail=detail,
+        session=session, event="close" if user_id is not None else "update", contact=contact,
+        actor=actor, user_id=user_id, detail=detail, source=source,
     )
     return contact
 
@@ -412,37 +413,60 @@ def close(
 class Conflict(Exception):
     """Another user holds the contact, or the caller does not."""
 
+    def __init__(self, message: str, *, holder: int | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder  # the user who holds it, when someone does
 
-def claim(*, session: Session, contact: Contact, user: User) -> Contact:
-    """Hold a contact for this counsellor; Conflict when another holds it."""
-    if contact.assigned_user_id not in (None, user.id):
-        raise Conflict("another counsellor holds this contact")
-    contact.assigned_user_id = user.id
-    if STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
-        contact.status = "in_progress"
-        contact.answered_at = contact.answered_at or utcnow()
-    contact.updated_at = utcnow()
-    session.add(contact)
-    audit.record(session=session, event="update", contact=contact, user_id=user.id,
-                 actor="user", detail="claimed")
+
+def claim(*, session: Session, contact: Contact, user: User, source: str = "") -> Contact:
+    """Hold a contact for this counsellor in one conditional UPDATE; Conflict when another
+    holds it (or it is closed). Two counsellors claiming at once: exactly one wins."""
+    now = utcnow()
+    table = table_of(Contact)
+    result = session.execute(
+        update(table)
+        .where(
+            table.c.id == contact.id,
+            table.c.status != "closed",
+            or_(table.c.assigned_user_id.is_(None), table.c.assigned_user_id == user.id),
+        )
+        .values(
+            assigned_user_id=user.id,
+            claimed_at=func.coalesce(table.c.claimed_at, now),
+            answered_at=func.coalesce(table.c.answered_at, now),
+            status=case(
+                (table.c.status.in_(("new", "routed", "waiting", "callback")), "in_progress"),
+                else_=table.c.status,
+            ),
+            updated_at=now,
+        )
+    )
+    session.refresh(contact)
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Conflict("another counsellor holds this contact", holder=contact.assigned_user_id)
+    audit.record(session=session, event="claim", contact=contact, user_id=user.id,
+                 actor="user", detail="claimed", source=source)
     return contact
 
 
-def release(*, session: Session, contact: Contact, user: User) -> Contact:
+def release(*, session: Session, contact: Contact, user: User, source: str = "") -> Contact:
     """Let go of a held contact: it waits in its queue again."""
-    return _let_go(session=session, contact=contact, user=user, detail="released")
+    return _let_go(session=session, contact=contact, user=user, event="release",
+                   detail="released", source=source)
 
 
-def transfer(*, session: Session, contact: Contact, user: User, desk: str) -> Contact:
+def transfer(*, session: Session, contact: Contact, user: User, desk: str,
+             source: str = "") -> Contact:
     """Move ownership to another desk; it waits in that desk's queue, held by no one."""
     if contact.assigned_user_id != user.id:
         raise Conflict("this counsellor does not hold this contact")
     contact.desk = contact.queue = desk
-    return _let_go(session=session, contact=contact, user=user,
-                   detail=f"transferred desk={desk}")
+    return _let_go(session=session, contact=contact, user=user, event="transfer",
+                   detail=f"transferred desk={desk}", source=source)
 
 
-def _let_go(*, session: Session, contact: Contact, user: User, detail: str) -> Contact:
+def _let_go(*, session: Session, contact: Contact, user: User, event: str, detail: str,
+            source: str) -> Contact:
     """Put a contact this counsellor holds back in its queue, held by no one; audited."""
     if contact.assigned_user_id != user.id:
         raise Conflict("this counsellor does not hold this contact")
@@ -451,6 +475,6 @@ def _let_go(*, session: Session, contact: Contact, user: User, detail: str) -> C
         contact.status = "waiting"
     contact.updated_at = utcnow()
     session.add(contact)
-    audit.record(session=session, event="update", contact=contact, user_id=user.id,
-                 actor="user", detail=detail)
+    audit.record(session=session, event=event, contact=contact, user_id=user.id,
+                 actor="user", detail=detail, source=source)
     return contact

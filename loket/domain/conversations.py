@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from loket.domain.contacts import opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
-from loket.store.models import Contact, InboundEvent, Message, table_of
+from loket.store.models import Contact, InboundEvent, Message, User, table_of
 from loket.store.types import utcnow
 
 # Delivery statuses in the order they happen: a late callback never moves a message back.
@@ -157,6 +157,21 @@ def add_message(
         contact.updated_at = cast(datetime, values["created_at"])
         session.add(contact)
     return message_id
+
+
+def author_names(*, session: Session, messages: list[Message]) -> dict[int, str]:
+    """Return how the person sees each counsellor who wrote these messages: their first
+    name or the pseudonym they chose, never a surname."""
+    ids = {m.author_user_id for m in messages if m.author_user_id is not None}
+    if not ids:
+        return {}
+    users = session.exec(select(User).where(col(User.id).in_(ids))).all()
+    return {user.id: public_name(user) for user in users if user.id is not None}
+
+
+def public_name(user: User) -> str:
+    """Return a counsellor's name as colleagues and the person see it."""
+    return user.display_name or (user.name.split()[0] if user.name else f"#{user.id}")
 
 
 def shown_messages(*, session: Session, contact: Contact, after: int = 0) -> list[Message]:

@@ -1,0 +1,107 @@
+"""Break-glass: a counsellor opens another desk's contact in an emergency.
+
+They state a reason; the access lasts a limited time (`break_glass_minutes`), is audited as
+an emergency access, and waits on the owning desk's manager's page until it is reviewed.
+While it lasts, `access.visible_to` lets the counsellor see and serve the contact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from loket.domain import access, audit
+from loket.domain.workspace import Refused
+from loket.store.models import BreakGlass, Contact, User
+from loket.store.types import utcnow
+
+MIN_REASON = 10
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Review:
+    """One emergency access waiting for the owning desk's manager."""
+
+    id: int
+    reference: str
+    counsellor: str
+    counsellor_desk: str | None
+    reason: str
+    at: datetime
+    expires_at: datetime
+
+
+def open_case(*, session: Session, user: User, reference: str, reason: str, minutes: int,
+              source: str = "") -> Contact | None:
+    """Give a counsellor time-limited access to another desk's contact; None when there
+    is no such contact. Audited as `break-glass` with the reference, never the reason."""
+    why = reason.strip()
+    if len(why) < MIN_REASON:
+        raise Refused(f"say why, in at least {MIN_REASON} characters", field="reason",
+                      key="r_break_glass_reason", n=MIN_REASON)
+    if len(why) > MAX_REASON:
+        raise Refused(f"at most {MAX_REASON} characters", field="reason", key="r_too_long",
+                      n=MAX_REASON)
+    if user.role != "counsellor" or not user.active or user.desk is None:
+        return None
+    contact = session.exec(select(Contact).where(Contact.reference == reference.strip()
+                                                 .upper())).first()
+    if contact is None:
+        return None
+    if access.sees(user, contact, active_grants(session=session, user=user)):
+        return contact  # nothing to break: the desk may see it already
+    now = utcnow()
+    assert user.id is not None and contact.id is not None  # noqa: S101 - stored rows
+    session.add(BreakGlass(user_id=user.id, contact_id=contact.id, desk=contact.desk,
+                           reason=why, created_at=now,
+                           expires_at=now + timedelta(minutes=minutes)))
+    audit.record(session=session, event="break-glass", contact=contact, user_id=user.id,
+                 actor="user", detail=f"emergency access for {minutes} min", source=source)
+    return contact
+
+
+def active_grants(*, session: Session, user: User, now: datetime | None = None) -> set[int]:
+    """Return the contact ids this user holds an unexpired break-glass access to."""
+    rows = session.exec(
+        select(BreakGlass.contact_id).where(
+            BreakGlass.user_id == user.id, col(BreakGlass.expires_at) > (now or utcnow())
+        )
+    ).all()
+    return {int(contact_id) for contact_id in rows}
+
+
+def to_review(*, session: Session, desk: str | None) -> list[Review]:
+    """Return the emergency accesses to a desk's contacts its manager has not reviewed."""
+    query = (
+        select(BreakGlass, Contact.reference, User)
+        .join(Contact, col(Contact.id) == BreakGlass.contact_id)
+        .join(User, col(User.id) == BreakGlass.user_id)
+        .where(col(BreakGlass.reviewed_at).is_(None))
+        .order_by(col(BreakGlass.created_at))
+    )
+    if desk is not None:
+        query = query.where(BreakGlass.desk == desk)
+    return [
+        Review(id=grant.id or 0, reference=reference, counsellor=user.display_name or user.name,
+               counsellor_desk=user.desk, reason=grant.reason, at=grant.created_at,
+               expires_at=grant.expires_at)
+        for grant, reference, user in session.exec(query).all()
+    ]
+
+
+def review(*, session: Session, manager: User, grant_id: int, source: str = "") -> bool:
+    """Mark one emergency access to the manager's desk as reviewed; False when it is not
+    theirs to review (or already reviewed)."""
+    grant = session.get(BreakGlass, grant_id)
+    if (grant is None or grant.reviewed_at is not None or manager.role != "manager"
+            or (manager.desk is not None and grant.desk != manager.desk)):
+        return False
+    grant.reviewed_at, grant.reviewed_by = utcnow(), manager.id
+    session.add(grant)
+    contact = session.get(Contact, grant.contact_id)
+    audit.record(session=session, event="review", contact=contact, user_id=manager.id,
+                 actor="user", detail=f"break-glass {grant_id} reviewed", source=source)
+    return True

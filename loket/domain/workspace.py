@@ -1,0 +1,307 @@
+"""What a counsellor does with a contact: the queue, replies, notes, handing over, closing,
+their availability, and unmasking a number. Every step is audited; rights are `access`'s.
+
+The contact functions that change who holds a contact (`claim`, `release`, `transfer`) live
+in `contacts`; these build on them and take the session keyword-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlmodel import Session, col, func, select
+
+from loket.domain import access, audit, contacts, conversations
+from loket.store.models import Contact, Message, Note, User
+from loket.store.types import utcnow
+
+OPEN = ("new", "routed", "waiting", "callback", "in_progress")
+TEXT_CHANNELS = ("sms", "whatsapp", "webchat")
+PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+AVAILABILITY = ("available", "busy", "wrap-up", "away")
+CLOSE_OUTCOMES = ("helped", "referred", "no_contact", "wrong_desk", "other")
+CONTACT_TYPES = ("conversation", "silent", "hang-up", "abusive", "wrong-number", "test")
+MAX_REPLY = 1600
+MAX_NOTE = 4000
+RECENT_CLOSED = 50
+
+Availability = Literal["available", "busy", "wrap-up", "away"]
+
+
+class Refused(ValueError):
+    """A counsellor's request that breaks a rule: `field` names it, `key` (with `values`)
+    lets a page say it in the reader's language; the message is the API's English."""
+
+    def __init__(self, message: str, *, field: str, key: str, **values: object) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of a counsellor's queue: no personal data."""
+
+    reference: str
+    channel: str
+    desk: str | None
+    queue: str | None
+    priority: str | None
+    crisis: bool
+    flags: tuple[str, ...]
+    status: str
+    waiting_since: datetime
+    waited_s: int
+    holder: str | None  # the display name of who works it, when someone does
+
+
+def holder_name(user: User) -> str:
+    """Return how colleagues and the person see a counsellor: first name or pseudonym."""
+    return conversations.public_name(user)
+
+
+def queue_for(*, session: Session, user: User, now: datetime | None = None) -> list[QueueItem]:
+    """Return the open contacts this user may serve: urgent first, then longest waiting."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(Contact, User)
+        .outerjoin(User, col(User.id) == Contact.assigned_user_id)
+        .where(col(Contact.status).in_(OPEN), col(Contact.queue).is_not(None))
+        .where(access.visible_to(user))
+    ).all()
+    items = [
+        QueueItem(
+            reference=contact.reference, channel=contact.channel, desk=contact.desk,
+            queue=contact.queue, priority=contact.priority, crisis=contact.crisis,
+            flags=tuple(contact.flags), status=contact.status,
+            waiting_since=contact.routed_at or contact.created_at,
+            waited_s=max(0, int((now - (contact.routed_at or contact.created_at))
+                                .total_seconds())),
+            holder=holder_name(holder) if holder is not None else None,
+        )
+        for contact, holder in rows
+    ]
+    items.sort(key=lambda i: (not i.crisis, PRIORITY_ORDER.get(i.priority or "normal", 2),
+                              i.waiting_since))
+    return items
+
+
+def fingerprint(items: list[QueueItem]) -> str:
+    """Return a short tag of what a queue shows, for its ETag (whole minutes of waiting)."""
+    parts = [
+        f"{i.reference}:{i.status}:{i.priority}:{i.holder}:"
+        f"{i.waited_s if i.crisis else i.waited_s // 60}"
+        for i in items
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def visible_contact(*, session: Session, user: User, reference: str) -> Contact | None:
+    """Return the contact with this reference when the user may see it, else None."""
+    return session.exec(
+        select(Contact).where(Contact.reference == reference).where(access.visible_to(user))
+    ).first()
+
+
+def read(*, session: Session, user: User, contact: Contact, source: str, actor: str = "user",
+         detail: str = "") -> None:
+    """Audit one read of a contact's details."""
+    audit.record(session=session, event="read", contact=contact, user_id=user.id, actor=actor,
+                 detail=detail, source=source)
+
+
+def earlier_contacts(*, session: Session, user: User, contact: Contact) -> list[Contact]:
+    """Return the person's earlier contacts (same keyed phone hash) this user may see."""
+    if not contact.phone_hash:
+        return []
+    return list(session.exec(
+        select(Contact)
+        .where(Contact.phone_hash == contact.phone_hash, col(Contact.id) != contact.id)
+        .where(access.visible_to(user))
+        .order_by(col(Contact.created_at).desc())
+        .limit(20)
+    ).all())
+
+
+def messages(*, session: Session, contact: Contact) -> list[Message]:
+    """Return the whole conversation, oldest first."""
+    return list(session.exec(
+        select(Message).where(Message.contact_id == contact.id).order_by(col(Message.id))
+    ).all())
+
+
+def notes_of(*, session: Session, contact: Contact) -> list[Note]:
+    """Return the notes on a contact: handover notes first, then the rest, oldest first."""
+    notes = session.exec(
+        select(Note).where(Note.contact_id == contact.id).order_by(col(Note.id))
+    ).all()
+    return sorted(notes, key=lambda n: n.kind != "handover")
+
+
+def held_live(*, session: Session, user: User) -> tuple[int, int]:
+    """Return how many open text contacts and phone calls this counsellor holds."""
+    rows = session.exec(
+        select(Contact.channel, func.count())
+        .where(Contact.assigned_user_id == user.id, col(Contact.status).in_(OPEN))
+        .group_by(Contact.channel)
+    ).all()
+    held = {str(channel): int(n) for channel, n in rows}
+    return sum(held.get(c, 0) for c in TEXT_CHANNELS), held.get("phone", 0)
+
+
+def claim(*, session: Session, user: User, contact: Contact, max_live: int,
+          source: str = "") -> Contact:
+    """Take a contact: within the counsellor's limits (N live texts, a call is everything)."""
+    if contact.assigned_user_id not in (None, user.id) or contact.status == "closed":
+        raise contacts.Conflict("another counsellor holds this contact",
+                                holder=contact.assigned_user_id)
+    if contact.assigned_user_id != user.id:
+        texts, calls = held_live(session=session, user=user)
+        if calls:
+            raise Refused("you are on a call", field="busy", key="r_on_call")
+        if contact.channel in TEXT_CHANNELS and texts >= max_live:
+            raise Refused(f"you already hold {max_live} live conversations", field="busy",
+                          key="r_max_live", n=max_live)
+    contacts.claim(session=session, contact=contact, user=user, source=source)
+    if contact.channel in (*TEXT_CHANNELS, "phone"):
+        set_availability(session=session, user=user, status="busy")
+    return contact
+
+
+def reply(*, session: Session, user: User, contact: Contact, text: str,
+          source: str = "") -> int:
+    """Send a counsellor's reply on the contact's channel; return the message id."""
+    body = text.strip()
+    if not body:
+        raise Refused("write a message", field="text", key="r_empty_reply")
+    if len(body) > MAX_REPLY:
+        raise Refused(f"at most {MAX_REPLY} characters", field="text", key="r_too_long",
+                      n=MAX_REPLY)
+    if contact.assigned_user_id != user.id or contact.status == "closed":
+        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    if contact.channel not in TEXT_CHANNELS:
+        raise Refused("this contact has no written conversation", field="text",
+                      key="r_not_text")
+    message_id = conversations.add_message(
+        session=session, contact=contact, direction="out", body=body, author_user_id=user.id,
+        send=contact.channel in ("sms", "whatsapp"),
+    )
+    audit.record(session=session, event="reply", contact=contact, user_id=user.id,
+                 actor="user", detail="reply", source=source)
+    return message_id
+
+
+def add_note(*, session: Session, user: User, contact: Contact, text: str,
+             kind: str = "note", source: str = "") -> Note:
+    """Add a note (encrypted at rest) to a contact the user may see."""
+    body = text.strip()
+    if not body:
+        raise Refused("write a note", field="note", key="r_empty_note")
+    if len(body) > MAX_NOTE:
+        raise Refused(f"at most {MAX_NOTE} characters", field="note", key="r_too_long",
+                      n=MAX_NOTE)
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    note = Note(contact_id=contact.id, user_id=user.id, kind=kind, body=body)
+    session.add(note)
+    audit.record(session=session, event="note", contact=contact, user_id=user.id,
+                 actor="user", detail=f"note kind={kind}", source=source)
+    return note
+
+
+def transfer(*, session: Session, user: User, contact: Contact, desk: str, note: str,
+             source: str = "") -> Contact:
+    """Hand a held contact over to another desk with a note; the sender loses access."""
+    if desk not in ("police", "veterans", "debasis"):
+        raise Refused("police, veterans or debasis", field="desk", key="r_desk")
+    if desk == contact.desk:
+        raise Refused("the contact is already this desk's", field="desk", key="r_same_desk")
+    if not note.strip():
+        raise Refused("say what the next desk needs to know", field="note",
+                      key="r_handover_note")
+    add_note(session=session, user=user, contact=contact, text=note, kind="handover",
+             source=source)
+    contacts.transfer(session=session, contact=contact, user=user, desk=desk, source=source)
+    return contact
+
+
+def close(*, session: Session, user: User, contact: Contact, outcome: str,
+          contact_type: str = "conversation", categories: list[str] | None = None,
+          note: str = "", wrapup: timedelta = timedelta(minutes=5), source: str = "") -> Contact:
+    """Close a held contact with its outcome and contact form; the counsellor wraps up."""
+    if outcome not in CLOSE_OUTCOMES:
+        raise Refused(f"one of {', '.join(CLOSE_OUTCOMES)}", field="outcome", key="r_outcome")
+    if contact_type not in CONTACT_TYPES:
+        raise Refused(f"one of {', '.join(CONTACT_TYPES)}", field="contact_type",
+                      key="r_contact_type")
+    if contact.assigned_user_id != user.id or contact.status == "closed":
+        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    if note.strip():
+        add_note(session=session, user=user, contact=contact, text=note, kind="close",
+                 source=source)
+    contact.contact_type = contact_type
+    contact.categories = list(categories or [])
+    contacts.close(session=session, contact=contact, outcome=outcome, actor="user",
+                   detail=f"closed outcome={outcome}", user_id=user.id, source=source)
+    set_availability(session=session, user=user, status="wrap-up", until=utcnow() + wrapup)
+    return contact
+
+
+def set_availability(*, session: Session, user: User, status: str,
+                     until: datetime | None = None) -> User:
+    """Set a counsellor's availability; the routing's state counts who is available."""
+    if status not in AVAILABILITY:
+        raise Refused(f"one of {', '.join(AVAILABILITY)}", field="status",
+                      key="r_availability")
+    stored = session.get(User, user.id)
+    assert stored is not None  # noqa: S101 - the user is logged in
+    stored.availability = status
+    stored.availability_until = until if status == "wrap-up" else None
+    stored.available = status == "available"
+    session.add(stored)
+    return stored
+
+
+def availability_now(user: User, now: datetime | None = None) -> str:
+    """Return a counsellor's availability, a finished wrap-up counting as available."""
+    if (user.availability == "wrap-up" and user.availability_until is not None
+            and user.availability_until <= (now or utcnow())):
+        return "available"
+    return user.availability
+
+
+def expected_handle_s(*, session: Session, queue: str, default: int) -> int:
+    """Return the median handle time of the queue's last closed contacts (or `default`)."""
+    rows = session.exec(
+        select(Contact.answered_at, Contact.closed_at)
+        .where(Contact.queue == queue, col(Contact.closed_at).is_not(None),
+               col(Contact.answered_at).is_not(None))
+        .order_by(col(Contact.closed_at).desc())
+        .limit(RECENT_CLOSED)
+    ).all()
+    times = [(closed - answered).total_seconds() for answered, closed in rows
+             if answered and closed and closed >= answered]
+    return int(statistics.median(times)) if len(times) >= 5 else default
+
+
+def unmask(*, session: Session, user: User, contact: Contact, source: str = "") -> None:
+    """Audit that a counsellor revealed the person's number or e-mail."""
+    audit.record(session=session, event="unmask", contact=contact, user_id=user.id,
+                 actor="user", detail="number and e-mail shown", source=source)
+
+
+def masked(value: str | None) -> str | None:
+    """Return a number or e-mail with most of it hidden (`+31 6 •••• 12 34`)."""
+    if not value:
+        return None
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}•••@{domain}"
+    digits = value.removeprefix("whatsapp:")
+    if digits.startswith("+31") and len(digits) >= 8:
+        return f"+31 {digits[3]} •••• {digits[-4:-2]} {digits[-2:]}"
+    return f"{digits[:3]} •••• {digits[-2:]}"
