@@ -11,11 +11,9 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -57,20 +55,6 @@ def queue() -> ResponseReturnValue:
         "desk/queue.html", items=items, availability=workspace.availability_now(user),
         choices=workspace.AVAILABILITY,
     )
-
-
-@bp.get("/queue/rows")
-@staff_required("counsellor")
-def queue_rows() -> ResponseReturnValue:
-    """Return the queue's rows for the page's poll; 304 when nothing changed."""
-    items = workspace.queue_for(session=get_session(), user=me())
-    tag = workspace.fingerprint(items)
-    if request.if_none_match.contains(tag):
-        response = Response(status=304)
-    else:
-        response = make_response(render_template("desk/_queue_rows.html", items=items))
-    response.set_etag(tag)
-    return response
 
 
 def visible_or_404(reference: str) -> Contact:
