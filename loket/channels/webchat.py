@@ -48,7 +48,6 @@ from loket.channels.web_texts import (
 )
 from loket.domain import callbacks, contacts, conversations, menu
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
-from loket.domain.contacts import DEFAULT_HANDLE_S
 from loket.i18n import request_language
 from loket.security import limiter
 from loket.store.db import get_session
@@ -173,7 +172,8 @@ def status_text(session: Session, contact: Contact, lang: str) -> str:
     available = contacts.live_state(session=session).get(contact.queue, {}).get("available", 0)
     if available >= position:
         return text("chat_wait_soon", lang)
-    minutes = math.ceil(position * DEFAULT_HANDLE_S / max(available, 1) / 60)
+    handle_s = contacts.handle_time_s(session=session, queue=contact.queue)
+    minutes = math.ceil(position * handle_s / max(available, 1) / 60)
     wait = text("chat_wait_minutes", lang, minutes=minutes)
     return f"{text('chat_position', lang, position=position)} {wait}"
 

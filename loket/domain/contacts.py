@@ -9,12 +9,13 @@ write lock, and FOR UPDATE is not rendered).
 from __future__ import annotations
 
 import secrets
+import statistics
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 from pydantic import field_validator
-from sqlalchemy import case, insert, or_, update
+from sqlalchemy import and_, case, insert, or_, update
 from sqlalchemy.orm import QueryableAttribute, lazyload
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -28,7 +29,9 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to
 REFERENCE_LENGTH = 6
 QUEUES = ("police", "veterans", "debasis", "pool")
 # Average handling time used for expected wait until the workspace measures it.
-DEFAULT_HANDLE_S = 600
+DEFAULT_HANDLE_S = 600  # until a queue has closed enough contacts to know its own
+RECENT_HANDLED = 50  # the closed contacts a queue's handle time is the median of
+MIN_HANDLE_SAMPLES = 5
 # A contact's encrypted fields.
 PERSONAL_FIELDS = ("phone", "name", "email", "text")
 # How far a contact got: a later event never moves it back.
@@ -209,17 +212,27 @@ def set_step(*, session: Session, contact: Contact, step: str) -> Contact:
 # --- routing --------------------------------------------------------------------------------
 
 
-def live_state(*, session: Session) -> dict[str, dict[str, int]]:
-    """Return waiting, available and expected wait per queue, from the store."""
+def live_state(*, session: Session, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """Return waiting, available and expected wait per queue, from the store.
+
+    Available: counsellors marked available, and those whose wrap-up has run out. The
+    expected wait comes from the queue's recent handle times (`handle_time_s`), asked for
+    only when someone will have to wait.
+    """
+    now = now or utcnow()
     waiting_rows = session.exec(
         select(Contact.queue, func.count())
         .where(col(Contact.status).in_(("waiting", "routed")), col(Contact.queue).is_not(None))
         .group_by(Contact.queue)
     ).all()
     waiting = {str(q): int(n) for q, n in waiting_rows}
+    free = or_(
+        col(User.available),
+        and_(col(User.availability) == "wrap-up", col(User.availability_until) <= now),
+    )
     available_rows = session.exec(
         select(User.desk, func.count())
-        .where(User.role == "counsellor", User.available == True, User.active == True)  # noqa: E712
+        .where(User.role == "counsellor", col(User.active), free)
         .group_by(User.desk)
     ).all()
     available = {str(d): int(n) for d, n in available_rows}
@@ -227,9 +240,27 @@ def live_state(*, session: Session) -> dict[str, dict[str, int]]:
     state: dict[str, dict[str, int]] = {}
     for queue in QUEUES:
         w, a = waiting.get(queue, 0), available.get(queue, 0)
-        expected = 0 if a and w < a else (w + 1) * DEFAULT_HANDLE_S // max(a, 1)
+        if a and w < a:
+            expected = 0
+        else:
+            expected = (w + 1) * handle_time_s(session=session, queue=queue) // max(a, 1)
         state[queue] = {"waiting": w, "available": a, "expected_wait_s": expected}
     return state
+
+
+def handle_time_s(*, session: Session, queue: str, default: int = DEFAULT_HANDLE_S) -> int:
+    """Return the median handle time (answer to close) of the queue's last closed contacts,
+    or `default` while it has fewer than `MIN_HANDLE_SAMPLES` of them."""
+    rows = session.exec(
+        select(Contact.answered_at, Contact.closed_at)
+        .where(Contact.queue == queue, col(Contact.closed_at).is_not(None),
+               col(Contact.answered_at).is_not(None))
+        .order_by(col(Contact.closed_at).desc())
+        .limit(RECENT_HANDLED)
+    ).all()
+    times = [(closed - answered).total_seconds() for answered, closed in rows
+             if answered and closed and closed >= answered]
+    return int(statistics.median(times)) if len(times) >= MIN_HANDLE_SAMPLES else default
 
 
 def set_flags(*, contact: Contact, flags: Iterable[str]) -> Contact:

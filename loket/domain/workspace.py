@@ -8,7 +8,6 @@ in `contacts`; these build on them and take the session keyword-only.
 from __future__ import annotations
 
 import hashlib
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -27,7 +26,6 @@ CLOSE_OUTCOMES = ("helped", "referred", "no_contact", "wrong_desk", "other")
 CONTACT_TYPES = ("conversation", "silent", "hang-up", "abusive", "wrong-number", "test")
 MAX_REPLY = 1600
 MAX_NOTE = 4000
-RECENT_CLOSED = 50
 
 Availability = Literal["available", "busy", "wrap-up", "away"]
 
@@ -272,20 +270,6 @@ def availability_now(user: User, now: datetime | None = None) -> str:
             and user.availability_until <= (now or utcnow())):
         return "available"
     return user.availability
-
-
-def expected_handle_s(*, session: Session, queue: str, default: int) -> int:
-    """Return the median handle time of the queue's last closed contacts (or `default`)."""
-    rows = session.exec(
-        select(Contact.answered_at, Contact.closed_at)
-        .where(Contact.queue == queue, col(Contact.closed_at).is_not(None),
-               col(Contact.answered_at).is_not(None))
-        .order_by(col(Contact.closed_at).desc())
-        .limit(RECENT_CLOSED)
-    ).all()
-    times = [(closed - answered).total_seconds() for answered, closed in rows
-             if answered and closed and closed >= answered]
-    return int(statistics.median(times)) if len(times) >= 5 else default
 
 
 def unmask(*, session: Session, user: User, contact: Contact, source: str = "") -> None:

@@ -58,6 +58,11 @@ class Contact(SQLModel, table=True):
             "ix_contact_assigned_user_id", "assigned_user_id",
             where="assigned_user_id IS NOT NULL",
         ),
+        # The queue's recent handle times (its expected wait): the last closed, per queue.
+        partial_index(
+            "ix_contact_queue_closed_at", "queue", "closed_at",
+            where="closed_at IS NOT NULL AND answered_at IS NOT NULL",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
