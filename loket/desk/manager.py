@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from loket.channels.common import writing
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import desk_state
+from loket.domain import break_glass, desk_state
 from loket.store.db import get_session
+from loket.store.models import User
 
 bp = Blueprint("desk_manager", __name__, url_prefix="/desk")
 
@@ -16,8 +18,29 @@ bp = Blueprint("desk_manager", __name__, url_prefix="/desk")
 @staff_required("manager")
 def overview() -> ResponseReturnValue:
     """Show waiting, longest wait, crisis waiting, counsellors and today's overflow."""
+    user = manager()
+    desks = [user.desk] if user.desk else ["police", "veterans", "debasis"]
+    session = get_session()
+    states = [desk_state.live(session=session, desk=desk) for desk in desks]
+    reviews = break_glass.to_review(session=session, desk=user.desk)
+    return render_template("desk/manager.html", states=states, reviews=reviews)
+
+
+@bp.post("/manager/break-glass/<int:grant_id>/reviewed")
+@staff_required("manager")
+def reviewed(grant_id: int) -> ResponseReturnValue:
+    """Mark one emergency access to this manager's desk as reviewed."""
+    with writing() as session:
+        done = break_glass.review(session=session, manager=manager(), grant_id=grant_id,
+                                  source=(request.remote_addr or "")[:64])
+    if not done:
+        abort(404)
+    flash("done_reviewed", "notice")
+    return redirect(url_for(".overview"), 303)
+
+
+def manager() -> User:
+    """Return the logged-in manager (the decorator made sure there is one)."""
     user = current_staff()
     assert user is not None  # noqa: S101 - staff_required ran first
-    desks = [user.desk] if user.desk else ["police", "veterans", "debasis"]
-    states = [desk_state.live(session=get_session(), desk=desk) for desk in desks]
-    return render_template("desk/manager.html", states=states)
+    return user

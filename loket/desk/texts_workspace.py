@@ -118,4 +118,39 @@ MANAGER: dict[str, dict[str, str]] = {
     },
 }
 
-TEXTS: dict[str, dict[str, str]] = {**QUEUE, **CONTACT, **FEEDBACK, **MANAGER}
+BREAK_GLASS: dict[str, dict[str, str]] = {
+    "bg_title": {"nl": "Noodtoegang", "en": "Emergency access"},
+    "bg_intro": {
+        "nl": "Alleen in een noodgeval: open een contact van een andere desk. Je toegang "
+              "duurt {minutes} minuten, wordt vastgelegd en de leidinggevende van die desk "
+              "beoordeelt hem.",
+        "en": "In an emergency only: open another desk's contact. Your access lasts "
+              "{minutes} minutes, is logged, and that desk's manager reviews it.",
+    },
+    "bg_reference": {"nl": "Kenmerk", "en": "Reference"},
+    "bg_reason": {"nl": "Reden (verplicht)", "en": "Reason (required)"},
+    "bg_submit": {"nl": "Noodtoegang openen", "en": "Open emergency access"},
+    "bg_unknown": {"nl": "Er is geen contact met dit kenmerk.",
+                   "en": "There is no contact with this reference."},
+    "bg_link": {"nl": "Noodgeval? Vraag noodtoegang aan.",
+                "en": "An emergency? Ask for emergency access."},
+    "not_found_title": {"nl": "Niet gevonden", "en": "Not found"},
+    "not_found": {
+        "nl": "Dit contact bestaat niet of hoort bij een andere desk.",
+        "en": "This contact does not exist or belongs to another desk.",
+    },
+    "done_break_glass": {"nl": "Noodtoegang geopend; dit is vastgelegd.",
+                         "en": "Emergency access opened; this is logged."},
+    "r_break_glass_reason": {"nl": "Schrijf waarom, in minstens {n} tekens.",
+                             "en": "Say why, in at least {n} characters."},
+    "m_reviews": {"nl": "Noodtoegang te beoordelen", "en": "Emergency access to review"},
+    "m_no_reviews": {"nl": "Niets te beoordelen.", "en": "Nothing to review."},
+    "m_review_line": {
+        "nl": "{name} ({desk}) opende {reference} op {at}: {reason}",
+        "en": "{name} ({desk}) opened {reference} at {at}: {reason}",
+    },
+    "m_reviewed": {"nl": "Beoordeeld", "en": "Reviewed"},
+    "done_reviewed": {"nl": "Gemarkeerd als beoordeeld.", "en": "Marked as reviewed."},
+}
+
+TEXTS: dict[str, dict[str, str]] = {**QUEUE, **CONTACT, **FEEDBACK, **MANAGER, **BREAK_GLASS}

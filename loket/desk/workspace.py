@@ -6,7 +6,7 @@ A contact the user may not see is a 404, the same as one that does not exist.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,13 +25,20 @@ from flask.typing import ResponseReturnValue
 from loket.channels.common import writing
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import contacts, workspace
+from loket.domain import break_glass, contacts, workspace
+from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import request_language
 from loket.store.db import get_session
 from loket.store.models import Contact, User
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
 ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask")
+
+
+@bp.app_template_filter("local")
+def local_time(moment: datetime | None, pattern: str = "%d-%m %H:%M") -> str:
+    """Show a stored (UTC) moment in Amsterdam time, as staff read the clock."""
+    return moment.astimezone(AMSTERDAM).strftime(pattern) if moment else ""
 
 
 def me() -> User:
@@ -58,10 +66,11 @@ def queue() -> ResponseReturnValue:
 
 
 def visible_or_404(reference: str) -> Contact:
-    """Return the contact for this reference in a unit of work, or answer 404."""
+    """Return the contact for this reference, or answer 404: the same for a contact of
+    another desk as for none at all, with the way to break-glass in an emergency."""
     contact = workspace.visible_contact(session=get_session(), user=me(), reference=reference)
     if contact is None:
-        abort(404)
+        abort(make_response(render_template("desk/not_found.html", reference=reference), 404))
     return contact
 
 
@@ -202,3 +211,35 @@ def availability() -> ResponseReturnValue:
     except workspace.Refused as exc:
         flash(refused_text(exc), "error")
     return redirect(url_for(".queue"), 303)
+
+
+@bp.get("/break-glass")
+@staff_required("counsellor")
+def break_glass_form() -> ResponseReturnValue:
+    """Ask for emergency access to another desk's contact: a reference and a reason."""
+    minutes = current_app.config["LOKET"].break_glass_minutes
+    return render_template("desk/break_glass.html", minutes=minutes,
+                           reference=request.args.get("reference", "")[:16], reason="")
+
+
+@bp.post("/break-glass")
+@staff_required("counsellor")
+def break_glass_open() -> ResponseReturnValue:
+    """Open another desk's contact for a limited time, logged as an emergency access."""
+    minutes = current_app.config["LOKET"].break_glass_minutes
+    reference = request.form.get("reference", "").strip()[:16]
+    reason = request.form.get("reason", "")
+    try:
+        with writing() as session:
+            contact = break_glass.open_case(session=session, user=me(), reference=reference,
+                                            reason=reason, minutes=minutes, source=source())
+            found = contact.reference if contact is not None else None
+    except workspace.Refused as exc:
+        return render_template("desk/break_glass.html", minutes=minutes, reference=reference,
+                               reason=reason[:500], error=refused_text(exc)), 400
+    if found is None:
+        return render_template("desk/break_glass.html", minutes=minutes, reference=reference,
+                               reason=reason[:500],
+                               error=texts.text("bg_unknown", request_language())), 404
+    flash("done_break_glass", "notice")
+    return redirect(url_for(".contact_page", reference=found), 303)
