@@ -71,6 +71,9 @@ class Settings:
     wrapup_minutes: int = 5
     continuity_minutes: int = 5
     person_flag_days: int = 30
+    # The contact form's outcomes and categories and the canned replies (TOML); empty:
+    # config/workspace.toml.
+    workspace_lists: str = ""
     default_language: str = "nl"
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -156,10 +159,21 @@ def load_settings(
     for name in ("wrapup_minutes", "continuity_minutes"):
         if getattr(settings, name) < 0:
             raise ConfigError(f"{env_name(name)}: must be 0 or more")
+    check_lists(settings)
     if settings.production:
         check_production(settings)
         return settings
     return complete_development(settings)
+
+
+def check_lists(settings: Settings) -> None:
+    """Read the workspace's lists now, so a broken file stops the start, naming the entry."""
+    from loket.domain import lists
+
+    try:
+        lists.load(lists.path_of(settings.workspace_lists))
+    except lists.ListError as exc:
+        raise ConfigError(f"LOKET_WORKSPACE_LISTS: {exc}") from exc
 
 
 def bits_per_char(value: str) -> float:

@@ -153,4 +153,36 @@ BREAK_GLASS: dict[str, dict[str, str]] = {
     "done_reviewed": {"nl": "Gemarkeerd als beoordeeld.", "en": "Marked as reviewed."},
 }
 
-TEXTS: dict[str, dict[str, str]] = {**QUEUE, **CONTACT, **FEEDBACK, **MANAGER, **BREAK_GLASS}
+FORM: dict[str, dict[str, str]] = {
+    "risk": {"nl": "Risico", "en": "Risk"},
+    "risk_none": {"nl": "Geen", "en": "None"},
+    "risk_concern": {"nl": "Zorg", "en": "Concern"},
+    "risk_acute": {"nl": "Acuut", "en": "Acute"},
+    "risk_set": {"nl": "Risico vastleggen", "en": "Record risk"},
+    "risk_hint": {
+        "nl": "Verhogen routeert het contact opnieuw; acuut maakt het urgent.",
+        "en": "Raising it routes the contact again; acute makes it urgent.",
+    },
+    "categories": {"nl": "Onderwerpen (voor de rapportage)", "en": "Topics (for the reports)"},
+    "canned": {"nl": "Standaardantwoord", "en": "Canned reply"},
+    "canned_none": {"nl": "Geen", "en": "None"},
+    "canned_hint": {
+        "nl": "Kies een standaardantwoord en laat het tekstvak leeg om het te versturen.",
+        "en": "Choose a canned reply and leave the text empty to send it.",
+    },
+    "draft_saved": {"nl": "Concept bewaard", "en": "Draft saved"},
+    "done_risk": {"nl": "Risico vastgelegd.", "en": "Risk recorded."},
+    "done_rerouted": {
+        "nl": "Risico verhoogd: het contact is opnieuw gerouteerd met hogere prioriteit.",
+        "en": "Risk raised: the contact was routed again with a higher priority.",
+    },
+    "done_draft": {"nl": "Concept bewaard.", "en": "Draft saved."},
+    "r_risk": {"nl": "Kies een risico.", "en": "Choose a risk."},
+    "r_draft": {"nl": "Onbekend soort concept.", "en": "Unknown kind of draft."},
+    "r_category": {"nl": "Kies onderwerpen uit de lijst.", "en": "Choose topics from the list."},
+    "priority": {"nl": "Prioriteit {priority}", "en": "Priority {priority}"},
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    **QUEUE, **CONTACT, **FEEDBACK, **MANAGER, **BREAK_GLASS, **FORM,
+}

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -22,17 +23,18 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from loket import rules_runtime
 from loket.channels.common import writing
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import break_glass, contacts, workspace
+from loket.domain import break_glass, contacts, lists, workspace
 from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import request_language
 from loket.store.db import get_session
 from loket.store.models import Contact, User
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
-ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask")
+ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "risk", "draft")
 
 
 @bp.app_template_filter("local")
@@ -99,10 +101,21 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseR
         phone=contact.phone if unmasked else workspace.masked(contact.phone),
         email=contact.email if unmasked else workspace.masked(contact.email),
         unmasked=unmasked,
-        outcomes=workspace.CLOSE_OUTCOMES,
+        outcomes=workspace_lists().outcomes,
+        categories=workspace_lists().categories,
+        canned=workspace_lists().canned_for(user.desk),
+        lang=request_language(),
+        drafts=workspace.drafts_of(session=session, user=user, contact=contact),
+        risks=workspace.RISKS,
+        me_name=workspace.holder_name(user),
         contact_types=workspace.CONTACT_TYPES,
         desks=[d for d in ("police", "veterans", "debasis") if d != contact.desk],
     )
+
+
+def workspace_lists() -> lists.Lists:
+    """Return the configured outcomes, categories and canned replies."""
+    return lists.load(lists.path_of(current_app.config["LOKET"].workspace_lists))
 
 
 def holder_of(contact: Contact) -> str | None:
@@ -135,6 +148,8 @@ def act(reference: str, action: str) -> ResponseReturnValue:
     except workspace.Refused as exc:
         flash(refused_text(exc), "error")
         return redirect(back, 303)
+    if action == "draft":
+        return Response(status=204)
     if action == "unmask":  # shown on this answer only, after the audit line was written
         shown = workspace.visible_contact(session=get_session(), user=user, reference=reference)
         if shown is None:
@@ -157,9 +172,31 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
     if action == "release":
         contacts.release(session=session, contact=contact, user=user, source=where)
         return "released"
+    if action == "draft":
+        workspace.save_draft(session=session, user=user, contact=contact,
+                             kind=form.get("kind", ""), body=form.get("body", ""))
+        return "draft"
+    if action == "risk":
+        rerouted = workspace.set_risk(session=session, user=user, contact=contact,
+                                      risk=form.get("risk", ""), decide=rules_runtime.decide,
+                                      source=where)
+        return "rerouted" if rerouted else "risk"
+    done = perform_with_text(session, user, contact, action, form, settings)
+    if done is None:
+        workspace.unmask(session=session, user=user, contact=contact, source=where)
+        return "unmasked"
+    workspace.clear_draft(session=session, user=user, contact=contact, kind=action)
+    return done
+
+
+def perform_with_text(session: Any, user: User, contact: Contact, action: str, form: Any,
+                      settings: Any) -> str | None:
+    """Run an action that carries what the counsellor wrote; None for any other action."""
+    where = source()
     if action == "reply":
         workspace.reply(session=session, user=user, contact=contact,
-                        text=form.get("text", ""), source=where)
+                        text=form.get("text", "").strip() or canned_text(form, user),
+                        source=where)
         return "sent"
     if action == "note":
         workspace.add_note(session=session, user=user, contact=contact,
@@ -170,14 +207,28 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
                            desk=form.get("desk", ""), note=form.get("note", ""), source=where)
         return "transferred"
     if action == "close":
+        configured = workspace_lists()
         workspace.close(session=session, user=user, contact=contact,
                         outcome=form.get("outcome", ""),
                         contact_type=form.get("contact_type", "conversation"),
+                        categories=form.getlist("categories"),
                         note=form.get("note", ""),
-                        wrapup=timedelta(minutes=settings.wrapup_minutes), source=where)
+                        wrapup=timedelta(minutes=settings.wrapup_minutes), source=where,
+                        outcomes=configured.outcome_keys,
+                        category_keys=configured.category_keys)
         return "closed"
-    workspace.unmask(session=session, user=user, contact=contact, source=where)
-    return "unmasked"
+    return None
+
+
+def canned_text(form: Any, user: User) -> str:
+    """Return the chosen canned reply in the page's language, or nothing (without
+    JavaScript a counsellor sends one by choosing it and leaving the text empty)."""
+    key = form.get("canned", "")
+    lang = request_language()
+    for canned in workspace_lists().canned_for(user.desk):
+        if f"{canned.desk}/{canned.choice.key}" == key:
+            return canned.choice.label(lang).replace("{name}", workspace.holder_name(user))
+    return ""
 
 
 def conflict_text(exc: contacts.Conflict) -> str:

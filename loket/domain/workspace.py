@@ -8,6 +8,7 @@ in `contacts`; these build on them and take the session keyword-only.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -15,7 +16,7 @@ from typing import Literal
 from sqlmodel import Session, col, func, select
 
 from loket.domain import access, audit, contacts, conversations
-from loket.store.models import Contact, Message, Note, User
+from loket.store.models import Contact, Draft, Message, Note, User
 from loket.store.types import utcnow
 
 OPEN = ("new", "routed", "waiting", "callback", "in_progress")
@@ -228,11 +229,17 @@ def transfer(*, session: Session, user: User, contact: Contact, desk: str, note:
 
 
 def close(*, session: Session, user: User, contact: Contact, outcome: str,
-          contact_type: str = "conversation", categories: list[str] | None = None,
-          note: str = "", wrapup: timedelta = timedelta(minutes=5), source: str = "") -> Contact:
-    """Close a held contact with its outcome and contact form; the counsellor wraps up."""
-    if outcome not in CLOSE_OUTCOMES:
-        raise Refused(f"one of {', '.join(CLOSE_OUTCOMES)}", field="outcome", key="r_outcome")
+          contact_type: str = "conversation", categories: Collection[str] = (),
+          note: str = "", wrapup: timedelta = timedelta(minutes=5), source: str = "",
+          outcomes: Collection[str] = CLOSE_OUTCOMES,
+          category_keys: Collection[str] | None = None) -> Contact:
+    """Close a held contact with its outcome and contact form; the counsellor wraps up.
+    `outcomes` and `category_keys` are the configured lists (`loket.domain.lists`)."""
+    if outcome not in outcomes:
+        raise Refused(f"one of {', '.join(outcomes)}", field="outcome", key="r_outcome")
+    unknown = sorted(set(categories) - set(category_keys or ()))
+    if unknown:
+        raise Refused(f"unknown category {unknown[0]}", field="categories", key="r_category")
     if contact_type not in CONTACT_TYPES:
         raise Refused(f"one of {', '.join(CONTACT_TYPES)}", field="contact_type",
                       key="r_contact_type")
@@ -242,7 +249,7 @@ def close(*, session: Session, user: User, contact: Contact, outcome: str,
         add_note(session=session, user=user, contact=contact, text=note, kind="close",
                  source=source)
     contact.contact_type = contact_type
-    contact.categories = list(categories or [])
+    contact.categories = sorted(set(categories))
     contacts.close(session=session, contact=contact, outcome=outcome, actor="user",
                    detail=f"closed outcome={outcome}", user_id=user.id, source=source)
     set_availability(session=session, user=user, status="wrap-up", until=utcnow() + wrapup)
@@ -270,6 +277,67 @@ def availability_now(user: User, now: datetime | None = None) -> str:
             and user.availability_until <= (now or utcnow())):
         return "available"
     return user.availability
+
+
+RISKS = ("none", "concern", "acute")
+
+
+def set_risk(*, session: Session, user: User, contact: Contact, risk: str,
+             decide: contacts.Decide, source: str = "") -> bool:
+    """Set the counsellor's view of the risk. Raising it routes the contact again (acute:
+    a crisis, priority urgent, never a callback); return whether it was routed again."""
+    if risk not in RISKS:
+        raise Refused(f"one of {', '.join(RISKS)}", field="risk", key="r_risk")
+    before = contact.risk if contact.risk in RISKS else "none"
+    if risk == before:
+        return False
+    raised = RISKS.index(risk) > RISKS.index(before)
+    if raised and risk == "acute":
+        contacts.escalate(session=session, contact=contact, decide=decide)
+    else:
+        contacts.update_answers(session=session, contact=contact, risk=risk)
+        if raised:
+            contacts.route_contact(session=session, contact=contact, decide=decide)
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail=f"risk {before} -> {risk}", source=source)
+    return raised
+
+
+DRAFT_KINDS = ("reply", "note", "transfer", "close")
+
+
+def save_draft(*, session: Session, user: User, contact: Contact, kind: str,
+               body: str) -> None:
+    """Keep what a counsellor is typing (encrypted), so a lost connection loses nothing."""
+    if kind not in DRAFT_KINDS:
+        raise Refused(f"one of {', '.join(DRAFT_KINDS)}", field="kind", key="r_draft")
+    if len(body) > MAX_NOTE:
+        raise Refused(f"at most {MAX_NOTE} characters", field="body", key="r_too_long",
+                      n=MAX_NOTE)
+    assert user.id is not None and contact.id is not None  # noqa: S101 - stored rows
+    draft = session.exec(select(Draft).where(Draft.user_id == user.id,
+                                             Draft.contact_id == contact.id,
+                                             Draft.kind == kind)).first()
+    if not body.strip():
+        if draft is not None:
+            session.delete(draft)
+        return
+    draft = draft or Draft(user_id=user.id, contact_id=contact.id, kind=kind, body="")
+    draft.body, draft.updated_at = body, utcnow()
+    session.add(draft)
+
+
+def drafts_of(*, session: Session, user: User, contact: Contact) -> dict[str, str]:
+    """Return this counsellor's drafts on a contact, by kind."""
+    rows = session.exec(select(Draft).where(Draft.user_id == user.id,
+                                            Draft.contact_id == contact.id)).all()
+    return {row.kind: row.body for row in rows}
+
+
+def clear_draft(*, session: Session, user: User, contact: Contact, kind: str) -> None:
+    """Forget a draft once what it held was sent or saved."""
+    save_draft(session=session, user=user, contact=contact, kind=kind, body="")
 
 
 def unmask(*, session: Session, user: User, contact: Contact, source: str = "") -> None:
