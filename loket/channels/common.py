@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -31,6 +32,13 @@ def settings() -> Settings:
     """Return the running app's settings."""
     s: Settings = current_app.config["LOKET"]
     return s
+
+
+def continuity() -> timedelta | None:
+    """Return how long a returning person's new contact is offered to their last
+    counsellor first (None: not at all)."""
+    minutes = settings().continuity_minutes
+    return timedelta(minutes=minutes) if minutes else None
 
 
 def public_url_for_request() -> str:

@@ -19,7 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from loket import rules_runtime
 from loket.channels import senders
-from loket.channels.common import Answer, answer_once, settings, twilio_signed
+from loket.channels.common import Answer, answer_once, continuity, settings, twilio_signed
 from loket.channels.conversation import (
     ROUTED_STEPS,
     STOP_WORDS,
@@ -239,7 +239,8 @@ class Conversation:
     def route(self, window: str = "asap") -> str:
         """Route the contact and say what happens next, with its reference."""
         session, contact = self.session, self.contact
-        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
         self.step("routed")
         reference = contact.reference
         if contact.crisis:

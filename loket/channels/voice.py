@@ -22,7 +22,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from loket import rules_runtime
 from loket.channels import senders
-from loket.channels.common import TWIML, answer_once, settings, twilio_signed
+from loket.channels.common import TWIML, answer_once, continuity, settings, twilio_signed
 from loket.channels.voice_texts import TEXTS
 from loket.domain import callbacks, contacts, inbound
 from loket.domain import menu as who_menu
@@ -508,7 +508,8 @@ def dialled_number(digits: str) -> str | None:
 
 def route(session: Session, contact: Contact) -> None:
     """Route the call with what the caller told us."""
-    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
     log.info("voice.routed", contact_id=contact.id, queue=contact.queue, priority=contact.priority)
 
 

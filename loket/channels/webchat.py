@@ -34,7 +34,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from loket import rules_runtime
-from loket.channels.common import writing
+from loket.channels.common import continuity, writing
 from loket.channels.web_texts import (
     MAX_CHAT_MESSAGE,
     MAX_NAME,
@@ -304,7 +304,8 @@ def start() -> ResponseReturnValue:
 def after_who(session: Session, contact: Contact, choice: str) -> None:
     """Move on from the first question: ask more, or route straight away for help now."""
     if choice == HELP_NOW:
-        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
         step = "chat"
     else:
         step = "military" if menu.BY_KEY[choice].asks_serving else "mode"
@@ -325,7 +326,8 @@ def answer() -> ResponseReturnValue:
             contacts.set_step(session=session, contact=contact, step="mode")
         elif step == "mode" and choice == "chat":
             contacts.update_answers(session=session, contact=contact, preference="chat")
-            contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+            contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
             contacts.set_step(session=session, contact=contact, step="chat")
         elif step == "mode" and choice == "callback":
             contacts.set_step(session=session, contact=contact, step="callback")
@@ -347,7 +349,8 @@ def callback() -> ResponseReturnValue:
         phone = normalise_phone(form.phone.data)
         contacts.update_answers(session=session, contact=contact, phone=phone,
                                 preference="callback")
-        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
         # A crisis is answered now; the window and voicemail answer are kept all the same.
         keep = callbacks.keep_crisis_reach if contact.crisis else callbacks.request_callback
         keep(

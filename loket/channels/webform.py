@@ -24,7 +24,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from loket import rules_runtime
-from loket.channels.common import writing
+from loket.channels.common import continuity, writing
 from loket.channels.web_texts import (
     MAX_MESSAGE,
     MAX_NAME,
@@ -219,7 +219,8 @@ def store(session: Session, form: ContactForm, contact_in: ContactIn) -> Contact
     Raises IntegrityError when a concurrent duplicate stored this submission first.
     """
     contact = contacts.open_contact(session=session, contact_in=contact_in, actor="webform")
-    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide)
+    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
     if form.reach.data == "phone":
         keep = callbacks.keep_crisis_reach if contact.crisis else callbacks.request_callback
         keep(

@@ -301,8 +301,12 @@ def route_contact(
     decide: Decide,
     at: datetime | None = None,
     state: Mapping[str, Any] | None = None,
+    continuity: timedelta | None = None,
 ) -> Contact:
-    """Decide desk, queue and priority; store the decision and promise the announcement."""
+    """Decide desk, queue and priority; store the decision and promise the announcement.
+
+    With `continuity`, a returning person's new contact is first offered, that long, to the
+    counsellor who last helped them (`offer_to_last_counsellor`)."""
     at = at or utcnow()
     decision = decide(routing_input(contact), state or live_state(session=session), at)
     contact.desk = decision["desk"]
@@ -318,6 +322,8 @@ def route_contact(
     contact.updated_at = utcnow()
     if contact.status in ("new", "routed"):
         contact.status = "waiting" if contact.respond == "now" else "callback"
+    if continuity:
+        offer_to_last_counsellor(session=session, contact=contact, offer_for=continuity)
     session.add(contact)
     session.flush()
     assert contact.id is not None  # noqa: S101 - flushed above
@@ -327,6 +333,38 @@ def route_contact(
         detail=f"routed desk={contact.desk} queue={contact.queue}",
     )
     return contact
+
+
+def offer_to_last_counsellor(*, session: Session, contact: Contact,
+                             offer_for: timedelta) -> int | None:
+    """Offer a returning person's new contact first to the counsellor who last helped them,
+    when that counsellor is available, has not opted out, and may serve it; never a crisis
+    (it goes to everyone at once). Return whom it is offered to."""
+    contact.offered_to_user_id = contact.offered_until = None
+    if contact.crisis or not contact.phone_hash or contact.status != "waiting":
+        return None
+    last = session.exec(
+        select(User)
+        .join(Contact, col(Contact.assigned_user_id) == User.id)
+        .where(Contact.phone_hash == contact.phone_hash, col(Contact.id) != contact.id,
+               col(Contact.assigned_user_id).is_not(None))
+        .order_by(col(Contact.created_at).desc())
+        .limit(1)
+    ).first()
+    now = utcnow()
+    if (last is None or not last.active or last.role != "counsellor"
+            or last.continuity_opt_out or not available_now(last, now)
+            or last.desk not in (contact.desk, contact.queue)):
+        return None
+    contact.offered_to_user_id, contact.offered_until = last.id, now + offer_for
+    return last.id
+
+
+def available_now(user: User, now: datetime) -> bool:
+    """Tell whether a counsellor is available (a finished wrap-up counts)."""
+    if user.availability == "wrap-up" and user.availability_until is not None:
+        return user.availability_until <= now
+    return bool(user.available)
 
 
 def escalate(*, session: Session, contact: Contact, decide: Decide) -> bool:

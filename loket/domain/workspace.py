@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from sqlalchemy import or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from loket.domain import access, audit, contacts, conversations
@@ -57,6 +59,7 @@ class QueueItem:
     waiting_since: datetime
     waited_s: int
     holder: str | None  # the display name of who works it, when someone does
+    offered: bool = False  # offered to this counsellor first (they helped the person last)
 
 
 def holder_name(user: User) -> str:
@@ -72,6 +75,7 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None) -> l
         .outerjoin(User, col(User.id) == Contact.assigned_user_id)
         .where(col(Contact.status).in_(OPEN), col(Contact.queue).is_not(None))
         .where(access.visible_to(user))
+        .where(not_offered_to_another(user, now))
     ).all()
     items = [
         QueueItem(
@@ -82,6 +86,8 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None) -> l
             waited_s=max(0, int((now - (contact.routed_at or contact.created_at))
                                 .total_seconds())),
             holder=holder_name(holder) if holder is not None else None,
+            offered=contact.offered_to_user_id == user.id and contact.offered_until is not None
+            and contact.offered_until > now,
         )
         for contact, holder in rows
     ]
@@ -90,10 +96,20 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None) -> l
     return items
 
 
+def not_offered_to_another(user: User, now: datetime) -> ColumnElement[bool]:
+    """Return the WHERE clause hiding contacts offered first to another counsellor, while
+    the offer lasts (continuity: the person's last counsellor)."""
+    return or_(
+        col(Contact.offered_to_user_id).is_(None),
+        col(Contact.offered_to_user_id) == user.id,
+        col(Contact.offered_until) <= now,
+    )
+
+
 def fingerprint(items: list[QueueItem]) -> str:
     """Return a short tag of what a queue shows, for its ETag (whole minutes of waiting)."""
     parts = [
-        f"{i.reference}:{i.status}:{i.priority}:{i.holder}:"
+        f"{i.reference}:{i.status}:{i.priority}:{i.holder}:{i.offered}:"
         f"{i.waited_s if i.crisis else i.waited_s // 60}"
         for i in items
     ]
