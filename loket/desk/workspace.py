@@ -115,7 +115,7 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseR
 
 def workspace_lists() -> lists.Lists:
     """Return the configured outcomes, categories and canned replies."""
-    return lists.load(lists.path_of(current_app.config["LOKET"].workspace_lists))
+    return lists.configured(current_app.config["LOKET"].workspace_lists)
 
 
 def holder_of(contact: Contact) -> str | None:

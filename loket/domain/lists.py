@@ -78,6 +78,11 @@ def path_of(setting: str) -> Path:
     return Path(setting) if setting else BUNDLED
 
 
+def configured(setting: str) -> Lists:
+    """Return the lists a `workspace_lists` setting names (empty: the bundled file)."""
+    return load(path_of(setting))
+
+
 @cache
 def load(path: Path) -> Lists:
     """Read and check a lists file (once per path)."""

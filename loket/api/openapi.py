@@ -1,0 +1,86 @@
+"""The API's validation and self-description, both from `loket.api.schemas` (spectree).
+
+`SPEC.validate(json=..., resp=...)` on a view checks its body against the pydantic model and
+declares its answers; `SPEC.spec` is the OpenAPI document generated from the same models and
+the blueprint's routes (`strict`: only the validated views). spectree's own document and UI
+routes are not registered: `v1.openapi_document` serves the document at
+`/api/v1/openapi.json`, and the UI pages would load scripts from elsewhere (the CSP forbids
+it). The document depends on the code only (the blueprint's routes and the models), so
+spectree's generating it once per process, on first request, is what any app would get. A
+bad body is answered `{"error": "<field>: <what is wrong>", "field": "<field>"}`;
+the logs get the field names only, never what was sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from flask import jsonify
+from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
+
+from loket.api.schemas import ErrorOut
+
+log = structlog.get_logger(__name__)
+BAD_BODY = 422
+BEARER = "bearer"
+
+
+def field_of(location: Any) -> str:
+    """Return a pydantic error's location as a field name (`body` for the whole body)."""
+    return ".".join(str(part) for part in location) or "body"
+
+
+def bad_body(req: Any, resp: Any, error: Exception | None, instance: Any,
+             adapter: Any) -> None:
+    """Turn spectree's answer to a bad body into `{"error", "field"}`, logged without values."""
+    if error is None or resp is None:
+        return
+    problems = adapter.validation_errors(error)
+    first = problems[0] if problems else {"loc": (), "msg": "send a JSON object"}
+    field = field_of(first.get("loc", ()))
+    log.info("api.bad_body", endpoint=req.endpoint,
+             fields=[field_of(p.get("loc", ())) for p in problems])
+    resp.set_data(jsonify(error=f"{field}: {first.get('msg', 'not valid')}", field=field)
+                  .get_data())
+    resp.mimetype = "application/json"
+
+
+def bad_answer(req: Any, resp: Any, error: Exception | None, instance: Any,
+               adapter: Any) -> None:
+    """Log (field names only) an answer that broke its own model: a bug, answered 500."""
+    if error is not None:
+        fields = [field_of(p.get("loc", ())) for p in adapter.validation_errors(error)]
+        log.error("api.bad_answer", endpoint=req.endpoint, fields=fields)
+
+
+SPEC = SpecTree(
+    "flask",
+    title="Loket API",
+    description="The counsellors' workspace as JSON: the same rights as the pages, every "
+    "call on a contact audited. Authorization: Bearer TOKEN (`loket token create`).",
+    version="1",
+    mode="strict",
+    annotations=False,
+    page_templates={},
+    security_schemes=[SecurityScheme(
+        name=BEARER, data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
+    security={BEARER: []},
+    before=bad_body,
+    after=bad_answer,
+    validation_error_status=BAD_BODY,
+    validation_error_model=ErrorOut,
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+)
+
+
+def answers(status: int = 200, model: type | None = None, **more: type | None) -> Response:
+    """Declare a call's answers: its own, and the refusals every contact call may give."""
+    codes: dict[str, type | None] = {
+        "HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut,
+        f"HTTP_{status}": model,
+    }
+    codes.update(more)
+    return Response(**codes)

@@ -1,0 +1,152 @@
+"""The API's bodies as pydantic models: they validate what comes in and describe what goes
+out, and the OpenAPI document (`/api/v1/openapi.json`) is generated from them.
+
+Shapes are DESIGN.md's ("The command line and the API"). Bodies refuse unknown fields, so a
+misspelt field is named, not silently ignored. Queue rows carry no personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from loket.domain import break_glass, workspace
+
+Desk = Literal["police", "veterans", "debasis"]
+
+
+class Body(BaseModel):
+    """A request body: a JSON object with only the fields named here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReplyIn(Body):
+    """A counsellor's reply, sent on the contact's own channel."""
+
+    text: str = Field(min_length=1, max_length=workspace.MAX_REPLY)
+
+
+class NoteIn(Body):
+    """A note on a contact, kept encrypted."""
+
+    text: str = Field(min_length=1, max_length=workspace.MAX_NOTE)
+
+
+class TransferIn(Body):
+    """Hand a held contact over to another desk, with what that desk needs to know."""
+
+    desk: Desk
+    note: str = Field(min_length=1, max_length=workspace.MAX_NOTE)
+
+
+class CloseIn(Body):
+    """Close a held contact with its outcome (the default list; configurable)."""
+
+    outcome: str = Field(min_length=1, max_length=32,
+                         json_schema_extra={"examples": list(workspace.CLOSE_OUTCOMES)})
+    note: str = Field(default="", max_length=workspace.MAX_NOTE)
+    contact_type: str = Field(default="conversation", max_length=16,
+                              json_schema_extra={"examples": list(workspace.CONTACT_TYPES)})
+    categories: list[str] = Field(default_factory=list, max_length=20,
+                                  json_schema_extra={"examples": [["psychological/stress"]]})
+
+
+class BreakGlassIn(Body):
+    """Why another desk's contact must be opened now (logged as an emergency access)."""
+
+    reason: str = Field(min_length=break_glass.MIN_REASON, max_length=break_glass.MAX_REASON)
+
+
+class AvailabilityIn(Body):
+    """The counsellor's availability."""
+
+    status: workspace.Availability
+
+
+class QueueItemOut(BaseModel):
+    """One contact waiting in a queue: no personal data."""
+
+    reference: str
+    channel: str
+    priority: str | None
+    flags: list[str]
+    waiting_since: datetime
+
+
+class QueueOut(BaseModel):
+    """A queue's open contacts, crisis first, then by priority and wait."""
+
+    queue: str
+    items: list[QueueItemOut]
+
+
+class MessageOut(BaseModel):
+    """One message of the conversation."""
+
+    direction: Literal["in", "out"]
+    text: str
+    at: datetime
+
+
+class NoteOut(BaseModel):
+    """One note: handover notes first."""
+
+    kind: str
+    text: str
+    at: datetime
+    by: str | None = Field(description="the author's display name")
+
+
+class ContactOut(BaseModel):
+    """A contact's details (reading them is audited)."""
+
+    reference: str
+    channel: str
+    desk: str | None
+    queue: str | None
+    priority: str | None
+    crisis: bool
+    flags: list[str]
+    status: str
+    claimed_by: str | None = Field(description="the e-mail address of who holds it")
+    waiting_since: datetime
+    messages: list[MessageOut]
+    notes: list[NoteOut]
+    history: list[str] = Field(description="earlier contacts of the person this user may see")
+
+
+class ClaimOut(BaseModel):
+    """A claimed contact."""
+
+    status: Literal["claimed"]
+    claimed_by: str
+
+
+class DoneOut(BaseModel):
+    """What a call did to the contact."""
+
+    status: str
+
+
+class CreatedOut(BaseModel):
+    """A message or note made."""
+
+    id: int
+    status: str
+
+
+class AvailabilityOut(BaseModel):
+    """The counsellor's availability now."""
+
+    status: str
+
+
+class ErrorOut(BaseModel):
+    """Why a call was refused: `field` names the field (or the rule) at fault."""
+
+    error: str
+    field: str | None = None
+    holder: str | None = Field(default=None, description="who holds the contact, on a 409")
