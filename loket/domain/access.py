@@ -6,8 +6,8 @@ is the same rule for reading as a query filter, so a list never shows what `can`
 - counsellor of desk D: contacts owned by D; contacts D serves now (its queue is D, or the
   `pool` for police and veterans) while they are open; contacts flagged `both` for police
   and veterans. After a transfer away (owner and queue another desk) nothing more.
-  Claiming needs sight of the contact and no other holder; replying, noting, transferring,
-  closing and releasing need the caller's own claim.
+  Claiming needs sight of the contact and no other holder; a note needs sight of an open
+  contact; replying, transferring, closing and releasing need the caller's own claim.
 - manager of desk D: counts, waits and outcomes of D and the pool; never a message, name
   or number, so no contact's details.
 - admin: users, tokens, rules, retention; no contacts.
@@ -34,7 +34,7 @@ Action = Literal[
 ]
 POOLED_DESKS = ("police", "veterans")  # who serve the night and weekend `pool` together
 CLOSED = "closed"
-HOLDER_ACTIONS = ("release", "reply", "note", "transfer", "close")
+HOLDER_ACTIONS = ("release", "reply", "transfer", "close")
 
 
 def sees(user: User, contact: Contact, grants: Collection[int] = ()) -> bool:
@@ -71,9 +71,19 @@ def can(user: User, action: Action, contact: Contact | None = None,
         return True
     if action == "claim":
         return contact.status != CLOSED and contact.assigned_user_id in (None, user.id)
+    if action == "note":  # anyone of the desks that see an open contact may add a note
+        return contact.status != CLOSED
     if action in HOLDER_ACTIONS:
         return contact.status != CLOSED and contact.assigned_user_id == user.id
     return False
+
+
+def queues_served(user: User) -> tuple[str, ...]:
+    """Return the queues a counsellor serves: their desk's, and the pool for police and
+    veterans."""
+    if user.role != "counsellor" or not user.active or user.desk is None:
+        return ()
+    return (user.desk, "pool") if user.desk in POOLED_DESKS else (user.desk,)
 
 
 def visible_to(user: User, now: datetime | None = None) -> ColumnElement[bool]:

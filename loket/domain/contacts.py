@@ -527,8 +527,8 @@ def release(*, session: Session, contact: Contact, user: User, source: str = "")
 def transfer(*, session: Session, contact: Contact, user: User, desk: str,
              source: str = "") -> Contact:
     """Move ownership to another desk; it waits in that desk's queue, held by no one."""
-    if contact.assigned_user_id != user.id:
-        raise Conflict("this counsellor does not hold this contact")
+    if contact.assigned_user_id != user.id or contact.status == "closed":
+        raise Conflict("this counsellor does not hold this open contact")
     contact.desk = contact.queue = desk
     return _let_go(session=session, contact=contact, user=user, event="transfer",
                    detail=f"transferred desk={desk}", source=source)
@@ -539,6 +539,8 @@ def _let_go(*, session: Session, contact: Contact, user: User, event: str, detai
     """Put a contact this counsellor holds back in its queue, held by no one; audited."""
     if contact.assigned_user_id != user.id:
         raise Conflict("this counsellor does not hold this contact")
+    if contact.status == "closed":
+        raise Conflict("the contact is closed")
     contact.assigned_user_id = None
     if contact.status == "in_progress":
         contact.status = "waiting"

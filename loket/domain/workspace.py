@@ -39,6 +39,7 @@ class Refused(ValueError):
 
     def __init__(self, message: str, *, field: str, key: str, **values: object) -> None:
         super().__init__(f"{field}: {message}")
+        self.message = message
         self.field = field
         self.key = key
         self.values = values

@@ -394,3 +394,15 @@ def test_a_bad_request_never_answers_500(app: Flask, action: str) -> None:
     answer = act(client, reference, action)
     assert answer.status_code in (303, 400)
     assert act(client, reference, "explode").status_code == 404
+
+
+def test_a_closed_contact_cannot_be_released_or_transferred(store_app: Flask) -> None:
+    reference = waiting(store_app)
+    client, user = counsellor(store_app)
+    act(client, reference, "claim")
+    act(client, reference, "close", outcome="helped")
+    act(client, reference, "release")
+    act(client, reference, "transfer", desk="debasis", note="Graag overnemen")
+    contact = stored(store_app, reference)
+    assert (contact.status, contact.desk, contact.assigned_user_id) == (
+        "closed", "police", user.id)

@@ -73,7 +73,17 @@ def test_claim_needs_sight_and_no_other_holder_the_rest_needs_ones_own_claim() -
     taken = contact(desk="police", queue="police", assigned_user_id=8)
     for action in ("claim", "release", "reply", "transfer", "close"):
         assert not can(me, action, taken)  # type: ignore[arg-type]
+    assert can(me, "note", taken)  # a colleague's case: a note, never a reply
     assert not can(me, "claim", contact(desk="police", status="closed"))
+    assert not can(me, "note", contact(desk="police", status="closed"))
+
+
+def test_the_queues_a_counsellor_serves() -> None:
+    from loket.domain.access import queues_served
+
+    assert queues_served(user(desk="police")) == ("police", "pool")
+    assert queues_served(user(desk="debasis")) == ("debasis",)
+    assert queues_served(user(role="manager", desk="police")) == ()
 
 
 def test_break_glass_is_for_a_contact_one_cannot_see_and_inactive_users_get_nothing() -> None:
