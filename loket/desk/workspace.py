@@ -43,6 +43,19 @@ def local_time(moment: datetime | None, pattern: str = "%d-%m %H:%M") -> str:
     return moment.astimezone(AMSTERDAM).strftime(pattern) if moment else ""
 
 
+@bp.app_context_processor
+def code_texts() -> dict[str, Any]:
+    """Give staff templates `code(prefix, value)`: a stored code (a status, channel, flag)
+    in the reader's language, or the code itself when the rules made up a new one."""
+    lang = request_language()
+
+    def code(prefix: str, value: object) -> str:
+        key = f"{prefix}_{value}"
+        return texts.text(key, lang) if key in texts.catalog() else str(value)
+
+    return {"code": code}
+
+
 def me() -> User:
     """Return the logged-in counsellor (the decorator made sure there is one)."""
     user = current_staff()

@@ -1,15 +1,68 @@
 /* Loket staff pages: progressive enhancement only; every page works without this file.
  * The queue refreshes its rows every 2 s while the page is visible, asking with the last
- * ETag so that an unchanged queue costs a 304 and no rendering. No texts live here. */
+ * ETag so that an unchanged queue costs a 304 and no rendering. New rows are said once in
+ * the page's status line (their own text), not the whole table at every growing wait; the
+ * link a keyboard user is on keeps its focus when the rows are replaced. No texts live here. */
 (function () {
   "use strict";
   var rows = document.getElementById("queue-rows");
   if (!rows || !window.fetch) {
     return;
   }
+  var news = document.getElementById("queue-news");
   var src = rows.getAttribute("data-src");
   var etag = null;
   var busy = false;
+
+  function references() {
+    var seen = {};
+    var all = rows.querySelectorAll("tr[data-reference]");
+    for (var i = 0; i < all.length; i += 1) {
+      seen[all[i].getAttribute("data-reference")] = true;
+    }
+    return seen;
+  }
+
+  function focusedHref() {
+    var active = document.activeElement;
+    return active && rows.contains(active) && active.getAttribute("href");
+  }
+
+  function refocus(href) {
+    var links = rows.querySelectorAll("a[href]");
+    for (var i = 0; i < links.length; i += 1) {
+      if (links[i].getAttribute("href") === href) {
+        links[i].focus({preventScroll: true});
+        return;
+      }
+    }
+  }
+
+  function announce(before) {
+    if (!news) {
+      return;
+    }
+    var said = [];
+    var all = rows.querySelectorAll("tr[data-reference]");
+    for (var i = 0; i < all.length; i += 1) {
+      if (!before[all[i].getAttribute("data-reference")]) {
+        said.push(all[i].textContent.replace(/\s+/g, " ").trim());
+      }
+    }
+    if (said.length) {
+      news.textContent = said.join(". ");
+    }
+  }
+
+  function show(html) {
+    var before = references();
+    var href = focusedHref();
+    rows.innerHTML = html;
+    if (href) {
+      refocus(href);
+    }
+    announce(before);
+  }
 
   function poll() {
     if (busy || document.hidden) {
@@ -28,7 +81,7 @@
         }
         if (response.status === 200) {
           etag = response.headers.get("ETag");
-          return response.text().then(function (html) { rows.innerHTML = html; });
+          return response.text().then(show);
         }
       })
       .catch(function () { /* the next poll tries again */ })
