@@ -20,6 +20,7 @@ COMMANDS = {
     "route": "loket.cli.route:route_command",
     "rules": "loket.cli.route:rules_group",
     "simulate": "loket.cli.simulate:simulate_group",
+    "audit": "loket.cli.audit:audit_group",
 }
 
 

@@ -8,8 +8,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Wire staff identity (sessions, API tokens) and register the workspace's pages."""
-    from loket.desk import admin, auth, identity, manager, poll, support, workspace
+    from loket.desk import admin, auth, identity, manager, poll, support, trail, workspace
 
     identity.init_app(app)
-    for module in (auth, admin, workspace, poll, manager, support):
+    for module in (auth, admin, workspace, poll, manager, support, trail):
         app.register_blueprint(module.bp)

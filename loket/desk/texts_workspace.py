@@ -120,6 +120,7 @@ MANAGER: dict[str, dict[str, str]] = {
 
 BREAK_GLASS: dict[str, dict[str, str]] = {
     "bg_title": {"nl": "Noodtoegang", "en": "Emergency access"},
+    "nav_trail": {"nl": "Logboek", "en": "Audit trail"},
     "bg_intro": {
         "nl": "Alleen in een noodgeval: open een contact van een andere desk. Je toegang "
               "duurt {minutes} minuten, wordt vastgelegd en de leidinggevende van die desk "

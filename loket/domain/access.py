@@ -10,7 +10,8 @@ is the same rule for reading as a query filter, so a list never shows what `can`
   contact; replying, transferring, closing and releasing need the caller's own claim.
 - manager of desk D: counts, waits and outcomes of D and the pool; never a message, name
   or number, so no contact's details.
-- admin: users, tokens, rules, retention; no contacts.
+- admin: users, tokens, rules, retention; no contact's details, but any contact's audit
+  trail (who saw and did what), as the owning desk's manager may read their desk's.
 - break-glass: any active counsellor may open another desk's contact with a stated
   reason (`break_glass`); while that access lasts the contact is visible to them, as if
   their desk served it, and every use is audited.
@@ -30,7 +31,8 @@ from loket.store.models import BreakGlass, Contact, ContactFlag, User
 from loket.store.types import utcnow
 
 Action = Literal[
-    "read", "claim", "release", "reply", "note", "transfer", "close", "break_glass", "count"
+    "read", "claim", "release", "reply", "note", "transfer", "close", "break_glass", "count",
+    "trail",
 ]
 POOLED_DESKS = ("police", "veterans")  # who serve the night and weekend `pool` together
 CLOSED = "closed"
@@ -57,6 +59,11 @@ def can(user: User, action: Action, contact: Contact | None = None,
     """Tell whether this user may do this to this contact (or, for `count`, to its desk)."""
     if not user.active:
         return False
+    if action == "trail":  # who saw and did what: the admin, and the owning desk's manager
+        if user.role == "admin":
+            return True
+        return (user.role == "manager" and contact is not None
+                and (user.desk is None or contact.desk == user.desk))
     if action == "count":
         if user.role != "manager" or contact is None:
             return False

@@ -10,6 +10,7 @@ import json
 import structlog
 from flask import current_app
 
+from loket.domain import audit_chain
 from loket.gateway import get_gateway
 from loket.queue import outbox
 from loket.queue.connection import get_redis
@@ -80,3 +81,22 @@ def reconcile() -> int:
     if done.enqueued or done.done:
         log.info("outbox.reconciled", enqueued=done.enqueued, done=done.done, waiting=done.waiting)
     return done.enqueued
+
+
+def seal_audit() -> int:
+    """Seal the audit rows written since the last run onto the hash chain; return how many.
+
+    Safe to run twice and beside another scheduler's run: the chain's lock orders them, and
+    a run that finds the lock busy leaves the rows to the next one. The log line names the
+    newest link (an id and a hash, no personal data): a copy of the chain's tip outside
+    the database.
+    """
+    engine = get_engine()
+    try:
+        done = audit_chain.seal_all(lambda: session_scope(engine))
+    except audit_chain.SealBusy:
+        log.info("audit.seal_busy")
+        return 0
+    if done.count:
+        log.info("audit.sealed", rows=done.count, tip_id=done.tip_id, tip_hash=done.tip_hash)
+    return done.count

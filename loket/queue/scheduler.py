@@ -15,6 +15,7 @@ from loket.queue.resilience import Backoff, wait_for_redis
 
 log = structlog.get_logger(__name__)
 RECONCILE_EVERY_S = 10
+SEAL_AUDIT_EVERY_S = 10  # how often new audit rows are sealed onto the chain
 STEADY_S = 60.0
 
 
@@ -24,6 +25,7 @@ def build_cron(redis: Redis, generation: int) -> CronScheduler:
 
     cron = CronScheduler(connection=redis, name=f"loket-{os.getpid()}-{generation}")
     cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
+    cron.register(jobs.seal_audit, "maintenance", interval=SEAL_AUDIT_EVERY_S)
     return cron
 
 

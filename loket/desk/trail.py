@@ -1,0 +1,71 @@
+"""A contact's audit trail ("who viewed this"), for the admin and the desk's manager.
+
+The admin reads any contact's trail, a manager their desk's (`access.can(user, "trail", contact)`);
+for anyone else a contact is a 404, the same as none at all; a counsellor's role has no
+such page (403). Reading a trail is itself a line in it. The page shows who did what, when
+and from where: never a message, a name or a number of the person.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlmodel import select
+
+from loket.channels.common import writing
+from loket.desk import texts
+from loket.desk.identity import current_staff, staff_required
+from loket.domain import access, audit, audit_chain
+from loket.i18n import request_language
+from loket.store.db import get_session
+from loket.store.models import Contact, User
+
+bp = Blueprint("desk_trail", __name__, url_prefix="/desk")
+MAX_REFERENCE = 16
+
+
+@bp.get("/trail")
+@staff_required("admin", "manager")
+def lookup() -> ResponseReturnValue:
+    """Ask for a contact's reference; with one, go to its trail."""
+    reference = request.args.get("reference", "").strip().upper()[:MAX_REFERENCE]
+    if reference:
+        return redirect(url_for(".trail", reference=reference), 303)
+    return render_template("desk/trail.html", reference=None, lines=None)
+
+
+@bp.get("/contacts/<reference>/trail")
+@staff_required("admin", "manager")
+def trail(reference: str) -> ResponseReturnValue:
+    """Show one contact's trail, oldest first, and log that it was shown."""
+    user = viewer()
+    session = get_session()
+    contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
+    if not access.can(user, "trail", contact):
+        abort(404)
+    if contact is None and not audit_chain.has_trail(session, reference):
+        abort(404)
+    lines = audit_chain.trail(session, reference)
+    with writing() as writer:
+        audit.record(session=writer, event="trail", contact=contact, user_id=user.id,
+                     actor="user", detail="" if contact else f"trail of {reference} (erased)",
+                     source=(request.remote_addr or "")[:64])
+    lang = request_language()
+    return render_template(
+        "desk/trail.html", reference=reference, lines=lines,
+        event_name=lambda event: label("t_event_", event, lang),
+        actor_name=lambda actor: label("t_actor_", actor, lang),
+    )
+
+
+def label(prefix: str, value: str, lang: str) -> str:
+    """Return a known event's or actor's name in the reader's language, else the value."""
+    key = prefix + value
+    return texts.text(key, lang) if key in texts.catalog() else value
+
+
+def viewer() -> User:
+    """Return the logged-in admin or manager (the decorator made sure there is one)."""
+    user = current_staff()
+    assert user is not None  # noqa: S101 - staff_required ran first
+    return user
