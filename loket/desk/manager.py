@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from loket.channels.common import writing
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import break_glass, desk_state
+from loket.domain import break_glass, desk_state, support
 from loket.store.db import get_session
 from loket.store.models import User
 
@@ -23,7 +23,11 @@ def overview() -> ResponseReturnValue:
     session = get_session()
     states = [desk_state.live(session=session, desk=desk) for desk in desks]
     reviews = break_glass.to_review(session=session, desk=user.desk)
-    return render_template("desk/manager.html", states=states, reviews=reviews)
+    return render_template(
+        "desk/manager.html", states=states, reviews=reviews,
+        helps=support.open_help(session=session, desk=user.desk),
+        waiting_flags=support.flags_waiting(session=session, desk=user.desk),
+    )
 
 
 @bp.post("/manager/break-glass/<int:grant_id>/reviewed")

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import workspace
+from loket.domain import support, workspace
 from loket.store.db import get_session
 
 bp = Blueprint("desk_poll", __name__, url_prefix="/desk")
@@ -21,11 +21,14 @@ def queue_rows() -> ResponseReturnValue:
     """Return the queue's rows for the page's poll; 304 when nothing changed."""
     user = current_staff()
     assert user is not None  # noqa: S101 - staff_required ran first
-    items = workspace.queue_for(session=get_session(), user=user)
-    tag = workspace.fingerprint(items)
+    session = get_session()
+    items = workspace.queue_for(session=session, user=user)
+    helps = support.open_help(session=session, desk=user.desk)
+    tag = workspace.fingerprint(items, extra=[f"help:{h.id}" for h in helps])
     if request.if_none_match.contains(tag):
         response = Response(status=304)
     else:
-        response = make_response(render_template("desk/_queue_rows.html", items=items))
+        response = make_response(render_template("desk/_queue_rows.html", items=items,
+                                                 helps=helps))
     response.set_etag(tag)
     return response

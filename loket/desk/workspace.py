@@ -27,7 +27,7 @@ from loket import rules_runtime
 from loket.channels.common import writing
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import break_glass, contacts, lists, workspace
+from loket.domain import break_glass, contacts, lists, support, workspace
 from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import request_language
 from loket.store.db import get_session
@@ -73,10 +73,12 @@ def source() -> str:
 def queue() -> ResponseReturnValue:
     """Show the contacts this counsellor may serve, urgent first."""
     user = me()
-    items = workspace.queue_for(session=get_session(), user=user)
+    session = get_session()
+    items = workspace.queue_for(session=session, user=user)
     return render_template(
         "desk/queue.html", items=items, availability=workspace.availability_now(user),
-        choices=workspace.AVAILABILITY,
+        choices=workspace.AVAILABILITY, helps=support.open_help(session=session, desk=user.desk),
+        waiting_flags=support.flags_waiting(session=session, desk=user.desk),
     )
 
 
@@ -120,6 +122,11 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseR
         lang=request_language(),
         drafts=workspace.drafts_of(session=session, user=user, contact=contact),
         risks=workspace.RISKS,
+        person_flags=support.active_flags(
+            session=session, phone_hashes=[contact.phone_hash] if contact.phone_hash else []
+        ).get(contact.phone_hash or "", []),
+        flag_choices=support.PERSON_FLAGS,
+        flag_days=current_app.config["LOKET"].person_flag_days,
         me_name=workspace.holder_name(user),
         contact_types=workspace.CONTACT_TYPES,
         desks=[d for d in ("police", "veterans", "debasis") if d != contact.desk],

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from loket.domain import access, audit
-from loket.domain.workspace import Refused
+from loket.domain.refusals import Refused
 from loket.store.models import BreakGlass, Contact, User
 from loket.store.types import utcnow
 

@@ -17,7 +17,8 @@ from sqlalchemy import or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from loket.domain import access, audit, contacts, conversations
+from loket.domain import access, audit, contacts, conversations, support
+from loket.domain.refusals import Refused
 from loket.store.models import Contact, Draft, Message, Note, User
 from loket.store.types import utcnow
 
@@ -31,18 +32,6 @@ MAX_REPLY = 1600
 MAX_NOTE = 4000
 
 Availability = Literal["available", "busy", "wrap-up", "away"]
-
-
-class Refused(ValueError):
-    """A counsellor's request that breaks a rule: `field` names it, `key` (with `values`)
-    lets a page say it in the reader's language; the message is the API's English."""
-
-    def __init__(self, message: str, *, field: str, key: str, **values: object) -> None:
-        super().__init__(f"{field}: {message}")
-        self.message = message
-        self.field = field
-        self.key = key
-        self.values = values
 
 
 @dataclass(frozen=True)
@@ -61,6 +50,7 @@ class QueueItem:
     waited_s: int
     holder: str | None  # the display name of who works it, when someone does
     offered: bool = False  # offered to this counsellor first (they helped the person last)
+    person_flags: tuple[str, ...] = ()  # approved flags on the person (shown, never blocking)
 
 
 def holder_name(user: User) -> str:
@@ -78,6 +68,8 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None) -> l
         .where(access.visible_to(user))
         .where(not_offered_to_another(user, now))
     ).all()
+    person = support.active_flags(session=session,
+                                  phone_hashes=[c.phone_hash for c, _ in rows if c.phone_hash])
     items = [
         QueueItem(
             reference=contact.reference, channel=contact.channel, desk=contact.desk,
@@ -89,6 +81,7 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None) -> l
             holder=holder_name(holder) if holder is not None else None,
             offered=contact.offered_to_user_id == user.id and contact.offered_until is not None
             and contact.offered_until > now,
+            person_flags=tuple(person.get(contact.phone_hash or "", ())),
         )
         for contact, holder in rows
     ]
@@ -107,14 +100,15 @@ def not_offered_to_another(user: User, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def fingerprint(items: list[QueueItem]) -> str:
-    """Return a short tag of what a queue shows, for its ETag (whole minutes of waiting)."""
+def fingerprint(items: list[QueueItem], extra: list[str] | None = None) -> str:
+    """Return a short tag of what a queue shows, for its ETag (whole minutes of waiting);
+    `extra` names whatever else the rows show (open help requests)."""
     parts = [
-        f"{i.reference}:{i.status}:{i.priority}:{i.holder}:{i.offered}:"
+        f"{i.reference}:{i.status}:{i.priority}:{i.holder}:{i.offered}:{i.person_flags}:"
         f"{i.waited_s if i.crisis else i.waited_s // 60}"
         for i in items
     ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return hashlib.sha256("|".join([*parts, *(extra or [])]).encode()).hexdigest()[:32]
 
 
 def visible_contact(*, session: Session, user: User, reference: str) -> Contact | None:

@@ -1,0 +1,182 @@
+"""Support around a contact: a counsellor asking their desk for help, and flags on a person.
+
+A help request alerts the desk's manager and colleagues on their pages until someone
+resolves it. A flag on a person (by the keyed phone hash: abusive, or a frequent caller)
+is set with a reason, needs a second counsellor of the desk or its manager to approve it,
+expires, and is only shown: it never blocks, delays or re-routes a contact, so a crisis
+phrase or acute risk is served as any other (the routing never reads flags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from loket.domain import audit
+from loket.domain.conversations import public_name as holder_name
+from loket.domain.refusals import Refused
+from loket.store.models import Contact, HelpRequest, PersonFlag, User
+from loket.store.types import utcnow
+
+PERSON_FLAGS = ("abusive", "frequent")
+MIN_REASON = 10
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Help:
+    """An open help request, as the desk sees it: no personal data."""
+
+    id: int
+    reference: str
+    counsellor: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class WaitingFlag:
+    """A flag on a person waiting for a second counsellor or the manager."""
+
+    id: int
+    reference: str | None
+    flag: str
+    reason: str
+    set_by: str
+    set_by_id: int
+    expires_at: datetime
+
+
+def ask_help(*, session: Session, user: User, contact: Contact, source: str = "") -> bool:
+    """Ask the desk's manager and colleagues for support on a contact; False when this
+    counsellor already asked and nobody answered yet."""
+    assert user.id is not None and contact.id is not None  # noqa: S101 - stored rows
+    open_one = session.exec(select(HelpRequest).where(
+        HelpRequest.user_id == user.id, HelpRequest.contact_id == contact.id,
+        col(HelpRequest.resolved_at).is_(None))).first()
+    if open_one is not None:
+        return False
+    session.add(HelpRequest(user_id=user.id, contact_id=contact.id, desk=user.desk))
+    audit.record(session=session, event="help", contact=contact, user_id=user.id,
+                 actor="user", detail="asked the desk for support", source=source)
+    return True
+
+
+def open_help(*, session: Session, desk: str | None) -> list[Help]:
+    """Return the desk's open help requests, oldest first (every desk's for None)."""
+    query = (
+        select(HelpRequest, Contact.reference, User)
+        .join(Contact, col(Contact.id) == HelpRequest.contact_id)
+        .join(User, col(User.id) == HelpRequest.user_id)
+        .where(col(HelpRequest.resolved_at).is_(None))
+        .order_by(col(HelpRequest.created_at))
+    )
+    if desk is not None:
+        query = query.where(HelpRequest.desk == desk)
+    return [Help(id=row.id or 0, reference=reference, counsellor=holder_name(asker),
+                 since=row.created_at)
+            for row, reference, asker in session.exec(query).all()]
+
+
+def resolve_help(*, session: Session, user: User, help_id: int, source: str = "") -> bool:
+    """Mark a help request of the user's desk as answered; False when it is not theirs."""
+    row = session.get(HelpRequest, help_id)
+    if (row is None or row.resolved_at is not None
+            or user.role not in ("counsellor", "manager")
+            or (user.desk is not None and row.desk != user.desk)
+            or (user.role == "counsellor" and user.desk is None)):
+        return False
+    row.resolved_at, row.resolved_by = utcnow(), user.id
+    session.add(row)
+    audit.record(session=session, event="help-done", contact=session.get(Contact, row.contact_id),
+                 user_id=user.id, actor="user", detail=f"help request {help_id} answered",
+                 source=source)
+    return True
+
+
+def set_flag(*, session: Session, user: User, contact: Contact, flag: str, reason: str,
+             days: int, source: str = "") -> PersonFlag:
+    """Propose a flag on the person behind a contact; it shows once a second counsellor of
+    the desk or its manager approves it, and expires after `days`."""
+    if flag not in PERSON_FLAGS:
+        raise Refused(f"one of {', '.join(PERSON_FLAGS)}", field="flag", key="s_flag")
+    why = reason.strip()
+    if len(why) < MIN_REASON:
+        raise Refused(f"say why, in at least {MIN_REASON} characters", field="reason",
+                      key="s_reason", n=MIN_REASON)
+    if len(why) > MAX_REASON:
+        raise Refused(f"at most {MAX_REASON} characters", field="reason", key="r_too_long",
+                      n=MAX_REASON)
+    if not contact.phone_hash:
+        raise Refused("this contact has no number to recognise the person by",
+                      field="flag", key="s_no_number")
+    assert user.id is not None  # noqa: S101 - a logged-in user is stored
+    now = utcnow()
+    row = PersonFlag(phone_hash=contact.phone_hash, flag=flag, desk=user.desk, reason=why,
+                     set_by=user.id, created_at=now, expires_at=now + timedelta(days=days))
+    session.add(row)
+    audit.record(session=session, event="flag", contact=contact, user_id=user.id,
+                 actor="user", detail=f"flag {flag} proposed for {days} days", source=source)
+    return row
+
+
+def approve_flag(*, session: Session, approver: User, flag_id: int, source: str = "") -> bool:
+    """Approve a proposed flag: a different counsellor of the same desk, or that desk's
+    manager. False when this user may not, or it is approved or expired already."""
+    row = session.get(PersonFlag, flag_id)
+    now = utcnow()
+    if (row is None or row.approved_at is not None or row.expires_at <= now
+            or not approver.active or row.set_by == approver.id):
+        return False
+    same_desk = approver.desk == row.desk
+    if not ((approver.role == "counsellor" and same_desk)
+            or (approver.role == "manager" and (approver.desk is None or same_desk))):
+        return False
+    row.approved_by, row.approved_at = approver.id, now
+    session.add(row)
+    contact = session.exec(select(Contact).where(Contact.phone_hash == row.phone_hash)
+                           .order_by(col(Contact.created_at).desc())).first()
+    audit.record(session=session, event="flag-approve", contact=contact, user_id=approver.id,
+                 actor="user", detail=f"flag {row.flag} approved", source=source)
+    return True
+
+
+def flags_waiting(*, session: Session, desk: str | None) -> list[WaitingFlag]:
+    """Return the desk's proposed flags that wait for approval (not expired)."""
+    query = (
+        select(PersonFlag, User)
+        .join(User, col(User.id) == PersonFlag.set_by)
+        .where(col(PersonFlag.approved_at).is_(None), col(PersonFlag.expires_at) > utcnow())
+        .order_by(col(PersonFlag.created_at))
+    )
+    if desk is not None:
+        query = query.where(PersonFlag.desk == desk)
+    waiting = []
+    for row, setter in session.exec(query).all():
+        reference = session.exec(
+            select(Contact.reference).where(Contact.phone_hash == row.phone_hash)
+            .order_by(col(Contact.created_at).desc())
+        ).first()
+        waiting.append(WaitingFlag(id=row.id or 0, reference=reference, flag=row.flag,
+                                   reason=row.reason, set_by=holder_name(setter),
+                                   set_by_id=row.set_by, expires_at=row.expires_at))
+    return waiting
+
+
+def active_flags(*, session: Session, phone_hashes: list[str]) -> dict[str, list[str]]:
+    """Return the approved, unexpired flags of these persons, by phone hash."""
+    wanted = sorted({h for h in phone_hashes if h})
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(PersonFlag.phone_hash, PersonFlag.flag)
+        .where(col(PersonFlag.phone_hash).in_(wanted), col(PersonFlag.approved_at).is_not(None),
+               col(PersonFlag.expires_at) > utcnow())
+        .order_by(col(PersonFlag.flag))
+    ).all()
+    found: dict[str, list[str]] = {}
+    for phone_hash, flag in rows:
+        if flag not in found.setdefault(phone_hash, []):
+            found[phone_hash].append(flag)
+    return found
