@@ -11,7 +11,7 @@ help:
 	@echo "make test   - install and run the suite (all but the long fault tests)"
 	@echo "make test-slow - the long fault tests (CI runs both)"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - the benchmarks (routing, crisis patterns, intake)"
+	@echo "make bench  - the benchmarks (routing, crisis patterns, intake, the workspace)"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
 
 $(BIN)/python:
@@ -51,6 +51,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/bench_routing.py
 	$(BIN)/python bench/bench_crisis.py
 	$(BIN)/python bench/bench_intake.py
+	$(BIN)/python bench/bench_desk.py
 
 # Browser tests drive Debian's Chromium; never a browser downloaded by a test tool.
 browser:

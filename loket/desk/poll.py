@@ -5,12 +5,20 @@ Kept apart from the pages: it is the one staff route called many times a second.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, render_template, request
-from flask.typing import ResponseReturnValue
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
+from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlmodel import Session
+
+from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
 from loket.domain import support, workspace
+from loket.i18n import request_language
 from loket.store.db import get_session
+from loket.store.models import User
 
 bp = Blueprint("desk_poll", __name__, url_prefix="/desk")
 
@@ -22,13 +30,91 @@ def queue_rows() -> ResponseReturnValue:
     user = current_staff()
     assert user is not None  # noqa: S101 - staff_required ran first
     session = get_session()
-    items = workspace.queue_for(session=session, user=user)
-    helps = support.open_help(session=session, desk=user.desk)
-    tag = workspace.fingerprint(items, extra=[f"help:{h.id}" for h in helps])
-    if request.if_none_match.contains(tag):
+    # From aggregates first: an unchanged queue answers 304 without reading its rows.
+    version = workspace.queue_version(session=session, user=user)
+    if request.if_none_match.contains(version.tag):
         response = Response(status=304)
     else:
-        response = make_response(render_template("desk/_queue_rows.html", items=items,
-                                                 helps=helps))
-    response.set_etag(tag)
+        key = (version.tag, request_language(), user.desk if version.shared else user.id)
+        html = rendered(key)
+        if html is None:
+            html = render_rows(session, user)
+            remember(key, html)
+        response = make_response(html)
+    response.set_etag(version.tag)
     return response
+
+
+def render_rows(session: Session, user: User) -> str:
+    """Render the queue's rows (at most `QUEUE_SHOWN`, the rest counted)."""
+    items = workspace.queue_for(session=session, user=user, limit=workspace.QUEUE_SHOWN)
+    helps = support.open_help(session=session, desk=user.desk)
+    total = (workspace.queue_size(session=session, user=user)
+             if len(items) == workspace.QUEUE_SHOWN else len(items))
+    return render_template("desk/_queue_rows.html", items=items, helps=helps, total=total,
+                           words=row_words(items))
+
+
+def row_words(items: list[workspace.QueueItem]) -> dict[str, str]:
+    """Return every word the rows show, looked up once per render rather than per row
+    (hundreds of rows render in milliseconds): `channel:sms`, `flag:pooled`, and so on."""
+    lang = request_language()
+
+    def word(key: str, value: object) -> str:
+        return texts.text(key, lang) if key in texts.catalog() else str(value)
+
+    found: dict[str, str] = {
+        "crisis": texts.text("crisis", lang), "free": texts.text("free", lang),
+        "offered": texts.text("offered", lang),
+        "seconds": texts.text("seconds", lang, n="{n}"),
+        "minutes": texts.text("minutes", lang, n="{n}"),
+    }
+    for item in items:
+        for kind, value in (("channel", item.channel), ("priority", item.priority),
+                            ("desk", item.queue), *(("flag", f) for f in item.flags)):
+            found.setdefault(f"{kind}:{value}", word(f"{kind}_{value}", value))
+        for flag in item.person_flags:
+            found.setdefault(f"person:{flag}", word(f"s_flag_{flag}", flag))
+    return found
+
+
+# The rows as last rendered, per version and language: the desk's counsellors all poll the
+# same rows, so after a change one of them renders and the rest get the same text. Bounded,
+# per process, and keyed by a version that changes with every row (never stale).
+CACHE_SIZE = 64
+
+
+@dataclass
+class RowCache:
+    """A small LRU of rendered rows, shared by a process's threads."""
+
+    entries: OrderedDict[tuple[str, str, object], str] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def cache() -> RowCache:
+    """Return this app's row cache (made on first use)."""
+    found: RowCache | None = current_app.extensions.get("loket.queue_rows")
+    if found is None:
+        found = current_app.extensions.setdefault("loket.queue_rows", RowCache())
+    return found
+
+
+def rendered(key: tuple[str, str, object]) -> str | None:
+    """Return rows rendered before for this key, if any."""
+    rows = cache()
+    with rows.lock:
+        html = rows.entries.get(key)
+        if html is not None:
+            rows.entries.move_to_end(key)
+        return html
+
+
+def remember(key: tuple[str, str, object], html: str) -> None:
+    """Keep rendered rows for the desk's other counsellors."""
+    rows = cache()
+    with rows.lock:
+        rows.entries[key] = html
+        rows.entries.move_to_end(key)
+        while len(rows.entries) > CACHE_SIZE:
+            rows.entries.popitem(last=False)

@@ -6,6 +6,8 @@ QUEUE: dict[str, dict[str, str]] = {
     "queue_title": {"nl": "Wachtrij", "en": "Queue"},
     "queue_refresh": {"nl": "Vernieuwen", "en": "Refresh"},
     "queue_empty": {"nl": "Niemand wacht.", "en": "Nobody is waiting."},
+    "queue_more": {"nl": "En nog {n} wachtenden (de eerste {shown} staan hierboven).",
+                   "en": "And {n} more waiting (the first {shown} are above)."},
     "col_reference": {"nl": "Kenmerk", "en": "Reference"},
     "col_channel": {"nl": "Kanaal", "en": "Channel"},
     "col_queue": {"nl": "Wachtrij", "en": "Queue"},

@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 
 from loket import rules_runtime
 from loket.channels.common import writing
-from loket.desk import texts
+from loket.desk import poll, texts
 from loket.desk.identity import current_staff, staff_required
 from loket.domain import break_glass, contacts, lists, support, workspace
 from loket.domain.callbacks import AMSTERDAM
@@ -74,9 +74,12 @@ def queue() -> ResponseReturnValue:
     """Show the contacts this counsellor may serve, urgent first."""
     user = me()
     session = get_session()
-    items = workspace.queue_for(session=session, user=user)
+    items = workspace.queue_for(session=session, user=user, limit=workspace.QUEUE_SHOWN)
+    total = (workspace.queue_size(session=session, user=user)
+             if len(items) == workspace.QUEUE_SHOWN else len(items))
     return render_template(
-        "desk/queue.html", items=items, availability=workspace.availability_now(user),
+        "desk/queue.html", items=items, total=total, words=poll.row_words(items),
+        availability=workspace.availability_now(user),
         choices=workspace.AVAILABILITY, helps=support.open_help(session=session, desk=user.desk),
         waiting_flags=support.flags_waiting(session=session, desk=user.desk),
     )

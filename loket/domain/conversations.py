@@ -171,7 +171,12 @@ def author_names(*, session: Session, messages: list[Message]) -> dict[int, str]
 
 def public_name(user: User) -> str:
     """Return a counsellor's name as colleagues and the person see it."""
-    return user.display_name or (user.name.split()[0] if user.name else f"#{user.id}")
+    return shown_name(user.display_name, user.name, user.id)
+
+
+def shown_name(display_name: str | None, name: str | None, user_id: int | None) -> str:
+    """Return the pseudonym, else the first name, else the user's number: never a surname."""
+    return display_name or (name.split()[0] if name else f"#{user_id}")
 
 
 def shown_messages(*, session: Session, contact: Contact, after: int = 0) -> list[Message]:

@@ -50,6 +50,11 @@ def test_the_last_counsellor_is_offered_the_new_contact_first_then_the_desk(
     assert contact.offered_to_user_id == a.id  # type: ignore[attr-defined]
     assert reference in anouk.get("/desk").get_data(as_text=True)
     assert reference not in bram.get("/desk").get_data(as_text=True)
+    # The poll's rows too, though the desk's counsellors share rendered rows.
+    assert reference not in bram.get("/desk/queue/rows").get_data(as_text=True)
+    assert reference in anouk.get("/desk/queue/rows").get_data(as_text=True)
+    assert "voor jou" in anouk.get("/desk/queue/rows").get_data(as_text=True)
+    assert reference not in bram.get("/desk/queue/rows").get_data(as_text=True)
     with session_scope(engine_of(app)) as session:  # the offer runs out
         stored = session.get(Contact, contact.id)
         assert stored is not None

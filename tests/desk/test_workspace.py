@@ -406,3 +406,30 @@ def test_a_closed_contact_cannot_be_released_or_transferred(store_app: Flask) ->
     contact = stored(store_app, reference)
     assert (contact.status, contact.desk, contact.assigned_user_id) == (
         "closed", "police", user.id)
+
+
+def test_the_poll_s_tag_ignores_time_passing_and_follows_every_change(store_app: Flask) -> None:
+    from loket.domain import workspace as steps
+
+    first = waiting(store_app, seconds_ago=59)
+    waiting(store_app, desk="veterans")  # another desk's: never part of the tag
+    client, user = counsellor(store_app)
+
+    def tag(at_s: int = 0) -> str:
+        with Session(engine_of(store_app)) as session:
+            return steps.queue_version(session=session, user=user,
+                                       now=utcnow() + _seconds(at_s)).tag
+
+    quiet = tag()
+    assert tag(at_s=120) == quiet  # a minute more of waiting: still a 304
+    waiting(store_app, desk="veterans")
+    assert tag() == quiet
+    act(client, first, "claim")
+    claimed = tag()
+    assert claimed != quiet
+    act(client, first, "release")
+    assert tag() not in (quiet, claimed)
+    rows = client.get("/desk/queue/rows")
+    assert rows.headers["ETag"].strip('"') == tag()
+    page = rows.get_data(as_text=True)
+    assert 'data-waited="' in page and first in page

@@ -2,7 +2,10 @@
  * The queue refreshes its rows every 2 s while the page is visible, asking with the last
  * ETag so that an unchanged queue costs a 304 and no rendering. New rows are said once in
  * the page's status line (their own text), not the whole table at every growing wait; the
- * link a keyboard user is on keeps its focus when the rows are replaced. No texts live here. */
+ * link a keyboard user is on keeps its focus when the rows are replaced. Waiting times count
+ * on here each second from what the rows said when they came (the server's ETag leaves
+ * them out, so a queue that only waits longer stays a 304). No texts live here: the wait's
+ * wording comes from the table's data-seconds and data-minutes. */
 (function () {
   "use strict";
   var rows = document.getElementById("queue-rows");
@@ -13,6 +16,21 @@
   var src = rows.getAttribute("data-src");
   var etag = null;
   var busy = false;
+  var shownAt = Date.now();
+
+  function tick() {
+    var cells = rows.querySelectorAll("td[data-waited]");
+    var passed = Math.floor((Date.now() - shownAt) / 1000);
+    for (var i = 0; i < cells.length; i += 1) {
+      var waited = parseInt(cells[i].getAttribute("data-waited"), 10) + passed;
+      var text = cells[i].hasAttribute("data-crisis") || waited < 120
+        ? rows.getAttribute("data-seconds").replace("{n}", String(waited))
+        : rows.getAttribute("data-minutes").replace("{n}", String(Math.floor(waited / 60)));
+      if (cells[i].textContent !== text) {
+        cells[i].textContent = text;
+      }
+    }
+  }
 
   function references() {
     var seen = {};
@@ -58,6 +76,7 @@
     var before = references();
     var href = focusedHref();
     rows.innerHTML = html;
+    shownAt = Date.now();
     if (href) {
       refocus(href);
     }
@@ -89,5 +108,6 @@
   }
 
   window.setInterval(poll, 2000);
+  window.setInterval(tick, 1000);
   document.addEventListener("visibilitychange", poll);
 })();
