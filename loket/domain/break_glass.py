@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from loket.domain import access, audit
-from loket.domain.refusals import Refused
+from loket.domain.refusals import written
 from loket.store.models import BreakGlass, Contact, User
 from loket.store.types import utcnow
 
@@ -38,13 +38,8 @@ def open_case(*, session: Session, user: User, reference: str, reason: str, minu
               source: str = "") -> Contact | None:
     """Give a counsellor time-limited access to another desk's contact; None when there
     is no such contact. Audited as `break-glass` with the reference, never the reason."""
-    why = reason.strip()
-    if len(why) < MIN_REASON:
-        raise Refused(f"say why, in at least {MIN_REASON} characters", field="reason",
-                      key="r_break_glass_reason", n=MIN_REASON)
-    if len(why) > MAX_REASON:
-        raise Refused(f"at most {MAX_REASON} characters", field="reason", key="r_too_long",
-                      n=MAX_REASON)
+    why = written(reason, field="reason", limit=MAX_REASON, minimum=MIN_REASON,
+                  short_key="r_break_glass_reason")
     if user.role != "counsellor" or not user.active or user.desk is None:
         return None
     contact = session.exec(select(Contact).where(Contact.reference == reference.strip()

@@ -13,3 +13,16 @@ class Refused(ValueError):
         self.field = field
         self.key = key
         self.values = values
+
+
+def written(text: str, *, field: str, limit: int, minimum: int = 1,
+            short_key: str = "") -> str:
+    """Return what a counsellor wrote, trimmed; Refused when it is empty or shorter than
+    `minimum` (`short_key` says so, with `n`), or longer than `limit`."""
+    body = text.strip()
+    if len(body) < minimum:
+        wanted = "write something" if minimum <= 1 else f"write at least {minimum} characters"
+        raise Refused(wanted, field=field, key=short_key, n=minimum)
+    if len(body) > limit:
+        raise Refused(f"at most {limit} characters", field=field, key="r_too_long", n=limit)
+    return body

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from loket.domain import audit
 from loket.domain.conversations import public_name as holder_name
-from loket.domain.refusals import Refused
+from loket.domain.refusals import Refused, written
 from loket.store.models import Contact, HelpRequest, PersonFlag, User
 from loket.store.types import utcnow
 
@@ -101,13 +101,8 @@ def set_flag(*, session: Session, user: User, contact: Contact, flag: str, reaso
     the desk or its manager approves it, and expires after `days`."""
     if flag not in PERSON_FLAGS:
         raise Refused(f"one of {', '.join(PERSON_FLAGS)}", field="flag", key="s_flag")
-    why = reason.strip()
-    if len(why) < MIN_REASON:
-        raise Refused(f"say why, in at least {MIN_REASON} characters", field="reason",
-                      key="s_reason", n=MIN_REASON)
-    if len(why) > MAX_REASON:
-        raise Refused(f"at most {MAX_REASON} characters", field="reason", key="r_too_long",
-                      n=MAX_REASON)
+    why = written(reason, field="reason", limit=MAX_REASON, minimum=MIN_REASON,
+                  short_key="s_reason")
     if not contact.phone_hash:
         raise Refused("this contact has no number to recognise the person by",
                       field="flag", key="s_no_number")

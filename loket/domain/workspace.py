@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from loket.domain import access, audit, contacts, conversations, support
-from loket.domain.refusals import Refused
+from loket.domain.refusals import Refused, written
 from loket.store.models import (
     BreakGlass,
     Contact,
@@ -256,12 +256,7 @@ def claim(*, session: Session, user: User, contact: Contact, max_live: int,
 def reply(*, session: Session, user: User, contact: Contact, text: str,
           source: str = "") -> int:
     """Send a counsellor's reply on the contact's channel; return the message id."""
-    body = text.strip()
-    if not body:
-        raise Refused("write a message", field="text", key="r_empty_reply")
-    if len(body) > MAX_REPLY:
-        raise Refused(f"at most {MAX_REPLY} characters", field="text", key="r_too_long",
-                      n=MAX_REPLY)
+    body = written(text, field="text", limit=MAX_REPLY, short_key="r_empty_reply")
     if contact.assigned_user_id != user.id or contact.status == "closed":
         raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
     if contact.channel not in TEXT_CHANNELS:
@@ -279,12 +274,7 @@ def reply(*, session: Session, user: User, contact: Contact, text: str,
 def add_note(*, session: Session, user: User, contact: Contact, text: str,
              kind: str = "note", source: str = "") -> Note:
     """Add a note (encrypted at rest) to a contact the user may see."""
-    body = text.strip()
-    if not body:
-        raise Refused("write a note", field="note", key="r_empty_note")
-    if len(body) > MAX_NOTE:
-        raise Refused(f"at most {MAX_NOTE} characters", field="note", key="r_too_long",
-                      n=MAX_NOTE)
+    body = written(text, field="note", limit=MAX_NOTE, short_key="r_empty_note")
     assert contact.id is not None  # noqa: S101 - a stored contact has an id
     note = Note(contact_id=contact.id, user_id=user.id, kind=kind, body=body)
     session.add(note)
