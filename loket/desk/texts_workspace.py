@@ -24,6 +24,11 @@ QUEUE: dict[str, dict[str, str]] = {
     "availability_wrap-up": {"nl": "Afronden", "en": "Wrap-up"},
     "availability_away": {"nl": "Afwezig", "en": "Away"},
     "set": {"nl": "Instellen", "en": "Set"},
+    "continuity": {
+        "nl": "Mensen die ik eerder hielp, krijg ik eerst aangeboden",
+        "en": "Offer me first the people I helped before",
+    },
+    "done_continuity": {"nl": "Opgeslagen.", "en": "Saved."},
     "desk_police": {"nl": "Politie (24/7 Loket)", "en": "Police (24/7 Loket)"},
     "desk_veterans": {"nl": "Veteranenloket", "en": "Veterans' desk"},
     "desk_debasis": {"nl": "De Basis", "en": "De Basis"},

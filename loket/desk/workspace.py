@@ -79,7 +79,7 @@ def queue() -> ResponseReturnValue:
              if len(items) == workspace.QUEUE_SHOWN else len(items))
     return render_template(
         "desk/queue.html", items=items, total=total, words=poll.row_words(items),
-        availability=workspace.availability_now(user),
+        availability=workspace.availability_now(user), continuity=not user.continuity_opt_out,
         choices=workspace.AVAILABILITY, helps=support.open_help(session=session, desk=user.desk),
         waiting_flags=support.flags_waiting(session=session, desk=user.desk),
     )
@@ -272,6 +272,17 @@ def current_staff_id() -> int | None:
     """Return the logged-in user's id."""
     user = current_staff()
     return user.id if user else None
+
+
+@bp.post("/continuity")
+@staff_required("counsellor")
+def continuity() -> ResponseReturnValue:
+    """Opt in or out of being offered returning persons first."""
+    with writing() as session:
+        workspace.set_continuity(session=session, user=me(),
+                                 offered=request.form.get("offered") == "1")
+    flash("done_continuity", "notice")
+    return redirect(url_for(".queue"), 303)
 
 
 @bp.post("/availability")

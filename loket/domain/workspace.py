@@ -342,6 +342,16 @@ def set_availability(*, session: Session, user: User, status: str,
     return stored
 
 
+def set_continuity(*, session: Session, user: User, offered: bool) -> User:
+    """Say whether a returning person's new contact may be offered to this counsellor
+    first (continuity); opting out sends such contacts to the whole desk at once."""
+    stored = session.get(User, user.id)
+    assert stored is not None  # noqa: S101 - the user is logged in
+    stored.continuity_opt_out = not offered
+    session.add(stored)
+    return stored
+
+
 def availability_now(user: User, now: datetime | None = None) -> str:
     """Return a counsellor's availability, a finished wrap-up counting as available."""
     if (user.availability == "wrap-up" and user.availability_until is not None

@@ -71,10 +71,11 @@ def test_no_offer_when_the_counsellor_is_away_or_opted_out(
     again()
     assert newest(app).offered_to_user_id is None
     post(anouk, "/desk/availability", status="available")
-    with session_scope(engine_of(app)) as session:
+    assert 'name="offered" value="1" checked' in anouk.get("/desk").get_data(as_text=True)
+    post(anouk, "/desk/continuity")  # the box unticked: opted out
+    with Session(engine_of(app)) as session:
         user = session.get(User, a.id)  # type: ignore[attr-defined]
-        assert user is not None
-        user.continuity_opt_out = True
+        assert user is not None and user.continuity_opt_out
     again()
     assert newest(app).offered_to_user_id is None
 
