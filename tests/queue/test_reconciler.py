@@ -175,7 +175,9 @@ def test_a_redis_stall_does_not_hold_up_requests(
         took = [sms(app, "ik zie het niet meer zitten", f"+3161234000{i}") for i in (1, 2, 3)]
     finally:
         own_redis.resume()
-    assert max(took) < 1.0, took
+    # The request's Redis budget is 0.1 s (a worker's is 2 s); 1.5 s leaves room for a busy
+    # CI machine and still fails if a request waited on the worker's budget or the stall.
+    assert max(took) < 1.5, took
     with session_scope(engine) as session:
         waiting = session.exec(select(Outbox).where(Outbox.dispatched_at == None)).all()  # noqa: E711
     assert len(waiting) >= 3  # the promised work waits in the outbox, nothing is lost
