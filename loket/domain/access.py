@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -97,7 +97,13 @@ def visible_to(user: User, now: datetime | None = None) -> ColumnElement[bool]:
     """Return the WHERE clause of the contacts this user may read (nothing by default)."""
     if user.role != "counsellor" or not user.active or user.desk is None:
         return false()
-    desk = user.desk
+    return visible_to_desk(user.desk, user.id, now or utcnow())
+
+
+def visible_to_desk(desk: str, user_id: Any, now: Any) -> ColumnElement[bool]:
+    """Return the WHERE clause of what an active counsellor of `desk` may read; `user_id`
+    and `now` are values or bound parameters (a statement built once, run with each
+    counsellor's own)."""
     queues = [desk, "pool"] if desk in POOLED_DESKS else [desk]
     rules: list[ColumnElement[bool]] = [
         col(Contact.desk) == desk,
@@ -107,7 +113,7 @@ def visible_to(user: User, now: datetime | None = None) -> ColumnElement[bool]:
         both = select(col(ContactFlag.contact_id)).where(col(ContactFlag.flag) == "both")
         rules.append(col(Contact.id).in_(both))
     granted = select(col(BreakGlass.contact_id)).where(
-        col(BreakGlass.user_id) == user.id, col(BreakGlass.expires_at) > (now or utcnow())
+        col(BreakGlass.user_id) == user_id, col(BreakGlass.expires_at) > now
     )
     rules.append(col(Contact.id).in_(granted))
     return or_(*rules)

@@ -11,9 +11,10 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
-from sqlalchemy import case, or_
+from sqlalchemy import Integer, bindparam, case, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
@@ -31,7 +32,7 @@ from loket.store.models import (
     PersonFlag,
     User,
 )
-from loket.store.types import utcnow
+from loket.store.types import UTCDateTime, utcnow
 
 OPEN = ("new", "routed", "waiting", "callback", "in_progress")
 TEXT_CHANNELS = ("sms", "whatsapp", "webchat")
@@ -147,28 +148,42 @@ class QueueVersion:
 def queue_version(*, session: Session, user: User, now: datetime | None = None) -> QueueVersion:
     """Return the queue's version (a contact joins, leaves or changes, an offer runs out, a
     flag on a person is approved or ends, a help request is opened or answered), from
-    aggregates alone: the poll's 304 without reading the rows."""
-    now = now or utcnow()
-    mine = case((col(Contact.offered_to_user_id) == user.id, 1), else_=0)
-    flagged = (col(PersonFlag.approved_at).is_not(None), col(PersonFlag.expires_at) > now)
-    asking = (col(HelpRequest.resolved_at).is_(None), col(HelpRequest.desk) == user.desk)
-    granted = (col(BreakGlass.user_id) == user.id, col(BreakGlass.expires_at) > now)
-    # One statement: the queue's aggregates and, as scalar subqueries, what else it shows.
-    row = session.execute(
-        sa_select(
-            func.count(), func.max(Contact.updated_at), func.sum(Contact.id), func.sum(mine),
-            sa_select(func.count()).select_from(PersonFlag).where(*flagged).scalar_subquery(),
-            sa_select(func.max(PersonFlag.approved_at)).where(*flagged).scalar_subquery(),
-            sa_select(func.count()).select_from(HelpRequest).where(*asking).scalar_subquery(),
-            sa_select(func.max(HelpRequest.id)).where(*asking).scalar_subquery(),
-            sa_select(func.count()).select_from(BreakGlass).where(*granted).scalar_subquery(),
-        ).select_from(Contact).where(*open_in_queue(user, now))
-    ).one()
+    aggregates alone: the poll's 304 without reading the rows. One statement per desk,
+    built once and run with the counsellor's id and the time as parameters."""
+    if user.role != "counsellor" or not user.active or user.desk is None:
+        return QueueVersion(tag="none", shared=False)
+    row = session.execute(version_statement(user.desk),
+                          {"me": user.id, "now": now or utcnow()}).one()
     count, newest, ids, offered, flags, approved, helps, newest_help, grants = row
     raw = (f"{user.desk}|{count}|{newest}|{ids}|{flags}|{approved}|{helps}|{newest_help}|"
            f"{offered}|{grants}")
     return QueueVersion(tag=hashlib.sha256(raw.encode()).hexdigest()[:32],
                         shared=not offered and not grants)
+
+
+@cache
+def version_statement(desk: str) -> Any:
+    """Return the queue's aggregates for a desk's counsellor (`me`, at `now`) and, as
+    scalar subqueries, what else its rows show: one statement, built once per desk."""
+    me = bindparam("me", type_=Integer)
+    now = bindparam("now", type_=UTCDateTime)
+    mine = case((col(Contact.offered_to_user_id) == me, 1), else_=0)
+    flagged = (col(PersonFlag.approved_at).is_not(None), col(PersonFlag.expires_at) > now)
+    asking = (col(HelpRequest.resolved_at).is_(None), col(HelpRequest.desk) == desk)
+    granted = (col(BreakGlass.user_id) == me, col(BreakGlass.expires_at) > now)
+    return sa_select(
+        func.count(), func.max(Contact.updated_at), func.sum(Contact.id), func.sum(mine),
+        sa_select(func.count()).select_from(PersonFlag).where(*flagged).scalar_subquery(),
+        sa_select(func.max(PersonFlag.approved_at)).where(*flagged).scalar_subquery(),
+        sa_select(func.count()).select_from(HelpRequest).where(*asking).scalar_subquery(),
+        sa_select(func.max(HelpRequest.id)).where(*asking).scalar_subquery(),
+        sa_select(func.count()).select_from(BreakGlass).where(*granted).scalar_subquery(),
+    ).select_from(Contact).where(
+        col(Contact.status).in_(OPEN), col(Contact.queue).is_not(None),
+        access.visible_to_desk(desk, me, now),
+        or_(col(Contact.offered_to_user_id).is_(None), col(Contact.offered_to_user_id) == me,
+            col(Contact.offered_until) <= now),
+    )
 
 
 def not_offered_to_another(user: User, now: datetime) -> ColumnElement[bool]:
