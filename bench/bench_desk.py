@@ -23,7 +23,6 @@ import http.client
 import os
 import random
 import re
-import socket
 import sys
 import tempfile
 import threading
@@ -42,6 +41,8 @@ from bench_intake import (  # noqa: E402 - the intake benchmark's server and cli
     POSTGRES_URL,
     REDIS_URL,
     TOKEN,
+    Connection,
+    Prepared,
     empty_postgres,
     free_port,
     loket_env,
@@ -127,69 +128,20 @@ def poll_once(conn: http.client.HTTPConnection, cookie: str, etag: str | None
 
 
 class RawPoller:
-    """One counsellor's keep-alive connection, asking for the rows with prepared bytes and
-    reading only the status line, the ETag and the body's length: the client's own work
-    stays small beside the server's, on the cores they share (as bench_intake's client)."""
+    """One counsellor's keep-alive connection (bench_intake's client: prepared bytes, only
+    the status line, the ETag and the body's length read), so the client's own work stays
+    small beside the server's on the cores they share."""
 
     def __init__(self, port: int, cookie: str) -> None:
-        self.port = port
+        self.conn = Connection(port)
         self.head = (f"GET /desk/queue/rows HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                      f"Cookie: {cookie}\r\n")
-        self.sock: socket.socket | None = None
-        self.buffer = b""
 
     def poll(self, etag: str | None) -> tuple[int, str | None]:
         """Ask once (reconnecting once if the server let the connection go)."""
-        wire = (self.head + (f"If-None-Match: {etag}\r\n" if etag else "") + "\r\n").encode()
-        for _ in range(2):
-            try:
-                if self.sock is None:
-                    self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    self.buffer = b""
-                self.sock.sendall(wire)
-                return self.read()
-            except (OSError, ValueError):
-                self.close()
-        return 0, None
-
-    def read(self) -> tuple[int, str | None]:
-        """Read one answer; return its status and ETag."""
-        while b"\r\n\r\n" not in self.buffer:
-            self.receive()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        status = int(lines[0].split(b" ", 2)[1])
-        length, etag, close = 0, None, False
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            key = name.strip().lower()
-            if key == b"content-length":
-                length = int(value)
-            elif key == b"etag":
-                etag = value.strip().decode()
-            elif key == b"connection" and value.strip().lower() == b"close":
-                close = True
-        while len(self.buffer) < length:
-            self.receive()
-        self.buffer = self.buffer[length:]
-        if close:
-            self.close()
-        return status, etag
-
-    def receive(self) -> None:
-        """Read more of the answer; a closed connection is an error."""
-        assert self.sock is not None  # noqa: S101 - connected in poll()
-        chunk = self.sock.recv(262144)
-        if not chunk:
-            raise ValueError("connection closed")
-        self.buffer += chunk
-
-    def close(self) -> None:
-        """Drop the connection; the next poll opens a new one."""
-        if self.sock is not None:
-            self.sock.close()
-        self.sock, self.buffer = None, b""
+        wire = self.head + (f"If-None-Match: {etag}\r\n" if etag else "") + "\r\n"
+        status = self.conn.post(Prepared(wire.encode()))
+        return status, self.conn.etag if status else None
 
 
 def counsellors_polling(port: int, cookies: list[str], until: float, polls: Polls) -> None:

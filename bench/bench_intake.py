@@ -145,6 +145,7 @@ class Connection:
         self.sock: socket.socket | None = None
         self.buffer = b""
         self.close_after = False
+        self.etag: str | None = None  # the last answer's ETag, if it had one
 
     def post(self, request: Prepared) -> int:
         """Send one request; return its status (0 when it could not be sent)."""
@@ -168,12 +169,15 @@ class Connection:
         lines = head.split(b"\r\n")
         status = int(lines[0].split(b" ", 2)[1])
         length = 0
+        self.etag = None
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value)
             elif name.strip().lower() == b"connection" and value.strip().lower() == b"close":
                 self.close_after = True
+            elif name.strip().lower() == b"etag":
+                self.etag = value.strip().decode()  # the workspace benchmark's polls read it
         while len(self.buffer) < length:
             self.receive()
         self.buffer = self.buffer[length:]
