@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 from flask.typing import ResponseReturnValue
@@ -46,22 +47,25 @@ def queue_rows() -> ResponseReturnValue:
 
 
 def render_rows(session: Session, user: User) -> str:
-    """Render the queue's rows (at most `QUEUE_SHOWN`, the rest counted)."""
+    """Render the queue's rows."""
+    return render_template("desk/_queue_rows.html", **rows_of(session, user))
+
+
+def rows_of(session: Session, user: User) -> dict[str, Any]:
+    """Return what the queue's rows show, for the poll and the queue page alike: the open
+    contacts (at most `QUEUE_SHOWN`), how many there are, the desk's open help requests,
+    and the words the rows use."""
     items = workspace.queue_for(session=session, user=user, limit=workspace.QUEUE_SHOWN)
-    helps = support.open_help(session=session, desk=user.desk)
     total = (workspace.queue_size(session=session, user=user)
              if len(items) == workspace.QUEUE_SHOWN else len(items))
-    return render_template("desk/_queue_rows.html", items=items, helps=helps, total=total,
-                           words=row_words(items))
+    return {"items": items, "total": total, "words": row_words(items),
+            "helps": support.open_help(session=session, desk=user.desk)}
 
 
 def row_words(items: list[workspace.QueueItem]) -> dict[str, str]:
     """Return every word the rows show, looked up once per render rather than per row
     (hundreds of rows render in milliseconds): `channel:sms`, `flag:pooled`, and so on."""
     lang = request_language()
-
-    def word(key: str, value: object) -> str:
-        return texts.text(key, lang) if key in texts.catalog() else str(value)
 
     found: dict[str, str] = {
         "crisis": texts.text("crisis", lang), "free": texts.text("free", lang),
@@ -72,9 +76,9 @@ def row_words(items: list[workspace.QueueItem]) -> dict[str, str]:
     for item in items:
         for kind, value in (("channel", item.channel), ("priority", item.priority),
                             ("desk", item.queue), *(("flag", f) for f in item.flags)):
-            found.setdefault(f"{kind}:{value}", word(f"{kind}_{value}", value))
+            found.setdefault(f"{kind}:{value}", texts.code_text(f"{kind}_{value}", value, lang))
         for flag in item.person_flags:
-            found.setdefault(f"person:{flag}", word(f"s_flag_{flag}", flag))
+            found.setdefault(f"person:{flag}", texts.code_text(f"s_flag_{flag}", flag, lang))
     return found
 
 

@@ -49,6 +49,12 @@ def text(key: str, lang: str, **values: Any) -> str:
     return catalog().get(key, lang, **values)
 
 
+def code_text(key: str, value: object, lang: str) -> str:
+    """Return a stored code (a status, channel, flag) in words by its text's key, or the
+    code itself when it has none (the rules may make up a new flag)."""
+    return text(key, lang) if key in catalog() else str(value)
+
+
 def desk_context() -> dict[str, Any]:
     """Give templates `dt(key, **values)` in the request's language."""
     lang = request_language()

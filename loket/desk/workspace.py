@@ -50,8 +50,7 @@ def code_texts() -> dict[str, Any]:
     lang = request_language()
 
     def code(prefix: str, value: object) -> str:
-        key = f"{prefix}_{value}"
-        return texts.text(key, lang) if key in texts.catalog() else str(value)
+        return texts.code_text(f"{prefix}_{value}", value, lang)
 
     return {"code": code}
 
@@ -74,13 +73,10 @@ def queue() -> ResponseReturnValue:
     """Show the contacts this counsellor may serve, urgent first."""
     user = me()
     session = get_session()
-    items = workspace.queue_for(session=session, user=user, limit=workspace.QUEUE_SHOWN)
-    total = (workspace.queue_size(session=session, user=user)
-             if len(items) == workspace.QUEUE_SHOWN else len(items))
     return render_template(
-        "desk/queue.html", items=items, total=total, words=poll.row_words(items),
+        "desk/queue.html", **poll.rows_of(session, user),
         availability=workspace.availability_now(user), continuity=not user.continuity_opt_out,
-        choices=workspace.AVAILABILITY, helps=support.open_help(session=session, desk=user.desk),
+        choices=workspace.AVAILABILITY,
         waiting_flags=support.flags_waiting(session=session, desk=user.desk),
     )
 

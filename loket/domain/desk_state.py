@@ -13,8 +13,6 @@ from loket.domain.workspace import OPEN, availability_now
 from loket.store.models import Contact, User
 from loket.store.types import utcnow
 
-WAITING = ("new", "routed", "waiting", "callback")
-
 
 @dataclass
 class QueueState:

@@ -132,7 +132,7 @@ def open_in_queue(user: User, now: datetime) -> list[ColumnElement[bool]]:
     """Return the conditions of a counsellor's queue: open, in a queue, theirs to see, and
     not offered first to another counsellor."""
     return [col(Contact.status).in_(OPEN), col(Contact.queue).is_not(None),
-            access.visible_to(user, now), not_offered_to_another(user, now)]
+            access.visible_to(user, now), not_offered_to_another(user.id, now)]
 
 
 @dataclass(frozen=True)
@@ -180,18 +180,17 @@ def version_statement(desk: str) -> Any:
         sa_select(func.count()).select_from(BreakGlass).where(*granted).scalar_subquery(),
     ).select_from(Contact).where(
         col(Contact.status).in_(OPEN), col(Contact.queue).is_not(None),
-        access.visible_to_desk(desk, me, now),
-        or_(col(Contact.offered_to_user_id).is_(None), col(Contact.offered_to_user_id) == me,
-            col(Contact.offered_until) <= now),
+        access.visible_to_desk(desk, me, now), not_offered_to_another(me, now),
     )
 
 
-def not_offered_to_another(user: User, now: datetime) -> ColumnElement[bool]:
+def not_offered_to_another(user_id: Any, now: Any) -> ColumnElement[bool]:
     """Return the WHERE clause hiding contacts offered first to another counsellor, while
-    the offer lasts (continuity: the person's last counsellor)."""
+    the offer lasts (continuity: the person's last counsellor); `user_id` and `now` are
+    values or bound parameters."""
     return or_(
         col(Contact.offered_to_user_id).is_(None),
-        col(Contact.offered_to_user_id) == user.id,
+        col(Contact.offered_to_user_id) == user_id,
         col(Contact.offered_until) <= now,
     )
 
