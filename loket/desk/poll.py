@@ -57,7 +57,7 @@ def rows_of(session: Session, user: User) -> dict[str, Any]:
     and the words the rows use."""
     items = workspace.queue_for(session=session, user=user, limit=workspace.QUEUE_SHOWN)
     total = (workspace.queue_size(session=session, user=user)
-             if len(items) == workspace.QUEUE_SHOWN else len(items))
+             if len(items) >= workspace.QUEUE_SHOWN else len(items))
     return {"items": items, "total": total, "words": row_words(items),
             "helps": support.open_help(session=session, desk=user.desk)}
 

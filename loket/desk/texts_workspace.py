@@ -6,8 +6,11 @@ QUEUE: dict[str, dict[str, str]] = {
     "queue_title": {"nl": "Wachtrij", "en": "Queue"},
     "queue_refresh": {"nl": "Vernieuwen", "en": "Refresh"},
     "queue_empty": {"nl": "Niemand wacht.", "en": "Nobody is waiting."},
-    "queue_more": {"nl": "En nog {n} wachtenden (de eerste {shown} staan hierboven).",
-                   "en": "And {n} more waiting (the first {shown} are above)."},
+    "queue_more": {
+        "nl": "En nog {n} wachtenden die hier niet staan (bovenaan staat wie het eerst aan de "
+              "beurt is).",
+        "en": "And {n} more waiting, not shown here (the first in turn are at the top).",
+    },
     "col_reference": {"nl": "Kenmerk", "en": "Reference"},
     "col_channel": {"nl": "Kanaal", "en": "Channel"},
     "col_queue": {"nl": "Wachtrij", "en": "Queue"},
@@ -180,6 +183,18 @@ FORM: dict[str, dict[str, str]] = {
     },
     "draft_saved": {"nl": "Concept bewaard", "en": "Draft saved"},
     "done_risk": {"nl": "Risico vastgelegd.", "en": "Risk recorded."},
+    "done_wish": {"nl": "Wens van de persoon vastgelegd.", "en": "The person's wish recorded."},
+    "wish_title": {"nl": "Volgende keer", "en": "Next time"},
+    "wish_label": {
+        "nl": "De persoon wil een volgende keer liever niet eerst bij dezelfde hulpverlener "
+              "uitkomen",
+        "en": "Next time, the person would rather not be offered first to the same counsellor",
+    },
+    "wish_set": {"nl": "Wens vastleggen", "en": "Record wish"},
+    "r_no_person": {
+        "nl": "Dit contact heeft geen nummer om de persoon aan te herkennen.",
+        "en": "This contact has no number to know the person again by.",
+    },
     "done_rerouted": {
         "nl": "Risico verhoogd: het contact is opnieuw gerouteerd met hogere prioriteit.",
         "en": "Risk raised: the contact was routed again with a higher priority.",

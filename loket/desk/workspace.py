@@ -34,7 +34,8 @@ from loket.store.db import get_session
 from loket.store.models import Contact, User
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
-ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "risk", "draft")
+ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "risk", "draft",
+           "wish")
 
 
 @bp.app_template_filter("local")
@@ -195,6 +196,10 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
         workspace.save_draft(session=session, user=user, contact=contact,
                              kind=form.get("kind", ""), body=form.get("body", ""))
         return "draft"
+    if action == "wish":
+        workspace.record_person_wish(session=session, user=user, contact=contact,
+                                     opted_out=form.get("opted_out") == "1", source=where)
+        return "wish"
     if action == "risk":
         rerouted = workspace.set_risk(session=session, user=user, contact=contact,
                                       risk=form.get("risk", ""), decide=rules_runtime.decide,

@@ -354,10 +354,23 @@ def offer_to_last_counsellor(*, session: Session, contact: Contact,
     now = utcnow()
     if (last is None or not last.active or last.role != "counsellor"
             or last.continuity_opt_out or not available_now(last, now)
-            or last.desk not in (contact.desk, contact.queue)):
+            or last.desk not in (contact.desk, contact.queue)
+            or person_opted_out(session=session, phone_hash=contact.phone_hash)):
         return None
     contact.offered_to_user_id, contact.offered_until = last.id, now + offer_for
     return last.id
+
+
+def person_opted_out(*, session: Session, phone_hash: str) -> bool:
+    """Tell whether the person said (their newest recorded wish) they would rather not be
+    offered first to the counsellor who helped them last."""
+    wish = session.exec(
+        select(Contact.continuity_opt_out)
+        .where(Contact.phone_hash == phone_hash, col(Contact.continuity_opt_out).is_not(None))
+        .order_by(col(Contact.created_at).desc(), col(Contact.id).desc())
+        .limit(1)
+    ).first()
+    return bool(wish)
 
 
 def available_now(user: User, now: datetime) -> bool:

@@ -36,7 +36,9 @@ from loket.store.types import UTCDateTime, utcnow
 
 OPEN = ("new", "routed", "waiting", "callback", "in_progress")
 TEXT_CHANNELS = ("sms", "whatsapp", "webchat")
-QUEUE_SHOWN = 1000  # rows a queue page shows at most; any more are counted below them
+# Rows a queue page shows at most (crisis first, then priority and wait); any more are
+# counted below them, and a counsellor's own open contacts are always shown (`queue_for`).
+QUEUE_SHOWN = 1000
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 AVAILABILITY = ("available", "busy", "wrap-up", "away")
 CLOSE_OUTCOMES = ("helped", "referred", "no_contact", "wrong_desk", "other")
@@ -74,7 +76,8 @@ def holder_name(user: User) -> str:
 def queue_for(*, session: Session, user: User, now: datetime | None = None,
               limit: int | None = None) -> list[QueueItem]:
     """Return the open contacts this user may serve: crisis first, then by priority, then
-    longest waiting (the first `limit` of them).
+    longest waiting (the first `limit` of them, then any of the counsellor's own open
+    contacts below those).
 
     Reads the columns a row shows (nothing encrypted) and the flags in one more query, so
     a queue of hundreds answers in milliseconds.
@@ -83,17 +86,22 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None,
     since = func.coalesce(Contact.routed_at, Contact.created_at)
     rank = case(*((col(Contact.priority) == name, n) for name, n in PRIORITY_ORDER.items()),
                 else_=2)
-    rows = session.execute(
-        sa_select(*(col(c) for c in (
-            Contact.id, Contact.reference, Contact.channel, Contact.desk, Contact.queue,
-            Contact.priority, Contact.crisis, Contact.status, Contact.routed_at,
-            Contact.created_at, Contact.phone_hash, Contact.offered_to_user_id,
-            Contact.offered_until, User.id, User.display_name, User.name)))
-        .outerjoin(User, col(User.id) == Contact.assigned_user_id)
-        .where(*open_in_queue(user, now))
-        .order_by(col(Contact.crisis).desc(), rank, since, col(Contact.id))
-        .limit(limit)
-    ).all()
+    shown = sa_select(*(col(c) for c in (
+        Contact.id, Contact.reference, Contact.channel, Contact.desk, Contact.queue,
+        Contact.priority, Contact.crisis, Contact.status, Contact.routed_at,
+        Contact.created_at, Contact.phone_hash, Contact.offered_to_user_id,
+        Contact.offered_until, User.id, User.display_name, User.name)
+    )).outerjoin(User, col(User.id) == Contact.assigned_user_id).where(*open_in_queue(user, now))
+    order = (col(Contact.crisis).desc(), rank, since, col(Contact.id))
+    rows = list(session.execute(shown.order_by(*order).limit(limit)).all())
+    if limit is not None and len(rows) == limit:
+        # Below the top of the queue: the counsellor's own open contacts (a few at most),
+        # so what they hold never drops out of sight.
+        rows += session.execute(
+            shown.where(col(Contact.assigned_user_id) == user.id,
+                        col(Contact.id).not_in([row[0] for row in rows]))
+            .order_by(*order)
+        ).all()
     flags: dict[int, list[str]] = {}
     if rows:
         for contact_id, flag in session.execute(
@@ -139,7 +147,7 @@ def open_in_queue(user: User, now: datetime) -> list[ColumnElement[bool]]:
 class QueueVersion:
     """What a queue's rows are now, from aggregates: `tag` changes whenever they would;
     `shared` says the rows are the same for every counsellor of the desk who sees this tag
-    (none offered to this one, no break-glass of their own)."""
+    (none offered to this one or held by them, no break-glass of their own)."""
 
     tag: str
     shared: bool
@@ -154,11 +162,11 @@ def queue_version(*, session: Session, user: User, now: datetime | None = None) 
         return QueueVersion(tag="none", shared=False)
     row = session.execute(version_statement(user.desk),
                           {"me": user.id, "now": now or utcnow()}).one()
-    count, newest, ids, offered, flags, approved, helps, newest_help, grants = row
+    count, newest, ids, offered, held, flags, approved, helps, newest_help, grants = row
     raw = (f"{user.desk}|{count}|{newest}|{ids}|{flags}|{approved}|{helps}|{newest_help}|"
-           f"{offered}|{grants}")
+           f"{offered}|{held}|{grants}")
     return QueueVersion(tag=hashlib.sha256(raw.encode()).hexdigest()[:32],
-                        shared=not offered and not grants)
+                        shared=not offered and not held and not grants)
 
 
 @cache
@@ -168,11 +176,13 @@ def version_statement(desk: str) -> Any:
     me = bindparam("me", type_=Integer)
     now = bindparam("now", type_=UTCDateTime)
     mine = case((col(Contact.offered_to_user_id) == me, 1), else_=0)
+    held = case((col(Contact.assigned_user_id) == me, 1), else_=0)
     flagged = (col(PersonFlag.approved_at).is_not(None), col(PersonFlag.expires_at) > now)
     asking = (col(HelpRequest.resolved_at).is_(None), col(HelpRequest.desk) == desk)
     granted = (col(BreakGlass.user_id) == me, col(BreakGlass.expires_at) > now)
     return sa_select(
         func.count(), func.max(Contact.updated_at), func.sum(Contact.id), func.sum(mine),
+        func.sum(held),
         sa_select(func.count()).select_from(PersonFlag).where(*flagged).scalar_subquery(),
         sa_select(func.max(PersonFlag.approved_at)).where(*flagged).scalar_subquery(),
         sa_select(func.count()).select_from(HelpRequest).where(*asking).scalar_subquery(),
@@ -397,6 +407,20 @@ def set_risk(*, session: Session, user: User, contact: Contact, risk: str,
     audit.record(session=session, event="update", contact=contact, user_id=user.id,
                  actor="user", detail=f"risk {before} -> {risk}", source=source)
     return raised
+
+
+def record_person_wish(*, session: Session, user: User, contact: Contact, opted_out: bool,
+                       source: str = "") -> None:
+    """Record what the person said about continuity: whether they would rather not be
+    offered first to the counsellor who helped them last when they come back."""
+    if not contact.phone_hash:
+        raise Refused("this contact has no number to know the person again by",
+                      field="continuity", key="r_no_person")
+    contact.continuity_opt_out = opted_out
+    contact.updated_at = utcnow()
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail=f"person continuity opt-out={opted_out}", source=source)
 
 
 DRAFT_KINDS = ("reply", "note", "transfer", "close")

@@ -113,6 +113,10 @@ class Contact(SQLModel, table=True):
     categories: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
     offered_to_user_id: int | None = Field(default=None)
     offered_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The person's own wish about continuity, recorded by their counsellor on this contact
+    # (None: not said; True: rather not offered first to the same counsellor again). The
+    # newest recorded wish of a person counts.
+    continuity_opt_out: bool | None = Field(default=None)
     if TYPE_CHECKING:  # mapped below, once ContactFlag exists (SQLModel cannot with postponed
         # annotations): the decision's flags, loaded with the contact, one row each
         flag_rows: list[ContactFlag]

@@ -88,3 +88,28 @@ def test_a_crisis_is_never_held_back_for_one_counsellor(make_app: Callable[..., 
     crisis = newest(app)
     assert crisis.crisis and crisis.offered_to_user_id is None
     assert crisis.reference in bram.get("/desk").get_data(as_text=True)
+
+
+def test_no_offer_when_the_person_said_they_would_rather_not(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(wrapup_minutes=0)
+    again, (anouk, a), bram = helped_once(app)
+    first = newest(app)
+    page = anouk.get(f"/desk/contacts/{first.reference}").get_data(as_text=True)
+    assert "liever niet eerst bij dezelfde hulpverlener" in page
+    act(anouk, first.reference, "wish", opted_out="1")  # what the person told Anouk
+    reference = again()
+    assert newest(app).offered_to_user_id is None
+    assert reference in bram.get("/desk/queue/rows").get_data(as_text=True)
+    with Session(engine_of(app)) as session:  # the wish is in the trail
+        from loket.store.models import AuditEvent
+
+        details = session.exec(select(AuditEvent.detail).where(
+            AuditEvent.contact_reference == first.reference)).all()
+    assert "person continuity opt-out=True" in details
+    act(anouk, reference, "claim")  # they change their mind: the newest wish counts
+    act(anouk, reference, "wish")
+    act(anouk, reference, "close", outcome="helped")
+    again()
+    assert newest(app).offered_to_user_id == a.id  # type: ignore[attr-defined]

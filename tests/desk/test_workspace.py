@@ -124,6 +124,26 @@ def test_the_queue_shows_the_desk_s_contacts_crisis_first_and_nothing_personal(
     assert 'id="queue-refresh"' in page  # works without JavaScript
 
 
+def test_a_long_queue_shows_its_top_counts_the_rest_and_keeps_what_the_counsellor_holds(
+    store_app: Flask, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from loket.domain import workspace
+
+    monkeypatch.setattr(workspace, "QUEUE_SHOWN", 3)
+    longest = [waiting(store_app, seconds_ago=900 - n) for n in range(3)]
+    newest = [waiting(store_app, seconds_ago=10 + n) for n in range(3)]
+    client, user = counsellor(store_app)
+    with session_scope(engine_of(store_app)) as session:  # the newest one is theirs
+        mine = session.exec(select(Contact).where(Contact.reference == newest[0])).one()
+        mine.assigned_user_id, mine.status = user.id, "in_progress"
+    rows = client.get("/desk/queue/rows").get_data(as_text=True)
+    assert re.findall(r'data-reference="(T\d{4}-WS)"', rows) == [*longest, newest[0]]
+    assert "En nog 2 wachtenden die hier niet staan" in rows
+    colleague, _ = counsellor(store_app)
+    theirs = colleague.get("/desk/queue/rows").get_data(as_text=True)
+    assert newest[0] not in theirs and "En nog 3 wachtenden" in theirs
+
+
 def test_the_poll_answers_304_while_nothing_changes_and_200_when_someone_writes_in(
     store_app: Flask,
 ) -> None:
