@@ -24,6 +24,7 @@ UNPREFIXED = {
     "twilio_account_sid": "TWILIO_ACCOUNT_SID",
     "twilio_auth_token": "TWILIO_AUTH_TOKEN",
     "twilio_from_number": "TWILIO_FROM_NUMBER",
+    "twilio_api_base_url": "TWILIO_API_BASE_URL",
 }
 INSECURE_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
 # A production secret: at least this long, with this many distinct characters and this
@@ -78,6 +79,18 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
+    # Where the REST client sends (Twilio's own API when empty; a local double in tests).
+    twilio_api_base_url: str = ""
+    # Callbacks (issue 13): attempts in all, the minutes between them (the last repeats), and
+    # the caller id per desk ("police=+31...,veterans=+31..."; TWILIO_FROM_NUMBER otherwise).
+    callback_attempts: int = 3
+    callback_retry_minutes: str = "15,60"
+    desk_numbers: str = ""
+    # A crisis contact unclaimed this long raises an escalation, again every `..._every_s`;
+    # with an on-call number, each step also texts the reference to that phone.
+    escalate_after_s: int = 120
+    escalate_every_s: int = 300
+    oncall_number: str = ""
     testing: bool = False
 
     @property
@@ -94,6 +107,35 @@ class Settings:
     def twilio_configured(self) -> bool:
         """Tell whether real Twilio credentials are set."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def callback_delays(self) -> list[int]:
+        """Return the minutes between callback attempts (the last one repeats)."""
+        return [int(part) for part in self.callback_retry_minutes.split(",") if part.strip()]
+
+    @property
+    def desk_number_map(self) -> dict[str, str]:
+        """Return each desk's caller id for callbacks ("desk=+31...")."""
+        found: dict[str, str] = {}
+        for part in self.desk_numbers.split(","):
+            if not part.strip():
+                continue
+            desk, sep, number = part.partition("=")
+            if not sep or not desk.strip() or not number.strip().startswith("+"):
+                raise ValueError(f"expected desk=+number, got {part.strip()!r}")
+            found[desk.strip()] = number.strip()
+        return found
+
+    @property
+    def callback_policy(self) -> Any:
+        """Return the callbacks' attempts and delays (a `loket.domain.calls.Policy`)."""
+        from loket.domain.calls import Policy
+
+        return Policy(attempts=self.callback_attempts, delays_min=tuple(self.callback_delays))
+
+    def desk_number(self, desk: str | None) -> str:
+        """Return the number a desk calls from (its own, else TWILIO_FROM_NUMBER)."""
+        return self.desk_number_map.get(desk or "", "") or self.twilio_from_number or "+3185000000"
 
     @property
     def embedded_redis(self) -> bool:
@@ -152,7 +194,8 @@ def load_settings(
         raise ConfigError("LOKET_TRUSTED_PROXIES: must be 0 or more")
     for name in (
         "chat_idle_minutes", "staff_idle_minutes", "staff_session_hours", "login_attempts",
-        "break_glass_minutes", "max_live_chats", "person_flag_days",
+        "break_glass_minutes", "max_live_chats", "person_flag_days", "callback_attempts",
+        "escalate_after_s", "escalate_every_s",
     ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"{env_name(name)}: must be 1 or more")
@@ -160,10 +203,26 @@ def load_settings(
         if getattr(settings, name) < 0:
             raise ConfigError(f"{env_name(name)}: must be 0 or more")
     check_lists(settings)
+    check_calls(settings)
     if settings.production:
         check_production(settings)
         return settings
     return complete_development(settings)
+
+
+def check_calls(settings: Settings) -> None:
+    """Refuse unreadable callback delays and desk numbers at start, naming the variable."""
+    try:
+        delays = settings.callback_delays
+    except ValueError:
+        delays = []
+    if not delays or any(d < 1 for d in delays):
+        raise ConfigError("LOKET_CALLBACK_RETRY_MINUTES: whole minutes, 1 or more, comma "
+                          "separated (e.g. 15,60)")
+    try:
+        settings.desk_number_map  # noqa: B018 - read to check
+    except ValueError as exc:
+        raise ConfigError(f"LOKET_DESK_NUMBERS: {exc}") from None
 
 
 def check_lists(settings: Settings) -> None:

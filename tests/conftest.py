@@ -29,6 +29,8 @@ POSTGRES_URL = os.environ.get(
     "LOKET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# The Twilio REST double and its fixtures (`twilio_double`, `rest_app`).
+pytest_plugins = ("tests.twilio_double",)
 
 
 @pytest.fixture(scope="session")

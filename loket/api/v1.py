@@ -21,7 +21,7 @@ from loket.api.steps import ApiError, not_found, parsed, step
 from loket.channels.common import writing
 from loket.desk.identity import staff_required
 from loket.desk.workspace import me, source
-from loket.domain import access, break_glass, contacts, lists, workspace
+from loket.domain import access, break_glass, calls, contacts, lists, workspace
 from loket.store.db import get_session
 from loket.store.models import Contact, User
 
@@ -128,6 +128,26 @@ def claim(reference: str) -> Answer:
 
     out: schemas.ClaimOut = step(reference, "claim", do)
     return out
+
+
+@bp.post("/contacts/<reference>/call")
+@staff_required(COUNSELLOR)
+@SPEC.validate(resp=answers(202, schemas.DoneOut, HTTP_409=schemas.ErrorOut,
+                            HTTP_422=schemas.ErrorOut),
+               operation_id="call")
+def call(reference: str) -> Answer:
+    """Ring the counsellor's own phone, then bridge to the person (a due callback, from the
+    desk's number) or to the waiting caller; the contact is claimed first if need be."""
+    max_live = current_app.config["LOKET"].max_live_chats
+
+    def do(session: Session, user: User, contact: Contact) -> None:
+        if contact.assigned_user_id != user.id:
+            workspace.claim(session=session, user=user, contact=contact, max_live=max_live,
+                            source=source())
+        calls.call(session=session, user=user, contact=contact, source=source())
+
+    step(reference, "call", do)
+    return schemas.DoneOut(status="calling"), 202
 
 
 @bp.post("/contacts/<reference>/release")

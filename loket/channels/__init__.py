@@ -15,11 +15,11 @@ def register(app: Flask) -> None:
     Twilio calls from shared addresses and signs every request: the signature is the gate.
     The rate limiter runs on the public web pages only.
     """
-    from loket.channels import messaging, voice, webchat, webform
+    from loket.channels import calls, messaging, voice, webchat, webform
 
     web.init_app(app)
-    for bp in (voice.bp, messaging.bp):
+    for bp in (voice.bp, messaging.bp, calls.bp):
         csrf(app).exempt(bp)
-    for bp in (voice.bp, messaging.bp, webchat.bp, webform.bp):
+    for bp in (voice.bp, messaging.bp, calls.bp, webchat.bp, webform.bp):
         app.register_blueprint(bp)
     limit_only(app, (webchat.bp.name, webform.bp.name))

@@ -40,8 +40,11 @@ VOICES = {"nl": ("nl-NL", "Polly.Lotte"), "en": ("en-GB", "Polly.Amy")}
 MAX_CALL_SID = 64
 GATHER_TIMEOUT_S = 6
 KEYED_TIMEOUT_S = 10
-WAIT_PAUSE_S = 20
-CRISIS_EVERY = 3  # the waiting caller hears 112 and 113 again every third round
+WAIT_ROUND_S = 60  # a waiting caller hears their place and expected wait once a minute
+ANNOUNCE_WINDOW_S = 10  # a wait round starting this soon after a whole minute announces
+CRISIS_EVERY = 3  # the waiting caller hears 112 and 113 again every third announcement
+KEEP_PLACE_KEY = "1"  # pressed while waiting: keep my place and call me back
+KEPT = "kept"  # the step of a caller who kept their place: a callback filed, leaving the queue
 CRISIS_KEY = who_menu.HELP_NOW  # "I need help right now", honoured at every one-key question
 FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
@@ -148,6 +151,13 @@ def callback_voicemail() -> Response:
 def wait() -> Response:
     """Tell a waiting caller their place and expected wait; repeat 112 and 113 now and then."""
     return event_webhook("wait", hold_message)
+
+
+@bp.post("/keep-place")
+@twilio_signed
+def keep_place() -> Response:
+    """Take a key pressed while waiting: 1 keeps the caller's place as a callback."""
+    return event_webhook("keep_place", keep_place_or_wait)
 
 
 @bp.post("/queued")
@@ -350,10 +360,11 @@ def resume(session: Session, contact: Contact, twiml: VoiceResponse) -> VoiceRes
         return queue_twiml(twiml, contact, "connecting")
     callback = (
         callbacks.latest_callback(session=session, contact=contact)
-        if step.name == "callback" else None
+        if step.name in ("callback", KEPT) else None
     )
     if callback is not None:
-        return confirm_callback(twiml, contact, callback.window, "callback_confirmed")
+        key = "place_kept" if step.name == KEPT else "callback_confirmed"
+        return confirm_callback(twiml, contact, callback.window, key)
     contacts.set_step(session=session, contact=contact, step=str(Step("menu")))
     return ask(twiml, contact, "menu")
 
@@ -592,26 +603,112 @@ def callback_phone(session: Session, contact: Contact, choice: str) -> str | Non
 
 def form_seconds(name: str) -> int:
     """Return a posted whole number of seconds (0 when absent or unreadable)."""
+    return form_seconds_or_none(name) or 0
+
+
+def form_seconds_or_none(name: str) -> int | None:
+    """Return a posted whole number of seconds, or None when absent or unreadable."""
     try:
-        return max(int(request.form.get(name, "0")), 0)
-    except ValueError:
-        return 0
+        return max(int(request.form[name]), 0)
+    except (KeyError, ValueError):
+        return None
 
 
 def hold_message(session: Session, contact: Contact | None) -> VoiceResponse:
-    """Say the place in the queue and the expected wait, 112 and 113 every third round."""
+    """Say the place in the queue and the expected wait once a minute; offer to keep the place.
+
+    Twilio requests this again whenever its TwiML ends. A round that starts in the first
+    `ANNOUNCE_WINDOW_S` of a whole minute in the queue (`QueueTime`) announces, with the
+    figures of that moment (112 and 113 every third time); any other round is quiet until
+    the next whole minute. A caller who may keep their place can press 1 all along: the
+    round is one `<Gather>`, which falls through without a key, and the round ends.
+    """
     lang = contact.language if contact else default_language()
     twiml = VoiceResponse()
+    offer = may_keep_place(contact)
+    round_: Gather | VoiceResponse = keep_place_gather(twiml) if offer else twiml
+    queue_time = form_seconds_or_none("QueueTime")
+    into_minute = (queue_time or 0) % WAIT_ROUND_S
+    if into_minute >= ANNOUNCE_WINDOW_S:
+        quiet = WAIT_ROUND_S - into_minute - (GATHER_TIMEOUT_S if offer else 0)
+        if quiet > 0:
+            round_.pause(length=quiet)
+        return twiml
     position = form_seconds("QueuePosition")
     if position:
-        say(twiml, "position", lang, position=str(position))
-        say_expected_wait(twiml, lang, expected_wait_s(session, contact))
+        say(round_, "position", lang, position=str(position))
+        say_expected_wait(round_, lang, expected_wait_s(session, contact))
     else:
-        say(twiml, "hold", lang)
-    if contact is not None and rounds_heard(session, contact) % CRISIS_EVERY == CRISIS_EVERY - 1:
-        say(twiml, "spoken", lang, catalog=CRISIS)
-    twiml.pause(length=WAIT_PAUSE_S)
+        say(round_, "hold", lang)
+    if announcements_before(session, contact, queue_time) % CRISIS_EVERY == CRISIS_EVERY - 1:
+        say(round_, "spoken", lang, catalog=CRISIS)
+    if offer:
+        say(round_, "keep_place_offer", lang)
+    # Long enough to start the next round past this minute's window (a whole round when
+    # Twilio posted no QueueTime).
+    round_.pause(length=ANNOUNCE_WINDOW_S if queue_time is not None else WAIT_ROUND_S)
     return twiml
+
+
+def announcements_before(session: Session, contact: Contact | None, queue_time: int | None
+                         ) -> int:
+    """Count the place announcements this caller heard before: one a minute in the queue
+    (without a QueueTime, one a round: the wait webhooks stored)."""
+    if queue_time is not None:
+        return queue_time // WAIT_ROUND_S
+    return rounds_heard(session, contact) if contact is not None else 0
+
+
+def may_keep_place(contact: Contact | None) -> bool:
+    """Tell whether a caller may keep their place as a callback: waiting in our queue, with a
+    number to call back, and not in crisis (a crisis is never parked in a callback queue)."""
+    return (
+        contact is not None
+        and contact.status == "waiting"
+        and contact.intake_step in ("queued", "requeued")
+        and not contact.crisis
+        and bool(contact.phone)
+    )
+
+
+def keep_place_gather(twiml: VoiceResponse) -> Gather:
+    """Add the one-key `<Gather>` a wait round is said in (1: keep my place)."""
+    gather: Gather = twiml.gather(input="dtmf", num_digits=1, timeout=GATHER_TIMEOUT_S,
+                                  action=url_for("voice.keep_place"), method="POST")
+    return gather
+
+
+def keep_place_or_wait(session: Session, contact: Contact | None) -> VoiceResponse:
+    """On 1, keep a waiting caller's place: file their callback, then `<Leave>` the queue
+    (Twilio then posts the queue result, which confirms it). Any other answer keeps them
+    waiting: this TwiML runs in the queue, and when it ends the wait rounds go on."""
+    twiml = VoiceResponse()
+    if contact is None:
+        return twiml
+    digits = request.form.get("Digits", "").strip()
+    if contact.intake_step == KEPT:
+        twiml.leave()  # filed already (a retry, or a late request): leave, file nothing
+    elif digits == KEEP_PLACE_KEY and may_keep_place(contact):
+        file_kept_place(session, contact)
+        twiml.leave()
+    elif digits == CRISIS_KEY:
+        say(twiml, "spoken", contact.language, catalog=CRISIS)
+    elif digits:
+        say(twiml, "not_understood", contact.language)
+    return twiml
+
+
+def file_kept_place(session: Session, contact: Contact) -> None:
+    """File an as-soon-as-possible callback to the calling number (no voicemail: the safe
+    default) that brings the caller's wait along: it is ordered from when they began to wait."""
+    assert contact.phone is not None  # noqa: S101 - may_keep_place checked it
+    callback = callbacks.request_callback(
+        session=session, contact=contact, phone=contact.phone, window="asap"
+    )
+    callback.waiting_since = contact.routed_at or contact.created_at
+    session.add(callback)
+    contacts.set_step(session=session, contact=contact, step=KEPT)
+    log.info("voice.place_kept", contact_id=contact.id, callback_id=callback.id)
 
 
 def expected_wait_s(session: Session, contact: Contact | None) -> int:
@@ -639,7 +736,8 @@ def rounds_heard(session: Session, contact: Contact) -> int:
 
 
 def left_queue(session: Session, contact: Contact | None) -> VoiceResponse:
-    """Record a queue result: bridged is answered, hangup abandoned, a failure tries again."""
+    """Record a queue result: bridged is answered, hangup abandoned, a failure tries again;
+    a caller who kept their place (and so left) hears their reference and the call ends."""
     result = request.form.get("QueueResult", "")
     seconds = form_seconds("QueueTime")
     twiml = VoiceResponse()
@@ -650,6 +748,9 @@ def left_queue(session: Session, contact: Contact | None) -> VoiceResponse:
         record_answered(session, contact, seconds)
         say(twiml, "goodbye", contact.language)
         twiml.hangup()
+    elif contact.intake_step == KEPT:  # a callback keeps their place: never abandoned
+        if result != "hangup":
+            return confirm_callback(twiml, contact, "asap", "place_kept")
     elif result == "hangup":
         record_abandoned(session, contact, seconds)
     elif result in QUEUE_FAILURES:

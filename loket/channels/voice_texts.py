@@ -115,6 +115,16 @@ TEXTS = Catalog(
             "nl": "De verwachte wachttijd is ongeveer {minutes} minuten.",
             "en": "The expected waiting time is about {minutes} minutes.",
         },
+        "keep_place_offer": {
+            "nl": "Wilt u uw plek houden en teruggebeld worden, toets 1.",
+            "en": "To keep your place and be called back, press 1.",
+        },
+        "place_kept": {
+            "nl": "Uw plek is bewaard: we bellen u zo snel mogelijk terug op het nummer waarmee "
+            "u nu belt. Uw referentie is: {reference}. Nogmaals: {reference}.",
+            "en": "Your place is kept: we will call you back as soon as possible on the number "
+            "you are calling from. Your reference is: {reference}. Once more: {reference}.",
+        },
         "hold": {
             "nl": "Alle hulpverleners zijn in gesprek. Blijf aan de lijn, u wordt zo geholpen.",
             "en": "All counsellors are busy. Please stay on the line, you will be helped soon.",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlmodel import select
 
 from loket.channels.common import writing
+from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import break_glass, desk_state, support
+from loket.domain import break_glass, calls, desk_state, escalation, support
+from loket.domain.refusals import Refused
+from loket.i18n import request_language
 from loket.store.db import get_session
-from loket.store.models import User
+from loket.store.models import Contact, User
 
 bp = Blueprint("desk_manager", __name__, url_prefix="/desk")
 
@@ -27,7 +33,56 @@ def overview() -> ResponseReturnValue:
         "desk/manager.html", states=states, reviews=reviews,
         helps=support.open_help(session=session, desk=user.desk),
         waiting_flags=support.flags_waiting(session=session, desk=user.desk),
+        unreachable=[u for desk in desks for u in calls.for_manager(session=session, desk=desk)],
+        alarms=escalation.open_banners(session=session),
     )
+
+
+@bp.post("/manager/listen/<reference>")
+@staff_required("manager")
+def listen(reference: str) -> ResponseReturnValue:
+    """Listen to a live call whose counsellor asked for help; speak to the counsellor only."""
+    user = manager()
+    try:
+        with writing() as session:
+            contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
+            if contact is None:
+                abort(404)
+            calls.listen_in(session=session, manager=user, contact=contact,
+                            source=(request.remote_addr or "")[:64])
+    except Refused as exc:
+        flash(texts.text(exc.key, request_language(), **exc.values), "error")
+        return redirect(url_for(".overview"), 303)
+    flash("done_listening", "notice")
+    return redirect(url_for(".overview"), 303)
+
+
+@bp.post("/manager/callbacks/<int:callback_id>/again")
+@staff_required("manager")
+def callback_again(callback_id: int) -> ResponseReturnValue:
+    """Send an unreachable callback back to the desk for one more attempt."""
+    return manager_callback_action(callback_id, calls.try_once_more, "done_tried_again")
+
+
+@bp.post("/manager/callbacks/<int:callback_id>/close")
+@staff_required("manager")
+def callback_close(callback_id: int) -> ResponseReturnValue:
+    """Close an unreachable callback's contact (no contact)."""
+    return manager_callback_action(callback_id, calls.close_unreachable,
+                                   "done_closed_unreachable")
+
+
+def manager_callback_action(callback_id: int, action: Any, done: str) -> ResponseReturnValue:
+    """Run a manager's action on one of their desk's unreachable callbacks; 404 for any
+    other callback."""
+    try:
+        with writing() as session:
+            action(session=session, user=manager(), callback_id=callback_id,
+                   source=(request.remote_addr or "")[:64])
+    except Refused:
+        abort(404)
+    flash(done, "notice")
+    return redirect(url_for(".overview"), 303)
 
 
 @bp.post("/manager/break-glass/<int:grant_id>/reviewed")

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import support, workspace
+from loket.domain import escalation, support, workspace
 from loket.i18n import request_language
 from loket.store.db import get_session
 from loket.store.models import User
@@ -59,7 +59,19 @@ def rows_of(session: Session, user: User) -> dict[str, Any]:
     total = (workspace.queue_size(session=session, user=user)
              if len(items) >= workspace.QUEUE_SHOWN else len(items))
     return {"items": items, "total": total, "words": row_words(items),
-            "helps": support.open_help(session=session, desk=user.desk)}
+            "helps": support.open_help(session=session, desk=user.desk),
+            "alarms": alarms_for(session, user)}
+
+
+def alarms_for(session: Session, user: User) -> list[dict[str, Any]]:
+    """Return the open escalations every desk is shown (a reference links only for those
+    who may open it)."""
+    banners = escalation.open_banners(session=session)
+    if not banners:
+        return []
+    may_open = workspace.visible_references(
+        session=session, user=user, references=[b.reference for b in banners])
+    return [{"banner": b, "link": b.reference in may_open} for b in banners]
 
 
 def row_words(items: list[workspace.QueueItem]) -> dict[str, str]:

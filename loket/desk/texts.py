@@ -32,11 +32,11 @@ LAYOUT: dict[str, dict[str, str]] = {
 @cache
 def catalog() -> Catalog:
     """Return every staff text: the layout's, the logins' and admin's, the workspace's."""
-    from loket.desk import texts_audit, texts_auth, texts_support, texts_workspace
+    from loket.desk import texts_audit, texts_auth, texts_calls, texts_support, texts_workspace
 
     merged: dict[str, dict[str, str]] = {}
     for part in (LAYOUT, texts_auth.TEXTS, texts_workspace.TEXTS, texts_audit.TEXTS,
-                 texts_support.TEXTS):
+                 texts_support.TEXTS, texts_calls.TEXTS):
         clash = sorted(key for key in merged.keys() & part.keys() if merged[key] != part[key])
         if clash:
             raise ValueError(f"staff texts: {', '.join(clash)} defined twice, differently")

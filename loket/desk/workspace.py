@@ -27,7 +27,7 @@ from loket import rules_runtime
 from loket.channels.common import writing
 from loket.desk import poll, texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import break_glass, contacts, lists, support, workspace
+from loket.domain import break_glass, callbacks, calls, contacts, lists, support, workspace
 from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import request_language
 from loket.store.db import get_session
@@ -35,7 +35,7 @@ from loket.store.models import Contact, User
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
 ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "risk", "draft",
-           "wish")
+           "wish", "call", "answer", "call_outcome", "warm_transfer")
 
 
 @bp.app_template_filter("local")
@@ -130,6 +130,10 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseR
         me_name=workspace.holder_name(user),
         contact_types=workspace.CONTACT_TYPES,
         desks=[d for d in ("police", "veterans", "debasis") if d != contact.desk],
+        callback=callbacks.latest_callback(session=session, contact=contact),
+        legs=calls.legs_of(session=session, contact=contact),
+        live_call=calls.live_counsellor_leg(session=session, contact=contact),
+        call_outcomes=calls.OUTCOMES,
     )
 
 
@@ -196,6 +200,8 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
         workspace.save_draft(session=session, user=user, contact=contact,
                              kind=form.get("kind", ""), body=form.get("body", ""))
         return "draft"
+    if action in ("call", "answer", "call_outcome", "warm_transfer"):
+        return perform_call(session, user, contact, action, form, settings)
     if action == "wish":
         workspace.record_person_wish(session=session, user=user, contact=contact,
                                      opted_out=form.get("opted_out") == "1", source=where)
@@ -211,6 +217,26 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
         return "unmasked"
     workspace.clear_draft(session=session, user=user, contact=contact, kind=action)
     return done
+
+
+def perform_call(session: Any, user: User, contact: Contact, action: str, form: Any,
+                 settings: Any) -> str:
+    """Call a person back, answer a waiting caller, or say how a callback went."""
+    where = source()
+    if action == "call":
+        calls.start_callback(session=session, user=user, contact=contact, source=where)
+        return "calling"
+    if action == "answer":
+        calls.answer_waiting_call(session=session, user=user, contact=contact, source=where)
+        return "answering"
+    if action == "warm_transfer":
+        calls.warm_transfer(session=session, user=user, contact=contact,
+                            desk=form.get("desk", ""), note=form.get("note", ""), source=where)
+        return "warm_transfer"
+    calls.record_outcome(session=session, user=user, contact=contact,
+                         outcome=form.get("outcome", ""), policy=settings.callback_policy,
+                         source=where)
+    return "call_outcome"
 
 
 def perform_with_text(session: Any, user: User, contact: Contact, action: str, form: Any,

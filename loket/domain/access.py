@@ -32,7 +32,7 @@ from loket.store.types import utcnow
 
 Action = Literal[
     "read", "claim", "release", "reply", "note", "transfer", "close", "break_glass", "count",
-    "trail",
+    "trail", "call",
 ]
 POOLED_DESKS = ("police", "veterans")  # who serve the night and weekend `pool` together
 CLOSED = "closed"
@@ -76,7 +76,7 @@ def can(user: User, action: Action, contact: Contact | None = None,
         return False
     if action == "read":
         return True
-    if action == "claim":
+    if action in ("claim", "call"):  # a call claims the contact first if need be
         return contact.status != CLOSED and contact.assigned_user_id in (None, user.id)
     if action == "note":  # anyone of the desks that see an open contact may add a note
         return contact.status != CLOSED

@@ -57,6 +57,7 @@ def request_callback(
         window_start=start,
         window_end=end,
         voicemail_allowed=voicemail_allowed,
+        max_attempts=0,  # the configured attempts (a manager may grant one more)
     )
     session.add(callback)
     session.flush()

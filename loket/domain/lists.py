@@ -57,6 +57,9 @@ class Lists:
     outcomes: tuple[Choice, ...]
     categories: tuple[Category, ...]
     canned: tuple[Canned, ...]
+    # The message a callback leaves on an answering machine (only where the person said a
+    # voicemail is safe): per desk (`all`: every desk), naming no organisation.
+    voicemail: tuple[Canned, ...] = ()
 
     @property
     def outcome_keys(self) -> tuple[str, ...]:
@@ -71,6 +74,12 @@ class Lists:
     def canned_for(self, desk: str | None) -> tuple[Canned, ...]:
         """Return the canned replies a counsellor of this desk may use."""
         return tuple(c for c in self.canned if c.desk in ("all", desk))
+
+    def voicemail_for(self, desk: str | None, lang: str) -> str:
+        """Return the voicemail message a desk leaves (its own, else the one for all)."""
+        own = [v for v in self.voicemail if v.desk == desk]
+        found = own or [v for v in self.voicemail if v.desk == "all"]
+        return found[0].choice.label(lang) if found else ""
 
 
 def path_of(setting: str) -> Path:
@@ -103,6 +112,8 @@ def load(path: Path) -> Lists:
     )
     canned = tuple(canned_entry(entry, f"canned[{n}]")
                    for n, entry in enumerate(data.get("canned", [])))
+    voicemail = tuple(canned_entry(entry, f"voicemail[{n}]")
+                      for n, entry in enumerate(data.get("voicemail", [])))
     if not outcomes:
         raise ListError(f"workspace lists {path}: outcomes: at least one")
     unique("outcomes", [c.key for c in outcomes])
@@ -110,7 +121,8 @@ def load(path: Path) -> Lists:
     for category in categories:
         unique(f"categories.{category.choice.key}.items", [i.key for i in category.items])
     unique("canned", [f"{c.desk}/{c.choice.key}" for c in canned])
-    return Lists(outcomes, categories, canned)
+    unique("voicemail", [v.desk for v in voicemail])
+    return Lists(outcomes, categories, canned, voicemail)
 
 
 def choice(entry: Any, where: str) -> Choice:

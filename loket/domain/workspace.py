@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import Integer, bindparam, case, or_
+from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
@@ -23,9 +24,11 @@ from loket.domain import access, audit, contacts, conversations, support
 from loket.domain.refusals import Refused, written
 from loket.store.models import (
     BreakGlass,
+    CallbackRequest,
     Contact,
     ContactFlag,
     Draft,
+    Escalation,
     HelpRequest,
     Message,
     Note,
@@ -66,6 +69,9 @@ class QueueItem:
     holder: str | None  # the display name of who works it, when someone does
     offered: bool = False  # offered to this counsellor first (they helped the person last)
     person_flags: tuple[str, ...] = ()  # approved flags on the person (shown, never blocking)
+    callback_window: str | None = None  # a due callback: the window the person chose
+    late_s: int = 0  # ... and how long past its due time it is
+    call_error: str | None = None  # ... and why its last call could not be placed
 
 
 def holder_name(user: User) -> str:
@@ -112,6 +118,8 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None,
             flags.setdefault(contact_id, []).append(flag)
     person = support.active_flags(session=session,
                                   phone_hashes=[row[10] for row in rows if row[10]])
+    due = due_callbacks(session=session, contact_ids=[
+        row[0] for row in rows if row[7] in ("callback", "in_progress")])
     items = []
     for (contact_id, reference, channel, desk, queue, priority, crisis, status, routed_at,
          created_at, hashed, offered_to, offered_until, holder_id, display_name,
@@ -125,8 +133,40 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None,
                     if holder_id is not None else None),
             offered=offered_to == user.id and offered_until is not None and offered_until > now,
             person_flags=tuple(person.get(hashed or "", ())),
+            **due.get(contact_id, {}),
         ))
     return items
+
+
+def due_callbacks(*, session: Session, contact_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Return, per contact, its due callback's window, lateness and last placing error."""
+    if not contact_ids:
+        return {}
+    now = utcnow()
+    found: dict[int, dict[str, Any]] = {}
+    for contact_id, window, due_at, error in session.execute(
+        sa_select(col(CallbackRequest.contact_id), col(CallbackRequest.window),
+                  col(CallbackRequest.due_at), col(CallbackRequest.error))
+        .where(col(CallbackRequest.contact_id).in_(contact_ids),
+               col(CallbackRequest.status).in_(CALLBACK_IN_QUEUE))
+    ).all():
+        late = int((now - due_at).total_seconds()) if due_at else 0
+        found[contact_id] = {"callback_window": window, "late_s": max(late, 0),
+                             "call_error": error}
+    return found
+
+
+# A callback's contact is in the queue only while its callback is due or being called.
+CALLBACK_IN_QUEUE = ("due", "calling")
+
+
+def callback_is_due() -> ColumnElement[bool]:
+    """Return the WHERE clause keeping a callback's contact out of the queue until due."""
+    return or_(
+        col(Contact.status) != "callback",
+        sa_exists().where(col(CallbackRequest.contact_id) == Contact.id,
+                          col(CallbackRequest.status).in_(CALLBACK_IN_QUEUE)),
+    )
 
 
 def queue_size(*, session: Session, user: User, now: datetime | None = None) -> int:
@@ -140,7 +180,8 @@ def open_in_queue(user: User, now: datetime) -> list[ColumnElement[bool]]:
     """Return the conditions of a counsellor's queue: open, in a queue, theirs to see, and
     not offered first to another counsellor."""
     return [col(Contact.status).in_(OPEN), col(Contact.queue).is_not(None),
-            access.visible_to(user, now), not_offered_to_another(user.id, now)]
+            access.visible_to(user, now), not_offered_to_another(user.id, now),
+            callback_is_due()]
 
 
 @dataclass(frozen=True)
@@ -162,9 +203,9 @@ def queue_version(*, session: Session, user: User, now: datetime | None = None) 
         return QueueVersion(tag="none", shared=False)
     row = session.execute(version_statement(user.desk),
                           {"me": user.id, "now": now or utcnow()}).one()
-    count, newest, ids, offered, held, flags, approved, helps, newest_help, grants = row
+    count, newest, ids, offered, held, flags, approved, helps, newest_help, grants, alarms = row
     raw = (f"{user.desk}|{count}|{newest}|{ids}|{flags}|{approved}|{helps}|{newest_help}|"
-           f"{offered}|{held}|{grants}")
+           f"{offered}|{held}|{grants}|{alarms}")
     return QueueVersion(tag=hashlib.sha256(raw.encode()).hexdigest()[:32],
                         shared=not offered and not held and not grants)
 
@@ -188,9 +229,13 @@ def version_statement(desk: str) -> Any:
         sa_select(func.count()).select_from(HelpRequest).where(*asking).scalar_subquery(),
         sa_select(func.max(HelpRequest.id)).where(*asking).scalar_subquery(),
         sa_select(func.count()).select_from(BreakGlass).where(*granted).scalar_subquery(),
+        # Open escalations (a crisis unclaimed too long): their number and newest step.
+        sa_select(func.count() * 100000 + func.coalesce(func.max(Escalation.id), 0))
+        .where(col(Escalation.resolved_at).is_(None)).scalar_subquery(),
     ).select_from(Contact).where(
         col(Contact.status).in_(OPEN), col(Contact.queue).is_not(None),
         access.visible_to_desk(desk, me, now), not_offered_to_another(me, now),
+        callback_is_due(),
     )
 
 
@@ -203,6 +248,14 @@ def not_offered_to_another(user_id: Any, now: Any) -> ColumnElement[bool]:
         col(Contact.offered_to_user_id) == user_id,
         col(Contact.offered_until) <= now,
     )
+
+
+def visible_references(*, session: Session, user: User, references: list[str]) -> set[str]:
+    """Return which of these references the user may open."""
+    return set(session.exec(
+        select(Contact.reference).where(col(Contact.reference).in_(references))
+        .where(access.visible_to(user))
+    ).all())
 
 
 def visible_contact(*, session: Session, user: User, reference: str) -> Contact | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from flask import Flask, current_app
@@ -24,13 +26,28 @@ class TwilioGateway(Protocol):
         ...
 
     def place_call(
-        self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None
+        self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None,
+        status_callback: str | None = None, machine_detection: bool = False,
     ) -> str:
-        """Start an outbound call whose TwiML comes from `url`; return its sid."""
+        """Start an outbound call whose TwiML comes from `url` (with answering-machine
+        detection when asked; its progress posted to `status_callback`); return its sid."""
         ...
 
     def redirect_call(self, *, call_sid: str, url: str, contact_id: int | None = None) -> str:
         """Move a live call (e.g. out of a queue to a counsellor) to new TwiML."""
+        ...
+
+    def hangup_call(self, *, call_sid: str, contact_id: int | None = None) -> None:
+        """End a live call."""
+        ...
+
+    def add_participant(
+        self, *, conference: str, to: str, caller_id: str, status_callback: str | None = None,
+        coaching: bool = False, call_sid_to_coach: str | None = None,
+        contact_id: int | None = None,
+    ) -> str:
+        """Ring `to` into a conference (as a coach heard only by `call_sid_to_coach` when
+        `coaching`); return the new participant's call sid."""
         ...
 
 
@@ -56,11 +73,30 @@ class SandboxGateway:
         return self._record("message", to=to, body=body, from_=sender, contact_id=contact_id)
 
     def place_call(
-        self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None
+        self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None,
+        status_callback: str | None = None, machine_detection: bool = False,
     ) -> str:
         """Record a call that would have been placed."""
         return self._record(
-            "call", to=to, body=None, url=url, caller_id=caller_id or "", contact_id=contact_id
+            "call", to=to, body=None, url=url, caller_id=caller_id or self.from_number,
+            status_callback=status_callback or "", machine_detection=machine_detection,
+            contact_id=contact_id,
+        )
+
+    def hangup_call(self, *, call_sid: str, contact_id: int | None = None) -> None:
+        """Record a call that would have been ended."""
+        self._record("hangup", to=None, body=None, call_sid=call_sid, contact_id=contact_id)
+
+    def add_participant(
+        self, *, conference: str, to: str, caller_id: str, status_callback: str | None = None,
+        coaching: bool = False, call_sid_to_coach: str | None = None,
+        contact_id: int | None = None,
+    ) -> str:
+        """Record a participant that would have been rung into a conference."""
+        return self._record(
+            "participant", to=to, body=None, conference=conference, caller_id=caller_id,
+            status_callback=status_callback or "", coaching=coaching,
+            call_sid_to_coach=call_sid_to_coach or "", contact_id=contact_id,
         )
 
     def redirect_call(self, *, call_sid: str, url: str, contact_id: int | None = None) -> str:
@@ -72,45 +108,90 @@ class SandboxGateway:
 
 
 class RestGateway:
-    """Sends through Twilio's REST API with the configured credentials."""
+    """Sends through Twilio's REST API with the configured credentials (to
+    `TWILIO_API_BASE_URL` when set: a local double in tests), every request bounded."""
+
+    TIMEOUT_S = 10.0
 
     def __init__(self, settings: Settings) -> None:
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
+                             http_client=TwilioHttpClient(timeout=self.TIMEOUT_S))
+        if settings.twilio_api_base_url:
+            self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
         self.from_number = settings.twilio_from_number
 
     def send_message(self, *, to: str, body: str, contact_id: int | None = None) -> str:
         """Send a message through Twilio."""
-        from twilio.base.exceptions import TwilioException
-
         sender = f"whatsapp:{self.from_number}" if to.startswith("whatsapp:") else self.from_number
-        try:
+        with refused_as_gateway_error():
             return str(self.client.messages.create(to=to, from_=sender, body=body).sid)
-        except TwilioException as exc:
-            raise GatewayError(type(exc).__name__) from None
 
     def place_call(
-        self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None
+        self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None,
+        status_callback: str | None = None, machine_detection: bool = False,
     ) -> str:
-        """Place a call through Twilio."""
-        from twilio.base.exceptions import TwilioException
-
-        try:
-            call = self.client.calls.create(to=to, from_=caller_id or self.from_number, url=url)
-        except TwilioException as exc:
-            raise GatewayError(type(exc).__name__) from None
+        """Place a call through Twilio (never recorded)."""
+        extra: dict[str, Any] = {}
+        if status_callback:
+            extra.update(status_callback=status_callback, status_callback_method="POST",
+                         status_callback_event=["initiated", "ringing", "answered",
+                                                "completed"])
+        if machine_detection:
+            extra["machine_detection"] = "DetectMessageEnd"
+        with refused_as_gateway_error():
+            call = self.client.calls.create(to=to, from_=caller_id or self.from_number,
+                                            url=url, method="POST", **extra)
         return str(call.sid)
 
     def redirect_call(self, *, call_sid: str, url: str, contact_id: int | None = None) -> str:
         """Redirect a live call through Twilio."""
-        from twilio.base.exceptions import TwilioException
-
-        try:
+        with refused_as_gateway_error():
             self.client.calls(call_sid).update(url=url, method="POST")
-        except TwilioException as exc:
-            raise GatewayError(type(exc).__name__) from None
         return call_sid
+
+    def hangup_call(self, *, call_sid: str, contact_id: int | None = None) -> None:
+        """End a live call through Twilio."""
+        with refused_as_gateway_error():
+            self.client.calls(call_sid).update(status="completed")
+
+    def add_participant(
+        self, *, conference: str, to: str, caller_id: str, status_callback: str | None = None,
+        coaching: bool = False, call_sid_to_coach: str | None = None,
+        contact_id: int | None = None,
+    ) -> str:
+        """Ring a phone into a conference through Twilio (by its name)."""
+        extra: dict[str, Any] = {"beep": "false", "record": False,
+                                 "end_conference_on_exit": False}
+        if status_callback:
+            extra.update(status_callback=status_callback, status_callback_method="POST",
+                         status_callback_event=["initiated", "ringing", "answered",
+                                                "completed"])
+        if coaching and call_sid_to_coach:
+            extra.update(coaching=True, call_sid_to_coach=call_sid_to_coach)
+        with refused_as_gateway_error():
+            participant = self.client.conferences(conference).participants.create(
+                from_=caller_id, to=to, **extra)
+        return str(participant.call_sid)
+
+
+@contextmanager
+def refused_as_gateway_error() -> Iterator[None]:
+    """Turn Twilio's refusals and unreachable network into a GatewayError whose reason
+    names the kind of failure and Twilio's code, never a number or a body."""
+    from requests.exceptions import RequestException
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    try:
+        yield
+    except TwilioRestException as exc:
+        raise GatewayError(f"Twilio answered {exc.status} (code {exc.code})") from None
+    except TwilioException as exc:
+        raise GatewayError(type(exc).__name__) from None
+    except RequestException as exc:
+        raise GatewayError(f"Twilio unreachable ({type(exc).__name__})") from None
 
 
 def make_gateway(settings: Settings, engine: Engine) -> TwilioGateway:

@@ -12,11 +12,10 @@ from flask import current_app
 
 from loket.domain import audit_chain
 from loket.gateway import get_gateway
-from loket.queue import outbox
+from loket.queue import calls, outbox
 from loket.queue.connection import get_redis
 from loket.store.db import get_engine, session_scope
-from loket.store.models import CallbackRequest, Contact, Message
-from loket.store.types import utcnow
+from loket.store.models import Contact, Message
 
 log = structlog.get_logger(__name__)
 QUEUE_EVENTS_CHANNEL = "loket:queue-events"
@@ -63,23 +62,13 @@ def send_message(message_id: int) -> str:
     return "sent"
 
 
-def schedule_callback(callback_id: int) -> str:
-    """Put a callback request on the clock: its first attempt is due when its window opens."""
-    with session_scope(get_engine()) as session:
-        callback = session.get(CallbackRequest, callback_id)
-        if callback is None or callback.status != "pending":
-            return "gone"
-        if callback.next_attempt_at is None:
-            callback.next_attempt_at = max(callback.window_start, utcnow())
-            callback.updated_at = utcnow()
-    return "scheduled"
-
-
 def reconcile() -> int:
-    """Bring the outbox's unfinished rows to RQ or to done; return how many were enqueued."""
+    """Bring the outbox's unfinished rows to RQ or to done, and the callbacks RQ's scheduler
+    did not make due; return how many outbox rows were enqueued."""
     done = outbox.reconcile(get_engine(), get_redis())
     if done.enqueued or done.done:
         log.info("outbox.reconciled", enqueued=done.enqueued, done=done.done, waiting=done.waiting)
+    calls.reconcile_callbacks()
     return done.enqueued
 
 

@@ -59,7 +59,10 @@ class JobSpec:
 JOBS: dict[str, JobSpec] = {
     "contact_routed": JobSpec("loket.queue.jobs.contact_routed"),
     "send_message": JobSpec("loket.queue.jobs.send_message"),
-    "schedule_callback": JobSpec("loket.queue.jobs.schedule_callback", "callbacks"),
+    "schedule_callback": JobSpec("loket.queue.calls.schedule_callback", "callbacks"),
+    "place_leg": JobSpec("loket.queue.calls.place_leg", "urgent"),
+    "move_caller": JobSpec("loket.queue.calls.move_caller", "urgent"),
+    "end_leg": JobSpec("loket.queue.calls.end_leg", "urgent"),
 }
 # RQ retries a failing job itself first; after that the reconciler enqueues it again,
 # waiting longer each time, up to MAX_ATTEMPTS enqueues.

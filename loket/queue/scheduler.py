@@ -16,16 +16,18 @@ from loket.queue.resilience import Backoff, wait_for_redis
 log = structlog.get_logger(__name__)
 RECONCILE_EVERY_S = 10
 SEAL_AUDIT_EVERY_S = 10  # how often new audit rows are sealed onto the chain
+ESCALATE_EVERY_S = 2  # how often unclaimed crises are looked at (a step is due to the second)
 STEADY_S = 60.0
 
 
 def build_cron(redis: Redis, generation: int) -> CronScheduler:
     """Return a cron scheduler with Loket's periodic jobs registered."""
-    from loket.queue import jobs
+    from loket.queue import escalations, jobs
 
     cron = CronScheduler(connection=redis, name=f"loket-{os.getpid()}-{generation}")
     cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
     cron.register(jobs.seal_audit, "maintenance", interval=SEAL_AUDIT_EVERY_S)
+    cron.register(escalations.sweep, "urgent", interval=ESCALATE_EVERY_S)
     return cron
 
 

@@ -192,12 +192,22 @@ class CallbackRequest(SQLModel, table=True):
     window_end: datetime = Field(sa_type=UTCDateTime)
     voicemail_allowed: bool = Field(default=False)
     attempts: int = Field(default=0)
-    max_attempts: int = Field(default=3)
+    max_attempts: int = Field(default=3)  # 0: as configured; more when a manager grants one
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     status: str = Field(default="pending", max_length=16, index=True)
     claimed_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Issue 13: when it became due (the job ran), the attempt under way, how the last one
+    # ended (reached, no_answer, busy, voicemail, wrong_number, failed), why a call could
+    # not be placed, and when its window passed unserved. `waiting_since` orders it in the
+    # queue (a caller who kept their place brings their wait along).
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempt_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_outcome: str | None = Field(default=None, max_length=16)
+    error: str | None = Field(default=None, max_length=200)
+    window_missed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):
@@ -229,6 +239,46 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     totp_enrolled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     totp_last_step: int | None = Field(default=None)  # a used code is never accepted again
+
+
+class CallLeg(SQLModel, table=True):
+    """One phone leg Loket placed or moved: the counsellor's phone, the person called back,
+    a waiting caller taken from the queue, a listener, a desk added to a call. Its Twilio
+    sid finds it when a status callback arrives; the conference joins the legs."""
+
+    __tablename__ = "call_leg"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    callback_id: int | None = Field(default=None, foreign_key="callback_request.id")
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    # counsellor | person | caller | coach | transfer
+    kind: str = Field(max_length=16)
+    call_sid: str | None = Field(default=None, max_length=64, unique=True)
+    conference: str = Field(max_length=64)
+    # placed | ringing | in-progress | completed | busy | no-answer | failed | canceled
+    status: str = Field(default="placed", max_length=16)
+    answered_by: str | None = Field(default=None, max_length=32)  # human | machine_… (AMD)
+    error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Escalation(SQLModel, table=True):
+    """One step of a crisis contact's escalation (unclaimed too long): one row per contact
+    and step, so a job run twice raises it once."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("contact_id", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    step: int
+    desk: str | None = Field(default=None, max_length=16)
+    queue: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sms_sid: str | None = Field(default=None, max_length=64)  # the on-call text, once sent
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):

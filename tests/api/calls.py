@@ -22,6 +22,7 @@ CALLS: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("close", "POST", "/api/v1/contacts/{ref}/close", {"outcome": "helped", "note": ""}),
     ("break_glass", "POST", "/api/v1/contacts/{ref}/break-glass",
      {"reason": "Beller noemt zelfdoding, dossier nodig"}),
+    ("call", "POST", "/api/v1/contacts/{ref}/call", None),
 ]
 CALL = {name: (method, path, body) for name, method, path, body in CALLS}
 

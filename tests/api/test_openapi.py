@@ -19,6 +19,7 @@ TABLE: list[tuple[str, str, type[BaseModel] | None, str, type[BaseModel]]] = [
     ("/api/v1/contacts/{reference}", "get", None, "200", schemas.ContactOut),
     ("/api/v1/contacts/{reference}/claim", "post", None, "200", schemas.ClaimOut),
     ("/api/v1/contacts/{reference}/release", "post", None, "200", schemas.DoneOut),
+    ("/api/v1/contacts/{reference}/call", "post", None, "202", schemas.DoneOut),
     ("/api/v1/contacts/{reference}/messages", "post", schemas.ReplyIn, "201",
      schemas.CreatedOut),
     ("/api/v1/contacts/{reference}/notes", "post", schemas.NoteIn, "201", schemas.CreatedOut),

@@ -38,10 +38,11 @@ SEEN_BY: dict[str, set[str]] = {
     "break_glass": ALL, "closed": ALL, "closed_overflow": NONE, "transferred": NONE,
 }
 # What a call answers on a contact the counsellor sees: open, or closed.
+# A call on a contact seen: 422 (these counsellors have no phone in their profile to ring).
 ANSWER_OPEN = {"read": 200, "claim": 200, "release": 200, "reply": 201, "note": 201,
-               "transfer": 200, "close": 200, "break_glass": 200}
+               "transfer": 200, "close": 200, "break_glass": 200, "call": 422}
 ANSWER_CLOSED = {**ANSWER_OPEN, "claim": 409, "release": 409, "reply": 409, "transfer": 409,
-                 "close": 409}
+                 "close": 409, "call": 409}
 
 
 def expected(role: str, desk: str | None, kind: str) -> dict[str, int]:

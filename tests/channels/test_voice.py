@@ -34,6 +34,7 @@ PATHS = [
     "/twilio/voice/callback/window",
     "/twilio/voice/callback/voicemail",
     "/twilio/voice/wait",
+    "/twilio/voice/keep-place",
     "/twilio/voice/queued",
     "/twilio/voice/status",
 ]
@@ -742,15 +743,15 @@ def test_waiting_callers_hear_place_and_wait_and_112_113_every_third_round(
 ) -> None:
     call = Call(client)
     call.walk("1", "1")
-    rounds = [
-        call.event("/twilio/voice/wait", QueuePosition="3", QueueTime=str(20 * n),
+    rounds = [  # the round at the start of each minute in the queue
+        call.event("/twilio/voice/wait", QueuePosition="3", QueueTime=str(60 * n + 2),
                    AvgQueueTime="240", CurrentQueueSize="5")
-        for n in range(1, 7)
+        for n in range(6)
     ]
     for twiml in rounds:
         assert "nummer 3 in de wachtrij" in said(twiml)
         assert "ongeveer 4 minuten" in said(twiml)
-        assert twiml.find("./Pause") is not None
+        assert twiml.find(".//Pause") is not None
         assert say_languages(twiml) == {"nl-NL"}
     assert [names_crisis_lines(said(t)) for t in rounds] == [False, False, True] * 2
 

@@ -1,0 +1,192 @@
+"""The TwiML of the calls Loket places or moves, and their status callbacks (all signed).
+
+- `/twilio/calls/<leg>/counsellor`: the counsellor answered their own phone: they hear the
+  reference and wait in a private conference while the other side is brought in.
+- `/twilio/calls/<leg>/person`: the person called back answered (answering-machine detection
+  says who): a human joins the conference; a machine hears the desk's neutral message only
+  where the person said a voicemail is safe, else nothing.
+- `/twilio/calls/<leg>/caller`: a waiting caller moved out of their queue joins the
+  counsellor's conference.
+- `/twilio/calls/status`: each leg's progress; the person's leg ending unanswered ends the
+  attempt (retry, unreachable). No call is recorded.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+from sqlmodel import Session, select
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from loket.channels.common import Answer, answer_once, settings, twilio_signed
+from loket.domain import calls, lists
+from loket.i18n import Catalog
+from loket.store.models import CallLeg, Contact
+from loket.store.types import utcnow
+
+bp = Blueprint("calls", __name__, url_prefix="/twilio/calls")
+CHANNEL = "call"
+VOICES = {"nl": ("nl-NL", "Polly.Lotte"), "en": ("en-GB", "Polly.Amy")}
+MAX_SID = 64
+
+TEXTS = Catalog("calls", {
+    "callback": {
+        "nl": "Terugbelverzoek {reference}. Blijf aan de lijn: we bellen de persoon nu, met "
+              "het nummer van de desk.",
+        "en": "Callback {reference}. Stay on the line: we are calling the person now, from "
+              "the desk's number.",
+    },
+    "answer": {
+        "nl": "Wachtende beller {reference}. Blijf aan de lijn: we verbinden je nu.",
+        "en": "Waiting caller {reference}. Stay on the line: connecting you now.",
+    },
+    "connecting": {
+        "nl": "Je wordt nu verbonden met een hulpverlener.",
+        "en": "You are being connected to a counsellor now.",
+    },
+    "gone": {
+        "nl": "Dit gesprek is al afgelopen. Tot ziens.",
+        "en": "This call has already ended. Goodbye.",
+    },
+})
+
+
+def say(node: VoiceResponse, text: str, lang: str) -> None:
+    """Add a `<Say>` in a language and its voice."""
+    language, voice = VOICES.get(lang, VOICES["nl"])
+    node.say(text, language=language, voice=voice)
+
+
+def conference(twiml: VoiceResponse, name: str, *, ends_it: bool) -> VoiceResponse:
+    """Join a conference: private, no beep, never recorded; `ends_it` ends it on leaving."""
+    dial = Dial()
+    dial.conference(name, beep=False, start_conference_on_enter=True,
+                    end_conference_on_exit=ends_it, record="do-not-record",
+                    wait_url="")
+    twiml.append(dial)
+    return twiml
+
+
+def call_sid() -> str | None:
+    """Return the posted CallSid when it is usable."""
+    sid = request.form.get("CallSid", "").strip()
+    return sid if sid and len(sid) <= MAX_SID else None
+
+
+def bad_request(reason: str) -> Response:
+    """Refuse a request Twilio would never send (400, a reason, nothing changed)."""
+    return Response(f"Bad request: {reason}\n", 400, mimetype="text/plain")
+
+
+def locked_leg(session: Session, leg_id: int) -> CallLeg | None:
+    """Return a leg, locked for this unit of work (one webhook at a time per leg)."""
+    return session.exec(select(CallLeg).where(CallLeg.id == leg_id).with_for_update()).first()
+
+
+def hang_up(lang: str) -> str:
+    """Say the call has ended, and hang up."""
+    twiml = VoiceResponse()
+    say(twiml, TEXTS.get("gone", lang), lang)
+    twiml.hangup()
+    return str(twiml)
+
+
+@bp.post("/<int:leg_id>/counsellor")
+@twilio_signed
+def counsellor(leg_id: int) -> Response:
+    """The counsellor answered their phone: wait in the conference; bring in the other side."""
+    sid = call_sid()
+    if sid is None:
+        return bad_request("CallSid is missing")
+
+    def work(session: Session) -> tuple[str, Contact | None]:
+        leg = locked_leg(session, leg_id)
+        contact = session.get(Contact, leg.contact_id) if leg else None
+        if leg is None or contact is None or leg.kind != "counsellor" or leg.status in calls.FINAL:
+            return hang_up(settings().default_language), contact
+        calls.counsellor_answered(session=session, leg=leg)
+        twiml = VoiceResponse()
+        lang = settings().default_language
+        key = "callback" if leg.callback_id else "answer"
+        say(twiml, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
+        # The counsellor leaving does not end it (a warm transfer goes on without them);
+        # when nobody is left for the person, Loket hangs up their side.
+        return str(conference(twiml, leg.conference, ends_it=False)), contact
+
+    return answer_once(channel=CHANNEL, kind="counsellor", sid=f"{sid}:{leg_id}", handle=work)
+
+
+@bp.post("/<int:leg_id>/person")
+@twilio_signed
+def person(leg_id: int) -> Response:
+    """The person called back answered: a human joins; a machine gets the neutral message
+    only where a voicemail is safe."""
+    sid = call_sid()
+    if sid is None:
+        return bad_request("CallSid is missing")
+    answered_by = request.form.get("AnsweredBy", "").strip()[:32]
+
+    def work(session: Session) -> tuple[str, Contact | None]:
+        leg = locked_leg(session, leg_id)
+        contact = session.get(Contact, leg.contact_id) if leg else None
+        if leg is None or contact is None or leg.kind != "person":
+            twiml = VoiceResponse()
+            twiml.hangup()
+            return str(twiml), contact
+        action = calls.person_answered(session=session, leg=leg, answered_by=answered_by,
+                                       policy=settings().callback_policy)
+        twiml = VoiceResponse()
+        if action == "join":
+            return str(conference(twiml, leg.conference, ends_it=True)), contact
+        if action == "message":
+            found = lists.configured(settings().workspace_lists)
+            say(twiml, found.voicemail_for(contact.desk, contact.language), contact.language)
+        twiml.hangup()
+        return str(twiml), contact
+
+    return answer_once(channel=CHANNEL, kind="person", sid=f"{sid}:{leg_id}", handle=work)
+
+
+@bp.post("/<int:leg_id>/caller")
+@twilio_signed
+def caller(leg_id: int) -> Response:
+    """A waiting caller taken out of their queue: join the counsellor's conference."""
+    sid = call_sid()
+    if sid is None:
+        return bad_request("CallSid is missing")
+
+    def work(session: Session) -> tuple[str, Contact | None]:
+        leg = locked_leg(session, leg_id)
+        contact = session.get(Contact, leg.contact_id) if leg else None
+        if leg is None or contact is None or leg.kind != "caller" or leg.call_sid != sid:
+            twiml = VoiceResponse()
+            twiml.hangup()
+            return str(twiml), contact
+        since = contact.routed_at or contact.created_at
+        waited = max(int((utcnow() - since).total_seconds()), 0)
+        calls.caller_joined(session=session, leg=leg, waited_s=waited)
+        twiml = VoiceResponse()
+        say(twiml, TEXTS.get("connecting", contact.language), contact.language)
+        return str(conference(twiml, leg.conference, ends_it=True)), contact
+
+    return answer_once(channel=CHANNEL, kind="caller", sid=f"{sid}:{leg_id}", handle=work)
+
+
+@bp.post("/status")
+@twilio_signed
+def status() -> Response:
+    """Record a leg's progress (initiated, ringing, answered, completed, busy, ...)."""
+    sid = call_sid()
+    state = request.form.get("CallStatus", "").strip()
+    if sid is None:
+        return bad_request("CallSid is missing")
+    if not state or len(state) > 16:
+        return bad_request("CallStatus is missing")
+    answered_by = request.form.get("AnsweredBy", "").strip()[:32]
+
+    def work(session: Session) -> Answer:
+        leg = calls.leg_status(session=session, call_sid=sid, status=state,
+                               answered_by=answered_by, policy=settings().callback_policy)
+        return "", leg.contact_id if leg else None
+
+    return answer_once(channel=CHANNEL, kind="status", sid=f"{sid}:{state}", handle=work,
+                       content_type="text/plain")

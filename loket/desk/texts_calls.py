@@ -1,0 +1,130 @@
+"""The staff texts of callbacks and live calls, Dutch and English."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "calls_title": {"nl": "Bellen", "en": "Calls"},
+    "cb_window": {"nl": "Terugbellen: {window}", "en": "Call back: {window}"},
+    "cb_window_asap": {"nl": "zo snel mogelijk", "en": "as soon as possible"},
+    "cb_window_evening": {"nl": "vanavond 18–21 uur", "en": "this evening 18–21"},
+    "cb_window_tomorrow": {"nl": "morgen 9–12 uur", "en": "tomorrow 9–12"},
+    "cb_late": {"nl": "{n} min te laat", "en": "{n} min late"},
+    "cb_voicemail_yes": {
+        "nl": "Inspreken mag (een neutraal bericht zonder organisatienaam).",
+        "en": "A voicemail is safe (a neutral message naming no organisation).",
+    },
+    "cb_voicemail_no": {
+        "nl": "Niet inspreken: een voicemail is niet veilig voor deze persoon.",
+        "en": "Leave no voicemail: it is not safe for this person.",
+    },
+    "cb_attempts": {"nl": "Pogingen: {n}", "en": "Attempts: {n}"},
+    "cb_status": {"nl": "Stand: {status}", "en": "State: {status}"},
+    "cb_status_pending": {"nl": "ingepland", "en": "scheduled"},
+    "cb_status_due": {"nl": "nu aan de beurt", "en": "due now"},
+    "cb_status_calling": {"nl": "wordt gebeld", "en": "being called"},
+    "cb_status_done": {"nl": "afgerond", "en": "done"},
+    "cb_status_unreachable": {"nl": "onbereikbaar", "en": "unreachable"},
+    "cb_status_missed": {"nl": "venster verstreken", "en": "window passed"},
+    "cb_status_cancelled": {"nl": "vervallen", "en": "cancelled"},
+    "cb_status_closed": {"nl": "gesloten", "en": "closed"},
+    "cb_status_crisis": {"nl": "crisis: nu beantwoord", "en": "crisis: answered now"},
+    "cb_call": {"nl": "Bel terug", "en": "Call back"},
+    "cb_call_hint": {
+        "nl": "Je eigen telefoon gaat eerst over; neem je op, dan bellen we de persoon met het "
+              "nummer van de desk. Jouw nummer ziet de persoon nooit. Er wordt niets opgenomen.",
+        "en": "Your own phone rings first; when you answer, we call the person from the "
+              "desk's number. The person never sees your number. Nothing is recorded.",
+    },
+    "cb_answer": {"nl": "Neem dit gesprek aan", "en": "Take this call"},
+    "cb_answer_hint": {
+        "nl": "Je eigen telefoon gaat over; neem je op, dan halen we de beller uit de wachtrij.",
+        "en": "Your own phone rings; when you answer, the caller is taken out of the queue.",
+    },
+    "cb_outcome": {"nl": "Hoe ging het?", "en": "How did it go?"},
+    "cb_outcome_set": {"nl": "Uitkomst vastleggen", "en": "Record outcome"},
+    "call_outcome_reached": {"nl": "Bereikt", "en": "Reached"},
+    "call_outcome_no_answer": {"nl": "Niet opgenomen", "en": "No answer"},
+    "call_outcome_busy": {"nl": "In gesprek", "en": "Busy"},
+    "call_outcome_voicemail": {"nl": "Voicemail ingesproken", "en": "Voicemail left"},
+    "call_outcome_wrong_number": {"nl": "Verkeerd nummer", "en": "Wrong number"},
+    "call_outcome_failed": {"nl": "Kon niet bellen", "en": "Could not call"},
+    "cb_last_outcome": {"nl": "Vorige poging: {outcome}", "en": "Last attempt: {outcome}"},
+    "cb_error": {"nl": "Let op: {error}", "en": "Note: {error}"},
+    "legs_title": {"nl": "Lijnen", "en": "Lines"},
+    "leg_counsellor": {"nl": "Jouw telefoon", "en": "Your phone"},
+    "leg_person": {"nl": "De persoon", "en": "The person"},
+    "leg_caller": {"nl": "De beller", "en": "The caller"},
+    "leg_coach": {
+        "nl": "Leidinggevende luistert mee (alleen jij hoort hen)",
+        "en": "Your manager is listening in (only you hear them)",
+    },
+    "leg_transfer": {"nl": "Collega van de andere desk", "en": "Colleague of the other desk"},
+    "warm_title": {"nl": "Warm doorverbinden", "en": "Warm transfer"},
+    "warm_hint": {
+        "nl": "Een beschikbare collega van die desk komt erbij in het gesprek. Praat eerst met "
+              "hen, hang dan op; de overdrachtsnotitie gaat mee en zij nemen het contact over.",
+        "en": "An available colleague of that desk joins the call. Talk to them first, then "
+              "hang up; the handover note goes along and they take the contact over.",
+    },
+    "warm_go": {"nl": "Collega erbij halen", "en": "Bring in a colleague"},
+    "done_warm_transfer": {
+        "nl": "De collega wordt gebeld en komt in het gesprek.",
+        "en": "The colleague is being called and will join the call.",
+    },
+    "mgr_listen": {"nl": "Meeluisteren", "en": "Listen in"},
+    "done_listening": {
+        "nl": "Je telefoon gaat zo over: je hoort het gesprek en alleen de hulpverlener hoort "
+              "jou.",
+        "en": "Your phone will ring shortly: you hear the call and only the counsellor hears "
+              "you.",
+    },
+    "r_no_help_asked": {
+        "nl": "Meeluisteren kan alleen als de hulpverlener jouw desk om hulp vroeg.",
+        "en": "You can only listen in when the counsellor asked your desk for help.",
+    },
+    "r_no_live_call": {"nl": "Er loopt nu geen gesprek.", "en": "No call is live now."},
+    "r_nobody_available": {
+        "nl": "Niemand van die desk is nu beschikbaar om het gesprek over te nemen.",
+        "en": "Nobody of that desk is available to take the call now.",
+    },
+    "done_calling": {
+        "nl": "Je telefoon gaat zo over. Neem op om verbonden te worden.",
+        "en": "Your phone will ring shortly. Answer to be connected.",
+    },
+    "done_answering": {
+        "nl": "Je telefoon gaat zo over. Neem op om de beller te spreken.",
+        "en": "Your phone will ring shortly. Answer to speak to the caller.",
+    },
+    "done_call_outcome": {"nl": "Uitkomst vastgelegd.", "en": "Outcome recorded."},
+    "r_no_phone": {
+        "nl": "In je profiel staat geen telefoonnummer om eerst te bellen. Vraag de beheerder.",
+        "en": "Your profile has no phone number to ring first. Ask the administrator.",
+    },
+    "r_no_callback": {
+        "nl": "Er staat voor dit contact geen terugbelverzoek klaar.",
+        "en": "No callback of this contact is due.",
+    },
+    "r_not_call": {
+        "nl": "Dit contact is geen wachtend telefoongesprek.",
+        "en": "This contact is not a waiting call.",
+    },
+    "r_call_outcome": {"nl": "Kies een uitkomst.", "en": "Choose an outcome."},
+    "e_banner": {
+        "nl": "Escalatie: crisis {reference} ({desk}) wacht al {minutes} min zonder "
+              "hulpverlener.",
+        "en": "Escalation: crisis {reference} ({desk}) has waited {minutes} min without a "
+              "counsellor.",
+    },
+    "e_title": {"nl": "Escalaties", "en": "Escalations"},
+    "e_none": {"nl": "Geen open escalaties.", "en": "No open escalations."},
+    "mgr_unreachable": {"nl": "Onbereikbaar en verlopen terugbelverzoeken",
+                        "en": "Unreachable and missed callbacks"},
+    "mgr_unreachable_none": {"nl": "Geen.", "en": "None."},
+    "mgr_try_again": {"nl": "Nog één keer proberen", "en": "Try once more"},
+    "mgr_close_unreachable": {"nl": "Sluiten (geen contact)", "en": "Close (no contact)"},
+    "col_attempts": {"nl": "Pogingen", "en": "Attempts"},
+    "col_state": {"nl": "Stand", "en": "State"},
+    "done_tried_again": {"nl": "Het terugbelverzoek staat weer klaar voor de desk.",
+                         "en": "The callback is due for the desk again."},
+    "done_closed_unreachable": {"nl": "Gesloten.", "en": "Closed."},
+}

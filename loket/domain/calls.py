@@ -1,0 +1,623 @@
+"""Callbacks and live calls: a callback's life from due to reached or unreachable, and the
+phone legs that join a counsellor to a person without showing the counsellor's number.
+
+A call is two legs in one conference: Loket first rings the counsellor's own phone; when they
+answer, it rings the person (a callback) from the desk's number, or moves the waiting caller
+out of their queue (answering a waiting call), into the same conference. Each leg is a
+`CallLeg` row found again by its Twilio sid when a status callback arrives. Every step that
+may run twice (a job, a webhook) takes it with a conditional update. No Flask here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select as sa_select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from loket.domain import audit, contacts
+from loket.domain.refusals import Refused
+from loket.queue import outbox
+from loket.store.models import CallbackRequest, CallLeg, Contact, User, table_of
+from loket.store.types import utcnow
+
+# How an attempt to reach the person ended, from Twilio's status callbacks or the counsellor.
+OUTCOMES = ("reached", "no_answer", "busy", "voicemail", "wrong_number")
+NOT_REACHED = ("no_answer", "busy", "voicemail", "failed")
+# Twilio's final call statuses, and the outcome each means for the person's leg.
+FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
+LEG_OUTCOME = {"busy": "busy", "no-answer": "no_answer", "failed": "failed",
+               "canceled": "no_answer"}
+# A callback in the desk's queue: due now, or being called.
+IN_QUEUE = ("due", "calling")
+# For the manager: not reached after every attempt, or its window passed unserved.
+FOR_MANAGER = ("unreachable", "missed")
+# An attempt whose legs never reported back is given up after this long.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How often and how far apart a callback is tried (config)."""
+
+    attempts: int = 3
+    delays_min: tuple[int, ...] = (15, 60)
+
+    def delay(self, attempts_made: int) -> timedelta:
+        """Return the wait after `attempts_made` failed attempts (the last delay repeats)."""
+        index = min(max(attempts_made - 1, 0), len(self.delays_min) - 1)
+        return timedelta(minutes=self.delays_min[index])
+
+
+def conference_name() -> str:
+    """Return a new conference's name: random, naming nobody."""
+    return "loket-" + secrets.token_hex(8)
+
+
+# --- due ----------------------------------------------------------------------------------
+
+
+def schedule(*, session: Session, callback: CallbackRequest, now: datetime | None = None
+             ) -> datetime | None:
+    """Put a pending callback on the clock (its window's start, or now); return when it is
+    due, None when it is not pending."""
+    if callback.status != "pending":
+        return None
+    if callback.next_attempt_at is None:
+        callback.next_attempt_at = max(callback.window_start, now or utcnow())
+        callback.updated_at = utcnow()
+        session.add(callback)
+    return callback.next_attempt_at
+
+
+def make_due(*, session: Session, callback_id: int | None = None,
+             now: datetime | None = None) -> int:
+    """Move the pending callbacks whose time has come (one, or all) into their desk's
+    queue, each once: a second run, or the reconciler beside RQ's scheduler, finds them
+    moved. Return how many moved."""
+    now = now or utcnow()
+    table = table_of(CallbackRequest)
+    # Rows another run is moving are skipped, not waited for (PostgreSQL; SQLite has one
+    # writer at a time): two workers split a busy minute instead of deadlocking on it.
+    found = (sa_select(table.c.id).where(table.c.status == "pending",
+                                         table.c.next_attempt_at <= now)
+             .order_by(table.c.id).limit(DUE_BATCH).with_for_update(skip_locked=True))
+    if callback_id is not None:
+        found = found.where(table.c.id == callback_id)
+    ids = [row[0] for row in session.execute(found).all()]
+    if not ids:
+        return 0
+    moved = session.execute(
+        update(table).where(table.c.id.in_(ids), table.c.status == "pending")
+        .values(status="due", due_at=now, updated_at=now)
+        .returning(table.c.id, table.c.contact_id, table.c.attempts)
+    ).all()
+    by_contact = {contact_id: attempts for _, contact_id, attempts in moved}
+    for contact in session.exec(select(Contact).where(col(Contact.id).in_(list(by_contact)))):
+        contact.updated_at = now  # the queue's version changes: the desk sees it
+        session.add(contact)
+        audit.record(session=session, event="update", contact=contact,
+                     detail=f"callback due attempt={by_contact[contact.id or 0] + 1}")
+    return len(moved)
+
+
+# Callbacks made due in one statement at most (the next run takes the rest at once).
+DUE_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What one pass over the callbacks did."""
+
+    due: int = 0
+    missed: int = 0
+    unstuck: int = 0
+
+
+def reconcile(*, session: Session, now: datetime | None = None, limit: int = 1000
+              ) -> Reconciled:
+    """Make due what RQ did not (Redis flushed, a worker killed); mark the windows that
+    passed unserved; give up attempts whose legs never reported back."""
+    now = now or utcnow()
+    due = make_due(session=session, now=now)
+    missed = 0
+    for callback in session.exec(
+        select(CallbackRequest).where(col(CallbackRequest.status).in_(("pending", "due")),
+                                      CallbackRequest.window != "asap",
+                                      col(CallbackRequest.window_end) < now).limit(limit)
+    ).all():
+        callback.status, callback.window_missed_at, callback.updated_at = "missed", now, now
+        session.add(callback)
+        release_callback_contact(session=session, callback=callback, now=now)
+        missed += 1
+    unstuck = 0
+    for callback in session.exec(
+        select(CallbackRequest).where(CallbackRequest.status == "calling",
+                                      col(CallbackRequest.attempt_started_at) < now - STUCK_AFTER)
+    ).all():
+        callback.status, callback.updated_at = "due", now
+        callback.error = "the call did not report back"
+        session.add(callback)
+        unstuck += 1
+    return Reconciled(due=due, missed=missed, unstuck=unstuck)
+
+
+# --- placing a call -----------------------------------------------------------------------
+
+
+def active_callback(*, session: Session, contact: Contact) -> CallbackRequest | None:
+    """Return the contact's callback that is due or being called, if any."""
+    return session.exec(
+        select(CallbackRequest)
+        .where(CallbackRequest.contact_id == contact.id,
+               col(CallbackRequest.status).in_(IN_QUEUE))
+        .order_by(col(CallbackRequest.id).desc())
+    ).first()
+
+
+def counsellor_phone(user: User) -> str:
+    """Return the phone a call rings first; Refused when the profile has none."""
+    if not user.phone:
+        raise Refused("your profile has no phone number to ring", field="phone",
+                      key="r_no_phone")
+    return user.phone
+
+
+def start_callback(*, session: Session, user: User, contact: Contact, source: str = ""
+                   ) -> CallLeg:
+    """Call the person back: ring the counsellor's phone first (a job), then the person.
+    The counsellor must hold the contact and a callback must be due."""
+    if contact.assigned_user_id != user.id or contact.status == "closed":
+        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    counsellor_phone(user)
+    callback = active_callback(session=session, contact=contact)
+    if callback is None or callback.status != "due":
+        raise Refused("no callback of this contact is due", field="callback",
+                      key="r_no_callback")
+    now = utcnow()
+    table = table_of(CallbackRequest)
+    taken = session.execute(
+        update(table).where(table.c.id == callback.id, table.c.status == "due")
+        .values(status="calling", attempt_started_at=now, claimed_by=user.id, error=None,
+                updated_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    if not taken:
+        raise contacts.Conflict("this callback is being called already")
+    session.refresh(callback)
+    leg = new_leg(session=session, contact=contact, user=user, kind="counsellor",
+                  callback=callback)
+    audit.record(session=session, event="call", contact=contact, user_id=user.id,
+                 actor="user", detail="callback call started", source=source)
+    return leg
+
+
+def call(*, session: Session, user: User, contact: Contact, source: str = "") -> CallLeg:
+    """Ring the counsellor's phone for this contact: to call a due callback, or to take a
+    caller waiting in a queue."""
+    callback = active_callback(session=session, contact=contact)
+    if callback is not None:
+        return start_callback(session=session, user=user, contact=contact, source=source)
+    return answer_waiting_call(session=session, user=user, contact=contact, source=source)
+
+
+def answer_waiting_call(*, session: Session, user: User, contact: Contact, source: str = ""
+                        ) -> CallLeg:
+    """Answer a caller waiting in a queue, in any order: ring the counsellor's phone (a
+    job); when they answer, the caller is moved out of the queue into their conference."""
+    if contact.assigned_user_id != user.id or contact.status == "closed":
+        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    if contact.channel != "phone" or not contact.external_id:
+        raise Refused("this contact is not a waiting call", field="call", key="r_not_call")
+    counsellor_phone(user)
+    busy = session.exec(
+        select(CallLeg.id).where(CallLeg.contact_id == contact.id, CallLeg.kind == "caller")
+    ).first()
+    if busy is not None:
+        raise contacts.Conflict("this call is answered already")
+    leg = new_leg(session=session, contact=contact, user=user, kind="counsellor")
+    audit.record(session=session, event="call", contact=contact, user_id=user.id,
+                 actor="user", detail="waiting call answered", source=source)
+    return leg
+
+
+def new_leg(*, session: Session, contact: Contact, user: User | None, kind: str,
+            callback: CallbackRequest | None = None, conference: str | None = None,
+            call_sid: str | None = None, place: bool = True) -> CallLeg:
+    """Store a leg and, for a leg Loket places, promise the job that places it."""
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    leg = CallLeg(contact_id=contact.id, callback_id=callback.id if callback else None,
+                  user_id=user.id if user else None, kind=kind, call_sid=call_sid,
+                  conference=conference or conference_name(),
+                  status="placed" if place else "moving")
+    session.add(leg)
+    session.flush()
+    assert leg.id is not None  # noqa: S101 - flushed above
+    outbox.add(session, "place_leg" if place else "move_caller", urgent=True, leg_id=leg.id)
+    return leg
+
+
+def take_leg(*, session: Session, leg_id: int, kind: str | None = None) -> CallLeg | None:
+    """Take a leg to place or move, once: `placed` or `moving` becomes `dialing` in one
+    conditional update; None when another run took it (or it is gone)."""
+    table = table_of(CallLeg)
+    taken = session.execute(
+        update(table).where(table.c.id == leg_id, table.c.status.in_(("placed", "moving")))
+        .values(status="dialing", updated_at=utcnow())
+    ).rowcount  # type: ignore[attr-defined]
+    if not taken:
+        return None
+    leg = session.get(CallLeg, leg_id)
+    if leg is None or (kind is not None and leg.kind != kind):
+        return None
+    return leg
+
+
+def leg_placed(*, session: Session, leg_id: int, call_sid: str) -> None:
+    """Keep the sid Twilio gave a leg."""
+    leg = session.get(CallLeg, leg_id)
+    if leg is not None and leg.call_sid is None:
+        leg.call_sid, leg.status, leg.error, leg.updated_at = call_sid, "queued", None, utcnow()
+        session.add(leg)
+
+
+def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
+               policy: Policy | None = None) -> None:
+    """Say on the desk why a leg could not be placed; a final failure ends the attempt (the
+    callback is due again, the waiting caller stays in their queue)."""
+    leg = session.get(CallLeg, leg_id)
+    if leg is None:
+        return
+    leg.error = f"could not place the call: {reason}"[:200]
+    leg.status = "failed" if final else "placed"  # not final: the job's retry takes it again
+    leg.updated_at = utcnow()
+    session.add(leg)
+    callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
+    if callback is not None:
+        callback.error = leg.error
+        if final and callback.status == "calling":
+            if leg.kind == "person":
+                attempt_ended(session=session, callback=callback, outcome="failed",
+                              policy=policy)
+            else:
+                callback.status = "due"
+        session.add(callback)
+
+
+# --- the counsellor answers; the person answers ------------------------------------------
+
+
+def counsellor_answered(*, session: Session, leg: CallLeg) -> CallLeg | None:
+    """The counsellor picked up: bring in the other side, once. Return the new leg."""
+    leg.status, leg.updated_at = "in-progress", utcnow()
+    session.add(leg)
+    other = session.exec(
+        select(CallLeg).where(CallLeg.conference == leg.conference, CallLeg.id != leg.id)
+    ).first()
+    if other is not None:
+        return None
+    contact = session.get(Contact, leg.contact_id)
+    assert contact is not None  # noqa: S101 - a leg belongs to a contact
+    if leg.callback_id is not None:
+        callback = session.get(CallbackRequest, leg.callback_id)
+        assert callback is not None  # noqa: S101 - the leg names it
+        callback.attempts += 1
+        callback.updated_at = utcnow()
+        session.add(callback)
+        return new_leg(session=session, contact=contact, user=None, kind="person",
+                       callback=callback, conference=leg.conference)
+    return new_leg(session=session, contact=contact, user=None, kind="caller",
+                   conference=leg.conference, call_sid=contact.external_id, place=False)
+
+
+def person_answered(*, session: Session, leg: CallLeg, answered_by: str,
+                    policy: Policy | None = None) -> str:
+    """The person's phone answered: `join` a human (or an unknown answer) to the counsellor;
+    to a machine, leave the neutral `message` when the person said a voicemail is safe,
+    else `hangup` without a word."""
+    leg.answered_by = answered_by[:32] or None
+    leg.updated_at = utcnow()
+    session.add(leg)
+    callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
+    machine = answered_by.startswith("machine") or answered_by == "fax"
+    if callback is None:
+        return "hangup"
+    if not machine:
+        attempt_ended(session=session, callback=callback, outcome="reached")
+        return "join"
+    allowed = callback.voicemail_allowed
+    attempt_ended(session=session, callback=callback,
+                  outcome="voicemail" if allowed else "no_answer", policy=policy)
+    return "message" if allowed else "hangup"
+
+
+def caller_joined(*, session: Session, leg: CallLeg, waited_s: int) -> None:
+    """The waiting caller left their queue for the counsellor's conference: answered."""
+    leg.status, leg.updated_at = "in-progress", utcnow()
+    session.add(leg)
+    contact = session.get(Contact, leg.contact_id)
+    if contact is not None:
+        contacts.mark_answered(session=session, contact=contact, waited_s=waited_s,
+                               actor="voice", detail="call answered by a counsellor")
+
+
+def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str = "",
+               policy: Policy | None = None) -> CallLeg | None:
+    """Record a leg's status from Twilio's signed callback; a final status of the person's
+    leg that nobody answered ends the attempt (once). Return the leg, None if unknown."""
+    leg = session.exec(select(CallLeg).where(CallLeg.call_sid == call_sid)).first()
+    if leg is None:
+        return None
+    if leg.status in FINAL:
+        return leg  # a repeated callback changes nothing
+    leg.status, leg.updated_at = status[:16], utcnow()
+    if answered_by:
+        leg.answered_by = answered_by[:32]
+    session.add(leg)
+    if status not in FINAL:
+        if leg.kind == "transfer" and status == "in-progress":
+            colleague_joined(session=session, leg=leg)
+        return leg
+    callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
+    if callback is not None and callback.status == "calling":
+        if leg.kind == "person":
+            attempt_ended(session=session, callback=callback,
+                          outcome=LEG_OUTCOME.get(status, "no_answer"), policy=policy)
+        elif leg.kind == "counsellor" and status != "completed":
+            # The counsellor's own phone did not answer: the person was never rung.
+            callback.status, callback.error = "due", "your phone did not answer"
+            callback.updated_at = utcnow()
+            session.add(callback)
+    if leg.kind in ("counsellor", "transfer"):
+        end_if_no_one_left(session=session, leg=leg)
+    return leg
+
+
+LIVE = ("queued", "ringing", "in-progress", "dialing", "placed", "moving")
+
+
+def end_if_no_one_left(*, session: Session, leg: CallLeg) -> None:
+    """A counsellor hung up: when no other counsellor is on (or joining) the call, end the
+    person's side too, so nobody is left alone in a silent conference."""
+    others = session.exec(
+        select(CallLeg).where(CallLeg.conference == leg.conference, CallLeg.id != leg.id,
+                              col(CallLeg.status).in_(LIVE))
+    ).all()
+    if any(o.kind in ("counsellor", "transfer") for o in others):
+        return
+    for other in others:
+        if other.kind in ("person", "caller") and other.call_sid:
+            outbox.add(session, "end_leg", urgent=True, leg_id=other.id or 0)
+
+
+# --- an attempt's end ---------------------------------------------------------------------
+
+
+def attempt_ended(*, session: Session, callback: CallbackRequest, outcome: str,
+                  policy: Policy | None = None, now: datetime | None = None) -> str:
+    """Record how an attempt ended; return the callback's new status. Reached or a wrong
+    number ends it; otherwise it is tried again after the configured wait, within its window
+    (any time for "as soon as possible"), and after the last attempt it goes to the desk
+    manager's unreachable list. A crisis escalates after its first failed attempt."""
+    policy = policy or Policy()
+    now = now or utcnow()
+    callback.last_outcome = outcome
+    callback.updated_at = now
+    contact = session.get(Contact, callback.contact_id)
+    assert contact is not None  # noqa: S101 - a callback belongs to a contact
+    if outcome in ("reached", "wrong_number"):
+        callback.status = "done"
+    else:
+        attempts = max(callback.attempts, 1)
+        later = now + policy.delay(attempts)
+        if attempts >= max(policy.attempts, callback.max_attempts):
+            callback.status = "unreachable"
+        elif callback.window != "asap" and later >= callback.window_end:
+            callback.status, callback.window_missed_at = "missed", now
+        else:
+            callback.status, callback.next_attempt_at = "pending", later
+            outbox.add(session, "schedule_callback", callback_id=callback.id or 0)
+        release_callback_contact(session=session, callback=callback, now=now)
+        if contact.crisis:
+            from loket.domain import escalation
+
+            escalation.raise_now(session=session, contact=contact, now=now)
+    session.add(callback)
+    audit.record(session=session, event="update", contact=contact,
+                 detail=f"callback attempt={callback.attempts} outcome={outcome} "
+                        f"status={callback.status}")
+    return callback.status
+
+
+def release_callback_contact(*, session: Session, callback: CallbackRequest,
+                             now: datetime) -> None:
+    """Put a callback's contact back in its queue's callbacks, held by no one."""
+    contact = session.get(Contact, callback.contact_id)
+    if contact is None or contact.status == "closed":
+        return
+    contact.assigned_user_id = None
+    contact.status = "callback"
+    contact.updated_at = now
+    session.add(contact)
+
+
+def record_outcome(*, session: Session, user: User, contact: Contact, outcome: str,
+                   policy: Policy | None = None, source: str = "") -> str:
+    """The counsellor says how the call went (e.g. a wrong number); return the status."""
+    if outcome not in OUTCOMES:
+        raise Refused(f"one of {', '.join(OUTCOMES)}", field="outcome", key="r_call_outcome")
+    callback = active_callback(session=session, contact=contact)
+    if callback is None:
+        raise Refused("no callback of this contact is due", field="callback",
+                      key="r_no_callback")
+    if callback.status == "due":  # said without a call placed through Loket: one attempt
+        callback.attempts += 1
+    status = attempt_ended(session=session, callback=callback, outcome=outcome, policy=policy)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail=f"callback outcome={outcome}", source=source)
+    return status
+
+
+# --- the manager's list -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A callback for the manager: reference, channel, attempts, why; nothing personal."""
+
+    callback_id: int
+    reference: str
+    channel: str
+    attempts: int
+    status: str
+    last_outcome: str | None
+    since: datetime
+
+
+def for_manager(*, session: Session, desk: str | None) -> list[Unreachable]:
+    """Return the desk's callbacks that were never reached or whose window passed."""
+    rows = session.execute(
+        sa_select(col(CallbackRequest.id), col(Contact.reference), col(Contact.channel),
+                  col(CallbackRequest.attempts), col(CallbackRequest.status),
+                  col(CallbackRequest.last_outcome), col(CallbackRequest.updated_at))
+        .join(Contact, col(Contact.id) == CallbackRequest.contact_id)
+        .where(col(CallbackRequest.status).in_(FOR_MANAGER), col(Contact.desk) == desk,
+               col(Contact.status) != "closed")
+        .order_by(col(CallbackRequest.updated_at))
+    ).all()
+    return [Unreachable(callback_id=r[0] or 0, reference=r[1], channel=r[2], attempts=r[3],
+                        status=r[4], last_outcome=r[5], since=r[6]) for r in rows]
+
+
+def manager_callback(*, session: Session, user: User, callback_id: int) -> CallbackRequest:
+    """Return one of the manager's desk's unreachable callbacks; Refused otherwise."""
+    callback = session.get(CallbackRequest, callback_id)
+    contact = session.get(Contact, callback.contact_id) if callback else None
+    if (callback is None or contact is None or callback.status not in FOR_MANAGER
+            or contact.desk != user.desk or user.role != "manager"):
+        raise Refused("no such callback on your list", field="callback", key="r_no_callback")
+    return callback
+
+
+def try_once_more(*, session: Session, user: User, callback_id: int, source: str = "") -> None:
+    """The manager sends an unreachable callback back to the desk for one more attempt,
+    now (they decide the window no longer binds it)."""
+    callback = manager_callback(session=session, user=user, callback_id=callback_id)
+    now = utcnow()
+    callback.status, callback.due_at, callback.next_attempt_at = "due", now, now
+    callback.max_attempts = max(callback.max_attempts, callback.attempts + 1)
+    callback.window, callback.window_end = "asap", now + timedelta(hours=2)
+    callback.updated_at = now
+    session.add(callback)
+    contact = session.get(Contact, callback.contact_id)
+    assert contact is not None  # noqa: S101 - checked in manager_callback
+    contact.status, contact.updated_at = "callback", now
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail="callback tried once more", source=source)
+
+
+def close_unreachable(*, session: Session, user: User, callback_id: int, source: str = ""
+                      ) -> None:
+    """The manager closes an unreachable callback's contact (outcome: no contact)."""
+    callback = manager_callback(session=session, user=user, callback_id=callback_id)
+    callback.status, callback.updated_at = "closed", utcnow()
+    session.add(callback)
+    contact = session.get(Contact, callback.contact_id)
+    assert contact is not None  # noqa: S101 - checked in manager_callback
+    contacts.close(session=session, contact=contact, outcome="no_contact", actor="user",
+                   detail="unreachable callback closed", user_id=user.id, source=source)
+
+
+def legs_of(*, session: Session, contact: Contact, limit: int = 6) -> list[CallLeg]:
+    """Return a contact's newest phone legs (their kind, status and any error)."""
+    return list(session.exec(
+        select(CallLeg).where(CallLeg.contact_id == contact.id)
+        .order_by(col(CallLeg.id).desc()).limit(limit)
+    ).all())
+
+
+
+# --- on a live call: a listener for the counsellor, a warm transfer ---------------------
+
+
+def live_counsellor_leg(*, session: Session, contact: Contact) -> CallLeg | None:
+    """Return the counsellor's leg of the contact's live call, if one is in progress."""
+    return session.exec(
+        select(CallLeg).where(CallLeg.contact_id == contact.id, CallLeg.kind == "counsellor",
+                              CallLeg.status == "in-progress")
+        .order_by(col(CallLeg.id).desc())
+    ).first()
+
+
+def listen_in(*, session: Session, manager: User, contact: Contact, source: str = ""
+              ) -> CallLeg:
+    """The desk's manager listens to a live call and speaks to the counsellor only (Twilio's
+    coaching), when the counsellor asked for help on this contact; their phone rings."""
+    from loket.store.models import HelpRequest
+
+    asked = session.exec(
+        select(HelpRequest.id).where(HelpRequest.contact_id == contact.id,
+                                     col(HelpRequest.resolved_at).is_(None),
+                                     HelpRequest.desk == manager.desk)
+    ).first()
+    if manager.role != "manager" or asked is None:
+        raise Refused("only on a call whose counsellor asked your desk for help",
+                      field="call", key="r_no_help_asked")
+    leg = live_counsellor_leg(session=session, contact=contact)
+    if leg is None:
+        raise Refused("no call of this contact is live", field="call", key="r_no_live_call")
+    counsellor_phone(manager)
+    coach = new_leg(session=session, contact=contact, user=manager, kind="coach",
+                    conference=leg.conference)
+    audit.record(session=session, event="call", contact=contact, user_id=manager.id,
+                 actor="user", detail="listening in (coaching the counsellor)", source=source)
+    return coach
+
+
+def warm_transfer(*, session: Session, user: User, contact: Contact, desk: str, note: str,
+                  source: str = "") -> CallLeg:
+    """Add an available counsellor of another desk (or De Basis) to the live call: the
+    counsellor talks to them first, then hangs up; the handover note and the ownership
+    move as in the workspace, and the new counsellor holds the contact once they join."""
+    from loket.domain import workspace
+
+    if contact.assigned_user_id != user.id:
+        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    leg = live_counsellor_leg(session=session, contact=contact)
+    if leg is None or leg.user_id != user.id:
+        raise Refused("no call of yours on this contact is live", field="call",
+                      key="r_no_live_call")
+    colleague = session.exec(
+        select(User).where(User.desk == desk, User.role == "counsellor",
+                           col(User.active).is_(True), col(User.available).is_(True),
+                           col(User.phone).is_not(None), User.id != user.id)
+        .order_by(col(User.id))
+    ).first()
+    if colleague is None and desk in ("police", "veterans", "debasis"):
+        raise Refused("nobody of that desk is available to take the call now", field="desk",
+                      key="r_nobody_available")
+    workspace.transfer(session=session, user=user, contact=contact, desk=desk, note=note,
+                       source=source)
+    assert colleague is not None  # noqa: S101 - the desk was checked by transfer above
+    joined = new_leg(session=session, contact=contact, user=colleague, kind="transfer",
+                     conference=leg.conference)
+    audit.record(session=session, event="transfer", contact=contact, user_id=user.id,
+                 actor="user", detail=f"warm transfer desk={desk} on the live call",
+                 source=source)
+    return joined
+
+
+def colleague_joined(*, session: Session, leg: CallLeg) -> None:
+    """A counsellor added to a live call (a warm transfer) answered: they hold it now."""
+    contact = session.get(Contact, leg.contact_id)
+    if contact is None or leg.user_id is None or contact.status == "closed":
+        return
+    if contact.assigned_user_id is None:
+        contact.assigned_user_id = leg.user_id
+        contact.status, contact.updated_at = "in_progress", utcnow()
+        session.add(contact)
+        audit.record(session=session, event="claim", contact=contact, user_id=leg.user_id,
+                     actor="user", detail="joined the call (warm transfer)")

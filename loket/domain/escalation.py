@@ -1,0 +1,154 @@
+"""Escalation: a crisis contact nobody claimed in time raises an alarm, again and again.
+
+A crisis contact (any channel) still unclaimed `after` its routing raises step 1: a banner
+for every desk (the reference, the desk and the minutes; the link only for those who may
+see it) and, with an on-call number, one text to the on-call counsellor naming the
+reference only. Every `every` more while unclaimed, the next step. One row per contact and
+step (a unique key), so a sweep run twice, or two at once, raises each step once; each step
+is audited. A claimed, closed or no longer critical contact's escalations are resolved.
+A crisis callback whose attempt failed escalates at once (`raise_now`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from loket.domain import audit
+from loket.store.models import Contact, Escalation
+from loket.store.types import utcnow
+
+# The statuses of a contact still waiting for a counsellor.
+UNSERVED = ("new", "routed", "waiting", "callback")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When the first step comes after routing, and how often the next ones."""
+
+    after: timedelta = timedelta(minutes=2)
+    every: timedelta = timedelta(minutes=5)
+
+    def step_at(self, since: datetime, now: datetime) -> int:
+        """Return the step due at `now` for a contact waiting since `since` (0: none)."""
+        waited = now - since
+        if waited < self.after:
+            return 0
+        return 1 + int((waited - self.after) / self.every)
+
+    def deadline(self, since: datetime, step: int) -> datetime:
+        """Return when a step falls due."""
+        return since + self.after + (step - 1) * self.every
+
+
+def unserved_crises(*, session: Session, before: datetime) -> list[tuple[Contact, int]]:
+    """Return the crisis contacts nobody holds that were routed before `before`, each with
+    the highest step raised so far (0: none)."""
+    raised = (select(Escalation.contact_id, func.max(Escalation.step).label("step"))
+              .group_by(col(Escalation.contact_id)).subquery())
+    rows = session.exec(
+        select(Contact, func.coalesce(raised.c.step, 0))
+        .outerjoin(raised, raised.c.contact_id == Contact.id)
+        .where(col(Contact.crisis).is_(True), col(Contact.assigned_user_id).is_(None),
+               col(Contact.status).in_(UNSERVED), col(Contact.routed_at) <= before)
+    ).all()
+    return [(contact, int(step)) for contact, step in rows]
+
+
+def raise_step(*, session: Session, contact: Contact, step: int, now: datetime
+               ) -> Escalation | None:
+    """Raise one step once (a concurrent run that raised it first wins: None here)."""
+    assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    row = Escalation(contact_id=contact.id, step=step, desk=contact.desk,
+                     queue=contact.queue, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    audit.record(session=session, event="escalate", contact=contact,
+                 detail=f"escalation step={step} (crisis unclaimed)")
+    return row
+
+
+def raise_due(*, session: Session, timing: Timing, now: datetime | None = None
+              ) -> list[Escalation]:
+    """Raise the step now due of every unclaimed crisis (only the current one: a sweep
+    that was away does not send a burst), and resolve what was served. Return what rose."""
+    now = now or utcnow()
+    resolve_served(session=session, now=now)
+    raised = []
+    for contact, highest in unserved_crises(session=session, before=now - timing.after):
+        since = contact.routed_at or contact.created_at
+        step = timing.step_at(since, now)
+        if step > highest:
+            row = raise_step(session=session, contact=contact, step=step, now=now)
+            if row is not None:
+                raised.append(row)
+    return raised
+
+
+def raise_now(*, session: Session, contact: Contact, now: datetime | None = None
+              ) -> Escalation | None:
+    """Escalate a crisis at once, one step past the last (a crisis callback not reached)."""
+    highest = session.exec(
+        select(func.max(Escalation.step)).where(Escalation.contact_id == contact.id)
+    ).one()
+    return raise_step(session=session, contact=contact, step=int(highest or 0) + 1,
+                      now=now or utcnow())
+
+
+def resolve_served(*, session: Session, now: datetime) -> int:
+    """Resolve the open escalations of contacts that are claimed, closed or not a crisis."""
+    open_rows = session.exec(
+        select(Escalation, Contact).join(Contact, col(Contact.id) == Escalation.contact_id)
+        .where(col(Escalation.resolved_at).is_(None))
+    ).all()
+    done = 0
+    for row, contact in open_rows:
+        if (contact.assigned_user_id is not None or contact.status not in UNSERVED
+                or not contact.crisis):
+            row.resolved_at = now
+            session.add(row)
+            done += 1
+    return done
+
+
+@dataclass(frozen=True)
+class Banner:
+    """An open escalation as a desk sees it: the reference, the desk, how long; no more."""
+
+    reference: str
+    desk: str | None
+    queue: str | None
+    step: int
+    waited_min: int
+
+
+def open_banners(*, session: Session, now: datetime | None = None) -> list[Banner]:
+    """Return the open escalations (the newest step of each contact), longest waiting first.
+    Every desk sees them (a crisis is everyone's); whether a reference opens is the access
+    rules' business."""
+    now = now or utcnow()
+    rows = session.execute(
+        sa_select(col(Contact.reference), col(Contact.desk), col(Contact.queue),
+                  func.max(Escalation.step),
+                  func.min(func.coalesce(Contact.routed_at, Contact.created_at)))
+        .join(Contact, col(Contact.id) == Escalation.contact_id)
+        .where(col(Escalation.resolved_at).is_(None))
+        .group_by(col(Contact.reference), col(Contact.desk), col(Contact.queue))
+    ).all()
+    banners = [Banner(reference=ref, desk=desk, queue=queue, step=int(step),
+                      waited_min=max(int((now - since).total_seconds() // 60), 0))
+               for ref, desk, queue, step, since in rows]
+    return sorted(banners, key=lambda b: -b.waited_min)
+
+
+def sms_text(reference: str, desk: str | None) -> str:
+    """Return the on-call text: the reference and the desk, nothing about the person."""
+    return f"Loket: crisis {reference} ({desk or '-'}) wacht zonder hulpverlener. Kijk in Loket."
