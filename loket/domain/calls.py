@@ -33,6 +33,8 @@ LEG_OUTCOME = {"busy": "busy", "no-answer": "no_answer", "failed": "failed",
                "canceled": "no_answer"}
 # A callback in the desk's queue: due now, or being called.
 IN_QUEUE = ("due", "calling")
+# A crisis contact's way to be reached (kept by the intake): callable at once, always.
+CALLABLE = ("due", "crisis")
 # For the manager: not reached after every attempt, or its window passed unserved.
 FOR_MANAGER = ("unreachable", "missed")
 # An attempt whose legs never reported back is given up after this long.
@@ -138,7 +140,7 @@ def reconcile(*, session: Session, now: datetime | None = None, limit: int = 100
         select(CallbackRequest).where(CallbackRequest.status == "calling",
                                       col(CallbackRequest.attempt_started_at) < now - STUCK_AFTER)
     ).all():
-        callback.status, callback.updated_at = "due", now
+        callback.status, callback.updated_at = again_status(session, callback), now
         callback.error = "the call did not report back"
         session.add(callback)
         unstuck += 1
@@ -153,9 +155,16 @@ def active_callback(*, session: Session, contact: Contact) -> CallbackRequest | 
     return session.exec(
         select(CallbackRequest)
         .where(CallbackRequest.contact_id == contact.id,
-               col(CallbackRequest.status).in_(IN_QUEUE))
+               col(CallbackRequest.status).in_((*IN_QUEUE, "crisis")))
         .order_by(col(CallbackRequest.id).desc())
     ).first()
+
+
+def again_status(session: Session, callback: CallbackRequest) -> str:
+    """Return the status a callback goes back to when an attempt never reached the person:
+    due again, or, for a crisis, callable at once (`crisis`)."""
+    contact = session.get(Contact, callback.contact_id)
+    return "crisis" if contact is not None and contact.crisis else "due"
 
 
 def counsellor_phone(user: User) -> str:
@@ -174,13 +183,13 @@ def start_callback(*, session: Session, user: User, contact: Contact, source: st
         raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
     counsellor_phone(user)
     callback = active_callback(session=session, contact=contact)
-    if callback is None or callback.status != "due":
+    if callback is None or callback.status not in CALLABLE:
         raise Refused("no callback of this contact is due", field="callback",
                       key="r_no_callback")
     now = utcnow()
     table = table_of(CallbackRequest)
     taken = session.execute(
-        update(table).where(table.c.id == callback.id, table.c.status == "due")
+        update(table).where(table.c.id == callback.id, table.c.status.in_(CALLABLE))
         .values(status="calling", attempt_started_at=now, claimed_by=user.id, error=None,
                 updated_at=now)
     ).rowcount  # type: ignore[attr-defined]
@@ -282,7 +291,7 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
                 attempt_ended(session=session, callback=callback, outcome="failed",
                               policy=policy)
             else:
-                callback.status = "due"
+                callback.status = again_status(session, callback)
         session.add(callback)
 
 
@@ -367,7 +376,8 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
                           outcome=LEG_OUTCOME.get(status, "no_answer"), policy=policy)
         elif leg.kind == "counsellor" and status != "completed":
             # The counsellor's own phone did not answer: the person was never rung.
-            callback.status, callback.error = "due", "your phone did not answer"
+            callback.status = again_status(session, callback)
+            callback.error = "your phone did not answer"
             callback.updated_at = utcnow()
             session.add(callback)
     if leg.kind in ("counsellor", "transfer"):
@@ -409,6 +419,13 @@ def attempt_ended(*, session: Session, callback: CallbackRequest, outcome: str,
     assert contact is not None  # noqa: S101 - a callback belongs to a contact
     if outcome in ("reached", "wrong_number"):
         callback.status = "done"
+    elif contact.crisis:
+        # A crisis is never parked: callable again at once, and the desk is alerted now.
+        callback.status = "crisis"
+        release_callback_contact(session=session, callback=callback, now=now)
+        from loket.domain import escalation
+
+        escalation.raise_now(session=session, contact=contact, now=now)
     else:
         attempts = max(callback.attempts, 1)
         later = now + policy.delay(attempts)
@@ -420,10 +437,6 @@ def attempt_ended(*, session: Session, callback: CallbackRequest, outcome: str,
             callback.status, callback.next_attempt_at = "pending", later
             outbox.add(session, "schedule_callback", callback_id=callback.id or 0)
         release_callback_contact(session=session, callback=callback, now=now)
-        if contact.crisis:
-            from loket.domain import escalation
-
-            escalation.raise_now(session=session, contact=contact, now=now)
     session.add(callback)
     audit.record(session=session, event="update", contact=contact,
                  detail=f"callback attempt={callback.attempts} outcome={outcome} "
@@ -438,7 +451,7 @@ def release_callback_contact(*, session: Session, callback: CallbackRequest,
     if contact is None or contact.status == "closed":
         return
     contact.assigned_user_id = None
-    contact.status = "callback"
+    contact.status = "waiting" if contact.crisis else "callback"  # a crisis waits: now
     contact.updated_at = now
     session.add(contact)
 
@@ -452,7 +465,7 @@ def record_outcome(*, session: Session, user: User, contact: Contact, outcome: s
     if callback is None:
         raise Refused("no callback of this contact is due", field="callback",
                       key="r_no_callback")
-    if callback.status == "due":  # said without a call placed through Loket: one attempt
+    if callback.status in CALLABLE:  # said without a call placed through Loket: one attempt
         callback.attempts += 1
     status = attempt_ended(session=session, callback=callback, outcome=outcome, policy=policy)
     audit.record(session=session, event="update", contact=contact, user_id=user.id,

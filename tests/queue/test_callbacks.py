@@ -448,3 +448,30 @@ def test_when_the_counsellor_hangs_up_alone_the_person_s_side_ends_too(
     run_jobs(calls_app, redis_conn)
     ended = [r for r in twilio_double.requests if r.params.get("Status") == "completed"]
     assert len(ended) == 1 and ended[0].path.endswith(f"/Calls/{person.call_sid}.json")
+
+
+def test_a_crisis_callback_not_reached_escalates_at_once_and_stays_callable(
+    calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,
+) -> None:
+    client, _ = counsellor_with_phone(calls_app)
+    reference = waiting(calls_app, crisis=True, phone=PERSON)
+    with session_scope(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        kept = callbacks.keep_crisis_reach(session=session, contact=contact, phone=PERSON)
+        session.flush()
+        callback_id = kept.id or 0
+    person = ring_and_answer(calls_app, redis_conn, twilio_double, client, reference)
+    signed_post(calls_app.test_client(), "/twilio/calls/status",
+                {"CallSid": person.call_sid or "", "CallStatus": "no-answer",
+                 "From": DESK_NUMBER, "To": PERSON})
+    row = callback_row(calls_app, callback_id)
+    assert row.status == "crisis" and row.last_outcome == "no_answer"  # never parked
+    with Session(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        from loket.store.models import Escalation
+
+        raised = session.exec(select(Escalation.step).where(
+            Escalation.contact_id == contact.id)).all()
+    assert contact.status == "waiting" and contact.assigned_user_id is None
+    assert raised == [1]  # escalated after its first failed attempt, not after 2 minutes
+    assert "Escalatie: crisis" in client.get("/desk/queue/rows").get_data(as_text=True)
