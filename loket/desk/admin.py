@@ -16,7 +16,7 @@ from loket.store.db import get_session, unit_of_work
 from loket.store.models import DESKS, ROLES, User
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/desk")
-CHANGES = ("disable", "enable", "reset_factor", "role")
+CHANGES = ("disable", "enable", "reset_factor", "role", "phone")
 
 
 def validation_line(exc: ValidationError) -> str:
@@ -87,6 +87,9 @@ def change(user_id: int, change: str) -> ResponseReturnValue:
                 )
             elif change == "reset_factor":
                 accounts.reset_factor(session=session, user_id=user_id, admin_id=me)
+            elif change == "phone":
+                accounts.set_phone(session=session, user_id=user_id,
+                                   phone=request.form.get("phone"), admin_id=me)
             else:
                 new = accounts.UserChange.model_validate(
                     {"role": request.form.get("role", ""), "desk": request.form.get("desk") or None}

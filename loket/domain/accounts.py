@@ -334,6 +334,22 @@ def change_role(
     return user
 
 
+def set_phone(*, session: Session, user_id: int, phone: str | None, admin_id: int | None
+              ) -> User:
+    """Set the phone a call rings first (empty: none); the trail says it changed, not to
+    what."""
+    try:
+        number = phone_number(phone)
+    except ValueError as exc:
+        raise ValueError(f"phone: {exc}") from None
+    user = stored_user(session, user_id)
+    user.phone = number
+    session.add(user)
+    admin_audit(session=session, admin_id=admin_id, user_id=user_id,
+                what="phone set" if number else "phone removed")
+    return user
+
+
 def list_users(*, session: Session) -> list[User]:
     """Return every staff account, by e-mail."""
     return list(session.exec(select(User).order_by(col(User.email))).all())

@@ -142,3 +142,19 @@ def test_a_counsellor_without_a_desk_and_an_unknown_user_are_refused(app: Flask)
                          data={"csrf_token": csrf(client)})
     assert myself.status_code == 400
     assert audit_lines(app) == []
+
+
+def test_an_admin_sets_the_phone_a_call_rings_first_and_the_trail_keeps_no_number(
+    admin_client: tuple[Flask, FlaskClient, User],
+) -> None:
+    app, client, _ = admin_client
+    user = make_user(app, role="counsellor", desk="police", email="p@example.org")
+    base = f"/desk/admin/users/{user.id}/phone"
+    bad = client.post(base, data={"csrf_token": csrf(client), "phone": "0612"})
+    assert bad.status_code == 400 and "phone:" in bad.get_data(as_text=True)
+    assert stored(app, "p@example.org").phone is None
+    client.post(base, data={"csrf_token": csrf(client), "phone": "+31 6 1234 5678"})
+    assert stored(app, "p@example.org").phone == "+31612345678"
+    page = client.get("/desk/admin").get_data(as_text=True)
+    assert "+31612345678" not in page and "ingesteld" in page
+    assert [line.detail for line in audit_lines(app)][-1] == f"user={user.id} phone set"
