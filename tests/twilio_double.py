@@ -3,7 +3,9 @@ Twilio's API (2010-04-01) for the real `twilio` client, with Basic auth, and rec
 request for the tests to assert on. Plus the fixtures that point an app's gateway at it and
 a helper that posts signed webhooks as Twilio would.
 
-- `twilio_double`: the running double (stopped at teardown);
+- `twilio_double`: the running `TwilioDouble` (stopped at teardown): `.url`, `.requests`
+  and `.received(resource)` (each a `Recorded`: method, path, params, auth_ok, ...),
+  `.fail_next(status=, code=, times=)`, `.stop()`;
 - `rest_app(**overrides)`: an app whose gateway is the REST gateway aimed at the double;
 - `signed_post(client, path, params)`: a webhook or status callback, signed like Twilio's.
 """
@@ -31,6 +33,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"  # noqa: S105 - the tests' own token
 FROM_NUMBER = "+3185000000"
 BASE = "https://loket.example.org"
+ACCOUNT_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)(?P<rest>/.*)\.json$")
 
 
@@ -40,8 +43,16 @@ class Recorded:
 
     method: str
     path: str
-    params: dict[str, str]
+    params: dict[str, str]  # the last value of each form parameter
     auth_ok: bool
+    lists: dict[str, list[str]] = field(default_factory=dict)  # every value, in order
+    status: int = 0  # what the double answered
+    answer: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resource(self) -> str:
+        """The path below the account (`/Calls.json`, `/Calls/CA….json`)."""
+        return self.path.removeprefix(ACCOUNT_PATH)
 
 
 @dataclass
@@ -68,9 +79,15 @@ class TwilioDouble:
         with self.lock:
             self.failing = Failure(status, code, times)
 
+    def received(self, resource: str = "") -> list[Recorded]:
+        """Return a copy of the requests received so far (those on paths ending in
+        `resource` when given), in order."""
+        with self.lock:
+            return [r for r in self.requests if r.path.endswith(resource)]
+
     def calls_to(self) -> list[str]:
         """Return the To of every call placed (Calls.json), in order."""
-        return [r.params.get("To", "") for r in self.requests if r.path.endswith("/Calls.json")]
+        return [r.params.get("To", "") for r in self.received("/Calls.json")]
 
     def stop(self) -> None:
         """Stop answering (a connection is refused from now on)."""
@@ -80,6 +97,7 @@ class TwilioDouble:
             self.server = None
 
     def take_failure(self) -> Failure | None:
+        """Return the failure for this request, if one is due, and count it."""
         with self.lock:
             failing = self.failing
             if failing is None:
@@ -108,17 +126,38 @@ def answer_for(method: str, rest: str, params: dict[str, str]) -> tuple[int, dic
     found = re.fullmatch(r"/Calls/(CA\w+)", rest)
     if found and method == "POST":
         return 200, {**base, "sid": found.group(1), "status": params.get("Status", "in-progress")}
-    found = re.fullmatch(r"/Queues/(QU\w+)/Members/(CA\w+)", rest)
+    found = re.fullmatch(r"/Queues/(QU\w+)/Members/(CA\w+|Front)", rest)
     if found and method == "POST":
-        return 200, {**base, "queue_sid": found.group(1), "call_sid": found.group(2),
+        call_sid = found.group(2) if found.group(2) != "Front" else sid("CA")
+        return 200, {**base, "queue_sid": found.group(1), "call_sid": call_sid,
                      "position": 0, "wait_time": 0}
     found = re.fullmatch(r"/Conferences/([\w-]+)/Participants", rest)
     if found and method == "POST":
         return 201, {**base, "call_sid": sid("CA"), "conference_sid": "CF" + "0" * 32,
                      "label": None, "status": "queued", "coaching": params.get("Coaching")
                      == "true", "muted": False, "hold": False}
-    return 404, {"code": 20404, "message": "The requested resource was not found",
-                 "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}
+    return twilio_error(404, 20404, "The requested resource was not found")
+
+
+def twilio_error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
+    """Return an error answer in Twilio's shape."""
+    return status, {"code": code, "message": message, "status": status,
+                    "more_info": f"https://www.twilio.com/docs/errors/{code}"}
+
+
+def respond(double: TwilioDouble, method: str, path: str, params: dict[str, str], *,
+            auth_ok: bool) -> tuple[int, dict[str, Any]]:
+    """Return the double's answer: 401 without the account's Basic auth, the failure due,
+    404 off the account's resources, else Twilio's answer."""
+    if not auth_ok:
+        return twilio_error(401, 20003, "Authenticate")
+    failing = double.take_failure()
+    if failing is not None:
+        return twilio_error(failing.status, failing.code, "refused by the double")
+    found = ACCOUNT.match(path)
+    if found is None or found.group("account") != ACCOUNT_SID:
+        return twilio_error(404, 20404, "The requested resource was not found")
+    return answer_for(method, found.group("rest"), params)
 
 
 def handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
@@ -140,27 +179,15 @@ def handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
         def handle_any(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode() if length else ""
-            params = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+            lists = parse_qs(raw, keep_blank_values=True)
+            params = {k: v[-1] for k, v in lists.items()}
             auth_ok = self.headers.get("Authorization") == expected
             path = self.path.split("?")[0]
+            status, body = respond(double, method, path, params, auth_ok=auth_ok)
             with double.lock:
-                double.requests.append(Recorded(method, path, params, auth_ok))
-            if not auth_ok:
-                self.answer(401, {"code": 20003, "message": "Authenticate", "status": 401,
-                                  "more_info": "https://www.twilio.com/docs/errors/20003"})
-                return
-            failing = double.take_failure()
-            if failing is not None:
-                self.answer(failing.status, {
-                    "code": failing.code, "message": "refused by the double",
-                    "status": failing.status,
-                    "more_info": f"https://www.twilio.com/docs/errors/{failing.code}"})
-                return
-            found = ACCOUNT.match(path)
-            if found is None or found.group("account") != ACCOUNT_SID:
-                self.answer(404, {"code": 20404, "message": "Not found", "status": 404})
-                return
-            self.answer(*answer_for(method, found.group("rest"), params))
+                double.requests.append(
+                    Recorded(method, path, params, auth_ok, lists, status, body))
+            self.answer(status, body)
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             self.handle_any("POST")

@@ -28,9 +28,11 @@ class TwilioGateway(Protocol):
     def place_call(
         self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None,
         status_callback: str | None = None, machine_detection: bool = False,
+        async_amd_callback: str | None = None,
     ) -> str:
         """Start an outbound call whose TwiML comes from `url` (with answering-machine
-        detection when asked; its progress posted to `status_callback`); return its sid."""
+        detection when asked, in the background when `async_amd_callback` is given; its
+        progress posted to `status_callback`); return its sid."""
         ...
 
     def redirect_call(self, *, call_sid: str, url: str, contact_id: int | None = None) -> str:
@@ -39,6 +41,12 @@ class TwilioGateway(Protocol):
 
     def hangup_call(self, *, call_sid: str, contact_id: int | None = None) -> None:
         """End a live call."""
+        ...
+
+    def dequeue_call(
+        self, *, queue_sid: str, call_sid: str, url: str, contact_id: int | None = None
+    ) -> str:
+        """Take a waiting call out of a Twilio queue to new TwiML; return its sid."""
         ...
 
     def add_participant(
@@ -75,17 +83,26 @@ class SandboxGateway:
     def place_call(
         self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None,
         status_callback: str | None = None, machine_detection: bool = False,
+        async_amd_callback: str | None = None,
     ) -> str:
         """Record a call that would have been placed."""
         return self._record(
             "call", to=to, body=None, url=url, caller_id=caller_id or self.from_number,
             status_callback=status_callback or "", machine_detection=machine_detection,
-            contact_id=contact_id,
+            async_amd_callback=async_amd_callback or "", contact_id=contact_id,
         )
 
     def hangup_call(self, *, call_sid: str, contact_id: int | None = None) -> None:
         """Record a call that would have been ended."""
         self._record("hangup", to=None, body=None, call_sid=call_sid, contact_id=contact_id)
+
+    def dequeue_call(
+        self, *, queue_sid: str, call_sid: str, url: str, contact_id: int | None = None
+    ) -> str:
+        """Record a waiting call that would have been taken out of its queue."""
+        self._record("dequeue", to=None, body=None, queue_sid=queue_sid, call_sid=call_sid,
+                     url=url, contact_id=contact_id)
+        return call_sid
 
     def add_participant(
         self, *, conference: str, to: str, caller_id: str, status_callback: str | None = None,
@@ -120,7 +137,10 @@ class RestGateway:
         self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
                              http_client=TwilioHttpClient(timeout=self.TIMEOUT_S))
         if settings.twilio_api_base_url:
+            # The API domain's own base URL; no edge or region (TWILIO_EDGE, TWILIO_REGION)
+            # may rewrite that host into one of Twilio's.
             self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+            self.client.edge = self.client.region = None
         self.from_number = settings.twilio_from_number
 
     def send_message(self, *, to: str, body: str, contact_id: int | None = None) -> str:
@@ -132,6 +152,7 @@ class RestGateway:
     def place_call(
         self, *, to: str, url: str, caller_id: str | None = None, contact_id: int | None = None,
         status_callback: str | None = None, machine_detection: bool = False,
+        async_amd_callback: str | None = None,
     ) -> str:
         """Place a call through Twilio (never recorded)."""
         extra: dict[str, Any] = {}
@@ -141,6 +162,9 @@ class RestGateway:
                                                 "completed"])
         if machine_detection:
             extra["machine_detection"] = "DetectMessageEnd"
+            if async_amd_callback:
+                extra.update(async_amd="true", async_amd_status_callback=async_amd_callback,
+                             async_amd_status_callback_method="POST")
         with refused_as_gateway_error():
             call = self.client.calls.create(to=to, from_=caller_id or self.from_number,
                                             url=url, method="POST", **extra)
@@ -156,6 +180,15 @@ class RestGateway:
         """End a live call through Twilio."""
         with refused_as_gateway_error():
             self.client.calls(call_sid).update(status="completed")
+
+    def dequeue_call(
+        self, *, queue_sid: str, call_sid: str, url: str, contact_id: int | None = None
+    ) -> str:
+        """Take a waiting call out of its Twilio queue to new TwiML."""
+        with refused_as_gateway_error():
+            member = self.client.queues(queue_sid).members(call_sid).update(
+                url=url, method="POST")
+        return str(member.call_sid or call_sid)
 
     def add_participant(
         self, *, conference: str, to: str, caller_id: str, status_callback: str | None = None,

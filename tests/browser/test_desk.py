@@ -285,6 +285,33 @@ def test_the_queue_keeps_the_keyboard_s_place_and_says_only_the_new_contacts(
 # --- accessibility -----------------------------------------------------------------------
 
 
+def callbacks_for_the_pages(app: Flask) -> str:
+    """Give the pages what calls add: a due callback (returned), one never reached (the
+    manager's list), and an escalated crisis (the banner)."""
+    from datetime import timedelta
+
+    from loket.domain import callbacks, calls, escalation
+    from loket.store.models import CallbackRequest
+    from loket.store.types import utcnow
+
+    due, unreachable = waiting(app, status="callback"), waiting(app, status="callback")
+    waiting(app, crisis=True, seconds_ago=400)
+    with session_scope(app.extensions["loket.engine"]) as session:
+        for reference in (due, unreachable):
+            contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+            callback = callbacks.request_callback(session=session, contact=contact,
+                                                  phone="+31612345678")
+            callback.next_attempt_at = utcnow() - timedelta(seconds=1)
+        session.flush()
+        calls.make_due(session=session)
+        never = session.exec(select(CallbackRequest).order_by(CallbackRequest.id.desc())  # type: ignore[union-attr]
+                             ).first()
+        assert never is not None
+        never.status, never.attempts, never.last_outcome = "unreachable", 3, "no_answer"
+        escalation.raise_due(session=session, timing=escalation.Timing())
+    return due
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_the_staff_pages_pass_axe_wcag_21_aa(
     open_page: Callable[..., Page], live_server: LiveServer, console: Console, lang: str
@@ -295,7 +322,12 @@ def test_the_staff_pages_pass_axe_wcag_21_aa(
     person_writes(app, chat, "Ik slaap slecht sinds mijn uitzending.")
     waiting(app, crisis=True, seconds_ago=15, flags=("both",))
     emergency_access(app, waiting(app, desk="police", seconds_ago=900))
+    due = callbacks_for_the_pages(app)
     counsellor = newcomer(app, display_name="Anouk")
+    with session_scope(app.extensions["loket.engine"]) as session:
+        stored = session.get(User, counsellor.id)
+        assert stored is not None
+        stored.phone = "+31687654321"
     found: list[str] = []
 
     page = open_page(f"/desk/login?lang={lang}")
@@ -316,7 +348,8 @@ def test_the_staff_pages_pass_axe_wcag_21_aa(
     page.get_by_role("link", name=words["kept"]).click()
 
     expect(page.locator("h1")).to_have_text(words["queue"])
-    expect(page.locator("#queue-rows .badge--crisis")).to_be_visible()
+    expect(page.locator("#queue-rows .badge--crisis").first).to_be_visible()
+    expect(page.locator("#queue-rows .escalation")).to_be_visible()  # the escalated crisis
     found += accessible(page, lang)
     page.get_by_role("link", name=chat).click()
     page.get_by_role("button", name=words["claim"]).click()
@@ -327,6 +360,10 @@ def test_the_staff_pages_pass_axe_wcag_21_aa(
     type_into(page, words["note"], "Slaapt slecht; bespreek doorverwijzing.")
     page.get_by_role("button", name=words["note"]).click()
     expect(page.locator(".note")).to_contain_text("bespreek doorverwijzing")
+    found += accessible(page, lang)
+    page.goto(f"{live_server.url}/desk/contacts/{due}")
+    page.get_by_role("button", name=words["claim"]).click()
+    expect(page.locator("#calls")).to_be_visible()  # a due callback: call back, outcome
     found += accessible(page, lang)
     sign_out(page, lang)
 
