@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,22 +31,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_intake import (  # noqa: E402 - the intake benchmark's settings and helpers
     POSTGRES_URL,
     REDIS_URL,
-    ROOT,
     empty_postgres,
     loket_env,
+    loket_processes,
     migrate,
+    percentile,
+    stop_processes,
 )
 
 CALLBACKS = 10_000
 SPREAD_S = 60
 TARGET_S = 60.0
 WORKERS = 2
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which `share` of the values lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
 def seed(env: dict[str, str], count: int, lead_s: float) -> None:
@@ -91,28 +85,6 @@ def seed(env: dict[str, str], count: int, lead_s: float) -> None:
     engine.dispose()
 
 
-def workers(env: dict[str, str], log: Path) -> list[subprocess.Popen[bytes]]:
-    """Start what production runs: the forked workers (each with RQ's scheduler, as `loket
-    worker` runs) and `loket scheduler` (the reconciler among its periodic jobs)."""
-    out = log.open("ab")
-    return [subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-        [sys.executable, "-m", "loket.cli", command], cwd=ROOT, env=env, stdout=out,
-        stderr=subprocess.STDOUT, start_new_session=True)
-        for command in ["worker"] * WORKERS + ["scheduler"]]
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Stop the workers (SIGTERM, then SIGKILL after 20 s)."""
-    for proc in processes:
-        os.killpg(proc.pid, signal.SIGTERM)
-    for proc in processes:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 def measure(env: dict[str, str], count: int, limit_s: float) -> tuple[list[float], int, int]:
     """Wait until every callback is due (or the limit); return each one's lateness in
     seconds, how many are still pending, and how many were made due more than once."""
@@ -153,11 +125,14 @@ def main() -> int:
         env = loket_env(tmp, 0, POSTGRES_URL)
         migrate(env)
         seed(env, args.callbacks, args.lead)
-        processes = workers(env, tmp / "workers.log")
+        # What production runs: forked workers (RQ's scheduler inside) and `loket scheduler`
+        # (the reconciler among its periodic jobs).
+        processes = loket_processes(env, ["worker"] * WORKERS + ["scheduler"],
+                                    tmp / "processes.log")
         try:
             late, pending, twice = measure(env, args.callbacks, args.lead + SPREAD_S + 120)
         finally:
-            stop(processes)
+            stop_processes(processes)
     redis.flushdb()
     worst = max(late) if late else float("inf")
     print(f"postgres: {args.callbacks} callbacks due within {SPREAD_S} s, {WORKERS} forked "

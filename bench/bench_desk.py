@@ -48,6 +48,7 @@ from bench_intake import (  # noqa: E402 - the intake benchmark's server and cli
     loket_env,
     migrate,
     open_loop,
+    percentile,
     prepare,
     serving,
 )
@@ -69,14 +70,6 @@ class Polls:
     not_modified: int = 0
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which `share` of the values lie (nearest rank)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def seed(env: dict[str, str]) -> tuple[list[str], str]:

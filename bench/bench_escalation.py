@@ -10,10 +10,7 @@ Not a test: `make bench` runs it.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,22 +23,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_intake import (  # noqa: E402 - the intake benchmark's settings and helpers
     POSTGRES_URL,
     REDIS_URL,
-    ROOT,
     empty_postgres,
     loket_env,
+    loket_processes,
     migrate,
+    percentile,
+    stop_processes,
 )
 
 CONTACTS = 200
 AFTER_S = 20
 SPREAD_S = 60
 TARGET_P99_S = 5.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which `share` of the values lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
 def seed(url: str, lead_s: float) -> None:
@@ -77,21 +70,11 @@ def main() -> int:
         env = {**loket_env(tmp, 0, POSTGRES_URL), "LOKET_ESCALATE_AFTER_S": str(AFTER_S)}
         migrate(env)
         seed(POSTGRES_URL, lead_s=15)
-        out = (tmp / "processes.log").open("ab")
-        processes = [subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-            [sys.executable, "-m", "loket.cli", command], cwd=ROOT, env=env, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True)
-            for command in ("worker", "scheduler")]
+        processes = loket_processes(env, ["worker", "scheduler"], tmp / "processes.log")
         try:
             late = wait_for_all(POSTGRES_URL, limit_s=15 + SPREAD_S + 60)
         finally:
-            for proc in processes:
-                os.killpg(proc.pid, signal.SIGTERM)
-            for proc in processes:
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+            stop_processes(processes)
     redis.flushdb()
     p99 = percentile(late, 0.99)
     print(f"postgres: {CONTACTS} unclaimed crises, deadlines within {SPREAD_S} s, the "

@@ -96,6 +96,33 @@ class Tally:
         return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def percentile(values: list[float], share: float) -> float:
+    """Return the value below which `share` of the values lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def loket_processes(env: dict[str, str], commands: list[str], log: Path
+                    ) -> list[subprocess.Popen[bytes]]:
+    """Start `loket <command>` processes (workers, schedulers) as production runs them."""
+    out = log.open("ab")
+    return [subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-m", "loket.cli", command], cwd=ROOT, env=env, stdout=out,
+        stderr=subprocess.STDOUT, start_new_session=True) for command in commands]
+
+
+def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop processes and their children (SIGTERM, then SIGKILL after 20 s)."""
+    for proc in processes:
+        os.killpg(proc.pid, signal.SIGTERM)
+    for proc in processes:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def free_port() -> int:
     """Return a free TCP port on loopback."""
     with socket.socket() as sock:

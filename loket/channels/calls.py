@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, request
 from sqlmodel import Session, select
 from twilio.twiml.voice_response import Dial, VoiceResponse
@@ -90,10 +92,13 @@ def hang_up(lang: str) -> str:
     return str(twiml)
 
 
-@bp.post("/<int:leg_id>/counsellor")
-@twilio_signed
-def counsellor(leg_id: int) -> Response:
-    """The counsellor answered their phone: wait in the conference; bring in the other side."""
+# What a leg's webhook does once its leg is found, locked and of the right kind: the TwiML.
+LegAnswer = Callable[[Session, CallLeg, Contact], str]
+
+
+def leg_webhook(leg_id: int, kind: str, respond: LegAnswer) -> Response:
+    """Answer a leg's TwiML webhook once (a retry gets the stored answer): the leg locked,
+    and a leg that is not this kind, not this call, or already over hangs up."""
     sid = call_sid()
     if sid is None:
         return bad_request("CallSid is missing")
@@ -101,8 +106,20 @@ def counsellor(leg_id: int) -> Response:
     def work(session: Session) -> tuple[str, Contact | None]:
         leg = locked_leg(session, leg_id)
         contact = session.get(Contact, leg.contact_id) if leg else None
-        if leg is None or contact is None or leg.kind != "counsellor" or leg.status in calls.FINAL:
-            return hang_up(settings().default_language), contact
+        if (leg is None or contact is None or leg.kind != kind or leg.status in calls.FINAL
+                or (leg.call_sid is not None and leg.call_sid != sid)):
+            return hang_up(contact.language if contact else settings().default_language), contact
+        return respond(session, leg, contact), contact
+
+    return answer_once(channel=CHANNEL, kind=kind, sid=f"{sid}:{leg_id}", handle=work)
+
+
+@bp.post("/<int:leg_id>/counsellor")
+@twilio_signed
+def counsellor(leg_id: int) -> Response:
+    """The counsellor answered their phone: wait in the conference; bring in the other side."""
+
+    def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
         calls.counsellor_answered(session=session, leg=leg)
         twiml = VoiceResponse()
         lang = settings().default_language
@@ -110,9 +127,9 @@ def counsellor(leg_id: int) -> Response:
         say(twiml, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
         # The counsellor leaving does not end it (a warm transfer goes on without them);
         # when nobody is left for the person, Loket hangs up their side.
-        return str(conference(twiml, leg.conference, ends_it=False)), contact
+        return str(conference(twiml, leg.conference, ends_it=False))
 
-    return answer_once(channel=CHANNEL, kind="counsellor", sid=f"{sid}:{leg_id}", handle=work)
+    return leg_webhook(leg_id, "counsellor", respond)
 
 
 @bp.post("/<int:leg_id>/person")
@@ -120,55 +137,37 @@ def counsellor(leg_id: int) -> Response:
 def person(leg_id: int) -> Response:
     """The person called back answered: a human joins; a machine gets the neutral message
     only where a voicemail is safe."""
-    sid = call_sid()
-    if sid is None:
-        return bad_request("CallSid is missing")
     answered_by = request.form.get("AnsweredBy", "").strip()[:32]
 
-    def work(session: Session) -> tuple[str, Contact | None]:
-        leg = locked_leg(session, leg_id)
-        contact = session.get(Contact, leg.contact_id) if leg else None
-        if leg is None or contact is None or leg.kind != "person":
-            twiml = VoiceResponse()
-            twiml.hangup()
-            return str(twiml), contact
+    def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
         action = calls.person_answered(session=session, leg=leg, answered_by=answered_by,
                                        policy=settings().callback_policy)
         twiml = VoiceResponse()
         if action == "join":
-            return str(conference(twiml, leg.conference, ends_it=True)), contact
+            return str(conference(twiml, leg.conference, ends_it=True))
         if action == "message":
             found = lists.configured(settings().workspace_lists)
             say(twiml, found.voicemail_for(contact.desk, contact.language), contact.language)
         twiml.hangup()
-        return str(twiml), contact
+        return str(twiml)
 
-    return answer_once(channel=CHANNEL, kind="person", sid=f"{sid}:{leg_id}", handle=work)
+    return leg_webhook(leg_id, "person", respond)
 
 
 @bp.post("/<int:leg_id>/caller")
 @twilio_signed
 def caller(leg_id: int) -> Response:
     """A waiting caller taken out of their queue: join the counsellor's conference."""
-    sid = call_sid()
-    if sid is None:
-        return bad_request("CallSid is missing")
 
-    def work(session: Session) -> tuple[str, Contact | None]:
-        leg = locked_leg(session, leg_id)
-        contact = session.get(Contact, leg.contact_id) if leg else None
-        if leg is None or contact is None or leg.kind != "caller" or leg.call_sid != sid:
-            twiml = VoiceResponse()
-            twiml.hangup()
-            return str(twiml), contact
+    def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
         since = contact.routed_at or contact.created_at
         waited = max(int((utcnow() - since).total_seconds()), 0)
         calls.caller_joined(session=session, leg=leg, waited_s=waited)
         twiml = VoiceResponse()
         say(twiml, TEXTS.get("connecting", contact.language), contact.language)
-        return str(conference(twiml, leg.conference, ends_it=True)), contact
+        return str(conference(twiml, leg.conference, ends_it=True))
 
-    return answer_once(channel=CHANNEL, kind="caller", sid=f"{sid}:{leg_id}", handle=work)
+    return leg_webhook(leg_id, "caller", respond)
 
 
 @bp.post("/status")

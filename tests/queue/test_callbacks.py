@@ -93,6 +93,14 @@ def legs(app: Flask, reference: str) -> list[CallLeg]:
                                  .order_by(col(CallLeg.id))).all())
 
 
+def call_status(app: Flask, call_sid: str, status: str, to: str) -> None:
+    """Post Twilio's signed status callback of one leg."""
+    answer = signed_post(app.test_client(), "/twilio/calls/status",
+                         {"CallSid": call_sid, "CallStatus": status, "From": DESK_NUMBER,
+                          "To": to})
+    assert answer.status_code == 200
+
+
 def make_due_now(app: Flask, callback_id: int) -> None:
     """Move the clock to the callback's next attempt: it is due."""
     with session_scope(engine_of(app)) as session:
@@ -225,9 +233,7 @@ def test_no_answer_is_retried_then_goes_to_the_manager_s_unreachable_list(
         make_due_now(calls_app, callback_id)
         person = ring_and_answer(calls_app, redis_conn, twilio_double, client, reference)
         before = utcnow()
-        signed_post(calls_app.test_client(), "/twilio/calls/status",
-                    {"CallSid": person.call_sid or "", "CallStatus": "no-answer",
-                     "From": DESK_NUMBER, "To": PERSON})
+        call_status(calls_app, person.call_sid or "", "no-answer", PERSON)
         row = callback_row(calls_app, callback_id)
         assert row.attempts == attempt and row.last_outcome == "no_answer"
         if attempt < 3:
@@ -347,9 +353,7 @@ def live_call(app: Flask, redis: Redis, double: TwilioDouble, client: FlaskClien
                 {"CallSid": person.call_sid or "", "AnsweredBy": "human", "From": DESK_NUMBER,
                  "To": PERSON})
     mine = [leg for leg in legs(app, reference) if leg.kind == "counsellor"][-1]
-    signed_post(app.test_client(), "/twilio/calls/status",
-                {"CallSid": mine.call_sid or "", "CallStatus": "in-progress",
-                 "From": DESK_NUMBER, "To": COUNSELLOR_PHONE})
+    call_status(app, mine.call_sid or "", "in-progress", COUNSELLOR_PHONE)
     return reference, mine
 
 
@@ -415,12 +419,8 @@ def test_a_warm_transfer_brings_in_the_other_desk_then_the_counsellor_leaves(
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
         transfer = session.exec(select(CallLeg).where(CallLeg.kind == "transfer")).one()
     assert contact.desk == "veterans" and contact.assigned_user_id is None  # moved, handed over
-    signed_post(calls_app.test_client(), "/twilio/calls/status",
-                {"CallSid": transfer.call_sid or "", "CallStatus": "in-progress",
-                 "From": DESK_NUMBER, "To": "+31633334444"})
-    signed_post(calls_app.test_client(), "/twilio/calls/status",  # the first one leaves
-                {"CallSid": mine.call_sid or "", "CallStatus": "completed",
-                 "From": DESK_NUMBER, "To": COUNSELLOR_PHONE})
+    call_status(calls_app, transfer.call_sid or "", "in-progress", "+31633334444")
+    call_status(calls_app, mine.call_sid or "", "completed", COUNSELLOR_PHONE)
     run_jobs(calls_app, redis_conn)
     with Session(engine_of(calls_app)) as session:
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
@@ -439,12 +439,8 @@ def test_when_the_counsellor_hangs_up_alone_the_person_s_side_ends_too(
     client, _ = counsellor_with_phone(calls_app)
     reference, mine = live_call(calls_app, redis_conn, twilio_double, client)
     person = [leg for leg in legs(calls_app, reference) if leg.kind == "person"][-1]
-    signed_post(calls_app.test_client(), "/twilio/calls/status",
-                {"CallSid": person.call_sid or "", "CallStatus": "in-progress",
-                 "From": DESK_NUMBER, "To": PERSON})
-    signed_post(calls_app.test_client(), "/twilio/calls/status",
-                {"CallSid": mine.call_sid or "", "CallStatus": "completed",
-                 "From": DESK_NUMBER, "To": COUNSELLOR_PHONE})
+    call_status(calls_app, person.call_sid or "", "in-progress", PERSON)
+    call_status(calls_app, mine.call_sid or "", "completed", COUNSELLOR_PHONE)
     run_jobs(calls_app, redis_conn)
     ended = [r for r in twilio_double.requests if r.params.get("Status") == "completed"]
     assert len(ended) == 1 and ended[0].path.endswith(f"/Calls/{person.call_sid}.json")
@@ -461,9 +457,7 @@ def test_a_crisis_callback_not_reached_escalates_at_once_and_stays_callable(
         session.flush()
         callback_id = kept.id or 0
     person = ring_and_answer(calls_app, redis_conn, twilio_double, client, reference)
-    signed_post(calls_app.test_client(), "/twilio/calls/status",
-                {"CallSid": person.call_sid or "", "CallStatus": "no-answer",
-                 "From": DESK_NUMBER, "To": PERSON})
+    call_status(calls_app, person.call_sid or "", "no-answer", PERSON)
     row = callback_row(calls_app, callback_id)
     assert row.status == "crisis" and row.last_outcome == "no_answer"  # never parked
     with Session(engine_of(calls_app)) as session:
