@@ -126,13 +126,6 @@ class Settings:
             found[desk.strip()] = number.strip()
         return found
 
-    @property
-    def callback_policy(self) -> Any:
-        """Return the callbacks' attempts and delays (a `loket.domain.calls.Policy`)."""
-        from loket.domain.calls import Policy
-
-        return Policy(attempts=self.callback_attempts, delays_min=tuple(self.callback_delays))
-
     def desk_number(self, desk: str | None) -> str:
         """Return the number a desk calls from (its own, else TWILIO_FROM_NUMBER)."""
         return self.desk_number_map.get(desk or "", "") or self.twilio_from_number or "+3185000000"

@@ -141,7 +141,7 @@ def person(leg_id: int) -> Response:
 
     def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
         action = calls.person_answered(session=session, leg=leg, answered_by=answered_by,
-                                       policy=settings().callback_policy)
+                                       policy=calls.Policy.of(settings()))
         twiml = VoiceResponse()
         if action == "join":
             return str(conference(twiml, leg.conference, ends_it=True))
@@ -184,7 +184,7 @@ def status() -> Response:
 
     def work(session: Session) -> Answer:
         leg = calls.leg_status(session=session, call_sid=sid, status=state,
-                               answered_by=answered_by, policy=settings().callback_policy)
+                               answered_by=answered_by, policy=calls.Policy.of(settings()))
         return "", leg.contact_id if leg else None
 
     return answer_once(channel=CHANNEL, kind="status", sid=f"{sid}:{state}", handle=work,

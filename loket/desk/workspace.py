@@ -234,7 +234,7 @@ def perform_call(session: Any, user: User, contact: Contact, action: str, form: 
                             desk=form.get("desk", ""), note=form.get("note", ""), source=where)
         return "warm_transfer"
     calls.record_outcome(session=session, user=user, contact=contact,
-                         outcome=form.get("outcome", ""), policy=settings.callback_policy,
+                         outcome=form.get("outcome", ""), policy=calls.Policy.of(settings),
                          source=where)
     return "call_outcome"
 

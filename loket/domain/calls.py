@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
@@ -47,6 +48,12 @@ class Policy:
 
     attempts: int = 3
     delays_min: tuple[int, ...] = (15, 60)
+
+    @classmethod
+    def of(cls, settings: Any) -> Policy:
+        """Return the policy the settings give (`callback_attempts`, `callback_delays`)."""
+        return cls(attempts=settings.callback_attempts,
+                   delays_min=tuple(settings.callback_delays))
 
     def delay(self, attempts_made: int) -> timedelta:
         """Return the wait after `attempts_made` failed attempts (the last delay repeats)."""

@@ -125,7 +125,7 @@ def place_leg(leg_id: int) -> str:
     if not to:
         with session_scope(engine) as session:
             calls.leg_failed(session=session, leg_id=leg_id, reason="no number", final=True,
-                             policy=settings().callback_policy)
+                             policy=calls.Policy.of(settings()))
         return "no number"
     try:
         if kind in ("coach", "transfer"):  # joins the live call's conference directly
@@ -143,7 +143,7 @@ def place_leg(leg_id: int) -> str:
         final = final_try()
         with session_scope(engine) as session:
             calls.leg_failed(session=session, leg_id=leg_id, reason=str(exc), final=final,
-                             policy=settings().callback_policy)
+                             policy=calls.Policy.of(settings()))
         log.warning("call.place_failed", leg_id=leg_id, kind=kind, final=final)
         if final:
             return "failed"
