@@ -35,7 +35,7 @@ from loket.store.models import Contact, User
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
 ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "risk", "draft",
-           "wish", "call", "answer", "call_outcome", "warm_transfer")
+           "wish", "call", "answer", "call_outcome", "warm_transfer", "plan_callback")
 
 
 @bp.app_template_filter("local")
@@ -181,7 +181,8 @@ def act(reference: str, action: str) -> ResponseReturnValue:
         get_session().refresh(shown)
         return render_contact(user, shown, unmasked=True)
     flash(f"done_{done}", "notice")
-    return redirect(url_for(".queue") if action in ("transfer", "close", "release") else back,
+    return redirect(url_for(".queue") if action in ("transfer", "close", "release",
+                                                   "plan_callback") else back,
                     303)
 
 
@@ -200,7 +201,7 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
         workspace.save_draft(session=session, user=user, contact=contact,
                              kind=form.get("kind", ""), body=form.get("body", ""))
         return "draft"
-    if action in ("call", "answer", "call_outcome", "warm_transfer"):
+    if action in ("call", "answer", "call_outcome", "warm_transfer", "plan_callback"):
         return perform_call(session, user, contact, action, form, settings)
     if action == "wish":
         workspace.record_person_wish(session=session, user=user, contact=contact,
@@ -229,6 +230,12 @@ def perform_call(session: Any, user: User, contact: Contact, action: str, form: 
     if action == "answer":
         calls.answer_waiting_call(session=session, user=user, contact=contact, source=where)
         return "answering"
+    if action == "plan_callback":
+        calls.plan_callback(session=session, user=user, contact=contact,
+                            window=form.get("window", ""),
+                            voicemail_allowed=form.get("voicemail") == "1",
+                            personal=form.get("personal") == "1", source=where)
+        return "plan_callback"
     if action == "warm_transfer":
         calls.warm_transfer(session=session, user=user, contact=contact,
                             desk=form.get("desk", ""), note=form.get("note", ""), source=where)

@@ -83,10 +83,10 @@ def schedule(*, session: Session, callback: CallbackRequest, now: datetime | Non
 
 
 def make_due(*, session: Session, callback_id: int | None = None,
-             now: datetime | None = None) -> int:
+             now: datetime | None = None) -> list[int]:
     """Move the pending callbacks whose time has come (one, or all) into their desk's
     queue, each once: a second run, or the reconciler beside RQ's scheduler, finds them
-    moved. Return how many moved."""
+    moved. Return the ids moved."""
     now = now or utcnow()
     table = table_of(CallbackRequest)
     # Rows another run is moving are skipped, not waited for (PostgreSQL; SQLite has one
@@ -98,7 +98,7 @@ def make_due(*, session: Session, callback_id: int | None = None,
         found = found.where(table.c.id == callback_id)
     ids = [row[0] for row in session.execute(found).all()]
     if not ids:
-        return 0
+        return []
     moved = session.execute(
         update(table).where(table.c.id.in_(ids), table.c.status == "pending")
         .values(status="due", due_at=now, updated_at=now)
@@ -110,7 +110,7 @@ def make_due(*, session: Session, callback_id: int | None = None,
         session.add(contact)
         audit.record(session=session, event="update", contact=contact,
                      detail=f"callback due attempt={by_contact[contact.id or 0] + 1}")
-    return len(moved)
+    return [row[0] for row in moved]
 
 
 # Callbacks made due in one statement at most (the next run takes the rest at once).
@@ -131,7 +131,7 @@ def reconcile(*, session: Session, now: datetime | None = None, limit: int = 100
     """Make due what RQ did not (Redis flushed, a worker killed); mark the windows that
     passed unserved; give up attempts whose legs never reported back."""
     now = now or utcnow()
-    due = make_due(session=session, now=now)
+    due = len(make_due(session=session, now=now))
     missed = 0
     for callback in session.exec(
         select(CallbackRequest).where(col(CallbackRequest.status).in_(("pending", "due")),
@@ -219,6 +219,68 @@ def call(*, session: Session, user: User, contact: Contact, source: str = "") ->
     return answer_waiting_call(session=session, user=user, contact=contact, source=source)
 
 
+def plan_callback(*, session: Session, user: User, contact: Contact, window: str,
+                  voicemail_allowed: bool, personal: bool, source: str = "") -> CallbackRequest:
+    """A counsellor promises to call the person back in a window (from the number the
+    contact came from); `personal`: they call themselves, and their phone rings when it is
+    due (else the desk calls). The contact waits as a callback, held by no one."""
+    from loket.domain import callbacks
+
+    if contact.assigned_user_id != user.id or contact.status == "closed":
+        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    if contact.crisis:
+        raise Refused("a crisis is answered now, never only called back", field="window",
+                      key="r_crisis_callback")
+    if not contact.phone:
+        raise Refused("this contact has no number to call back", field="window",
+                      key="r_no_number")
+    if window not in callbacks.CALLBACK_WINDOWS:
+        raise Refused(f"one of {', '.join(callbacks.CALLBACK_WINDOWS)}", field="window",
+                      key="r_window")
+    if personal:
+        counsellor_phone(user)
+    callbacks.cancel_callbacks(session=session, contact=contact)
+    callback = callbacks.request_callback(session=session, contact=contact, phone=contact.phone,
+                                          window=window, voicemail_allowed=voicemail_allowed)
+    callback.claimed_by = user.id if personal else None
+    session.add(callback)
+    contact.assigned_user_id = None
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, user_id=user.id,
+                 actor="user", detail=f"callback planned window={window} personal={personal}",
+                 source=source)
+    return callback
+
+
+def ring_personal(*, session: Session, callback_id: int) -> CallLeg | None:
+    """When a personal callback is due, ring its counsellor (Loket places the call, as if
+    they pressed "call"), when they are active, not away, have a phone and no live call;
+    otherwise it stays due in the desk's queue. Return the counsellor's leg to place."""
+    callback = session.get(CallbackRequest, callback_id)
+    if callback is None or callback.status != "due" or callback.claimed_by is None:
+        return None
+    user = session.get(User, callback.claimed_by)
+    contact = session.get(Contact, callback.contact_id)
+    if (user is None or contact is None or not user.active or not user.phone
+            or user.availability == "away" or contact.assigned_user_id not in (None, user.id)):
+        return None
+    on_a_call = session.exec(
+        select(CallLeg.id).where(CallLeg.user_id == user.id, CallLeg.kind == "counsellor",
+                                 col(CallLeg.status).in_(LIVE))
+    ).first()
+    if on_a_call is not None:
+        return None
+    now = utcnow()
+    callback.status, callback.attempt_started_at, callback.updated_at = "calling", now, now
+    contact.assigned_user_id, contact.status, contact.updated_at = user.id, "in_progress", now
+    session.add_all([callback, contact])
+    leg = new_leg(session=session, contact=contact, user=user, kind="counsellor",
+                  callback=callback, place=False, status="placed")
+    audit.record(session=session, event="call", contact=contact, user_id=user.id,
+                 detail="personal callback due: ringing its counsellor")
+    return leg
+
+
 def answer_waiting_call(*, session: Session, user: User, contact: Contact, source: str = ""
                         ) -> CallLeg:
     """Answer a caller waiting in a queue, in any order: ring the counsellor's phone (a
@@ -241,17 +303,21 @@ def answer_waiting_call(*, session: Session, user: User, contact: Contact, sourc
 
 def new_leg(*, session: Session, contact: Contact, user: User | None, kind: str,
             callback: CallbackRequest | None = None, conference: str | None = None,
-            call_sid: str | None = None, place: bool = True) -> CallLeg:
-    """Store a leg and, for a leg Loket places, promise the job that places it."""
+            call_sid: str | None = None, place: bool = True, status: str | None = None
+            ) -> CallLeg:
+    """Store a leg and promise the job that places it (or moves the waiting caller); with
+    a `status` given, the caller places it itself."""
     assert contact.id is not None  # noqa: S101 - a stored contact has an id
     leg = CallLeg(contact_id=contact.id, callback_id=callback.id if callback else None,
                   user_id=user.id if user else None, kind=kind, call_sid=call_sid,
                   conference=conference or conference_name(),
-                  status="placed" if place else "moving")
+                  status=status or ("placed" if place else "moving"))
     session.add(leg)
     session.flush()
     assert leg.id is not None  # noqa: S101 - flushed above
-    outbox.add(session, "place_leg" if place else "move_caller", urgent=True, leg_id=leg.id)
+    if status is None:
+        outbox.add(session, "place_leg" if place else "move_caller", urgent=True,
+                   leg_id=leg.id)
     return leg
 
 
@@ -297,8 +363,9 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
             if leg.kind == "person":
                 attempt_ended(session=session, callback=callback, outcome="failed",
                               policy=policy)
-            else:
+            else:  # the counsellor's phone could not be rung: back to the desk's queue
                 callback.status = again_status(session, callback)
+                release_callback_contact(session=session, callback=callback, now=utcnow())
         session.add(callback)
 
 
@@ -384,7 +451,8 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
         elif leg.kind == "counsellor" and status != "completed":
             # The counsellor's own phone did not answer: the person was never rung.
             callback.status = again_status(session, callback)
-            callback.error = "your phone did not answer"
+            callback.error = "the counsellor's phone did not answer"
+            release_callback_contact(session=session, callback=callback, now=utcnow())
             callback.updated_at = utcnow()
             session.add(callback)
     if leg.kind in ("counsellor", "transfer"):

@@ -63,17 +63,32 @@ def enqueue_due(at: datetime) -> None:
 
 def callbacks_due() -> int:
     """Make due every callback whose time has come: they appear in their desks' queues
-    with their windows. Return how many."""
+    with their windows, and a personal callback rings its counsellor's phone at once (the
+    call placed here, not queued behind other jobs). Return how many were made due."""
     moved = 0
     while True:
         with session_scope(get_engine()) as session:
             done = calls.make_due(session=session)
-        moved += done
-        if done < calls.DUE_BATCH:
+        moved += len(done)
+        ring_personal(done)
+        if len(done) < calls.DUE_BATCH:
             break
     if moved:
         log.info("callback.due", callbacks=moved)
     return moved
+
+
+def ring_personal(callback_ids: list[int]) -> int:
+    """Ring the counsellors of the personal callbacks just made due; return how many."""
+    engine = get_engine()
+    rung = 0
+    for callback_id in callback_ids:
+        with session_scope(engine) as session:
+            leg = calls.ring_personal(session=session, callback_id=callback_id)
+            leg_id = leg.id if leg else None
+        if leg_id is not None:
+            rung += place(leg_id, final=True) == "placed"
+    return rung
 
 
 def reconcile_callbacks() -> int:
@@ -104,6 +119,12 @@ def final_try() -> bool:
 
 def place_leg(leg_id: int) -> str:
     """Ring the counsellor's phone, or the person called back, from the desk's number."""
+    return place(leg_id, final=final_try())
+
+
+def place(leg_id: int, *, final: bool) -> str:
+    """Place one leg; a refusal is said on the desk, and ends the attempt when `final`
+    (else it is raised for the job's retry)."""
     engine = get_engine()
     with session_scope(engine) as session:
         leg = calls.take_leg(session=session, leg_id=leg_id)
@@ -140,7 +161,6 @@ def place_leg(leg_id: int) -> str:
                 status_callback=status_url(), machine_detection=kind == "person",
             )
     except GatewayError as exc:
-        final = final_try()
         with session_scope(engine) as session:
             calls.leg_failed(session=session, leg_id=leg_id, reason=str(exc), final=final,
                              policy=calls.Policy.of(settings()))

@@ -469,3 +469,61 @@ def test_a_crisis_callback_not_reached_escalates_at_once_and_stays_callable(
     assert contact.status == "waiting" and contact.assigned_user_id is None
     assert raised == [1]  # escalated after its first failed attempt, not after 2 minutes
     assert "Escalatie: crisis" in client.get("/desk/queue/rows").get_data(as_text=True)
+
+
+def test_a_personal_callback_rings_its_counsellor_when_due(
+    calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,
+) -> None:
+    client, me = counsellor_with_phone(calls_app)
+    reference = waiting(calls_app, channel="sms", phone=PERSON)
+    act(client, reference, "claim")
+    page = client.get(f"/desk/contacts/{reference}").get_data(as_text=True)
+    assert "Terugbellen afspreken" in page
+    act(client, reference, "plan_callback", window="tomorrow", personal="1", voicemail="1")
+    with Session(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        planned = session.exec(select(CallbackRequest).where(
+            CallbackRequest.contact_id == contact.id)).one()
+    assert contact.status == "callback" and contact.assigned_user_id is None
+    assert planned.claimed_by == me.id and planned.voicemail_allowed
+    assert planned.window == "tomorrow"
+    run_jobs(calls_app, redis_conn)
+    assert twilio_double.calls_to() == []  # not yet: tomorrow
+    with session_scope(engine_of(calls_app)) as session:  # tomorrow has come
+        stored = session.get(CallbackRequest, planned.id)
+        assert stored is not None
+        stored.next_attempt_at = utcnow() - timedelta(seconds=1)
+    with calls_app.app_context():
+        from loket.queue import calls as call_jobs
+
+        assert call_jobs.callbacks_due() == 1
+    assert twilio_double.calls_to() == [COUNSELLOR_PHONE]  # their phone rings, at once
+    row = callback_row(calls_app, planned.id or 0)
+    assert row.status == "calling"
+    with Session(engine_of(calls_app)) as session:
+        held = session.exec(select(Contact).where(Contact.reference == reference)).one()
+    assert held.assigned_user_id == me.id
+    mine = legs(calls_app, reference)[-1]
+    call_status(calls_app, mine.call_sid or "", "no-answer", COUNSELLOR_PHONE)  # not there
+    row = callback_row(calls_app, planned.id or 0)
+    assert row.status == "due" and row.attempts == 0  # the person was never rung
+    assert reference in client.get("/desk/queue/rows").get_data(as_text=True)  # the desk's
+
+
+def test_a_personal_callback_of_a_counsellor_away_waits_for_the_desk(
+    calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,
+) -> None:
+    client, _ = counsellor_with_phone(calls_app)
+    reference = waiting(calls_app, channel="sms", phone=PERSON)
+    act(client, reference, "claim")
+    act(client, reference, "plan_callback", window="asap", personal="1")
+    queue_page = client.get("/desk").get_data(as_text=True)
+    token = queue_page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/desk/availability", data={"csrf_token": token, "status": "away"})
+    run_jobs(calls_app, redis_conn)
+    assert twilio_double.calls_to() == []
+    with Session(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        callback = session.exec(select(CallbackRequest).where(
+            CallbackRequest.contact_id == contact.id)).one()
+    assert callback.status == "due"
