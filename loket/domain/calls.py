@@ -197,8 +197,7 @@ def start_callback(*, session: Session, user: User, contact: Contact, source: st
     table = table_of(CallbackRequest)
     taken = session.execute(
         update(table).where(table.c.id == callback.id, table.c.status.in_(CALLABLE))
-        .values(status="calling", attempt_started_at=now, claimed_by=user.id, error=None,
-                updated_at=now)
+        .values(status="calling", attempt_started_at=now, error=None, updated_at=now)
     ).rowcount  # type: ignore[attr-defined]
     if not taken:
         raise contacts.Conflict("this callback is being called already")
@@ -250,6 +249,27 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
                  actor="user", detail=f"callback planned window={window} personal={personal}",
                  source=source)
     return callback
+
+
+def ring_due_personal(*, session: Session, limit: int) -> list[CallLeg]:
+    """Ring the counsellors of due personal callbacks (up to `limit`; rows another run is
+    ringing are skipped); those who cannot be rung now are left to the desk's queue."""
+    table = table_of(CallbackRequest)
+    ids = [row[0] for row in session.execute(
+        sa_select(table.c.id).where(table.c.status == "due", table.c.claimed_by.is_not(None))
+        .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True)
+    ).all()]
+    legs = []
+    for callback_id in ids:
+        leg = ring_personal(session=session, callback_id=callback_id)
+        if leg is None:  # not now: the desk calls it, not its counsellor's phone
+            callback = session.get(CallbackRequest, callback_id)
+            if callback is not None:
+                callback.claimed_by = None
+                session.add(callback)
+        else:
+            legs.append(leg)
+    return legs
 
 
 def ring_personal(*, session: Session, callback_id: int) -> CallLeg | None:
@@ -364,7 +384,7 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
                 attempt_ended(session=session, callback=callback, outcome="failed",
                               policy=policy)
             else:  # the counsellor's phone could not be rung: back to the desk's queue
-                callback.status = again_status(session, callback)
+                callback.status, callback.claimed_by = again_status(session, callback), None
                 release_callback_contact(session=session, callback=callback, now=utcnow())
         session.add(callback)
 
@@ -450,7 +470,7 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
                           outcome=LEG_OUTCOME.get(status, "no_answer"), policy=policy)
         elif leg.kind == "counsellor" and status != "completed":
             # The counsellor's own phone did not answer: the person was never rung.
-            callback.status = again_status(session, callback)
+            callback.status, callback.claimed_by = again_status(session, callback), None
             callback.error = "the counsellor's phone did not answer"
             release_callback_contact(session=session, callback=callback, now=utcnow())
             callback.updated_at = utcnow()

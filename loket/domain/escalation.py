@@ -3,9 +3,10 @@
 A crisis contact (any channel) still unclaimed `after` its routing raises step 1: a banner
 for every desk (the reference, the desk and the minutes; the link only for those who may
 see it) and, with an on-call number, one text to the on-call counsellor naming the
-reference only. Every `every` more while unclaimed, the next step. One row per contact and
-step (a unique key), so a sweep run twice, or two at once, raises each step once; each step
-is audited. A claimed, closed or no longer critical contact's escalations are resolved.
+reference only, sent once per step (`texts_to_send`, `claim_text`, `record_text`). Every
+`every` more while unclaimed, the next step. One row per contact and step (a unique key),
+so a sweep run twice, or two at once, raises each step once; each step is audited. A
+claimed, closed or no longer critical contact's escalations are resolved.
 A crisis callback whose attempt failed escalates at once (`raise_now`).
 """
 
@@ -15,15 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from loket.domain import audit
-from loket.store.models import Contact, Escalation
+from loket.store.models import Contact, Escalation, table_of
 from loket.store.types import utcnow
 
 # The statuses of a contact still waiting for a counsellor.
+# (`in_progress` is served: a counsellor answered, in Loket or on the desk's phone.)
 UNSERVED = ("new", "routed", "waiting", "callback")
+# An on-call text claimed by one run and not yet sent (`claim_text`).
+SENDING = "sending"
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,43 @@ def open_banners(*, session: Session, now: datetime | None = None) -> list[Banne
     return sorted(banners, key=lambda b: -b.waited_min)
 
 
-def sms_text(reference: str, desk: str | None) -> str:
-    """Return the on-call text: the reference and the desk, nothing about the person."""
-    return f"Loket: crisis {reference} ({desk or '-'}) wacht zonder hulpverlener. Kijk in Loket."
+@dataclass(frozen=True)
+class Text:
+    """An on-call text still to send: the step it is for and the reference it names."""
+
+    escalation_id: int
+    contact_id: int
+    reference: str
+
+
+def texts_to_send(*, session: Session) -> list[Text]:
+    """Return the open steps whose on-call text was not sent (nor claimed), oldest first."""
+    rows = session.execute(
+        sa_select(col(Escalation.id), col(Escalation.contact_id), col(Contact.reference))
+        .join(Contact, col(Contact.id) == Escalation.contact_id)
+        .where(col(Escalation.sms_sid).is_(None), col(Escalation.resolved_at).is_(None))
+        .order_by(col(Escalation.id))
+    ).all()
+    return [Text(escalation_id=row_id, contact_id=contact_id, reference=reference)
+            for row_id, contact_id, reference in rows]
+
+
+def claim_text(*, session: Session, escalation_id: int) -> bool:
+    """Claim a step's text for this run (a conditional update); False: another run has it."""
+    table = table_of(Escalation)
+    result = session.execute(
+        update(table).where(table.c.id == escalation_id, table.c.sms_sid.is_(None))
+        .values(sms_sid=SENDING))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_text(*, session: Session, escalation_id: int, sid: str | None) -> None:
+    """Keep the sent text's sid, or give the claim back (None) for the next sweep to retry."""
+    table = table_of(Escalation)
+    session.execute(update(table).where(table.c.id == escalation_id).values(sms_sid=sid))
+
+
+def sms_text(reference: str) -> str:
+    """Return the on-call text: the reference, nothing about the person (Dutch, the
+    default: the on-call number has no language of its own)."""
+    return f"Loket: crisis {reference} wacht zonder hulpverlener. Kijk in Loket."

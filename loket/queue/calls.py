@@ -5,11 +5,13 @@ conditional update (safe to run twice) and holds no transaction while Twilio is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
 from flask import current_app
 from rq import Retry, get_current_job
+from sqlmodel import Session
 
 from loket.config import Settings
 from loket.domain import calls
@@ -70,31 +72,19 @@ def callbacks_due() -> int:
         with session_scope(get_engine()) as session:
             done = calls.make_due(session=session)
         moved += len(done)
-        ring_personal(done)
         if len(done) < calls.DUE_BATCH:
             break
     if moved:
         log.info("callback.due", callbacks=moved)
+    ring_personal()
     return moved
-
-
-def ring_personal(callback_ids: list[int]) -> int:
-    """Ring the counsellors of the personal callbacks just made due; return how many."""
-    engine = get_engine()
-    rung = 0
-    for callback_id in callback_ids:
-        with session_scope(engine) as session:
-            leg = calls.ring_personal(session=session, callback_id=callback_id)
-            leg_id = leg.id if leg else None
-        if leg_id is not None:
-            rung += place(leg_id, final=True) == "placed"
-    return rung
 
 
 def reconcile_callbacks() -> int:
     """Make due what RQ did not, mark missed windows; return how many changed."""
     with session_scope(get_engine()) as session:
         done = calls.reconcile(session=session)
+    ring_personal()  # those a failed due job made due but did not ring
     changed = done.due + done.missed + done.unstuck
     if changed:
         log.info("callback.reconciled", due=done.due, missed=done.missed, unstuck=done.unstuck)
@@ -122,56 +112,117 @@ def place_leg(leg_id: int) -> str:
     return place(leg_id, final=final_try())
 
 
+@dataclass(frozen=True)
+class Dial:
+    """A leg taken to be placed: whom to ring, from which number, into what."""
+
+    leg_id: int
+    kind: str
+    to: str | None
+    caller_id: str
+    conference: str
+    coach_sid: str | None
+
+
+def take(session: Session, leg_id: int) -> Dial | None:
+    """Take a leg to place, once (None when another run took it)."""
+    leg = calls.take_leg(session=session, leg_id=leg_id)
+    if leg is None:
+        return None
+    contact = session.get(Contact, leg.contact_id)
+    assert contact is not None  # noqa: S101 - a leg belongs to a contact
+    if leg.kind == "person":
+        callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
+        to = callback.phone if callback else None
+    else:  # a counsellor's or manager's own phone
+        user = session.get(User, leg.user_id) if leg.user_id else None
+        to = user.phone if user else None
+    coached = (calls.live_counsellor_leg(session=session, contact=contact)
+               if leg.kind == "coach" else None)
+    return Dial(leg_id=leg_id, kind=leg.kind, to=to, conference=leg.conference,
+                caller_id=settings().desk_number(contact.desk),
+                coach_sid=coached.call_sid if coached else None)
+
+
+def dial(leg: Dial) -> str:
+    """Ask Twilio for the call (no transaction held); GatewayError when refused."""
+    assert leg.to is not None  # noqa: S101 - checked by the caller
+    if leg.kind in ("coach", "transfer"):  # joins the live call's conference directly
+        return get_gateway().add_participant(
+            conference=leg.conference, to=leg.to, caller_id=leg.caller_id,
+            status_callback=status_url(), coaching=leg.kind == "coach",
+            call_sid_to_coach=leg.coach_sid,
+        )
+    return get_gateway().place_call(
+        to=leg.to, url=leg_url(leg.leg_id, leg.kind), caller_id=leg.caller_id,
+        status_callback=status_url(), machine_detection=leg.kind == "person",
+    )
+
+
 def place(leg_id: int, *, final: bool) -> str:
     """Place one leg; a refusal is said on the desk, and ends the attempt when `final`
     (else it is raised for the job's retry)."""
     engine = get_engine()
     with session_scope(engine) as session:
-        leg = calls.take_leg(session=session, leg_id=leg_id)
-        if leg is None:
-            return "taken"
-        contact = session.get(Contact, leg.contact_id)
-        assert contact is not None  # noqa: S101 - a leg belongs to a contact
-        if leg.kind == "person":
-            callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
-            to = callback.phone if callback else None
-        else:  # a counsellor's or manager's own phone
-            user = session.get(User, leg.user_id) if leg.user_id else None
-            to = user.phone if user else None
-        coached = (calls.live_counsellor_leg(session=session, contact=contact)
-                   if leg.kind == "coach" else None)
-        kind, conference = leg.kind, leg.conference
-        caller_id = settings().desk_number(contact.desk)
-        coach_sid = coached.call_sid if coached else None
-    if not to:
-        with session_scope(engine) as session:
-            calls.leg_failed(session=session, leg_id=leg_id, reason="no number", final=True,
-                             policy=calls.Policy.of(settings()))
-        return "no number"
-    try:
-        if kind in ("coach", "transfer"):  # joins the live call's conference directly
-            sid = get_gateway().add_participant(
-                conference=conference, to=to, caller_id=caller_id,
-                status_callback=status_url(), coaching=kind == "coach",
-                call_sid_to_coach=coach_sid,
-            )
-        else:
-            sid = get_gateway().place_call(
-                to=to, url=leg_url(leg_id, kind), caller_id=caller_id,
-                status_callback=status_url(), machine_detection=kind == "person",
-            )
-    except GatewayError as exc:
-        with session_scope(engine) as session:
-            calls.leg_failed(session=session, leg_id=leg_id, reason=str(exc), final=final,
-                             policy=calls.Policy.of(settings()))
-        log.warning("call.place_failed", leg_id=leg_id, kind=kind, final=final)
-        if final:
-            return "failed"
-        raise
+        leg = take(session, leg_id)
+    if leg is None:
+        return "taken"
+    sid = dialled(leg, final=final)  # raises for the job's retry when not final
+    if sid is None:
+        return "failed"
     with session_scope(engine) as session:
         calls.leg_placed(session=session, leg_id=leg_id, call_sid=sid)
-    log.info("call.placed", leg_id=leg_id, kind=kind)
+    log.info("call.placed", leg_id=leg_id, kind=leg.kind)
     return "placed"
+
+
+def dialled(leg: Dial, *, final: bool) -> str | None:
+    """Dial a taken leg; on a refusal say so on the desk and return None when `final`,
+    else raise for the job's retry."""
+    reason = "no number" if not leg.to else ""
+    if leg.to:
+        try:
+            return dial(leg)
+        except GatewayError as exc:
+            reason = str(exc)
+            if not final:
+                with session_scope(get_engine()) as session:
+                    calls.leg_failed(session=session, leg_id=leg.leg_id, reason=reason,
+                                     final=False, policy=calls.Policy.of(settings()))
+                log.warning("call.place_failed", leg_id=leg.leg_id, kind=leg.kind, final=False)
+                raise
+    with session_scope(get_engine()) as session:
+        calls.leg_failed(session=session, leg_id=leg.leg_id, reason=reason, final=True,
+                         policy=calls.Policy.of(settings()))
+    log.warning("call.place_failed", leg_id=leg.leg_id, kind=leg.kind, final=True)
+    return None
+
+
+def ring_personal() -> int:
+    """Ring the counsellors of the personal callbacks that are due, a batch at a time: the
+    legs made and taken in one transaction, the calls asked of Twilio with none held, the
+    sids kept in one more. Return how many were placed."""
+    engine = get_engine()
+    placed = 0
+    while True:
+        with session_scope(engine) as session:
+            legs = calls.ring_due_personal(session=session, limit=RING_BATCH)
+            session.flush()
+            taken = [dial for dial in (take(session, leg.id or 0) for leg in legs) if dial]
+        sids = [(leg.leg_id, dialled(leg, final=True)) for leg in taken]
+        with session_scope(engine) as session:
+            for leg_id, sid in sids:
+                if sid is not None:
+                    calls.leg_placed(session=session, leg_id=leg_id, call_sid=sid)
+        placed += sum(sid is not None for _, sid in sids)
+        if len(legs) < RING_BATCH:
+            break
+    if placed:
+        log.info("callback.rung", calls=placed)
+    return placed
+
+
+RING_BATCH = 200  # personal callbacks rung per transaction
 
 
 def move_caller(leg_id: int) -> str:

@@ -1,24 +1,20 @@
-"""The escalation sweep (every few seconds from `loket scheduler`): raise the steps due,
-text the on-call counsellor once per step, resolve what was served. Safe to run twice and
-beside another scheduler's run; no transaction is held while the text is sent."""
+"""The escalation sweep (every 2 s from `loket scheduler`): raise the steps due, text the
+on-call counsellor once per step, resolve what was served. Safe to run twice and beside
+another scheduler's run; no transaction is held while the text is sent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from flask import current_app
-from sqlalchemy import select, update
-from sqlmodel import col
 
 from loket.config import Settings
 from loket.domain import escalation
 from loket.gateway import GatewayError, get_gateway
-from loket.store.db import get_engine, session_scope
-from loket.store.models import Contact, Escalation, table_of
+from loket.store.db import get_engine, read_scope, session_scope
 
 log = structlog.get_logger(__name__)
-SENDING = "sending"  # an on-call text claimed by one run, not yet sent
 
 
 def timing(settings: Settings) -> escalation.Timing:
@@ -27,12 +23,12 @@ def timing(settings: Settings) -> escalation.Timing:
                              every=timedelta(seconds=settings.escalate_every_s))
 
 
-def sweep() -> int:
-    """Raise the escalation steps due now; text the on-call number; return how many rose."""
+def sweep(now: datetime | None = None) -> int:
+    """Raise the escalation steps due now (or at `now`: a test's clock); text the on-call
+    number; return how many rose."""
     settings: Settings = current_app.config["LOKET"]
-    engine = get_engine()
-    with session_scope(engine) as session:
-        raised = escalation.raise_due(session=session, timing=timing(settings))
+    with session_scope(get_engine()) as session:
+        raised = escalation.raise_due(session=session, timing=timing(settings), now=now)
         ids = [row.id for row in raised if row.id is not None]
     for row_id in ids:
         log.warning("escalation.raised", escalation_id=row_id)
@@ -42,31 +38,25 @@ def sweep() -> int:
 
 
 def text_oncall(number: str) -> int:
-    """Send each open step's on-call text once: claimed with a conditional update, sent,
-    then its sid kept; a failed send is tried again by the next sweep. Return how many."""
+    """Send each open step's on-call text once: claimed in a short transaction, sent with
+    none open, then its sid kept; a failed send is tried again by the next sweep. Return
+    how many were sent."""
     engine = get_engine()
-    table = table_of(Escalation)
-    with session_scope(engine) as session:
-        waiting = session.execute(
-            select(table.c.id, col(Contact.reference), col(Contact.desk))
-            .join(Contact, col(Contact.id) == table.c.contact_id)
-            .where(table.c.sms_sid.is_(None), table.c.resolved_at.is_(None))
-        ).all()
+    with read_scope(engine) as session:
+        waiting = escalation.texts_to_send(session=session)
     sent = 0
-    for row_id, reference, desk in waiting:
+    for text in waiting:
         with session_scope(engine) as session:
-            taken = session.execute(update(table).where(
-                table.c.id == row_id, table.c.sms_sid.is_(None)).values(sms_sid=SENDING)
-            ).rowcount  # type: ignore[attr-defined]
-        if not taken:
-            continue  # another run sends this one
+            if not escalation.claim_text(session=session, escalation_id=text.escalation_id):
+                continue  # another run sends this one
+        sid: str | None
         try:
-            sid: str | None = get_gateway().send_message(
-                to=number, body=escalation.sms_text(reference, desk))
+            sid = get_gateway().send_message(
+                to=number, body=escalation.sms_text(text.reference), contact_id=text.contact_id)
         except GatewayError:
             sid = None
-            log.warning("escalation.text_failed", escalation_id=row_id)
+            log.warning("escalation.text_failed", escalation_id=text.escalation_id)
         with session_scope(engine) as session:
-            session.execute(update(table).where(table.c.id == row_id).values(sms_sid=sid))
+            escalation.record_text(session=session, escalation_id=text.escalation_id, sid=sid)
         sent += sid is not None
     return sent

@@ -17,6 +17,9 @@ log = structlog.get_logger(__name__)
 RECONCILE_EVERY_S = 10
 SEAL_AUDIT_EVERY_S = 10  # how often new audit rows are sealed onto the chain
 ESCALATE_EVERY_S = 2  # how often unclaimed crises are looked at (a step is due to the second)
+# A sweep not started within this long is dropped (a newer one is queued): a worker back
+# after an outage finds a few sweeps, not an hour of them ahead of the urgent calls' jobs.
+ESCALATE_TTL_S = 10
 STEADY_S = 60.0
 
 
@@ -27,7 +30,7 @@ def build_cron(redis: Redis, generation: int) -> CronScheduler:
     cron = CronScheduler(connection=redis, name=f"loket-{os.getpid()}-{generation}")
     cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
     cron.register(jobs.seal_audit, "maintenance", interval=SEAL_AUDIT_EVERY_S)
-    cron.register(escalations.sweep, "urgent", interval=ESCALATE_EVERY_S)
+    cron.register(escalations.sweep, "urgent", interval=ESCALATE_EVERY_S, ttl=ESCALATE_TTL_S)
     return cron
 
 

@@ -195,6 +195,7 @@ class CallbackRequest(SQLModel, table=True):
     max_attempts: int = Field(default=3)  # 0: as configured; more when a manager grants one
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     status: str = Field(default="pending", max_length=16, index=True)
+    # A personal callback's counsellor: their own phone rings when it is due.
     claimed_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,59 +1,196 @@
 """Escalation of a crisis nobody claimed: the steps on time (an injected clock), once each
-however often the sweep runs, the banner for every desk (the link only where the contact may
-be opened), the on-call text naming the reference only, and resolution once claimed."""
+however often the sweep runs (twice in a row or two at once), the banner for every desk (the
+link only where the contact may be opened), the on-call text naming the reference only and
+sent once per step, resolution once claimed or closed, and the scheduler's wiring. Store
+tests run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from redis import Redis
 from sqlmodel import Session, col, select
 
 from loket.domain import escalation
 from loket.queue import escalations
+from loket.queue.scheduler import ESCALATE_EVERY_S, build_cron
+from loket.queue.worker import SimpleAppWorker, queues
 from loket.store.db import session_scope
 from loket.store.models import AuditEvent, Contact, Escalation, OutboundAction
 from loket.store.types import utcnow
-from tests.desk.test_workspace import act, counsellor, engine_of, waiting
+from tests.conftest import POSTGRES_URL
+from tests.desk.helpers import log_in, make_user
+from tests.desk.test_workspace import PHONE, act, counsellor, engine_of, waiting
+from tests.twilio_double import TwilioDouble
 
 TIMING = escalation.Timing()
+ONCALL = "+31699990000"
 
 
-def routed_at(app: Flask, reference: str):  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["sqlite", "postgres"])
+def build(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    """Build an app with overrides on each engine in turn (PostgreSQL emptied first)."""
+    if request.param == "sqlite":
+        return make_app
+    request.getfixturevalue("postgres_app")  # empties the PostgreSQL test database
+
+    def on_postgres(**overrides: Any) -> Flask:
+        return make_app(database_url=POSTGRES_URL, **overrides)
+
+    return on_postgres
+
+
+def contact_of(app: Flask, reference: str) -> Contact:
     with Session(engine_of(app)) as session:
-        return session.exec(select(Contact.routed_at).where(Contact.reference == reference)).one()
+        return session.exec(select(Contact).where(Contact.reference == reference)).one()
 
 
-def sweep(app: Flask, at) -> list[Escalation]:  # type: ignore[no-untyped-def]
+def since(app: Flask, reference: str) -> datetime:
+    routed = contact_of(app, reference).routed_at
+    assert routed is not None
+    return routed
+
+
+def sweep(app: Flask, at: datetime) -> list[int]:
+    """Run the domain's sweep at `at`; return the steps it raised."""
     with session_scope(engine_of(app)) as session:
-        raised = escalation.raise_due(session=session, timing=TIMING, now=at)
-        session.flush()
-        return [Escalation(**row.model_dump()) for row in raised]
+        return [row.step for row in escalation.raise_due(session=session, timing=TIMING, now=at)]
 
 
-def steps(app: Flask, reference: str) -> list[int]:
+def rows(app: Flask, reference: str) -> list[Escalation]:
     with Session(engine_of(app)) as session:
         return list(session.exec(
-            select(Escalation.step).join(Contact, col(Contact.id) == Escalation.contact_id)
+            select(Escalation).join(Contact, col(Contact.id) == Escalation.contact_id)
             .where(Contact.reference == reference).order_by(col(Escalation.step))).all())
+
+
+def audited(app: Flask, reference: str) -> list[str]:
+    with Session(engine_of(app)) as session:
+        return [d or "" for d in session.exec(select(AuditEvent.detail).where(
+            AuditEvent.contact_reference == reference, AuditEvent.event == "escalate")).all()]
+
+
+def texts(app: Flask) -> list[OutboundAction]:
+    with Session(engine_of(app)) as session:
+        return list(session.exec(
+            select(OutboundAction).where(OutboundAction.kind == "message")
+            .order_by(col(OutboundAction.id))).all())
+
+
+# --- the steps --------------------------------------------------------------------------------
 
 
 def test_an_unclaimed_crisis_escalates_at_two_minutes_then_every_five(store_app: Flask) -> None:
     crisis = waiting(store_app, crisis=True, seconds_ago=0)
     calm = waiting(store_app, seconds_ago=0)
-    since = routed_at(store_app, crisis)
-    assert sweep(store_app, since + timedelta(seconds=119)) == []
-    assert len(sweep(store_app, since + timedelta(seconds=120))) == 1
-    assert sweep(store_app, since + timedelta(seconds=121)) == []  # once per step
-    assert sweep(store_app, since + timedelta(minutes=6, seconds=59)) == []
-    assert len(sweep(store_app, since + timedelta(minutes=7))) == 1
-    assert steps(store_app, crisis) == [1, 2] and steps(store_app, calm) == []
-    with Session(engine_of(store_app)) as session:
-        audited = session.exec(select(AuditEvent.detail).where(
-            AuditEvent.contact_reference == crisis, AuditEvent.event == "escalate")).all()
-    assert len(audited) == 2
+    start = since(store_app, crisis)
+    assert sweep(store_app, start + timedelta(seconds=119)) == []
+    assert sweep(store_app, start + timedelta(seconds=120)) == [1]
+    assert sweep(store_app, start + timedelta(seconds=121)) == []  # once per step
+    assert sweep(store_app, start + timedelta(minutes=6, seconds=59)) == []
+    assert sweep(store_app, start + timedelta(minutes=7)) == [2]
+    assert sweep(store_app, start + timedelta(minutes=7, seconds=1)) == []
+    assert [r.step for r in rows(store_app, crisis)] == [1, 2]
+    first = rows(store_app, crisis)[0]
+    assert (first.desk, first.queue, first.created_at) == (
+        "police", "police", start + timedelta(seconds=120))
+    assert len(audited(store_app, crisis)) == 2
+    assert all(PHONE not in d and "+31" not in d for d in audited(store_app, crisis))
+    assert sweep(store_app, start + timedelta(hours=2)) == [24]  # only the step now due
+    assert rows(store_app, calm) == [] and audited(store_app, calm) == []
+
+
+def test_a_non_crisis_contact_never_escalates(store_app: Flask) -> None:
+    calm = waiting(store_app, seconds_ago=0)
+    start = since(store_app, calm)
+    for minutes in (2, 7, 60, 24 * 60):
+        assert sweep(store_app, start + timedelta(minutes=minutes)) == []
+    assert rows(store_app, calm) == []
+
+
+def test_a_step_another_run_raised_first_is_tolerated(store_app: Flask) -> None:
+    crisis = waiting(store_app, crisis=True, seconds_ago=200)
+    contact = contact_of(store_app, crisis)
+    now = utcnow()
+    with session_scope(engine_of(store_app)) as session:
+        assert escalation.raise_step(session=session, contact=contact, step=1, now=now)
+    with session_scope(engine_of(store_app)) as session:
+        # This run read "no step yet" before the other committed: the unique key answers.
+        assert escalation.raise_step(session=session, contact=contact, step=1, now=now) is None
+        assert escalation.raise_step(session=session, contact=contact, step=2, now=now)
+    assert [r.step for r in rows(store_app, crisis)] == [1, 2]
+    assert len(audited(store_app, crisis)) == 2
+
+
+def test_two_sweeps_at_once_raise_each_step_once(store_app: Flask) -> None:
+    crises = [waiting(store_app, crisis=True, seconds_ago=200) for _ in range(5)]
+    start = threading.Barrier(2)
+    raised: list[list[int]] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            raised.append(sweep(store_app, utcnow()))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failed == [] and sum(len(r) for r in raised) == len(crises)
+    for crisis in crises:
+        assert [r.step for r in rows(store_app, crisis)] == [1]
+        assert len(audited(store_app, crisis)) == 1
+
+
+# --- claimed, closed ------------------------------------------------------------------------
+
+
+def test_a_crisis_claimed_in_time_never_escalates(store_app: Flask) -> None:
+    crisis = waiting(store_app, crisis=True, seconds_ago=60)
+    client, _ = counsellor(store_app, desk="police")
+    act(client, crisis, "claim")
+    assert sweep(store_app, utcnow() + timedelta(minutes=30)) == []
+    assert rows(store_app, crisis) == []
+
+
+def test_a_claimed_crisis_stops_escalating_its_step_resolves_and_its_banner_goes(
+    store_app: Flask,
+) -> None:
+    crisis = waiting(store_app, crisis=True, seconds_ago=200)
+    assert sweep(store_app, utcnow()) == [1]
+    client, _ = counsellor(store_app, desk="police")
+    first = client.get("/desk/queue/rows")
+    assert "Escalatie" in first.get_data(as_text=True)
+    act(client, crisis, "claim")
+    later = utcnow() + timedelta(minutes=10)
+    assert sweep(store_app, later) == []
+    [step] = rows(store_app, crisis)
+    assert step.step == 1 and step.resolved_at == later
+    again = client.get("/desk/queue/rows", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "Escalatie" not in again.get_data(as_text=True)
+
+
+def test_a_closed_crisis_s_step_resolves(store_app: Flask) -> None:
+    crisis = waiting(store_app, crisis=True, seconds_ago=200)
+    assert sweep(store_app, utcnow()) == [1]
+    with session_scope(engine_of(store_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == crisis)).one()
+        contact.status = "closed"
+        session.add(contact)
+    assert sweep(store_app, utcnow() + timedelta(minutes=10)) == []
+    assert [r.resolved_at is not None for r in rows(store_app, crisis)] == [True]
+
+
+# --- who sees the banner --------------------------------------------------------------------
 
 
 def test_every_desk_sees_the_banner_but_only_the_owning_desk_the_link(store_app: Flask) -> None:
@@ -63,44 +200,109 @@ def test_every_desk_sees_the_banner_but_only_the_owning_desk_the_link(store_app:
     debasis, _ = counsellor(store_app, desk="debasis")
     own = police.get("/desk/queue/rows").get_data(as_text=True)
     other = debasis.get("/desk/queue/rows").get_data(as_text=True)
-    for rows in (own, other):
-        assert f"Escalatie: crisis {crisis}" in rows and 'role="alert"' in rows
+    for page in (own, other):
+        assert f"Escalatie: crisis {crisis}" in page and 'role="alert"' in page
+        assert "wacht al 3 min zonder hulpverlener" in page
+        assert PHONE not in page
     assert f'href="/desk/contacts/{crisis}"' in own
     assert f'href="/desk/contacts/{crisis}"' not in other
+    english = debasis.get("/desk/queue/rows?lang=en").get_data(as_text=True)
+    assert f"Escalation: crisis {crisis}" in english
 
 
-def test_a_claimed_crisis_stops_escalating_and_its_banner_goes(store_app: Flask) -> None:
-    crisis = waiting(store_app, crisis=True, seconds_ago=200)
+def test_a_pool_crisis_links_for_both_pooled_desks_and_the_manager_sees_the_reference(
+    store_app: Flask,
+) -> None:
+    crisis = waiting(store_app, desk="police", queue="pool", crisis=True, seconds_ago=200)
     sweep(store_app, utcnow())
-    client, _ = counsellor(store_app, desk="police")
-    first = client.get("/desk/queue/rows")
-    act(client, crisis, "claim")
-    sweep(store_app, utcnow() + timedelta(minutes=10))
-    assert steps(store_app, crisis) == [1]
-    rows = client.get("/desk/queue/rows", headers={"If-None-Match": first.headers["ETag"]})
-    assert rows.status_code == 200 and "Escalatie" not in rows.get_data(as_text=True)
+    link = f'href="/desk/contacts/{crisis}"'
+    for desk, linked in (("police", True), ("veterans", True), ("debasis", False)):
+        client, _ = counsellor(store_app, desk=desk)
+        page = client.get("/desk").get_data(as_text=True)  # the page itself: no JavaScript needed
+        assert f"Escalatie: crisis {crisis}" in page
+        assert (link in page) is linked
+    manager = store_app.test_client()
+    log_in(manager, store_app, make_user(store_app, role="manager", desk="veterans"))
+    page = manager.get("/desk/manager").get_data(as_text=True)
+    assert f"Escalatie: crisis {crisis}" in page and PHONE not in page
+
+
+# --- the on-call text -----------------------------------------------------------------------
 
 
 def test_the_on_call_number_gets_one_text_per_step_with_the_reference_only(
-    make_app: Callable[..., Flask], redis_conn: Redis,
+    build: Callable[..., Flask],
 ) -> None:
-    app = make_app(oncall_number="+31699990000", escalate_after_s=1)
-    crisis = waiting(app, crisis=True, seconds_ago=30)
+    app = build(oncall_number=ONCALL)
+    crisis = waiting(app, crisis=True, seconds_ago=0)
+    start = since(app, crisis)
     with app.app_context():
-        assert escalations.sweep() == 1
-        assert escalations.sweep() == 0  # run twice: one step, one text
-    with Session(engine_of(app)) as session:
-        texts = session.exec(select(OutboundAction).where(OutboundAction.kind == "message")).all()
-        sent = session.exec(select(Escalation.sms_sid)).all()
-    assert len(texts) == 1 and texts[0].to == "+31699990000"
-    assert crisis in (texts[0].body or "") and "+316" not in (texts[0].body or "")
-    assert sent and sent[0] and sent[0].startswith("SM")
+        assert escalations.sweep(start + timedelta(seconds=120)) == 1
+        assert escalations.sweep(start + timedelta(seconds=122)) == 0  # run twice: one text
+    [text] = texts(app)
+    assert text.to == ONCALL and text.contact_id == contact_of(app, crisis).id
+    assert text.body == escalation.sms_text(crisis)
+    assert crisis in text.body and PHONE not in text.body and "police" not in text.body
+    [step] = rows(app, crisis)
+    assert step.sms_sid == text.sid and step.sms_sid.startswith("SM")
+    with app.app_context():
+        assert escalations.sweep(start + timedelta(minutes=7)) == 1
+        assert escalations.sweep(start + timedelta(minutes=7, seconds=2)) == 0
+    assert [t.body for t in texts(app)] == [escalation.sms_text(crisis)] * 2
+    assert all(r.sms_sid and r.sms_sid.startswith("SM") for r in rows(app, crisis))
 
 
-def test_without_an_on_call_number_nothing_is_texted(make_app: Callable[..., Flask]) -> None:
-    app = make_app(escalate_after_s=1)
-    waiting(app, crisis=True, seconds_ago=30)
+def test_without_an_on_call_number_nothing_is_texted(build: Callable[..., Flask]) -> None:
+    app = build()
+    crisis = waiting(app, crisis=True, seconds_ago=200)
     with app.app_context():
         assert escalations.sweep() == 1
-    with Session(engine_of(app)) as session:
-        assert session.exec(select(OutboundAction)).all() == []
+    assert texts(app) == []
+    assert [r.sms_sid for r in rows(app, crisis)] == [None]
+
+
+def test_a_text_claimed_by_another_run_is_not_sent_again(store_app: Flask) -> None:
+    crisis = waiting(store_app, crisis=True, seconds_ago=200)
+    sweep(store_app, utcnow())
+    [step] = rows(store_app, crisis)
+    assert step.id is not None
+    with session_scope(engine_of(store_app)) as session:
+        [due] = escalation.texts_to_send(session=session)
+        assert due.reference == crisis and due.escalation_id == step.id
+        assert escalation.claim_text(session=session, escalation_id=step.id)
+    with session_scope(engine_of(store_app)) as session:
+        assert not escalation.claim_text(session=session, escalation_id=step.id)
+        assert escalation.texts_to_send(session=session) == []
+
+
+def test_a_refused_text_is_sent_by_the_next_sweep(
+    rest_app: Callable[..., Flask], twilio_double: TwilioDouble,
+) -> None:
+    app = rest_app(oncall_number=ONCALL)
+    crisis = waiting(app, crisis=True, seconds_ago=200)
+    twilio_double.fail_next(status=500)
+    with app.app_context():
+        assert escalations.sweep() == 1
+        assert [r.sms_sid for r in rows(app, crisis)] == [None]  # given back for a retry
+        assert escalations.sweep() == 0
+        assert escalations.sweep() == 0
+    sent = twilio_double.received("/Messages.json")
+    assert [r.status for r in sent] == [500, 201]
+    assert sent[1].params["To"] == ONCALL and sent[1].params["Body"] == escalation.sms_text(crisis)
+    [step] = rows(app, crisis)
+    assert step.sms_sid and step.sms_sid.startswith("SM")
+
+
+# --- the scheduler --------------------------------------------------------------------------
+
+
+def test_the_scheduler_sweeps_every_two_seconds_on_the_urgent_queue(
+    store_app: Flask, redis_conn: Redis,
+) -> None:
+    cron = build_cron(redis_conn, 1)
+    [job] = [j for j in cron.get_jobs() if j.func_name == "loket.queue.escalations.sweep"]
+    assert (job.queue_name, job.interval) == ("urgent", ESCALATE_EVERY_S)
+    crisis = waiting(store_app, crisis=True, seconds_ago=200)
+    assert job in cron.enqueue_jobs()
+    SimpleAppWorker(queues(redis_conn), connection=redis_conn, app=store_app).work(burst=True)
+    assert [r.step for r in rows(store_app, crisis)] == [1]
