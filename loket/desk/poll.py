@@ -6,6 +6,7 @@ Kept apart from the pages: it is the one staff route called many times a second.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,11 +38,16 @@ def queue_rows() -> ResponseReturnValue:
         response = Response(status=304)
     else:
         key = (version.tag, request_language(), user.desk if version.shared else user.id)
-        html = rendered(key)
-        if html is None:
-            html = render_rows(session, user)
+        found = rendered(key)
+        if found is None:
+            html, ago = render_rows(session, user), 0
             remember(key, html)
+        else:
+            html, ago = found
         response = make_response(html)
+        # The waits in rows rendered earlier (for a colleague) are that old: the page counts
+        # on from then.
+        response.headers["X-Rendered-Ago"] = str(ago)
     response.set_etag(version.tag)
     return response
 
@@ -104,7 +110,8 @@ CACHE_SIZE = 64
 class RowCache:
     """A small LRU of rendered rows, shared by a process's threads."""
 
-    entries: OrderedDict[tuple[str, str, object], str] = field(default_factory=OrderedDict)
+    entries: OrderedDict[tuple[str, str, object], tuple[str, float]] = field(
+        default_factory=OrderedDict)  # the rows and when (monotonic) they were rendered
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -116,21 +123,23 @@ def cache() -> RowCache:
     return found
 
 
-def rendered(key: tuple[str, str, object]) -> str | None:
-    """Return rows rendered before for this key, if any."""
+def rendered(key: tuple[str, str, object]) -> tuple[str, int] | None:
+    """Return rows rendered before for this key, if any, and how many seconds ago."""
     rows = cache()
     with rows.lock:
-        html = rows.entries.get(key)
-        if html is not None:
-            rows.entries.move_to_end(key)
-        return html
+        found = rows.entries.get(key)
+        if found is None:
+            return None
+        rows.entries.move_to_end(key)
+    html, at = found
+    return html, int(time.monotonic() - at)
 
 
 def remember(key: tuple[str, str, object], html: str) -> None:
     """Keep rendered rows for the desk's other counsellors."""
     rows = cache()
     with rows.lock:
-        rows.entries[key] = html
+        rows.entries[key] = (html, time.monotonic())
         rows.entries.move_to_end(key)
         while len(rows.entries) > CACHE_SIZE:
             rows.entries.popitem(last=False)

@@ -115,6 +115,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Escalation: crisis {reference} ({desk}) has waited {minutes} min without a "
               "counsellor.",
     },
+    "e_banner_row": {
+        "nl": "Escalatie: crisis {reference} ({desk}) wacht zonder hulpverlener, al",
+        "en": "Escalation: crisis {reference} ({desk}) is waiting without a counsellor, for",
+    },
     "e_title": {"nl": "Escalaties", "en": "Escalations"},
     "e_none": {"nl": "Geen open escalaties.", "en": "No open escalations."},
     "plan_title": {"nl": "Terugbellen afspreken", "en": "Agree a callback"},

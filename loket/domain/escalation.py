@@ -132,7 +132,12 @@ class Banner:
     desk: str | None
     queue: str | None
     step: int
-    waited_min: int
+    waited_s: int
+
+    @property
+    def waited_min(self) -> int:
+        """Return the whole minutes waited."""
+        return self.waited_s // 60
 
 
 def open_banners(*, session: Session, now: datetime | None = None) -> list[Banner]:
@@ -149,9 +154,9 @@ def open_banners(*, session: Session, now: datetime | None = None) -> list[Banne
         .group_by(col(Contact.reference), col(Contact.desk), col(Contact.queue))
     ).all()
     banners = [Banner(reference=ref, desk=desk, queue=queue, step=int(step),
-                      waited_min=max(int((now - since).total_seconds() // 60), 0))
+                      waited_s=max(int((now - since).total_seconds()), 0))
                for ref, desk, queue, step, since in rows]
-    return sorted(banners, key=lambda b: -b.waited_min)
+    return sorted(banners, key=lambda b: -b.waited_s)
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,23 @@ def test_a_long_queue_shows_its_top_counts_the_rest_and_keeps_what_the_counsello
     assert newest[0] not in theirs and "En nog 3 wachtenden" in theirs
 
 
+def test_rows_rendered_for_a_colleague_say_how_old_their_waits_are(
+    store_app: Flask, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from loket.desk import poll
+
+    waiting(store_app, seconds_ago=30)
+    first, _ = counsellor(store_app)
+    second, _ = counsellor(store_app)
+    clock = [1000.0]
+    monkeypatch.setattr(poll.time, "monotonic", lambda: clock[0])
+    fresh = first.get("/desk/queue/rows")
+    assert fresh.headers["X-Rendered-Ago"] == "0"
+    clock[0] += 7  # the colleague's poll, 7 s later, gets the same rows from the cache
+    shared = second.get("/desk/queue/rows")
+    assert shared.get_data() == fresh.get_data() and shared.headers["X-Rendered-Ago"] == "7"
+
+
 def test_the_poll_answers_304_while_nothing_changes_and_200_when_someone_writes_in(
     store_app: Flask,
 ) -> None:

@@ -19,7 +19,7 @@
   var shownAt = Date.now();
 
   function tick() {
-    var cells = rows.querySelectorAll("td[data-waited]");
+    var cells = rows.querySelectorAll("[data-waited]");
     var passed = Math.floor((Date.now() - shownAt) / 1000);
     for (var i = 0; i < cells.length; i += 1) {
       var waited = parseInt(cells[i].getAttribute("data-waited"), 10) + passed;
@@ -72,11 +72,12 @@
     }
   }
 
-  function show(html) {
+  function show(html, renderedAgo) {
     var before = references();
     var href = focusedHref();
     rows.innerHTML = html;
-    shownAt = Date.now();
+    // Rows rendered a while ago (shared by the desk's counsellors) count from then.
+    shownAt = Date.now() - 1000 * renderedAgo;
     if (href) {
       refocus(href);
     }
@@ -100,7 +101,8 @@
         }
         if (response.status === 200) {
           etag = response.headers.get("ETag");
-          return response.text().then(show);
+          var ago = parseInt(response.headers.get("X-Rendered-Ago") || "0", 10) || 0;
+          return response.text().then(function (html) { show(html, ago); });
         }
       })
       .catch(function () { /* the next poll tries again */ })
