@@ -168,6 +168,20 @@ class Text:
     reference: str
 
 
+# A text claimed this long ago and never recorded (its worker killed between claiming and
+# recording) is claimed again: an alert sent twice beats an alert lost.
+STALE_CLAIM = timedelta(minutes=2)
+
+
+def release_stale_claims(*, session: Session, now: datetime | None = None) -> int:
+    """Hand back the text claims a killed worker left behind; return how many."""
+    table = table_of(Escalation)
+    result = session.execute(update(table).where(
+        table.c.sms_sid == SENDING, table.c.resolved_at.is_(None),
+        table.c.created_at < (now or utcnow()) - STALE_CLAIM).values(sms_sid=None))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def texts_to_send(*, session: Session) -> list[Text]:
     """Return the open steps whose on-call text was not sent (nor claimed), oldest first."""
     rows = session.execute(

@@ -42,6 +42,8 @@ def text_oncall(number: str) -> int:
     none open, then its sid kept; a failed send is tried again by the next sweep. Return
     how many were sent."""
     engine = get_engine()
+    with session_scope(engine) as session:
+        escalation.release_stale_claims(session=session)
     with read_scope(engine) as session:
         waiting = escalation.texts_to_send(session=session)
     sent = 0

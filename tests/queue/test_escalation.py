@@ -276,6 +276,26 @@ def test_a_text_claimed_by_another_run_is_not_sent_again(store_app: Flask) -> No
         assert escalation.texts_to_send(session=session) == []
 
 
+def test_a_text_claimed_by_a_killed_worker_is_sent_after_two_minutes(
+    store_app: Flask,
+) -> None:
+    crisis = waiting(store_app, crisis=True, seconds_ago=200)
+    sweep(store_app, utcnow())
+    [step] = rows(store_app, crisis)
+    assert step.id is not None
+    with session_scope(engine_of(store_app)) as session:  # claimed, then the worker died
+        assert escalation.claim_text(session=session, escalation_id=step.id)
+    with session_scope(engine_of(store_app)) as session:
+        assert escalation.release_stale_claims(session=session) == 0  # not yet stale
+        assert escalation.texts_to_send(session=session) == []
+    with session_scope(engine_of(store_app)) as session:
+        later = utcnow() + escalation.STALE_CLAIM + timedelta(seconds=1)
+        assert escalation.release_stale_claims(session=session, now=later) == 1
+    with session_scope(engine_of(store_app)) as session:
+        [again] = escalation.texts_to_send(session=session)
+    assert again.escalation_id == step.id  # an alert sent twice beats an alert lost
+
+
 def test_a_refused_text_is_sent_by_the_next_sweep(
     rest_app: Callable[..., Flask], twilio_double: TwilioDouble,
 ) -> None:
