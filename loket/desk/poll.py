@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,12 +48,7 @@ def queue_rows() -> ResponseReturnValue:
         response = Response(status=304)
     else:
         key = (version.tag, request_language(), user.desk if version.shared else user.id)
-        found = rendered(key)
-        if found is None:
-            html, ago = render_rows(session, user), 0
-            remember(key, html)
-        else:
-            html, ago = found
+        html, ago = rows_for(key, lambda: render_rows(session, user))
         response = make_response(html)
         # The waits in rows rendered earlier (for a colleague) are that old: the page counts
         # on from then.
@@ -73,7 +69,7 @@ def rows_of(session: Session, user: User) -> dict[str, Any]:
     items = workspace.queue_for(session=session, user=user, limit=workspace.QUEUE_SHOWN)
     total = (workspace.queue_size(session=session, user=user)
              if len(items) >= workspace.QUEUE_SHOWN else len(items))
-    words = row_words(items)
+    words = row_words([])  # the rows' own words are looked up for the rows rendered anew
     return {"items": items, "total": total, "words": words,
             "rows_html": rows_html(items, words),
             "helps": support.open_help(session=session, desk=user.desk),
@@ -99,6 +95,9 @@ def rows_html(items: list[workspace.QueueItem], words: dict[str, str]) -> Markup
             if fragment is not None:
                 kept.entries.move_to_end(key)  # least recently shown goes first
             found.append(fragment)
+    missing = [item for item, fragment in zip(items, found, strict=True) if fragment is None]
+    if missing:
+        words = {**words, **row_words(missing)}
     parts: list[str] = []
     for item, key, fragment in zip(items, keys, found, strict=True):
         if fragment is None:
@@ -197,11 +196,42 @@ CACHE_SIZE = 64
 
 @dataclass
 class RowCache:
-    """A small LRU of rendered rows, shared by a process's threads."""
+    """A small LRU of rendered rows, shared by a process's threads, and the renders under
+    way (so that the desk's counsellors polling at once after a change render once)."""
 
     entries: OrderedDict[tuple[str, str, object], tuple[str, float]] = field(
         default_factory=OrderedDict)  # the rows and when (monotonic) they were rendered
     lock: threading.Lock = field(default_factory=threading.Lock)
+    rendering: dict[tuple[str, str, object], threading.Event] = field(default_factory=dict)
+
+
+# How long a poll waits for a colleague's render of the same rows before rendering itself.
+RENDER_WAIT_S = 1.0
+
+
+def rows_for(key: tuple[str, str, object], render: Callable[[], str]) -> tuple[str, int]:
+    """Return the rows for this key and how many seconds ago they were rendered: kept, or
+    rendered now by this request, or (when another thread of this process is rendering
+    them) that render's, waited for at most RENDER_WAIT_S."""
+    found = rendered(key)
+    if found is not None:
+        return found
+    rows = cache()
+    with rows.lock:
+        under_way = rows.rendering.get(key)
+        if under_way is None:
+            rows.rendering[key] = threading.Event()
+    if under_way is not None:
+        under_way.wait(RENDER_WAIT_S)
+        found = rendered(key)
+        return found if found is not None else (render(), 0)
+    try:
+        html = render()
+        remember(key, html)
+    finally:
+        with rows.lock:
+            rows.rendering.pop(key).set()
+    return html, 0
 
 
 def cache() -> RowCache:

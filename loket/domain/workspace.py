@@ -115,12 +115,15 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None,
         ).all()
     flags: dict[int, list[str]] = {}
     if rows:
-        for contact_id, flag in session.execute(
-            select(ContactFlag.contact_id, ContactFlag.flag)
-            .where(col(ContactFlag.contact_id).in_([row[0] for row in rows]))
+        # The flags of the queue's contacts, by the queue's own conditions (a semi-join)
+        # rather than hundreds of ids sent back as parameters.
+        for contact_id, flag in connection.execute(
+            sa_select(col(ContactFlag.contact_id), col(ContactFlag.flag))
+            .where(col(ContactFlag.contact_id).in_(
+                sa_select(col(Contact.id)).where(*open_in_queue(user, now))))
             .order_by(col(ContactFlag.flag))
         ).all():
-            flags.setdefault(contact_id, []).append(flag)
+            flags.setdefault(contact_id or 0, []).append(flag)
     person = support.active_flags(session=session,
                                   phone_hashes=[row[9] for row in rows if row[9]])
     due = due_callbacks(session=session, contact_ids=[
