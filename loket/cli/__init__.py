@@ -21,6 +21,8 @@ COMMANDS = {
     "rules": "loket.cli.route:rules_group",
     "simulate": "loket.cli.simulate:simulate_group",
     "audit": "loket.cli.audit:audit_group",
+    "report": "loket.cli.reports:report_command",
+    "capacity": "loket.cli.reports:capacity_command",
 }
 
 

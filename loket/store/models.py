@@ -24,7 +24,12 @@ OUTCOMES = (
     "erased",
     "other",
 )
-CALLBACK_STATUSES = ("pending", "claimed", "done", "failed", "cancelled")
+# A callback's life: pending (on the clock), due (in the desk's queue), calling, then done,
+# or back to pending for a retry, or unreachable / missed (the manager's list), closed by
+# the manager, or cancelled; a crisis contact's way to be reached is `crisis` (never queued
+# as a callback, callable at once).
+CALLBACK_STATUSES = ("pending", "due", "calling", "done", "unreachable", "missed", "closed",
+                     "cancelled", "crisis")
 ROLES = ("counsellor", "manager", "admin")
 DESKS = ("police", "veterans", "debasis")
 AUDIT_EVENTS = ("create", "read", "update", "delete", "search", "export", "emergency")

@@ -1,0 +1,120 @@
+"""Erlang C: the chance to wait, the service level and the counsellors a target needs.
+
+The M/M/N queue of the call-centre literature: arrivals at random (Poisson), exponential
+handle times, N counsellors, nobody hangs up. With offered load A = calls per hour x
+handle time / 3600 (in Erlangs), the chance that a contact waits at all is Erlang C,
+C(N, A); the share answered within t seconds is 1 - C(N, A) * exp(-(N - A) * t / aht).
+With N <= A the queue grows without end: every contact waits, the service level is 0.
+
+Pure: the standard library only; no store, no Flask.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+SECONDS_PER_HOUR = 3600
+# More counsellors than this for one hour of one desk is a wrong input, not a plan.
+MAX_COUNSELLORS = 10_000
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """What N counsellors give for one load: chance to wait, service level, mean wait."""
+
+    counsellors: int
+    load_erlangs: float
+    wait_probability: float
+    service_level: float
+    average_wait_s: float
+    occupancy: float
+
+
+def offered_load(calls_per_hour: float, aht_s: float) -> float:
+    """Return the offered load in Erlangs: calls per hour times handle time in hours."""
+    if calls_per_hour < 0 or aht_s < 0:
+        raise ValueError("calls per hour and handle time cannot be negative")
+    return calls_per_hour * aht_s / SECONDS_PER_HOUR
+
+
+def erlang_b(counsellors: int, load: float) -> float:
+    """Return Erlang B, the blocking chance of N servers and no queue.
+
+    By the stable recursion B(0) = 1, B(n) = A B(n-1) / (n + A B(n-1)): no factorials,
+    no overflow for large N.
+    """
+    if counsellors < 0 or load < 0:
+        raise ValueError("counsellors and load cannot be negative")
+    blocking = 1.0
+    for n in range(1, counsellors + 1):
+        blocking = load * blocking / (n + load * blocking)
+    return blocking
+
+
+def erlang_c(counsellors: int, load: float) -> float:
+    """Return Erlang C, the chance that a contact waits, for N counsellors and load A.
+
+    C = N B / (N - A (1 - B)) with B = Erlang B; 1 when N <= A (the queue never empties),
+    0 with no load at all.
+    """
+    if load <= 0:
+        return 0.0
+    if counsellors <= load:
+        return 1.0
+    blocking = erlang_b(counsellors, load)
+    return counsellors * blocking / (counsellors - load * (1 - blocking))
+
+
+def service_level(counsellors: int, load: float, aht_s: float, target_s: float) -> float:
+    """Return the share answered within `target_s`: 1 - C exp(-(N - A) t / aht); 0 if N <= A."""
+    if load <= 0:
+        return 1.0
+    if counsellors <= load:
+        return 0.0
+    waiting = erlang_c(counsellors, load)
+    return max(0.0, 1.0 - waiting * math.exp(-(counsellors - load) * target_s / aht_s))
+
+
+def average_wait_s(counsellors: int, load: float, aht_s: float) -> float:
+    """Return the mean wait (average speed of answer): C aht / (N - A); infinite if N <= A."""
+    if load <= 0:
+        return 0.0
+    if counsellors <= load:
+        return math.inf
+    return erlang_c(counsellors, load) * aht_s / (counsellors - load)
+
+
+def staffing(counsellors: int, calls_per_hour: float, aht_s: float, target_s: float) -> Staffing:
+    """Return what `counsellors` give for this many calls an hour of this handle time."""
+    load = offered_load(calls_per_hour, aht_s)
+    return Staffing(
+        counsellors=counsellors,
+        load_erlangs=load,
+        wait_probability=erlang_c(counsellors, load),
+        service_level=service_level(counsellors, load, aht_s, target_s),
+        average_wait_s=average_wait_s(counsellors, load, aht_s),
+        occupancy=min(1.0, load / counsellors) if counsellors else (1.0 if load else 0.0),
+    )
+
+
+def counsellors_needed(
+    calls_per_hour: float, aht_s: float, target_s: float, level: float
+) -> int:
+    """Return the fewest counsellors whose service level is at least `level` (0 for no calls).
+
+    `level` is a share between 0 and 1 (0.8: 80% answered within `target_s` seconds).
+    """
+    if not 0 < level < 1:
+        raise ValueError("the service level is a share between 0 and 1, both excluded")
+    if target_s < 0:
+        raise ValueError("the target time cannot be negative")
+    load = offered_load(calls_per_hour, aht_s)
+    if load == 0:
+        return 0
+    counsellors = math.floor(load) + 1  # the fewest for which the queue empties
+    while service_level(counsellors, load, aht_s, target_s) < level:
+        counsellors += 1
+        if counsellors > MAX_COUNSELLORS:
+            raise ValueError(f"more than {MAX_COUNSELLORS} counsellors: check the input")
+    return counsellors

@@ -1,0 +1,131 @@
+"""`loket report` and `loket capacity`: JSON parsed, CSV read back, "<5", no personal data,
+and bad input exits 2 naming the option."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from loket.cli import main
+from tests.reports.seed import PERSONAL, local, seed
+
+NOVEMBER = ["--from", "2026-11-01", "--to", "2026-11-30"]
+
+
+def seeded(app: Flask) -> None:
+    seed(app, local("2026-11-10 14:00"), channel="phone", desk="police", count=6)
+    seed(app, local("2026-11-30 23:30"), channel="sms", desk="veterans", queue="pool",
+         flags=("pooled",), count=2)
+    seed(app, local("2026-12-01 00:30"), channel="sms", desk="veterans", count=3)
+
+
+def test_report_json_has_the_design_shape_with_small_counts_hidden(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    seeded(app)
+    result = CliRunner().invoke(main, ["report", *NOVEMBER, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert got["from"] == "2026-11-01" and got["to"] == "2026-11-30" and got["desk"] is None
+    contacts = got["contacts"]
+    assert contacts["total"] == 8
+    assert contacts["by_channel"] == {"phone": 6, "sms": "<5", "whatsapp": 0, "webchat": 0,
+                                      "webform": 0}
+    assert contacts["by_desk"] == {"police": 6, "veterans": "<5", "debasis": 0}
+    assert contacts["by_queue"] == {"police": 6, "veterans": 0, "debasis": 0, "pool": "<5"}
+    assert contacts["crisis"] == 0 and contacts["overflow"] == 0 and contacts["pooled"] == "<5"
+    assert not [field for field in PERSONAL if field.lower() in result.output.lower()]
+
+
+def test_report_desk_filter(app: Flask, cli_env: dict[str, str]) -> None:
+    seeded(app)
+    result = CliRunner().invoke(main, ["report", *NOVEMBER, "--desk", "police"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["contacts"]["total"] == 6
+    assert json.loads(result.output)["desk"] == "police"
+
+
+def test_report_csv_reads_back_with_the_same_figures(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    seeded(app)
+    result = CliRunner().invoke(main, ["report", *NOVEMBER, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert rows and set(rows[0]) == {"figure", "key", "count"}
+    counts = {(row["figure"], row["key"]): row["count"] for row in rows}
+    assert counts[("contacts.total", "")] == "8"
+    assert counts[("contacts.by_channel", "phone")] == "6"
+    assert counts[("contacts.by_channel", "sms")] == "<5"
+    assert counts[("contacts.by_queue", "pool")] == "<5"
+    assert counts[("contacts.crisis", "")] == "0"
+    assert counts[("callbacks.requested", "")] == "0"
+    assert not [field for field in PERSONAL if field.lower() in result.output.lower()]
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--from", "2026-11-30", "--to", "2026-11-01"], "--from"),
+    (["--from", "2026-13-01", "--to", "2026-11-30"], "--from"),
+    (["--from", "2026-11-01", "--to", "yesterday"], "--to"),
+    (["--to", "2026-11-30"], "--from"),
+    ([*NOVEMBER, "--desk", "defence"], "--desk"),
+    ([*NOVEMBER, "--format", "xml"], "--format"),
+])
+def test_report_bad_input_exits_2_naming_the_option(
+    app: Flask, cli_env: dict[str, str], args: list[str], named: str
+) -> None:
+    result = CliRunner().invoke(main, ["report", *args])
+    assert result.exit_code == 2
+    assert named in result.output
+
+
+def test_capacity_json_for_the_standard_example() -> None:
+    result = CliRunner().invoke(main, ["capacity", "--calls-per-hour", "100", "--aht", "600",
+                                       "--target", "20", "--level", "0.8", "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert got["counsellors"] == 22
+    assert got["service_level"] == pytest.approx(0.870, abs=0.0005)
+    assert got["one_fewer"]["counsellors"] == 21
+    assert got["one_fewer"]["service_level"] == pytest.approx(0.80, abs=0.002)
+
+
+def test_capacity_text_is_dutch_by_default_and_english_on_request() -> None:
+    args = ["capacity", "--calls-per-hour", "100", "--aht", "600"]
+    dutch = CliRunner().invoke(main, args)
+    english = CliRunner().invoke(main, [*args, "--lang", "en"])
+    assert dutch.exit_code == english.exit_code == 0
+    assert "22 hulpverleners" in dutch.output and "87.0%" in dutch.output
+    assert "22 counsellors" in english.output
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--aht", "600"], "--calls-per-hour"),
+    (["--calls-per-hour", "100"], "--aht"),
+    (["--calls-per-hour", "-1", "--aht", "600"], "--calls-per-hour"),
+    (["--calls-per-hour", "100", "--aht", "600", "--level", "1.2"], "--level"),
+    (["--calls-per-hour", "100", "--aht", "600", "--from-data"], "--from-data"),
+    (["--from-data", "--weeks", "0"], "--weeks"),
+])
+def test_capacity_bad_input_exits_2_naming_the_option(args: list[str], named: str) -> None:
+    result = CliRunner().invoke(main, ["capacity", *args])
+    assert result.exit_code == 2
+    assert named in result.output
+
+
+def test_capacity_from_data_prints_both_plans(app: Flask, cli_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["capacity", "--from-data", "--weeks", "8", "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert got["weeks"] == 8
+    assert set(got["separate"]) == {"police", "veterans", "debasis"}
+    assert set(got["pooled"]) == {"police", "veterans", "debasis", "pool"}
+    assert set(got["counsellor_hours"]) >= {"separate", "pooled", "difference"}
+    text = CliRunner().invoke(main, ["capacity", "--from-data", "--weeks", "2", "--lang", "en"])
+    assert text.exit_code == 0, text.output
+    assert "counsellor-hours a week" in text.output
