@@ -186,8 +186,7 @@ def start_callback(*, session: Session, user: User, contact: Contact, source: st
                    ) -> CallLeg:
     """Call the person back: ring the counsellor's phone first (a job), then the person.
     The counsellor must hold the contact and a callback must be due."""
-    if contact.assigned_user_id != user.id or contact.status == "closed":
-        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    contacts.require_held(contact, user)
     counsellor_phone(user)
     callback = active_callback(session=session, contact=contact)
     if callback is None or callback.status not in CALLABLE:
@@ -225,8 +224,7 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
     due (else the desk calls). The contact waits as a callback, held by no one."""
     from loket.domain import callbacks
 
-    if contact.assigned_user_id != user.id or contact.status == "closed":
-        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    contacts.require_held(contact, user)
     if contact.crisis:
         raise Refused("a crisis is answered now, never only called back", field="window",
                       key="r_crisis_callback")
@@ -305,8 +303,7 @@ def answer_waiting_call(*, session: Session, user: User, contact: Contact, sourc
                         ) -> CallLeg:
     """Answer a caller waiting in a queue, in any order: ring the counsellor's phone (a
     job); when they answer, the caller is moved out of the queue into their conference."""
-    if contact.assigned_user_id != user.id or contact.status == "closed":
-        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    contacts.require_held(contact, user)
     if contact.channel != "phone" or not contact.external_id:
         raise Refused("this contact is not a waiting call", field="call", key="r_not_call")
     counsellor_phone(user)
@@ -692,8 +689,7 @@ def warm_transfer(*, session: Session, user: User, contact: Contact, desk: str, 
     move as in the workspace, and the new counsellor holds the contact once they join."""
     from loket.domain import workspace
 
-    if contact.assigned_user_id != user.id:
-        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    contacts.require_held(contact, user)
     leg = live_counsellor_leg(session=session, contact=contact)
     if leg is None or leg.user_id != user.id:
         raise Refused("no call of yours on this contact is live", field="call",

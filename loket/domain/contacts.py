@@ -500,6 +500,13 @@ class Conflict(Exception):
         self.holder = holder  # the user who holds it, when someone does
 
 
+def require_held(contact: Contact, user: User) -> None:
+    """Conflict (naming who holds it) unless this counsellor holds this open contact: the
+    steps a counsellor takes on a contact they claimed (reply, close, call, …)."""
+    if contact.assigned_user_id != user.id or contact.status == "closed":
+        raise Conflict("claim the contact first", holder=contact.assigned_user_id)
+
+
 def claim(*, session: Session, contact: Contact, user: User, source: str = "") -> Contact:
     """Hold a contact for this counsellor in one conditional UPDATE; Conflict when another
     holds it (or it is closed). Two counsellors claiming at once: exactly one wins."""

@@ -340,8 +340,7 @@ def reply(*, session: Session, user: User, contact: Contact, text: str,
           source: str = "") -> int:
     """Send a counsellor's reply on the contact's channel; return the message id."""
     body = written(text, field="text", limit=MAX_REPLY, short_key="r_empty_reply")
-    if contact.assigned_user_id != user.id or contact.status == "closed":
-        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    contacts.require_held(contact, user)
     if contact.channel not in TEXT_CHANNELS:
         raise Refused("this contact has no written conversation", field="text",
                       key="r_not_text")
@@ -397,8 +396,7 @@ def close(*, session: Session, user: User, contact: Contact, outcome: str,
     if contact_type not in CONTACT_TYPES:
         raise Refused(f"one of {', '.join(CONTACT_TYPES)}", field="contact_type",
                       key="r_contact_type")
-    if contact.assigned_user_id != user.id or contact.status == "closed":
-        raise contacts.Conflict("claim the contact first", holder=contact.assigned_user_id)
+    contacts.require_held(contact, user)
     if note.strip():
         add_note(session=session, user=user, contact=contact, text=note, kind="close",
                  source=source)
