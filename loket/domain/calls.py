@@ -348,7 +348,8 @@ def take_leg(*, session: Session, leg_id: int, kind: str | None = None) -> CallL
     ).rowcount  # type: ignore[attr-defined]
     if not taken:
         return None
-    leg = session.get(CallLeg, leg_id)
+    # As the update left it, not as this session may have loaded it before.
+    leg = session.get(CallLeg, leg_id, populate_existing=True)
     if leg is None or (kind is not None and leg.kind != kind):
         return None
     return leg
@@ -370,7 +371,9 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
     if leg is None:
         return
     leg.error = f"could not place the call: {reason}"[:200]
-    leg.status = "failed" if final else "placed"  # not final: the job's retry takes it again
+    # Not final: back to where the job's retry takes it again (a caller to move, or a leg
+    # to place).
+    leg.status = "failed" if final else ("moving" if leg.kind == "caller" else "placed")
     leg.updated_at = utcnow()
     session.add(leg)
     callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None

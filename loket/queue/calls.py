@@ -239,10 +239,6 @@ def move_caller(leg_id: int) -> str:
         final = final_try()
         with session_scope(engine) as session:
             calls.leg_failed(session=session, leg_id=leg_id, reason=str(exc), final=final)
-            if not final:
-                stored = session.get(CallLeg, leg_id)
-                if stored is not None:
-                    stored.status = "moving"  # the retry takes it again
         log.warning("call.move_failed", leg_id=leg_id, final=final)
         if final:
             return "failed"

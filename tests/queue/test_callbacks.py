@@ -527,3 +527,23 @@ def test_a_personal_callback_of_a_counsellor_away_waits_for_the_desk(
         callback = session.exec(select(CallbackRequest).where(
             CallbackRequest.contact_id == contact.id)).one()
     assert callback.status == "due"
+
+
+def test_a_refused_move_of_a_waiting_caller_is_taken_again_by_the_retry(
+    calls_app: Flask,
+) -> None:
+    reference = waiting(calls_app, channel="phone")
+    with session_scope(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        caller = calls.new_leg(session=session, contact=contact, user=None, kind="caller",
+                               call_sid="CA" + "1" * 32, place=False)
+        session.flush()
+        leg_id = caller.id or 0
+        assert calls.take_leg(session=session, leg_id=leg_id, kind="caller") is not None
+        calls.leg_failed(session=session, leg_id=leg_id, reason="Twilio answered 500",
+                         final=False)
+        retried = calls.take_leg(session=session, leg_id=leg_id, kind="caller")
+        assert retried is not None and retried.error and "could not place" in retried.error
+        calls.leg_failed(session=session, leg_id=leg_id, reason="Twilio answered 500",
+                         final=True)
+        assert calls.take_leg(session=session, leg_id=leg_id) is None  # given up: failed
