@@ -19,7 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from loket.channels.voice import VOICES
+from loket.channels.common import VOICES
 from loket.i18n import CRISIS, LANGUAGES, Catalog, request_language
 
 log = structlog.get_logger(__name__)

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, request
 from sqlmodel import Session, select
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from loket.channels.common import Answer, answer_once, settings, twilio_signed
+from loket.channels.common import Answer, answer_once, say_text, settings, twilio_signed
 from loket.domain import calls, lists
 from loket.i18n import Catalog
 from loket.store.models import CallLeg, Contact
@@ -27,7 +27,6 @@ from loket.store.types import utcnow
 
 bp = Blueprint("calls", __name__, url_prefix="/twilio/calls")
 CHANNEL = "call"
-VOICES = {"nl": ("nl-NL", "Polly.Lotte"), "en": ("en-GB", "Polly.Amy")}
 MAX_SID = 64
 
 TEXTS = Catalog("calls", {
@@ -50,12 +49,6 @@ TEXTS = Catalog("calls", {
         "en": "This call has already ended. Goodbye.",
     },
 })
-
-
-def say(node: VoiceResponse, text: str, lang: str) -> None:
-    """Add a `<Say>` in a language and its voice."""
-    language, voice = VOICES.get(lang, VOICES["nl"])
-    node.say(text, language=language, voice=voice)
 
 
 def conference(twiml: VoiceResponse, name: str, *, ends_it: bool) -> VoiceResponse:
@@ -87,7 +80,7 @@ def locked_leg(session: Session, leg_id: int) -> CallLeg | None:
 def hang_up(lang: str) -> str:
     """Say the call has ended, and hang up."""
     twiml = VoiceResponse()
-    say(twiml, TEXTS.get("gone", lang), lang)
+    say_text(twiml, TEXTS.get("gone", lang), lang)
     twiml.hangup()
     return str(twiml)
 
@@ -124,7 +117,7 @@ def counsellor(leg_id: int) -> Response:
         twiml = VoiceResponse()
         lang = settings().default_language
         key = "callback" if leg.callback_id else "answer"
-        say(twiml, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
+        say_text(twiml, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
         # The counsellor leaving does not end it (a warm transfer goes on without them);
         # when nobody is left for the person, Loket hangs up their side.
         return str(conference(twiml, leg.conference, ends_it=False))
@@ -147,7 +140,7 @@ def person(leg_id: int) -> Response:
             return str(conference(twiml, leg.conference, ends_it=True))
         if action == "message":
             found = lists.configured(settings().workspace_lists)
-            say(twiml, found.voicemail_for(contact.desk, contact.language), contact.language)
+            say_text(twiml, found.voicemail_for(contact.desk, contact.language), contact.language)
         twiml.hangup()
         return str(twiml)
 
@@ -164,7 +157,7 @@ def caller(leg_id: int) -> Response:
         waited = max(int((utcnow() - since).total_seconds()), 0)
         calls.caller_joined(session=session, leg=leg, waited_s=waited)
         twiml = VoiceResponse()
-        say(twiml, TEXTS.get("connecting", contact.language), contact.language)
+        say_text(twiml, TEXTS.get("connecting", contact.language), contact.language)
         return str(conference(twiml, leg.conference, ends_it=True))
 
     return leg_webhook(leg_id, "caller", respond)

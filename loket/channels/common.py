@@ -26,6 +26,14 @@ log = structlog.get_logger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 Stored = tuple[str | None, str]  # a stored answer: its body and content type
 TWIML = "text/xml; charset=utf-8"
+# The voice each language is spoken in on the phone (Twilio's `<Say>`).
+VOICES = {"nl": ("nl-NL", "Polly.Lotte"), "en": ("en-GB", "Polly.Amy")}
+
+
+def say_text(node: Any, text: str, lang: str) -> None:
+    """Add a `<Say>` of a text in a language and its voice (Dutch when unknown)."""
+    language, voice = VOICES.get(lang, VOICES["nl"])
+    node.say(text, language=language, voice=voice)
 
 
 def settings() -> Settings:

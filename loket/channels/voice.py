@@ -22,7 +22,14 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from loket import rules_runtime
 from loket.channels import senders
-from loket.channels.common import TWIML, answer_once, continuity, settings, twilio_signed
+from loket.channels.common import (
+    TWIML,
+    answer_once,
+    continuity,
+    say_text,
+    settings,
+    twilio_signed,
+)
 from loket.channels.voice_texts import TEXTS
 from loket.domain import callbacks, contacts, inbound
 from loket.domain import menu as who_menu
@@ -36,7 +43,6 @@ log = structlog.get_logger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 
 CHANNEL = "phone"
-VOICES = {"nl": ("nl-NL", "Polly.Lotte"), "en": ("en-GB", "Polly.Amy")}
 MAX_CALL_SID = 64
 GATHER_TIMEOUT_S = 6
 KEYED_TIMEOUT_S = 10
@@ -302,8 +308,7 @@ def default_language() -> str:
 
 def say(node: TwiML, key: str, lang: str, *, catalog: Catalog = TEXTS, **values: str) -> None:
     """Add a `<Say>` of a catalog text in the caller's language and voice."""
-    language, voice = VOICES.get(lang, VOICES["nl"])
-    node.say(catalog.get(key, lang, **values), language=language, voice=voice)
+    say_text(node, catalog.get(key, lang, **values), lang)
 
 
 def spell(reference: str) -> str:
