@@ -91,6 +91,10 @@ class Settings:
     escalate_after_s: int = 120
     escalate_every_s: int = 300
     oncall_number: str = ""
+    # The managers' reports: a phone contact counts as answered in time within these seconds
+    # (crisis and the rest), at most ten minutes (waits are counted to the second up to it).
+    service_target_s: int = 20
+    crisis_target_s: int = 30
     testing: bool = False
 
     @property
@@ -188,10 +192,13 @@ def load_settings(
     for name in (
         "chat_idle_minutes", "staff_idle_minutes", "staff_session_hours", "login_attempts",
         "break_glass_minutes", "max_live_chats", "person_flag_days", "callback_attempts",
-        "escalate_after_s", "escalate_every_s",
+        "escalate_after_s", "escalate_every_s", "service_target_s", "crisis_target_s",
     ):
         if getattr(settings, name) < 1:
             raise ConfigError(f"{env_name(name)}: must be 1 or more")
+    for name in ("service_target_s", "crisis_target_s"):
+        if getattr(settings, name) > 600:
+            raise ConfigError(f"{env_name(name)}: at most 600 seconds")
     for name in ("wrapup_minutes", "continuity_minutes"):
         if getattr(settings, name) < 0:
             raise ConfigError(f"{env_name(name)}: must be 0 or more")

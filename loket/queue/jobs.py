@@ -72,6 +72,20 @@ def reconcile() -> int:
     return done.enqueued
 
 
+def refresh_reports() -> int:
+    """Recount the report days whose contacts changed into the tallies; return how many.
+
+    Safe beside another scheduler's run: on PostgreSQL one holds the lock and the other
+    leaves the days to the next run; on SQLite the write lock orders them.
+    """
+    from loket.reports import tally
+
+    days = tally.refresh_all(lambda: session_scope(get_engine()))
+    if days:
+        log.info("reports.refreshed", days=days)
+    return days
+
+
 def seal_audit() -> int:
     """Seal the audit rows written since the last run onto the hash chain; return how many.
 

@@ -15,16 +15,22 @@ def suppressed(n: int) -> int | str:
 
 
 def suppress_counts(figures: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy of nested counts with every count passed through `suppressed`.
+    """Return a copy of nested counts (mappings and lists) with every count passed through
+    `suppressed`.
 
-    Only integers are counts; strings, None and floats (shares, seconds) pass unchanged.
+    Only integers are counts; strings, None and floats (shares) pass unchanged, and so does
+    everything under a key ending in `_s`: seconds (targets, waits), not people.
     """
-    shown: dict[str, Any] = {}
-    for key, value in figures.items():
-        if isinstance(value, Mapping):
-            shown[key] = suppress_counts(value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            shown[key] = suppressed(value)
-        else:
-            shown[key] = value
-    return shown
+    return {key: value if key.endswith("_s") else suppress_value(value)
+            for key, value in figures.items()}
+
+
+def suppress_value(value: Any) -> Any:
+    """Return one value as shown: counts suppressed, containers walked."""
+    if isinstance(value, Mapping):
+        return suppress_counts(value)
+    if isinstance(value, list):
+        return [suppress_value(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return suppressed(value)
+    return value

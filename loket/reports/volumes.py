@@ -1,42 +1,44 @@
-"""The managers' figures for a range of Amsterdam days: contacts and callbacks, counted in SQL.
+"""The managers' figures for a range of Amsterdam days: contacts, service and callbacks.
 
 A contact counts on the day it reached Loket (`Contact.created_at`). With a desk, only the
-contacts that desk owns (`Contact.desk`) or that its queue served (`Contact.queue`) count.
-The counts are exact and unsuppressed: `suppression.suppress_counts` hides small ones on
-output. No personal field is read.
+contacts that desk owns (`Contact.desk`) or that its queue served (`Contact.queue`) count;
+with a channel, only that channel's. The counts come from the tallies (`tally.read`), exact
+at the moment of reading, and unsuppressed: `suppression.suppress_counts` hides small ones
+on output. No personal field is read.
+
+Service is the phone's: of the calls that waited in a queue (answered or abandoned), the
+share answered within the target (30 s for crisis, 20 s otherwise: configurable), and how
+long the answered and the abandoned waited (median and 90th percentile). A share or a
+percentile of fewer than five calls is not given (None): it would describe a person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from loket.reports.periods import day_bounds
-from loket.routing.values import CHANNELS, DESKS, QUEUES
-from loket.store.models import OUTCOMES, CallbackRequest, Contact, ContactFlag
+from loket.reports import tally
+from loket.reports.periods import hour_of_week
+from loket.reports.suppression import THRESHOLD
+from loket.routing.values import CHANNELS, DESKS, PAIRED_DESKS, QUEUES
+from loket.store.models import OUTCOMES
 
 # The key under which contacts not (yet) given a desk or a queue are counted.
 NONE_KEY = "none"
+WEEKDAYS = 7
+HOURS = 24
 
 
-def in_range(start: date, end: date, desk: str | None) -> ColumnElement[bool]:
-    """Return the condition on `contact` for the Amsterdam days `start`..`end` and a desk."""
-    since, until = day_bounds(start, end)
-    condition = and_(col(Contact.created_at) >= since, col(Contact.created_at) < until)
-    if desk is not None:
-        condition = and_(condition, or_(col(Contact.desk) == desk, col(Contact.queue) == desk))
-    return condition
+@dataclass(frozen=True)
+class Targets:
+    """The service targets in seconds: crisis calls and the rest."""
 
-
-def has_flag(flag: str) -> ColumnElement[bool]:
-    """Return the condition that a contact carries a routing flag (a `contact_flag` row)."""
-    return exists().where(col(ContactFlag.contact_id) == col(Contact.id),
-                          col(ContactFlag.flag) == flag)
+    crisis_s: int = 30
+    other_s: int = 20
 
 
 def zeros(keys: Iterable[str]) -> dict[str, int]:
@@ -44,52 +46,87 @@ def zeros(keys: Iterable[str]) -> dict[str, int]:
     return dict.fromkeys(keys, 0)
 
 
-def figures(session: Session, start: date, end: date, desk: str | None = None) -> dict[str, Any]:
+def figures(
+    session: Session,
+    start: date,
+    end: date,
+    desk: str | None = None,
+    channel: str | None = None,
+    *,
+    targets: Targets | None = None,
+) -> dict[str, Any]:
     """Return the figures of the contacts that reached Loket on Amsterdam days `start` to
-    `end` (both included), of one desk or all: DESIGN.md's "Reports" shape, exact counts.
+    `end` (both included), of one desk or all, one channel or all: DESIGN.md's "Reports"
+    shape and more, exact counts.
 
     `contacts`: total, by_channel, by_desk (owner), by_queue (served), by_outcome (closed
-    ones; `open` for the rest), crisis, overflow (the `overflow` flag), pooled (the `pooled`
-    flag or queue `pool`). `callbacks`: those asked for by these contacts.
+    ones; `open` for the rest), crisis, overflow (the `overflow` flag), overflow_by_direction
+    (owner>served), pooled (the `pooled` flag or queue `pool`). `per_day`: per day the
+    total, crisis and each channel. `by_hour_of_week`: seven lists (Monday first) of 24
+    counts, Amsterdam time. `service`: the phone's (see the module). `callbacks`: those
+    asked for by these contacts.
+
+    Call on a session that has not read yet: everything is read in one snapshot.
     """
-    where = in_range(start, end, desk)
-    contacts = _contacts(session, where)
+    if end < start:
+        raise ValueError("the range ends before it starts")
+    tally.snapshot(session)
+    dirty = tally.dirty_days(session, start, end)
+    scope = {"desk": desk, "channel": channel, "dirty": dirty}
+    contact_rows = tally.read(session, tally.CONTACTS, start, end,
+                              by=("day", *tally.CONTACTS.keys), **scope)  # type: ignore[arg-type]
+    contacts, per_day = count_contacts(contact_rows, start, end)
+    hours = tally.read(session, tally.HOURS, start, end, by=("hour",), **scope)  # type: ignore[arg-type]
+    waits = tally.read(session, tally.WAITS, start, end, by=("crisis", "result", "wait_s"),
+                       **scope)  # type: ignore[arg-type]
+    callbacks = tally.read(session, tally.CALLBACKS, start, end,
+                           by=("status", "reached", "in_window", "attempts"), **scope)  # type: ignore[arg-type]
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
         "desk": desk,
+        "channel": channel,
         "contacts": contacts,
-        "callbacks": _callbacks(session, where),
+        "per_day": per_day,
+        "by_hour_of_week": hour_of_week_counts(hours),
+        "service": service(waits, targets or Targets()),
+        "callbacks": count_callbacks(callbacks),
     }
 
 
-def _contacts(session: Session, where: ColumnElement[bool]) -> dict[str, Any]:
-    """Count the contacts matching `where` by channel, desk, queue, outcome, and flags."""
+def count_contacts(rows: dict[tuple[Any, ...], list[float]], start: date,
+                   end: date) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """Sum the contact tally's rows into the totals and the per-day counts."""
     by_channel, by_desk = zeros(CHANNELS), zeros(DESKS)
     by_queue, by_outcome = zeros(QUEUES), {**zeros(OUTCOMES), "open": 0}
-    total = crisis = 0
-    # One grouped query: a row per combination present (a few dozen), never per contact.
-    rows = session.execute(
-        sa_select(col(Contact.channel), col(Contact.desk), col(Contact.queue),
-                  col(Contact.outcome), col(Contact.crisis), func.count())
-        .where(where)
-        .group_by(col(Contact.channel), col(Contact.desk), col(Contact.queue),
-                  col(Contact.outcome), col(Contact.crisis))
-    ).all()
-    for channel, owner, queue, outcome, is_crisis, n in rows:
+    directions = {f"{a}>{b}": 0 for a in PAIRED_DESKS for b in DESKS if a != b}
+    directions.update({f"debasis>{b}": 0 for b in PAIRED_DESKS})
+    per_day: dict[str, dict[str, int]] = {}
+    day = start
+    while day <= end:
+        per_day[day.isoformat()] = {"total": 0, "crisis": 0, **zeros(CHANNELS)}
+        day += timedelta(days=1)
+    total = crisis = overflow = pooled = 0
+    for key, (n_float,) in rows.items():
+        day_, channel, owner, queue, outcome, is_crisis, is_overflow, is_pooled = key
+        n = int(n_float)
         total += n
-        crisis += n if is_crisis else 0
         by_channel[channel] = by_channel.get(channel, 0) + n
         by_desk[owner or NONE_KEY] = by_desk.get(owner or NONE_KEY, 0) + n
         by_queue[queue or NONE_KEY] = by_queue.get(queue or NONE_KEY, 0) + n
         by_outcome[outcome or "open"] = by_outcome.get(outcome or "open", 0) + n
-    flagged = session.exec(
-        select(
-            func.coalesce(func.sum(case((has_flag("overflow"), 1), else_=0)), 0),
-            func.coalesce(func.sum(case(
-                (or_(col(Contact.queue) == "pool", has_flag("pooled")), 1), else_=0)), 0),
-        ).where(where)
-    ).one()
+        daily = per_day[day_.isoformat()]
+        daily["total"] += n
+        daily[channel] = daily.get(channel, 0) + n
+        if is_crisis:
+            crisis += n
+            daily["crisis"] += n
+        if is_overflow:
+            overflow += n
+            if owner and queue and owner != queue:
+                way = f"{owner}>{queue}"
+                directions[way] = directions.get(way, 0) + n
+        pooled += n if is_pooled else 0
     return {
         "total": total,
         "by_channel": by_channel,
@@ -97,50 +134,92 @@ def _contacts(session: Session, where: ColumnElement[bool]) -> dict[str, Any]:
         "by_queue": by_queue,
         "by_outcome": by_outcome,
         "crisis": crisis,
-        "overflow": int(flagged[0]),
-        "pooled": int(flagged[1]),
-    }
+        "overflow": overflow,
+        "overflow_by_direction": directions,
+        "pooled": pooled,
+    }, per_day
 
 
-def _callbacks(session: Session, where: ColumnElement[bool]) -> dict[str, Any]:
-    """Count the callbacks of the contacts matching `where`.
+def hour_of_week_counts(rows: dict[tuple[Any, ...], list[float]]) -> list[list[int]]:
+    """Sum contacts per UTC hour into seven days of 24 Amsterdam hours, Monday first."""
+    week = [[0] * HOURS for _ in range(WEEKDAYS)]
+    for (hour,), sums in rows.items():
+        day, local = divmod(hour_of_week(datetime.fromtimestamp(int(hour) * 3600, UTC)), HOURS)
+        week[day][local] += int(sums[0])
+    return week
 
-    requested: all; reached: the last attempt reached the person; in_window: reached no
-    later than the window's end (the attempt's end is the callback's last update);
-    unreachable: not reached after every attempt; missed: its window passed unserved;
-    attempts: the calls placed in all; reached_by_attempts: the reached ones by the
-    attempts they took (1, 2, 3 and more as "3+").
-    """
-    reached = col(CallbackRequest.last_outcome) == "reached"
-    joined = col(CallbackRequest.contact_id) == col(Contact.id)
-    row = session.execute(
-        sa_select(
-            func.count(),
-            func.coalesce(func.sum(case((reached, 1), else_=0)), 0),
-            func.coalesce(func.sum(case(
-                (and_(reached, col(CallbackRequest.updated_at) <= col(CallbackRequest.window_end)),
-                 1), else_=0)), 0),
-            func.coalesce(func.sum(case((col(CallbackRequest.status) == "unreachable", 1),
-                                        else_=0)), 0),
-            func.coalesce(func.sum(case((col(CallbackRequest.status) == "missed", 1),
-                                        else_=0)), 0),
-            func.coalesce(func.sum(CallbackRequest.attempts), 0),
-        ).where(joined, where)
-    ).one()
+
+def percentile(counts: dict[int, int], share: float) -> int | None:
+    """Return the wait (seconds) at or under which `share` of the counted waits lie; None
+    for fewer than five waits."""
+    total = sum(counts.values())
+    if total < THRESHOLD:
+        return None
+    rank = share * total
+    seen = 0
+    for wait in sorted(counts):
+        seen += counts[wait]
+        if seen >= rank:
+            return wait
+    return max(counts)
+
+
+def level(within: int, waited: int) -> float | None:
+    """Return a service level rounded to three places; None for fewer than five calls."""
+    return round(within / waited, 3) if waited >= THRESHOLD else None
+
+
+def service(rows: dict[tuple[Any, ...], list[float]], targets: Targets) -> dict[str, Any]:
+    """Return the phone's service: answered in time, waits, abandoned calls."""
+    classes = {name: {"answered": 0, "abandoned": 0, "within_target": 0}
+               for name in ("crisis", "other")}
+    answered_waits: dict[int, int] = {}
+    abandoned_waits: dict[int, int] = {}
+    for (is_crisis, result, wait), (n_float,) in rows.items():
+        n, wait = int(n_float), int(wait)
+        kind = "crisis" if is_crisis else "other"
+        classes[kind][result] += n
+        waits = answered_waits if result == "answered" else abandoned_waits
+        waits[wait] = waits.get(wait, 0) + n
+        target = targets.crisis_s if is_crisis else targets.other_s
+        if result == "answered" and wait <= target:
+            classes[kind]["within_target"] += n
+    shown: dict[str, Any] = {"targets_s": {"crisis": targets.crisis_s, "other": targets.other_s}}
+    for name, counts in classes.items():
+        shown[name] = {**counts, "level": level(counts["within_target"],
+                                                counts["answered"] + counts["abandoned"])}
+    answered = sum(c["answered"] for c in classes.values())
+    abandoned = sum(c["abandoned"] for c in classes.values())
+    within = sum(c["within_target"] for c in classes.values())
+    shown.update({
+        "answered": answered,
+        "abandoned": abandoned,
+        "within_target": within,
+        "level": level(within, answered + abandoned),
+        "answer_wait_s": {"median": percentile(answered_waits, 0.5),
+                          "p90": percentile(answered_waits, 0.9)},
+        "abandon_wait_s": {"median": percentile(abandoned_waits, 0.5),
+                           "p90": percentile(abandoned_waits, 0.9)},
+    })
+    return shown
+
+
+def count_callbacks(rows: dict[tuple[Any, ...], list[float]]) -> dict[str, Any]:
+    """Count the callbacks: requested, reached, reached in their window, unreachable,
+    missed (the window passed unserved), the calls placed, and the reached ones by the
+    attempts they took (1, 2, 3 and more as "3+")."""
+    found = {"requested": 0, "reached": 0, "in_window": 0, "unreachable": 0, "missed": 0,
+             "attempts": 0}
     by_attempts = {"1": 0, "2": 0, "3+": 0}
-    tries = session.exec(
-        select(CallbackRequest.attempts, func.count()).where(joined, where, reached)
-        .group_by(col(CallbackRequest.attempts))
-    ).all()
-    for attempts, n in tries:
-        key = "3+" if attempts >= 3 else str(max(attempts, 1))
-        by_attempts[key] += n
-    return {
-        "requested": int(row[0]),
-        "reached": int(row[1]),
-        "in_window": int(row[2]),
-        "unreachable": int(row[3]),
-        "missed": int(row[4]),
-        "attempts": int(row[5]),
-        "reached_by_attempts": by_attempts,
-    }
+    for (status, reached, in_window, attempts), (n_float,) in rows.items():
+        n = int(n_float)
+        found["requested"] += n
+        found["attempts"] += n * int(attempts)
+        if status in ("unreachable", "missed"):
+            found[status] += n
+        if reached:
+            found["reached"] += n
+            found["in_window"] += n if in_window else 0
+            key = "3+" if attempts >= 3 else str(max(int(attempts), 1))
+            by_attempts[key] += n
+    return {**found, "reached_by_attempts": by_attempts}

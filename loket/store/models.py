@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Index, Table, UniqueConstraint, text
@@ -469,3 +469,86 @@ class OutboundAction(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSONText)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# The managers' figures, kept per Amsterdam day (`loket.reports.tally`): counts only, never a
+# person's data. A trigger on every write that changes a counted field of a contact, its
+# flags or its callback marks the contact's UTC hour in `report_dirty`; a report counts a
+# marked day from the contacts themselves and the tallies for the rest, and the scheduler's
+# refresh recounts the marked days into the tallies. Desk, queue and outcome are '' for none.
+
+
+class ReportDirty(SQLModel, table=True):
+    """A UTC hour (hours since 1970) whose contacts changed since their day was tallied."""
+
+    __tablename__ = "report_dirty"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hour: int = Field(index=True)
+
+
+class TallyContact(SQLModel, table=True):
+    """Contacts of one Amsterdam day by channel, desk, queue, outcome and flags."""
+
+    __tablename__ = "tally_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    channel: str = Field(max_length=16)
+    desk: str = Field(max_length=16)
+    queue: str = Field(max_length=16)
+    outcome: str = Field(max_length=32)
+    crisis: bool
+    overflow: bool
+    pooled: bool
+    n: int
+
+
+class TallyHour(SQLModel, table=True):
+    """Contacts of one UTC hour by channel, desk and queue, with their handle times."""
+
+    __tablename__ = "tally_hour"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    hour: int
+    channel: str = Field(max_length=16)
+    desk: str = Field(max_length=16)
+    queue: str = Field(max_length=16)
+    n: int
+    handled: int
+    work_s: float
+
+
+class TallyWait(SQLModel, table=True):
+    """Phone contacts of one Amsterdam day that waited in a queue, by how the wait ended
+    (`answered`, `abandoned`) and its length in seconds (in steps past ten minutes)."""
+
+    __tablename__ = "tally_wait"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    channel: str = Field(max_length=16)
+    desk: str = Field(max_length=16)
+    queue: str = Field(max_length=16)
+    crisis: bool
+    result: str = Field(max_length=16)
+    wait_s: int
+    n: int
+
+
+class TallyCallback(SQLModel, table=True):
+    """Callbacks asked for by the contacts of one Amsterdam day, by status and outcome."""
+
+    __tablename__ = "tally_callback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    channel: str = Field(max_length=16)
+    desk: str = Field(max_length=16)
+    queue: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    reached: bool
+    in_window: bool
+    attempts: int
+    n: int

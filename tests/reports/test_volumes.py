@@ -133,3 +133,91 @@ def test_no_personal_field_in_the_figures(store_app: Flask) -> None:
                   last_outcome="reached")
     text = json.dumps(suppress_counts(report(store_app, NOV_1, NOV_30)))
     assert not [field for field in PERSONAL if field.lower() in text.lower()]
+
+
+def seed_waits(app: Flask, at: Any, waits: list[int], *, crisis: bool = False,
+               abandoned: bool = False) -> None:
+    """Store phone calls that waited these seconds in the police queue, then were answered
+    (or hung up)."""
+    from sqlmodel import col, select
+
+    from loket.store.db import session_scope
+    from loket.store.models import Contact
+
+    seed(app, at, channel="phone", crisis=crisis, count=len(waits))
+    with session_scope(app.extensions["loket.engine"]) as session:
+        made = session.exec(select(Contact).order_by(col(Contact.id).desc())
+                            .limit(len(waits))).all()
+        for contact, wait in zip(made, waits, strict=True):
+            contact.wait_seconds = wait
+            if abandoned:
+                contact.outcome, contact.status = "abandoned", "closed"
+            else:
+                contact.answered_at = at + timedelta(seconds=wait)
+
+
+def test_service_levels_waits_and_abandoned_calls(store_app: Flask) -> None:
+    day = local("2026-11-10 14:00")
+    seed_waits(store_app, day, [5, 10, 20, 21, 40, 60, 90, 120, 700, 4000])  # 3 within 20 s
+    seed_waits(store_app, day, [10, 25, 30, 31, 45], crisis=True)  # 3 within 30 s
+    seed_waits(store_app, day, [15, 30, 60, 90, 300], abandoned=True)
+    seed(store_app, day, channel="sms", count=3)  # a text never waits on the phone
+    service = report(store_app, NOV_1, NOV_30)["service"]
+    assert service["targets_s"] == {"crisis": 30, "other": 20}
+    assert service["other"] == {"answered": 10, "abandoned": 5, "within_target": 3,
+                                "level": 0.2}
+    assert service["crisis"] == {"answered": 5, "abandoned": 0, "within_target": 3,
+                                 "level": 0.6}
+    assert (service["answered"], service["abandoned"], service["within_target"]) == (15, 5, 6)
+    assert service["level"] == 0.3
+    # Answered waits in order: 5 10 10 20 21 25 30 31 40 45 60 90 120 690 3600(capped).
+    assert service["answer_wait_s"] == {"median": 31, "p90": 690}
+    assert service["abandon_wait_s"] == {"median": 60, "p90": 300}
+    shown = suppress_counts(report(store_app, NOV_1, NOV_30))["service"]
+    assert shown["answer_wait_s"] == {"median": 31, "p90": 690}  # seconds are not people
+    narrow = report(store_app, NOV_1, NOV_30, "veterans")["service"]
+    assert narrow["level"] is None and narrow["answer_wait_s"]["median"] is None
+
+
+def test_a_share_of_fewer_than_five_calls_is_not_given(store_app: Flask) -> None:
+    seed_waits(store_app, local("2026-11-10 14:00"), [5, 10, 15, 40])
+    service = report(store_app, NOV_1, NOV_30)["service"]
+    assert service["answered"] == 4 and service["level"] is None
+    assert service["answer_wait_s"] == {"median": None, "p90": None}
+    assert suppress_counts({"service": service})["service"]["answered"] == "<5"
+
+
+def test_per_day_hour_of_week_and_overflow_by_direction(store_app: Flask) -> None:
+    seed(store_app, local("2026-11-02 09:30"), channel="phone", count=2)  # a Monday
+    seed(store_app, local("2026-11-08 23:10"), channel="sms", crisis=True)  # a Sunday
+    seed(store_app, local("2026-11-08 23:50"), desk="veterans", queue="police",
+         flags=("overflow",), count=3)
+    seed(store_app, local("2026-11-09 10:00"), desk="police", queue="veterans",
+         flags=("overflow",))
+    got = report(store_app, NOV_1, NOV_30)
+    per_day = got["per_day"]
+    assert list(per_day)[0] == "2026-11-01" and list(per_day)[-1] == "2026-11-30"
+    assert per_day["2026-11-02"]["total"] == 2 and per_day["2026-11-02"]["phone"] == 2
+    assert per_day["2026-11-08"] == {"total": 4, "crisis": 1, "phone": 0, "sms": 4,
+                                     "whatsapp": 0, "webchat": 0, "webform": 0}
+    assert per_day["2026-11-03"]["total"] == 0
+    week = got["by_hour_of_week"]
+    assert week[0][9] == 2 and week[6][23] == 4 and week[0][10] == 1
+    assert sum(map(sum, week)) == got["contacts"]["total"] == 7
+    directions = got["contacts"]["overflow_by_direction"]
+    assert directions["veterans>police"] == 3 and directions["police>veterans"] == 1
+    assert suppress_counts(got)["by_hour_of_week"][0][9] == "<5"
+
+
+def test_the_channel_filter(store_app: Flask) -> None:
+    day = local("2026-11-10 14:00")
+    seed(store_app, day, channel="phone", count=2)
+    seed(store_app, day, channel="webchat", count=5)
+    got = report_channel(store_app, "webchat")
+    assert got["channel"] == "webchat" and got["contacts"]["total"] == 5
+    assert got["contacts"]["by_channel"]["phone"] == 0
+
+
+def report_channel(app: Flask, channel: str) -> dict[str, Any]:
+    with read_scope(app.extensions["loket.engine"]) as session:
+        return figures(session, NOV_1, NOV_30, None, channel)

@@ -1,0 +1,371 @@
+"""The managers' counts per Amsterdam day, exact at every read: the tallies for the days that
+did not change since they were counted, the contacts themselves for the days that did.
+
+Four tallies (`loket.store.models`): contacts by channel, desk, queue, outcome and flags
+(`tally_contact`); contacts and handle times per UTC hour (`tally_hour`, for the heat map
+and the capacity plan); phone waits by how they ended (`tally_wait`); callbacks by status
+(`tally_callback`). Every row is a count over contacts of one Amsterdam day; none holds a
+person's data.
+
+Triggers (migration 0009) mark the UTC hour of every contact whose counted fields, flags
+or callback change, in `report_dirty`, in the same transaction as the change. A read takes
+one snapshot (`snapshot`): the days with a mark are counted from the contacts with the very
+queries that fill the tallies (`Spec.raw`), the others read from the tallies. `refresh`
+(the scheduler, every minute; `loket demo` at its end) recounts the marked days into the
+tallies and removes the marks it saw, in one transaction: a change committed meanwhile
+keeps its mark (on PostgreSQL the refresh reads and deletes in one REPEATABLE READ
+snapshot, so a mark it did not see is not deleted). So a report never waits for the
+refresh and is never stale; the refresh only keeps the marked days few.
+
+Waits are counted to the second up to ten minutes (every service target is well below),
+in steps of 30 s up to an hour, and as 3,600 beyond.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    extract,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    text,
+)
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from loket.reports.periods import AMSTERDAM, day_start
+from loket.store.models import (
+    CallbackRequest,
+    Contact,
+    ContactFlag,
+    ReportDirty,
+    TallyCallback,
+    TallyContact,
+    TallyHour,
+    TallyWait,
+    table_of,
+)
+
+WAIT_EXACT_S = 600
+WAIT_STEP_S = 30
+WAIT_CAP_S = 3600
+REFRESH_DAYS = 7  # days recounted per transaction: the write lock is held briefly
+REFRESH_LOCK = 0x4C4F4B45  # PostgreSQL advisory lock: one refresh at a time ("LOKE")
+DIMENSIONS = ("channel", "desk", "queue")
+
+
+def is_postgres(session: Session) -> bool:
+    """Tell whether the session talks to PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def snapshot(session: Session) -> None:
+    """Read everything that follows in one snapshot, when called before the session's first
+    statement (a session already reading keeps its transaction as it is).
+
+    SQLite's read transaction has one; PostgreSQL needs REPEATABLE READ for it.
+    """
+    if is_postgres(session) and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def hour_of(session: Session, column: Any) -> ColumnElement[int]:
+    """Return the SQL for a timestamp as whole UTC hours since 1970."""
+    if is_postgres(session):
+        return cast(func.floor(extract("epoch", column) / 3600), Integer)
+    return cast(func.strftime("%s", column), Integer) // 3600  # stored as UTC text
+
+
+def handle_seconds(session: Session) -> ColumnElement[float]:
+    """Return the SQL for a contact's handle time in seconds (answer to close)."""
+    if is_postgres(session):
+        return cast(extract("epoch", col(Contact.closed_at) - col(Contact.answered_at)), Float)
+    return (func.julianday(col(Contact.closed_at))
+            - func.julianday(col(Contact.answered_at))) * 86400.0
+
+
+def has_flag(flag: str) -> ColumnElement[bool]:
+    """Return the condition that a contact carries a routing flag (a `contact_flag` row)."""
+    return exists().where(col(ContactFlag.contact_id) == col(Contact.id),
+                          col(ContactFlag.flag) == flag)
+
+
+def wait_bucket(seconds: Any) -> ColumnElement[int]:
+    """Return the SQL for a wait as counted: seconds to ten minutes, then steps, then a cap."""
+    return case(
+        (seconds <= WAIT_EXACT_S, seconds),
+        (seconds < WAIT_CAP_S, (seconds // WAIT_STEP_S) * WAIT_STEP_S),
+        else_=WAIT_CAP_S,
+    )
+
+
+def dims() -> list[ColumnElement[Any]]:
+    """Return channel, desk and queue of a contact, '' for none."""
+    return [cast(col(Contact.channel), String), func.coalesce(col(Contact.desk), ""),
+            func.coalesce(col(Contact.queue), "")]
+
+
+def raw_contacts(session: Session, where: ColumnElement[bool]) -> Select[Any]:
+    """Count contacts by channel, desk, queue, outcome, crisis, overflow and pooled."""
+    keys = [*dims(), func.coalesce(col(Contact.outcome), ""), col(Contact.crisis),
+            cast(has_flag("overflow"), Boolean),
+            cast(or_(col(Contact.queue) == "pool", has_flag("pooled")), Boolean)]
+    return sa_select(*keys, func.count()).where(where).group_by(*keys)
+
+
+def raw_hours(session: Session, where: ColumnElement[bool]) -> Select[Any]:
+    """Count contacts per UTC hour by channel, desk and queue, with their handle times."""
+    handled = and_(col(Contact.answered_at).is_not(None), col(Contact.closed_at).is_not(None),
+                   col(Contact.closed_at) >= col(Contact.answered_at))
+    keys = [hour_of(session, col(Contact.created_at)), *dims()]
+    return sa_select(
+        *keys, func.count(), func.coalesce(func.sum(case((handled, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((handled, handle_seconds(session)), else_=0.0)), 0.0),
+    ).where(where).group_by(*keys)
+
+
+def raw_waits(session: Session, where: ColumnElement[bool]) -> Select[Any]:
+    """Count the phone contacts that waited in a queue by crisis, result and wait."""
+    answered = col(Contact.answered_at).is_not(None)
+    keys = [*dims(), col(Contact.crisis),
+            case((answered, "answered"), else_="abandoned"),
+            wait_bucket(col(Contact.wait_seconds))]
+    return sa_select(*keys, func.count()).where(
+        where, col(Contact.channel) == "phone", col(Contact.wait_seconds).is_not(None),
+        or_(answered, col(Contact.outcome) == "abandoned"),
+    ).group_by(*keys)
+
+
+def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
+    """Count the callbacks of the contacts by status, reached, in window and attempts.
+
+    Reached: the last attempt reached the person; in its window: no later than the
+    window's end (an attempt's end is the callback's last update).
+    """
+    reached = func.coalesce(col(CallbackRequest.last_outcome), "") == "reached"
+    keys = [*dims(), col(CallbackRequest.status), cast(reached, Boolean),
+            cast(and_(reached, col(CallbackRequest.updated_at)
+                      <= col(CallbackRequest.window_end)), Boolean),
+            col(CallbackRequest.attempts)]
+    return sa_select(*keys, func.count()).where(
+        col(CallbackRequest.contact_id) == col(Contact.id), where,
+    ).group_by(*keys)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One tally: its table, the keys of a row (after `day`), its sums, and its count from
+    the contacts of a time range."""
+
+    model: type[Any]
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+    raw: Callable[[Session, ColumnElement[bool]], Select[Any]]
+
+    def column(self, name: str) -> Any:
+        """Return a column of the tally's table."""
+        return table_of(self.model).c[name]
+
+
+CONTACTS = Spec(TallyContact, (*DIMENSIONS, "outcome", "crisis", "overflow", "pooled"), ("n",),
+                raw_contacts)
+HOURS = Spec(TallyHour, ("hour", *DIMENSIONS), ("n", "handled", "work_s"), raw_hours)
+WAITS = Spec(TallyWait, (*DIMENSIONS, "crisis", "result", "wait_s"), ("n",), raw_waits)
+CALLBACKS = Spec(TallyCallback, (*DIMENSIONS, "status", "reached", "in_window", "attempts"),
+                 ("n",), raw_callbacks)
+SPECS = (CONTACTS, HOURS, WAITS, CALLBACKS)
+
+
+def hour_day(hour: int) -> date:
+    """Return the Amsterdam day of a UTC hour (hours since 1970)."""
+    return datetime.fromtimestamp(hour * 3600, UTC).astimezone(AMSTERDAM).date()
+
+
+def created_on(day: date) -> ColumnElement[bool]:
+    """Return the condition that a contact reached Loket on an Amsterdam day."""
+    return and_(col(Contact.created_at) >= day_start(day),
+                col(Contact.created_at) < day_start(day + timedelta(days=1)))
+
+
+def dirty_days(session: Session, start: date, end: date) -> set[date]:
+    """Return the days from `start` to `end` with contacts changed since they were tallied."""
+    first = int(day_start(start).timestamp()) // 3600
+    last = int(day_start(end + timedelta(days=1)).timestamp()) // 3600 - 1
+    hours = session.execute(
+        sa_select(col(ReportDirty.hour)).distinct()
+        .where(col(ReportDirty.hour) >= first, col(ReportDirty.hour) <= last)
+    ).scalars()
+    return {hour_day(hour) for hour in hours}
+
+
+Row = dict[str, Any]
+
+
+def read(
+    session: Session,
+    spec: Spec,
+    start: date,
+    end: date,
+    *,
+    by: Sequence[str],
+    desk: str | None = None,
+    channel: str | None = None,
+    dirty: set[date] | None = None,
+) -> dict[tuple[Any, ...], list[float]]:
+    """Return the sums of a tally over the Amsterdam days `start`..`end`, grouped `by` some
+    of its keys (`day` among them if wanted), of one desk (owner or queue) and channel.
+
+    Call `snapshot` first for one consistent reading. `dirty` saves a second look at the
+    marked days when several tallies are read in one snapshot.
+    """
+    dirty = dirty_days(session, start, end) if dirty is None else dirty
+    columns = [spec.column(name) for name in by]
+    day = spec.column("day")
+    where: list[ColumnElement[bool]] = [day >= start, day <= end]
+    if dirty:
+        where.append(not_(day.in_(sorted(dirty))))
+    if desk is not None:
+        where.append(or_(spec.column("desk") == desk, spec.column("queue") == desk))
+    if channel is not None:
+        where.append(spec.column("channel") == channel)
+    totals: dict[tuple[Any, ...], list[float]] = {}
+    rows = session.execute(
+        sa_select(*columns, *(func.sum(spec.column(name)) for name in spec.sums))
+        .where(*where).group_by(*columns)
+    ).all()
+    for row in rows:
+        add(totals, tuple(normal(v) for v in row[:len(by)]), row[len(by):])
+    for marked in sorted(d for d in dirty if start <= d <= end):
+        for counted in counted_rows(session, spec, marked):
+            if desk is not None and desk not in (counted["desk"], counted["queue"]):
+                continue
+            if channel is not None and counted["channel"] != channel:
+                continue
+            add(totals, tuple(normal(counted[name]) for name in by),
+                [counted[name] for name in spec.sums])
+    return totals
+
+
+def normal(value: Any) -> Any:
+    """Return a key as both databases give it: booleans as bool, days as date."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        return date.fromisoformat(value)
+    return value
+
+
+def add(totals: dict[tuple[Any, ...], list[float]], key: tuple[Any, ...],
+        values: Iterable[Any]) -> None:
+    """Add one row's sums to its group."""
+    sums = totals.setdefault(key, [])
+    for i, value in enumerate(values):
+        if i < len(sums):
+            sums[i] += value or 0
+        else:
+            sums.append(value or 0)
+
+
+def counted_rows(session: Session, spec: Spec, day: date) -> list[Row]:
+    """Return a tally's rows of one day, counted from the contacts."""
+    names = (*spec.keys, *spec.sums)
+    rows = session.execute(spec.raw(session, created_on(day))).all()
+    return [{"day": day, **{name: normal_key(name, v) for name, v in zip(names, row,
+                                                                       strict=True)}}
+            for row in rows]
+
+
+def normal_key(name: str, value: Any) -> Any:
+    """Return a counted value as the tally stores it."""
+    if name in ("crisis", "overflow", "pooled", "reached", "in_window"):
+        return bool(value)
+    if name in ("n", "handled", "attempts", "hour", "wait_s"):
+        return int(value)
+    if name == "work_s":
+        return float(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What one refresh recounted: days, and whether another refresh held the lock."""
+
+    days: int
+    busy: bool = False
+
+
+def refresh(session: Session, *, limit_days: int = REFRESH_DAYS) -> Refreshed:
+    """Recount up to `limit_days` marked days into the tallies and remove their marks, in
+    the caller's unit of work (one transaction). Call on a fresh session.
+
+    On PostgreSQL: one snapshot (REPEATABLE READ) and an advisory lock; when another
+    refresh holds it, nothing is done (`busy`). On SQLite the write lock orders them.
+    """
+    postgres = is_postgres(session)
+    if postgres:
+        snapshot(session)
+        got = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                              {"key": REFRESH_LOCK}).scalar()
+        if not got:
+            return Refreshed(0, busy=True)
+    else:
+        session.connection()  # BEGIN IMMEDIATE: the write lock, held to the commit
+    newest = session.execute(sa_select(func.max(col(ReportDirty.id)))).scalar()
+    if newest is None:
+        return Refreshed(0)
+    hours = session.execute(
+        sa_select(col(ReportDirty.hour)).distinct().where(col(ReportDirty.id) <= newest)
+    ).scalars().all()
+    by_day: dict[date, list[int]] = {}
+    for hour in hours:
+        by_day.setdefault(hour_day(hour), []).append(hour)
+    days = sorted(by_day)[:limit_days]
+    for day in days:
+        recount(session, day)
+    done = [hour for day in days for hour in by_day[day]]
+    for part in range(0, len(done), 500):
+        session.execute(delete(ReportDirty).where(col(ReportDirty.id) <= newest,
+                                                  col(ReportDirty.hour).in_(done[part:part + 500])))
+    return Refreshed(len(days))
+
+
+def recount(session: Session, day: date) -> None:
+    """Replace one day's rows in every tally by a count of that day's contacts."""
+    for spec in SPECS:
+        table = table_of(spec.model)
+        session.execute(delete(table).where(table.c.day == day))
+        counted = spec.raw(session, created_on(day)).subquery()
+        names = (*spec.keys, *spec.sums)
+        session.execute(insert(table).from_select(
+            ["day", *names],
+            sa_select(literal(day, Date), *counted.c),
+        ))
+
+
+def refresh_all(unit_of_work: Callable[[], Any], *, limit_days: int = REFRESH_DAYS) -> int:
+    """Refresh in units of `limit_days` days until no mark is left; return the days
+    recounted. `unit_of_work()` opens one (`session_scope(engine)`)."""
+    total = 0
+    while True:
+        with unit_of_work() as session:
+            done = refresh(session, limit_days=limit_days)
+        total += done.days
+        if done.busy or done.days < limit_days:
+            return total
