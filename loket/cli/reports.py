@@ -5,7 +5,9 @@ reached Loket on those Amsterdam days (both included): JSON as DESIGN.md's "Repo
 CSV rows `figure,key,count` under a header. A count from 1 to 4 is written "<5".
 `capacity --calls-per-hour N --aht S --target T --level L` gives the counsellors one load
 needs; `capacity --from-data --weeks W` the plan per hour of the week from the store, the
-desks separate and pooled. Bad input exits 2 naming the option.
+desks separate and pooled. `--simulate [--seed N]` adds a SimPy run of that staffing (one
+plain queue, or a week of the routing policy) with its service level and waits, in the
+JSON as `simulation`. Bad input exits 2 naming the option.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from loket.i18n import Catalog
 
 MAX_DAYS = 3660  # ten years: more is a typing error, not a report
 MAX_WEEKS = 520
+# `capacity --simulate` of one load: this many weeks (enough to agree with Erlang C within a
+# percent or so), and no more contacts a week than this (memory and time).
+LOAD_SIM_WEEKS = 4
+MAX_SIMULATED_PER_WEEK = 200_000
 CSV_HEADER = ("figure", "key", "count")
 
 TEXTS = Catalog(
@@ -75,10 +81,10 @@ TEXTS = Catalog(
             "en": "Separate: {hours} counsellor-hours a week ({detail}).",
         },
         "plan_pooled": {
-            "nl": "Samen (nacht 22-07 en weekend politie en veteranen in één pool): "
-                  "{hours} hulpverlener-uren per week ({detail}).",
-            "en": "Pooled (night 22-07 and weekend police and veterans in one pool): "
-                  "{hours} counsellor-hours a week ({detail}).",
+            "nl": "Samen (nacht 22-07 en weekend politie en veteranen in één pool, "
+                  "overdag overloop): {hours} hulpverlener-uren per week ({detail}).",
+            "en": "Pooled (night 22-07 and weekend police and veterans in one pool, "
+                  "overflow in the daytime): {hours} counsellor-hours a week ({detail}).",
         },
         "plan_saves": {
             "nl": "Bij hetzelfde servicedoel scheelt samenwerken {hours} "
@@ -86,6 +92,60 @@ TEXTS = Catalog(
             "en": "At the same service target, pooling saves {hours} counsellor-hours "
                   "a week.",
         },
+        "plan_saves_how": {
+            "nl": "Daarvan {clock} door de nacht- en weekendpool en {overflow} door "
+                  "overloop overdag (een bovengrens; zie --simulate).",
+            "en": "Of these, {clock} by the night and weekend pool and {overflow} by "
+                  "overflow in the daytime (an upper bound; see --simulate).",
+        },
+        "plan_same_people": {
+            "nl": "Met dezelfde mensen als apart: servicelevel {pooled}% samen in plaats "
+                  "van {separate}% apart.",
+            "en": "With the same people as separate: a service level of {pooled}% pooled "
+                  "instead of {separate}% separate.",
+        },
+        "plan_holidays": {
+            "nl": "Feestdagen {start} t/m {end}: {days}; {hours} uur extra in de pool, "
+                  "{saved} hulpverlener-uren minder in totaal.",
+            "en": "Public holidays {start} to {end}: {days}; {hours} hours more in the "
+                  "pool, {saved} counsellor-hours fewer in all.",
+        },
+        "plan_no_holidays": {
+            "nl": "Geen feestdagen van {start} t/m {end}.",
+            "en": "No public holidays from {start} to {end}.",
+        },
+        "sim_head": {
+            "nl": "Simulatie van {what} ({weeks} wk, seed {seed}), doel {target} s:",
+            "en": "Simulation of {what} ({weeks} wk, seed {seed}), target {target} s:",
+        },
+        "sim_line": {
+            "nl": "  {name}: {contacts} contacten, servicelevel {level}%, wachttijd "
+                  "gemiddeld {mean} s, mediaan {median} s, 90% binnen {p90} s.",
+            "en": "  {name}: {contacts} contacts, service level {level}%, wait mean "
+                  "{mean} s, median {median} s, 90% within {p90} s.",
+        },
+        "sim_none": {
+            "nl": "  {name}: geen contacten.",
+            "en": "  {name}: no contacts.",
+        },
+        "sim_one_queue": {
+            "nl": "één wachtrij met {n} hulpverleners",
+            "en": "one queue of {n} counsellors",
+        },
+        "sim_separate": {
+            "nl": "het plan apart (geen pool, geen overloop)",
+            "en": "the separate plan (no pool, no overflow)",
+        },
+        "sim_pooled": {
+            "nl": "het plan samen (het routeringsbeleid: pool en overloop)",
+            "en": "the pooled plan (the routing policy: pool and overflow)",
+        },
+        "sim_too_big": {
+            "nl": "--simulate: hooguit {n} contacten per week",
+            "en": "--simulate: at most {n} contacts a week",
+        },
+        "all": {"nl": "alles", "en": "overall"},
+        "crisis": {"nl": "crisis", "en": "crisis"},
     },
 )
 
@@ -164,35 +224,46 @@ def csv_rows(shown: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
               help="Plan from the store's contacts per hour of the week instead.")
 @click.option("--weeks", type=click.IntRange(min=1, max=MAX_WEEKS), default=8,
               show_default=True, help="With --from-data: the whole weeks before today.")
+@click.option("--simulate", is_flag=True,
+              help="Also simulate the staffing (SimPy): one queue for "
+                   f"{LOAD_SIM_WEEKS} weeks, or one week of the routing policy with "
+                   "--from-data.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**31 - 1), default=1,
+              show_default=True, help="With --simulate: the random seed (same seed, same run).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_LANG
 def capacity_command(calls_per_hour: float | None, aht: float | None, target: float,
-                     level: float, from_data: bool, weeks: int, as_json: bool,
-                     lang: str) -> None:
+                     level: float, from_data: bool, weeks: int, simulate: bool, seed: int,
+                     as_json: bool, lang: str) -> None:
     """Erlang C: the counsellors a load needs for a service target, or the plan per hour
-    of the week from the store, the desks separate and pooled."""
+    of the week from the store, the desks separate and pooled; --simulate checks it."""
     if from_data:
         if calls_per_hour is not None or aht is not None:
             fail(TEXTS.get("one_way", lang))
-        print_plan(weeks, target, level, as_json, lang)
+        print_plan(weeks, target, level, as_json, lang, seed if simulate else None)
         return
     if calls_per_hour is None:
         fail(TEXTS.get("need_load", lang))
     if aht is None:
         fail(TEXTS.get("need_aht", lang))
-    print_load(calls_per_hour, aht, target, level, as_json, lang)
+    if simulate and calls_per_hour * 168 > MAX_SIMULATED_PER_WEEK:
+        fail(TEXTS.get("sim_too_big", lang, n=MAX_SIMULATED_PER_WEEK))
+    print_load(calls_per_hour, aht, target, level, as_json, lang, seed if simulate else None)
 
 
 def print_load(calls_per_hour: float, aht: float, target: float, level: float,
-               as_json: bool, lang: str) -> None:
-    """Print the counsellors one load needs, and what one fewer would give."""
+               as_json: bool, lang: str, seed: int | None = None) -> None:
+    """Print the counsellors one load needs, and what one fewer would give; with a `seed`,
+    what a simulation of one plain queue of them gives."""
     from loket.reports.capacity import counsellors_needed, staffing
 
     needed = counsellors_needed(calls_per_hour, aht, target, level)
     best = staffing(needed, calls_per_hour, aht, target)
     fewer = staffing(needed - 1, calls_per_hour, aht, target) if needed > 0 else None
+    simulated = None if seed is None else simulate_load(calls_per_hour, aht, needed, target,
+                                                        seed)
     if as_json:
-        click.echo(json.dumps({
+        shown: dict[str, Any] = {
             "calls_per_hour": calls_per_hour, "aht_s": aht, "target_s": target,
             "level": level, "load_erlangs": round(best.load_erlangs, 3),
             "counsellors": needed, "service_level": round(best.service_level, 3),
@@ -202,7 +273,10 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
             "one_fewer": None if fewer is None else {
                 "counsellors": fewer.counsellors,
                 "service_level": round(fewer.service_level, 3)},
-        }))
+        }
+        if simulated is not None:
+            shown["simulation"] = simulated
+        click.echo(json.dumps(shown))
         return
     click.echo(TEXTS.get("load", lang, calls=f"{calls_per_hour:g}", aht=f"{aht:g}",
                          erlangs=f"{best.load_erlangs:.2f}"))
@@ -213,6 +287,22 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
     if fewer is not None:
         click.echo(TEXTS.get("one_fewer", lang, n=fewer.counsellors,
                              shown=percent(fewer.service_level)))
+    if simulated is not None:
+        echo_simulation(simulated, TEXTS.get("sim_one_queue", lang, n=needed), lang,
+                        {"overall": TEXTS.get("all", lang)})
+
+
+def simulate_load(calls_per_hour: float, aht: float, counsellors: int, target: float,
+                  seed: int) -> dict[str, Any]:
+    """Return the simulation of one plain queue (first come, first served) of this load and
+    these counsellors over `LOAD_SIM_WEEKS` weeks: what Erlang C assumes, checked."""
+    from loket.reports.simulation import constant_pattern, simulate
+
+    pattern = constant_pattern(calls_per_hour, aht, desk="police")
+    result = simulate(pattern, {"police": [counsellors] * 168}, weeks=LOAD_SIM_WEEKS,
+                      seed=seed, target_s=target, mix={"normal": 1.0})
+    return {"weeks": result["weeks"], "seed": seed, "target_s": target,
+            "overall": result["overall"]}
 
 
 def percent(share: float) -> str:
@@ -220,16 +310,22 @@ def percent(share: float) -> str:
     return f"{share * 100:.1f}"
 
 
-def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str) -> None:
-    """Print the plan from the store's last `weeks` weeks: separate, pooled, the saving."""
-    from loket.reports.plan import plan
+def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str,
+               seed: int | None = None) -> None:
+    """Print the plan from the store's last `weeks` weeks: separate, pooled, the saving;
+    with a `seed`, what one simulated week of each plan gives."""
+    from loket import rules_runtime
+    from loket.reports.plan import POOLED_WINDOW, plan
     from loket.store.db import read_scope
 
     app = build_app()
     with app.app_context(), read_scope(app.extensions["loket.engine"]) as session:
-        result = plan(session, weeks, target_s=target, level=level)
+        window = rules_runtime.rules(app).windows.get(POOLED_WINDOW)
+        result = plan(session, weeks, target_s=target, level=level, window=window)
+    simulated = None if seed is None else simulate_plan(result, seed)
     if as_json:
-        click.echo(json.dumps(result))
+        click.echo(json.dumps(result if simulated is None
+                              else {**result, "simulation": simulated}))
         return
     hours = result["counsellor_hours"]
     click.echo(TEXTS.get("plan_head", lang, weeks=weeks, start=result["from"],
@@ -239,6 +335,62 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     click.echo(TEXTS.get("plan_pooled", lang, hours=hours["pooled"],
                          detail=detail(hours["pooled_by_queue"])))
     click.echo(TEXTS.get("plan_saves", lang, hours=hours["difference"]))
+    click.echo(TEXTS.get("plan_saves_how", lang, clock=hours["by_clock"],
+                         overflow=hours["by_overflow"]))
+    same = result["same_people"]
+    if same["separate_level"] is not None:
+        click.echo(TEXTS.get("plan_same_people", lang, pooled=percent(same["pooled_level"]),
+                             separate=percent(same["separate_level"])))
+    holidays = result["holidays"]
+    if holidays["days"]:
+        click.echo(TEXTS.get(
+            "plan_holidays", lang, start=holidays["from"], end=holidays["to"],
+            days=", ".join(f"{day['name']} {day['date']}" for day in holidays["days"]),
+            hours=holidays["pooled_hours"], saved=holidays["counsellor_hours_saved"]))
+    else:
+        click.echo(TEXTS.get("plan_no_holidays", lang, start=holidays["from"],
+                             end=holidays["to"]))
+    if simulated is not None:
+        names = {**{desk: desk for desk in result["separate"]},
+                 "crisis": TEXTS.get("crisis", lang), "overall": TEXTS.get("all", lang)}
+        echo_simulation(simulated["separate"], TEXTS.get("sim_separate", lang), lang, names)
+        echo_simulation(simulated["pooled"], TEXTS.get("sim_pooled", lang), lang, names)
+
+
+def simulate_plan(result: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """Return one simulated week of the plan's load: the separate plan with every desk on
+    its own, and the pooled plan under the routing policy (pool and overflow)."""
+    from loket.reports.simulation import Pattern, simulate
+
+    observed = result["observed"]
+    pattern = Pattern(observed["calls_per_hour"], observed["aht_s"])
+    pooled_hours = frozenset(result["pooled_hours"])
+    target = result["target_s"]
+    return {
+        "separate": simulate(pattern, result["separate"], seed=seed, target_s=target),
+        "pooled": simulate(pattern, result["pooled"], pooled_hours=pooled_hours,
+                           overflow=True, seed=seed, target_s=target),
+    }
+
+
+def echo_simulation(simulated: Mapping[str, Any], what: str, lang: str,
+                    names: Mapping[str, str]) -> None:
+    """Print a simulation's figures: a line per desk (when it has them), crisis, overall."""
+    click.echo(TEXTS.get("sim_head", lang, what=what, weeks=simulated["weeks"],
+                         seed=simulated["seed"], target=f"{simulated['target_s']:g}"))
+    rows = {**simulated.get("desks", {}), "crisis": simulated.get("crisis"),
+            "overall": simulated["overall"]}
+    for key, shown in rows.items():
+        if shown is None or key not in names:
+            continue
+        if not shown["contacts"]:
+            click.echo(TEXTS.get("sim_none", lang, name=names[key]))
+            continue
+        click.echo(TEXTS.get("sim_line", lang, name=names[key], contacts=shown["contacts"],
+                             level=percent(shown["service_level"]),
+                             mean=f"{shown['mean_wait_s']:g}",
+                             median=f"{shown['median_wait_s']:g}",
+                             p90=f"{shown['p90_wait_s']:g}"))
 
 
 def detail(by_name: Mapping[str, int]) -> str:

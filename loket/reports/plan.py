@@ -1,38 +1,62 @@
 """The capacity plan: counsellors needed per hour of the week, desks separate and pooled.
 
-From the contacts of the last whole weeks (Amsterdam days up to today, today excluded):
-per owner desk and Amsterdam hour of the week, the mean arrivals an hour and the mean
-handle time (`closed_at - answered_at` of the contacts answered and closed; the desk's own
-mean over all hours where an hour has none, `DEFAULT_AHT_S` where the desk has none). Erlang
-C then gives the counsellors each hour needs to meet the service target.
+Observed load. From the contacts of the last whole weeks (Amsterdam days up to today,
+today excluded): per owner desk and Amsterdam hour of the week, the mean arrivals an hour
+and the mean handle time (`closed_at - answered_at` of the contacts answered and closed;
+the desk's own mean over all hours where an hour has none, `DEFAULT_AHT_S` where the desk
+has none). Erlang C then gives the counsellors each hour needs to meet the service target.
+The counts come from the hourly tally (`tally.HOURS`: per desk and UTC hour, a few thousand
+rows for eight weeks, never a row per contact); the Amsterdam hour of the week is found per
+UTC hour in Python, so daylight-saving weeks land on the right local hour.
 
-Pooled hours (`POOLED_HOURS`), as `routing_rules/default.yaml`'s `pooled-hours` window:
-every night from 22:00 up to, not including, 07:00, and all of Saturday and Sunday
-(Amsterdam time). Then police and veterans are one queue (`pool`), staffed for their
-arrivals together with their arrival-weighted handle time; De Basis stays on its own.
-Public holidays (also pooled by routing) are not hours of the week and are left out: the
-plan is for an ordinary week. Overflow between the desks outside these hours is not
-modelled either, so the saving shown is what pooling by the clock alone gives.
+Separate: every desk staffs its own queue for its own load, every hour.
 
-The counts are grouped in SQL by desk and UTC hour (a few thousand rows for eight weeks,
-never a row per contact); the Amsterdam hour of the week is found per UTC hour in Python,
-so daylight-saving weeks land on the right local hour on SQLite and PostgreSQL alike.
+Pooled, as the routing policy (DESIGN.md, "The default policy") works:
+- Pooled hours. The hours come from the rules' own `pooled-hours` window (the rules file
+  in force, or the window passed in), not from a copy here: in an ordinary week the hours
+  its periods of weekdays and clock times hold (for the default rules every night from
+  22:00 up to, not including, 07:00, and all of Saturday and Sunday, `POOLED_HOURS`). Then
+  police and veterans are one queue (`pool`), staffed for their arrivals together with
+  their arrival-weighted handle time; De Basis stays on its own.
+- Overflow outside those hours: the policy sends a police or veterans contact to the other
+  desk when the owner's expected wait is over `OVERFLOW_WAIT_S` and the other has someone
+  free; so the two desks share their idle counsellors. Modelled as: the two desks together
+  are staffed as one Erlang C queue for their combined load, but each keeps a floor of its
+  own: the counsellors its own load needs to meet the level within `OVERFLOW_WAIT_S` (a
+  desk must keep its own waits under the overflow threshold, for only then does the other
+  desk take over); the counsellors above the floors go one by one to the desk with the
+  most load per counsellor. This is what full sharing above the floors gives: an upper
+  bound of what overflow saves, which the simulation (`loket.reports.simulation`) checks
+  against the actual policy. `counsellor_hours` shows the saving by the clock and by
+  overflow apart.
+- Public holidays (pooled all day by routing) are not hours of an ordinary week: the week
+  plan (`separate`, `pooled`, `counsellor_hours`) is for a week without one. `holidays`
+  then lists the Dutch public holidays of the coming weeks, as many as were observed
+  (today included), with the hours they pool beyond an ordinary week and the
+  counsellor-hours this saves in all over that range (the pool's need for those hours
+  instead of the two desks' pooled-plan staffing). The observed weeks are not cleaned of
+  holidays: a holiday's arrivals count towards its hour of the week.
+
+`same_people` answers the other way round: the contact-weighted service level over the
+ordinary week with exactly the separate plan's counsellors, kept apart (`separate_level`)
+and pooled by the policy (`pooled_level`: the pool served by police's and veterans'
+counsellors together at pooled hours, and the two desks sharing as above otherwise).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from loket.reports.capacity import counsellors_needed
+from loket.reports import tally
+from loket.reports.capacity import counsellors_needed, offered_load, service_level
 from loket.reports.periods import AMSTERDAM, day_start, hour_of_week
 from loket.routing.values import DESKS, PAIRED_DESKS
-from loket.store.models import Contact
+from loket.routing.windows import Window
 
 HOURS_PER_WEEK = 168
 DEFAULT_AHT_S = 600.0  # as the desk's expected wait assumes before it has its own figures
@@ -41,15 +65,34 @@ DEFAULT_LEVEL = 0.8
 NIGHT = (22, 7)  # from 22:00 up to, not including, 07:00
 WEEKEND = (5, 6)  # Saturday, Sunday (Monday is 0)
 POOL = "pool"
+POOLED_WINDOW = "pooled-hours"  # the rules' window of the hours police and veterans pool
+# The expected wait over which a contact goes to the other desk: routing_rules/default.yaml,
+# rule `long-wait-overflow` (`state.owner.expected_wait_s: {gt: 900}`).
+OVERFLOW_WAIT_S = 900.0
+_A_MONDAY = datetime(2024, 1, 1)  # any Monday: an ordinary week's hours are read from it
 
 
 def pooled_hour(how: int) -> bool:
-    """Return whether an hour of the week (0 = Monday 00:00) is pooled: night or weekend."""
+    """Return whether an hour of the week (0 = Monday 00:00) is pooled by the default rules:
+    night or weekend."""
     day, hour = divmod(how, 24)
     return day in WEEKEND or hour >= NIGHT[0] or hour < NIGHT[1]
 
 
+# The default rules' pooled hours of an ordinary week; `plan` reads the rules' window.
 POOLED_HOURS: frozenset[int] = frozenset(h for h in range(HOURS_PER_WEEK) if pooled_hour(h))
+
+
+class Load(Protocol):
+    """Arrivals an hour and mean handle time per desk and hour of the week."""
+
+    def rate(self, desk: str, how: int) -> float:
+        """Return the mean arrivals an hour of a desk in an hour of the week."""
+        ...
+
+    def aht_s(self, desk: str, how: int) -> float:
+        """Return the mean handle time in seconds of a desk in an hour of the week."""
+        ...
 
 
 @dataclass
@@ -82,73 +125,211 @@ class Observed:
         return DEFAULT_AHT_S
 
 
-def hour_bucket(dialect: str) -> ColumnElement[Any]:
-    """Return the SQL for a contact's arrival as whole hours since 1970 (UTC)."""
-    if dialect == "sqlite":  # stored as UTC text; strftime('%s') reads it as UTC
-        return cast(func.strftime("%s", col(Contact.created_at)), Integer) / 3600
-    return cast(func.floor(extract("epoch", col(Contact.created_at)) / 3600), Integer)
-
-
-def handle_seconds(dialect: str) -> ColumnElement[Any]:
-    """Return the SQL for a contact's handle time in seconds (answer to close)."""
-    if dialect == "sqlite":
-        return (func.julianday(col(Contact.closed_at))
-                - func.julianday(col(Contact.answered_at))) * 86400.0
-    return extract("epoch", col(Contact.closed_at) - col(Contact.answered_at))
-
-
-def observe(session: Session, since: datetime, until: datetime, weeks: int) -> Observed:
-    """Return the arrivals and handle times of [since, until) by desk and hour of the week."""
-    dialect = session.get_bind().dialect.name
-    bucket = hour_bucket(dialect).label("bucket")
-    seconds = handle_seconds(dialect)
-    handled = and_(col(Contact.answered_at).is_not(None), col(Contact.closed_at).is_not(None),
-                   col(Contact.closed_at) >= col(Contact.answered_at))
-    rows = session.execute(
-        sa_select(col(Contact.desk), bucket, func.count(),
-               func.coalesce(func.sum(case((handled, seconds), else_=0)), 0),
-               func.coalesce(func.sum(case((handled, 1), else_=0)), 0))
-        .where(col(Contact.created_at) >= since, col(Contact.created_at) < until,
-               col(Contact.desk).is_not(None))
-        .group_by(col(Contact.desk), bucket)
-    ).all()
+def observe(session: Session, first: date, last: date, weeks: int) -> Observed:
+    """Return the arrivals and handle times of the Amsterdam days `first`..`last` by desk and
+    hour of the week, from the hourly tally (exact at the moment of reading)."""
+    tally.snapshot(session)
+    rows = tally.read(session, tally.HOURS, first, last, by=("desk", "hour"))
     observed = Observed(weeks=weeks)
-    for desk, hours, arrived, work, n in rows:
-        at = datetime.fromtimestamp(int(hours) * 3600, UTC)
-        observed.add(str(desk), hour_of_week(at), int(arrived), float(work), int(n))
+    for (desk, hour), (arrived, handled, work) in rows.items():
+        if not desk:
+            continue  # not routed yet: no desk to plan for
+        at = datetime.fromtimestamp(int(hour) * 3600, UTC)
+        observed.add(str(desk), hour_of_week(at), int(arrived), float(work), int(handled))
     return observed
 
 
-def staff(observed: Observed, target_s: float, level: float) -> dict[str, Any]:
-    """Return the counsellors per hour of the week, separate and pooled, and the totals."""
-    separate = {
-        desk: [counsellors_needed(observed.rate(desk, h), observed.aht_s(desk, h),
-                                  target_s, level) for h in range(HOURS_PER_WEEK)]
+# --- the pooled hours, from the rules' window -----------------------------------------------
+
+
+def pooled_window(window: Window | None = None) -> Window:
+    """Return `window`, or the `pooled-hours` window of the rules file in force."""
+    if window is not None:
+        return window
+    from loket.routing.loader import load_rules  # compiles the rules: only when asked
+    from loket.routing.paths import default_rules_path
+
+    found = load_rules(default_rules_path()).windows.get(POOLED_WINDOW)
+    if found is None:
+        raise ValueError(f"the rules have no window {POOLED_WINDOW!r}")
+    return found
+
+
+def ordinary_pooled_hours(window: Window) -> frozenset[int]:
+    """Return the hours of the week the window holds by weekday and clock time alone (its
+    periods of listed dates or public holidays left out): the pooled hours of an ordinary
+    week."""
+    periods = [p for p in window.periods if p.dates is None and p.holidays is None]
+    return frozenset(
+        how for how in range(HOURS_PER_WEEK)
+        if any(p.why(_A_MONDAY + timedelta(hours=how)) is not None for p in periods))
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A day of the planning range that pools hours an ordinary week does not."""
+
+    day: date
+    name: str
+    hours: tuple[int, ...]  # the hours of the week pooled beyond an ordinary week
+
+
+def holidays_between(window: Window, first: date, days: int,
+                     ordinary: frozenset[int]) -> list[Holiday]:
+    """Return the days of [first, first + days) on which the window pools more hours than
+    an ordinary week does (public holidays and listed dates), with those hours."""
+    found: list[Holiday] = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        start, end = day_start(day), day_start(day + timedelta(days=1))
+        hours: list[int] = []
+        at = start
+        while at < end:  # 23, 24 or 25 hours: daylight saving
+            how = hour_of_week(at)
+            if how not in ordinary and window.contains(at):
+                hours.append(how)
+            at += timedelta(hours=1)
+        if hours:
+            found.append(Holiday(day, holiday_name(window, day), tuple(sorted(set(hours)))))
+    return found
+
+
+def holiday_name(window: Window, day: date) -> str:
+    """Return the name of the public holiday on `day` of the window's calendars, or the
+    label of the period that holds it (a listed date)."""
+    for period in window.periods:
+        if period.holidays is not None:
+            name = period.holidays.name(day)
+            if name is not None:
+                return name
+    for period in window.periods:
+        if period.dates is not None and day in period.dates:
+            return period.label
+    return ""
+
+
+# --- staffing ---------------------------------------------------------------------------------
+
+
+def combined(load: Load, how: int, desks: Iterable[str] = PAIRED_DESKS) -> tuple[float, float]:
+    """Return the arrivals an hour of desks together, and their arrival-weighted handle time."""
+    rates = {desk: load.rate(desk, how) for desk in desks}
+    rate = sum(rates.values())
+    if not rate:
+        return 0.0, DEFAULT_AHT_S
+    return rate, sum(r * load.aht_s(desk, how) for desk, r in rates.items()) / rate
+
+
+def shared(load: Load, how: int, target_s: float, level: float) -> dict[str, int]:
+    """Return police's and veterans' counsellors in an hour they share by overflow.
+
+    Together they need what one queue of their combined load needs; each keeps the floor
+    its own load needs to meet `level` within `OVERFLOW_WAIT_S`; the counsellors above the
+    floors go one by one to the desk with the most load per counsellor (ties: the first of
+    `PAIRED_DESKS`).
+    """
+    rate, aht = combined(load, how)
+    together = counsellors_needed(rate, aht, target_s, level)
+    loads = {desk: offered_load(load.rate(desk, how), load.aht_s(desk, how))
+             for desk in PAIRED_DESKS}
+    counts: dict[str, int] = {
+        desk: counsellors_needed(load.rate(desk, how), load.aht_s(desk, how), OVERFLOW_WAIT_S,
+                                 level) for desk in PAIRED_DESKS}
+    for _ in range(together - sum(counts.values())):
+        busiest = max(PAIRED_DESKS, key=lambda desk: loads[desk] / (counts[desk] or 0.5))
+        counts[busiest] += 1
+    return counts
+
+
+def staff(load: Load, target_s: float, level: float, *,
+          pooled_hours: frozenset[int] = POOLED_HOURS, overflow: bool = True) -> dict[str, Any]:
+    """Return the counsellors per hour of the week, separate and pooled, the totals and
+    `same_people` (see the module). `overflow=False` pools by the clock alone."""
+    separate: dict[str, list[int]] = {
+        desk: [counsellors_needed(load.rate(desk, h), load.aht_s(desk, h), target_s, level)
+               for h in range(HOURS_PER_WEEK)]
         for desk in DESKS
     }
     pooled: dict[str, list[int]] = {desk: list(hours) for desk, hours in separate.items()}
     pooled[POOL] = [0] * HOURS_PER_WEEK
-    for how in sorted(POOLED_HOURS):
-        rates = [observed.rate(desk, how) for desk in PAIRED_DESKS]
-        work = sum(r * observed.aht_s(desk, how) for r, desk in zip(rates, PAIRED_DESKS,
-                                                                   strict=True))
-        rate = sum(rates)
-        aht = work / rate if rate else DEFAULT_AHT_S
-        pooled[POOL][how] = counsellors_needed(rate, aht, target_s, level)
-        for desk in PAIRED_DESKS:
-            pooled[desk][how] = 0
+    by_clock = by_overflow = 0
+    for how in range(HOURS_PER_WEEK):
+        apart = sum(separate[desk][how] for desk in PAIRED_DESKS)
+        if how in pooled_hours:
+            pooled[POOL][how] = counsellors_needed(*combined(load, how), target_s, level)
+            for desk in PAIRED_DESKS:
+                pooled[desk][how] = 0
+            by_clock += apart - pooled[POOL][how]
+        elif overflow:
+            for paired, n in shared(load, how, target_s, level).items():
+                pooled[paired][how] = n
+            by_overflow += apart - sum(pooled[desk][how] for desk in PAIRED_DESKS)
     separate_hours = sum(map(sum, separate.values()))
-    pooled_hours = sum(map(sum, pooled.values()))
+    pooled_hours_total = sum(map(sum, pooled.values()))
     return {
         "separate": separate,
         "pooled": pooled,
         "counsellor_hours": {
             "separate": separate_hours,
-            "pooled": pooled_hours,
-            "difference": separate_hours - pooled_hours,
+            "pooled": pooled_hours_total,
+            "difference": separate_hours - pooled_hours_total,
+            "by_clock": by_clock,
+            "by_overflow": by_overflow,
             "separate_by_desk": {desk: sum(hours) for desk, hours in separate.items()},
             "pooled_by_queue": {queue: sum(hours) for queue, hours in pooled.items()},
         },
+        "same_people": same_people(load, separate, target_s, pooled_hours=pooled_hours,
+                                   overflow=overflow),
+    }
+
+
+def same_people(load: Load, separate: Mapping[str, Sequence[int]], target_s: float, *,
+                pooled_hours: frozenset[int] = POOLED_HOURS,
+                overflow: bool = True) -> dict[str, float | None]:
+    """Return the contact-weighted service level over the week of the `separate`
+    counsellors kept apart and pooled (see the module); None for both with no contacts."""
+    contacts = apart = together = 0.0
+    for how in range(HOURS_PER_WEEK):
+        for desk in DESKS:
+            rate, aht = load.rate(desk, how), load.aht_s(desk, how)
+            level = service_level(separate[desk][how], offered_load(rate, aht), aht, target_s)
+            contacts += rate
+            apart += rate * level
+            if desk not in PAIRED_DESKS:
+                together += rate * level
+        if how in pooled_hours or overflow:
+            rate, aht = combined(load, how)
+            people = sum(separate[desk][how] for desk in PAIRED_DESKS)
+            together += rate * service_level(people, offered_load(rate, aht), aht, target_s)
+        else:
+            for desk in PAIRED_DESKS:
+                rate, aht = load.rate(desk, how), load.aht_s(desk, how)
+                together += rate * service_level(separate[desk][how], offered_load(rate, aht),
+                                                 aht, target_s)
+    if not contacts:
+        return {"separate_level": None, "pooled_level": None}
+    return {"separate_level": apart / contacts, "pooled_level": together / contacts}
+
+
+def holiday_saving(load: Load, holidays: Sequence[Holiday], pooled: Mapping[str, Sequence[int]],
+                   target_s: float, level: float) -> int:
+    """Return the counsellor-hours the holidays' extra pooled hours save in all: per hour,
+    the two desks' pooled-plan staffing minus what the pool needs."""
+    saved = 0
+    for holiday in holidays:
+        for how in holiday.hours:
+            pool = counsellors_needed(*combined(load, how), target_s, level)
+            saved += sum(pooled[desk][how] for desk in PAIRED_DESKS) - pool
+    return saved
+
+
+def observed_figures(load: Load) -> dict[str, dict[str, list[float]]]:
+    """Return the load as plain lists per desk: calls an hour and handle seconds."""
+    return {
+        "calls_per_hour": {desk: [round(load.rate(desk, h), 4) for h in range(HOURS_PER_WEEK)]
+                           for desk in DESKS},
+        "aht_s": {desk: [round(load.aht_s(desk, h), 1) for h in range(HOURS_PER_WEEK)]
+                  for desk in DESKS},
     }
 
 
@@ -159,24 +340,43 @@ def plan(
     target_s: float = DEFAULT_TARGET_S,
     level: float = DEFAULT_LEVEL,
     today: date | None = None,
+    window: Window | None = None,
 ) -> dict[str, Any]:
     """Return the capacity plan from the last `weeks` whole weeks before `today` (Amsterdam).
 
     `separate` and `pooled` hold, per desk (and `pool`), 168 counsellor counts: hour 0 is
     Monday 00:00-01:00 Amsterdam time. `counsellor_hours` sums them per week and gives the
-    difference (separate minus pooled: what pooling saves at the same service target).
+    difference (separate minus pooled: what pooling saves at the same service target), and
+    that by the clock and by overflow. `same_people` holds the service levels of the
+    separate plan's counsellors apart and pooled; `holidays` the public holidays of the
+    coming `weeks` weeks and what they save; `observed` the load the plan is made for.
+    `window` is the rules' `pooled-hours` window (default: of the rules file in force).
     """
     if weeks < 1:
         raise ValueError("weeks: at least 1")
     today = today or datetime.now(AMSTERDAM).date()
+    window = pooled_window(window)
+    ordinary = ordinary_pooled_hours(window)
     first = today - timedelta(weeks=weeks)
-    observed = observe(session, day_start(first), day_start(today), weeks)
+    observed = observe(session, first, today - timedelta(days=1), weeks)
+    result = staff(observed, target_s, level, pooled_hours=ordinary)
+    holidays = holidays_between(window, today, 7 * weeks, ordinary)
+    saved = holiday_saving(observed, holidays, result["pooled"], target_s, level)
     return {
         "from": first.isoformat(),
         "to": (today - timedelta(days=1)).isoformat(),
         "weeks": weeks,
         "target_s": target_s,
         "level": level,
-        "pooled_hours": sorted(POOLED_HOURS),
-        **staff(observed, target_s, level),
+        "pooled_hours": sorted(ordinary),
+        **result,
+        "holidays": {
+            "from": today.isoformat(),
+            "to": (today + timedelta(weeks=weeks, days=-1)).isoformat(),
+            "days": [{"date": h.day.isoformat(), "name": h.name, "hours": len(h.hours)}
+                     for h in holidays],
+            "pooled_hours": sum(len(h.hours) for h in holidays),
+            "counsellor_hours_saved": saved,
+        },
+        "observed": observed_figures(observed),
     }

@@ -89,3 +89,49 @@ def test_large_loads_do_not_overflow() -> None:
 def test_a_level_outside_zero_to_one_is_refused(level: float) -> None:
     with pytest.raises(ValueError, match="share"):
         counsellors_needed(100, 600, 20, level)
+
+
+@pytest.mark.parametrize(("circuits", "erlangs", "blocking"), [
+    # The Erlang B traffic table every telephony handbook prints (e.g. the ITU-T teletraffic
+    # engineering handbook's tables, and the table in Wikipedia's "Erlang (unit)"): the load
+    # that N circuits carry at 1% and 2% blocking.
+    (1, 0.0101, 0.01),
+    (2, 0.153, 0.01),
+    (5, 1.36, 0.01),
+    (10, 4.46, 0.01),
+    (20, 12.03, 0.01),
+    (50, 37.9, 0.01),
+    (100, 84.06, 0.01),
+    (10, 5.08, 0.02),
+])
+def test_erlang_b_matches_the_published_traffic_table(
+    circuits: int, erlangs: float, blocking: float
+) -> None:
+    assert erlang_b(circuits, erlangs) == pytest.approx(blocking, rel=0.02)
+
+
+def test_the_textbook_emergency_room_example() -> None:
+    # Hillier & Lieberman, "Introduction to Operations Research", the County Hospital
+    # emergency room (M/M/s): 2 patients an hour, 20 minutes each (3 an hour per doctor).
+    # One doctor: a patient waits 2/3 hour (40 min) on average; two doctors: 1/24 hour
+    # (2.5 min), and the chance to wait is 1/6 (P0 = 1/2).
+    load = offered_load(2, 1200)
+    assert average_wait_s(1, load, 1200) == pytest.approx(40 * 60)
+    assert average_wait_s(2, load, 1200) == pytest.approx(2.5 * 60)
+    assert erlang_c(2, load) == pytest.approx(1 / 6)
+
+
+@pytest.mark.parametrize("rho", [0.1, 0.5, 0.75, 0.9, 0.99])
+def test_erlang_c_of_two_counsellors_is_the_closed_form(rho: float) -> None:
+    # M/M/2 (any queueing textbook): the chance to wait is 2 rho^2 / (1 + rho).
+    assert erlang_c(2, 2 * rho) == pytest.approx(2 * rho**2 / (1 + rho))
+
+
+@pytest.mark.parametrize(("counsellors", "load"), [(3, 2.5), (12, 10), (22, 50 / 3),
+                                                (30, 25.5), (60, 52)])
+def test_erlang_c_is_the_textbook_sum_with_factorials(counsellors: int, load: float) -> None:
+    # The M/M/c formula as textbooks print it, in exact fractions: the recursion must agree.
+    a, n = Fraction(load), counsellors
+    top = a**n / math.factorial(n) * n / (n - a)
+    exact = top / (sum(a**k / math.factorial(k) for k in range(n)) + top)
+    assert erlang_c(counsellors, load) == pytest.approx(float(exact), rel=1e-9)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 
 from loket.cli import main
+from loket.reports.periods import AMSTERDAM
 from tests.reports.seed import PERSONAL, local, seed
 
 NOVEMBER = ["--from", "2026-11-01", "--to", "2026-11-30"]
@@ -129,3 +131,68 @@ def test_capacity_from_data_prints_both_plans(app: Flask, cli_env: dict[str, str
     text = CliRunner().invoke(main, ["capacity", "--from-data", "--weeks", "2", "--lang", "en"])
     assert text.exit_code == 0, text.output
     assert "counsellor-hours a week" in text.output
+
+
+def test_capacity_simulate_agrees_with_erlang_c_in_the_json() -> None:
+    result = CliRunner().invoke(main, ["capacity", "--calls-per-hour", "100", "--aht", "600",
+                                       "--target", "20", "--level", "0.8", "--json",
+                                       "--simulate", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert got["counsellors"] == 22 and got["service_level"] == pytest.approx(0.870, abs=0.0005)
+    simulated = got["simulation"]
+    assert simulated["seed"] == 1 and simulated["weeks"] == 4
+    assert simulated["overall"]["service_level"] == pytest.approx(0.870, abs=0.015)
+    assert simulated["overall"]["contacts"] > 60_000
+    assert {"mean_wait_s", "median_wait_s", "p90_wait_s"} <= set(simulated["overall"])
+    plain = CliRunner().invoke(main, ["capacity", "--calls-per-hour", "100", "--aht", "600",
+                                      "--json"])
+    assert "simulation" not in json.loads(plain.output)
+
+
+def test_capacity_simulate_text_in_dutch_and_english() -> None:
+    args = ["capacity", "--calls-per-hour", "30", "--aht", "300", "--simulate"]
+    dutch = CliRunner().invoke(main, args)
+    english = CliRunner().invoke(main, [*args, "--lang", "en"])
+    assert dutch.exit_code == english.exit_code == 0, dutch.output + english.output
+    assert "Simulatie van één wachtrij" in dutch.output and "servicelevel" in dutch.output
+    assert "Simulation of one queue" in english.output and "90% within" in english.output
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--calls-per-hour", "100", "--aht", "600", "--simulate", "--seed", "-1"], "--seed"),
+    (["--calls-per-hour", "100", "--aht", "600", "--seed", "x"], "--seed"),
+    (["--calls-per-hour", "90000", "--aht", "600", "--simulate"], "--simulate"),
+])
+def test_capacity_simulate_bad_input_exits_2(args: list[str], named: str) -> None:
+    result = CliRunner().invoke(main, ["capacity", *args])
+    assert result.exit_code == 2
+    assert named in result.output
+
+
+def test_capacity_from_data_simulates_both_plans(app: Flask, cli_env: dict[str, str]) -> None:
+    # The last Tuesday before today (within the week observed) at 14:00 and 23:00 (pooled).
+    today = datetime.now(AMSTERDAM).date()
+    tuesday = today - timedelta(days=(today.weekday() - 1) % 7 or 7)
+    seed(app, local(f"{tuesday} 14:20"), desk="police", count=30, handle_s=600)
+    seed(app, local(f"{tuesday} 23:10"), desk="veterans", count=10, handle_s=600)
+    result = CliRunner().invoke(main, ["capacity", "--from-data", "--weeks", "1", "--json",
+                                       "--simulate", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert set(got["same_people"]) == {"separate_level", "pooled_level"}
+    assert got["same_people"]["pooled_level"] >= got["same_people"]["separate_level"]
+    simulation = got["simulation"]
+    assert set(simulation) == {"separate", "pooled"}
+    for run in simulation.values():
+        assert set(run["desks"]) == {"police", "veterans", "debasis"} and run["seed"] == 2
+        assert run["overall"]["contacts"] > 10
+    assert simulation["separate"]["overall"]["pooled"] == 0
+    assert simulation["pooled"]["desks"]["veterans"]["pooled"] > 0
+    text = CliRunner().invoke(main, ["capacity", "--from-data", "--weeks", "1", "--simulate",
+                                     "--lang", "en"])
+    assert text.exit_code == 0, text.output
+    assert "Simulation of the pooled plan" in text.output
+    assert "With the same people as separate" in text.output
+    dutch = CliRunner().invoke(main, ["capacity", "--from-data", "--weeks", "1", "--simulate"])
+    assert "Simulatie van het plan samen" in dutch.output
