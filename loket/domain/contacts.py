@@ -263,6 +263,10 @@ def handle_time_s(*, session: Session, queue: str, default: int = DEFAULT_HANDLE
     return int(statistics.median(times)) if len(times) >= MIN_HANDLE_SAMPLES else default
 
 
+# The flags that say where a contact is owned and served, not what it is.
+PLACE_FLAGS = frozenset({"both", "overflow", "pooled"})
+
+
 def set_flags(*, contact: Contact, flags: Iterable[str]) -> Contact:
     """Make a contact's flags these (one `contact_flag` row each); stored with the contact."""
     wanted = set(flags)
@@ -305,16 +309,25 @@ def route_contact(
 ) -> Contact:
     """Decide desk, queue and priority; store the decision and promise the announcement.
 
+    A contact a counsellor holds keeps its desk, queue and the flags that say where it is
+    served (both, overflow, pooled): raising its risk or a crisis phrase mid-conversation
+    makes it urgent, never takes it from the counsellor serving it.
+
     With `continuity`, a returning person's new contact is first offered, that long, to the
     counsellor who last helped them (`offer_to_last_counsellor`)."""
     at = at or utcnow()
     decision = decide(routing_input(contact), state or live_state(session=session), at)
-    contact.desk = decision["desk"]
-    contact.queue = decision["queue"]
+    flags = set(decision["flags"])
+    if contact.assigned_user_id is not None and contact.status == "in_progress":
+        placed = {row.flag for row in contact.flag_rows} & PLACE_FLAGS
+        flags = (flags - PLACE_FLAGS) | placed
+    else:
+        contact.desk = decision["desk"]
+        contact.queue = decision["queue"]
     contact.priority = decision["priority"]
     contact.crisis = bool(decision["crisis"])
     contact.respond = decision["respond"]
-    set_flags(contact=contact, flags=decision["flags"])
+    set_flags(contact=contact, flags=flags)
     contact.rule = decision["rule"]
     contact.rules_version = decision.get("rules_version")
     contact.trace = list(decision.get("trace", []))

@@ -115,6 +115,9 @@ def test_a_flagged_person_s_crisis_is_still_urgent_and_offered_to_everyone(
     post(colleague, f"/desk/flags/{flag_id}/approve")
     act(setter, first.reference, "claim")
     act(setter, first.reference, "close", outcome="helped")
+    # The colleague is free: at any hour the crisis is served where they are (their desk by
+    # overflow in the daytime, the pool at night), not parked with the setter.
+    post(colleague, "/desk/availability", status="available")
     sms.walk(person, sms.CRISIS_NL)
     with Session(engine_of(store_app)) as session:
         crisis = session.exec(select(Contact).order_by(col(Contact.id).desc())).first()

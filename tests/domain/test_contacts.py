@@ -118,3 +118,32 @@ def test_lock_needs_an_id_or_the_channels_id(app: Flask) -> None:
         contacts.lock(session=session)
     with session_scope(_engine(app)) as session, pytest.raises(LookupError):
         contacts.get_contact(session=session, contact_id=999)
+
+
+def test_a_crisis_in_a_held_contact_never_moves_it_away_from_its_counsellor(app: Flask) -> None:
+    engine = _engine(app)
+    user_id, contact_id = _user(engine, "holder@example.org"), _waiting(engine)
+    _in_unit(engine, contact_id, user_id, "claim")
+
+    def elsewhere(contact: object, state: object, at: object) -> dict[str, object]:
+        """The rules' answer when nobody of the owner desk is free: serve it elsewhere."""
+        return {"desk": "veterans", "queue": "debasis", "priority": "urgent", "crisis": True,
+                "respond": "now", "flags": ["crisis", "overflow"], "rule": "veterans",
+                "trace": []}
+
+    with session_scope(engine) as session:
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        assert contacts.escalate(session=session, contact=contact, decide=elsewhere)
+    with read_scope(engine) as session:
+        held = session.get(Contact, contact_id)
+        assert held is not None
+        assert (held.desk, held.queue, held.assigned_user_id) == ("police", "police", user_id)
+        assert (held.priority, held.crisis) == ("urgent", True)
+        assert sorted(row.flag for row in held.flag_rows) == ["crisis", "pooled"]
+    other = _waiting(engine)  # not held: routed where the rules say
+    with session_scope(engine) as session:
+        contact = session.get(Contact, other)
+        assert contact is not None
+        contacts.escalate(session=session, contact=contact, decide=elsewhere)
+        assert (contact.desk, contact.queue) == ("veterans", "debasis")
