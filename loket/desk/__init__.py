@@ -11,5 +11,8 @@ def init_app(app: Flask) -> None:
     from loket.desk import admin, auth, identity, manager, poll, support, trail, workspace
 
     identity.init_app(app)
+    from loket.reports import web as reports
+
     for module in (auth, admin, workspace, poll, manager, support, trail):
         app.register_blueprint(module.bp)
+    reports.init_app(app)

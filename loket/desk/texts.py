@@ -33,10 +33,11 @@ LAYOUT: dict[str, dict[str, str]] = {
 def catalog() -> Catalog:
     """Return every staff text: the layout's, the logins' and admin's, the workspace's."""
     from loket.desk import texts_audit, texts_auth, texts_calls, texts_support, texts_workspace
+    from loket.reports import texts as texts_reports
 
     merged: dict[str, dict[str, str]] = {}
     for part in (LAYOUT, texts_auth.TEXTS, texts_workspace.TEXTS, texts_audit.TEXTS,
-                 texts_support.TEXTS, texts_calls.TEXTS):
+                 texts_support.TEXTS, texts_calls.TEXTS, texts_reports.TEXTS):
         clash = sorted(key for key in merged.keys() & part.keys() if merged[key] != part[key])
         if clash:
             raise ValueError(f"staff texts: {', '.join(clash)} defined twice, differently")

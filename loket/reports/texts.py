@@ -1,0 +1,154 @@
+"""The texts of the managers' report pages, Dutch and English (merged into the staff texts:
+templates read them as `dt(key)`)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nav_reports": {"nl": "Rapportages", "en": "Reports"},
+    "nav_capacity": {"nl": "Capaciteitsplan", "en": "Capacity plan"},
+    "rep_title": {"nl": "Rapportage {start} t/m {end}", "en": "Report {start} to {end}"},
+    "rep_scope_all": {"nl": "Alle desks", "en": "All desks"},
+    "rep_scope_desk": {"nl": "Desk: {desk}", "en": "Desk: {desk}"},
+    "rep_scope_channel": {"nl": "Kanaal: {channel}", "en": "Channel: {channel}"},
+    "rep_filters": {"nl": "Periode en selectie", "en": "Period and selection"},
+    "rep_from": {"nl": "Van", "en": "From"},
+    "rep_to": {"nl": "Tot en met", "en": "To (included)"},
+    "rep_desk": {"nl": "Desk", "en": "Desk"},
+    "rep_channel": {"nl": "Kanaal", "en": "Channel"},
+    "rep_all": {"nl": "Alle", "en": "All"},
+    "rep_show": {"nl": "Toon", "en": "Show"},
+    "rep_last_month": {"nl": "Vorige maand", "en": "Last month"},
+    "rep_this_month": {"nl": "Deze maand", "en": "This month"},
+    "rep_small": {
+        "nl": "Aantallen van 1 tot 4 staan er als \u201c<5\u201d, zodat niemand te herkennen "
+              "is. Dagen zijn kalenderdagen in Nederlandse tijd.",
+        "en": "Counts from 1 to 4 are shown as \u201c<5\u201d so that no one can be singled "
+              "out. Days are calendar days in Dutch time.",
+    },
+    "rep_csv": {"nl": "Download {name} als CSV", "en": "Download {name} as CSV"},
+    "rep_csv_all": {"nl": "Alle cijfers als CSV", "en": "All figures as CSV"},
+    "rep_key_figures": {"nl": "Kerncijfers", "en": "Key figures"},
+    "rep_total": {"nl": "Contacten", "en": "Contacts"},
+    "rep_crisis": {"nl": "Crisis", "en": "Crisis"},
+    "rep_overflow": {"nl": "Overloop", "en": "Overflow"},
+    "rep_pooled": {"nl": "In de pool", "en": "Pooled"},
+    "rep_level": {"nl": "Op tijd opgenomen (telefoon)", "en": "Answered in time (phone)"},
+    "rep_not_given": {"nl": "\u2013", "en": "\u2013"},
+    "rep_per_day": {"nl": "Contacten per dag", "en": "Contacts per day"},
+    "rep_day": {"nl": "Dag", "en": "Day"},
+    "rep_by_channel": {"nl": "Per kanaal", "en": "By channel"},
+    "rep_by_desk": {"nl": "Per desk (eigenaar)", "en": "By desk (owner)"},
+    "rep_by_queue": {"nl": "Per wachtrij (wie hielp)", "en": "By queue (who served)"},
+    "rep_overflow_ways": {"nl": "Overloop per richting", "en": "Overflow by direction"},
+    "rep_direction": {"nl": "Van \u2192 naar", "en": "From \u2192 to"},
+    "rep_outcomes": {"nl": "Afloop", "en": "Outcomes"},
+    "rep_outcome": {"nl": "Afloop", "en": "Outcome"},
+    "rep_heat": {"nl": "Contacten per uur van de week", "en": "Contacts by hour of the week"},
+    "rep_hour": {"nl": "Uur", "en": "Hour"},
+    "rep_count": {"nl": "Aantal", "en": "Count"},
+    "rep_name": {"nl": "Wat", "en": "What"},
+    "rep_service": {"nl": "Service aan de telefoon", "en": "Service on the phone"},
+    "rep_service_note": {
+        "nl": "Van de bellers die in een wachtrij kwamen: het deel dat binnen de "
+              "streeftijd werd opgenomen (crisis {crisis} s, anders {other} s). Een deel of "
+              "wachttijd van minder dan vijf gesprekken staat er niet.",
+        "en": "Of the callers who waited in a queue: the share answered within the target "
+              "(crisis {crisis} s, otherwise {other} s). A share or wait of fewer than five "
+              "calls is not shown.",
+    },
+    "rep_class": {"nl": "Soort", "en": "Kind"},
+    "rep_class_crisis": {"nl": "Crisis", "en": "Crisis"},
+    "rep_class_other": {"nl": "Overig", "en": "Other"},
+    "rep_class_all": {"nl": "Alle", "en": "All"},
+    "rep_answered": {"nl": "Opgenomen", "en": "Answered"},
+    "rep_abandoned": {"nl": "Opgehangen", "en": "Abandoned"},
+    "rep_within": {"nl": "Binnen streeftijd", "en": "Within target"},
+    "rep_share": {"nl": "Servicelevel", "en": "Service level"},
+    "rep_waits": {"nl": "Wachttijden", "en": "Waiting times"},
+    "rep_median": {"nl": "Mediaan (s)", "en": "Median (s)"},
+    "rep_p90": {"nl": "90e percentiel (s)", "en": "90th percentile (s)"},
+    "rep_wait_answered": {"nl": "Tot opnemen", "en": "Until answered"},
+    "rep_wait_abandoned": {"nl": "Tot ophangen", "en": "Until hung up"},
+    "rep_callbacks": {"nl": "Terugbelverzoeken", "en": "Callbacks"},
+    "rep_cb_requested": {"nl": "Gevraagd", "en": "Requested"},
+    "rep_cb_reached": {"nl": "Bereikt", "en": "Reached"},
+    "rep_cb_in_window": {"nl": "Bereikt binnen het gevraagde tijdvak",
+                       "en": "Reached within the window asked for"},
+    "rep_cb_unreachable": {"nl": "Onbereikbaar na alle pogingen",
+                         "en": "Unreachable after every attempt"},
+    "rep_cb_missed": {"nl": "Tijdvak verstreken zonder poging", "en": "Window passed unserved"},
+    "rep_cb_attempts": {"nl": "Gebelde pogingen", "en": "Calls placed"},
+    "rep_cb_by_attempts": {"nl": "Bereikt bij poging {n}", "en": "Reached at attempt {n}"},
+    "rep_bad_date": {
+        "nl": "{field}: geef een datum als 2026-11-30",
+        "en": "{field}: give a date such as 2026-11-30",
+    },
+    "rep_bad_range": {
+        "nl": "Van: {start} ligt na tot en met {end}",
+        "en": "From: {start} is after to {end}",
+    },
+    "rep_too_long": {
+        "nl": "Tot en met: hooguit {days} dagen na van",
+        "en": "To: at most {days} days after from",
+    },
+    "rep_bad_choice": {"nl": "{field}: onbekende keuze", "en": "{field}: unknown choice"},
+    "rep_unknown_table": {"nl": "Deze tabel bestaat niet.", "en": "There is no such table."},
+    "weekday_0": {"nl": "ma", "en": "Mon"},
+    "weekday_1": {"nl": "di", "en": "Tue"},
+    "weekday_2": {"nl": "wo", "en": "Wed"},
+    "weekday_3": {"nl": "do", "en": "Thu"},
+    "weekday_4": {"nl": "vr", "en": "Fri"},
+    "weekday_5": {"nl": "za", "en": "Sat"},
+    "weekday_6": {"nl": "zo", "en": "Sun"},
+    "outcome_handed_over": {"nl": "Overgedragen", "en": "Handed over"},
+    "outcome_callback_failed": {"nl": "Terugbellen mislukt", "en": "Callback failed"},
+    "outcome_abandoned": {"nl": "Opgehangen in de wachtrij", "en": "Hung up while waiting"},
+    "outcome_no_answer": {"nl": "Geen gehoor", "en": "No answer"},
+    "outcome_wrong_number": {"nl": "Verkeerd nummer", "en": "Wrong number"},
+    "outcome_erased": {"nl": "Gewist", "en": "Erased"},
+    "desk_none": {"nl": "(nog) geen", "en": "none (yet)"},
+    "outcome_open": {"nl": "Nog open", "en": "Still open"},
+    "cap_title": {"nl": "Capaciteitsplan", "en": "Capacity plan"},
+    "cap_saves": {
+        "nl": "Bij het huidige servicedoel ({level}% binnen {target} s) hebben de desks samen "
+              "\u2013 \u2019s nachts, in het weekend, op feestdagen en bij overloop \u2013 "
+              "{hours} hulpverlener-uren per week minder nodig: {pooled} in plaats van "
+              "{separate}.",
+        "en": "At the current service target ({level}% within {target} s), pooling the desks "
+              "at night, at weekends, on public holidays and by overflow needs {hours} "
+              "counsellor-hours a week fewer: {pooled} instead of {separate}.",
+    },
+    "cap_same_people": {
+        "nl": "Met dezelfde mensen als apart geeft samenwerken een servicelevel van {pooled}% "
+              "in plaats van {separate}%.",
+        "en": "With the same people as separate, pooling gives a service level of {pooled}% "
+              "instead of {separate}%.",
+    },
+    "cap_no_saving": {
+        "nl": "Bij het huidige servicedoel ({level}% binnen {target} s) scheelt samenwerken "
+              "in deze weken geen hulpverlener-uren.",
+        "en": "At the current service target ({level}% within {target} s), pooling saves no "
+              "counsellor-hours in these weeks.",
+    },
+    "cap_basis": {
+        "nl": "Uit de contacten van {weeks} weken ({start} t/m {end}): per desk en per uur "
+              "van de week het gemiddelde aantal contacten en de gemiddelde gespreksduur, "
+              "met Erlang C.",
+        "en": "From the contacts of {weeks} weeks ({start} to {end}): per desk and hour of "
+              "the week the mean number of contacts and the mean handle time, with Erlang C.",
+    },
+    "cap_weeks": {"nl": "Weken", "en": "Weeks"},
+    "cap_target": {"nl": "Streeftijd (s)", "en": "Target (s)"},
+    "cap_level": {"nl": "Servicedoel (deel, 0,5 tot 0,99)",
+                  "en": "Service goal (share, 0.5 to 0.99)"},
+    "cap_hours": {"nl": "Hulpverlener-uren per week", "en": "Counsellor-hours a week"},
+    "cap_queue": {"nl": "Wachtrij", "en": "Queue"},
+    "cap_separate": {"nl": "Apart", "en": "Separate"},
+    "cap_pooled": {"nl": "Samen", "en": "Pooled"},
+    "cap_all": {"nl": "Totaal", "en": "Total"},
+    "cap_need_separate": {"nl": "Nodig per uur, desks apart",
+                          "en": "Needed per hour, desks separate"},
+    "cap_need_pooled": {"nl": "Nodig per uur, desks samen", "en": "Needed per hour, desks pooled"},
+    "cap_bad_number": {"nl": "{field}: geef een getal van {low} tot {high}",
+                       "en": "{field}: give a number from {low} to {high}"},
+}

@@ -1,0 +1,340 @@
+"""The managers' report pages: `/reports` (volumes, service, callbacks for a range of days,
+a desk and a channel) with a CSV download of every table, and `/reports/capacity` (the
+plan, desks separate and pooled).
+
+Managers only. A desk's manager sees their desk (the contacts it owns or served); a manager
+of no one desk chooses a desk or all. Nothing personal is read: the figures are counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from loket.desk import texts
+from loket.desk.identity import current_staff, staff_required
+from loket.i18n import request_language
+from loket.reports import charts
+from loket.reports.periods import AMSTERDAM
+from loket.reports.suppression import suppress_counts
+from loket.reports.tables import Table, key_figures, tables
+from loket.reports.volumes import Targets, figures
+from loket.routing.values import CHANNELS, DESKS
+from loket.store.db import get_engine, read_scope
+from loket.store.models import User
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+MAX_DAYS = 3660  # ten years, as `loket report`
+WEEKDAYS = 7
+
+
+class BadFilter(ValueError):
+    """A filter the page cannot use; the message is for the manager."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report shows: Amsterdam days `start`..`end`, a desk or all, a channel or all."""
+
+    start: date
+    end: date
+    desk: str | None
+    channel: str | None
+
+    def query(self) -> dict[str, str]:
+        """Return the filters as a page's query string."""
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(),
+                "desk": self.desk or "", "channel": self.channel or ""}
+
+
+def last_month(today: date) -> tuple[date, date]:
+    """Return the first and last day of the month before `today`'s."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def today() -> date:
+    """Return today in Amsterdam."""
+    return datetime.now(AMSTERDAM).date()
+
+
+def parse_day(args: Mapping[str, str], name: str, default: date, say: Any) -> date:
+    """Return a date parameter, or its default when empty; BadFilter when unreadable."""
+    value = (args.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadFilter(say("rep_bad_date", field=say(f"rep_{name}"))) from None
+
+
+def desks_for(user: User) -> list[str]:
+    """Return the desks a manager may report on: their own, or every desk."""
+    return [user.desk] if user.desk else list(DESKS)
+
+
+def read_filters(args: Mapping[str, str], user: User, say: Any) -> Filters:
+    """Return the filters asked for; BadFilter with the reason when one cannot be used."""
+    first, last = last_month(today())
+    start = parse_day(args, "from", first, say)
+    end = parse_day(args, "to", today() if args.get("from") else last, say)
+    if end < start:
+        raise BadFilter(say("rep_bad_range", start=start.isoformat(), end=end.isoformat()))
+    if (end - start).days > MAX_DAYS:
+        raise BadFilter(say("rep_too_long", days=MAX_DAYS))
+    allowed = desks_for(user)
+    desk = (args.get("desk") or "").strip() or None
+    if user.desk:
+        desk = desk or user.desk
+    if desk is not None and desk not in allowed:
+        raise BadFilter(say("rep_bad_choice", field=say("rep_desk")))
+    channel = (args.get("channel") or "").strip() or None
+    if channel is not None and channel not in CHANNELS:
+        raise BadFilter(say("rep_bad_choice", field=say("rep_channel")))
+    return Filters(start, end, desk, channel)
+
+
+def say_in(lang: str) -> Any:
+    """Return the staff texts in one language as `say(key, **values)`."""
+    return lambda key, **values: texts.text(key, lang, **values)
+
+
+def report_tables(filters: Filters, say: Any) -> tuple[list[Table], dict[str, Any]]:
+    """Count the figures in one snapshot and return the tables and the shown figures."""
+    settings = current_app.config["LOKET"]
+    targets = Targets(crisis_s=settings.crisis_target_s, other_s=settings.service_target_s)
+    with read_scope(get_engine()) as session:
+        counted = figures(session, filters.start, filters.end, filters.desk, filters.channel,
+                          targets=targets)
+    shown = suppress_counts(counted)
+    return tables(shown, say), shown
+
+
+def chart_of(table: Table) -> Any:
+    """Return the SVG picture of a table, or None."""
+    if table.chart == "bars":
+        return charts.bars([str(r[0]) for r in table.rows], [r[1] for r in table.rows])
+    if table.chart == "columns":
+        return charts.columns([str(r[0])[5:] for r in table.rows], [r[1] for r in table.rows])
+    if table.chart == "heat":
+        return charts.heat([str(r[0]) for r in table.rows], [r[1:] for r in table.rows])
+    return None
+
+
+def manager() -> User:
+    """Return the logged-in manager (the decorator made sure there is one)."""
+    user = current_staff()
+    assert user is not None  # noqa: S101 - staff_required ran first
+    return user
+
+
+@bp.get("")
+@staff_required("manager")
+def index() -> ResponseReturnValue:
+    """Show the report: key figures, then each table with its chart and its CSV link."""
+    user, lang = manager(), request_language()
+    say = say_in(lang)
+    try:
+        filters = read_filters(request.args, user, say)
+    except BadFilter as exc:
+        first, last = last_month(today())
+        return render_template("reports/index.html", error=str(exc), tables=[], key=[],
+                               filters=Filters(first, last, user.desk, None),
+                               desks=desks_for(user), channels=CHANNELS, chart_of=chart_of,
+                               links=month_links()), 400
+    found, shown = report_tables(filters, say)
+    return render_template("reports/index.html", error=None, tables=found,
+                           key=key_figures(shown, say), filters=filters, desks=desks_for(user),
+                           channels=CHANNELS, chart_of=chart_of, links=month_links())
+
+
+def month_links() -> dict[str, dict[str, str]]:
+    """Return the query strings of last month and this month so far."""
+    now = today()
+    first, last = last_month(now)
+    return {"rep_last_month": {"from": first.isoformat(), "to": last.isoformat()},
+            "rep_this_month": {"from": now.replace(day=1).isoformat(), "to": now.isoformat()}}
+
+
+@bp.get("/<slug>.csv")
+@staff_required("manager")
+def download(slug: str) -> ResponseReturnValue:
+    """Download one table of the report as CSV (a header row; "<5" as on the page)."""
+    user, lang = manager(), request_language()
+    say = say_in(lang)
+    try:
+        filters = read_filters(request.args, user, say)
+    except BadFilter as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    found, _ = report_tables(filters, say)
+    table = next((t for t in found if t.slug == slug), None)
+    if table is None:
+        abort(404)
+    name = f"loket-{slug}-{filters.start.isoformat()}-{filters.end.isoformat()}"
+    if filters.desk:
+        name += f"-{filters.desk}"
+    if filters.channel:
+        name += f"-{filters.channel}"
+    return csv_response(table, name)
+
+
+@dataclass(frozen=True)
+class PlanFilters:
+    """What a capacity plan is made of: whole weeks of data, a target and a service goal."""
+
+    weeks: int = 8
+    target_s: int = 20
+    level: float = 0.8
+
+    def query(self) -> dict[str, str]:
+        """Return the filters as a page's query string."""
+        return {"weeks": str(self.weeks), "target": str(self.target_s),
+                "level": f"{self.level:g}"}
+
+
+def read_number(args: Mapping[str, str], name: str, default: float, low: float, high: float,
+                say: Any, field: str) -> float:
+    """Return a number parameter within [low, high], or its default when empty."""
+    value = (args.get(name) or "").strip().replace(",", ".")
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:
+        raise BadFilter(say("cap_bad_number", field=say(field), low=f"{low:g}",
+                            high=f"{high:g}"))
+    return number
+
+
+def read_plan_filters(args: Mapping[str, str], say: Any) -> PlanFilters:
+    """Return the plan's filters; BadFilter naming the field when one cannot be used."""
+    weeks = read_number(args, "weeks", 8, 1, 52, say, "cap_weeks")
+    target = read_number(args, "target", 20, 1, 600, say, "cap_target")
+    level = read_number(args, "level", 0.8, 0.5, 0.99, say, "cap_level")
+    if weeks != int(weeks) or target != int(target):
+        raise BadFilter(say("cap_bad_number", field=say("cap_weeks" if weeks != int(weeks)
+                                                        else "cap_target"),
+                            low="1", high="52" if weeks != int(weeks) else "600"))
+    return PlanFilters(int(weeks), int(target), level)
+
+
+def plan_tables(made: Mapping[str, Any], say: Any) -> list[Table]:
+    """Return the plan's tables: hours a week per queue, and the counsellors needed per
+    hour of the week, separate and pooled (every desk together)."""
+    hours = made["counsellor_hours"]
+    separate_by = hours["separate_by_desk"]
+    pooled_by = hours["pooled_by_queue"]
+    queues = [*separate_by, *(q for q in pooled_by if q not in separate_by)]
+    per_queue = Table(
+        "hours", say("cap_hours"),
+        [say("cap_queue"), say("cap_separate"), say("cap_pooled")],
+        [[say(f"desk_{q}"), separate_by.get(q, 0), pooled_by.get(q, 0)] for q in queues]
+        + [[say("cap_all"), hours["separate"], hours["pooled"]]],
+    )
+    grids = []
+    for slug, kind in (("separate", "cap_need_separate"), ("pooled", "cap_need_pooled")):
+        per_hour = [sum(counts[h] for counts in made[slug].values()) for h in range(168)]
+        grids.append(Table(
+            f"need-{slug}", say(kind), [say("rep_day"), *(f"{h:02d}" for h in range(24))],
+            [[say(f"weekday_{d}"), *per_hour[d * 24:(d + 1) * 24]] for d in range(WEEKDAYS)],
+            "heat",
+        ))
+    return [per_queue, *grids]
+
+
+def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any) -> list[str]:
+    """Return the sentences a manager can quote: the hours saved, and the service level
+    the same people give pooled."""
+    hours = made["counsellor_hours"]
+    level = f"{filters.level * 100:g}"
+    said = []
+    if hours["difference"] > 0:
+        said.append(say("cap_saves", level=level, target=filters.target_s,
+                        hours=hours["difference"], pooled=hours["pooled"],
+                        separate=hours["separate"]))
+    else:
+        said.append(say("cap_no_saving", level=level, target=filters.target_s))
+    same = made.get("same_people")
+    if same and same.get("pooled_level") is not None:
+        said.append(say("cap_same_people", pooled=f"{same['pooled_level'] * 100:.1f}",
+                        separate=f"{same['separate_level'] * 100:.1f}"))
+    return said
+
+
+def make_plan(filters: PlanFilters) -> dict[str, Any]:
+    """Make the capacity plan from the store."""
+    from loket import rules_runtime
+    from loket.reports.plan import POOLED_WINDOW, plan
+
+    window = rules_runtime.rules().windows.get(POOLED_WINDOW)
+    with read_scope(get_engine()) as session:
+        return plan(session, filters.weeks, target_s=filters.target_s, level=filters.level,
+                    window=window)
+
+
+@bp.get("/capacity")
+@staff_required("manager")
+def capacity() -> ResponseReturnValue:
+    """Show the capacity plan: the sentence, the hours a week, the counsellors per hour."""
+    say = say_in(request_language())
+    try:
+        filters = read_plan_filters(request.args, say)
+    except BadFilter as exc:
+        return render_template("reports/capacity.html", error=str(exc), said=[], tables=[],
+                               made=None, filters=PlanFilters(), chart_of=chart_of), 400
+    made = make_plan(filters)
+    return render_template("reports/capacity.html", error=None, said=sentence(made, filters, say),
+                           tables=plan_tables(made, say), made=made, filters=filters,
+                           chart_of=chart_of)
+
+
+@bp.get("/capacity/<slug>.csv")
+@staff_required("manager")
+def capacity_download(slug: str) -> ResponseReturnValue:
+    """Download one table of the capacity plan as CSV."""
+    say = say_in(request_language())
+    try:
+        filters = read_plan_filters(request.args, say)
+    except BadFilter as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    found = plan_tables(make_plan(filters), say)
+    table = next((t for t in found if t.slug == slug), None)
+    if table is None:
+        abort(404)
+    return csv_response(table, f"loket-capacity-{slug}-{filters.weeks}w")
+
+
+def csv_response(table: Table, name: str) -> Response:
+    """Return a table as a CSV download: a header row, then its rows as shown."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(["" if value is None else value for value in row])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def init_app(app: Any) -> None:
+    """Register the report pages and give templates the percent filter."""
+    app.register_blueprint(bp)
+    app.add_template_filter(percent, "cell")
+
+
+def percent(value: Any) -> str:
+    """Return a share as a percentage with one decimal; a dash when not given."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, float):
+        return f"{value * 100:.1f}%"
+    return str(value)
