@@ -2,7 +2,7 @@
 
 `report --from DATE --to DATE [--desk D] --format json|csv` counts the contacts that
 reached Loket on those Amsterdam days (both included): JSON as DESIGN.md's "Reports", or
-CSV rows `figure,key,count` under a header. A count from 1 to 4 is written "<5".
+CSV rows `figure,key,value` under a header. A count from 1 to 4 is written "<5".
 `capacity --calls-per-hour N --aht S --target T --level L` gives the counsellors one load
 needs; `capacity --from-data --weeks W` the plan per hour of the week from the store, the
 desks separate and pooled. `--simulate [--seed N]` adds a SimPy run of that staffing (one
@@ -30,7 +30,7 @@ MAX_WEEKS = 520
 # percent or so), and no more contacts a week than this (memory and time).
 LOAD_SIM_WEEKS = 4
 MAX_SIMULATED_PER_WEEK = 200_000
-CSV_HEADER = ("figure", "key", "count")
+CSV_HEADER = ("figure", "key", "value")
 
 TEXTS = Catalog(
     "cli.reports",
@@ -165,21 +165,25 @@ def day_option(name: str, dest: str, help_text: str) -> Any:
 @day_option("--to", "to", "Last Amsterdam calendar day, included.")
 @click.option("--desk", type=click.Choice(["police", "veterans", "debasis"]),
               help="Only the contacts this desk owns or served.")
+@click.option("--channel", type=click.Choice(["phone", "sms", "whatsapp", "webchat", "webform"]),
+              help="Only the contacts of this channel.")
 @click.option("--format", "output", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="JSON (one object) or CSV (figure,key,count).")
+              show_default=True, help="JSON (one object) or CSV (figure,key,value).")
 @_LANG
-def report_command(from_: datetime, to: datetime, desk: str | None, output: str,
-                   lang: str) -> None:
+def report_command(from_: datetime, to: datetime, desk: str | None, channel: str | None,
+                   output: str, lang: str) -> None:
     """Print the managers' figures of the contacts that reached Loket on these days."""
     start, end = from_.date(), to.date()
     check_range(start, end, lang)
     from loket.reports.suppression import suppress_counts
-    from loket.reports.volumes import figures
+    from loket.reports.volumes import Targets, figures
     from loket.store.db import read_scope
 
     app = build_app()
+    settings = app.config["LOKET"]
+    targets = Targets(crisis_s=settings.crisis_target_s, other_s=settings.service_target_s)
     with app.app_context(), read_scope(app.extensions["loket.engine"]) as session:
-        shown = suppress_counts(figures(session, start, end, desk))
+        shown = suppress_counts(figures(session, start, end, desk, channel, targets=targets))
     if output == "json":
         click.echo(json.dumps(shown, ensure_ascii=False))
         return
@@ -198,17 +202,37 @@ def check_range(start: date, end: date, lang: str) -> None:
         fail(TEXTS.get("too_long", lang, days=str(MAX_DAYS)))
 
 
+SECTIONS = ("contacts", "per_day", "by_hour_of_week", "service", "callbacks")
+
+
 def csv_rows(shown: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """Yield (figure, key, count) for every count of the report: `contacts.by_channel`,
-    `phone`, 12; a single figure has an empty key (`contacts.total`, ``, 30)."""
-    for section in ("contacts", "callbacks"):
-        for name, value in shown.get(section, {}).items():
-            figure = f"{section}.{name}"
-            if isinstance(value, Mapping):
-                for key, count in value.items():
-                    yield figure, str(key), count
+    """Yield (figure, key, value) for every figure of the report: `contacts.by_channel`,
+    `phone`, 12; a single figure has an empty key (`contacts.total`, ``, 30). Deeper ones
+    join their path (`service.crisis`, `level`, 0.87; `by_hour_of_week.0`, `9`, 12 is
+    Monday 09:00); a value not given is empty."""
+    for section in SECTIONS:
+        yield from flatten(section, shown.get(section, {}))
+
+
+def entries(value: Any) -> list[tuple[str, Any]]:
+    """Return a mapping's items, or a list's with their positions as keys."""
+    if isinstance(value, Mapping):
+        return [(str(k), v) for k, v in value.items()]
+    return [(str(i), v) for i, v in enumerate(value)]
+
+
+def flatten(figure: str, value: Any) -> Iterator[tuple[str, str, Any]]:
+    """Yield the rows of one figure: a container of plain values is one key per row."""
+    for name, item in entries(value):
+        if isinstance(item, Mapping | list):
+            inner = f"{figure}.{name}"
+            if any(isinstance(v, Mapping | list) for _, v in entries(item)):
+                yield from flatten(inner, item)
             else:
-                yield figure, "", value
+                for key, plain in entries(item):
+                    yield inner, key, "" if plain is None else plain
+        else:
+            yield f"{figure}.{name}", "", "" if item is None else item
 
 
 @click.command("capacity")

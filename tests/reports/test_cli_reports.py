@@ -44,6 +44,16 @@ def test_report_json_has_the_design_shape_with_small_counts_hidden(
     assert not [field for field in PERSONAL if field.lower() in result.output.lower()]
 
 
+def test_report_channel_filter(app: Flask, cli_env: dict[str, str]) -> None:
+    seeded(app)
+    result = CliRunner().invoke(main, ["report", *NOVEMBER, "--channel", "phone"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert got["channel"] == "phone" and got["contacts"]["total"] == 6
+    bad = CliRunner().invoke(main, ["report", *NOVEMBER, "--channel", "fax"])
+    assert bad.exit_code == 2 and "--channel" in bad.output
+
+
 def test_report_desk_filter(app: Flask, cli_env: dict[str, str]) -> None:
     seeded(app)
     result = CliRunner().invoke(main, ["report", *NOVEMBER, "--desk", "police"])
@@ -59,14 +69,20 @@ def test_report_csv_reads_back_with_the_same_figures(
     result = CliRunner().invoke(main, ["report", *NOVEMBER, "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert rows and set(rows[0]) == {"figure", "key", "count"}
-    counts = {(row["figure"], row["key"]): row["count"] for row in rows}
+    assert rows and set(rows[0]) == {"figure", "key", "value"}
+    counts = {(row["figure"], row["key"]): row["value"] for row in rows}
     assert counts[("contacts.total", "")] == "8"
     assert counts[("contacts.by_channel", "phone")] == "6"
     assert counts[("contacts.by_channel", "sms")] == "<5"
     assert counts[("contacts.by_queue", "pool")] == "<5"
     assert counts[("contacts.crisis", "")] == "0"
     assert counts[("callbacks.requested", "")] == "0"
+    assert counts[("callbacks.reached_by_attempts", "3+")] == "0"
+    days = [f for f, k in counts if f.startswith("per_day.") and k == "total"]
+    assert days[0] == "per_day.2026-11-01" and len(days) == 30
+    assert len([f for f, _ in counts if f.startswith("by_hour_of_week.")]) == 7 * 24
+    assert counts[("service.targets_s", "crisis")] == "30"
+    assert counts[("service.level", "")] == ""  # fewer than five calls waited: not given
     assert not [field for field in PERSONAL if field.lower() in result.output.lower()]
 
 
