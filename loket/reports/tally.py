@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    Date,
     Float,
     Integer,
     Select,
@@ -44,7 +43,6 @@ from sqlalchemy import (
     extract,
     func,
     insert,
-    literal,
     not_,
     or_,
     text,
@@ -109,13 +107,13 @@ def has_flag(flag: str) -> ColumnElement[bool]:
                           col(ContactFlag.flag) == flag)
 
 
-def wait_bucket(seconds: Any) -> ColumnElement[int]:
-    """Return the SQL for a wait as counted: seconds to ten minutes, then steps, then a cap."""
-    return case(
-        (seconds <= WAIT_EXACT_S, seconds),
-        (seconds < WAIT_CAP_S, (seconds // WAIT_STEP_S) * WAIT_STEP_S),
-        else_=WAIT_CAP_S,
-    )
+def wait_bucket(seconds: int) -> int:
+    """Return a wait as counted: seconds to ten minutes, then steps, then a cap."""
+    if seconds <= WAIT_EXACT_S:
+        return seconds
+    if seconds < WAIT_CAP_S:
+        return seconds // WAIT_STEP_S * WAIT_STEP_S
+    return WAIT_CAP_S
 
 
 def dims() -> list[ColumnElement[Any]]:
@@ -124,35 +122,48 @@ def dims() -> list[ColumnElement[Any]]:
             func.coalesce(col(Contact.queue), "")]
 
 
-def raw_contacts(session: Session, where: ColumnElement[bool]) -> Select[Any]:
-    """Count contacts by channel, desk, queue, outcome, crisis, overflow and pooled."""
-    keys = [*dims(), func.coalesce(col(Contact.outcome), ""), col(Contact.crisis),
-            cast(has_flag("overflow"), Boolean),
-            cast(or_(col(Contact.queue) == "pool", has_flag("pooled")), Boolean)]
-    return sa_select(*keys, func.count()).where(where).group_by(*keys)
-
-
-def raw_hours(session: Session, where: ColumnElement[bool]) -> Select[Any]:
-    """Count contacts per UTC hour by channel, desk and queue, with their handle times."""
+def facts(session: Session, where: ColumnElement[bool]) -> Select[Any]:
+    """Return, per contact, what the contact, hour and wait tallies count: one pass over
+    the contacts of a range by their arrival index (a day is counted from one read)."""
     handled = and_(col(Contact.answered_at).is_not(None), col(Contact.closed_at).is_not(None),
                    col(Contact.closed_at) >= col(Contact.answered_at))
-    keys = [hour_of(session, col(Contact.created_at)), *dims()]
     return sa_select(
-        *keys, func.count(), func.coalesce(func.sum(case((handled, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((handled, handle_seconds(session)), else_=0.0)), 0.0),
-    ).where(where).group_by(*keys)
+        col(Contact.channel), col(Contact.desk), col(Contact.queue), col(Contact.outcome),
+        col(Contact.crisis), hour_of(session, col(Contact.created_at)),
+        col(Contact.answered_at).is_not(None), col(Contact.wait_seconds),
+        case((handled, handle_seconds(session)), else_=None),
+        has_flag("overflow"), has_flag("pooled"),
+    ).where(where)
 
 
-def raw_waits(session: Session, where: ColumnElement[bool]) -> Select[Any]:
-    """Count the phone contacts that waited in a queue by crisis, result and wait."""
-    answered = col(Contact.answered_at).is_not(None)
-    keys = [*dims(), col(Contact.crisis),
-            case((answered, "answered"), else_="abandoned"),
-            wait_bucket(col(Contact.wait_seconds))]
-    return sa_select(*keys, func.count()).where(
-        where, col(Contact.channel) == "phone", col(Contact.wait_seconds).is_not(None),
-        or_(answered, col(Contact.outcome) == "abandoned"),
-    ).group_by(*keys)
+def count_facts(rows: Iterable[Sequence[Any]], day: date) -> dict[str, list[Row]]:
+    """Count contacts' facts into the rows of the contact, hour and wait tallies."""
+    contacts: dict[tuple[Any, ...], int] = {}
+    hours: dict[tuple[Any, ...], list[float]] = {}
+    waits: dict[tuple[Any, ...], int] = {}
+    for channel, desk, queue, outcome, crisis, hour, answered, wait, work, overflow, pooled \
+            in rows:
+        desk, queue, outcome, crisis = desk or "", queue or "", outcome or "", bool(crisis)
+        key = (channel, desk, queue, outcome, crisis, bool(overflow),
+               queue == "pool" or bool(pooled))
+        contacts[key] = contacts.get(key, 0) + 1
+        sums = hours.setdefault((int(hour), channel, desk, queue), [0, 0, 0.0])
+        sums[0] += 1
+        if work is not None:
+            sums[1] += 1
+            sums[2] += float(work)
+        if channel == "phone" and wait is not None and (answered or outcome == "abandoned"):
+            waited = (channel, desk, queue, crisis, "answered" if answered else "abandoned",
+                      wait_bucket(int(wait)))
+            waits[waited] = waits.get(waited, 0) + 1
+    return {
+        CONTACTS.name: [{"day": day, **dict(zip(CONTACTS.keys, key, strict=True)), "n": n}
+                        for key, n in contacts.items()],
+        HOURS.name: [{"day": day, **dict(zip(HOURS.keys, key, strict=True)), "n": int(s[0]),
+                      "handled": int(s[1]), "work_s": s[2]} for key, s in hours.items()],
+        WAITS.name: [{"day": day, **dict(zip(WAITS.keys, key, strict=True)), "n": n}
+                     for key, n in waits.items()],
+    }
 
 
 def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
@@ -179,17 +190,21 @@ class Spec:
     model: type[Any]
     keys: tuple[str, ...]
     sums: tuple[str, ...]
-    raw: Callable[[Session, ColumnElement[bool]], Select[Any]]
+    raw: Callable[[Session, ColumnElement[bool]], Select[Any]] | None = None
+
+    @property
+    def name(self) -> str:
+        """Return the tally's table name."""
+        return str(table_of(self.model).name)
 
     def column(self, name: str) -> Any:
         """Return a column of the tally's table."""
         return table_of(self.model).c[name]
 
 
-CONTACTS = Spec(TallyContact, (*DIMENSIONS, "outcome", "crisis", "overflow", "pooled"), ("n",),
-                raw_contacts)
-HOURS = Spec(TallyHour, ("hour", *DIMENSIONS), ("n", "handled", "work_s"), raw_hours)
-WAITS = Spec(TallyWait, (*DIMENSIONS, "crisis", "result", "wait_s"), ("n",), raw_waits)
+CONTACTS = Spec(TallyContact, (*DIMENSIONS, "outcome", "crisis", "overflow", "pooled"), ("n",))
+HOURS = Spec(TallyHour, ("hour", *DIMENSIONS), ("n", "handled", "work_s"))
+WAITS = Spec(TallyWait, (*DIMENSIONS, "crisis", "result", "wait_s"), ("n",))
 CALLBACKS = Spec(TallyCallback, (*DIMENSIONS, "status", "reached", "in_window", "attempts"),
                  ("n",), raw_callbacks)
 SPECS = (CONTACTS, HOURS, WAITS, CALLBACKS)
@@ -230,13 +245,16 @@ def read(
     desk: str | None = None,
     channel: str | None = None,
     dirty: set[date] | None = None,
+    counted: dict[date, dict[str, list[Row]]] | None = None,
 ) -> dict[tuple[Any, ...], list[float]]:
     """Return the sums of a tally over the Amsterdam days `start`..`end`, grouped `by` some
     of its keys (`day` among them if wanted), of one desk (owner or queue) and channel.
 
     Call `snapshot` first for one consistent reading. `dirty` saves a second look at the
-    marked days when several tallies are read in one snapshot.
+    marked days, and `counted` a second count of them, when several tallies are read in
+    one snapshot.
     """
+    counted = {} if counted is None else counted
     dirty = dirty_days(session, start, end) if dirty is None else dirty
     columns = [spec.column(name) for name in by]
     day = spec.column("day")
@@ -255,13 +273,15 @@ def read(
     for row in rows:
         add(totals, tuple(normal(v) for v in row[:len(by)]), row[len(by):])
     for marked in sorted(d for d in dirty if start <= d <= end):
-        for counted in counted_rows(session, spec, marked):
-            if desk is not None and desk not in (counted["desk"], counted["queue"]):
+        if marked not in counted:
+            counted[marked] = count_day(session, marked)
+        for found in counted[marked][spec.name]:
+            if desk is not None and desk not in (found["desk"], found["queue"]):
                 continue
-            if channel is not None and counted["channel"] != channel:
+            if channel is not None and found["channel"] != channel:
                 continue
-            add(totals, tuple(normal(counted[name]) for name in by),
-                [counted[name] for name in spec.sums])
+            add(totals, tuple(normal(found[name]) for name in by),
+                [found[name] for name in spec.sums])
     return totals
 
 
@@ -283,13 +303,17 @@ def add(totals: dict[tuple[Any, ...], list[float]], key: tuple[Any, ...],
             sums.append(value or 0)
 
 
-def counted_rows(session: Session, spec: Spec, day: date) -> list[Row]:
-    """Return a tally's rows of one day, counted from the contacts."""
-    names = (*spec.keys, *spec.sums)
-    rows = session.execute(spec.raw(session, created_on(day))).all()
-    return [{"day": day, **{name: normal_key(name, v) for name, v in zip(names, row,
-                                                                       strict=True)}}
-            for row in rows]
+def count_day(session: Session, day: date) -> dict[str, list[Row]]:
+    """Return every tally's rows of one day (by table name), counted from the contacts:
+    one pass over the day's contacts, and the callbacks grouped in SQL."""
+    where = created_on(day)
+    found = count_facts(session.execute(facts(session, where)), day)
+    names = (*CALLBACKS.keys, *CALLBACKS.sums)
+    found[CALLBACKS.name] = [
+        {"day": day, **{name: normal_key(name, v) for name, v in zip(names, row, strict=True)}}
+        for row in session.execute(raw_callbacks(session, where))
+    ]
+    return found
 
 
 def normal_key(name: str, value: Any) -> Any:
@@ -348,15 +372,12 @@ def refresh(session: Session, *, limit_days: int = REFRESH_DAYS) -> Refreshed:
 
 def recount(session: Session, day: date) -> None:
     """Replace one day's rows in every tally by a count of that day's contacts."""
+    counted = count_day(session, day)
     for spec in SPECS:
         table = table_of(spec.model)
         session.execute(delete(table).where(table.c.day == day))
-        counted = spec.raw(session, created_on(day)).subquery()
-        names = (*spec.keys, *spec.sums)
-        session.execute(insert(table).from_select(
-            ["day", *names],
-            sa_select(literal(day, Date), *counted.c),
-        ))
+        if counted[spec.name]:
+            session.execute(insert(table), counted[spec.name])
 
 
 def refresh_all(unit_of_work: Callable[[], Any], *, limit_days: int = REFRESH_DAYS) -> int:

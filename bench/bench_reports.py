@@ -1,0 +1,167 @@
+"""Benchmark the managers' reports on a million contacts, on each engine in turn (a SQLite
+file, then PostgreSQL: LOKET_BENCH_POSTGRES_URL, emptied and migrated).
+
+`loket demo --contacts 1000000` fills the database (eight weeks of contacts, as routed by
+the rules; its time is printed), and the report tallies are recounted once, as the
+scheduler does each minute. Then, through the whole Flask app as a logged-in manager of no
+one desk (every desk's figures), measured over repeated requests after one warm-up:
+- `GET /reports` for last month (a full calendar month: ~540,000 contacts), every table
+  and chart rendered;
+- the same for this month so far, with today's hours marked as changed (counted from the
+  contacts at the moment of reading, as when contacts keep coming in);
+- `GET /reports/capacity?weeks=8`, the plan from eight weeks (~1,000,000 contacts).
+Targets: the report page under 300 ms and the capacity plan under 1 s (the slowest of the
+measured requests). Exits 1 when a target is missed. Not a test: `make bench` runs it.
+`--contacts N` runs a smaller database (to try it out; the targets are for a million).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_intake import (  # noqa: E402 - the intake benchmark's settings and helpers
+    POSTGRES_URL,
+    ROOT,
+    empty_postgres,
+    free_port,
+    loket_env,
+    migrate,
+    percentile,
+)
+
+CONTACTS = 1_000_000
+REPORT_TARGET_S = 0.300
+CAPACITY_TARGET_S = 1.0
+RUNS = 10
+
+
+def demo(env: dict[str, str], contacts: int) -> float:
+    """Fill the database with `loket demo`; return its seconds."""
+    started = time.monotonic()
+    subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-m", "loket.cli", "demo", "--contacts", str(contacts), "--seed", "7"],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+def manager_client(app: Any) -> Any:
+    """Return a test client logged in (both factors) as a manager of no one desk."""
+    from sqlmodel import Session
+
+    from loket.domain import accounts, logins
+    from loket.store.types import utcnow
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    with Session(app.extensions["loket.engine"]) as session:
+        user, _ = accounts.create_user(session=session, user_in=accounts.UserIn(
+            email="manager@bench.loket.test", role="manager", desk=None, name="Bench",
+            password="bench-password-that-is-long"))  # noqa: S106
+        user.totp_enrolled_at = utcnow()
+        session.flush()
+        token = logins.start(session=session, user=user, source="127.0.0.1")
+        logins.pass_second_factor(session=session, token=token)
+        session.commit()
+    client = app.test_client()
+    client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"),
+                      serializer.dumps({"_user_id": token, "_fresh": True}))
+    return client
+
+
+def timed(client: Any, path: str, runs: int = RUNS) -> list[float]:
+    """Return the seconds of `runs` requests after one warm-up; each must answer 200."""
+    seconds = []
+    for n in range(runs + 1):
+        started = time.perf_counter()
+        response = client.get(path)
+        took = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+        if n:
+            seconds.append(took)
+    return seconds
+
+
+def mark_today(app: Any) -> None:
+    """Mark today's hours as changed, as new contacts do."""
+    from sqlmodel import Session
+
+    from loket.store.models import ReportDirty
+
+    now = int(datetime.now(UTC).timestamp()) // 3600
+    with Session(app.extensions["loket.engine"]) as session:
+        session.add_all(ReportDirty(hour=hour) for hour in range(now - 10, now + 1))
+        session.commit()
+
+
+def run(name: str, database_url: str, contacts: int) -> list[str]:
+    """Fill one engine's database and measure; return the targets missed."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"loket-bench-reports-{name}-"))
+    env = loket_env(tmp, free_port(), database_url)
+    migrate(env)
+    demo_s = demo(env, contacts)
+    os.environ.update(env)
+    from loket.app import create_app
+    from loket.reports import tally
+    from loket.store.db import session_scope
+
+    app = create_app({})
+    started = time.monotonic()
+    days = tally.refresh_all(lambda: session_scope(app.extensions["loket.engine"]))
+    refresh_s = time.monotonic() - started
+    client = manager_client(app)
+    today = date.today()
+    last = today.replace(day=1) - timedelta(days=1)
+    month = f"/reports?from={last.replace(day=1).isoformat()}&to={last.isoformat()}"
+    report = timed(client, month)
+    mark_today(app)
+    current = timed(client, f"/reports?from={today.replace(day=1).isoformat()}"
+                            f"&to={today.isoformat()}")
+    capacity = timed(client, "/reports/capacity?weeks=8", runs=5)
+    app.extensions["loket.engine"].dispose()
+    print(f"{name}: demo {contacts:,} contacts in {demo_s:.1f} s; tallies for {days} days "
+          f"in {refresh_s:.1f} s")
+    for label, seconds in (("report, last month", report),
+                           ("report, this month with today changed", current),
+                           ("capacity plan, 8 weeks", capacity)):
+        print(f"  {label}: p50 {percentile(seconds, 0.5) * 1000:.0f} ms, "
+              f"max {max(seconds) * 1000:.0f} ms")
+    missed = []
+    if max(report + current) > REPORT_TARGET_S:
+        missed.append(f"{name}: report page {max(report + current) * 1000:.0f} ms "
+                      f"(target {REPORT_TARGET_S * 1000:.0f} ms)")
+    if max(capacity) > CAPACITY_TARGET_S:
+        missed.append(f"{name}: capacity plan {max(capacity):.2f} s "
+                      f"(target {CAPACITY_TARGET_S:.0f} s)")
+    return missed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--contacts", type=int, default=CONTACTS)
+    parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    url = os.environ.get("LOKET_BENCH_REPORTS_POSTGRES_URL", POSTGRES_URL)
+    missed: list[str] = []
+    if args.engine in ("sqlite", "both"):
+        tmp = Path(tempfile.mkdtemp(prefix="loket-bench-reports-db-"))
+        missed += run("sqlite", f"sqlite:///{tmp / 'loket.db'}", args.contacts)
+    if args.engine in ("postgres", "both"):
+        empty_postgres(url)
+        missed += run("postgres", url, args.contacts)
+    for line in missed:
+        print(f"missed: {line}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
