@@ -169,11 +169,19 @@ def count_facts(rows: Iterable[Sequence[Any]], day: date) -> dict[str, list[Row]
 def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
     """Count the callbacks of the contacts by status, reached, in window and attempts.
 
-    Reached: the last attempt reached the person; in its window: no later than the
+    A callback closed by a manager counts as it stood on their list: missed (its window
+    passed unserved) or unreachable (every attempt failed). Reached: the last attempt reached the person; in its window: no later than the
     window's end (an attempt's end is the callback's last update).
     """
     reached = func.coalesce(col(CallbackRequest.last_outcome), "") == "reached"
-    keys = [*dims(), col(CallbackRequest.status), cast(reached, Boolean),
+    # A callback the manager closed from their list keeps how it ended there.
+    closed = col(CallbackRequest.status) == "closed"
+    fate = case(
+        (and_(closed, col(CallbackRequest.window_missed_at).is_not(None)), "missed"),
+        (and_(closed, col(CallbackRequest.attempts) > 0, not_(reached)), "unreachable"),
+        else_=col(CallbackRequest.status),
+    )
+    keys = [*dims(), fate, cast(reached, Boolean),
             cast(and_(reached, col(CallbackRequest.updated_at)
                       <= col(CallbackRequest.window_end)), Boolean),
             col(CallbackRequest.attempts)]

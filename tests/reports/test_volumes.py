@@ -221,3 +221,22 @@ def test_the_channel_filter(store_app: Flask) -> None:
 def report_channel(app: Flask, channel: str) -> dict[str, Any]:
     with read_scope(app.extensions["loket.engine"]) as session:
         return figures(session, NOV_1, NOV_30, None, channel)
+
+
+def test_callbacks_a_manager_closed_count_as_they_stood_on_the_list(store_app: Flask) -> None:
+    from sqlmodel import col, select
+
+    from loket.store.db import session_scope
+    from loket.store.models import CallbackRequest
+
+    day = local("2026-11-10 18:00")
+    seed_callback(store_app, day, status="unreachable", attempts=3, last_outcome="no_answer")
+    seed_callback(store_app, day, status="missed", attempts=0, last_outcome=None)
+    seed_callback(store_app, day, status="done", attempts=1, last_outcome="reached")
+    with session_scope(store_app.extensions["loket.engine"]) as session:
+        rows = session.exec(select(CallbackRequest).order_by(col(CallbackRequest.id))).all()
+        rows[1].window_missed_at = day + timedelta(hours=2)
+        for row in rows[:2]:
+            row.status = "closed"  # what the manager's "close" leaves
+    callbacks = report(store_app, NOV_1, NOV_30)["callbacks"]
+    assert (callbacks["unreachable"], callbacks["missed"], callbacks["reached"]) == (1, 1, 1)
