@@ -170,8 +170,9 @@ def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
     """Count the callbacks of the contacts by status, reached, in window and attempts.
 
     A callback closed by a manager counts as it stood on their list: missed (its window
-    passed unserved) or unreachable (every attempt failed). Reached: the last attempt reached the person; in its window: no later than the
-    window's end (an attempt's end is the callback's last update).
+    passed unserved) or unreachable (every attempt failed). Reached: the last attempt
+    reached the person; in its window: no later than the window's end (an attempt's end is
+    the callback's last update).
     """
     reached = func.coalesce(col(CallbackRequest.last_outcome), "") == "reached"
     # A callback the manager closed from their list keeps how it ended there.
