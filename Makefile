@@ -11,7 +11,7 @@ help:
 	@echo "make test   - install and run the suite (all but the long fault tests)"
 	@echo "make test-slow - the long fault tests (CI runs both)"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - the benchmarks (routing, crisis patterns, intake, the workspace, callbacks, escalation, the capacity simulation)"
+	@echo "make bench  - the benchmarks (routing, crisis patterns, intake, the workspace, callbacks, escalation, the capacity simulation, reports on a million demo contacts)"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
 
 $(BIN)/python:
@@ -48,7 +48,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy --strict loket/routing
 
 # Every benchmark runs; the target fails (exit 1) when any of them missed its target.
-BENCHES := routing crisis intake desk callbacks escalation simulation
+BENCHES := routing crisis intake desk callbacks escalation simulation reports
 bench: $(DEV_STAMP)
 	@failed=""; for b in $(BENCHES); do \
 	  $(BIN)/python bench/bench_$$b.py || failed="$$failed $$b"; done; \

@@ -2,16 +2,16 @@
 file, then PostgreSQL: LOKET_BENCH_POSTGRES_URL, emptied and migrated).
 
 `loket demo --contacts 1000000` fills the database (eight weeks of contacts, as routed by
-the rules; its time is printed), and the report tallies are recounted once, as the
-scheduler does each minute. Then, through the whole Flask app as a logged-in manager of no
+the rules, and the report tallies counted at its end), run as a user runs it: its wall
+time is measured. Then, through the whole Flask app as a logged-in manager of no
 one desk (every desk's figures), measured over repeated requests after one warm-up:
 - `GET /reports` for last month (a full calendar month: ~540,000 contacts), every table
   and chart rendered;
 - the same for this month so far, with today's hours marked as changed (counted from the
   contacts at the moment of reading, as when contacts keep coming in);
 - `GET /reports/capacity?weeks=8`, the plan from eight weeks (~1,000,000 contacts).
-Targets: the report page under 300 ms and the capacity plan under 1 s (the slowest of the
-measured requests). Exits 1 when a target is missed. Not a test: `make bench` runs it.
+Targets: the demo under 2 minutes, the report page under 300 ms and the capacity plan
+under 1 s (the slowest of the measured requests). Exits 1 when a target is missed. Not a test: `make bench` runs it.
 `--contacts N` runs a smaller database (to try it out; the targets are for a million).
 """
 
@@ -39,6 +39,7 @@ from bench_intake import (  # noqa: E402 - the intake benchmark's settings and h
 )
 
 CONTACTS = 1_000_000
+DEMO_TARGET_S = 120.0
 REPORT_TARGET_S = 0.300
 CAPACITY_TARGET_S = 1.0
 RUNS = 10
@@ -115,9 +116,8 @@ def run(name: str, database_url: str, contacts: int) -> list[str]:
     from loket.store.db import session_scope
 
     app = create_app({})
-    started = time.monotonic()
-    days = tally.refresh_all(lambda: session_scope(app.extensions["loket.engine"]))
-    refresh_s = time.monotonic() - started
+    # Nothing is left to count (the demo counted its days); a no-op unless it failed to.
+    left = tally.refresh_all(lambda: session_scope(app.extensions["loket.engine"]))
     client = manager_client(app)
     today = date.today()
     last = today.replace(day=1) - timedelta(days=1)
@@ -128,14 +128,16 @@ def run(name: str, database_url: str, contacts: int) -> list[str]:
                             f"&to={today.isoformat()}")
     capacity = timed(client, "/reports/capacity?weeks=8", runs=5)
     app.extensions["loket.engine"].dispose()
-    print(f"{name}: demo {contacts:,} contacts in {demo_s:.1f} s; tallies for {days} days "
-          f"in {refresh_s:.1f} s")
+    print(f"{name}: loket demo --contacts {contacts:,} in {demo_s:.1f} s (days left to "
+          f"count after it: {left})")
     for label, seconds in (("report, last month", report),
                            ("report, this month with today changed", current),
                            ("capacity plan, 8 weeks", capacity)):
         print(f"  {label}: p50 {percentile(seconds, 0.5) * 1000:.0f} ms, "
               f"max {max(seconds) * 1000:.0f} ms")
     missed = []
+    if contacts >= CONTACTS and demo_s > DEMO_TARGET_S:
+        missed.append(f"{name}: loket demo {demo_s:.0f} s (target {DEMO_TARGET_S:.0f} s)")
     if max(report + current) > REPORT_TARGET_S:
         missed.append(f"{name}: report page {max(report + current) * 1000:.0f} ms "
                       f"(target {REPORT_TARGET_S * 1000:.0f} ms)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import multiprocessing
 import random
 import time
 import zlib
@@ -24,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import func, text
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlmodel import Session, col, select
 
 from loket.domain.accounts import UserIn, create_user
 from loket.domain.callbacks import AMSTERDAM, callback_window
+from loket.domain.calls import Policy
 from loket.domain.contacts import (
     DEFAULT_HANDLE_S,
     REFERENCE_ALPHABET,
@@ -57,7 +59,13 @@ DEMO_USERS: list[tuple[str, str, str | None]] = [
     ("admin@demo.loket.test", "admin", None),
 ]
 DEFAULT_CONTACTS = 2000
-CHUNK_SIZE = 5000
+# Contacts planned and committed together: large enough that the indexes' pages are
+# written once for many rows, small enough that a transaction holds SQLite's write lock
+# for a second or two. The chunks seed their generators: changing this changes the data.
+CHUNK_SIZE = 20_000
+SQLITE_CACHE_KIB = 512 * 1024
+MAX_WORKERS = 4
+TURN_TIMEOUT_S = 600
 WINDOW = timedelta(weeks=8)
 # The last hours get a few extra contacts, so the desk views have open work to show.
 LIVE_WINDOW_S = 3 * 3600
@@ -124,9 +132,16 @@ PREFERENCES = {
     "webform": Mix({"callback": 1}),
 }
 CALLBACK_WINDOWS = Mix({"asap": 65, "evening": 22, "tomorrow": 13})
-# How many attempts a callback needs; "failed" after all three.
-CALLBACK_ATTEMPTS = Mix({"1": 76, "2": 13, "3": 6, "failed": 5})
-ATTEMPT_GAP_S = 20 * 60
+# The attempt that reaches the person; "never" when none does (unreachable, or missed when
+# the window ends first). Attempts are spaced as the callback policy says (calls.Policy).
+CALLBACK_ATTEMPTS = Mix({"1": 76, "2": 13, "3": 6, "never": 5})
+NOT_REACHED = Mix({"no_answer": 70, "voicemail": 20, "busy": 10})
+WRONG_NUMBER_P = 0.02  # of the calls that reach someone
+LATE_ASAP_P = 0.08  # "as soon as possible" first tried only after its two hours: a busy desk
+UNTRIED_P = 0.02  # an evening or tomorrow window that passes without an attempt
+RING_S = 40  # an attempt that reaches nobody ends after this long
+# A manager closes an unreachable or missed callback's contact after this long (hours).
+MANAGER_CLOSES_H = (2.0, 48.0)
 OUTCOMES = Mix({"helped": 55, "referred": 31, "handed_over": 14})
 CRISIS_OUTCOMES = Mix({"referred": 50, "helped": 42, "handed_over": 8})
 BOTH_OUTCOMES = Mix({"helped": 45, "referred": 20, "handed_over": 35})
@@ -231,6 +246,14 @@ class DemoSummary:
     by_status: Counter[str] = field(default_factory=Counter)
     crisis: int = 0
 
+    def add(self, other: DemoSummary) -> None:
+        """Add another run's (a chunk's) contacts to these counts."""
+        self.contacts += other.contacts
+        self.by_channel.update(other.by_channel)
+        self.by_desk.update(other.by_desk)
+        self.by_status.update(other.by_status)
+        self.crisis += other.crisis
+
 
 @dataclass
 class Planned:
@@ -244,13 +267,19 @@ class Planned:
 
 @dataclass
 class Timeline:
-    """When a contact was answered and closed, how, and when a callback was tried."""
+    """When a contact was answered and closed, how, and when a callback was tried.
+
+    A callback has its window, the times its attempts started with how each ended, and how
+    the callback ends: `done` (the last attempt reached someone), `unreachable` (every
+    attempt failed) or `missed` (its window ended first).
+    """
 
     answered: float | None
     closed: float | None
     outcome: str | None
     window: tuple[str, datetime, datetime] | None = None
-    attempts: list[float] = field(default_factory=list)
+    attempts: list[tuple[float, str]] = field(default_factory=list)
+    ends: str | None = None
 
 
 def database_is_empty(engine: Engine) -> bool:
@@ -399,7 +428,9 @@ def _profile(rng: random.Random, channel: str) -> dict[str, Any]:
     }
 
 
-def _personal(rng: random.Random, profile: dict[str, Any]) -> dict[str, Any]:
+def _personal(
+    rng: random.Random, profile: dict[str, Any], hash_phone: Callable[[str], str]
+) -> dict[str, Any]:
     """Return fictional personal data: a number where the channel has one, few names."""
     channel, anonymous = profile["channel"], profile["anonymous"]
     phone: str | None = FAKE_PHONE_PREFIX + f"{rng.randrange(1_000_000):06d}"
@@ -416,7 +447,7 @@ def _personal(rng: random.Random, profile: dict[str, Any]) -> dict[str, Any]:
     email = f"{first.lower()}{rng.randrange(10, 1000)}@example.org" if wants_mail else None
     return {
         "phone": phone,
-        "phone_hash": keyring().keyed_hash(phone) if phone else None,
+        "phone_hash": hash_phone(phone) if phone else None,
         "name": name,
         "email": email,
         "text": _text(rng, profile),
@@ -490,20 +521,50 @@ def _live_timeline(
     return Timeline(answered, answered + _handle_s(rng, channel), _outcome(rng, decision))
 
 
-def _callback_timeline(rng: random.Random, decision: dict[str, Any], routed: float) -> Timeline:
-    """Return the timeline of a callback: attempts in the chosen window, then a talk."""
+def _callback_timeline(
+    rng: random.Random, decision: dict[str, Any], routed: float, policy: Policy
+) -> Timeline:
+    """Return the timeline of a callback: attempts spaced as the policy says, then a talk.
+
+    As `calls.attempt_ended` decides: reached (or a wrong number) ends it; after the last
+    attempt it is unreachable; an evening or tomorrow window that ends before the next
+    attempt is missed ("as soon as possible" is tried on after its window).
+    """
     name = CALLBACK_WINDOWS.pick(rng)
     start, end = callback_window(name, datetime.fromtimestamp(routed, UTC))
     window = (name, start, end)
-    first = start.timestamp() + rng.uniform(0, 0.6) * (end - start).total_seconds()
+    span = (end - start).total_seconds()
+    if name != "asap" and rng.random() < UNTRIED_P:
+        return Timeline(None, _manager_closes(rng, end.timestamp()), "callback_failed", window,
+                        ends="missed")
+    late = name == "asap" and rng.random() < LATE_ASAP_P
+    at = end.timestamp() + rng.uniform(0, 3600) if late else (
+        start.timestamp() + rng.uniform(0, 0.6) * span)
     needed = CALLBACK_ATTEMPTS.pick(rng)
-    count = 3 if needed == "failed" else int(needed)
-    attempts = [first + i * ATTEMPT_GAP_S for i in range(count)]
-    if needed == "failed":
-        return Timeline(None, attempts[-1], "callback_failed", window, attempts)
-    answered = attempts[-1]
-    closed = answered + _handle_s(rng, "phone")
-    return Timeline(answered, closed, _outcome(rng, decision), window, attempts)
+    reached_on = 0 if needed == "never" else int(needed)
+    attempts: list[tuple[float, str]] = []
+    for made in range(1, max(policy.attempts, 1) + 1):
+        if made == reached_on:
+            wrong = rng.random() < WRONG_NUMBER_P
+            attempts.append((at, "wrong_number" if wrong else "reached"))
+            if wrong:
+                return Timeline(None, at + 60, "wrong_number", window, attempts, "done")
+            closed = at + _handle_s(rng, "phone")
+            return Timeline(at, closed, _outcome(rng, decision), window, attempts, "done")
+        attempts.append((at, NOT_REACHED.pick(rng)))
+        later = at + RING_S + policy.delay(made).total_seconds()
+        if made < policy.attempts and (name == "asap" or later < end.timestamp()):
+            at = later + rng.uniform(0, 300)
+            continue
+        ends = "unreachable" if made >= policy.attempts else "missed"
+        return Timeline(None, _manager_closes(rng, at + RING_S), "callback_failed", window,
+                        attempts, ends)
+    raise AssertionError("a callback's attempts end in the loop")  # pragma: no cover
+
+
+def _manager_closes(rng: random.Random, since: float) -> float:
+    """Return when a manager closes the contact of an unreachable or missed callback."""
+    return since + rng.uniform(*MANAGER_CLOSES_H) * 3600
 
 
 def _status(timeline: Timeline, respond: str, now: float) -> str:
@@ -535,24 +596,26 @@ def plan_contact(
     now: int,
     decide: Decide,
     counsellors: dict[str, list[int]],
+    hash_phone: Callable[[str], str],
+    policy: Policy,
 ) -> Planned:
     """Plan one contact: profile, routing at its moment, and what happened since."""
     channel = (NIGHT_CHANNELS if _is_night(created) else DAY_CHANNELS).pick(rng)
     row = _profile(rng, channel)
-    row.update(_personal(rng, row))
+    row.update(_personal(rng, row, hash_phone))
     low, high = INTAKE_S[channel]
     routed = min(created + rng.randint(low, high), now)
     routed_at = datetime.fromtimestamp(routed, UTC)
     state = demo_state(routed_at)
     decision = dict(decide(routing_contact(row), state, routed_at))
-    timeline = _timeline(rng, channel, decision, state, routed, now)
+    timeline = _timeline(rng, channel, decision, state, routed, now, policy)
     status = _status(timeline, decision["respond"], now)
     served_by = _counsellor(rng, decision["queue"], counsellors) if timeline.answered else None
     row.update(_contact_row(reference, decision, timeline, status, created, routed, served_by))
     row["external_id"] = _external_id(channel, reference)
     planned = Planned(row, flags=sorted(set(decision["flags"])))
     if timeline.window is not None:
-        planned.callback = _callback_row(rng, row, timeline, status, now)
+        planned.callback = _callback_row(rng, row, timeline, now)
     if channel in CHAT_CHANNELS and row["text"]:
         planned.message = _message_row(row)
     return planned
@@ -565,26 +628,22 @@ def _timeline(
     state: dict[str, Any],
     routed: int,
     now: int,
+    policy: Policy,
 ) -> Timeline:
     """Return what happens to a routed contact: answered now, or called back.
 
     Nobody waits in a live queue when the demo is made: a contact not yet answered by now
-    is being served by a demo counsellor (answered between its routing and now).
+    is being served by a demo counsellor (answered between its routing and now). A
+    callback's attempts still to come are simply not made yet.
     """
-    if decision["respond"] == "now":
-        timeline = _live_timeline(rng, channel, decision, state, routed)
-    else:
-        timeline = _callback_timeline(rng, decision, routed)
+    if decision["respond"] != "now":
+        return _callback_timeline(rng, decision, routed, policy)
+    timeline = _live_timeline(rng, channel, decision, state, routed)
     age = now - routed
     busy = age < LIVE_WINDOW_S and not decision["crisis"] and rng.random() < BUSY_NOW_P
-    if busy and timeline.window is not None:
-        _, start, end = timeline.window
-        if end.timestamp() > now:  # not tried yet: the next attempt is still to come
-            next_try = max(start.timestamp(), now + rng.uniform(300, 1800))
-            return Timeline(None, None, None, timeline.window, [next_try])
-    elif busy and age < STILL_SERVED_S["phone" if channel == "phone" else "chat"]:
+    if busy and age < STILL_SERVED_S["phone" if channel == "phone" else "chat"]:
         return Timeline(rng.uniform(routed, now), None, None)  # in conversation now
-    if timeline.window is None and _status(timeline, "now", now) == "waiting":
+    if _status(timeline, "now", now) == "waiting":
         return Timeline(rng.uniform(routed, now), None, None)
     return timeline
 
@@ -633,22 +692,49 @@ def _contact_row(
         "routed_at": _at(routed),
         "answered_at": _at(answered),
         "closed_at": _at(closed),
-        "wait_seconds": None if answered is None else int(answered - routed),
+        "wait_seconds": _waited(timeline, status, answered, routed),
     }
 
 
+def _waited(timeline: Timeline, status: str, answered: float | None, routed: float) -> int | None:
+    """Return the seconds waited: until answered, or until an abandoned call hung up."""
+    if answered is not None:
+        return int(answered) - int(routed)
+    if status == "closed" and timeline.outcome == "abandoned" and timeline.closed is not None:
+        return int(timeline.closed) - int(routed)
+    return None
+
+
 def _callback_row(
-    rng: random.Random, row: dict[str, Any], timeline: Timeline, status: str, now: int
+    rng: random.Random, row: dict[str, Any], timeline: Timeline, now: int
 ) -> dict[str, Any]:
-    """Return the callback request of a contact that chose to be called back."""
+    """Return the callback request of a contact that chose to be called back, as it is now:
+    pending (its next attempt still to come), calling (in conversation), or how it ended."""
     assert timeline.window is not None  # noqa: S101 - only callbacks have a window
     window, start, end = timeline.window
-    made = [t for t in timeline.attempts if t <= now]
-    pending = [t for t in timeline.attempts if t > now]
-    if status == "closed":
-        state = "failed" if timeline.outcome == "callback_failed" else "done"
-    else:
-        state = "claimed" if status == "in_progress" else "pending"
+    made = [(at, result) for at, result in timeline.attempts if at <= now]
+    upcoming = [at for at, _ in timeline.attempts[len(made):]]
+    last_outcome = made[-1][1] if made else None
+    state, updated = "pending", (made[-1][0] + RING_S if made else None)
+    started: float | None = None
+    missed: float | None = None
+    if timeline.ends == "done" and made and len(made) == len(timeline.attempts):
+        reached = made[-1][0]
+        finished = timeline.closed if timeline.answered is not None else reached + 60
+        if finished is not None and finished <= now:
+            state, updated = "done", finished
+        else:  # in conversation now: the attempt's outcome comes when the call ends
+            state, updated, started = "calling", reached, reached
+            last_outcome = made[-2][1] if len(made) > 1 else None
+    elif timeline.ends in ("unreachable", "missed") and not upcoming:
+        final = made[-1][0] + RING_S if made else end.timestamp()
+        if final <= now:
+            state, updated = timeline.ends, final
+            missed = final if timeline.ends == "missed" else None
+    next_try = upcoming[0] if state == "pending" and upcoming else None
+    if state == "pending" and next_try is None:  # the window's end is still to come
+        next_try = max(start.timestamp(), float(now))
+    first = timeline.attempts[0][0] if timeline.attempts else end.timestamp()
     return {
         "phone": row["phone"],
         "window": window,
@@ -657,11 +743,15 @@ def _callback_row(
         "voicemail_allowed": rng.random() < 0.4,
         "attempts": len(made),
         "max_attempts": 3,
-        "next_attempt_at": _at(pending[0]) if state == "pending" and pending else None,
+        "next_attempt_at": _at(next_try),
         "status": state,
-        "claimed_by": row["assigned_user_id"],
+        "claimed_by": row["assigned_user_id"] if state in ("calling", "done") else None,
         "created_at": row["routed_at"],
-        "updated_at": _at(made[-1]) if made else row["routed_at"],
+        "updated_at": _at(updated) if updated is not None else row["routed_at"],
+        "due_at": _at(first) if first <= now else None,
+        "attempt_started_at": _at(started),
+        "last_outcome": last_outcome,
+        "window_missed_at": _at(missed),
     }
 
 
@@ -678,6 +768,63 @@ def _message_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class DemoPlan:
+    """What a demo run plans from: the contacts' times and references, and how to route.
+
+    Each chunk draws from its own generator, seeded by the seed and the chunk's number, so
+    the same plan gives the same contacts whichever process plans which chunk.
+    """
+
+    seed: int
+    now: int
+    times: list[int]
+    references: list[str]
+    decide: Decide
+    counsellors: dict[str, list[int]]
+    hash_phone: Callable[[str], str]
+    policy: Policy
+    chunk_size: int = CHUNK_SIZE
+
+    @property
+    def chunks(self) -> int:
+        """Return how many chunks the contacts make."""
+        return -(-len(self.times) // self.chunk_size)
+
+    def chunk(self, index: int) -> list[Planned]:
+        """Plan the contacts of one chunk, oldest first."""
+        rng = random.Random(f"loket demo {self.seed} chunk {index}")  # noqa: S311 - demo data
+        part = slice(index * self.chunk_size, (index + 1) * self.chunk_size)
+        return [
+            plan_contact(rng, created, reference, now=self.now, decide=self.decide,
+                         counsellors=self.counsellors, hash_phone=self.hash_phone,
+                         policy=self.policy)
+            for created, reference in zip(self.times[part], self.references[part], strict=True)
+        ]
+
+
+def make_plan(
+    *,
+    seed: int,
+    n: int,
+    now: datetime,
+    decide: Decide,
+    counsellors: dict[str, list[int]],
+    taken: set[str] | None = None,
+    hash_phone: Callable[[str], str] | None = None,
+    policy: Policy | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> DemoPlan:
+    """Return the plan of n demo contacts; the phone hash is the current app's by default."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    times = contact_times(rng, n, now)
+    refs = new_references(rng, n, set(taken or ()))
+    return DemoPlan(seed=seed, now=int(now.timestamp()), times=times, references=refs,
+                    decide=decide, counsellors=counsellors,
+                    hash_phone=hash_phone or keyring().keyed_hash, policy=policy or Policy(),
+                    chunk_size=chunk_size)
+
+
 def plan_contacts(
     *,
     seed: int,
@@ -689,48 +836,107 @@ def plan_contacts(
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[list[Planned]]:
     """Yield n demo contacts in chunks, oldest first; the same seed and now give the same."""
-    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-    times = contact_times(rng, n, now)
-    refs = new_references(rng, n, set(taken or ()))
-    stamp = int(now.timestamp())
-    for begin in range(0, n, chunk_size):
-        chunk: list[Planned] = []
-        for created, ref in zip(
-            times[begin : begin + chunk_size], refs[begin : begin + chunk_size], strict=True
-        ):
-            chunk.append(
-                plan_contact(rng, created, ref, now=stamp, decide=decide, counsellors=counsellors)
-            )
-        yield chunk
+    plan = make_plan(seed=seed, n=n, now=now, decide=decide, counsellors=counsellors,
+                     taken=taken, chunk_size=chunk_size)
+    for index in range(plan.chunks):
+        yield plan.chunk(index)
 
 
-def insert_chunk(conn: Connection, chunk: Sequence[Planned]) -> None:
-    """Insert a chunk of planned contacts with their callbacks, messages and audit lines."""
-    ids = seed_rows.insert_contacts(conn, [p.contact for p in chunk])
-    callbacks: list[dict[str, Any]] = []
-    messages: list[dict[str, Any]] = []
-    audits: list[dict[str, Any]] = []
-    flags: list[dict[str, Any]] = []
-    for contact_id, planned in zip(ids, chunk, strict=True):
-        flags.extend({"contact_id": contact_id, "flag": flag} for flag in planned.flags)
+@dataclass
+class Bound:
+    """A chunk's rows bound by the column types (`seed_rows.Bulk`), in any process: the
+    contacts without their ids, and the rows that name a contact by its place in the
+    chunk; the writer gives the ids."""
+
+    contacts: list[tuple[Any, ...]] = field(default_factory=list)
+    dependents: dict[str, list[tuple[int, tuple[Any, ...]]]] = field(default_factory=dict)
+    audits: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+DEPENDENTS = ("contact_flag", "callback_request", "message")
+
+
+def bulks(dialect: Dialect) -> dict[str, seed_rows.Bulk]:
+    """Return the binders of the tables a chunk writes, for an engine's dialect (which
+    holds the engine's data keys: never shared between engines)."""
+    return {
+        "contact": seed_rows.Bulk("contact", dialect),
+        "contact_flag": seed_rows.Bulk("contact_flag", dialect),
+        "callback_request": seed_rows.Bulk("callback_request", dialect, skip=("id",)),
+        "message": seed_rows.Bulk("message", dialect, skip=("id",)),
+        "audit_event": seed_rows.Bulk("audit_event", dialect, skip=("id",)),
+    }
+
+
+def bind_chunk(chunk: Sequence[Planned], dialect: Dialect) -> Bound:
+    """Bind a chunk's contacts, flags, callbacks, messages and audit lines."""
+    tables = bulks(dialect)
+    bound = Bound(dependents={name: [] for name in DEPENDENTS})
+    flags, callbacks = bound.dependents["contact_flag"], bound.dependents["callback_request"]
+    messages = bound.dependents["message"]
+    for place, planned in enumerate(chunk):
+        bound.contacts.append(tables["contact"].bind({**planned.contact, "id": 0}))
+        flags.extend((place, tables["contact_flag"].bind({"contact_id": 0, "flag": flag}))
+                     for flag in planned.flags)
         if planned.callback is not None:
-            callbacks.append({**planned.callback, "contact_id": contact_id})
+            callbacks.append((place, tables["callback_request"].bind(
+                {**planned.callback, "contact_id": 0})))
         if planned.message is not None:
-            messages.append({**planned.message, "contact_id": contact_id})
-        audits.append(
-            {
-                "at": planned.contact["created_at"],
-                "event": "create",
-                "contact_reference": planned.contact["reference"],
-                "user_id": None,
-                "on_behalf_of": None,
-                "actor": DEMO_ACTOR,
-                "detail": f"channel={planned.contact['channel']}",
-            }
-        )
-    for name, rows in (("callback_request", callbacks), ("message", messages),
-                       ("audit_event", audits), ("contact_flag", flags)):  # fmt: skip
-        seed_rows.insert_rows(conn, name, rows)
+            messages.append((place, tables["message"].bind(
+                {**planned.message, "contact_id": 0})))
+        bound.audits.append(tables["audit_event"].bind({
+            "at": planned.contact["created_at"],
+            "event": "create",
+            "contact_reference": planned.contact["reference"],
+            "user_id": None,
+            "on_behalf_of": None,
+            "actor": DEMO_ACTOR,
+            "detail": f"channel={planned.contact['channel']}",
+        }))
+    return bound
+
+
+def write_chunk(engine: Engine, chunk: Sequence[Planned]) -> None:
+    """Insert a chunk of planned contacts in one transaction."""
+    write_bound(engine, bind_chunk(chunk, engine.dialect))
+
+
+def write_bound(engine: Engine, bound: Bound) -> None:
+    """Write a bound chunk in one transaction: the contacts get their ids here.
+
+    On SQLite the connection's page cache is made large enough to hold the indexes that
+    grow at random places (references, phone hashes): with the default 2 MB, every chunk
+    rewrites most of their pages. A cache size changes no data and no durability.
+    """
+    tables = bulks(engine.dialect)
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
+        ids = new_contact_ids(conn, len(bound.contacts))
+        at = tables["contact"].columns.index("id")
+        seed_rows.write(conn, tables["contact"], [
+            row[:at] + (contact_id,) + row[at + 1:]
+            for contact_id, row in zip(ids, bound.contacts, strict=True)
+        ])
+        for name in DEPENDENTS:
+            at = tables[name].columns.index("contact_id")
+            seed_rows.write(conn, tables[name], [
+                row[:at] + (ids[place],) + row[at + 1:] for place, row in bound.dependents[name]
+            ])
+        seed_rows.write(conn, tables["audit_event"], bound.audits)
+
+
+def new_contact_ids(conn: Connection, n: int) -> list[int]:
+    """Return n new contact ids, in order: from the sequence on PostgreSQL, after the
+    highest id on SQLite (its write lock is held: no one else adds a contact meanwhile)."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence('contact', 'id')) "
+                 "FROM generate_series(1, :n)"), {"n": n}).scalars())
+    highest = conn.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one()
+    return list(range(int(highest) + 1, int(highest) + 1 + n))
 
 
 def existing_references(engine: Engine) -> set[str]:
@@ -747,8 +953,16 @@ def seed_demo(
     seed: int = 0,
     now: datetime | None = None,
     progress: Progress | None = None,
+    policy: Policy | None = None,
+    workers: int = 1,
+    chunk_size: int = CHUNK_SIZE,
 ) -> DemoSummary:
-    """Add the demo users and `contacts` routed demo contacts; return what was added."""
+    """Add the demo users and `contacts` routed demo contacts; return what was added.
+
+    With `workers` above 1 (and fork available), that many processes plan and write the
+    chunks; they commit in order, so contact ids follow time as they would in use, and the
+    data is the same as with one process.
+    """
     started = time.monotonic()
     summary = DemoSummary(seed=seed)
     before = _user_count(engine)
@@ -756,25 +970,60 @@ def seed_demo(
     summary.users_created = _user_count(engine) - before
     summary.users_seconds = time.monotonic() - started
     started = time.monotonic()
-    now = now or datetime.now(UTC)
-    chunks = plan_contacts(
-        seed=seed,
-        n=contacts,
-        now=now,
-        decide=decide,
-        counsellors=counsellors,
-        taken=existing_references(engine),
-    )
+    plan = make_plan(seed=seed, n=contacts, now=now or datetime.now(UTC), decide=decide,
+                     counsellors=counsellors, taken=existing_references(engine),
+                     policy=policy, chunk_size=chunk_size)
     if progress is not None:
         progress(0, contacts)
-    for chunk in chunks:
-        with engine.begin() as conn:
-            insert_chunk(conn, chunk)
-        _count(summary, chunk)
+    for counted in _run(engine, plan, workers):
+        summary.add(counted)
         if progress is not None:
             progress(summary.contacts, contacts)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _run(engine: Engine, plan: DemoPlan, workers: int) -> Iterator[DemoSummary]:
+    """Plan and write every chunk, in order; yield each chunk's counts as it commits."""
+    workers = min(workers, plan.chunks)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for index in range(plan.chunks):
+            chunk = plan.chunk(index)
+            write_chunk(engine, chunk)
+            yield counts(plan.seed, chunk)
+        return
+    context = multiprocessing.get_context("fork")
+    turn = context.Condition()
+    written = context.Value("q", 0, lock=False)  # the chunks committed so far
+    with context.Pool(workers, _start_worker, (engine, plan, turn, written)) as pool:
+        yield from pool.imap(_plan_and_write, range(plan.chunks))
+
+
+# A demo worker's engine, plan and turn, given once when it starts (inherited on fork).
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(engine: Engine, plan: DemoPlan, turn: Any, written: Any) -> None:
+    """Start a worker: connections of its own (never the parent's), the plan, the turn."""
+    engine.dispose(close=False)
+    _worker.update(engine=engine, plan=plan, turn=turn, written=written)
+
+
+def _plan_and_write(index: int) -> DemoSummary:
+    """Plan one chunk, then write it once every chunk before it has committed."""
+    plan: DemoPlan = _worker["plan"]
+    turn, written = _worker["turn"], _worker["written"]
+    chunk = plan.chunk(index)
+    engine: Engine = _worker["engine"]
+    bound = bind_chunk(chunk, engine.dialect)
+    with turn:
+        if not turn.wait_for(lambda: written.value == index, timeout=TURN_TIMEOUT_S):
+            raise RuntimeError(f"demo: chunk {index} waited {TURN_TIMEOUT_S} s for its turn")
+    write_bound(engine, bound)
+    with turn:
+        written.value = index + 1
+        turn.notify_all()
+    return counts(plan.seed, chunk)
 
 
 def _user_count(engine: Engine) -> int:
@@ -784,8 +1033,9 @@ def _user_count(engine: Engine) -> int:
         return int(users.scalar_one())
 
 
-def _count(summary: DemoSummary, chunk: Sequence[Planned]) -> None:
-    """Add a chunk to the summary's counts."""
+def counts(seed: int, chunk: Sequence[Planned]) -> DemoSummary:
+    """Return a chunk's counts by channel, desk and status, and its crisis contacts."""
+    summary = DemoSummary(seed=seed)
     for planned in chunk:
         row = planned.contact
         summary.contacts += 1
@@ -793,3 +1043,4 @@ def _count(summary: DemoSummary, chunk: Sequence[Planned]) -> None:
         summary.by_desk[row["desk"]] += 1
         summary.by_status[row["status"]] += 1
         summary.crisis += bool(row["crisis"])
+    return summary

@@ -1,15 +1,16 @@
-"""Bulk rows for seed data (the demo): Core INSERTs of many rows at once.
+"""Bulk rows for seed data (the demo): many rows of the models' own tables at once.
 
-The column types still encrypt and convert: these are the models' own tables.
+The column types still encrypt and convert (`Bulk.bind`, in whichever process plans the
+rows); the driver writes them (`write`: COPY on PostgreSQL, a prepared INSERT on SQLite).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy import Column, Table
+from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import SQLModel
 
 
@@ -18,16 +19,55 @@ def table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
 
-def insert_contacts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert contact rows; return their ids in the order of `rows`."""
-    contact = table("contact")
-    # Rows come back in any order (batched RETURNING); map them back by reference.
-    returned = conn.execute(insert(contact).returning(contact.c.id, contact.c.reference), rows)
-    id_of = {reference: contact_id for contact_id, reference in returned}
-    return [id_of[row["reference"]] for row in rows]
+class Bulk:
+    """Rows of one table bound by its column types for one dialect, to be written by the
+    driver (`write`): the column types encrypt and convert exactly as a Core INSERT would,
+    in whichever process binds them; missing values take the columns' Python defaults."""
+
+    def __init__(self, name: str, dialect: Dialect, *, skip: tuple[str, ...] = ()) -> None:
+        self.name = name
+        columns = [c for c in table(name).columns if c.name not in skip]
+        self.columns = tuple(c.name for c in columns)
+        self._binders = tuple((c.name, c.type.bind_processor(dialect), default_of(c))
+                              for c in columns)
+
+    def bind(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Return one row's values in column order, bound for the dialect."""
+        values = []
+        for name, process, default in self._binders:
+            value = row[name] if name in row else default()
+            values.append(value if process is None or value is None else process(value))
+        return tuple(values)
 
 
-def insert_rows(conn: Connection, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows into one table (nothing when there are none)."""
-    if rows:
-        conn.execute(insert(table(name)), rows)
+def default_of(column: Column[Any]) -> Callable[[], Any]:
+    """Return a column's Python default as a function of nothing (None when it has none)."""
+    default = column.default
+    if default is None:
+        return lambda: None
+    if getattr(default, "is_callable", False):
+        arg = default.arg  # type: ignore[attr-defined]
+        return lambda: arg(None)
+    return lambda: default.arg  # type: ignore[attr-defined]
+
+
+def write(conn: Connection, bulk: Bulk, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write bound rows in the unit of work of `conn`: COPY on PostgreSQL, one prepared
+    INSERT run for every row on SQLite (nothing when there are none)."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(c) for c in bulk.columns)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None  # noqa: S101 - an open connection has its driver's
+        with raw.cursor() as cursor, cursor.copy(
+            f"COPY {quote(bulk.name)} ({columns}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in bulk.columns)
+    # The names are the models' own tables and columns, quoted; the values are parameters.
+    statement = f"INSERT INTO {quote(bulk.name)} ({columns}) VALUES ({marks})"  # noqa: S608
+    conn.exec_driver_sql(statement, rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pyotp
@@ -374,6 +375,13 @@ def test_the_staff_pages_pass_axe_wcag_21_aa(
     give_code(page, manager, lang)
     expect(page).to_have_url(re.compile(r"/desk/manager"))
     expect(page.get_by_role("button", name=words["reviewed"])).to_be_visible()
+    found += accessible(page, lang)
+    page.goto(f"{live_server.url}/reports?from=2026-01-01&to={date.today().isoformat()}")
+    expect(page.locator("#table-channels")).to_be_visible()  # the tables, charts and links
+    expect(page.locator("figure.chart svg").first).to_be_visible()
+    found += accessible(page, lang)
+    page.goto(f"{live_server.url}/reports/capacity?weeks=2")
+    expect(page.locator("#table-need-pooled")).to_be_visible()
     found += accessible(page, lang)
     sign_out(page, lang)
 
