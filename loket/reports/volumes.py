@@ -72,7 +72,8 @@ def figures(
         raise ValueError("the range ends before it starts")
     tally.snapshot(session)
     dirty = tally.dirty_days(session, start, end)
-    scope = {"desk": desk, "channel": channel, "dirty": dirty}
+    # The changed days are counted from their contacts once, for all four tallies.
+    scope = {"desk": desk, "channel": channel, "dirty": dirty, "counted": {}}
     contact_rows = tally.read(session, tally.CONTACTS, start, end,
                               by=("day", *tally.CONTACTS.keys), **scope)  # type: ignore[arg-type]
     contacts, per_day = count_contacts(contact_rows, start, end)
