@@ -901,8 +901,8 @@ def write_chunk(engine: Engine, chunk: Sequence[Planned]) -> None:
     write_bound(engine, bind_chunk(chunk, engine.dialect))
 
 
-def write_bound(engine: Engine, bound: Bound) -> None:
-    """Write a bound chunk in one transaction: the contacts get their ids here.
+def write_bound(engine: Engine, bound: Bound, ids: Sequence[int] | None = None) -> None:
+    """Write a bound chunk in one transaction: the contacts get `ids`, or new ones here.
 
     On SQLite the connection's page cache is made large enough to hold the indexes that
     grow at random places (references, phone hashes): with the default 2 MB, every chunk
@@ -912,7 +912,8 @@ def write_bound(engine: Engine, bound: Bound) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
-        ids = new_contact_ids(conn, len(bound.contacts))
+        if ids is None:
+            ids = new_contact_ids(conn, len(bound.contacts))
         at = tables["contact"].columns.index("id")
         seed_rows.write(conn, tables["contact"], [
             row[:at] + (contact_id,) + row[at + 1:]
@@ -1010,7 +1011,12 @@ def _start_worker(engine: Engine, plan: DemoPlan, turn: Any, written: Any) -> No
 
 
 def _plan_and_write(index: int) -> DemoSummary:
-    """Plan one chunk, then write it once every chunk before it has committed."""
+    """Plan and bind one chunk, then write it in its turn: ids follow time either way.
+
+    SQLite has one writer: a chunk is written once every chunk before it has committed.
+    PostgreSQL writes chunks side by side: a chunk takes its ids from the sequence in its
+    turn (once every chunk before it has its ids), then writes while the next takes its.
+    """
     plan: DemoPlan = _worker["plan"]
     turn, written = _worker["turn"], _worker["written"]
     chunk = plan.chunk(index)
@@ -1019,6 +1025,14 @@ def _plan_and_write(index: int) -> DemoSummary:
     with turn:
         if not turn.wait_for(lambda: written.value == index, timeout=TURN_TIMEOUT_S):
             raise RuntimeError(f"demo: chunk {index} waited {TURN_TIMEOUT_S} s for its turn")
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            ids = new_contact_ids(conn, len(bound.contacts))
+        with turn:
+            written.value = index + 1
+            turn.notify_all()
+        write_bound(engine, bound, ids)
+        return counts(plan.seed, chunk)
     write_bound(engine, bound)
     with turn:
         written.value = index + 1
