@@ -1040,6 +1040,44 @@ def _plan_and_write(index: int) -> DemoSummary:
     return counts(plan.seed, chunk)
 
 
+def count_tallies(engine: Engine, workers: int = 1) -> int:
+    """Count the demo's contacts into the report tallies now (the scheduler would within a
+    minute); return the days counted. On PostgreSQL `workers` processes count days side by
+    side; SQLite has one writer."""
+    from loket.reports import tally
+    from loket.store.db import session_scope
+
+    def unit_of_work() -> Any:
+        return session_scope(engine)
+
+    if (engine.dialect.name != "postgresql" or workers <= 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return tally.refresh_all(unit_of_work)
+
+    def recount_days(days: list[date]) -> None:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(workers, len(days)), _start_counter, (engine,)) as pool:
+            for _ in pool.imap_unordered(_count_day, days):
+                pass
+
+    return tally.refresh_marked(unit_of_work, recount_days)
+
+
+def _start_counter(engine: Engine) -> None:
+    """Start a tally counter: connections of its own (never the parent's)."""
+    engine.dispose(close=False)
+    _worker.update(engine=engine)
+
+
+def _count_day(day: date) -> None:
+    """Recount one day into the tallies (in a counter process)."""
+    from loket.reports import tally
+    from loket.store.db import session_scope
+
+    engine: Engine = _worker["engine"]
+    tally.recount_day(lambda: session_scope(engine), day)
+
+
 def _user_count(engine: Engine) -> int:
     """Return how many users there are."""
     with engine.connect() as conn:

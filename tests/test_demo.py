@@ -33,7 +33,15 @@ from loket.domain.calls import FOR_MANAGER
 from loket.intake import AMSTERDAM, routing_input
 from loket.rules_runtime import holder
 from loket.store import crypto
-from loket.store.models import AuditEvent, CallbackRequest, Contact, Message, User
+from loket.store.models import (
+    AuditEvent,
+    CallbackRequest,
+    Contact,
+    Message,
+    ReportDirty,
+    TallyContact,
+    User,
+)
 
 CHANNELS = {"phone", "sms", "whatsapp", "webchat", "webform"}
 DECISION_FIELDS = ("desk", "queue", "priority", "crisis", "respond", "flags", "rule")
@@ -366,13 +374,14 @@ def test_demo_audit_chain_verifies_after_a_demo(cli_env: dict[str, str], engine:
 SEED_IN_TWO = """
 from datetime import UTC, datetime
 from loket.app import create_app
-from loket.demo import seed_demo
+from loket.demo import count_tallies, seed_demo
 from loket.rules_runtime import holder
 app = create_app({})
 with app.app_context():
     seed_demo(app.extensions["loket.engine"], decide=holder(app).current().decide_json,
               contacts=90, seed=4, now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC), workers=2,
               chunk_size=30)
+    count_tallies(app.extensions["loket.engine"], workers=2)
 """
 
 
@@ -406,6 +415,9 @@ def test_demo_written_by_two_processes_is_the_plan_in_order_on_both_engines(
                          chunk_size=30)
     planned = [p.contact for index in range(plan.chunks) for p in plan.chunk(index)]
     assert len(stored) == 90
+    with Session(engine) as session:  # and counted into the report tallies, side by side
+        assert session.exec(select(func.count()).select_from(ReportDirty)).one() == 0
+        assert session.exec(select(func.sum(TallyContact.n))).one() == 90
     fields = ("reference", "channel", "status", "outcome", "desk", "queue", "created_at",
               "wait_seconds", "assigned_user_id", "phone", "text")
     assert [tuple(getattr(c, name) for name in fields) for c in stored] == [

@@ -86,19 +86,18 @@ def demo_command(contacts: int, if_empty: bool, seed: int | None, workers: int |
             progress=progress, policy=Policy.of(app.config["LOKET"]), workers=workers,
         )
     _report(summary)
-    _tally(engine)
+    _tally(engine, workers)
     if not app.config["LOKET"].production:
         with app.app_context():
             _second_factors(demo.demo_second_factors(engine))
 
 
-def _tally(engine: Any) -> None:
+def _tally(engine: Any, workers: int) -> None:
     """Count the new contacts into the report tallies now, as the scheduler would within a
     minute, so the first report reads tallies rather than every contact."""
     from sqlalchemy import text
 
-    from loket.reports import tally
-    from loket.store.db import session_scope
+    from loket.demo import count_tallies
 
     started = time.monotonic()
     if engine.dialect.name == "postgresql":
@@ -106,7 +105,7 @@ def _tally(engine: Any) -> None:
         with engine.connect() as conn:
             conn.execute(text("ANALYZE contact, contact_flag, callback_request"))
             conn.commit()
-    days = tally.refresh_all(lambda: session_scope(engine))
+    days = count_tallies(engine, workers)
     click.echo(f"demo: report tallies for {days} days in {time.monotonic() - started:.1f} s")
 
 

@@ -413,3 +413,38 @@ def refresh_all(unit_of_work: Callable[[], Any], *, limit_days: int = REFRESH_DA
         total += done.days
         if done.busy or done.days < limit_days:
             return total
+
+
+def refresh_marked(unit_of_work: Callable[[], Any],
+                   recount_days: Callable[[list[date]], None]) -> int:
+    """Recount every marked day through `recount_days`, which may count them side by side in
+    processes of its own (PostgreSQL, after a bulk load such as the demo's); return the days.
+
+    The marks are read in one snapshot; `recount_days` recounts each day in a transaction
+    of its own (`recount_day`), started after that snapshot, so it sees every change those
+    marks stand for; then exactly the marks read are removed: a change committed meanwhile
+    keeps its own mark. PostgreSQL only: SQLite's triggers add no second mark to an hour
+    already marked, so a change made meanwhile could lose its mark (`refresh` holds the
+    write lock there instead).
+    """
+    with unit_of_work() as session:
+        if not is_postgres(session):
+            raise ValueError("refresh_marked: PostgreSQL only; use refresh_all on SQLite")
+        snapshot(session)
+        marks = session.execute(sa_select(col(ReportDirty.id), col(ReportDirty.hour))).all()
+    days = sorted({hour_day(hour) for _, hour in marks})
+    if not days:
+        return 0
+    recount_days(days)
+    ids = [mark_id for mark_id, _ in marks]
+    with unit_of_work() as session:
+        for part in range(0, len(ids), 1000):
+            session.execute(delete(ReportDirty).where(
+                col(ReportDirty.id).in_(ids[part:part + 1000])))
+    return len(days)
+
+
+def recount_day(unit_of_work: Callable[[], Any], day: date) -> None:
+    """Recount one day into the tallies in a unit of work of its own."""
+    with unit_of_work() as session:
+        recount(session, day)

@@ -73,15 +73,17 @@ def figures(
     tally.snapshot(session)
     dirty = tally.dirty_days(session, start, end)
     # The changed days are counted from their contacts once, for all four tallies.
-    scope = {"desk": desk, "channel": channel, "dirty": dirty, "counted": {}}
-    contact_rows = tally.read(session, tally.CONTACTS, start, end,
-                              by=("day", *tally.CONTACTS.keys), **scope)  # type: ignore[arg-type]
-    contacts, per_day = count_contacts(contact_rows, start, end)
-    hours = tally.read(session, tally.HOURS, start, end, by=("hour",), **scope)  # type: ignore[arg-type]
-    waits = tally.read(session, tally.WAITS, start, end, by=("crisis", "result", "wait_s"),
-                       **scope)  # type: ignore[arg-type]
-    callbacks = tally.read(session, tally.CALLBACKS, start, end,
-                           by=("status", "reached", "in_window", "attempts"), **scope)  # type: ignore[arg-type]
+    counted: dict[date, dict[str, list[tally.Row]]] = {}
+
+    def read(spec: tally.Spec, by: tuple[str, ...]) -> dict[tuple[Any, ...], list[float]]:
+        return tally.read(session, spec, start, end, by=by, desk=desk, channel=channel,
+                          dirty=dirty, counted=counted)
+
+    contacts, per_day = count_contacts(read(tally.CONTACTS, ("day", *tally.CONTACTS.keys)),
+                                       start, end)
+    hours = read(tally.HOURS, ("hour",))
+    waits = read(tally.WAITS, ("crisis", "result", "wait_s"))
+    callbacks = read(tally.CALLBACKS, ("status", "reached", "in_window", "attempts"))
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),

@@ -8,6 +8,7 @@ import threading
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 from redis import Redis
 from sqlalchemy import func, text
@@ -160,3 +161,36 @@ def test_the_scheduler_s_job_recounts_the_changed_days(store_app: Flask,
     build_cron(redis_conn, 1).enqueue_jobs()  # what the scheduler does every minute
     SimpleAppWorker(queues(redis_conn), connection=redis_conn, app=store_app).work(burst=True)
     assert marks(store_app) == 0 and tallied(store_app) == 38
+
+
+def test_days_recounted_side_by_side_keep_the_marks_of_changes_made_meanwhile(
+    postgres_app: Flask,
+) -> None:
+    store_app = postgres_app
+    a_month(store_app)
+    engine = store_app.extensions["loket.engine"]
+
+    def unit_of_work() -> Any:
+        return session_scope(engine)
+
+    def recount_days(days: list[date]) -> None:
+        with session_scope(engine) as other:  # committed after the marks were read
+            contact = other.exec(select(Contact).where(Contact.channel == "whatsapp")).first()
+            assert contact is not None
+            contact.outcome, contact.status = "helped", "closed"
+        for day in days:  # as processes of their own would, one unit of work each
+            tally.recount_day(unit_of_work, day)
+
+    assert tally.refresh_marked(unit_of_work, recount_days) == 5
+    assert marks(store_app) > 0  # the change's own mark
+    assert report(store_app)["contacts"]["by_outcome"]["helped"] == 19
+    assert tally.refresh_marked(unit_of_work, lambda days: [
+        tally.recount_day(unit_of_work, day) for day in days]) >= 1
+    assert marks(store_app) == 0 and tallied(store_app) == 38
+    assert report(store_app)["contacts"]["by_outcome"]["helped"] == 19
+
+
+def test_days_are_not_recounted_side_by_side_on_sqlite(app: Flask) -> None:
+    engine = app.extensions["loket.engine"]
+    with pytest.raises(ValueError, match="PostgreSQL only"):
+        tally.refresh_marked(lambda: session_scope(engine), lambda days: None)
