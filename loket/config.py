@@ -61,6 +61,8 @@ class Settings:
     # Proxies in front of Loket whose X-Forwarded-For / -Proto are believed (0: none).
     trusted_proxies: int = 0
     retention_days: int = 730
+    # A desk's own period, days ("police=730,veterans=1095"); the others keep retention_days.
+    retention_desk_days: str = ""
     # A web chat's access ends after this long without a request from its browser.
     chat_idle_minutes: int = 120
     # The counsellors' workspace (see config/defaults.toml for what each means).
@@ -130,6 +132,21 @@ class Settings:
             found[desk.strip()] = number.strip()
         return found
 
+    @property
+    def retention_by_desk(self) -> dict[str, int]:
+        """Return the desks' own retention periods in days ("desk=days,...")."""
+        found: dict[str, int] = {}
+        for part in self.retention_desk_days.split(","):
+            if not part.strip():
+                continue
+            desk, sep, days = part.partition("=")
+            if not sep or desk.strip() not in ("police", "veterans", "debasis") \
+                    or not days.strip().isdigit() or int(days) < 1:
+                raise ValueError(f"expected desk=days (police, veterans or debasis, 1 or "
+                                 f"more), got {part.strip()!r}")
+            found[desk.strip()] = int(days)
+        return found
+
     def desk_number(self, desk: str | None) -> str:
         """Return the number a desk calls from (its own, else TWILIO_FROM_NUMBER)."""
         return self.desk_number_map.get(desk or "", "") or self.twilio_from_number or "+3185000000"
@@ -192,6 +209,7 @@ def load_settings(
     for name in (
         "chat_idle_minutes", "staff_idle_minutes", "staff_session_hours", "login_attempts",
         "break_glass_minutes", "max_live_chats", "person_flag_days", "callback_attempts",
+        "retention_days",
         "escalate_after_s", "escalate_every_s", "service_target_s", "crisis_target_s",
     ):
         if getattr(settings, name) < 1:
@@ -223,6 +241,10 @@ def check_calls(settings: Settings) -> None:
         settings.desk_number_map  # noqa: B018 - read to check
     except ValueError as exc:
         raise ConfigError(f"LOKET_DESK_NUMBERS: {exc}") from None
+    try:
+        settings.retention_by_desk  # noqa: B018 - read to check
+    except ValueError as exc:
+        raise ConfigError(f"LOKET_RETENTION_DESK_DAYS: {exc}") from None
 
 
 def check_lists(settings: Settings) -> None:

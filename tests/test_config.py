@@ -109,3 +109,14 @@ def test_chat_idle_minutes_come_from_the_environment_and_refuse_zero(tmp_path: P
     assert load_settings(environ=dict(env, LOKET_CHAT_IDLE_MINUTES="15")).chat_idle_minutes == 15
     with pytest.raises(ConfigError, match="LOKET_CHAT_IDLE_MINUTES"):
         load_settings(environ=dict(env, LOKET_CHAT_IDLE_MINUTES="0"))
+
+
+def test_a_desk_s_retention_period_and_a_wrong_one_named(tmp_path: Path) -> None:
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
+    given = load_settings(environ={**env, "LOKET_RETENTION_DESK_DAYS": "debasis=1095"})
+    assert given.retention_by_desk == {"debasis": 1095} and given.retention_days == 730
+    for wrong in ("defence=30", "police=0", "police"):
+        with pytest.raises(ConfigError, match="LOKET_RETENTION_DESK_DAYS"):
+            load_settings(environ={**env, "LOKET_RETENTION_DESK_DAYS": wrong})
+    with pytest.raises(ConfigError, match="LOKET_SERVICE_TARGET_S"):
+        load_settings(environ={**env, "LOKET_SERVICE_TARGET_S": "900"})

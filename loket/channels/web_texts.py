@@ -220,11 +220,13 @@ TEXTS = Catalog(
         "consent_legend": {"nl": "Wat we bewaren", "en": "What we keep"},
         "consent_hint": {
             "nl": "We bewaren wat je hier invult versleuteld en gebruiken het alleen om je te "
-            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. Wil je "
-            "weten wat we van je bewaren? Vraag het aan het loket.",
+            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. Na "
+            "hooguit {period} wissen we het. Wil je weten wat we van je bewaren, of dat we het "
+            "eerder wissen? Vraag het aan het loket.",
             "en": "We keep what you fill in here encrypted and use it only to help you. Only "
-            "the staff of the desk that helps you can read it. Want to know what we keep about "
-            "you? Ask the desk.",
+            "the staff of the desk that helps you can read it. We erase it after {period} at "
+            "most. Want to know what we keep about you, or have it erased sooner? Ask the "
+            "desk.",
         },
         "consent_label": {
             "nl": "Ik ga akkoord dat Loket bewaart wat ik hier invul",
@@ -375,9 +377,11 @@ TEXTS = Catalog(
         },
         "chat_store_note": {
             "nl": "Door te beginnen ga je akkoord dat we dit gesprek versleuteld bewaren, alleen "
-            "om je te helpen. Wil je weten wat we van je bewaren? Vraag het aan het loket.",
+            "om je te helpen, en na hooguit {period} wissen. Wil je weten wat we van je "
+            "bewaren, of dat we het eerder wissen? Vraag het aan het loket.",
             "en": "By starting you agree that we keep this conversation encrypted, only to help "
-            "you. Want to know what we keep about you? Ask the desk.",
+            "you, and erase it after {period} at most. Want to know what we keep about you, or "
+            "have it erased sooner? Ask the desk.",
         },
         "chat_name_label": {"nl": "Hoe mogen we je noemen?", "en": "What may we call you?"},
         "chat_name_hint": {
@@ -513,8 +517,10 @@ def text(key: str, lang: str, **values: Any) -> str:
 
 
 def retention_period(lang: str) -> str:
-    """Return how long closed contacts are kept, in words ("2 jaar", "90 days")."""
-    days = int(current_app.config["LOKET"].retention_days)
+    """Return the longest any desk keeps a contact's personal data, in words ("2 jaar",
+    "90 days"): the retention removes it then."""
+    settings = current_app.config["LOKET"]
+    days = max([int(settings.retention_days), *settings.retention_by_desk.values()])
     if days % 365 == 0:
         years = days // 365
         return text("period_year" if years == 1 else "period_years", lang, n=years)

@@ -23,6 +23,8 @@ COMMANDS = {
     "audit": "loket.cli.audit:audit_group",
     "report": "loket.cli.reports:report_command",
     "capacity": "loket.cli.reports:capacity_command",
+    "erase": "loket.cli.retention:erase_command",
+    "purge": "loket.cli.retention:purge_command",
 }
 
 

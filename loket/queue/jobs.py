@@ -86,6 +86,19 @@ def refresh_reports() -> int:
     return days
 
 
+def apply_retention() -> int:
+    """Remove the personal data of every contact past its desk's retention period; return
+    how many (the counts the reports need stay). Safe to run twice and beside another."""
+    from loket.domain import erasure
+
+    settings = current_app.config["LOKET"]
+    retention = erasure.Retention(days=settings.retention_days,
+                                  by_desk=settings.retention_by_desk)
+    done = erasure.retain(lambda: session_scope(get_engine()), retention)
+    log.info("retention.applied", contacts=done)
+    return done
+
+
 def seal_audit() -> int:
     """Seal the audit rows written since the last run onto the hash chain; return how many.
 

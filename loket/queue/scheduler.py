@@ -16,6 +16,7 @@ from loket.queue.resilience import Backoff, wait_for_redis
 log = structlog.get_logger(__name__)
 RECONCILE_EVERY_S = 10
 SEAL_AUDIT_EVERY_S = 10  # how often new audit rows are sealed onto the chain
+RETENTION_CRON = "30 3 * * *"  # nightly at 03:30 UTC: past-period contacts anonymised
 REPORTS_EVERY_S = 60  # how often changed report days are recounted into the tallies
 ESCALATE_EVERY_S = 2  # how often unclaimed crises are looked at (a step is due to the second)
 # A sweep not started within this long is dropped (a newer one is queued): a worker back
@@ -32,6 +33,7 @@ def build_cron(redis: Redis, generation: int) -> CronScheduler:
     cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
     cron.register(jobs.seal_audit, "maintenance", interval=SEAL_AUDIT_EVERY_S)
     cron.register(jobs.refresh_reports, "maintenance", interval=REPORTS_EVERY_S)
+    cron.register(jobs.apply_retention, "maintenance", cron=RETENTION_CRON, job_timeout=3600)
     cron.register(escalations.sweep, "urgent", interval=ESCALATE_EVERY_S, ttl=ESCALATE_TTL_S)
     return cron
 

@@ -122,6 +122,8 @@ class Contact(SQLModel, table=True):
     # (None: not said; True: rather not offered first to the same counsellor again). The
     # newest recorded wish of a person counts.
     continuity_opt_out: bool | None = Field(default=None)
+    # When its personal data was removed (erased on request, or past the retention period).
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     if TYPE_CHECKING:  # mapped below, once ContactFlag exists (SQLModel cannot with postponed
         # annotations): the decision's flags, loaded with the contact, one row each
         flag_rows: list[ContactFlag]

@@ -1,0 +1,54 @@
+"""`loket erase --contact REF` (one person's data removed, on request) and `loket purge`
+(the retention now: personal data past each desk's period removed).
+
+Both keep the counts the reports need and the audit trail, and write an audit line for
+every contact they change. A reference that does not exist exits 2 naming the option.
+"""
+
+from __future__ import annotations
+
+import click
+
+from loket.cli.common import build_app, fail
+
+MAX_REFERENCE = 16
+
+
+@click.command("erase")
+@click.option("--contact", "reference", required=True, metavar="REF",
+              help="The reference of a contact of the person whose data is to be erased.")
+def erase_command(reference: str) -> None:
+    """Erase one person's data: this contact, their other contacts with the same number,
+    and the flags on that number. The audit trail keeps that it happened."""
+    from loket.domain import erasure
+    from loket.store.db import session_scope
+
+    reference = reference.strip().upper()
+    if not reference or len(reference) > MAX_REFERENCE:
+        fail("--contact: give a contact's reference, such as K7Q-4MZ2X")
+    app = build_app()
+    try:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+            erased = erasure.erase(session=session, reference=reference, actor="cli")
+    except erasure.NoSuchContact:
+        fail(f"--contact: no contact has the reference {reference}")
+    click.echo(f"erase: personal data removed from {len(erased)} contact(s): "
+               f"{', '.join(erased)}")
+
+
+@click.command("purge")
+def purge_command() -> None:
+    """Run the retention now: remove the personal data of every contact past its desk's
+    period (LOKET_RETENTION_DAYS, LOKET_RETENTION_DESK_DAYS)."""
+    from loket.domain import erasure
+    from loket.store.db import session_scope
+
+    app = build_app()
+    settings = app.config["LOKET"]
+    retention = erasure.Retention(days=settings.retention_days,
+                                  by_desk=settings.retention_by_desk)
+    with app.app_context():
+        done = erasure.retain(lambda: session_scope(app.extensions["loket.engine"]), retention)
+    click.echo(f"purge: personal data removed from {done} contact(s) past their retention "
+               f"period ({settings.retention_days} days"
+               + "".join(f", {d} {n}" for d, n in settings.retention_by_desk.items()) + ")")

@@ -1,0 +1,129 @@
+"""Erasure and retention: a person's data removed, the counts the reports need kept.
+
+`anonymise` removes what identifies a person or what they said from one contact: its
+personal fields (number, its keyed hash, name, e-mail, text), the channel's id, the routing
+trace (it may quote their words), its messages, notes and drafts, the numbers of its
+callbacks, the raw webhook payloads stored for it, and what the sandbox recorded for it.
+What the reports count stays: channel, desk, queue, flags, outcome, times, waits. One audit
+line says it happened (`delete`); the audit trail itself is kept, as NEN 7513 asks.
+
+`erase` is one person's request (`loket erase --contact REF`): the contact, every other
+contact with the same keyed number, and the flags on that number. `retain` is the nightly
+retention: every contact older than its desk's period, in batches. Nothing of this is in
+Redis: jobs carry ids only and the tallies hold counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from loket.domain import audit
+from loket.routing.values import DESKS
+from loket.store.models import (
+    CallbackRequest,
+    Contact,
+    Draft,
+    InboundEvent,
+    Message,
+    Note,
+    OutboundAction,
+    PersonFlag,
+)
+from loket.store.types import utcnow
+
+BATCH = 500
+
+
+def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
+              user_id: int | None = None, source: str = "") -> None:
+    """Remove one contact's personal data (see the module); audited as `delete`."""
+    assert contact.id is not None  # noqa: S101 - a stored contact
+    contact.phone = contact.phone_hash = contact.name = contact.email = contact.text = None
+    contact.external_id = None
+    contact.trace = []
+    contact.anonymised_at = contact.updated_at = utcnow()
+    session.add(contact)
+    for model in (Message, Note, Draft):
+        session.execute(delete(model).where(col(model.contact_id) == contact.id))
+    session.execute(update(CallbackRequest).where(col(CallbackRequest.contact_id) == contact.id)
+                    .values(phone=None))
+    session.execute(update(InboundEvent).where(col(InboundEvent.contact_id) == contact.id)
+                    .values(payload=None))
+    session.execute(update(OutboundAction).where(col(OutboundAction.contact_id) == contact.id)
+                    .values(to=None, body=None))
+    audit.record(session=session, event="delete", contact=contact, user_id=user_id,
+                 actor=actor, detail=detail, source=source)
+
+
+class NoSuchContact(LookupError):
+    """No contact has this reference."""
+
+
+def erase(*, session: Session, reference: str, actor: str, user_id: int | None = None,
+          source: str = "") -> list[str]:
+    """Erase one person: the contact with this reference, the other contacts with the same
+    keyed number, and the flags on that number; return the references erased."""
+    contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
+    if contact is None:
+        raise NoSuchContact(reference)
+    found = [contact]
+    if contact.phone_hash:
+        session.execute(delete(PersonFlag).where(col(PersonFlag.phone_hash) == contact.phone_hash))
+        found += session.exec(select(Contact).where(Contact.phone_hash == contact.phone_hash,
+                                                    Contact.id != contact.id)).all()
+    for each in found:
+        anonymise(session=session, contact=each, actor=actor, user_id=user_id, source=source,
+                  detail=f"personal data erased on request (with {reference})")
+    return [each.reference for each in found]
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long each desk keeps a contact's personal data, in days (and a default)."""
+
+    days: int = 730
+    by_desk: Mapping[str, int] | None = None
+
+    def cutoff(self, desk: str | None, now: datetime) -> datetime:
+        """Return the moment before which a desk's contacts are anonymised."""
+        days = (self.by_desk or {}).get(desk or "", self.days)
+        return now - timedelta(days=days)
+
+
+def due(session: Session, retention: Retention, now: datetime, limit: int) -> list[Contact]:
+    """Return up to `limit` contacts past their desk's period and not anonymised yet."""
+    found: list[Contact] = []
+    for desk in (*DESKS, None):
+        owner = col(Contact.desk).is_(None) if desk is None else col(Contact.desk) == desk
+        found += session.exec(
+            select(Contact).where(owner, col(Contact.anonymised_at).is_(None),
+                                  col(Contact.created_at) < retention.cutoff(desk, now))
+            .order_by(col(Contact.created_at)).limit(limit - len(found))
+        ).all()
+        if len(found) >= limit:
+            break
+    return found
+
+
+def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retention: Retention,
+           *, now: datetime | None = None, batch: int = BATCH) -> int:
+    """Anonymise every contact past its desk's period, `batch` per unit of work; return how
+    many. Safe to run twice and beside another run: an anonymised contact is skipped."""
+    now = now or utcnow()
+    total = 0
+    while True:
+        with unit_of_work() as session:
+            found = due(session, retention, now, batch)
+            for contact in found:
+                anonymise(session=session, contact=contact, actor="retention",
+                          detail=f"personal data removed after the retention period "
+                                 f"({retention.cutoff(contact.desk, now).date().isoformat()})")
+        total += len(found)
+        if len(found) < batch:
+            return total

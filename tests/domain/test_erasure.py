@@ -1,0 +1,160 @@
+"""Erasure and retention on SQLite and PostgreSQL: a person's data removed everywhere it
+is kept, their other contacts too, the counts the reports need unchanged, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from click.testing import CliRunner
+from flask import Flask
+from redis import Redis
+from sqlmodel import col, select
+
+from loket.cli import main
+from loket.domain import erasure
+from loket.queue import jobs
+from loket.queue.worker import SimpleAppWorker, queues
+from loket.reports.volumes import figures
+from loket.store.db import read_scope, session_scope
+from loket.store.models import (
+    AuditEvent,
+    CallbackRequest,
+    Contact,
+    Draft,
+    InboundEvent,
+    Message,
+    Note,
+    OutboundAction,
+    PersonFlag,
+    User,
+)
+from loket.store.types import utcnow
+from tests.reports.seed import PHONE, local, seed
+
+
+def the_person_everywhere(app: Flask, reference_of: str) -> None:
+    """Give the newest contact what a conversation leaves: messages both ways, a note, a
+    draft, a callback, a webhook payload, a sandbox record and a flag on the number."""
+    with session_scope(app.extensions["loket.engine"]) as session:
+        contact = session.exec(select(Contact).order_by(col(Contact.id).desc())).first()
+        assert contact is not None and contact.id is not None
+        contact.reference = reference_of
+        contact.external_id = "SM" + "1" * 32
+        user = User(email="c@example.org", role="counsellor", desk="police", password_hash="-")
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        session.add_all([
+            Message(contact_id=contact.id, direction="in", body="Ik slaap slecht, Jan"),
+            Message(contact_id=contact.id, direction="out", body="Dag Jan, wat speelt er?"),
+            Note(contact_id=contact.id, user_id=user.id, body="Jan woont in Utrecht"),
+            Draft(contact_id=contact.id, user_id=user.id, kind="reply", body="Jan, ik bel"),
+            CallbackRequest(contact_id=contact.id, phone=PHONE, window_start=utcnow(),
+                            window_end=utcnow()),
+            InboundEvent(idempotency_key=f"sms:{reference_of}", contact_id=contact.id,
+                         channel="sms", kind="message", payload=f"From={PHONE}&Body=Jan"),
+            OutboundAction(sid=f"SB{reference_of}", kind="message", to=PHONE, body="Dag Jan",
+                           contact_id=contact.id),
+            PersonFlag(phone_hash=contact.phone_hash or "", flag="abusive", reason="Jan scheldt",
+                       set_by=user.id, expires_at=utcnow() + timedelta(days=30)),
+        ])
+
+
+def test_erase_removes_the_person_everywhere_and_keeps_the_counts(store_app: Flask) -> None:
+    day = local("2026-11-10 14:00")
+    seed(store_app, day, channel="sms", desk="police", outcome="helped")
+    the_person_everywhere(store_app, "ERA-SE001")
+    seed(store_app, day + timedelta(days=2), channel="phone", desk="police")  # same number
+    seed(store_app, day, channel="webchat", desk="veterans")
+    engine = store_app.extensions["loket.engine"]
+    with session_scope(engine) as session:
+        other = session.exec(select(Contact).where(Contact.channel == "webchat")).one()
+        other.phone = other.phone_hash = None  # someone else, without a number
+        other.name = "Piet"
+    with read_scope(engine) as session:
+        before = figures(session, date(2026, 11, 1), date(2026, 11, 30))
+
+    with session_scope(engine) as session:
+        erased = erasure.erase(session=session, reference="ERA-SE001", actor="test")
+    assert len(erased) == 2 and "ERA-SE001" in erased
+
+    with read_scope(engine) as session:
+        for contact in session.exec(select(Contact).where(Contact.channel != "webchat")):
+            assert (contact.phone, contact.phone_hash, contact.name, contact.email,
+                    contact.text, contact.external_id) == (None,) * 6
+            assert contact.trace == [] and contact.anonymised_at is not None
+        for model in (Message, Note, Draft, PersonFlag):
+            assert session.exec(select(model)).all() == []
+        assert session.exec(select(CallbackRequest.phone)).all() == [None]
+        assert session.exec(select(InboundEvent.payload)).all() == [None]
+        assert session.exec(select(OutboundAction.to, OutboundAction.body)).all() == [
+            (None, None)]
+        kept = session.exec(select(Contact).where(Contact.channel == "webchat")).one()
+        assert kept.name == "Piet" and kept.anonymised_at is None
+        lines = session.exec(select(AuditEvent).where(AuditEvent.event == "delete")).all()
+        assert sorted(line.contact_reference or "" for line in lines) == sorted(erased)
+        assert figures(session, date(2026, 11, 1), date(2026, 11, 30)) == before
+
+
+def test_retention_anonymises_what_is_past_each_desk_s_period(store_app: Flask) -> None:
+    now = utcnow()
+    old = now - timedelta(days=800)
+    seed(store_app, old, channel="phone", desk="police", count=3, outcome="helped",
+         handle_s=300)
+    seed(store_app, old, channel="sms", desk="veterans", count=2, flags=("overflow",),
+         queue="police")
+    seed(store_app, old, channel="sms", desk="debasis", count=2)  # De Basis keeps 3 years
+    seed(store_app, now - timedelta(days=10), channel="sms", desk="police", count=2)
+    engine = store_app.extensions["loket.engine"]
+    first, last = old.date() - timedelta(days=1), now.date()
+    with read_scope(engine) as session:
+        before = figures(session, first, last)
+    retention = erasure.Retention(days=730, by_desk={"debasis": 1095})
+
+    done = erasure.retain(lambda: session_scope(engine), retention, batch=2)
+    assert done == 5
+    assert erasure.retain(lambda: session_scope(engine), retention) == 0  # twice: nothing
+    with read_scope(engine) as session:
+        gone = session.exec(select(Contact).where(col(Contact.anonymised_at).is_not(None))).all()
+        assert sorted(c.desk or "" for c in gone) == ["police"] * 3 + ["veterans"] * 2
+        assert all(c.phone is None and c.name is None for c in gone)
+        assert figures(session, first, last) == before  # the reports' figures unchanged
+
+
+def test_the_cli_erases_purges_and_refuses_an_unknown_reference(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    seed(app, local("2026-11-10 14:00"), channel="sms", desk="police")
+    the_person_everywhere(app, "CLI-ERASE")
+    seed(app, utcnow() - timedelta(days=900), channel="sms", desk="veterans")
+    unknown = CliRunner().invoke(main, ["erase", "--contact", "NOP-E0000"])
+    assert unknown.exit_code == 2 and "--contact: no contact has the reference NOP-E0000" in \
+        unknown.output
+    purged = CliRunner().invoke(main, ["purge"])  # the old one (the same number, too)
+    assert purged.exit_code == 0 and "removed from 1 contact(s)" in purged.output
+    erased = CliRunner().invoke(main, ["erase", "--contact", "cli-erase"])
+    assert erased.exit_code == 0, erased.output
+    assert "removed from 1 contact(s): CLI-ERASE" in erased.output
+
+
+def test_the_nightly_job_runs_the_retention(app: Flask, redis_conn: Redis) -> None:
+    seed(app, utcnow() - timedelta(days=900), channel="sms", desk="police", count=2)
+    queue = queues(redis_conn)[0]
+    for q in queues(redis_conn):
+        if q.name == "maintenance":
+            queue = q
+    queue.enqueue(jobs.apply_retention)  # what the scheduler enqueues at 03:30
+    SimpleAppWorker(queues(redis_conn), connection=redis_conn, app=app).work(burst=True)
+    with read_scope(app.extensions["loket.engine"]) as session:
+        assert all(c.anonymised_at is not None for c in session.exec(select(Contact)))
+
+
+def test_the_public_pages_say_when_the_data_is_erased(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(retention_desk_days="debasis=1095")
+    form = app.test_client().get("/contact").get_data(as_text=True)
+    assert "Na hooguit 3 jaar wissen we het" in form  # the longest any desk keeps it
+    chat = app.test_client().get("/chat?lang=en").get_data(as_text=True)
+    assert "erase it after 3 years at most" in chat
