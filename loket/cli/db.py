@@ -115,3 +115,45 @@ def backup_postgres(engine: Engine, path: Path) -> None:
     if done.returncode != 0:
         said = done.stderr.strip().splitlines()
         fail(f"pg_dump: {said[-1] if said else 'failed'}")
+
+
+# Tables the application may only read and add to: the NEN 7513 trail and its seals.
+APPEND_ONLY = ("audit_event", "audit_seal")
+
+
+@db_group.command("grant")
+@click.option("--app-role", "role", required=True, metavar="ROLE",
+              help="The PostgreSQL role `loket serve`, `worker` and `scheduler` log in as.")
+def grant_command(role: str) -> None:
+    """Give the application's PostgreSQL role what it needs and no more (run as the
+    migration role, which owns the tables): read and write the tables, but only read and
+    add to the audit trail and its seals, never change or delete a line. Run again after
+    `loket db upgrade` (new tables)."""
+    import re
+
+    from sqlalchemy import text
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        fail("--app-role: a PostgreSQL role name (lower case letters, digits, _)")
+    app = build_app()
+    engine = app.extensions["loket.engine"]
+    if engine.dialect.name != "postgresql":
+        fail("--app-role: roles are PostgreSQL's; SQLite has none (one machine, one user)")
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() \
+                is None:
+            fail(f"--app-role: no role {role}; create it first (CREATE ROLE {role} LOGIN ...)")
+        tables = conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars()
+        quoted = f'"{role}"'
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
+        for table in tables:
+            conn.execute(text(f'REVOKE ALL ON "{table}" FROM {quoted}'))
+            rights = ("SELECT" if table == "alembic_version" else
+                      "SELECT, INSERT" if table in APPEND_ONLY else
+                      "SELECT, INSERT, UPDATE, DELETE")
+            conn.execute(text(f'GRANT {rights} ON "{table}" TO {quoted}'))
+        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+        conn.execute(text(f"GRANT EXECUTE ON FUNCTION loket_lock_audit() TO {quoted}"))
+    click.echo(f"grant: {role} may read and write Loket's tables; the audit trail only read "
+               "and added to")

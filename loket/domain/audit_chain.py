@@ -142,7 +142,9 @@ def take_lock(session: Session, wait_s: float) -> None:
         if is_postgres(session):
             session.execute(text("SELECT set_config('lock_timeout', :ms, true)"),
                             {"ms": f"{max(1, round(wait_s * 1000))}ms"})
-            session.execute(text("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE"))
+            # LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE, by the tables' owner
+            # (migration 0011): the application's role may not change audit rows.
+            session.execute(text("SELECT loket_lock_audit()"))
         else:
             session.connection()  # BEGIN IMMEDIATE: the write lock
     except OperationalError as exc:
