@@ -9,10 +9,10 @@ import os
 import secrets
 import tomllib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet
 
@@ -34,6 +34,9 @@ MIN_SECRET_DISTINCT = 10
 MIN_SECRET_BITS_PER_CHAR = 3.0
 # The 32 random bytes of a Fernet key hold about 30 distinct values; a made-up key far fewer.
 MIN_KEY_DISTINCT_BYTES = 16
+
+
+T = TypeVar("T")
 
 
 class ConfigError(Exception):
@@ -122,30 +125,16 @@ class Settings:
     @property
     def desk_number_map(self) -> dict[str, str]:
         """Return each desk's caller id for callbacks ("desk=+31...")."""
-        found: dict[str, str] = {}
-        for part in self.desk_numbers.split(","):
-            if not part.strip():
-                continue
-            desk, sep, number = part.partition("=")
-            if not sep or not desk.strip() or not number.strip().startswith("+"):
-                raise ValueError(f"expected desk=+number, got {part.strip()!r}")
-            found[desk.strip()] = number.strip()
-        return found
+        return desk_values(self.desk_numbers, "desk=+number",
+                           lambda desk, number: bool(desk) and number.startswith("+"), str)
 
     @property
     def retention_by_desk(self) -> dict[str, int]:
         """Return the desks' own retention periods in days ("desk=days,...")."""
-        found: dict[str, int] = {}
-        for part in self.retention_desk_days.split(","):
-            if not part.strip():
-                continue
-            desk, sep, days = part.partition("=")
-            if not sep or desk.strip() not in ("police", "veterans", "debasis") \
-                    or not days.strip().isdigit() or int(days) < 1:
-                raise ValueError(f"expected desk=days (police, veterans or debasis, 1 or "
-                                 f"more), got {part.strip()!r}")
-            found[desk.strip()] = int(days)
-        return found
+        return desk_values(
+            self.retention_desk_days, "desk=days (police, veterans or debasis, 1 or more)",
+            lambda desk, days: desk in ("police", "veterans", "debasis") and days.isdigit()
+            and int(days) >= 1, int)
 
     def desk_number(self, desk: str | None) -> str:
         """Return the number a desk calls from (its own, else TWILIO_FROM_NUMBER)."""
@@ -176,6 +165,21 @@ def _coerce(name: str, value: Any, kind: Any) -> Any:
     if kind in (bool, "bool"):
         return str(value).lower() in {"1", "true", "yes", "on"}
     return str(value)
+
+
+def desk_values(text: str, form: str, valid: Callable[[str, str], bool],
+                convert: Callable[[str], T]) -> dict[str, T]:
+    """Return "desk=value,desk=value" as a mapping; ValueError naming the form expected at
+    the first part that is not valid."""
+    found: dict[str, T] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        desk, sep, value = (piece.strip() for piece in part.partition("="))
+        if not sep or not valid(desk, value):
+            raise ValueError(f"expected {form}, got {part.strip()!r}")
+        found[desk] = convert(value)
+    return found
 
 
 def load_settings(
