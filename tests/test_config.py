@@ -120,3 +120,12 @@ def test_a_desk_s_retention_period_and_a_wrong_one_named(tmp_path: Path) -> None
             load_settings(environ={**env, "LOKET_RETENTION_DESK_DAYS": wrong})
     with pytest.raises(ConfigError, match="LOKET_SERVICE_TARGET_S"):
         load_settings(environ={**env, "LOKET_SERVICE_TARGET_S": "900"})
+
+
+def test_desk_numbers_are_read_and_a_wrong_one_named(tmp_path: Path) -> None:
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
+    given = load_settings(environ={**env, "LOKET_DESK_NUMBERS": "police=+3130, debasis=+3120"})
+    assert given.desk_number_map == {"police": "+3130", "debasis": "+3120"}
+    assert given.desk_number("debasis") == "+3120"
+    with pytest.raises(ConfigError, match="LOKET_DESK_NUMBERS: expected desk=\\+number"):
+        load_settings(environ={**env, "LOKET_DESK_NUMBERS": "police=0301234567"})
