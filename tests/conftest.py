@@ -7,6 +7,7 @@ their own and flush it before and after each test.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -163,3 +164,24 @@ def cli_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "LOKET_PUBLIC_URL"):
         monkeypatch.delenv(key, raising=False)
     return env
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Configure Loket's JSON logs into a buffer for this test; restore logging after it."""
+    import logging
+
+    import structlog
+
+    from loket import logs
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    buffer = io.StringIO()
+    logs.configure(stream=buffer)
+    # No module's logger may keep this test's configuration once it is over.
+    structlog.configure(cache_logger_on_first_use=False)
+    yield buffer
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)

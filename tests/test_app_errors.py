@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - Loket's own answers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-import structlog
 from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
-
-from loket import logs
 
 BASE = "https://loket.example.org"
 AUTH_TOKEN = "test-auth-token"
@@ -191,21 +187,6 @@ def test_json_routes_answer_errors_in_json(
 
 
 # --- tracebacks in the logs -----------------------------------------------------------------
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    """Configure Loket's JSON logs into a buffer for this test; restore logging after it."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    buffer = io.StringIO()
-    logs.configure(stream=buffer)
-    # No module's logger may keep this test's configuration once it is over.
-    structlog.configure(cache_logger_on_first_use=False)
-    yield buffer
-    structlog.reset_defaults()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_a_failure_is_logged_with_its_stack_and_without_what_was_posted(
