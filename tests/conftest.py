@@ -147,18 +147,25 @@ def engine(app: Flask) -> Engine:
     return eng
 
 
-@pytest.fixture
-def cli_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Point `loket` commands at this test's database, instance and Redis."""
+def loket_env(app: Flask) -> dict[str, str]:
+    """Return the settings that point a `loket` command or process at an app's database,
+    instance, Redis and keys."""
     settings = app.config["LOKET"]
-    env = {
+    return {
         "LOKET_DATABASE_URL": settings.database_url,
         "LOKET_INSTANCE_PATH": settings.instance_path,
         "LOKET_REDIS_URL": settings.redis_url,
         "LOKET_DATA_KEY": settings.data_key,
+        "LOKET_HASH_KEY": settings.hash_key,
         "LOKET_SECRET_KEY": settings.secret_key,
         "LOKET_ENV": "development",
     }
+
+
+@pytest.fixture
+def cli_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Point `loket` commands at this test's database, instance and Redis."""
+    env = loket_env(app)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "LOKET_PUBLIC_URL"):

@@ -42,6 +42,7 @@ from loket.store.models import (
     TallyContact,
     User,
 )
+from tests.conftest import loket_env
 
 CHANNELS = {"phone", "sms", "whatsapp", "webchat", "webform"}
 DECISION_FIELDS = ("desk", "queue", "priority", "crisis", "respond", "flags", "rule")
@@ -393,11 +394,7 @@ def test_demo_written_by_two_processes_is_the_plan_in_order_on_both_engines(
 
     from loket.demo import make_plan
 
-    settings = store_app.config["LOKET"]
-    env = {**os.environ, "LOKET_DATABASE_URL": settings.database_url,
-           "LOKET_INSTANCE_PATH": settings.instance_path, "LOKET_REDIS_URL": settings.redis_url,
-           "LOKET_DATA_KEY": settings.data_key, "LOKET_HASH_KEY": settings.hash_key,
-           "LOKET_SECRET_KEY": settings.secret_key, "LOKET_ENV": "development"}
+    env = {**os.environ, **loket_env(store_app)}
     done = subprocess.run([sys.executable, "-c", SEED_IN_TWO], env=env, capture_output=True,  # noqa: S603
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from loket.cli import main
 from loket.store.crypto import DataKeyError
 from loket.store.models import Contact
+from tests.conftest import loket_env
 from tests.reports.seed import NAME, PHONE, local, seed
 
 RESTORED_DB = "loket_restore_test"
@@ -31,14 +32,7 @@ def cli_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[Flask], None]:
     """Point `loket` commands at one app's database and keys."""
 
     def point(app: Flask) -> None:
-        settings = app.config["LOKET"]
-        for key, value in {"LOKET_DATABASE_URL": settings.database_url,
-                           "LOKET_INSTANCE_PATH": settings.instance_path,
-                           "LOKET_REDIS_URL": settings.redis_url,
-                           "LOKET_DATA_KEY": settings.data_key,
-                           "LOKET_HASH_KEY": settings.hash_key,
-                           "LOKET_SECRET_KEY": settings.secret_key,
-                           "LOKET_ENV": "development"}.items():
+        for key, value in loket_env(app).items():
             monkeypatch.setenv(key, value)
 
     return point

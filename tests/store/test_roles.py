@@ -19,6 +19,7 @@ from loket.domain import audit, audit_chain
 from loket.store.crypto import DIALECT_ATTRIBUTE
 from loket.store.db import session_scope
 from loket.store.models import Contact
+from tests.conftest import loket_env
 from tests.reports.seed import local, seed
 
 ROLE = "loket_app_test"
@@ -32,11 +33,7 @@ def app_role(postgres_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[E
     with owner.begin() as conn:
         drop_role(conn)
         conn.execute(text(f"CREATE ROLE {ROLE} LOGIN"))
-    for key, value in {"LOKET_DATABASE_URL": settings.database_url,
-                       "LOKET_INSTANCE_PATH": settings.instance_path,
-                       "LOKET_REDIS_URL": settings.redis_url,
-                       "LOKET_DATA_KEY": settings.data_key, "LOKET_HASH_KEY": settings.hash_key,
-                       "LOKET_SECRET_KEY": settings.secret_key}.items():
+    for key, value in loket_env(postgres_app).items():
         monkeypatch.setenv(key, value)
     granted = CliRunner().invoke(main, ["db", "grant", "--app-role", ROLE])
     assert granted.exit_code == 0, granted.output
