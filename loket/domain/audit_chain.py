@@ -47,6 +47,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, col, text
 
 from loket.store.models import AuditEvent, AuditSeal, User, table_of
+from loket.store.snapshots import is_postgres, snapshot
 from loket.store.types import utcnow
 
 GENESIS = "0" * 64
@@ -128,11 +129,6 @@ def unsealed_after(session: Session, audit_id: int | None, limit: int) -> Sequen
     return session.execute(query).all()
 
 
-def is_postgres(session: Session) -> bool:
-    """Tell whether the session talks to PostgreSQL (else SQLite)."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def take_lock(session: Session, wait_s: float) -> None:
     """Hold the sealers' lock until the transaction ends; SealBusy after the bounded wait.
 
@@ -206,12 +202,6 @@ def pages(session: Session, query: Select[*tuple[Any, ...]], key: Any) -> Iterat
         if len(rows) < PAGE:
             return
         after = rows[-1][0]
-
-
-def snapshot(session: Session) -> None:
-    """Read everything that follows in one snapshot (SQLite's read transaction has one)."""
-    if is_postgres(session):
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def verify(session: Session) -> ChainReport:

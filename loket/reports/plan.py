@@ -57,6 +57,7 @@ from loket.reports.capacity import counsellors_needed, offered_load, service_lev
 from loket.reports.periods import AMSTERDAM, day_start, hour_of_week
 from loket.routing.values import DESKS, PAIRED_DESKS
 from loket.routing.windows import Window
+from loket.store.snapshots import snapshot
 
 HOURS_PER_WEEK = 168
 DEFAULT_AHT_S = 600.0  # as the desk's expected wait assumes before it has its own figures
@@ -128,7 +129,7 @@ class Observed:
 def observe(session: Session, first: date, last: date, weeks: int) -> Observed:
     """Return the arrivals and handle times of the Amsterdam days `first`..`last` by desk and
     hour of the week, from the hourly tally (exact at the moment of reading)."""
-    tally.snapshot(session)
+    snapshot(session)
     rows = tally.read(session, tally.HOURS, first, last, by=("desk", "hour"))
     observed = Observed(weeks=weeks)
     for (desk, hour), (arrived, handled, work) in rows.items():

@@ -9,9 +9,10 @@ person's data.
 
 Triggers (migration 0009) mark the UTC hour of every contact whose counted fields, flags
 or callback change, in `report_dirty`, in the same transaction as the change. A read takes
-one snapshot (`snapshot`): the days with a mark are counted from the contacts with the very
-queries that fill the tallies (`Spec.raw`), the others read from the tallies. `refresh`
-(the scheduler, every minute; `loket demo` at its end) recounts the marked days into the
+one snapshot (`snapshot`): the days with a mark are counted from the contacts by the very
+count that fills the tallies (`count_day`), the others read from the tallies. `refresh`
+(the scheduler, every minute; `loket demo` at its end, side by side on PostgreSQL with
+`refresh_marked`) recounts the marked days into the
 tallies and removes the marks it saw, in one transaction: a change committed meanwhile
 keeps its mark (on PostgreSQL the refresh reads and deletes in one REPEATABLE READ
 snapshot, so a mark it did not see is not deleted). So a report never waits for the
@@ -62,6 +63,7 @@ from loket.store.models import (
     TallyWait,
     table_of,
 )
+from loket.store.snapshots import is_postgres, snapshot
 
 WAIT_EXACT_S = 600
 WAIT_STEP_S = 30
@@ -69,21 +71,6 @@ WAIT_CAP_S = 3600
 REFRESH_DAYS = 7  # days recounted per transaction: the write lock is held briefly
 REFRESH_LOCK = 0x4C4F4B45  # PostgreSQL advisory lock: one refresh at a time ("LOKE")
 DIMENSIONS = ("channel", "desk", "queue")
-
-
-def is_postgres(session: Session) -> bool:
-    """Tell whether the session talks to PostgreSQL (else SQLite)."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def snapshot(session: Session) -> None:
-    """Read everything that follows in one snapshot, when called before the session's first
-    statement (a session already reading keeps its transaction as it is).
-
-    SQLite's read transaction has one; PostgreSQL needs REPEATABLE READ for it.
-    """
-    if is_postgres(session) and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def hour_of(session: Session, column: Any) -> ColumnElement[int]:
@@ -199,13 +186,11 @@ def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
 
 @dataclass(frozen=True)
 class Spec:
-    """One tally: its table, the keys of a row (after `day`), its sums, and its count from
-    the contacts of a time range."""
+    """One tally: its table, the keys of a row (after `day`) and its sums."""
 
     model: type[Any]
     keys: tuple[str, ...]
     sums: tuple[str, ...]
-    raw: Callable[[Session, ColumnElement[bool]], Select[Any]] | None = None
 
     @property
     def name(self) -> str:
@@ -221,7 +206,7 @@ CONTACTS = Spec(TallyContact, (*DIMENSIONS, "outcome", "crisis", "overflow", "po
 HOURS = Spec(TallyHour, ("hour", *DIMENSIONS), ("n", "handled", "work_s"))
 WAITS = Spec(TallyWait, (*DIMENSIONS, "crisis", "result", "wait_s"), ("n",))
 CALLBACKS = Spec(TallyCallback, (*DIMENSIONS, "status", "reached", "in_window", "attempts"),
-                 ("n",), raw_callbacks)
+                 ("n",))
 SPECS = (CONTACTS, HOURS, WAITS, CALLBACKS)
 
 

@@ -26,6 +26,7 @@ from loket.reports.periods import hour_of_week
 from loket.reports.suppression import THRESHOLD
 from loket.routing.values import CHANNELS, DESKS, PAIRED_DESKS, QUEUES
 from loket.store.models import OUTCOMES
+from loket.store.snapshots import snapshot
 
 # The key under which contacts not (yet) given a desk or a queue are counted.
 NONE_KEY = "none"
@@ -70,7 +71,7 @@ def figures(
     """
     if end < start:
         raise ValueError("the range ends before it starts")
-    tally.snapshot(session)
+    snapshot(session)
     dirty = tally.dirty_days(session, start, end)
     # The changed days are counted from their contacts once, for all four tallies.
     counted: dict[date, dict[str, list[tally.Row]]] = {}
