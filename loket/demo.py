@@ -825,23 +825,6 @@ def make_plan(
                     chunk_size=chunk_size)
 
 
-def plan_contacts(
-    *,
-    seed: int,
-    n: int,
-    now: datetime,
-    decide: Decide,
-    counsellors: dict[str, list[int]],
-    taken: set[str] | None = None,
-    chunk_size: int = CHUNK_SIZE,
-) -> Iterator[list[Planned]]:
-    """Yield n demo contacts in chunks, oldest first; the same seed and now give the same."""
-    plan = make_plan(seed=seed, n=n, now=now, decide=decide, counsellors=counsellors,
-                     taken=taken, chunk_size=chunk_size)
-    for index in range(plan.chunks):
-        yield plan.chunk(index)
-
-
 @dataclass
 class Bound:
     """A chunk's rows bound by the column types (`seed_rows.Bulk`), in any process: the

@@ -26,7 +26,7 @@ from loket.demo import (
     TEXTS,
     contact_times,
     demo_state,
-    plan_contacts,
+    make_plan,
 )
 from loket.domain.accounts import check_password
 from loket.domain.calls import FOR_MANAGER
@@ -288,10 +288,8 @@ def test_demo_plan_is_the_same_for_the_same_seed_and_flags_crisis_texts(app: Fla
 
     def plan(seed: int) -> list[dict[str, Any]]:
         with app.app_context():  # the phone hash is the app's
-            chunks = plan_contacts(
-                seed=seed, n=400, now=now, decide=decide, counsellors=counsellors
-            )
-            return [p.contact for chunk in chunks for p in chunk]
+            made = make_plan(seed=seed, n=400, now=now, decide=decide, counsellors=counsellors)
+            return [p.contact for index in range(made.chunks) for p in made.chunk(index)]
 
     first = plan(5)
     assert first == plan(5)
@@ -391,8 +389,6 @@ def test_demo_written_by_two_processes_is_the_plan_in_order_on_both_engines(
 ) -> None:
     import subprocess
     import sys
-
-    from loket.demo import make_plan
 
     env = {**os.environ, **loket_env(store_app)}
     done = subprocess.run([sys.executable, "-c", SEED_IN_TWO], env=env, capture_output=True,  # noqa: S603
