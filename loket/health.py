@@ -19,8 +19,13 @@ bp = Blueprint("health", __name__)
 
 # How long the write probe waits for the write lock: a held lock is reported, not waited out.
 WRITE_PROBE_WAIT_MS = 2000
-# The probe's write: a row every migrated database has, set to what it is, then rolled back.
+# The probe's write on SQLite: a row every migrated database has, set to what it is, then
+# rolled back (it takes the one write lock every writer needs).
 PROBE = text("UPDATE alembic_version SET version_num = version_num")
+# On PostgreSQL: an update of the contacts that matches no row. It needs what storing a
+# contact needs (the table's write lock, a writable server, the right to write; the
+# application's role may not write alembic_version) and changes nothing.
+PROBE_POSTGRES = text("UPDATE contact SET status = status WHERE false")
 
 
 def database_ok() -> bool:
@@ -71,7 +76,7 @@ def _probe_postgres(conn: Connection) -> None:
     with conn.begin() as transaction:
         conn.execute(text(f"SET LOCAL lock_timeout = {WRITE_PROBE_WAIT_MS}"))
         conn.execute(text(f"SET LOCAL statement_timeout = {2 * WRITE_PROBE_WAIT_MS}"))
-        conn.execute(PROBE)
+        conn.execute(PROBE_POSTGRES)
         transaction.rollback()
 
 

@@ -83,7 +83,7 @@ def test_503_naming_the_lock_on_postgresql(
 ) -> None:
     app = make_app(database_url=POSTGRES_URL)
     with postgres_engine.connect() as holder, holder.begin():
-        holder.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+        holder.execute(text("LOCK TABLE contact IN ACCESS EXCLUSIVE MODE"))
         response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json is not None and response.json["database_write"] == "locked"
