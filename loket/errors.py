@@ -14,10 +14,12 @@ Unexpected exceptions reach here as a 500 after Flask has logged them with their
 from __future__ import annotations
 
 import structlog
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from loket.channels.common import VOICES
 from loket.i18n import CRISIS, LANGUAGES, Catalog, request_language
@@ -26,7 +28,11 @@ log = structlog.get_logger(__name__)
 TWIML = "text/xml; charset=utf-8"
 JSON_PATHS = {"/healthz", "/chat/messages"}
 # What each status is called on a page; any other status is answered as 400 or 500 are.
-PAGE_STATUSES = (400, 403, 404, 405, 413, 429, 500)
+PAGE_STATUSES = (400, 403, 404, 405, 413, 429, 500, 503)
+# The database went away under a request (a restart, a failover, a cut connection) or its
+# pool had no connection free in time: the request did not happen; try again shortly.
+UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, DisconnectionError, PoolTimeout)
+RETRY_AFTER_S = 5
 
 TEXTS = Catalog(
     "errors",
@@ -75,6 +81,16 @@ TEXTS = Catalog(
             "en": "What you just sent may not have been saved. Please try again in a few "
             "minutes.",
         },
+        "title_503": {
+            "nl": "Even niet beschikbaar",
+            "en": "Briefly unavailable",
+        },
+        "text_503": {
+            "nl": "We konden wat je net stuurde even niet opslaan. Probeer het over een paar "
+            "seconden opnieuw.",
+            "en": "We could not store what you just sent for a moment. Please try again in a "
+            "few seconds.",
+        },
         "back_home": {"nl": "Naar de startpagina", "en": "Go to the home page"},
         "spoken": {
             "nl": "Het spijt ons, er ging bij ons iets mis. Bel over een paar minuten opnieuw.",
@@ -93,6 +109,17 @@ TEXTS = Catalog(
 def init_app(app: Flask) -> None:
     """Answer every HTTP error (and every unexpected exception, as a 500) the Loket way."""
     app.register_error_handler(HTTPException, answer_error)
+    for kind in UNAVAILABLE:
+        app.register_error_handler(kind, answer_unavailable)
+
+
+def answer_unavailable(error: Exception) -> Response:
+    """The database did not answer (restarting, cut off, no connection free): a 503 with
+    Retry-After, not a 500, asking to try again (the open transaction was rolled back). Its
+    stack is logged as every failure's is, without the values of the request."""
+    # Logged as Flask logs a 500 (stdlib logging, rendered without locals or values).
+    current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
+    return answer_error(ServiceUnavailable(retry_after=RETRY_AFTER_S))
 
 
 def answer_error(error: HTTPException) -> Response:

@@ -9,11 +9,14 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - Loket's own answers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
@@ -148,7 +151,7 @@ def test_too_many_posts_is_a_loket_page(make_app: Callable[..., Flask]) -> None:
 
 @pytest.mark.parametrize(
     ("lang", "phrase"),
-    [("nl", "Probeer het over een paar minuten opnieuw"), ("en", "Please try again in a few")],
+    [("nl", "Probeer het over een paar seconden opnieuw"), ("en", "Please try again in a few")],
 )
 def test_a_failure_while_storing_the_form_is_a_loket_page(
     broken_app: Flask, lang: str, phrase: str
@@ -164,7 +167,8 @@ def test_a_failure_while_storing_the_form_is_a_loket_page(
     response = client.post(
         "/contact", data={"csrf_token": token.group(1), "form_id": form_id.group(1), **answers}
     )
-    assert response.status_code == 500
+    # The database would not take the write: "try again shortly" (503), not a crash (500).
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
     html = assert_loket_page(response, lang, phrase)
     assert SECRET_STORY not in html
 
@@ -211,3 +215,41 @@ def test_a_failure_is_logged_with_its_stack_and_without_what_was_posted(
     frames = [frame for s in stacks for frame in s["frames"]]
     assert any(frame["name"] == "submit" for frame in frames)  # the view that failed
     assert all(set(frame) == {"filename", "lineno", "name"} for frame in frames)  # no locals
+
+
+@contextmanager
+def refusing_connections(engine: Engine) -> Iterator[None]:
+    """The database refuses every connection and its open ones are cut, as while PostgreSQL
+    restarts; afterwards it accepts them again."""
+    database = engine.url.database
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                         {"name": database})
+        yield
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_database_that_does_not_answer_gets_try_again_not_a_crash(
+    postgres_app: Flask, postgres_engine: Engine
+) -> None:
+    # PostgreSQL refusing connections (restarting): the API answers 503 with Retry-After, a
+    # text is answered with "send it again" and 112/113, nothing is a 500.
+    postgres_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = postgres_app.test_client()
+    with refusing_connections(postgres_engine):
+        api = client.get("/api/v1/queue/police", headers={"Authorization": "Bearer any"})
+        texted = signed_post(client, "/twilio/messaging")
+    assert api.status_code == 503 and int(api.headers["Retry-After"]) > 0
+    assert api.json is not None and api.json["status"] == 503 and api.json["error"]
+    assert texted.status_code == 200 and "opnieuw" in texted.get_data(as_text=True)
+    assert "112" in texted.get_data(as_text=True)
+    # Once it answers again, so does Loket.
+    assert client.get("/healthz").status_code == 200

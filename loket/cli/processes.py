@@ -21,6 +21,9 @@ def gunicorn_argv(port: int, workers: int, host: str = "0.0.0.0") -> list[str]: 
         "--timeout", "30",
         "--graceful-timeout", "10",
         "--keep-alive", "5",
+        # gunicorn's control socket is one path per user: a second `loket serve` on the
+        # machine would take it over from the first. Loket does not use it.
+        "--no-control-socket",
         "loket.app:create_app()",
     ]  # fmt: skip
 
