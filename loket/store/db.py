@@ -19,15 +19,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from loket.store import sqlite
 from loket.store.models import AuditEvent
 from loket.store.sqlite import READ_ONLY
 
+log = structlog.get_logger(__name__)
 READS_ONLY = "loket.reads_only"  # session.info key of a session that must not write
 
 
@@ -147,10 +150,18 @@ def unit_of_work() -> Iterator[Session]:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    """Close this request's session; roll back what was not committed."""
+    """Close this request's session; roll back what was not committed.
+
+    It runs after the answer was made: a connection the database cut meanwhile (a restart)
+    makes the rollback fail, and that must not turn the answer into a 500. The pool drops
+    the dead connection (SQLAlchemy invalidates it on a disconnect).
+    """
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except SQLAlchemyError as exc:
+            log.warning("db.session_close_failed", error=type(exc).__name__)
 
 
 def init_app(app: Flask, url: str) -> None:

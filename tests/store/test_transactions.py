@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from loket.domain import contacts
 from loket.store import sqlite
-from loket.store.db import make_engine, read_scope, session_scope
+from loket.store.db import get_session, make_engine, read_scope, session_scope
 from loket.store.models import Contact
 
 
@@ -114,3 +114,26 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_a_bounded_busy_timeout(app: Fl
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == sqlite.BUSY_TIMEOUT_MS
     assert sqlite.BUSY_TIMEOUT_MS <= 5000
+
+
+@pytest.mark.postgres
+def test_a_request_whose_connection_the_database_cut_still_gets_its_answer(
+    postgres_app: Flask, postgres_engine: Engine
+) -> None:
+    # PostgreSQL restarting cuts the connection a request reads on; the request's answer was
+    # made already, and closing its session afterwards must not turn it into a 500.
+    seen: dict[str, int] = {}
+
+    @postgres_app.get("/test/read-then-cut")
+    def read_then_cut() -> str:
+        session = get_session()
+        seen["pid"] = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with postgres_engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": seen["pid"]})
+            admin.commit()
+        return "answered"
+
+    client = postgres_app.test_client()
+    answer = client.get("/test/read-then-cut")
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == "answered"
+    assert client.get("/healthz").status_code == 200  # the pool let the dead one go
