@@ -5,13 +5,15 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test test-slow lint bench lock browser clean help
+.PHONY: run test test-slow lint bench chaos load shape-tools lock browser clean help
 help:
 	@echo "make run    - install, migrate, seed a demo, start web + worker + scheduler + Redis"
 	@echo "make test   - install and run the suite (all but the long fault tests)"
 	@echo "make test-slow - the long fault tests (CI runs both)"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - the benchmarks (routing, crisis patterns, intake, the workspace, callbacks, escalation, the capacity simulation, reports on a million demo contacts)"
+	@echo "make chaos  - the production shape (PostgreSQL, Redis, 2 web behind nginx, 2 workers, 2 schedulers) under faults"
+	@echo "make load   - the production shape at 300 requests/s for ten minutes"
 	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
 
 $(BIN)/python:
@@ -53,6 +55,24 @@ bench: $(DEV_STAMP)
 	@failed=""; for b in $(BENCHES); do \
 	  $(BIN)/python bench/bench_$$b.py || failed="$$failed $$b"; done; \
 	  if [ -n "$$failed" ]; then echo "make bench: targets missed in:$$failed"; exit 1; fi
+
+# The production shape (proof/shape.py, docs/production.md): faults and load. Each prints its
+# figures and exits 1 when a target is missed.
+chaos: $(DEV_STAMP) shape-tools
+	$(BIN)/python -m proof.chaos
+
+load: $(DEV_STAMP) shape-tools
+	$(BIN)/python -m proof.load
+
+# The shape runs Debian's nginx and a PostgreSQL cluster of its own (pg_createcluster).
+shape-tools:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) \
+	      || { echo "could not install nginx with apt-get"; exit 1; }; \
+	  else echo "the production shape needs Debian's nginx: sudo apt-get install nginx-light"; exit 1; fi; }
+	@command -v pg_createcluster >/dev/null 2>&1 || { \
+	  echo "the production shape needs Debian's postgresql (pg_createcluster)"; exit 1; }
 
 # Browser tests drive Debian's Chromium; never a browser downloaded by a test tool.
 browser:

@@ -1,0 +1,1 @@
+"""Proof at production shape: the shape itself, `make chaos` and `make load`."""
