@@ -8,7 +8,18 @@ from typing import Any
 
 from flask import Flask
 
-from loket import api, channels, desk, errors, gateway, health, logs, rules_runtime, security
+from loket import (
+    api,
+    channels,
+    desk,
+    errors,
+    gateway,
+    health,
+    logs,
+    metrics,
+    rules_runtime,
+    security,
+)
 from loket.config import load_settings
 from loket.queue import connection as queue_connection
 from loket.store import crypto, db
@@ -38,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app, settings)
     rules_runtime.init_app(app, settings)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     channels.register(app)
     desk.init_app(app)
     api.init_app(app)

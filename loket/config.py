@@ -63,6 +63,8 @@ class Settings:
     rate_limit_storage_url: str = ""
     # Proxies in front of Loket whose X-Forwarded-For / -Proto are believed (0: none).
     trusted_proxies: int = 0
+    # The bearer token a scrape of /metrics must send; empty: only loopback may scrape.
+    metrics_token: str = ""
     retention_days: int = 730
     # A desk's own period, days ("police=730,veterans=1095"); the others keep retention_days.
     retention_desk_days: str = ""

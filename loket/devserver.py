@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -26,6 +27,7 @@ from pathlib import Path
 from types import FrameType
 
 from loket.config import Settings
+from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
 STOP_GRACE_S = 10.0
 START_TIMEOUT_S = 60.0
@@ -282,6 +284,7 @@ class DevSupervisor:
         env["LOKET_PORT"] = str(self.port)
         env["PYTHONUNBUFFERED"] = "1"
         status = 0
+        metrics_dir = ""
         try:
             check_port_free(self.host, self.port)
         except PortInUse as exc:
@@ -296,7 +299,10 @@ class DevSupervisor:
                 self.run_step([*py, "demo", "--if-empty"], env)
             from loket.cli.processes import gunicorn_argv
 
-            self.spawn("web", gunicorn_argv(self.port, 2, self.host), env)
+            # One scrape of /metrics sums both gunicorn workers (see loket.gunicorn_conf).
+            metrics_dir = private_metrics_dir()
+            web_env = {**env, MULTIPROCESS_DIR: metrics_dir}
+            self.spawn("web", gunicorn_argv(self.port, 2, self.host), web_env)
             self.spawn("worker", [*py, "worker"], env)
             self.spawn("scheduler", [*py, "scheduler"], env)
             if self.wait_healthy():
@@ -316,6 +322,8 @@ class DevSupervisor:
         finally:
             self.say("stopping")
             self.stop_all()
+            if metrics_dir:  # gunicorn removes it on a clean exit; not after a kill
+                shutil.rmtree(metrics_dir, ignore_errors=True)
             try:
                 if checkpoint_sqlite(self.settings.database_url):
                     self.say("database checkpointed: loket.sqlite3 holds all the data")

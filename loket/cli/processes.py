@@ -8,6 +8,7 @@ import sys
 import click
 
 from loket.cli.common import build_app, fail
+from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
 
 def gunicorn_argv(port: int, workers: int, host: str = "0.0.0.0") -> list[str]:  # noqa: S104
@@ -24,6 +25,8 @@ def gunicorn_argv(port: int, workers: int, host: str = "0.0.0.0") -> list[str]: 
         # gunicorn's control socket is one path per user: a second `loket serve` on the
         # machine would take it over from the first. Loket does not use it.
         "--no-control-socket",
+        # Its hooks keep the metrics directory of PROMETHEUS_MULTIPROC_DIR (see there).
+        "--config", "python:loket.gunicorn_conf",
         "loket.app:create_app()",
     ]  # fmt: skip
 
@@ -37,6 +40,8 @@ def serve_command(port: int | None, workers: int, host: str) -> None:
     app = build_app()
     port = port or app.config["LOKET"].port
     argv = gunicorn_argv(port, workers, host)
+    # One scrape of /metrics sums every worker of this tree (gunicorn removes it on exit).
+    os.environ[MULTIPROCESS_DIR] = private_metrics_dir()
     os.execv(sys.executable, argv)  # noqa: S606
 
 
