@@ -12,8 +12,9 @@ restart). Jobs are safe to run twice, so "again" is always safe.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from redis import Redis
@@ -71,6 +72,12 @@ MAX_ATTEMPTS = 10
 REQUEUE_FIRST_WAIT_S = 30
 REQUEUE_MAX_WAIT_S = 3600
 FAILED = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+# A worker listening on several queues takes a job off its queue (LPOP) before it records
+# the job as started: killed in between (SIGKILL, a machine lost), it leaves the job
+# "queued" in no queue and no registry, where RQ never looks again. A row dispatched this
+# long ago whose job is so, looked at twice, is enqueued again.
+LOST_AFTER_S = 30
+LOST_RECHECK_S = 0.2
 RESULT_TTL_S = 3600
 FAILURE_TTL_S = 7 * 24 * 3600
 
@@ -164,6 +171,20 @@ class Reconciled:
         return self.enqueued
 
 
+def lost(redis: Redis, job: Job, row: Pending, now: datetime) -> bool:
+    """Tell whether a queued job was taken off its queue by a worker that died before it
+    started it: dispatched long ago, in no queue, and still so a moment later (a live
+    worker records the start within milliseconds of taking it)."""
+    if row.dispatched_at is None or now - row.dispatched_at < timedelta(seconds=LOST_AFTER_S):
+        return False
+    queue_key = get_queue(job.origin, redis).key
+    if redis.lpos(queue_key, job.id) is not None:
+        return False
+    time.sleep(LOST_RECHECK_S)
+    still = job.get_status(refresh=True) == JobStatus.QUEUED
+    return still and redis.lpos(queue_key, job.id) is None
+
+
 def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 500) -> Reconciled:
     """Bring every row not yet done to RQ or to done; raise RedisError when Redis is away."""
     for name in QUEUE_NAMES:
@@ -189,6 +210,10 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
             finished.append(row.id)
         elif job is None:
             log.warning("outbox.job_missing", outbox_id=row.id, job=row.job)
+            to_enqueue.append(row)
+        elif status == JobStatus.QUEUED and lost(redis, job, row, now):
+            log.warning("outbox.job_lost", outbox_id=row.id, job=row.job)
+            job.delete()
             to_enqueue.append(row)
         elif status in FAILED:
             assert row.dispatched_at is not None  # noqa: S101 - filtered above

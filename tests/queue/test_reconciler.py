@@ -104,6 +104,30 @@ def test_jobs_redis_lost_after_dispatch_are_enqueued_again(
     assert marker.read_text() == "run\n"
 
 
+def test_a_job_a_killed_worker_took_off_its_queue_is_enqueued_again(
+    app: Flask, redis_conn: Redis, tmp_path: Path
+) -> None:
+    # A worker on several queues pops a job id (LPOP) before it records the job as started;
+    # SIGKILLed in between, it leaves the job "queued" in no queue (found by `make chaos`).
+    engine = app.extensions["loket.engine"]
+    marker = tmp_path / "notes"
+    outbox_id = promise_note(engine, marker)
+    outbox.dispatch(engine, redis_conn)
+    job = Job.fetch(outbox.job_id(outbox_id), connection=redis_conn)
+    queue_key = f"rq:queue:{job.origin}"
+    assert redis_conn.lpop(queue_key) == job.id.encode()  # the dead worker's pop
+    age(engine, 5)
+    assert outbox.reconcile(engine, redis_conn).enqueued == 0  # a live worker's moment
+    age(engine, outbox.LOST_AFTER_S)
+    assert outbox.reconcile(engine, redis_conn).enqueued == 1
+    assert redis_conn.lpos(queue_key, job.id) is not None
+    assert outbox.reconcile(engine, redis_conn).enqueued == 0  # queued again: left alone
+    work(app, redis_conn)
+    row = row_of(engine, outbox_id)
+    assert row.done_at is not None and row.attempts == 2
+    assert marker.read_text() == "run\n"
+
+
 def test_a_failed_job_is_enqueued_again_after_its_wait(
     app: Flask, redis_conn: Redis, tmp_path: Path
 ) -> None:
