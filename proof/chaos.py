@@ -32,17 +32,17 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
 from twilio.request_validator import RequestValidator
 
-from proof.shape import Shape
+from proof.shape import Shape, running
 from tests.twilio_double import AUTH_TOKEN, FROM_NUMBER
 
 CONCURRENCY = 20
@@ -141,7 +141,8 @@ class Client:
             twin = Client(self.shape, self.figures)
             with ThreadPoolExecutor(2) as pool:
                 both = list(pool.map(post, (self, twin)))
-            first, second = both
+            first, second_or_none = both
+            second: requests.Response | None = second_or_none
         else:
             first = post(self)
             second = post(self) if duplicate == "after" else None
@@ -496,16 +497,6 @@ def add_counsellors(shape: Shape) -> list[tuple[str, str, str]]:
     return made
 
 
-@contextmanager
-def running(shape: Shape) -> Iterator[Shape]:
-    """Start the shape; stop it whatever happens."""
-    shape.start()
-    try:
-        yield shape
-    finally:
-        shape.stop()
-
-
 def check(shape: Shape, made: Made, figures: Figures) -> None:
     """Compare what is stored (and what Twilio was asked) with what the people made."""
     import os
@@ -598,7 +589,7 @@ def redis_dump(shape: Shape) -> bytes:
         elif kind == b"zset":
             out += client.zrange(key, 0, -1)
         elif kind == b"stream":
-            out += [repr(e).encode() for e in client.xrange(key)]
+            out += [repr(e).encode() for e in client.xrange(key) or []]
     client.close()
     return b"\n".join(out)
 
@@ -649,10 +640,10 @@ def main() -> int:
         counsellors_made = add_counsellors(shape)
         people = People(shape, figures, made, args.seed)
         todo: list[Callable[[], None]] = []
-        todo += [lambda n=n: people.call(n, callback=n % 3 == 0) for n in range(args.calls)]
-        todo += [lambda n=n: people.texter(n) for n in range(args.texters)]
-        todo += [lambda n=n: people.chat(n) for n in range(args.chats)]
-        todo += [lambda n=n: people.form(n) for n in range(args.forms)]
+        todo += [partial(people.call, n, callback=n % 3 == 0) for n in range(args.calls)]
+        todo += [partial(people.texter, n) for n in range(args.texters)]
+        todo += [partial(people.chat, n) for n in range(args.chats)]
+        todo += [partial(people.form, n) for n in range(args.forms)]
         random.Random(args.seed).shuffle(todo)
         faults = Faults(shape, figures, len(todo))
         stop = threading.Event()

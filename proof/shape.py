@@ -30,8 +30,11 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import psutil
 from cryptography.fernet import Fernet
@@ -73,6 +76,9 @@ http {{
         server 127.0.0.1:{web1} max_fails=1 fail_timeout=2s;
         server 127.0.0.1:{web2} max_fails=1 fail_timeout=2s;
         keepalive 64;
+        # Below gunicorn's --keep-alive 5: nginx lets an idle connection go before gunicorn
+        # closes it, so no request goes out on one being closed (a 502 on a POST).
+        keepalive_timeout 4s;
     }}
     server {{
         listen 127.0.0.1:{port} ssl;
@@ -266,7 +272,7 @@ class Shape:
             raise
 
     def _start(self) -> None:
-        for folder in ("logs", "tls", "redis", "nginx", "instance"):
+        for folder in ("logs", "tls", "redis", "nginx", "instance", "tmp"):
             (self.run_dir / folder).mkdir(parents=True, exist_ok=True)
         self.version = pg_version()
         self.port, self.pg_port, self.redis_port = free_port(), free_port(), free_port()
@@ -315,6 +321,7 @@ class Shape:
         self.env = {
             **base,
             "PYTHONUNBUFFERED": "1",
+            "TMPDIR": str(self.run_dir / "tmp"),  # what the processes leave (metrics) stays here
             "LOKET_ENV": "production",
             "LOKET_DATABASE_URL": self.database_url(),
             "LOKET_REDIS_URL": self.redis_url,
@@ -469,6 +476,25 @@ class Shape:
         return [p.name for p in parts if p is not None and not p.alive()]
 
 
+@contextmanager
+def running(shape: Shape) -> Iterator[Shape]:
+    """Start the shape; stop it whatever happens (SIGTERM from `timeout` or a CI runner
+    included, so no process outlives the suite and the cluster is dropped)."""
+
+    def stop_on_term(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(143)
+
+    previous = signal.signal(signal.SIGTERM, stop_on_term)
+    try:
+        shape.start()
+        try:
+            yield shape
+        finally:
+            shape.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main() -> int:
     """Start the shape, print where it is, wait for Ctrl-C, stop it."""
     shape = Shape()
@@ -482,6 +508,8 @@ def main() -> int:
           f"logs: {shape.run_dir / 'logs'}")
     print("Ctrl-C stops it.", flush=True)
     try:
+        # Blocked, the signals wait for sigwait instead of ending the process at once.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         shape.stop()
