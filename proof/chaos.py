@@ -387,8 +387,32 @@ def undone_rows(shape: Shape) -> list[str]:
         rows = conn.execute("SELECT id, job, attempts, last_error, dispatched_at, created_at "
                             "FROM outbox WHERE done_at IS NULL ORDER BY id").fetchall()
     return [f"outbox {r[0]} {r[1]}: attempts {r[2]}, last error {r[3]!r}, dispatched "
-            f"{r[4]:%H:%M:%S}, promised {r[5]:%H:%M:%S}" if r[4] else
-            f"outbox {r[0]} {r[1]}: never dispatched, promised {r[5]:%H:%M:%S}" for r in rows]
+            f"{r[4]:%H:%M:%S}, promised {r[5]:%H:%M:%S}; in Redis: {job_state(shape, r[0])}"
+            if r[4] else f"outbox {r[0]} {r[1]}: never dispatched, promised {r[5]:%H:%M:%S}"
+            for r in rows]
+
+
+def job_state(shape: Shape, outbox_id: int) -> str:
+    """Describe where RQ holds an outbox row's job: its status and the lists naming it."""
+    from redis import Redis
+    from rq.job import Job
+    from rq.queue import Queue
+
+    redis = Redis.from_url(shape.redis_url, socket_timeout=5)
+    job = Job.fetch_many([f"outbox-{outbox_id}"], connection=redis)[0]
+    if job is None:
+        return "no job"
+    queue = Queue(job.origin, connection=redis)
+    places = [name for name, registry in (
+        ("started", queue.started_job_registry), ("scheduled", queue.scheduled_job_registry),
+        ("failed", queue.failed_job_registry), ("finished", queue.finished_job_registry),
+        ("deferred", queue.deferred_job_registry)) if job.id in registry]
+    if redis.lpos(queue.key, job.id) is not None:
+        places.append("queue")
+    locks = sorted(k.decode() for k in redis.scan_iter("rq:scheduler-lock:*"))
+    return (f"{job.get_status()} on {job.origin}, in {places or 'nothing'}, worker "
+            f"{job.worker_name}, enqueued {job.enqueued_at}, started {job.started_at}, "
+            f"retries left {job.retries_left}; scheduler locks {locks}")
 
 
 def undone_jobs(shape: Shape) -> int | None:

@@ -21,6 +21,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Retry
 from rq.job import Job, JobStatus
+from rq.queue import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -78,6 +79,12 @@ FAILED = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 # long ago whose job is so, looked at twice, is enqueued again.
 LOST_AFTER_S = 30
 LOST_RECHECK_S = 0.2
+# RQ's own retries wait in a queue's scheduled registry for RQ's scheduler, which runs in
+# one worker's process tree under a lock: that worker killed, the lock lives on for a minute
+# and the other workers try again only at their maintenance, ten minutes apart. A retry due
+# this long ago is moved to its queue here (the one that removes it from the registry moves
+# it, so RQ's scheduler and this never both do).
+OVERDUE_S = 10
 RESULT_TTL_S = 3600
 FAILURE_TTL_S = 7 * 24 * 3600
 
@@ -171,6 +178,20 @@ class Reconciled:
         return self.enqueued
 
 
+def enqueue_overdue(queue: Queue, redis: Redis) -> int:
+    """Move RQ's retries due more than OVERDUE_S ago to their queue; return how many."""
+    registry = queue.scheduled_job_registry
+    moved = 0
+    for job_id in registry.get_jobs_to_schedule(int(time.time() - OVERDUE_S)):
+        if not redis.zrem(registry.key, job_id):
+            continue  # RQ's scheduler took it meanwhile
+        job = Job.fetch_many([job_id], connection=redis)[0]
+        if job is not None:
+            queue.enqueue_job(job)
+            moved += 1
+    return moved
+
+
 def lost(redis: Redis, job: Job, row: Pending, now: datetime) -> bool:
     """Tell whether a queued job was taken off its queue by a worker that died before it
     started it: dispatched long ago, in no queue, and still so a moment later (a live
@@ -187,9 +208,14 @@ def lost(redis: Redis, job: Job, row: Pending, now: datetime) -> bool:
 
 def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 500) -> Reconciled:
     """Bring every row not yet done to RQ or to done; raise RedisError when Redis is away."""
+    overdue = 0
     for name in QUEUE_NAMES:
+        queue = get_queue(name, redis)
         # A job whose worker died mid-job (abandoned) is failed, or retried, by RQ here.
-        get_queue(name, redis).started_job_registry.cleanup()
+        queue.started_job_registry.cleanup()
+        overdue += enqueue_overdue(queue, redis)
+    if overdue:
+        log.warning("outbox.retries_overdue", jobs=overdue)
     now = utcnow()
     rows = store_rows.read(
         engine,

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from redis import Redis
 from rq.job import Job, JobStatus
+from rq.queue import Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from twilio.request_validator import RequestValidator
@@ -125,6 +127,35 @@ def test_a_job_a_killed_worker_took_off_its_queue_is_enqueued_again(
     work(app, redis_conn)
     row = row_of(engine, outbox_id)
     assert row.done_at is not None and row.attempts == 2
+    assert marker.read_text() == "run\n"
+
+
+def test_a_retry_left_overdue_by_a_dead_rq_scheduler_is_run(
+    app: Flask, redis_conn: Redis, tmp_path: Path
+) -> None:
+    # RQ's retries wait for RQ's scheduler, which lives in one worker's process tree: that
+    # worker killed, nobody moves them for up to ten minutes (found by `make chaos`).
+    engine = app.extensions["loket.engine"]
+    marker = tmp_path / "notes"
+    outbox_id = promise_note(engine, marker)
+    outbox.dispatch(engine, redis_conn)
+    job = Job.fetch(outbox.job_id(outbox_id), connection=redis_conn)
+    queue = Queue(job.origin, connection=redis_conn)
+    redis_conn.lrem(queue.key, 0, job.id)
+    due = datetime.now(UTC) - timedelta(seconds=outbox.OVERDUE_S + 5)
+    queue.scheduled_job_registry.schedule(job, due)  # as RQ files a retry
+    job.set_status(JobStatus.SCHEDULED)
+    soon = Job.fetch(outbox.job_id(outbox_id), connection=redis_conn)
+    queue.scheduled_job_registry.schedule(soon, datetime.now(UTC) + timedelta(seconds=60))
+    outbox.reconcile(engine, redis_conn)
+    assert job.id in queue.scheduled_job_registry  # not yet overdue: RQ's scheduler's own
+    assert redis_conn.lpos(queue.key, job.id) is None
+    queue.scheduled_job_registry.schedule(soon, due)
+    outbox.reconcile(engine, redis_conn)
+    assert redis_conn.lpos(queue.key, job.id) is not None
+    assert job.id not in queue.scheduled_job_registry
+    work(app, redis_conn)
+    assert row_of(engine, outbox_id).done_at is not None
     assert marker.read_text() == "run\n"
 
 
