@@ -365,17 +365,29 @@ class Counsellor:
         return answer.status_code == 200
 
 
-def done_jobs(shape: Shape) -> int | None:
-    """Return how many promised jobs are done (None while the database does not answer)."""
+def outbox_count(shape: Shape, *, done: bool) -> int | None:
+    """Return how many promised jobs are done (or not yet); None while the database does not
+    answer."""
     import psycopg
 
+    where = "done_at IS NOT NULL" if done else "done_at IS NULL"
     try:
         with psycopg.connect(shape.database_url("postgres").replace("+psycopg", ""),
                              connect_timeout=2) as conn:
-            row = conn.execute("SELECT count(*) FROM outbox WHERE done_at IS NOT NULL").fetchone()
+            row = conn.execute(f"SELECT count(*) FROM outbox WHERE {where}").fetchone()  # noqa: S608
             return int(row[0]) if row else 0
     except psycopg.Error:
         return None
+
+
+def done_jobs(shape: Shape) -> int | None:
+    """Return how many promised jobs are done."""
+    return outbox_count(shape, done=True)
+
+
+def undone_jobs(shape: Shape) -> int | None:
+    """Return how many promised jobs are not done yet."""
+    return outbox_count(shape, done=False)
 
 
 def undone_rows(shape: Shape) -> list[str]:
@@ -413,19 +425,6 @@ def job_state(shape: Shape, outbox_id: int) -> str:
     return (f"{job.get_status()} on {job.origin}, in {places or 'nothing'}, worker "
             f"{job.worker_name}, enqueued {job.enqueued_at}, started {job.started_at}, "
             f"retries left {job.retries_left}; scheduler locks {locks}")
-
-
-def undone_jobs(shape: Shape) -> int | None:
-    """Return how many promised jobs are not done yet (None while the database is away)."""
-    import psycopg
-
-    try:
-        with psycopg.connect(shape.database_url("postgres").replace("+psycopg", ""),
-                             connect_timeout=2) as conn:
-            row = conn.execute("SELECT count(*) FROM outbox WHERE done_at IS NULL").fetchone()
-            return int(row[0]) if row else 0
-    except psycopg.Error:
-        return None
 
 
 class Faults:

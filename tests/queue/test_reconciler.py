@@ -72,6 +72,14 @@ def work(app: Flask, redis: Redis) -> None:
     SimpleAppWorker(queues(redis), connection=redis, app=app).work(burst=True)
 
 
+def ran_once(app: Flask, redis: Redis, outbox_id: int, marker: Path, *, attempts: int) -> None:
+    """Work the queues; the row is done after `attempts` enqueues and its job ran once."""
+    work(app, redis)
+    row = row_of(app.extensions["loket.engine"], outbox_id)
+    assert row.done_at is not None and row.attempts == attempts
+    assert marker.read_text() == "run\n"
+
+
 def test_a_row_is_done_when_its_job_finishes_not_when_it_is_enqueued(
     app: Flask, redis_conn: Redis, tmp_path: Path
 ) -> None:
@@ -100,10 +108,7 @@ def test_jobs_redis_lost_after_dispatch_are_enqueued_again(
     age(engine, 10)
     assert outbox.reconcile(engine, redis).enqueued == 1
     assert outbox.reconcile(engine, redis).enqueued == 0  # now in Redis: left alone
-    work(app, redis)
-    row = row_of(engine, outbox_id)
-    assert row.done_at is not None and row.attempts == 2
-    assert marker.read_text() == "run\n"
+    ran_once(app, redis, outbox_id, marker, attempts=2)
 
 
 def test_a_job_a_killed_worker_took_off_its_queue_is_enqueued_again(
@@ -124,10 +129,7 @@ def test_a_job_a_killed_worker_took_off_its_queue_is_enqueued_again(
     assert outbox.reconcile(engine, redis_conn).enqueued == 1
     assert redis_conn.lpos(queue_key, job.id) is not None
     assert outbox.reconcile(engine, redis_conn).enqueued == 0  # queued again: left alone
-    work(app, redis_conn)
-    row = row_of(engine, outbox_id)
-    assert row.done_at is not None and row.attempts == 2
-    assert marker.read_text() == "run\n"
+    ran_once(app, redis_conn, outbox_id, marker, attempts=2)
 
 
 def test_a_retry_left_overdue_by_a_dead_rq_scheduler_is_run(
