@@ -22,8 +22,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from loket.desk import identity
+from loket.desk import identity, texts
 from loket.domain import accounts, logins
+from loket.i18n import LANGUAGES, request_language
 from loket.security import limiter
 from loket.store.db import unit_of_work
 from loket.store.models import User
@@ -153,6 +154,15 @@ def second_factor() -> ResponseReturnValue:
     return redirect(safe_next(identity.home_url(user)), 303)
 
 
+def recovery_sheets() -> list[dict[str, str]]:
+    """Return the recovery sheet's words in the page's language first, then the other."""
+    first = request_language()
+    return [{"lang": lang, "title": texts.text("recovery_title", lang),
+             "intro": texts.text("recovery_intro", lang),
+             "done": texts.text("recovery_done", lang)}
+            for lang in sorted(LANGUAGES, key=lambda code: code != first)]
+
+
 @bp.route("/enrol", methods=["GET", "POST"])
 def enrol() -> ResponseReturnValue:
     """Show the QR code of a new second factor; a confirming code completes the login."""
@@ -165,7 +175,8 @@ def enrol() -> ResponseReturnValue:
     if request.method == "POST" and form.validate_on_submit() and check(user, form.code.data):
         codes = complete(user, enrolled=True)
         return render_template(
-            "desk/recovery.html", codes=codes, next_url=safe_next(identity.home_url(user))
+            "desk/recovery.html", codes=codes, sheets=recovery_sheets(),
+            next_url=safe_next(identity.home_url(user)),
         )
     qr = segno.make(accounts.totp_uri(user), error="m").svg_inline(
         scale=4, title=None, omitsize=True

@@ -174,6 +174,9 @@ def test_a_recovery_code_works_once(app: Flask) -> None:
     sheet = post_code(client, code_of(user), path="/desk/enrol").get_data(as_text=True)
     codes = re.findall(r"<li>([0-9a-f]{6}-[0-9a-f]{6})</li>", sheet)
     assert len(codes) == 10
+    # Shown once: no language link that would lose them; the sheet speaks both languages.
+    assert "hreflang" not in sheet
+    assert "Je ziet ze maar één keer" in sheet and "You see them only once" in sheet
     with session_scope(app.extensions["loket.engine"]) as session:
         hashes = session.exec(select(RecoveryCode.code_hash)).all()
         assert codes[0] not in hashes and accounts.token_hash(codes[0]) in hashes
