@@ -40,6 +40,14 @@ QUEUE: dict[str, dict[str, str]] = {
 
 CONTACT: dict[str, dict[str, str]] = {
     "contact_title": {"nl": "Contact {reference}", "en": "Contact {reference}"},
+    "erased_notice": {
+        "nl": "De persoonsgegevens van dit contact zijn gewist (op verzoek of na de "
+              "bewaartermijn): nummer, naam, berichten en notities zijn er niet meer. Wat "
+              "overblijft, is wat de cijfers nodig hebben.",
+        "en": "This contact's personal data was erased (on request, or after the retention "
+              "period): number, name, messages and notes are gone. What is left is what the "
+              "figures need.",
+    },
     "held_by_you": {"nl": "Jij behandelt dit contact.", "en": "You are working this contact."},
     "held_by": {"nl": "{name} behandelt dit contact.", "en": "{name} is working this contact."},
     "claim": {"nl": "Oppakken", "en": "Claim"},

@@ -17,6 +17,7 @@ from redis import Redis
 from sqlmodel import Session, col, select
 
 from loket.domain import contacts as contact_domain
+from loket.domain import erasure
 from loket.queue import outbox
 from loket.queue.worker import SimpleAppWorker, queues
 from loket.store.db import session_scope
@@ -229,6 +230,19 @@ def claim_at_once(app: Flask, reference: str, clients: list[FlaskClient]) -> lis
     for thread in threads:
         thread.join(timeout=30)
     return codes
+
+
+def test_a_contact_erased_while_it_waits_says_so_to_the_counsellor(app: Flask) -> None:
+    reference = waiting(app)
+    client, _ = counsellor(app)
+    with session_scope(engine_of(app)) as session:
+        erasure.erase(session=session, reference=reference, actor="test")
+    page = client.get(f"/desk/contacts/{reference}").get_data(as_text=True)
+    assert "persoonsgegevens van dit contact zijn gewist" in page and PHONE not in page
+    english = client.get(f"/desk/contacts/{reference}?lang=en").get_data(as_text=True)
+    assert "personal data was erased" in english
+    other = waiting(app)
+    assert "gewist" not in client.get(f"/desk/contacts/{other}").get_data(as_text=True)
 
 
 def test_two_counsellors_claiming_at_once_one_wins_the_other_is_told_who(
