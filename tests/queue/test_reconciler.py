@@ -72,6 +72,14 @@ def work(app: Flask, redis: Redis) -> None:
     SimpleAppWorker(queues(redis), connection=redis, app=app).work(burst=True)
 
 
+def dispatched_note(engine: Engine, redis: Redis, marker: Path) -> tuple[int, Job, Queue]:
+    """Promise a `note` job and move it into RQ; return its row's id, its job and queue."""
+    outbox_id = promise_note(engine, marker)
+    outbox.dispatch(engine, redis)
+    job = Job.fetch(outbox.job_id(outbox_id), connection=redis)
+    return outbox_id, job, Queue(job.origin, connection=redis)
+
+
 def ran_once(app: Flask, redis: Redis, outbox_id: int, marker: Path, *, attempts: int) -> None:
     """Work the queues; the row is done after `attempts` enqueues and its job ran once."""
     work(app, redis)
@@ -118,10 +126,8 @@ def test_a_job_a_killed_worker_took_off_its_queue_is_enqueued_again(
     # SIGKILLed in between, it leaves the job "queued" in no queue (found by `make chaos`).
     engine = app.extensions["loket.engine"]
     marker = tmp_path / "notes"
-    outbox_id = promise_note(engine, marker)
-    outbox.dispatch(engine, redis_conn)
-    job = Job.fetch(outbox.job_id(outbox_id), connection=redis_conn)
-    queue_key = f"rq:queue:{job.origin}"
+    outbox_id, job, queue = dispatched_note(engine, redis_conn, marker)
+    queue_key = queue.key
     assert redis_conn.lpop(queue_key) == job.id.encode()  # the dead worker's pop
     age(engine, 5)
     assert outbox.reconcile(engine, redis_conn).enqueued == 0  # a live worker's moment
@@ -139,10 +145,7 @@ def test_a_retry_left_overdue_by_a_dead_rq_scheduler_is_run(
     # worker killed, nobody moves them for up to ten minutes (found by `make chaos`).
     engine = app.extensions["loket.engine"]
     marker = tmp_path / "notes"
-    outbox_id = promise_note(engine, marker)
-    outbox.dispatch(engine, redis_conn)
-    job = Job.fetch(outbox.job_id(outbox_id), connection=redis_conn)
-    queue = Queue(job.origin, connection=redis_conn)
+    outbox_id, job, queue = dispatched_note(engine, redis_conn, marker)
     redis_conn.lrem(queue.key, 0, job.id)
     due = datetime.now(UTC) - timedelta(seconds=outbox.OVERDUE_S + 5)
     queue.scheduled_job_registry.schedule(job, due)  # as RQ files a retry
