@@ -192,18 +192,35 @@ def enqueue_overdue(queue: Queue, redis: Redis) -> int:
     return moved
 
 
-def lost(redis: Redis, job: Job, row: Pending, now: datetime) -> bool:
-    """Tell whether a queued job was taken off its queue by a worker that died before it
-    started it: dispatched long ago, in no queue, and still so a moment later (a live
-    worker records the start within milliseconds of taking it)."""
-    if row.dispatched_at is None or now - row.dispatched_at < timedelta(seconds=LOST_AFTER_S):
-        return False
-    queue_key = get_queue(job.origin, redis).key
-    if redis.lpos(queue_key, job.id) is not None:
-        return False
+def take_lost(redis: Redis, suspects: list[tuple[Pending, Job]], now: datetime) -> list[Pending]:
+    """Return the rows whose queued job a worker took off its queue and died before starting:
+    dispatched long ago, in no queue, and still so a moment later (a live worker records the
+    start within milliseconds of taking it). Their jobs are deleted, to be enqueued again.
+
+    Each queue is read once (one LRANGE), however many rows are looked at."""
+    old = [(row, job) for row, job in suspects if row.dispatched_at is not None
+           and now - row.dispatched_at >= timedelta(seconds=LOST_AFTER_S)]
+    if not old:
+        return []
+    queued: dict[str, set[str]] = {}
+    for _, job in old:
+        key = get_queue(job.origin, redis).key
+        if key not in queued:
+            queued[key] = {i.decode() if isinstance(i, bytes) else i
+                           for i in redis.lrange(key, 0, -1)}
+    absent = [(row, job) for row, job in old
+              if job.id not in queued[get_queue(job.origin, redis).key]]
+    if not absent:
+        return []
     time.sleep(LOST_RECHECK_S)
-    still = job.get_status(refresh=True) == JobStatus.QUEUED
-    return still and redis.lpos(queue_key, job.id) is None
+    lost = []
+    for row, job in absent:
+        still = job.get_status(refresh=True) == JobStatus.QUEUED
+        if still and redis.lpos(get_queue(job.origin, redis).key, job.id) is None:
+            log.warning("outbox.job_lost", outbox_id=row.id, job=row.job)
+            job.delete()
+            lost.append(row)
+    return lost
 
 
 def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 500) -> Reconciled:
@@ -229,6 +246,7 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
     jobs = Job.fetch_many([job_id(r.id) for r in dispatched], connection=redis)
     to_enqueue = [r for r in rows if r.dispatched_at is None]
     finished: list[int] = []
+    queued: list[tuple[Pending, Job]] = []
     waiting = 0
     for row, job in zip(dispatched, jobs, strict=True):
         status = job.get_status(refresh=False) if job is not None else None
@@ -237,10 +255,8 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
         elif job is None:
             log.warning("outbox.job_missing", outbox_id=row.id, job=row.job)
             to_enqueue.append(row)
-        elif status == JobStatus.QUEUED and lost(redis, job, row, now):
-            log.warning("outbox.job_lost", outbox_id=row.id, job=row.job)
-            job.delete()
-            to_enqueue.append(row)
+        elif status == JobStatus.QUEUED:
+            queued.append((row, job))
         elif status in FAILED:
             assert row.dispatched_at is not None  # noqa: S101 - filtered above
             if now - row.dispatched_at < requeue_wait(row.attempts):
@@ -251,6 +267,7 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
                 log.error("outbox.last_attempt", outbox_id=row.id, job=row.job)
             job.delete()
             to_enqueue.append(row)
+    to_enqueue += take_lost(redis, queued, now)
     for outbox_id in finished:
         store_rows.mark_done(engine, outbox_id)
     to_enqueue.sort(key=lambda r: r.id)
