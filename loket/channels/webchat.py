@@ -7,7 +7,9 @@ the signed session cookie, never in a URL.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 import secrets
 import time
 from typing import Any
@@ -27,6 +29,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
@@ -50,6 +53,7 @@ from loket.domain import callbacks, contacts, conversations, menu
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
 from loket.i18n import request_language
 from loket.security import limiter
+from loket.store.crypto import keyring
 from loket.store.db import get_session
 from loket.store.models import Contact, Message
 
@@ -59,6 +63,10 @@ log = structlog.get_logger(__name__)
 CHAT = "webchat_id"  # the chat's external id, in the signed session cookie
 SEEN = "webchat_seen"  # when this browser last asked (epoch seconds): access ends when idle
 LEFT = "webchat_left"
+# The start page's one-time id: the same start sent again (a lost answer, Back, a double
+# click) opens the same chat, whose id is a keyed hash of this browser's key and it.
+BROWSER = "webchat_browser"  # a random key of this browser, in the signed cookie
+START_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
 SEEN_STEP_S = 60  # the cookie is renewed at most once a minute
 
 # The phone menu's first question as buttons (choice -> answers), and "I need help now".
@@ -215,8 +223,11 @@ def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict
 def render_start(error: str | None = None, name: str = "", status: int = 200) -> Any:
     """Render the first question: who are you (and, if they like, a name)."""
     lang = request_language()
+    if not isinstance(cookie.get(BROWSER), str):
+        cookie[BROWSER] = secrets.token_urlsafe(16)
     return render_template(
         "public/chat_start.html",
+        start_id=secrets.token_urlsafe(16),
         who=[(k, text(f"who_{k}", lang)) for k in WHO],
         error=error,
         name=name,
@@ -283,10 +294,11 @@ def start() -> ResponseReturnValue:
         return render_start("err_choice", name, 400)
     if len(name) > MAX_NAME:
         return render_start("err_name_long", name, 400)
+    chat_id = start_token(request.form.get("start_id", ""))
     contact_in = contacts.ContactIn.model_validate(
         {
             "channel": "webchat",
-            "external_id": secrets.token_urlsafe(16),
+            "external_id": chat_id,
             "language": request_language(),
             "anonymous": not name,
             "name": name or None,
@@ -294,11 +306,33 @@ def start() -> ResponseReturnValue:
             **WHO[choice],
         }
     )
-    with writing() as session:
-        contact = contacts.open_contact(session=session, contact_in=contact_in, actor="webchat")
-        after_who(session, contact, choice)
-    cookie[CHAT], cookie[SEEN] = contact.external_id, int(time.time())
+    try:
+        open_once(contact_in, choice)
+    except IntegrityError:  # the same start sent twice at once: the other one stored it
+        open_once(contact_in, choice)
+    cookie[CHAT], cookie[SEEN] = chat_id, int(time.time())
     return redirect(url_for(".chat"), 303)
+
+
+def start_token(start_id: str) -> str:
+    """Return the chat id of this start: a keyed hash of this browser's key and the start
+    page's id (the same start again is the same chat), or a random id without one."""
+    browser = cookie.get(BROWSER)
+    if not START_ID.fullmatch(start_id) or not isinstance(browser, str):
+        return secrets.token_urlsafe(16)
+    content = f"webchat-start:{browser}:{start_id}"
+    return keyring(get_session()).keyed_hash(hashlib.sha256(content.encode()).hexdigest())
+
+
+def open_once(contact_in: contacts.ContactIn, choice: str) -> None:
+    """Open this chat unless this start opened it already."""
+    with writing() as session:
+        found = contacts.find_contact(session=session, channel="webchat",
+                                      external_id=contact_in.external_id or "")
+        if found is None:
+            contact = contacts.open_contact(session=session, contact_in=contact_in,
+                                            actor="webchat")
+            after_who(session, contact, choice)
 
 
 def after_who(session: Session, contact: Contact, choice: str) -> None:

@@ -94,6 +94,32 @@ def test_walking_through_the_buttons_routes_an_anonymous_chat(
     assert contact.external_id not in response.headers["Location"]
 
 
+def test_a_start_sent_again_after_its_answer_was_lost_opens_the_same_chat(
+    app: Flask, client: FlaskClient
+) -> None:
+    # A web process killed after storing the chat but before answering: the browser never
+    # got its cookie and sends the same start again (found by `make chaos`).
+    page = client.get("/chat").get_data(as_text=True)
+    start_id = re.search(r'name="start_id" value="([^"]+)"', page)
+    assert start_id is not None
+    data = {"csrf_token": TOKEN.search(page).group(1),  # type: ignore[union-attr]
+            "start_id": start_id.group(1), "choice": "police", "name": "Ruud"}
+    before = client.get_cookie("session")
+    assert before is not None
+    assert client.post("/chat/start", data=data).status_code == 303
+    client.set_cookie("session", before.value)  # the answer, and its cookie, never arrived
+    assert client.post("/chat/start", data=data).status_code == 303
+    [contact] = stored(app)
+    assert contact.name == "Ruud"
+    assert "Wil je nu chatten" in client.get("/chat").get_data(as_text=True)  # it goes on
+    # Another browser sending the same start id opens a chat of its own.
+    other = app.test_client()
+    other_page = other.get("/chat").get_data(as_text=True)
+    assert other.post("/chat/start", data={
+        **data, "csrf_token": TOKEN.search(other_page).group(1)}).status_code == 303  # type: ignore[union-attr]
+    assert len(stored(app)) == 2
+
+
 def test_a_name_makes_the_chat_not_anonymous(app: Flask, client: FlaskClient) -> None:
     start_chat(client, "police", "chat", name="Ruud")
     contact = the_contact(app)
