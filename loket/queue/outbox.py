@@ -202,21 +202,17 @@ def take_lost(redis: Redis, suspects: list[tuple[Pending, Job]], now: datetime) 
            and now - row.dispatched_at >= timedelta(seconds=LOST_AFTER_S)]
     if not old:
         return []
-    queued: dict[str, set[str]] = {}
-    for _, job in old:
-        key = get_queue(job.origin, redis).key
-        if key not in queued:
-            queued[key] = {i.decode() if isinstance(i, bytes) else i
-                           for i in redis.lrange(key, 0, -1)}
-    absent = [(row, job) for row, job in old
-              if job.id not in queued[get_queue(job.origin, redis).key]]
+    keys = {job.origin: get_queue(job.origin, redis).key for _, job in old}
+    queued = {origin: {i.decode() if isinstance(i, bytes) else i
+                       for i in redis.lrange(key, 0, -1)} for origin, key in keys.items()}
+    absent = [(row, job) for row, job in old if job.id not in queued[job.origin]]
     if not absent:
         return []
     time.sleep(LOST_RECHECK_S)
     lost = []
     for row, job in absent:
         still = job.get_status(refresh=True) == JobStatus.QUEUED
-        if still and redis.lpos(get_queue(job.origin, redis).key, job.id) is None:
+        if still and redis.lpos(keys[job.origin], job.id) is None:
             log.warning("outbox.job_lost", outbox_id=row.id, job=row.job)
             job.delete()
             lost.append(row)
