@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from loket.config import Settings
 from loket.domain import inbound
 from loket.queue import outbox
+from loket.store.crypto import keyring
 from loket.store.db import get_engine, read_scope, unit_of_work
 from loket.store.models import Contact
 
@@ -81,6 +83,12 @@ def twilio_signed(view: F) -> F:
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
+
+
+def keyed_id(session: Session, content: str) -> str:
+    """Return an id of this content that reveals nothing of it: a keyed hash of its SHA-256
+    (the web form's submission, the web chat's start)."""
+    return keyring(session).keyed_hash(hashlib.sha256(content.encode()).hexdigest())
 
 
 def idempotency_key(channel: str, kind: str, sid: str | None) -> str:

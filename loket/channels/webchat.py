@@ -7,7 +7,6 @@ the signed session cookie, never in a URL.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import secrets
@@ -37,7 +36,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from loket import rules_runtime
-from loket.channels.common import continuity, writing
+from loket.channels.common import continuity, keyed_id, writing
 from loket.channels.web_texts import (
     MAX_CHAT_MESSAGE,
     MAX_NAME,
@@ -53,7 +52,6 @@ from loket.domain import callbacks, contacts, conversations, menu
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
 from loket.i18n import request_language
 from loket.security import limiter
-from loket.store.crypto import keyring
 from loket.store.db import get_session
 from loket.store.models import Contact, Message
 
@@ -321,7 +319,7 @@ def start_token(start_id: str) -> str:
     if not START_ID.fullmatch(start_id) or not isinstance(browser, str):
         return secrets.token_urlsafe(16)
     content = f"webchat-start:{browser}:{start_id}"
-    return keyring(get_session()).keyed_hash(hashlib.sha256(content.encode()).hexdigest())
+    return keyed_id(get_session(), content)
 
 
 def open_once(contact_in: contacts.ContactIn, choice: str) -> None:

@@ -24,7 +24,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from loket import rules_runtime
-from loket.channels.common import continuity, writing
+from loket.channels.common import continuity, keyed_id, writing
 from loket.channels.web_texts import (
     MAX_MESSAGE,
     MAX_NAME,
@@ -42,7 +42,6 @@ from loket.domain.callbacks import CALLBACK_WINDOWS
 from loket.domain.contacts import ContactIn
 from loket.i18n import LANGUAGES, request_language
 from loket.security import limiter
-from loket.store.crypto import keyring
 from loket.store.db import get_session
 from loket.store.models import Contact
 
@@ -209,7 +208,7 @@ def submission_token(session: Session, form: ContactForm) -> str:
     """
     answers = {name: value for name, value in form.data.items() if name != "csrf_token"}
     content = json.dumps([cookie.get(SENDER, ""), answers], sort_keys=True, default=str)
-    return keyring(session).keyed_hash(hashlib.sha256(content.encode()).hexdigest())
+    return keyed_id(session, content)
 
 
 def store(session: Session, form: ContactForm, contact_in: ContactIn) -> Contact:
