@@ -67,6 +67,7 @@ class Polls:
     """What the counsellors' polls measured."""
 
     latencies: list[float] = field(default_factory=list)
+    by_status: dict[int, list[float]] = field(default_factory=dict)
     not_modified: int = 0
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -150,6 +151,7 @@ def counsellors_polling(port: int, cookies: list[str], until: float, polls: Poll
             took = time.perf_counter() - started
             with polls.lock:
                 polls.latencies.append(took)
+                polls.by_status.setdefault(status, []).append(took)
                 polls.not_modified += status == 304
                 polls.errors += status not in (200, 304)
             etag = tag or etag
@@ -318,6 +320,7 @@ def run(engine: str, args: argparse.Namespace, redis: Redis) -> list[str]:
         time.sleep(POLL_S)  # every counsellor has its first ETag
         with polls.lock:
             polls.latencies.clear()
+            polls.by_status.clear()
             polls.not_modified = polls.errors = 0
         intake = open_loop(port, prepare(port, int(INTAKE_RPS * (args.seconds - 4)), 77),
                            INTAKE_RPS, 16)
@@ -339,6 +342,10 @@ def run(engine: str, args: argparse.Namespace, redis: Redis) -> list[str]:
         f"{percentile(polls.latencies, 0.5) * 1000:.1f} ms, p99 {poll_p99:.1f} ms "
         f"(target < {TARGET_POLL_P99_MS:.0f}), {polls.not_modified / count:.0%} 304, "
         f"{polls.errors} errors",
+        "  poll by answer: " + ", ".join(
+            f"{status} p50 {percentile(took, 0.5) * 1000:.1f} ms p99 "
+            f"{percentile(took, 0.99) * 1000:.1f} ms" for status, took
+            in sorted(polls.by_status.items())),
         f"  intake meanwhile: {rate:.0f}/s achieved, p99 {intake_p99:.1f} ms, "
         f"{intake.errors} failed, {intake.unsent} unsent",
         f"  time to screen (text in -> on a polling counsellor's queue): p50 "

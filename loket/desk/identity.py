@@ -66,15 +66,15 @@ def load_login(token: str) -> Staff | None:
         "session_hours": settings.staff_session_hours,
     }
     session = get_session()
-    login = logins.lookup(session=session, token=token)
-    if login is None:
+    found = logins.lookup_with_user(session=session, token=token)
+    if found is None:
         return None
+    login, user = found
     if logins.timed_out(login, **limits) or logins.needs_renewal(login):
         with unit_of_work() as writer:
             if logins.find(session=writer, token=token, **limits) is None:
                 return None
-    user = session.get(User, login.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     return Staff(user, token, complete=login.second_factor_at is not None)
 

@@ -54,6 +54,19 @@ def lookup(*, session: Session, token: str) -> LoginSession | None:
     ).first()
 
 
+def lookup_with_user(*, session: Session, token: str) -> tuple[LoginSession, User] | None:
+    """Return the login of a token if it has not ended, and its user, in one query (every
+    staff request starts here: the queue's poll many times a second)."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    found = session.exec(
+        select(LoginSession, User).join(User, col(User.id) == LoginSession.user_id).where(
+            LoginSession.token_hash == token_hash(token), col(LoginSession.ended_at).is_(None)
+        )
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
 def timed_out(
     login: LoginSession, *, idle_minutes: int, session_hours: int, now: datetime | None = None
 ) -> bool:
