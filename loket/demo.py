@@ -398,14 +398,19 @@ def _holiday_season(day: date) -> bool:
 
 
 def new_references(rng: random.Random, n: int, taken: set[str]) -> list[str]:
-    """Return n unused references in the intake's format, without a query per row."""
+    """Return n unused references in the intake's format, without a query per row.
+
+    The letters are drawn for all of the references still needed at once: the same draws
+    in the same order as one reference at a time, so the same references."""
     refs: list[str] = []
+    size = REFERENCE_LENGTH
     while len(refs) < n:
-        raw = "".join(rng.choices(REFERENCE_ALPHABET, k=REFERENCE_LENGTH))
-        ref = f"{raw[:3]}-{raw[3:]}"
-        if ref not in taken:
-            taken.add(ref)
-            refs.append(ref)
+        raw = "".join(rng.choices(REFERENCE_ALPHABET, k=(n - len(refs)) * size))
+        for at in range(0, len(raw), size):
+            ref = f"{raw[at:at + 3]}-{raw[at + 3:at + size]}"
+            if ref not in taken:
+                taken.add(ref)
+                refs.append(ref)
     return refs
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -27,9 +29,11 @@ from loket.demo import (
     contact_times,
     demo_state,
     make_plan,
+    new_references,
 )
 from loket.domain.accounts import check_password
 from loket.domain.calls import FOR_MANAGER
+from loket.domain.contacts import REFERENCE_ALPHABET
 from loket.intake import AMSTERDAM, routing_input
 from loket.rules_runtime import holder
 from loket.store import crypto
@@ -415,3 +419,26 @@ def test_demo_written_by_two_processes_is_the_plan_in_order_on_both_engines(
               "wait_seconds", "assigned_user_id", "phone", "text")
     assert [tuple(getattr(c, name) for name in fields) for c in stored] == [
         tuple(row[name] for name in fields) for row in planned]
+
+
+def test_demo_references_are_new_unique_and_the_same_for_a_seed() -> None:
+    """References drawn in bulk are the intake's format, none taken twice or already in use,
+    and exactly those drawn one at a time from the same generator (the demo's data for a
+    seed did not change when they began to be drawn in bulk)."""
+
+    def one_at_a_time(rng: random.Random, n: int, taken: set[str]) -> list[str]:
+        refs: list[str] = []
+        while len(refs) < n:
+            raw = "".join(rng.choices(REFERENCE_ALPHABET, k=6))
+            if f"{raw[:3]}-{raw[3:]}" not in taken:
+                taken.add(f"{raw[:3]}-{raw[3:]}")
+                refs.append(f"{raw[:3]}-{raw[3:]}")
+        return refs
+
+    in_use = set(one_at_a_time(random.Random(5), 3000, set()))
+    # The same seed again: its first 3,000 references are all in use and skipped.
+    drawn = new_references(random.Random(5), 5000, set(in_use))
+    assert drawn == one_at_a_time(random.Random(5), 5000, set(in_use))
+    assert len(set(drawn)) == 5000 and not in_use & set(drawn)
+    letters = re.escape(REFERENCE_ALPHABET)
+    assert all(re.fullmatch(f"[{letters}]{{3}}-[{letters}]{{3}}", ref) for ref in drawn)
