@@ -93,8 +93,16 @@ def new_session(engine: Engine) -> Session:
 
 
 def reading_session(engine: Engine) -> Session:
-    """Open a session that only reads: no lock taken, any write refused."""
-    session = GuardedSession(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    """Open a session that only reads: no lock taken, any write refused.
+
+    On PostgreSQL it reads in autocommit: each statement in a snapshot of its own, as in the
+    default READ COMMITTED transaction, without the BEGIN and ROLLBACK round trips around
+    them. A read that needs one snapshot for several statements asks for it (`snapshot`).
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    session = GuardedSession(engine.execution_options(**options), expire_on_commit=False)
     session.info[READS_ONLY] = True
     return session
 

@@ -16,6 +16,7 @@ from loket.domain import contacts
 from loket.store import sqlite
 from loket.store.db import get_session, make_engine, read_scope, session_scope
 from loket.store.models import Contact
+from loket.store.snapshots import snapshot
 
 
 def _engine(app: Flask) -> Engine:
@@ -57,6 +58,34 @@ def test_a_reader_reads_beside_an_open_unit_of_work(store_app: Flask) -> None:
             assert reader.get(Contact, contact_id).status == "new"  # type: ignore[union-attr]
     with read_scope(engine) as reader:
         assert reader.get(Contact, contact_id).status == "waiting"  # type: ignore[union-attr]
+
+
+def test_a_reader_that_asks_for_a_snapshot_reads_everything_in_it(store_app: Flask) -> None:
+    engine = _engine(store_app)
+    _new_contact(engine)
+    with read_scope(engine) as reader:
+        snapshot(reader)
+        before = len(reader.exec(select(Contact.id)).all())
+        with session_scope(engine) as writer:  # committed between the reader's statements
+            contacts.open_contact(session=writer, contact_in=contacts.ContactIn(
+                channel="phone", external_id="CA2"))
+        assert len(reader.exec(select(Contact.id)).all()) == before
+    with read_scope(engine) as reader:
+        assert len(reader.exec(select(Contact.id)).all()) == before + 1
+
+
+def test_on_postgres_a_reader_leaves_no_transaction_open(postgres_app: Flask) -> None:
+    """A request's reads hold no transaction on the server between statements (no BEGIN
+    and ROLLBACK round trips, nothing "idle in transaction" holding back vacuum)."""
+    engine = _engine(postgres_app)
+    contact_id = _new_contact(engine)
+    with read_scope(engine) as reader:
+        assert reader.get(Contact, contact_id) is not None
+        pid = reader.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as other:
+            state = other.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"),
+                                  {"pid": pid}).scalar_one()
+        assert state == "idle"
 
 
 @pytest.fixture
