@@ -125,6 +125,18 @@ def test_the_queue_shows_the_desk_s_contacts_crisis_first_and_nothing_personal(
     assert 'id="queue-refresh"' in page  # works without JavaScript
 
 
+def test_each_queue_row_shows_its_own_contact_s_flags(store_app: Flask) -> None:
+    overflow = waiting(store_app, desk="veterans", queue="police", flags=("pooled", "overflow"))
+    plain = waiting(store_app)
+    client, _ = counsellor(store_app)
+    for path in ("/desk", "/desk/queue/rows"):
+        page = client.get(path).get_data(as_text=True)
+        flagged_row = page[page.index(overflow):].split("</tr>")[0]
+        plain_row = page[page.index(plain):].split("</tr>")[0]
+        assert re.findall(r'class="badge">([^<]+)<', flagged_row) == ["overloop", "gezamenlijk"]
+        assert "overloop" not in plain_row and "gezamenlijk" not in plain_row
+
+
 def test_a_long_queue_shows_its_top_counts_the_rest_and_keeps_what_the_counsellor_holds(
     store_app: Flask, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
