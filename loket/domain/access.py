@@ -39,12 +39,20 @@ CLOSED = "closed"
 HOLDER_ACTIONS = ("release", "reply", "transfer", "close")
 
 
+def counsellor_desk(user: User) -> str | None:
+    """Return the desk of an active counsellor; None for anyone else (they serve no queue
+    and read no contact)."""
+    if user.role != "counsellor" or not user.active:
+        return None
+    return user.desk
+
+
 def sees(user: User, contact: Contact, grants: Collection[int] = ()) -> bool:
     """Tell whether a counsellor may read this contact's details; `grants` are the contact
     ids the counsellor holds an unexpired break-glass access to."""
-    if user.role != "counsellor" or not user.active or user.desk is None:
+    desk = counsellor_desk(user)
+    if desk is None:
         return False
-    desk = user.desk
     if contact.desk == desk or contact.id in grants:
         return True
     if contact.status != CLOSED and (
@@ -88,16 +96,18 @@ def can(user: User, action: Action, contact: Contact | None = None,
 def queues_served(user: User) -> tuple[str, ...]:
     """Return the queues a counsellor serves: their desk's, and the pool for police and
     veterans."""
-    if user.role != "counsellor" or not user.active or user.desk is None:
+    desk = counsellor_desk(user)
+    if desk is None:
         return ()
-    return (user.desk, "pool") if user.desk in POOLED_DESKS else (user.desk,)
+    return (desk, "pool") if desk in POOLED_DESKS else (desk,)
 
 
 def visible_to(user: User, now: datetime | None = None) -> ColumnElement[bool]:
     """Return the WHERE clause of the contacts this user may read (nothing by default)."""
-    if user.role != "counsellor" or not user.active or user.desk is None:
+    desk = counsellor_desk(user)
+    if desk is None:
         return false()
-    return visible_to_desk(user.desk, user.id, now or utcnow())
+    return visible_to_desk(desk, user.id, now or utcnow())
 
 
 def visible_to_desk(desk: str, user_id: Any, now: Any) -> ColumnElement[bool]:

@@ -40,7 +40,7 @@ def open_case(*, session: Session, user: User, reference: str, reason: str, minu
     is no such contact. Audited as `break-glass` with the reference, never the reason."""
     why = written(reason, field="reason", limit=MAX_REASON, minimum=MIN_REASON,
                   short_key="r_break_glass_reason")
-    if user.role != "counsellor" or not user.active or user.desk is None:
+    if access.counsellor_desk(user) is None:
         return None
     contact = session.exec(select(Contact).where(Contact.reference == reference.strip()
                                                  .upper())).first()

@@ -45,13 +45,8 @@ def start(*, session: Session, user: User, source: str) -> str:
 
 def lookup(*, session: Session, token: str) -> LoginSession | None:
     """Return the login of a token if it has not ended (reads only; timeouts not checked)."""
-    if not token or len(token) > MAX_TOKEN:
-        return None
-    return session.exec(
-        select(LoginSession).where(
-            LoginSession.token_hash == token_hash(token), col(LoginSession.ended_at).is_(None)
-        )
-    ).first()
+    found = lookup_with_user(session=session, token=token)
+    return None if found is None else found[0]
 
 
 def lookup_with_user(*, session: Session, token: str) -> tuple[LoginSession, User] | None:

@@ -90,9 +90,10 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None,
     hundreds answers in milliseconds.
     """
     now = now or utcnow()
-    if user.role != "counsellor" or not user.active or user.desk is None:
-        return []  # nothing is visible to them (`access.visible_to`)
-    every, top, below = queue_statements(user.desk)
+    desk = access.counsellor_desk(user)
+    if desk is None:
+        return []  # they serve no queue
+    every, top, below = queue_statements(desk)
     values = {"me": user.id, "now": now, "limit": limit}
     # On the connection, not through the ORM's result machinery: plain tuples, and
     # hundreds of rows in a few milliseconds.
@@ -193,9 +194,10 @@ def queue_size(*, session: Session, user: User, now: datetime | None = None) -> 
 def open_in_queue(user: User, now: datetime) -> list[ColumnElement[bool]]:
     """Return the conditions of a counsellor's queue: open, in a queue, theirs to see, and
     not offered first to another counsellor."""
-    if user.role != "counsellor" or not user.active or user.desk is None:
+    desk = access.counsellor_desk(user)
+    if desk is None:
         return [access.visible_to(user, now)]  # nothing
-    return queue_conditions(user.desk, user.id, now)
+    return queue_conditions(desk, user.id, now)
 
 
 def queue_conditions(desk: str, me: Any, now: Any) -> list[ColumnElement[bool]]:
@@ -222,12 +224,12 @@ def queue_version(*, session: Session, user: User, now: datetime | None = None) 
     flag on a person is approved or ends, a help request is opened or answered), from
     aggregates alone: the poll's 304 without reading the rows. One statement per desk,
     built once and run with the counsellor's id and the time as parameters."""
-    if user.role != "counsellor" or not user.active or user.desk is None:
+    desk = access.counsellor_desk(user)
+    if desk is None:
         return QueueVersion(tag="none", shared=False)
-    row = session.execute(version_statement(user.desk),
-                          {"me": user.id, "now": now or utcnow()}).one()
+    row = session.execute(version_statement(desk), {"me": user.id, "now": now or utcnow()}).one()
     count, newest, ids, offered, held, flags, approved, helps, newest_help, grants, alarms = row
-    raw = (f"{user.desk}|{count}|{newest}|{ids}|{flags}|{approved}|{helps}|{newest_help}|"
+    raw = (f"{desk}|{count}|{newest}|{ids}|{flags}|{approved}|{helps}|{newest_help}|"
            f"{offered}|{held}|{grants}|{alarms}")
     return QueueVersion(tag=hashlib.sha256(raw.encode()).hexdigest()[:32],
                         shared=not offered and not held and not grants)
