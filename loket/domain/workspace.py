@@ -148,9 +148,9 @@ def queue_statements(desk: str) -> tuple[Any, Any, Any]:
         .where(col(ContactFlag.contact_id) == Contact.id).scalar_subquery(),
     ).outerjoin(User, col(User.id) == Contact.assigned_user_id).where(*conditions)
     order = (col(Contact.crisis).desc(), rank, since, col(Contact.id))
-    return (shown.order_by(*order),
-            shown.order_by(*order).limit(bindparam("limit", type_=Integer)),
-            shown.where(col(Contact.assigned_user_id) == me).order_by(*order))
+    ordered = shown.order_by(*order)
+    return (ordered, ordered.limit(bindparam("limit", type_=Integer)),
+            ordered.where(col(Contact.assigned_user_id) == me))
 
 
 def due_callbacks(*, session: Session, contact_ids: list[int]) -> dict[int, dict[str, Any]]:
