@@ -72,11 +72,19 @@ class Rules:
 
     def decide_json(self, contact: Mapping[str, Any], state: Mapping[str, Any] | None,
                     at: datetime) -> dict[str, Any]:
-        """Return the contract's decision JSON for contract JSON contact and state objects."""
+        """Return the contract's decision JSON for contract JSON contact and state objects.
+
+        What `decide(...).to_dict()` returns, from one pass of the explaining code (which
+        reaches the same outcome as the fast code and the trace with it) instead of two.
+        """
         if at.tzinfo is None or at.utcoffset() is None:
             raise RoutingInputError("at", at.isoformat(), f"{at.isoformat()!r} has no UTC offset")
-        return self.decide(parse_contact(dict(contact)), parse_state(
-            dict(state) if state is not None else None), at).to_dict()
+        outcome, trace = self._explain(parse_contact(dict(contact)), parse_state(
+            dict(state) if state is not None else None), at)
+        desk, queue, priority, crisis, respond, flags, rule = outcome
+        return {"desk": desk, "queue": queue, "priority": priority, "crisis": crisis,
+                "respond": respond, "flags": list(flags), "rule": rule, "trace": list(trace),
+                "rules_version": self.version}
 
     def explain(self, contact: Contact, state: State, at: datetime) -> tuple[str, ...]:
         """Return why, rule by rule, the contact is decided as it is."""

@@ -108,6 +108,19 @@ def test_every_valid_contact_gets_a_valid_decision(request: dict[str, Any]) -> N
 
 @SETTINGS
 @given(requests)
+def test_the_web_app_s_decision_json_is_the_decision_with_its_trace(
+    request: dict[str, Any],
+) -> None:
+    # decide_json (the web app's and the demo's) works the decision out in one explaining
+    # pass; it must give exactly what the fast decision and its trace give.
+    parsed = parse_request(request)
+    expected = decide(request).to_dict()
+    assert default_rules().decide_json(request["contact"], request.get("state"),
+                                       parsed.at) == expected
+
+
+@SETTINGS
+@given(requests)
 def test_crisis_always_means_urgent_and_now(request: dict[str, Any]) -> None:
     decision = decide(request)
     if decision.crisis:
