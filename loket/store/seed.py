@@ -1,7 +1,7 @@
 """Bulk rows for seed data (the demo): many rows of the models' own tables at once.
 
 The column types still encrypt and convert (`Bulk.bind`, in whichever process plans the
-rows); the driver writes them (`write`: COPY on PostgreSQL, a prepared INSERT on SQLite).
+rows); the driver writes them (`write`: a binary COPY on PostgreSQL, a prepared INSERT on SQLite).
 """
 
 from __future__ import annotations
@@ -51,9 +51,20 @@ def default_of(column: Column[Any]) -> Callable[[], Any]:
     return lambda: default.arg  # type: ignore[attr-defined]
 
 
+def column_types(cursor: Any, bulk: Bulk) -> list[int]:
+    """Return the PostgreSQL types (oids) of a bulk's columns, in its order, as the table in
+    the database has them: a binary COPY sends each value in its column's own format."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", (bulk.name,))
+    oids = dict(cursor.fetchall())
+    return [oids[name] for name in bulk.columns]
+
+
 def write(conn: Connection, bulk: Bulk, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write bound rows in the unit of work of `conn`: COPY on PostgreSQL, one prepared
-    INSERT run for every row on SQLite (nothing when there are none)."""
+    """Write bound rows in the unit of work of `conn`: a binary COPY on PostgreSQL (each value
+    in its column's binary format: no text to format here or parse in the server), one
+    prepared INSERT run for every row on SQLite (nothing when there are none)."""
     if not rows:
         return
     quote = conn.dialect.identifier_preparer.quote
@@ -61,11 +72,13 @@ def write(conn: Connection, bulk: Bulk, rows: Sequence[tuple[Any, ...]]) -> None
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None  # noqa: S101 - an open connection has its driver's
-        with raw.cursor() as cursor, cursor.copy(
-            f"COPY {quote(bulk.name)} ({columns}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        with raw.cursor() as cursor:
+            types = column_types(cursor, bulk)
+            with cursor.copy(f"COPY {quote(bulk.name)} ({columns}) FROM STDIN (FORMAT BINARY)"
+                             ) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
         return
     marks = ", ".join("?" for _ in bulk.columns)
     # The names are the models' own tables and columns, quoted; the values are parameters.
