@@ -1,5 +1,7 @@
 """Benchmark the managers' reports on a million contacts, on each engine in turn (a SQLite
-file, then PostgreSQL: LOKET_BENCH_POSTGRES_URL, emptied and migrated).
+file, then PostgreSQL: LOKET_BENCH_REPORTS_POSTGRES_URL or LOKET_BENCH_POSTGRES_URL, emptied
+and migrated; its buffer cache and WAL size between checkpoints are printed beside the
+figures, see docs/production.md).
 
 `loket demo --contacts 1000000` fills the database (eight weeks of contacts, as routed by
 the rules, and the report tallies counted at its end), run as a user runs it: its wall
@@ -106,6 +108,18 @@ def mark_today(app: Any) -> None:
         session.commit()
 
 
+def server_settings(engine: Any) -> str:
+    """Return the PostgreSQL settings that weigh most on a bulk load, as the server has them:
+    its buffer cache, and the WAL written between checkpoints (the defaults are 128MB and
+    1GB; docs/production.md)."""
+    from sqlalchemy import text
+
+    names = ("shared_buffers", "max_wal_size")
+    with engine.connect() as conn:
+        return ", ".join(f"{name} {conn.execute(text(f'SHOW {name}')).scalar()}"
+                         for name in names)
+
+
 def run(name: str, database_url: str, contacts: int) -> list[str]:
     """Fill one engine's database and measure; return the targets missed."""
     tmp = Path(tempfile.mkdtemp(prefix=f"loket-bench-reports-{name}-"))
@@ -132,6 +146,8 @@ def run(name: str, database_url: str, contacts: int) -> list[str]:
     app.extensions["loket.engine"].dispose()
     print(f"{name}: loket demo --contacts {contacts:,} in {demo_s:.1f} s (days left to "
           f"count after it: {left})")
+    if name == "postgres":
+        print(f"  the server: {server_settings(app.extensions['loket.engine'])}")
     for label, seconds in (("report, last month", report),
                            ("report, this month with today changed", current),
                            ("capacity plan, 8 weeks", capacity)):
