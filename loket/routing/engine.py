@@ -11,7 +11,7 @@ from loket.routing import codegen
 from loket.routing.actions import Action
 from loket.routing.conditions import Cond
 from loket.routing.inputs import RoutingInputError, parse_contact, parse_state
-from loket.routing.model import Contact, Decision, Outcome, State, json_tail
+from loket.routing.model import Contact, Decision, Outcome, State, decision_dict, json_tail
 from loket.routing.phrases import PhraseMatch, PhraseMatcher
 from loket.routing.windows import Window
 
@@ -81,10 +81,7 @@ class Rules:
             raise RoutingInputError("at", at.isoformat(), f"{at.isoformat()!r} has no UTC offset")
         outcome, trace = self._explain(parse_contact(dict(contact)), parse_state(
             dict(state) if state is not None else None), at)
-        desk, queue, priority, crisis, respond, flags, rule = outcome
-        return {"desk": desk, "queue": queue, "priority": priority, "crisis": crisis,
-                "respond": respond, "flags": list(flags), "rule": rule, "trace": list(trace),
-                "rules_version": self.version}
+        return decision_dict(outcome, trace, self.version)
 
     def explain(self, contact: Contact, state: State, at: datetime) -> tuple[str, ...]:
         """Return why, rule by rule, the contact is decided as it is."""

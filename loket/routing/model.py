@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, NamedTuple, Protocol
@@ -136,6 +137,14 @@ def json_tail(rules_version: str) -> str:
     return f', "rules_version": {_quote(rules_version)}}}'
 
 
+def decision_dict(outcome: Outcome, trace: Sequence[str], rules_version: str) -> dict[str, Any]:
+    """Return a decision as the JSON object of the routing contract."""
+    desk, queue, priority, crisis, respond, flags, rule = outcome
+    return {"desk": desk, "queue": queue, "priority": priority, "crisis": crisis,
+            "respond": respond, "flags": list(flags), "rule": rule, "trace": list(trace),
+            "rules_version": rules_version}
+
+
 class Decision(NamedTuple):
     """Where a contact goes, how urgently, and (worked out when read) why."""
 
@@ -173,14 +182,4 @@ class Decision(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the decision as the JSON object of the routing contract."""
-        return {
-            "desk": self.desk,
-            "queue": self.queue,
-            "priority": self.priority,
-            "crisis": self.crisis,
-            "respond": self.respond,
-            "flags": list(self.flags),
-            "rule": self.rule,
-            "trace": list(self.trace),
-            "rules_version": self.rules_version,
-        }
+        return decision_dict(self[:7], self.trace, self.rules_version)
