@@ -430,6 +430,60 @@ def test_demo_written_by_two_processes_is_the_plan_in_order_on_both_engines(
         tuple(row[name] for name in fields) for row in planned]
 
 
+def test_demo_bulk_write_marks_each_hour_of_its_contacts_once_and_keeps_the_triggers(
+    store_app: Flask,
+) -> None:
+    """A demo chunk marks every hour of its contacts for the report tallies (on SQLite once
+    for the chunk, not by a trigger per row), and a contact added afterwards is still
+    marked by the triggers, which are back as they were."""
+    from loket.demo import create_demo_users, write_chunk
+
+    engine: Engine = store_app.extensions["loket.engine"]
+
+    def triggers() -> list[tuple[str, str]]:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                rows = conn.execute(text("SELECT name, sql FROM sqlite_master "
+                                         "WHERE type = 'trigger' ORDER BY name"))
+            else:
+                rows = conn.execute(text("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                                         "WHERE NOT tgisinternal ORDER BY tgname"))
+            return [tuple(row) for row in rows]
+
+    def hour(at: datetime) -> int:
+        return int(at.replace(tzinfo=UTC).timestamp()) // 3600
+
+    def marked() -> list[int]:
+        with Session(engine) as session:
+            return sorted(session.exec(select(ReportDirty.hour)).all())
+
+    before = triggers()
+    decide = holder(store_app).current().decide_json
+    with store_app.app_context():
+        counsellors = create_demo_users(engine)
+        plan = make_plan(seed=9, n=60, now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
+                         decide=decide, counsellors=counsellors, chunk_size=60)
+        chunk = plan.chunk(0)
+        write_chunk(engine, chunk)
+    stored = contacts_of(engine)
+    assert len(stored) == 60
+    assert any(p.flags for p in chunk) and any(p.callback for p in chunk)
+    hours = sorted({hour(contact.created_at) for contact in stored})
+    assert len(hours) > 10
+    assert sorted(set(marked())) == hours
+    if engine.dialect.name == "sqlite":  # (PostgreSQL's triggers mark once per statement)
+        assert marked() == hours  # every hour once
+    assert triggers() == before
+
+    with Session(engine) as session:  # one more contact, in an hour of its own
+        session.exec(text("DELETE FROM report_dirty"))  # type: ignore[call-overload]
+        at = datetime(2026, 1, 5, 3, 30, tzinfo=UTC)
+        session.add(Contact(reference="ZZTRG9", channel="webform", status="closed",
+                            created_at=at, updated_at=at))
+        session.commit()
+    assert marked() == [hour(at)]
+
+
 def test_demo_references_are_new_unique_and_the_same_for_a_seed() -> None:
     """References drawn in bulk are the intake's format, none taken twice or already in use,
     and exactly those drawn one at a time from the same generator (the demo's data for a
