@@ -194,3 +194,23 @@ def test_days_are_not_recounted_side_by_side_on_sqlite(app: Flask) -> None:
     engine = app.extensions["loket.engine"]
     with pytest.raises(ValueError, match="PostgreSQL only"):
         tally.refresh_marked(lambda: session_scope(engine), lambda days: None)
+
+
+def test_a_day_counts_the_callbacks_of_its_own_contacts_when_ids_do_not_follow_time(
+    store_app: Flask,
+) -> None:
+    """A day's callbacks are read within the span of its contacts' ids: a contact of
+    another day inside that span (added later, dated earlier) is not counted in it, and
+    counts on its own day."""
+    for day, status in (("2026-11-15 09:00", "done"), ("2026-11-02 10:00", "unreachable"),
+                        ("2026-11-15 21:00", "done")):
+        seed_callback(store_app, local(day), status=status, attempts=1,
+                      last_outcome="reached" if status == "done" else "no_answer")
+    with read_scope(store_app.extensions["loket.engine"]) as session:
+        def callbacks(day: date) -> dict[str, int]:
+            rows = tally.count_day(session, day)[tally.CALLBACKS.name]
+            return {row["status"]: row["n"] for row in rows}
+
+        assert callbacks(date(2026, 11, 15)) == {"done": 2}
+        assert callbacks(date(2026, 11, 2)) == {"unreachable": 1}
+        assert callbacks(date(2026, 11, 3)) == {}
