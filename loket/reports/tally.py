@@ -97,7 +97,9 @@ def marked_once(conn: Connection, contact_ids: Sequence[int]) -> Iterator[None]:
     again from their own stored SQL, and the hours of the contacts `contact_ids` are marked
     by one statement, all in the same transaction: SQLite has one writer, so no other
     connection ever writes while the triggers are gone, and a failure rolls it all back.
-    The rows written inside must be these contacts and rows that belong to them. On
+    The rows written inside must be these contacts and rows that belong to them; the hours
+    marked are those of the contacts from the lowest id to the highest (a wider span than
+    the ids given only marks more, which costs a recount, never a lost mark). On
     PostgreSQL the triggers are per statement already: nothing changes.
     """
     if conn.dialect.name != "sqlite" or not contact_ids:
