@@ -1,9 +1,10 @@
 """Benchmark the counsellors' workspace under load, beside the intake, as `loket serve` runs.
 
-Loket runs under gunicorn (2 workers, 8 threads each) on each engine in turn (a SQLite file,
-then PostgreSQL: LOKET_BENCH_POSTGRES_URL, emptied and migrated), with Redis database 15
-(LOKET_BENCH_REDIS_URL). The database holds 500 waiting contacts of the police desk and 50
-logged-in police counsellors. Measured, side by side in one run:
+Loket runs as `loket serve` runs it (gunicorn: two workers per core, of two threads each)
+on each engine in turn (a SQLite file, then PostgreSQL: LOKET_BENCH_POSTGRES_URL, emptied
+and migrated), with Redis database 15 (LOKET_BENCH_REDIS_URL). The database holds 500
+waiting contacts of the police desk and 50 logged-in police counsellors. Measured, side by
+side in one run:
 - the poll: each counsellor asks `GET /desk/queue/rows` every 2 s with the ETag of its last
   answer (an unchanged queue answers 304), WHILE signed SMS webhooks arrive at 100
   requests/s (open loop: latency counts from each request's planned time);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 import pyotp
@@ -205,3 +206,43 @@ def test_user_code_prints_the_current_code_in_development_only(
     prod = CliRunner().invoke(main, ["user", "code", "--email", "c@example.org"])
     assert prod.exit_code == 2
     assert "development only" in prod.output, prod.output
+
+
+def served_argv(monkeypatch: pytest.MonkeyPatch, args: list[str], cores: int,
+                metrics: Path) -> list[str]:
+    """Run `loket serve` with these arguments on a machine of `cores` cores; return the
+    command it would replace itself with (gunicorn's)."""
+    from loket.cli import processes
+
+    taken: list[list[str]] = []
+    # The command names its metrics directory in the environment before it would exec:
+    # keep this test's out of the process and out of /tmp.
+    monkeypatch.setenv(processes.MULTIPROCESS_DIR, str(metrics))
+    monkeypatch.setattr(processes, "private_metrics_dir", lambda: str(metrics))
+    monkeypatch.setattr(processes.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(processes.os, "execv", lambda _path, argv: taken.append(list(argv)))
+    result = CliRunner().invoke(main, ["serve", "--port", "8123", *args])
+    assert result.exit_code == 0, result.output
+    return taken[0]
+
+
+def option(argv: list[str], name: str) -> str:
+    """Return the value of a command-line option."""
+    return argv[argv.index(name) + 1]
+
+
+def test_serve_runs_two_workers_per_core_of_two_threads_unless_told(
+    monkeypatch: pytest.MonkeyPatch, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    argv = served_argv(monkeypatch, [], 2, tmp_path)
+    assert (option(argv, "--workers"), option(argv, "--threads")) == ("4", "2")
+    assert option(argv, "--bind") == "0.0.0.0:8123" and argv[-1] == "loket.app:create_app()"
+    assert option(served_argv(monkeypatch, [], 1, tmp_path), "--workers") == "2"
+    assert option(served_argv(monkeypatch, [], 64, tmp_path), "--workers") == "16"
+    argv = served_argv(monkeypatch, ["--workers", "3", "--threads", "5"], 2, tmp_path)
+    assert (option(argv, "--workers"), option(argv, "--threads")) == ("3", "5")
+
+
+def test_serve_refuses_a_thread_count_naming_the_option(cli_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["serve", "--threads", "0"])
+    assert result.exit_code == 2 and "--threads" in result.output

@@ -10,15 +10,43 @@ import click
 from loket.cli.common import build_app, fail
 from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
+# How `loket serve` runs gunicorn by default: two worker processes per core, of two threads
+# each. Loket's requests spend most of their time in Python (the ORM, the drivers, the
+# templates) between short waits on the database, so the threads of one worker mostly wait
+# for one another's GIL. On a 2-core machine, 4 workers of 2 threads answered texts on
+# PostgreSQL at the same or a higher rate than 2 workers of 8, and at 200 texts a second
+# the 99th percentile of their answers fell from 160-550 ms to 19-250 ms (medians 44 ms
+# over seven runs against 275 ms over five; bench/bench_intake.py's client, runs alternated).
+# The desk's poll was as fast either way, within the runs' noise (bench/bench_desk.py).
+THREADS = 2
+WORKERS_PER_CORE = 2
+MAX_DEFAULT_WORKERS = 16  # each holds its own database connections
+APP = "loket.app:create_app()"
 
-def gunicorn_argv(port: int, workers: int, host: str = "0.0.0.0") -> list[str]:  # noqa: S104
-    """Return the command line that serves the app under gunicorn."""
+
+def default_workers() -> int:
+    """Return the number of gunicorn workers for this machine: two per core, at least two,
+    at most sixteen."""
+    return min(MAX_DEFAULT_WORKERS, max(2, WORKERS_PER_CORE * (os.cpu_count() or 1)))
+
+
+def gunicorn_argv(
+    port: int,
+    workers: int,
+    host: str = "0.0.0.0",  # noqa: S104
+    *,
+    threads: int = THREADS,
+    app: str = APP,
+    pythonpath: str | None = None,
+) -> list[str]:
+    """Return the command line that serves `app` under gunicorn (the benchmarks serve their
+    own wrappers and the baseline app with it, from `pythonpath`)."""
     return [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--worker-class", "gthread",
-        "--threads", "8",
+        "--threads", str(threads),
         "--timeout", "30",
         "--graceful-timeout", "10",
         "--keep-alive", "5",
@@ -27,19 +55,23 @@ def gunicorn_argv(port: int, workers: int, host: str = "0.0.0.0") -> list[str]: 
         "--no-control-socket",
         # Its hooks keep the metrics directory of PROMETHEUS_MULTIPROC_DIR (see there).
         "--config", "python:loket.gunicorn_conf",
-        "loket.app:create_app()",
+        *(("--pythonpath", pythonpath) if pythonpath else ()),
+        app,
     ]  # fmt: skip
 
 
 @click.command("serve")
 @click.option("--port", type=int, help="Port to listen on (default $LOKET_PORT, $PORT or 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Web processes (default: two per core, at least 2, at most 16).")
+@click.option("--threads", type=click.IntRange(1, 64), default=THREADS, show_default=True,
+              help="Threads per web process.")
 @click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104
-def serve_command(port: int | None, workers: int, host: str) -> None:
+def serve_command(port: int | None, workers: int | None, threads: int, host: str) -> None:
     """Serve the web app under gunicorn."""
     app = build_app()
     port = port or app.config["LOKET"].port
-    argv = gunicorn_argv(port, workers, host)
+    argv = gunicorn_argv(port, workers or default_workers(), host, threads=threads)
     # One scrape of /metrics sums every worker of this tree (gunicorn removes it on exit).
     os.environ[MULTIPROCESS_DIR] = private_metrics_dir()
     os.execv(sys.executable, argv)  # noqa: S606
