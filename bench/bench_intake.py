@@ -1,12 +1,12 @@
 """Benchmark the SMS/WhatsApp intake under gunicorn against a minimal baseline webhook.
 
-Both apps run as `loket serve` runs Loket (gunicorn: two workers per core, of two threads
-each), side by side, on each engine in turn: a SQLite file in a temporary folder, then a
-PostgreSQL database (LOKET_BENCH_POSTGRES_URL, emptied and migrated; created when missing),
-with Redis database 15 (LOKET_BENCH_REDIS_URL, flushed). A small Python client on loopback
-posts signed Twilio webhooks (each a new MessageSid, mostly new senders; one in ten writes
-again) over keep-alive connections, as prepared bytes so that the client's own work stays
-small on the cores it shares with the servers, and measures:
+Both apps run as `loket serve` runs Loket (gunicorn: two workers of eight threads each, its
+timeouts and keep-alive), side by side, on each engine in turn: a SQLite file in a temporary
+folder, then a PostgreSQL database (LOKET_BENCH_POSTGRES_URL, emptied and migrated; created
+when missing), with Redis database 15 (LOKET_BENCH_REDIS_URL, flushed). A small Python
+client on loopback posts signed Twilio webhooks (each a new MessageSid, mostly new senders;
+one in ten writes again) over keep-alive connections, as prepared bytes so that the client's
+own work stays small on the cores it shares with the servers, and measures:
 - the maximum throughput of each app (closed loop, a fixed number of connections), in
   rounds that alternate between the apps; the median round of each counts;
 - Loket's p50/p99 latency at a fixed offered rate (open loop: each request has a planned
@@ -319,12 +319,11 @@ def wait_ready(port: int, path: str, proc: subprocess.Popen[bytes], limit_s: flo
 
 @contextmanager
 def serving(app: str, port: int, env: dict[str, str], log: Path, ready: str) -> Iterator[None]:
-    """Run this app on loopback under gunicorn as `loket serve` runs Loket (its workers per
-    core, threads and timeouts), then stop it."""
-    from loket.cli.processes import default_workers, gunicorn_argv
+    """Run this app on loopback under gunicorn as `loket serve` runs Loket (its workers,
+    threads and timeouts), then stop it."""
+    from loket.cli.processes import WORKERS, gunicorn_argv
 
-    command = gunicorn_argv(port, default_workers(), "127.0.0.1", app=app,
-                            pythonpath=str(BENCH))
+    command = gunicorn_argv(port, WORKERS, "127.0.0.1", app=app, pythonpath=str(BENCH))
     with log.open("wb") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,

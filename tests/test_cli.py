@@ -208,10 +208,9 @@ def test_user_code_prints_the_current_code_in_development_only(
     assert "development only" in prod.output, prod.output
 
 
-def served_argv(monkeypatch: pytest.MonkeyPatch, args: list[str], cores: int,
-                metrics: Path) -> list[str]:
-    """Run `loket serve` with these arguments on a machine of `cores` cores; return the
-    command it would replace itself with (gunicorn's)."""
+def served_argv(monkeypatch: pytest.MonkeyPatch, args: list[str], metrics: Path) -> list[str]:
+    """Run `loket serve` with these arguments; return the command it would replace itself
+    with (gunicorn's)."""
     from loket.cli import processes
 
     taken: list[list[str]] = []
@@ -219,7 +218,6 @@ def served_argv(monkeypatch: pytest.MonkeyPatch, args: list[str], cores: int,
     # keep this test's out of the process and out of /tmp.
     monkeypatch.setenv(processes.MULTIPROCESS_DIR, str(metrics))
     monkeypatch.setattr(processes, "private_metrics_dir", lambda: str(metrics))
-    monkeypatch.setattr(processes.os, "cpu_count", lambda: cores)
     monkeypatch.setattr(processes.os, "execv", lambda _path, argv: taken.append(list(argv)))
     result = CliRunner().invoke(main, ["serve", "--port", "8123", *args])
     assert result.exit_code == 0, result.output
@@ -231,15 +229,13 @@ def option(argv: list[str], name: str) -> str:
     return argv[argv.index(name) + 1]
 
 
-def test_serve_runs_two_workers_per_core_of_two_threads_unless_told(
+def test_serve_runs_two_workers_of_eight_threads_unless_told(
     monkeypatch: pytest.MonkeyPatch, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    argv = served_argv(monkeypatch, [], 2, tmp_path)
-    assert (option(argv, "--workers"), option(argv, "--threads")) == ("4", "2")
+    argv = served_argv(monkeypatch, [], tmp_path)
+    assert (option(argv, "--workers"), option(argv, "--threads")) == ("2", "8")
     assert option(argv, "--bind") == "0.0.0.0:8123" and argv[-1] == "loket.app:create_app()"
-    assert option(served_argv(monkeypatch, [], 1, tmp_path), "--workers") == "2"
-    assert option(served_argv(monkeypatch, [], 64, tmp_path), "--workers") == "16"
-    argv = served_argv(monkeypatch, ["--workers", "3", "--threads", "5"], 2, tmp_path)
+    argv = served_argv(monkeypatch, ["--workers", "3", "--threads", "5"], tmp_path)
     assert (option(argv, "--workers"), option(argv, "--threads")) == ("3", "5")
 
 

@@ -10,24 +10,17 @@ import click
 from loket.cli.common import build_app, fail
 from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
-# How `loket serve` runs gunicorn by default: two worker processes per core, of two threads
-# each. Loket's requests spend most of their time in Python (the ORM, the drivers, the
-# templates) between short waits on the database, so the threads of one worker mostly wait
-# for one another's GIL. On a 2-core machine, 4 workers of 2 threads answered texts on
-# PostgreSQL at the same or a higher rate than 2 workers of 8, and at 200 texts a second
-# the 99th percentile of their answers fell from 160-550 ms to 19-250 ms (medians 44 ms
-# over seven runs against 275 ms over five; bench/bench_intake.py's client, runs alternated).
-# The desk's poll was as fast either way, within the runs' noise (bench/bench_desk.py).
-THREADS = 2
-WORKERS_PER_CORE = 2
-MAX_DEFAULT_WORKERS = 16  # each holds its own database connections
+# How `loket serve` runs gunicorn unless told: two worker processes of eight threads each.
+# Measured on a 2-core machine (bench/bench_intake.py, bench/bench_desk.py): fewer threads
+# per process (2-3, in 2-4 processes) answered a flood of 200 texts a second with a lower
+# 99th percentile (medians of runs 32-44 ms against 272 ms), because a worker's threads
+# mostly wait for one another's GIL; but the desk's poll beside 100 texts a second was
+# slower (more processes each render a changed queue; fewer threads make a poll wait for
+# one), and a few slow staff requests could hold every thread while Twilio waits. At the
+# desks' real traffic (well under a request a second) both answer in milliseconds.
+WORKERS = 2
+THREADS = 8
 APP = "loket.app:create_app()"
-
-
-def default_workers() -> int:
-    """Return the number of gunicorn workers for this machine: two per core, at least two,
-    at most sixteen."""
-    return min(MAX_DEFAULT_WORKERS, max(2, WORKERS_PER_CORE * (os.cpu_count() or 1)))
 
 
 def gunicorn_argv(
@@ -62,16 +55,16 @@ def gunicorn_argv(
 
 @click.command("serve")
 @click.option("--port", type=int, help="Port to listen on (default $LOKET_PORT, $PORT or 8000).")
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="Web processes (default: two per core, at least 2, at most 16).")
+@click.option("--workers", type=click.IntRange(1, 64), default=WORKERS, show_default=True,
+              help="Web processes.")
 @click.option("--threads", type=click.IntRange(1, 64), default=THREADS, show_default=True,
               help="Threads per web process.")
 @click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104
-def serve_command(port: int | None, workers: int | None, threads: int, host: str) -> None:
+def serve_command(port: int | None, workers: int, threads: int, host: str) -> None:
     """Serve the web app under gunicorn."""
     app = build_app()
     port = port or app.config["LOKET"].port
-    argv = gunicorn_argv(port, workers or default_workers(), host, threads=threads)
+    argv = gunicorn_argv(port, workers, host, threads=threads)
     # One scrape of /metrics sums every worker of this tree (gunicorn removes it on exit).
     os.environ[MULTIPROCESS_DIR] = private_metrics_dir()
     os.execv(sys.executable, argv)  # noqa: S606
