@@ -43,6 +43,7 @@ from sqlalchemy import (
     delete,
     extract,
     func,
+    insert,
     literal,
     not_,
     or_,
@@ -77,7 +78,12 @@ DIMENSIONS = ("channel", "desk", "queue")
 
 def hour_of(session: Session, column: Any) -> ColumnElement[int]:
     """Return the SQL for a timestamp as whole UTC hours since 1970."""
-    if is_postgres(session):
+    return hour_sql(column, postgres=is_postgres(session))
+
+
+def hour_sql(column: Any, *, postgres: bool) -> ColumnElement[int]:
+    """Return the SQL for a timestamp as whole UTC hours since 1970, on either engine."""
+    if postgres:
         return cast(func.floor(extract("epoch", column) / 3600), Integer)
     return cast(func.strftime("%s", column), Integer) // 3600  # stored as UTC text
 
@@ -112,12 +118,11 @@ def marked_once(conn: Connection, contact_ids: Sequence[int]) -> Iterator[None]:
     for name, _ in triggers:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield
-    hour = "CAST(strftime('%s', created_at) AS INTEGER) / 3600"
-    conn.exec_driver_sql(
-        "INSERT INTO report_dirty (hour) SELECT DISTINCT h FROM "  # noqa: S608 - fixed SQL
-        f"(SELECT {hour} AS h FROM contact WHERE id BETWEEN ? AND ?) "
-        "WHERE h IS NOT NULL AND NOT EXISTS (SELECT 1 FROM report_dirty WHERE hour = h)",
-        (min(contact_ids), max(contact_ids)))
+    hours = sa_select(hour_sql(col(Contact.created_at), postgres=False).label("h")).where(
+        col(Contact.id).between(min(contact_ids), max(contact_ids))).subquery()
+    conn.execute(insert(ReportDirty).from_select(["hour"], sa_select(hours.c.h).distinct().where(
+        hours.c.h.is_not(None),
+        ~sa_select(col(ReportDirty.id)).where(col(ReportDirty.hour) == hours.c.h).exists())))
     for _, sql in triggers:
         conn.exec_driver_sql(sql)
 
