@@ -1,6 +1,6 @@
 """Benchmark the counsellors' workspace under load, beside the intake, as `loket serve` runs.
 
-Loket runs as `loket serve` runs it (gunicorn: two workers of three threads each)
+Loket runs as `loket serve` runs it (gunicorn: two workers of eight threads each)
 on each engine in turn (a SQLite file, then PostgreSQL: LOKET_BENCH_POSTGRES_URL, emptied
 and migrated), with Redis database 15 (LOKET_BENCH_REDIS_URL). The database holds 500
 waiting contacts of the police desk and 50 logged-in police counsellors. Measured, side by

@@ -1,6 +1,6 @@
 """Benchmark the SMS/WhatsApp intake under gunicorn against a minimal baseline webhook.
 
-Both apps run as `loket serve` runs Loket (gunicorn: two workers of three threads each, its
+Both apps run as `loket serve` runs Loket (gunicorn: two workers of eight threads each, its
 timeouts and keep-alive), side by side, on each engine in turn: a SQLite file in a temporary
 folder, then a PostgreSQL database (LOKET_BENCH_POSTGRES_URL, emptied and migrated; created
 when missing), with Redis database 15 (LOKET_BENCH_REDIS_URL, flushed). A small Python

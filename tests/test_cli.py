@@ -229,11 +229,11 @@ def option(argv: list[str], name: str) -> str:
     return argv[argv.index(name) + 1]
 
 
-def test_serve_runs_two_workers_of_three_threads_unless_told(
+def test_serve_runs_two_workers_of_eight_threads_unless_told(
     monkeypatch: pytest.MonkeyPatch, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     argv = served_argv(monkeypatch, [], tmp_path)
-    assert (option(argv, "--workers"), option(argv, "--threads")) == ("2", "3")
+    assert (option(argv, "--workers"), option(argv, "--threads")) == ("2", "8")
     assert option(argv, "--bind") == "0.0.0.0:8123" and argv[-1] == "loket.app:create_app()"
     argv = served_argv(monkeypatch, ["--workers", "3", "--threads", "5"], tmp_path)
     assert (option(argv, "--workers"), option(argv, "--threads")) == ("3", "5")

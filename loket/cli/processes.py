@@ -10,18 +10,16 @@ import click
 from loket.cli.common import build_app, fail
 from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
-# How `loket serve` runs gunicorn unless told: two worker processes of three threads each.
-# Measured on a 2-core machine (bench/bench_intake.py, bench/bench_desk.py, runs alternated):
-# a worker's threads mostly wait for one another's GIL, so more threads only queue inside
-# the process. At 200 texts a second on PostgreSQL the 99th percentile was 20-41 ms with
-# three threads (three runs) against 70-297 ms with eight (three runs), and the maximum
-# rate 307-326 requests/s against 234-298. The desk's poll beside 100 texts a second came
-# out the same with three, four or eight threads (three runs each, both databases). Six
-# requests at once are ample for the desks' real traffic (well under one a second): the
-# slowest staff pages answer in a few hundred milliseconds, nothing holds a thread while
-# it waits for Twilio, and gunicorn keeps idle keep-alive connections off the threads.
+# How `loket serve` runs gunicorn unless told: two worker processes of eight threads each.
+# Measured on a 2-core machine (bench/bench_intake.py, bench/bench_desk.py): fewer threads
+# per process (2-3, in 2-4 processes) answered a flood of 200 texts a second with a lower
+# 99th percentile (medians of runs 32-44 ms against 272 ms), because a worker's threads
+# mostly wait for one another's GIL; but the desk's poll beside 100 texts a second was
+# slower (more processes each render a changed queue; fewer threads make a poll wait for
+# one), and a few slow staff requests could hold every thread while Twilio waits. At the
+# desks' real traffic (well under a request a second) both answer in milliseconds.
 WORKERS = 2
-THREADS = 3
+THREADS = 8
 APP = "loket.app:create_app()"
 
 
