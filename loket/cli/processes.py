@@ -11,13 +11,16 @@ from loket.cli.common import build_app, fail
 from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
 # How `loket serve` runs gunicorn unless told: two worker processes of eight threads each.
-# Measured on a 2-core machine (bench/bench_intake.py, bench/bench_desk.py): fewer threads
-# per process (2-3, in 2-4 processes) answered a flood of 200 texts a second with a lower
-# 99th percentile (medians of runs 32-44 ms against 272 ms), because a worker's threads
-# mostly wait for one another's GIL; but the desk's poll beside 100 texts a second was
-# slower (more processes each render a changed queue; fewer threads make a poll wait for
-# one), and a few slow staff requests could hold every thread while Twilio waits. At the
-# desks' real traffic (well under a request a second) both answer in milliseconds.
+# Measured on a 2-core machine, runs alternated. Alone with its database (bench/bench_intake.py,
+# no job workers), fewer threads answer a flood of identical texts with a shorter tail: at
+# 200 a second on PostgreSQL, p99 20-41 ms with 2 x 3 against 70-297 ms with 2 x 8 (a
+# worker's threads mostly wait for one another's GIL); the desk's poll came out the same
+# with 3, 4 or 8 threads. But at production's shape (proof/load.py at 150 requests/s: two
+# `serve`s behind nginx, job workers, a mix of webhooks, pages and reports; more than the
+# machine can answer quickly), three threads fell much further behind than eight: 3-4% of
+# requests given up and p50 6-9 s with 2 x 3 (two runs), 2.7% with 2 x 5, none given up and
+# p50 1.3-1.7 s with 2 x 8 (two runs); the job workers took more of the cores when the web
+# processes had fewer threads. Eight it stays.
 WORKERS = 2
 THREADS = 8
 APP = "loket.app:create_app()"
