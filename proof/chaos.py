@@ -53,6 +53,7 @@ DESKS = ("police", "veterans", "debasis")
 FAILED_ANSWER = re.compile(r"er ging bij ons iets mis", re.IGNORECASE)
 TOKEN_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FORM_ID = re.compile(r'name="form_id"[^>]*value="([^"]+)"')
+START_ID = re.compile(r'name="start_id"[^>]*value="([^"]+)"')
 COUNSELLOR_PHONES = {"police": "+31611100001", "veterans": "+31611100002",
                      "debasis": "+31611100003"}
 
@@ -265,8 +266,15 @@ class People:
                 raise RuntimeError("the chat page has no form token")
             return found.group(1)
 
+        # As a browser sends the start page's form: with its one-time id, the same again
+        # when the answer was lost (the same start is the same chat).
+        page = client.send("GET", "/chat", ok=good_page).text
+        csrf, start_id = TOKEN_FIELD.search(page), START_ID.search(page)
+        if not csrf or not start_id:
+            raise RuntimeError("the chat's start page has no form token or start id")
         client.send("POST", "/chat/start", ok=good_page,
-                    data={"csrf_token": token(), "choice": "police", "name": name})
+                    data={"csrf_token": csrf.group(1), "start_id": start_id.group(1),
+                          "choice": "police", "name": name})
         with self.made.lock:
             self.made.chats.add(name)
         client.send("POST", "/chat/answer", ok=good_page,
