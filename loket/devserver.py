@@ -297,12 +297,12 @@ class DevSupervisor:
             self.run_step([*py, "db", "upgrade"], env)
             if self.seed_demo:
                 self.run_step([*py, "demo", "--if-empty"], env)
-            from loket.cli.processes import gunicorn_argv
+            from loket.cli.processes import WORKERS, gunicorn_argv
 
             # One scrape of /metrics sums both gunicorn workers (see loket.gunicorn_conf).
             metrics_dir = private_metrics_dir()
             web_env = {**env, MULTIPROCESS_DIR: metrics_dir}
-            self.spawn("web", gunicorn_argv(self.port, 2, self.host), web_env)
+            self.spawn("web", gunicorn_argv(self.port, WORKERS, self.host), web_env)
             self.spawn("worker", [*py, "worker"], env)
             self.spawn("scheduler", [*py, "scheduler"], env)
             if self.wait_healthy():

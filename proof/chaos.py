@@ -259,21 +259,22 @@ class People:
         client = Client(self.shape, self.figures)
         name = f"Chaos Chat {n}"
 
-        def token() -> str:
+        def fields(*wanted: re.Pattern[str]) -> list[str]:
+            """Return these hidden fields of the chat page's form, as a browser holds them."""
             page = client.send("GET", "/chat", ok=good_page).text
-            found = TOKEN_FIELD.search(page)
-            if not found:
-                raise RuntimeError("the chat page has no form token")
-            return found.group(1)
+            found = [pattern.search(page) for pattern in wanted]
+            if not all(found):
+                raise RuntimeError("the chat page's form lacks a field it always has")
+            return [match.group(1) for match in found if match]
+
+        def token() -> str:
+            return fields(TOKEN_FIELD)[0]
 
         # As a browser sends the start page's form: with its one-time id, the same again
         # when the answer was lost (the same start is the same chat).
-        page = client.send("GET", "/chat", ok=good_page).text
-        csrf, start_id = TOKEN_FIELD.search(page), START_ID.search(page)
-        if not csrf or not start_id:
-            raise RuntimeError("the chat's start page has no form token or start id")
+        csrf, start_id = fields(TOKEN_FIELD, START_ID)
         client.send("POST", "/chat/start", ok=good_page,
-                    data={"csrf_token": csrf.group(1), "start_id": start_id.group(1),
+                    data={"csrf_token": csrf, "start_id": start_id,
                           "choice": "police", "name": name})
         with self.made.lock:
             self.made.chats.add(name)
