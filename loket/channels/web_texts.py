@@ -220,12 +220,12 @@ TEXTS = Catalog(
         "consent_legend": {"nl": "Wat we bewaren", "en": "What we keep"},
         "consent_hint": {
             "nl": "We bewaren wat je hier invult versleuteld en gebruiken het alleen om je te "
-            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. Na "
-            "hooguit {period} wissen we het. Wil je weten wat we van je bewaren, of dat we het "
+            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. "
+            "Hooguit {period} nadat je contact met ons is afgesloten, wissen we het. Wil je weten wat we van je bewaren, of dat we het "
             "eerder wissen? Vraag het aan het loket.",
             "en": "We keep what you fill in here encrypted and use it only to help you. Only "
-            "the staff of the desk that helps you can read it. We erase it after {period} at "
-            "most. Want to know what we keep about you, or have it erased sooner? Ask the "
+            "the staff of the desk that helps you can read it. We erase it at most {period} "
+            "after your contact with us is closed. Want to know what we keep about you, or have it erased sooner? Ask the "
             "desk.",
         },
         "consent_label": {
@@ -377,10 +377,10 @@ TEXTS = Catalog(
         },
         "chat_store_note": {
             "nl": "Door te beginnen ga je akkoord dat we dit gesprek versleuteld bewaren, alleen "
-            "om je te helpen, en na hooguit {period} wissen. Wil je weten wat we van je "
+            "om je te helpen, en hooguit {period} na het afsluiten ervan wissen. Wil je weten wat we van je "
             "bewaren, of dat we het eerder wissen? Vraag het aan het loket.",
             "en": "By starting you agree that we keep this conversation encrypted, only to help "
-            "you, and erase it after {period} at most. Want to know what we keep about you, or "
+            "you, and erase it at most {period} after it is closed. Want to know what we keep about you, or "
             "have it erased sooner? Ask the desk.",
         },
         "chat_name_label": {"nl": "Hoe mogen we je noemen?", "en": "What may we call you?"},

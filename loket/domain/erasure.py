@@ -9,7 +9,8 @@ line says it happened (`delete`); the audit trail itself is kept, as NEN 7513 as
 
 `erase` is one person's request (`loket erase --contact REF`): the contact, every other
 contact with the same keyed number, and the flags on that number. `retain` is the nightly
-retention: every contact older than its desk's period, in batches. Nothing of this is in
+retention: every contact closed longer ago than its desk's period, in batches (an open one
+is never touched, however old). Nothing of this is in
 Redis: jobs carry ids only and the tallies hold counts.
 """
 
@@ -20,7 +21,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from loket.domain import audit
@@ -97,13 +98,21 @@ class Retention:
 
 
 def due(session: Session, retention: Retention, now: datetime, limit: int) -> list[Contact]:
-    """Return up to `limit` contacts past their desk's period and not anonymised yet."""
+    """Return up to `limit` closed contacts past their desk's period, not anonymised yet.
+
+    The period runs from the contact's close: an open contact (a long conversation, a
+    callback still to place) is never anonymised, however long ago it began.
+    """
     found: list[Contact] = []
     for desk in (*DESKS, None):
         owner = col(Contact.desk).is_(None) if desk is None else col(Contact.desk) == desk
+        cutoff = retention.cutoff(desk, now)
         found += session.exec(
             select(Contact).where(owner, col(Contact.anonymised_at).is_(None),
-                                  col(Contact.created_at) < retention.cutoff(desk, now))
+                                  col(Contact.status) == "closed",
+                                  col(Contact.created_at) < cutoff,  # its index narrows
+                                  func.coalesce(col(Contact.closed_at),
+                                                col(Contact.created_at)) < cutoff)
             .order_by(col(Contact.created_at)).limit(limit - len(found))
         ).all()
         if len(found) >= limit:

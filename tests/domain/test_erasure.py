@@ -103,9 +103,11 @@ def test_retention_anonymises_what_is_past_each_desk_s_period(store_app: Flask) 
     seed(store_app, old, channel="phone", desk="police", count=3, outcome="helped",
          handle_s=300)
     seed(store_app, old, channel="sms", desk="veterans", count=2, flags=("overflow",),
-         queue="police")
-    seed(store_app, old, channel="sms", desk="debasis", count=2)  # De Basis keeps 3 years
-    seed(store_app, now - timedelta(days=10), channel="sms", desk="police", count=2)
+         queue="police", outcome="referred")
+    seed(store_app, old, channel="sms", desk="debasis", count=2, outcome="helped")  # 3 years
+    seed(store_app, now - timedelta(days=10), channel="sms", desk="police", count=2,
+         outcome="helped")
+    seed(store_app, old, channel="sms", desk="police")  # still open: kept, however old
     engine = store_app.extensions["loket.engine"]
     first, last = old.date() - timedelta(days=1), now.date()
     with read_scope(engine) as session:
@@ -119,6 +121,8 @@ def test_retention_anonymises_what_is_past_each_desk_s_period(store_app: Flask) 
         gone = session.exec(select(Contact).where(col(Contact.anonymised_at).is_not(None))).all()
         assert sorted(c.desk or "" for c in gone) == ["police"] * 3 + ["veterans"] * 2
         assert all(c.phone is None and c.name is None for c in gone)
+        still_open = session.exec(select(Contact).where(Contact.status != "closed")).all()
+        assert [(c.anonymised_at, c.phone is not None) for c in still_open] == [(None, True)]
         assert figures(session, first, last) == before  # the reports' figures unchanged
 
 
@@ -127,7 +131,7 @@ def test_the_cli_erases_purges_and_refuses_an_unknown_reference(
 ) -> None:
     seed(app, local("2026-11-10 14:00"), channel="sms", desk="police")
     the_person_everywhere(app, "CLI-ERASE")
-    seed(app, utcnow() - timedelta(days=900), channel="sms", desk="veterans")
+    seed(app, utcnow() - timedelta(days=900), channel="sms", desk="veterans", outcome="helped")
     unknown = CliRunner().invoke(main, ["erase", "--contact", "NOP-E0000"])
     assert unknown.exit_code == 2 and "--contact: no contact has the reference NOP-E0000" in \
         unknown.output
@@ -139,7 +143,8 @@ def test_the_cli_erases_purges_and_refuses_an_unknown_reference(
 
 
 def test_the_nightly_job_runs_the_retention(app: Flask, redis_conn: Redis) -> None:
-    seed(app, utcnow() - timedelta(days=900), channel="sms", desk="police", count=2)
+    seed(app, utcnow() - timedelta(days=900), channel="sms", desk="police", count=2,
+         outcome="helped")
     queue = queues(redis_conn)[0]
     for q in queues(redis_conn):
         if q.name == "maintenance":
@@ -155,6 +160,7 @@ def test_the_public_pages_say_when_the_data_is_erased(
 ) -> None:
     app = make_app(retention_desk_days="debasis=1095")
     form = app.test_client().get("/contact").get_data(as_text=True)
-    assert "Na hooguit 3 jaar wissen we het" in form  # the longest any desk keeps it
+    # The longest any desk keeps it, counted from the contact's close.
+    assert "Hooguit 3 jaar nadat je contact met ons is afgesloten, wissen we het" in form
     chat = app.test_client().get("/chat?lang=en").get_data(as_text=True)
-    assert "erase it after 3 years at most" in chat
+    assert "erase it at most 3 years after it is closed" in chat
