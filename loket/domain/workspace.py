@@ -176,11 +176,17 @@ CALLBACK_IN_QUEUE = ("due", "calling")
 
 
 def callback_is_due() -> ColumnElement[bool]:
-    """Return the WHERE clause keeping a callback's contact out of the queue until due."""
+    """Return the WHERE clause keeping a callback's contact out of the queue until due.
+
+    A contact to answer later without a callback to place (a web form answered by e-mail,
+    or one that left no way to reach the person) waits in the queue from the start: nothing
+    else would ever bring it there.
+    """
     return or_(
         col(Contact.status) != "callback",
         sa_exists().where(col(CallbackRequest.contact_id) == Contact.id,
                           col(CallbackRequest.status).in_(CALLBACK_IN_QUEUE)),
+        ~sa_exists().where(col(CallbackRequest.contact_id) == Contact.id),
     )
 
 
