@@ -10,7 +10,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import Select, and_, bindparam, func, insert, literal
 from sqlmodel import Session, col, select
 
-from loket.domain.contacts import opened_here, phone_hash
+from loket.domain.contacts import lock, opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
 from loket.store.models import Contact, InboundEvent, Message, User, table_of
@@ -106,9 +106,23 @@ def read_text_webhook(
     ).one()
     return TextWebhook(
         answer=None if response_type is None else (response, response_type),
-        contact=contact,
+        contact=still_open(session=session, contact=contact),
         reference=None if reference_taken else reference,
     )
+
+
+def still_open(*, session: Session, contact: Contact | None) -> Contact | None:
+    """Return the conversation read as open, locked, or None when it has closed meanwhile.
+
+    On PostgreSQL a counsellor's close (which locks the contact) may commit between the read
+    and this message's write: the message would land in a closed contact that nobody reads.
+    Locking the row waits for such a close and reads what it left. On SQLite the unit of
+    work holds the database's write lock already, so nothing can close it in between.
+    """
+    if contact is None or session.get_bind().dialect.name != "postgresql":
+        return contact
+    locked = lock(session=session, contact_id=contact.id)
+    return None if locked is None or locked.status == "closed" else locked
 
 
 def open_conversation(*, session: Session, channel: str, sender: str) -> Contact | None:
@@ -123,7 +137,7 @@ def open_conversation(*, session: Session, channel: str, sender: str) -> Contact
         .order_by(col(Contact.id).desc())
         .limit(1)
     )
-    return session.exec(query).first()
+    return still_open(session=session, contact=session.exec(query).first())
 
 
 def add_message(
