@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import field_validator, model_validator
 from sqlmodel import Session, SQLModel, col, delete, select, update
 
-from loket.domain import audit
+from loket.domain import audit, contacts
 from loket.store.models import ApiToken, LoginSession, RecoveryCode, User
 from loket.store.types import utcnow
 
@@ -295,7 +295,8 @@ def add_user(*, session: Session, user_in: UserIn, admin_id: int | None) -> User
 
 
 def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | None) -> User:
-    """Enable or disable a user; disabling ends all their logins at once. Audited."""
+    """Enable or disable a user; disabling ends all their logins at once and puts the
+    contacts they held back in their queues. Audited."""
     if not active and user_id == admin_id:
         raise ValueError("user: you cannot disable yourself")
     user = stored_user(session, user_id)
@@ -303,6 +304,8 @@ def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | 
     session.add(user)
     if not active:
         end_logins(session=session, user_id=user_id)
+        contacts.release_all_held(session=session, user_id=user_id, by_user_id=admin_id,
+                                  reason="the counsellor's account was disabled")
     admin_audit(
         session=session, admin_id=admin_id, user_id=user_id,
         what="enabled" if active else "disabled",
@@ -321,10 +324,14 @@ def reset_factor(*, session: Session, user_id: int, admin_id: int | None) -> Use
 def change_role(
     *, session: Session, user_id: int, change: UserChange, admin_id: int | None
 ) -> User:
-    """Give a user another role and desk (their rights change at their next request)."""
+    """Give a user another role and desk (their rights change at their next request); the
+    contacts they held go back to their queues. Audited."""
     if user_id == admin_id and change.role != "admin":
         raise ValueError("role: you cannot take away your own admin role")
     user = stored_user(session, user_id)
+    if (user.role, user.desk) != (change.role, change.desk):
+        contacts.release_all_held(session=session, user_id=user_id, by_user_id=admin_id,
+                                  reason="the counsellor moved to another role or desk")
     user.role, user.desk = change.role, change.desk
     session.add(user)
     admin_audit(

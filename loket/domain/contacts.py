@@ -567,6 +567,29 @@ def transfer(*, session: Session, contact: Contact, user: User, desk: str,
                    detail=f"transferred desk={desk}", source=source)
 
 
+def release_all_held(*, session: Session, user_id: int, by_user_id: int | None,
+                     reason: str) -> list[str]:
+    """Put every open contact this user holds back in its queue, held by no one; return
+    their references. For an account disabled or moved to another role or desk: what they
+    held must not stay out of everyone's reach. Each release is audited, by whoever did it.
+    """
+    held = session.exec(
+        select(Contact).where(Contact.assigned_user_id == user_id,
+                              col(Contact.status).in_(OPEN_STATUSES))
+        .with_for_update().execution_options(populate_existing=True)
+    ).all()
+    for contact in held:
+        contact.assigned_user_id = None
+        if contact.status == "in_progress":
+            contact.status = "waiting"
+        contact.updated_at = utcnow()
+        session.add(contact)
+        audit.record(session=session, event="release", contact=contact, user_id=by_user_id,
+                     actor="user" if by_user_id is not None else "system",
+                     detail=f"released: {reason}")
+    return [contact.reference for contact in held]
+
+
 def _let_go(*, session: Session, contact: Contact, user: User, event: str, detail: str,
             source: str) -> Contact:
     """Put a contact this counsellor holds back in its queue, held by no one; audited."""
