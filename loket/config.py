@@ -78,6 +78,9 @@ class Settings:
     max_live_chats: int = 3
     wrapup_minutes: int = 5
     continuity_minutes: int = 5
+    # A text conversation whose person stops answering the intake's questions is routed
+    # with the defaults after this long (a counsellor writes first).
+    text_answer_minutes: int = 5
     person_flag_days: int = 30
     # The contact form's outcomes and categories and the canned replies (TOML); empty:
     # config/workspace.toml.
@@ -215,7 +218,7 @@ def load_settings(
     for name in (
         "chat_idle_minutes", "staff_idle_minutes", "staff_session_hours", "login_attempts",
         "break_glass_minutes", "max_live_chats", "person_flag_days", "callback_attempts",
-        "retention_days",
+        "retention_days", "text_answer_minutes",
         "escalate_after_s", "escalate_every_s", "service_target_s", "crisis_target_s",
     ):
         if getattr(settings, name) < 1:

@@ -220,13 +220,13 @@ TEXTS = Catalog(
         "consent_legend": {"nl": "Wat we bewaren", "en": "What we keep"},
         "consent_hint": {
             "nl": "We bewaren wat je hier invult versleuteld en gebruiken het alleen om je te "
-            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. "
-            "Hooguit {period} nadat je contact met ons is afgesloten, wissen we het. Wil je weten wat we van je bewaren, of dat we het "
-            "eerder wissen? Vraag het aan het loket.",
-            "en": "We keep what you fill in here encrypted and use it only to help you. Only "
-            "the staff of the desk that helps you can read it. We erase it at most {period} "
-            "after your contact with us is closed. Want to know what we keep about you, or have it erased sooner? Ask the "
-            "desk.",
+            "helpen. Alleen de medewerkers van het loket dat je helpt, kunnen het lezen. Hooguit "
+            "{period} nadat je contact met ons is afgesloten, wissen we het. Wil je weten wat we "
+            "van je bewaren, of dat we het eerder wissen? Vraag het aan het loket.",
+            "en": "We keep what you fill in here encrypted and use it only to help you. Only the "
+            "staff of the desk that helps you can read it. We erase it at most {period} after "
+            "your contact with us is closed. Want to know what we keep about you, or have it "
+            "erased sooner? Ask the desk.",
         },
         "consent_label": {
             "nl": "Ik ga akkoord dat Loket bewaart wat ik hier invul",
@@ -377,11 +377,11 @@ TEXTS = Catalog(
         },
         "chat_store_note": {
             "nl": "Door te beginnen ga je akkoord dat we dit gesprek versleuteld bewaren, alleen "
-            "om je te helpen, en hooguit {period} na het afsluiten ervan wissen. Wil je weten wat we van je "
-            "bewaren, of dat we het eerder wissen? Vraag het aan het loket.",
+            "om je te helpen, en hooguit {period} na het afsluiten ervan wissen. Wil je weten wat "
+            "we van je bewaren, of dat we het eerder wissen? Vraag het aan het loket.",
             "en": "By starting you agree that we keep this conversation encrypted, only to help "
-            "you, and erase it at most {period} after it is closed. Want to know what we keep about you, or "
-            "have it erased sooner? Ask the desk.",
+            "you, and erase it at most {period} after it is closed. Want to know what we keep "
+            "about you, or have it erased sooner? Ask the desk.",
         },
         "chat_name_label": {"nl": "Hoe mogen we je noemen?", "en": "What may we call you?"},
         "chat_name_hint": {
@@ -450,6 +450,15 @@ TEXTS = Catalog(
             "nl": "Dit gesprek is afgesloten. Je kunt altijd een nieuwe chat beginnen.",
             "en": "This conversation has been closed. You can always start a new chat.",
         },
+        "chat_unsent": {
+            "nl": "Dit gesprek was al afgesloten: je bericht is niet verstuurd. Begin een nieuwe "
+            "chat en stuur het daar; bij direct gevaar bel 112, bij gedachten aan zelfdoding "
+            "113 of 0800-0113.",
+            "en": "This conversation had already been closed: your message was not sent. Start "
+            "a new chat and send it there; in immediate danger call 112, with thoughts of "
+            "suicide 113 or 0800-0113.",
+        },
+        "chat_unsent_label": {"nl": "Wat je schreef", "en": "What you wrote"},
         "chat_empty": {"nl": "Nog geen berichten.", "en": "No messages yet."},
         "who_me": {"nl": "Jij", "en": "You"},
         "who_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Literal, cast
 
 from sqlalchemy import Select, and_, bindparam, func, insert, literal
 from sqlmodel import Session, col, select
 
+from loket.domain import contacts
 from loket.domain.contacts import lock, opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
@@ -221,3 +222,41 @@ def record_delivery(*, session: Session, sid: str, value: str) -> Message | None
         message.delivery_status = value
         session.add(message)
     return message
+
+
+# A text conversation whose questions are behind it, or that the person ended.
+ANSWERED_STEPS = ("routed", "acked", "stopped")
+
+
+def route_unanswered(
+    *,
+    session: Session,
+    decide: contacts.Decide,
+    idle: timedelta,
+    continuity: timedelta | None,
+    now: datetime | None = None,
+    limit: int = 100,
+) -> list[str]:
+    """Route the text conversations whose person stopped answering the intake's questions.
+
+    A first text opens a contact and asks who is writing; it joins a queue only once the
+    questions are answered. Someone who wrote and did not answer (a question they did not
+    want to answer, a phone put away) would then wait in no queue at all. After `idle` with
+    no answer, the defaults are taken (what they answered so far, the rest unknown, "now")
+    and the contact is routed as any other (audited as every routing is); a counsellor
+    writes first. Returns the references routed.
+    """
+    cutoff = (now or utcnow()) - idle
+    stalled = session.exec(
+        select(Contact).where(col(Contact.channel).in_(("sms", "whatsapp")),
+                              Contact.status == "new",
+                              col(Contact.intake_step).not_in(ANSWERED_STEPS),
+                              col(Contact.updated_at) < cutoff)
+        .order_by(col(Contact.id)).limit(limit)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    ).all()
+    for contact in stalled:
+        contacts.route_contact(session=session, contact=contact, decide=decide,
+                               continuity=continuity)
+        contacts.set_step(session=session, contact=contact, step="routed")
+    return [contact.reference for contact in stalled]

@@ -6,6 +6,7 @@ Jobs run inside the app's context, pushed by the worker class (`loket.queue.work
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import structlog
 from flask import current_app
@@ -69,7 +70,27 @@ def reconcile() -> int:
     if done.enqueued or done.done:
         log.info("outbox.reconciled", enqueued=done.enqueued, done=done.done, waiting=done.waiting)
     calls.reconcile_callbacks()
+    route_unanswered_texts()
     return done.enqueued
+
+
+def route_unanswered_texts() -> int:
+    """Route the text conversations whose person stopped answering the intake's questions
+    (LOKET_TEXT_ANSWER_MINUTES): without it they would wait in no queue. Returns how many."""
+    from loket import rules_runtime
+    from loket.domain import conversations
+
+    settings = current_app.config["LOKET"]
+    minutes = settings.continuity_minutes
+    with session_scope(get_engine()) as session:
+        routed = conversations.route_unanswered(
+            session=session, decide=rules_runtime.decide,
+            continuity=timedelta(minutes=minutes) if minutes else None,
+            idle=timedelta(minutes=settings.text_answer_minutes),
+        )
+    if routed:
+        log.info("texts.routed_unanswered", count=len(routed))
+    return len(routed)
 
 
 def refresh_reports() -> int:
