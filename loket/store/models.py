@@ -68,6 +68,8 @@ class Contact(SQLModel, table=True):
             "ix_contact_queue_closed_at", "queue", "closed_at",
             where="closed_at IS NOT NULL AND answered_at IS NOT NULL",
         ),
+        # The contacts still in their intake (the reconciler routes the unanswered texts).
+        partial_index("ix_contact_new_updated_at", "updated_at", where="status = 'new'"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
