@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, bindparam, func, insert, literal
 from sqlmodel import Session, col, select
 
 from loket.domain import contacts
-from loket.domain.contacts import lock, opened_here, phone_hash
+from loket.domain.contacts import opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
 from loket.store.models import Contact, InboundEvent, Message, User, table_of
@@ -122,7 +122,7 @@ def still_open(*, session: Session, contact: Contact | None) -> Contact | None:
     """
     if contact is None or session.get_bind().dialect.name != "postgresql":
         return contact
-    locked = lock(session=session, contact_id=contact.id)
+    locked = contacts.lock(session=session, contact_id=contact.id)
     return None if locked is None or locked.status == "closed" else locked
 
 

@@ -10,8 +10,8 @@ line says it happened (`delete`); the audit trail itself is kept, as NEN 7513 as
 `erase` is one person's request (`loket erase --contact REF`): the contact, every other
 contact with the same keyed number, and the flags on that number. `retain` is the nightly
 retention: every contact closed longer ago than its desk's period, in batches (an open one
-is never touched, however old). Nothing of this is in
-Redis: jobs carry ids only and the tallies hold counts.
+is never touched, however old). Nothing of this is in Redis: jobs carry ids only and the
+tallies hold counts.
 """
 
 from __future__ import annotations
