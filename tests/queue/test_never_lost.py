@@ -242,6 +242,21 @@ def test_the_retention_run_never_anonymises_an_open_contact(store_app: Flask) ->
 # --- 5. a contact held by a counsellor who is disabled can be taken by nobody -----------------
 
 
+def held_by(engine: Engine, counsellor: User) -> int | None:
+    """Store a police text contact this counsellor has claimed; return its id."""
+    with session_scope(engine) as session:
+        contact = contacts.open_contact(
+            session=session, contact_in=contacts.ContactIn(channel="sms", phone=PHONE),
+        )
+        contact.desk = contact.queue = "police"
+        contact.status, contact.routed_at = "waiting", utcnow()
+        session.flush()
+        holder = session.get(User, counsellor.id)
+        assert holder is not None
+        workspace.claim(session=session, user=holder, contact=contact, max_live=3)
+        return contact.id
+
+
 def test_a_contact_held_by_a_disabled_counsellor_can_be_taken_by_a_colleague(
     store_app: Flask,
 ) -> None:
@@ -250,17 +265,7 @@ def test_a_contact_held_by_a_disabled_counsellor_can_be_taken_by_a_colleague(
     admin = make_user(app, role="admin")
     gone = make_user(app, role="counsellor", desk="police")
     colleague = make_user(app, role="counsellor", desk="police")
-    with session_scope(engine) as session:
-        contact = contacts.open_contact(
-            session=session, contact_in=contacts.ContactIn(channel="sms", phone=PHONE),
-        )
-        contact.desk = contact.queue = "police"
-        contact.status, contact.routed_at = "waiting", utcnow()
-        session.flush()
-        holder = session.get(User, gone.id)
-        assert holder is not None
-        workspace.claim(session=session, user=holder, contact=contact, max_live=3)
-        contact_id = contact.id
+    contact_id = held_by(engine, gone)
     with session_scope(engine) as session:  # taken ill, account disabled by the admin
         accounts.set_active(session=session, user_id=gone.id or 0, active=False,
                             admin_id=admin.id)
@@ -284,17 +289,7 @@ def test_a_counsellor_moved_to_another_desk_lets_go_of_what_they_held(store_app:
     engine = engine_of(app)
     admin = make_user(app, role="admin")
     moved = make_user(app, role="counsellor", desk="police")
-    with session_scope(engine) as session:
-        contact = contacts.open_contact(
-            session=session, contact_in=contacts.ContactIn(channel="sms", phone=PHONE),
-        )
-        contact.desk = contact.queue = "police"
-        contact.status, contact.routed_at = "waiting", utcnow()
-        session.flush()
-        holder = session.get(User, moved.id)
-        assert holder is not None
-        workspace.claim(session=session, user=holder, contact=contact, max_live=3)
-        contact_id = contact.id
+    contact_id = held_by(engine, moved)
     with session_scope(engine) as session:
         accounts.change_role(session=session, user_id=moved.id or 0, admin_id=admin.id,
                              change=accounts.UserChange(role="counsellor", desk="veterans"))
