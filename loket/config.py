@@ -11,6 +11,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -121,6 +122,12 @@ class Settings:
     def twilio_configured(self) -> bool:
         """Tell whether real Twilio credentials are set."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def continuity(self) -> timedelta | None:
+        """Return how long a returning person's new contact is offered to their last
+        counsellor first (None: not at all)."""
+        return timedelta(minutes=self.continuity_minutes) if self.continuity_minutes else None
 
     @property
     def callback_delays(self) -> list[int]:

@@ -47,8 +47,7 @@ def settings() -> Settings:
 def continuity() -> timedelta | None:
     """Return how long a returning person's new contact is offered to their last
     counsellor first (None: not at all)."""
-    minutes = settings().continuity_minutes
-    return timedelta(minutes=minutes) if minutes else None
+    return settings().continuity
 
 
 def public_url_for_request() -> str:

@@ -579,11 +579,7 @@ def release_all_held(*, session: Session, user_id: int, by_user_id: int | None,
         .with_for_update().execution_options(populate_existing=True)
     ).all()
     for contact in held:
-        contact.assigned_user_id = None
-        if contact.status == "in_progress":
-            contact.status = "waiting"
-        contact.updated_at = utcnow()
-        session.add(contact)
+        _put_back(session=session, contact=contact)
         audit.record(session=session, event="release", contact=contact, user_id=by_user_id,
                      actor="user" if by_user_id is not None else "system",
                      detail=f"released: {reason}")
@@ -597,11 +593,16 @@ def _let_go(*, session: Session, contact: Contact, user: User, event: str, detai
         raise Conflict("this counsellor does not hold this contact")
     if contact.status == "closed":
         raise Conflict("the contact is closed")
+    _put_back(session=session, contact=contact)
+    audit.record(session=session, event=event, contact=contact, user_id=user.id,
+                 actor="user", detail=detail, source=source)
+    return contact
+
+
+def _put_back(*, session: Session, contact: Contact) -> None:
+    """Let go of a held contact: held by no one, and waiting again if it was being served."""
     contact.assigned_user_id = None
     if contact.status == "in_progress":
         contact.status = "waiting"
     contact.updated_at = utcnow()
     session.add(contact)
-    audit.record(session=session, event=event, contact=contact, user_id=user.id,
-                 actor="user", detail=detail, source=source)
-    return contact

@@ -81,11 +81,9 @@ def route_unanswered_texts() -> int:
     from loket.domain import conversations
 
     settings = current_app.config["LOKET"]
-    minutes = settings.continuity_minutes
     with session_scope(get_engine()) as session:
         routed = conversations.route_unanswered(
-            session=session, decide=rules_runtime.decide,
-            continuity=timedelta(minutes=minutes) if minutes else None,
+            session=session, decide=rules_runtime.decide, continuity=settings.continuity,
             idle=timedelta(minutes=settings.text_answer_minutes),
         )
     if routed:

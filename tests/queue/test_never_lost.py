@@ -94,6 +94,19 @@ def test_a_web_form_without_a_callback_number_reaches_a_counsellor_s_queue(
     )
 
 
+def claimed_by(engine: Engine, text: Contact, counsellor: User) -> None:
+    """Route this text conversation to the police desk and let the counsellor claim it."""
+    with session_scope(engine) as session:
+        contact = contacts.lock(session=session, contact_id=text.id)
+        assert contact is not None
+        contact.intake_step, contact.status = "acked", "waiting"
+        contact.desk = contact.queue = "police"
+        contact.routed_at = utcnow()
+        user = session.get(User, counsellor.id)
+        assert user is not None
+        contacts.claim(session=session, contact=contact, user=user)
+
+
 # --- 2. a text whose sender does not (again) answer the first menu question -----------------
 
 
@@ -123,15 +136,11 @@ def test_a_text_right_after_the_counsellor_closed_the_conversation_reaches_a_cou
     sms(client, "Hallo")
     [first] = contacts_of(app)
     police = staff[0]
-    with session_scope(engine_of(app)) as session:  # routed, answered and closed
+    claimed_by(engine_of(app), first, police)
+    with session_scope(engine_of(app)) as session:  # answered and closed
         contact = contacts.lock(session=session, contact_id=first.id)
-        assert contact is not None
-        contact.intake_step, contact.status = "acked", "waiting"
-        contact.desk = contact.queue = "police"
-        contact.routed_at = utcnow()
         user = session.get(User, police.id)
-        assert user is not None
-        contacts.claim(session=session, contact=contact, user=user)
+        assert contact is not None and user is not None
         workspace.close(session=session, user=user, contact=contact, outcome="helped")
     sms(client, "Sorry, nog één ding: mijn vrouw wil ook met iemand praten")
     latest = contacts_of(app)[-1]
@@ -162,15 +171,7 @@ def test_a_text_arriving_while_its_conversation_is_closed_is_not_lost_in_the_clo
     sms(client, "Hallo")
     [first] = contacts_of(app)
     counsellor = make_user(app, role="counsellor", desk="police")
-    with session_scope(engine) as session:
-        contact = contacts.lock(session=session, contact_id=first.id)
-        assert contact is not None
-        contact.intake_step, contact.status = "acked", "waiting"
-        contact.desk = contact.queue = "police"
-        contact.routed_at = utcnow()
-        user = session.get(User, counsellor.id)
-        assert user is not None
-        contacts.claim(session=session, contact=contact, user=user)
+    claimed_by(engine, first, counsellor)
 
     real_read = conversations.read_text_webhook
     closed: list[bool] = []
