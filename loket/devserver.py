@@ -220,7 +220,7 @@ class DevSupervisor:
             raise RuntimeError(f"{' '.join(argv[2:])} failed with status {result.returncode}")
 
     def wait_healthy(self) -> bool:
-        """Wait until /healthz answers 200."""
+        """Wait until /healthz answers 200; False when the web app (or a child, too often) dies."""
         url = f"http://{self.host}:{self.port}/healthz"
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline and not self.stopping:
@@ -230,7 +230,10 @@ class DevSupervisor:
                         return True
             except (urllib.error.URLError, OSError):
                 pass
-            if self.exited():
+            dead = self.exited()
+            # The web app dying while it starts is a fault to report; a worker or scheduler
+            # dying meanwhile is started again, as it would be once the banner is shown.
+            if dead is not None and (dead.name == "web" or not self.restart(dead)):
                 return False
             time.sleep(0.25)
         return False
