@@ -19,6 +19,7 @@ from loket import (
     metrics,
     rules_runtime,
     security,
+    web,
 )
 from loket.config import load_settings
 from loket.queue import connection as queue_connection
@@ -41,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if not settings.testing:
         logs.configure()
+    web.init_app(app)
     logs.init_app(app)
     db.init_app(app, settings.database_url)
     crypto.init_app(app, settings)

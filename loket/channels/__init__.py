@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from loket import web
 from loket.security import csrf, limit_only
 
 
@@ -17,7 +16,6 @@ def register(app: Flask) -> None:
     """
     from loket.channels import calls, messaging, voice, webchat, webform
 
-    web.init_app(app)
     for bp in (voice.bp, messaging.bp, calls.bp):
         csrf(app).exempt(bp)
     for bp in (voice.bp, messaging.bp, calls.bp, webchat.bp, webform.bp):
