@@ -23,10 +23,19 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def upgrade_command(revision: str) -> None:
     """Migrate the database to the newest schema."""
+    from alembic.util import CommandError
+
     from loket.store.migrate import upgrade
 
     app = build_app()
-    upgrade(app.extensions["loket.engine"], revision)
+    try:
+        upgrade(app.extensions["loket.engine"], revision)
+    except CommandError as exc:
+        fail(f"--revision: {exc}")
+    except AssertionError:
+        # Alembic asserts, rather than saying so, when a relative revision (`head+1`,
+        # `0009+5`) points past the newest migration.
+        fail(f"--revision: {revision} lies past the newest migration")
     click.echo(f"database at {revision}")
 
 

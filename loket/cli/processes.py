@@ -57,7 +57,8 @@ def gunicorn_argv(
 
 
 @click.command("serve")
-@click.option("--port", type=int, help="Port to listen on (default $LOKET_PORT, $PORT or 8000).")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port to listen on (default $LOKET_PORT, $PORT or 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=WORKERS, show_default=True,
               help="Web processes.")
 @click.option("--threads", type=click.IntRange(1, 64), default=THREADS, show_default=True,
@@ -101,7 +102,8 @@ def scheduler_command() -> None:
 
 
 @click.command("dev")
-@click.option("--port", type=int, help="Port of the web app (default $LOKET_PORT, $PORT or 8000).")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port of the web app (default $LOKET_PORT, $PORT or 8000).")
 @click.option("--no-demo", is_flag=True, help="Do not seed demo data into an empty database.")
 def dev_command(port: int | None, no_demo: bool) -> None:
     """Run web, worker, scheduler and an embedded Redis as one process tree."""

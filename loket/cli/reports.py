@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -38,6 +39,20 @@ TEXTS = Catalog(
         "from_after_to": {
             "nl": "--from: {start} ligt na --to {end}",
             "en": "--from: {start} is after --to {end}",
+        },
+        "out_of_years": {
+            "nl": "{option}: geef een datum in de jaren {first} tot en met {last}",
+            "en": "{option}: give a date in the years {first} to {last}",
+        },
+        "not_a_number": {
+            "nl": "{option}: geef een getal (geen nan)",
+            "en": "{option}: give a number (not nan)",
+        },
+        "too_many": {
+            "nl": "--calls-per-hour: deze belasting vraagt meer dan {n} hulpverleners; "
+                  "controleer --calls-per-hour, --aht, --target en --level",
+            "en": "--calls-per-hour: this load needs more than {n} counsellors; "
+                  "check --calls-per-hour, --aht, --target and --level",
         },
         "too_long": {
             "nl": "--to: hooguit {days} dagen na --from",
@@ -195,7 +210,14 @@ def report_command(from_: datetime, to: datetime, desk: str | None, channel: str
 
 
 def check_range(start: date, end: date, lang: str) -> None:
-    """Exit 2 naming the option when the range runs backwards or is absurdly long."""
+    """Exit 2 naming the option when a day lies in a year no report covers, or the range
+    runs backwards or is absurdly long."""
+    from loket.reports.periods import FIRST_YEAR, LAST_YEAR, reportable
+
+    for option, day in (("--from", start), ("--to", end)):
+        if not reportable(day):
+            fail(TEXTS.get("out_of_years", lang, option=option, first=str(FIRST_YEAR),
+                           last=str(LAST_YEAR)))
     if start > end:
         fail(TEXTS.get("from_after_to", lang, start=start.isoformat(), end=end.isoformat()))
     if (end - start).days > MAX_DAYS:
@@ -261,6 +283,11 @@ def capacity_command(calls_per_hour: float | None, aht: float | None, target: fl
                      as_json: bool, lang: str) -> None:
     """Erlang C: the counsellors a load needs for a service target, or the plan per hour
     of the week from the store, the desks separate and pooled; --simulate checks it."""
+    # click's FloatRange lets nan through (it compares false with either bound).
+    for option, value in (("--calls-per-hour", calls_per_hour), ("--aht", aht),
+                          ("--target", target), ("--level", level)):
+        if value is not None and math.isnan(value):
+            fail(TEXTS.get("not_a_number", lang, option=option))
     if from_data:
         if calls_per_hour is not None or aht is not None:
             fail(TEXTS.get("one_way", lang))
@@ -279,9 +306,17 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
                as_json: bool, lang: str, seed: int | None = None) -> None:
     """Print the counsellors one load needs, and what one fewer would give; with a `seed`,
     what a simulation of one plain queue of them gives."""
-    from loket.reports.capacity import counsellors_needed, staffing
+    from loket.reports.capacity import (
+        MAX_COUNSELLORS,
+        TooManyCounsellors,
+        counsellors_needed,
+        staffing,
+    )
 
-    needed = counsellors_needed(calls_per_hour, aht, target, level)
+    try:
+        needed = counsellors_needed(calls_per_hour, aht, target, level)
+    except TooManyCounsellors:
+        fail(TEXTS.get("too_many", lang, n=str(MAX_COUNSELLORS)))
     best = staffing(needed, calls_per_hour, aht, target)
     fewer = staffing(needed - 1, calls_per_hour, aht, target) if needed > 0 else None
     simulated = None if seed is None else simulate_load(calls_per_hour, aht, needed, target,

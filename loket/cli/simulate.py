@@ -77,6 +77,12 @@ TEXTS = Catalog(
             "nl": "Gestopt na {n} stappen zonder einde: het menu lijkt rond te draaien.",
             "en": "Stopped after {n} steps without an end: the menu seems to go round.",
         },
+        "bad_url": {
+            "nl": "{url!r} is geen http(s)-adres met een host en een poort van 1 tot 65535 "
+                  "(bijvoorbeeld http://127.0.0.1:8000)",
+            "en": "{url!r} is not an http(s) address with a host and a port from 1 to 65535 "
+                  "(such as http://127.0.0.1:8000)",
+        },
         "down": {
             "nl": "Loket antwoordt niet op {url}: start het eerst met `make run` "
             "(of geef met --url aan waar het draait).",
@@ -352,11 +358,25 @@ def connect(url: str | None, lang: str) -> tuple[Twilio, str, str]:
     if settings.production:
         fail("LOKET_ENV is production: `loket simulate` is for development only")
     base = (url or settings.public_url).rstrip("/")
-    if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
-        raise click.BadParameter(f"{base!r} is not an http(s) address", param_hint="'--url'")
+    if not usable_url(base):
+        raise click.BadParameter(TEXTS.get("bad_url", lang, url=url or base),
+                                 param_hint="'--url'")
     twilio = Twilio(base, settings.twilio_auth_token, lang)
     return (twilio, settings.twilio_from_number or SANDBOX_TO,
             settings.twilio_account_sid or DEV_ACCOUNT_SID)
+
+
+def usable_url(url: str) -> bool:
+    """Return whether `url` is an http(s) address urllib can post to: a host, a port (when
+    given) from 1 to 65535, no spaces or control characters."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # ValueError when not a number or out of range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def stop(error: SimulationError) -> NoReturn:

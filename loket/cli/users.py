@@ -6,10 +6,15 @@ import sys
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from loket.cli.common import build_app, fail
 
 MAX_TOKEN_DAYS = 3650
+# The database cannot be read: never migrated (no tables) or not reachable. SQLAlchemy's
+# message quotes the statement's parameters (an e-mail address): it is not printed.
+UNREADY = (OperationalError, ProgrammingError)
+NO_TABLES = "the database has no tables yet; run `loket db upgrade` first"
 
 
 def validation_line(exc: ValidationError) -> str:
@@ -57,6 +62,8 @@ def add_command(
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             _, uri = create_user(session=session, user_in=user_in)
+    except UNREADY:
+        fail(NO_TABLES)
     except ValueError as exc:
         fail(str(exc))
     click.echo(f"added {user_in.email} ({role}{', ' + desk if desk else ''})")
@@ -75,11 +82,14 @@ def code_command(email: str) -> None:
     app = build_app()
     if app.config["LOKET"].production:
         fail("LOKET_ENV: `loket user code` works in development only")
-    with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
-        user = find_user(session=session, email=email)
-        if user is None or not user.totp_secret:
-            fail(f"--email: no user {email}")
-        click.echo(pyotp.TOTP(user.totp_secret).now())
+    try:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+            user = find_user(session=session, email=email)
+            if user is None or not user.totp_secret:
+                fail(f"--email: no user {email}")
+            click.echo(pyotp.TOTP(user.totp_secret).now())
+    except UNREADY:
+        fail(NO_TABLES)
 
 
 @click.group("token")
@@ -101,11 +111,14 @@ def token_create_command(email: str, expires: int | None) -> None:
     from loket.store.db import session_scope
 
     app = build_app()
-    with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
-        user = find_user(session=session, email=email)
-        if user is None or not user.active:
-            fail(f"--user: no active user {email}")
-        token = create_token(session=session, user=user, expires_days=expires)
+    try:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+            user = find_user(session=session, email=email)
+            if user is None or not user.active:
+                fail(f"--user: no active user {email}")
+            token = create_token(session=session, user=user, expires_days=expires)
+    except UNREADY:
+        fail(NO_TABLES)
     click.echo(token)
 
 
@@ -120,14 +133,17 @@ def token_revoke_command(email: str | None, token: str | None) -> None:
     if (email is None) == (token is None):
         fail("--user or --token: give exactly one")
     app = build_app()
-    with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
-        if email is not None:
-            user = find_user(session=session, email=email)
-            if user is None:
-                fail(f"--user: no user {email}")
-            count = revoke_tokens(session=session, user=user)
-        else:
-            count = revoke_tokens(session=session, token=(token or "").strip())
-            if count == 0:
-                fail("--token: no such token that is still valid")
+    try:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+            if email is not None:
+                user = find_user(session=session, email=email)
+                if user is None:
+                    fail(f"--user: no user {email}")
+                count = revoke_tokens(session=session, user=user)
+            else:
+                count = revoke_tokens(session=session, token=(token or "").strip())
+                if count == 0:
+                    fail("--token: no such token that is still valid")
+    except UNREADY:
+        fail(NO_TABLES)
     click.echo(f"revoked {count} token{'s' if count != 1 else ''}")

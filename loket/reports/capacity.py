@@ -19,6 +19,10 @@ SECONDS_PER_HOUR = 3600
 MAX_COUNSELLORS = 10_000
 
 
+class TooManyCounsellors(ValueError):
+    """The load needs more than MAX_COUNSELLORS: a wrong input, not a plan."""
+
+
 @dataclass(frozen=True)
 class Staffing:
     """What N counsellors give for one load: chance to wait, service level, mean wait."""
@@ -33,6 +37,8 @@ class Staffing:
 
 def offered_load(calls_per_hour: float, aht_s: float) -> float:
     """Return the offered load in Erlangs: calls per hour times handle time in hours."""
+    if not (math.isfinite(calls_per_hour) and math.isfinite(aht_s)):
+        raise ValueError("calls per hour and handle time must be finite numbers")
     if calls_per_hour < 0 or aht_s < 0:
         raise ValueError("calls per hour and handle time cannot be negative")
     return calls_per_hour * aht_s / SECONDS_PER_HOUR
@@ -107,14 +113,17 @@ def counsellors_needed(
     """
     if not 0 < level < 1:
         raise ValueError("the service level is a share between 0 and 1, both excluded")
-    if target_s < 0:
+    if not target_s >= 0:  # nan too
         raise ValueError("the target time cannot be negative")
     load = offered_load(calls_per_hour, aht_s)
     if load == 0:
         return 0
+    too_many = TooManyCounsellors(f"more than {MAX_COUNSELLORS} counsellors: check the input")
     counsellors = math.floor(load) + 1  # the fewest for which the queue empties
+    if counsellors > MAX_COUNSELLORS:
+        raise too_many  # before Erlang B's loop runs to millions
     while service_level(counsellors, load, aht_s, target_s) < level:
         counsellors += 1
         if counsellors > MAX_COUNSELLORS:
-            raise ValueError(f"more than {MAX_COUNSELLORS} counsellors: check the input")
+            raise too_many
     return counsellors

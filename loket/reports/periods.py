@@ -6,6 +6,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# The days a report may ask for. Outside them a date is a typing error (and at the
+# calendar's edge, 0001 or 9999, the day's bounds in UTC cannot even be computed).
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+
+
+def reportable(day: date) -> bool:
+    """Return whether a report may ask for this day: years FIRST_YEAR to LAST_YEAR."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def day_start(day: date) -> datetime:
@@ -17,6 +26,8 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """Return [from, until) in UTC for the Amsterdam days `start` to `end`, both included."""
     if end < start:
         raise ValueError("the range ends before it starts")
+    if not (reportable(start) and reportable(end)):
+        raise ValueError(f"a report covers the years {FIRST_YEAR} to {LAST_YEAR}")
     return day_start(start), day_start(end + timedelta(days=1))
 
 

@@ -22,7 +22,7 @@ from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
 from loket.i18n import request_language
 from loket.reports import charts
-from loket.reports.periods import AMSTERDAM
+from loket.reports.periods import AMSTERDAM, reportable
 from loket.reports.suppression import suppress_counts
 from loket.reports.tables import Table, key_figures, tables
 from loket.reports.volumes import Targets, figures
@@ -66,14 +66,18 @@ def today() -> date:
 
 
 def parse_day(args: Mapping[str, str], name: str, default: date, say: Any) -> date:
-    """Return a date parameter, or its default when empty; BadFilter when unreadable."""
+    """Return a date parameter, or its default when empty; BadFilter when unreadable or
+    in a year no report covers (0001 or 9999 would not even give a day's bounds)."""
     value = (args.get(name) or "").strip()
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise BadFilter(say("rep_bad_date", field=say(f"rep_{name}"))) from None
+        day = None
+    if day is None or not reportable(day):
+        raise BadFilter(say("rep_bad_date", field=say(f"rep_{name}")))
+    return day
 
 
 def desks_for(user: User) -> list[str]:
