@@ -107,6 +107,23 @@ def cancel_callbacks(*, session: Session, contact: Contact) -> int:
     return len(pending)
 
 
+def make_crisis_callbacks(*, session: Session, contact: Contact) -> int:
+    """A contact became a crisis: its callback already due, or given up on (unreachable, its
+    window missed), is callable at once by anyone on the desk and bound to no window, so no
+    window's end takes it from the counsellor serving it and no manager closes it as one
+    more unreachable callback. Return how many changed."""
+    open_ones = session.exec(
+        select(CallbackRequest).where(
+            CallbackRequest.contact_id == contact.id,
+            col(CallbackRequest.status).in_(("due", "unreachable", "missed")),
+        )
+    ).all()
+    for callback in open_ones:
+        callback.status, callback.claimed_by, callback.updated_at = "crisis", None, utcnow()
+        session.add(callback)
+    return len(open_ones)
+
+
 def latest_callback(*, session: Session, contact: Contact) -> CallbackRequest | None:
     """Return the contact's newest callback request, if any."""
     return session.exec(

@@ -335,8 +335,9 @@ def route_contact(
     contact.updated_at = utcnow()
     if contact.status in ("new", "routed"):
         contact.status = "waiting" if contact.respond == "now" else "callback"
-    if continuity:
-        offer_to_last_counsellor(session=session, contact=contact, offer_for=continuity)
+    if continuity or contact.crisis:  # a crisis is offered to no one first: to all at once
+        offer_to_last_counsellor(session=session, contact=contact,
+                                 offer_for=continuity or timedelta(0))
     session.add(contact)
     session.flush()
     assert contact.id is not None  # noqa: S101 - flushed above
@@ -402,6 +403,7 @@ def escalate(*, session: Session, contact: Contact, decide: Decide) -> bool:
         return False
     update_answers(session=session, contact=contact, risk="acute", preference="now")
     callbacks.cancel_callbacks(session=session, contact=contact)
+    callbacks.make_crisis_callbacks(session=session, contact=contact)
     if contact.status == "callback":
         contact.status = "routed"  # a crisis is never parked in a callback queue
     route_contact(session=session, contact=contact, decide=decide)
