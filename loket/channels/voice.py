@@ -685,8 +685,8 @@ def keep_place_gather(twiml: VoiceResponse) -> Gather:
 
 def keep_place_or_wait(session: Session, contact: Contact | None) -> VoiceResponse:
     """On 1, keep a waiting caller's place: file their callback, then `<Leave>` the queue
-    (Twilio then posts the queue result, which confirms it). Any other answer keeps them
-    waiting: this TwiML runs in the queue, and when it ends the wait rounds go on."""
+    (Twilio then posts the queue result, which confirms it). On 0 the call becomes a crisis
+    and the caller hears 112 and 113. Any other answer keeps them waiting: this TwiML runs in the queue, and when it ends the wait rounds go on."""
     twiml = VoiceResponse()
     if contact is None:
         return twiml
@@ -697,6 +697,11 @@ def keep_place_or_wait(session: Session, contact: Contact | None) -> VoiceRespon
         file_kept_place(session, contact)
         twiml.leave()
     elif digits == CRISIS_KEY:
+        # Help now, at this question too: the call becomes a crisis (urgent, first in every
+        # counsellor's queue, escalated when nobody takes it); it keeps its place on the line,
+        # since a counsellor takes a caller out of the queue in any order.
+        if contacts.escalate(session=session, contact=contact, decide=rules_runtime.decide):
+            log.info("voice.crisis_while_waiting", contact_id=contact.id)
         say(twiml, "spoken", contact.language, catalog=CRISIS)
     elif digits:
         say(twiml, "not_understood", contact.language)

@@ -268,7 +268,7 @@ def test_a_late_menu_webhook_after_keeping_the_place_repeats_the_confirmation(
 
 @pytest.mark.parametrize(("digits", "heard"), [
     ("5", "niet begrepen"), ("*", "niet begrepen"), ("12", "niet begrepen"),
-    ("0", "1 1 2"), (None, ""), ("", ""),
+    (None, ""), ("", ""),
 ])
 def test_any_other_key_or_none_keeps_the_caller_waiting(
     app: Flask, client: FlaskClient, digits: str | None, heard: str
@@ -343,3 +343,17 @@ def test_a_caller_who_hangs_up_while_waiting_is_abandoned_with_their_wait(
     contact = contact_of(app, call.sid)
     assert (contact.status, contact.outcome, contact.wait_seconds) == ("closed", "abandoned", 83)
     assert callbacks_of(app, contact) == []
+
+
+def test_pressing_0_while_waiting_makes_the_call_a_crisis_that_keeps_its_place(
+    app: Flask, client: FlaskClient
+) -> None:
+    call = waiting_call(client, "1", "1")  # police, wait now: a normal call in the queue
+    assert not contact_of(app, call.sid).crisis
+    answer = keep_place(call, "0")  # help now, honoured at this question too
+    assert names_crisis_lines(said(answer))
+    assert not {"Leave", "Hangup", "Enqueue", "Redirect"} & set(verbs(answer))  # still waiting
+    contact = contact_of(app, call.sid)
+    assert contact.crisis and contact.priority == "urgent" and contact.risk == "acute"
+    assert contact.status == "waiting" and callbacks_of(app, contact) == []
+    assert offer(wait_round(call, 60)) is None  # a crisis is never offered a callback
