@@ -686,7 +686,8 @@ def keep_place_gather(twiml: VoiceResponse) -> Gather:
 def keep_place_or_wait(session: Session, contact: Contact | None) -> VoiceResponse:
     """On 1, keep a waiting caller's place: file their callback, then `<Leave>` the queue
     (Twilio then posts the queue result, which confirms it). On 0 the call becomes a crisis
-    and the caller hears 112 and 113. Any other answer keeps them waiting: this TwiML runs in the queue, and when it ends the wait rounds go on."""
+    and the caller hears 112 and 113. Any other answer keeps them waiting: this TwiML runs
+    in the queue, and when it ends the wait rounds go on."""
     twiml = VoiceResponse()
     if contact is None:
         return twiml
