@@ -10,13 +10,33 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
+from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
 from loket.domain import accounts
+from loket.i18n import request_language
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import DESKS, ROLES, User
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/desk")
 CHANGES = ("disable", "enable", "reset_factor", "role", "phone")
+# What the add form shows again after a refusal (never the password).
+KEPT_FIELDS = ("email", "name", "display_name", "role", "desk", "phone")
+# The domain's refusals (English, `field: reason`), by field and a word of the reason, to the
+# text the admin reads in the page's language; the first match wins.
+REFUSALS: tuple[tuple[str, str, str], ...] = (
+    ("email", "exists", "a_email_taken"),
+    ("email", "", "a_bad_email"),
+    ("password", "common", "a_pw_common"),
+    ("password", "pattern", "a_pw_pattern"),
+    ("password", "", "a_pw_short"),
+    ("role", "own", "a_own_admin"),
+    ("role", "", "a_bad_role"),
+    ("desk", "", "a_bad_desk"),
+    ("user", "yourself", "a_self_disable"),
+    ("phone", "", "a_bad_phone"),
+    ("display_name", "", "a_bad_display_name"),
+    ("name", "", "a_bad_name"),
+)
 
 
 def validation_line(exc: ValidationError) -> str:
@@ -27,6 +47,20 @@ def validation_line(exc: ValidationError) -> str:
     return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
 
 
+def refusal_key(line: str) -> str:
+    """Return the text key of a refusal given as `field: reason` (see REFUSALS)."""
+    field, _, reason = line.partition(": ")
+    for name, word, key in REFUSALS:
+        if field == name and word in reason:
+            return key
+    return "a_bad_input"
+
+
+def refused(line: str, typed: dict[str, str] | None = None) -> ResponseReturnValue:
+    """Show the page again with a refusal in the page's language, keeping what was typed."""
+    return page(texts.text(refusal_key(line), request_language()), typed)
+
+
 def admin() -> User:
     """Return the admin making this request (`staff_required` let them in)."""
     user = current_staff()
@@ -34,11 +68,12 @@ def admin() -> User:
     return user
 
 
-def page(error: str | None = None) -> ResponseReturnValue:
-    """Show the users, with what went wrong (400) if anything."""
+def page(error: str | None = None, typed: dict[str, str] | None = None) -> ResponseReturnValue:
+    """Show the users, with what went wrong (400) if anything and the add form's input."""
     users = accounts.list_users(session=get_session())
     body = render_template(
-        "desk/admin.html", users=users, roles=ROLES, desks=DESKS, error=error, me=admin()
+        "desk/admin.html", users=users, roles=ROLES, desks=DESKS, error=error, me=admin(),
+        typed=typed or {},
     )
     return (body, 400) if error else body
 
@@ -55,6 +90,7 @@ def users() -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     """Add a user (they enrol their second factor at their first login)."""
     form = request.form
+    typed = {name: form.get(name, "") for name in KEPT_FIELDS}
     try:
         user_in = accounts.UserIn.model_validate({
             "email": form.get("email", ""), "role": form.get("role", ""),
@@ -65,9 +101,9 @@ def add() -> ResponseReturnValue:
         with unit_of_work() as session:
             accounts.add_user(session=session, user_in=user_in, admin_id=admin().id)
     except ValidationError as exc:
-        return page(validation_line(exc))
+        return refused(validation_line(exc), typed)
     except ValueError as exc:
-        return page(str(exc))
+        return refused(str(exc), typed)
     flash("a_added", "notice")
     return redirect(url_for(".users"), 303)
 
@@ -98,8 +134,8 @@ def change(user_id: int, change: str) -> ResponseReturnValue:
     except LookupError:
         abort(404)
     except ValidationError as exc:
-        return page(validation_line(exc))
+        return refused(validation_line(exc))
     except ValueError as exc:
-        return page(str(exc))
+        return refused(str(exc))
     flash("a_changed", "notice")
     return redirect(url_for(".users"), 303)

@@ -76,25 +76,48 @@ def test_an_admin_adds_a_user_who_then_enrols_at_first_login(
 @pytest.mark.parametrize(
     ("field", "value", "named"),
     [
-        ("email", "not-an-address", "email"),
-        ("password", "short", "password"),
-        ("password", "Password1234", "password"),
-        ("desk", "", "desk"),
-        ("role", "king", "role"),
-        ("phone", "0612345678", "phone"),
+        ("email", "not-an-address", "e-mail: dit is geen e-mailadres"),
+        ("password", "short", "wachtwoord: minstens 12 tekens"),
+        ("password", "Password1234", "wachtwoord: te gebruikelijk"),
+        ("desk", "", "loket: een hulpverlener hoort bij een loket"),
+        ("role", "king", "rol: kies hulpverlener, manager of beheerder"),
+        ("phone", "0612345678", "telefoon: een internationaal nummer"),
     ],
 )
-def test_bad_input_for_a_new_user_is_400_naming_the_field(
+def test_bad_input_for_a_new_user_is_400_naming_the_field_in_dutch_keeping_the_input(
     app: Flask, field: str, value: str, named: str
 ) -> None:
     client = app.test_client()
     log_in(client, app, make_user(app, role="admin"))
-    data = {"csrf_token": csrf(client), "email": "x@example.org", "role": "counsellor",
-            "desk": "police", "password": NEW_PASSWORD, field: value}
+    data = {"csrf_token": csrf(client), "email": "nina@example.org", "name": "Nina de Vries",
+            "role": "counsellor", "desk": "veterans", "password": NEW_PASSWORD, field: value}
     answer = client.post("/desk/admin/users", data=data)
     assert answer.status_code == 400
-    assert named in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert f"Dat lukte niet: {named}" in page
+    # What was typed stays in the form (the password never comes back).
+    if field != "email":
+        assert 'value="nina@example.org"' in page
+    assert 'value="Nina de Vries"' in page
+    if field != "role":
+        assert '<option value="counsellor" selected>' in page
+    if field != "desk":
+        assert '<option value="veterans" selected>' in page
+    assert NEW_PASSWORD not in page
     assert audit_lines(app) == []
+
+
+def test_a_refused_new_user_is_explained_in_english_on_the_english_page(app: Flask) -> None:
+    client = app.test_client()
+    log_in(client, app, make_user(app, role="admin"))
+    client.get("/desk/admin?lang=en")
+    data = {"csrf_token": csrf(client), "email": "nina@example.org", "role": "counsellor",
+            "desk": "", "password": NEW_PASSWORD}
+    answer = client.post("/desk/admin/users", data=data)
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "That did not work: desk: a counsellor needs a desk" in page
+    assert 'value="nina@example.org"' in page
 
 
 def test_disable_enable_reset_and_role_are_each_audited(
@@ -135,12 +158,14 @@ def test_a_counsellor_without_a_desk_and_an_unknown_user_are_refused(app: Flask)
     log_in(client, app, admin)
     refused = client.post(f"/desk/admin/users/{user.id}/role",
                           data={"csrf_token": csrf(client), "role": "counsellor", "desk": ""})
-    assert refused.status_code == 400 and "desk" in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "loket: een hulpverlener hoort bij een loket" in refused.get_data(as_text=True)
     missing = client.post("/desk/admin/users/9999/disable", data={"csrf_token": csrf(client)})
     assert missing.status_code == 404
     myself = client.post(f"/desk/admin/users/{admin.id}/disable",
                          data={"csrf_token": csrf(client)})
     assert myself.status_code == 400
+    assert "je kunt jezelf niet uitschakelen" in myself.get_data(as_text=True)
     assert audit_lines(app) == []
 
 
@@ -151,7 +176,7 @@ def test_an_admin_sets_the_phone_a_call_rings_first_and_the_trail_keeps_no_numbe
     user = make_user(app, role="counsellor", desk="police", email="p@example.org")
     base = f"/desk/admin/users/{user.id}/phone"
     bad = client.post(base, data={"csrf_token": csrf(client), "phone": "0612"})
-    assert bad.status_code == 400 and "phone:" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "telefoon: een internationaal" in bad.get_data(as_text=True)
     assert stored(app, "p@example.org").phone is None
     client.post(base, data={"csrf_token": csrf(client), "phone": "+31 6 1234 5678"})
     assert stored(app, "p@example.org").phone == "+31612345678"
