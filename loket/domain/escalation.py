@@ -6,7 +6,8 @@ see it) and, with an on-call number, one text to the on-call counsellor naming t
 reference only, sent once per step (`texts_to_send`, `claim_text`, `record_text`). Every
 `every` more while unclaimed, the next step. One row per contact and step (a unique key),
 so a sweep run twice, or two at once, raises each step once; each step is audited. A
-claimed, closed or no longer critical contact's escalations are resolved.
+claimed, closed or no longer critical contact's escalations are resolved; one let go again
+unserved after an alarm (released, transferred) rises to the next step at the next sweep.
 A crisis callback whose attempt failed escalates at once (`raise_now`).
 """
 
@@ -91,11 +92,24 @@ def raise_due(*, session: Session, timing: Timing, now: datetime | None = None
     for contact, highest in unserved_crises(session=session, before=now - timing.after):
         since = contact.routed_at or contact.created_at
         step = timing.step_at(since, now)
+        if 0 < highest >= step and not has_open(session=session, contact=contact):
+            # Claimed after an alarm (which resolved it), then let go unserved (released,
+            # transferred): it is overdue already, so the next step rises now, not when the
+            # clock since routing reaches it.
+            step = highest + 1
         if step > highest:
             row = raise_step(session=session, contact=contact, step=step, now=now)
             if row is not None:
                 raised.append(row)
     return raised
+
+
+def has_open(*, session: Session, contact: Contact) -> bool:
+    """Tell whether a contact has an escalation not yet resolved."""
+    return session.exec(
+        select(Escalation.id).where(Escalation.contact_id == contact.id,
+                                    col(Escalation.resolved_at).is_(None)).limit(1)
+    ).first() is not None
 
 
 def raise_now(*, session: Session, contact: Contact, now: datetime | None = None

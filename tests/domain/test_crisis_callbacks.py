@@ -1,6 +1,7 @@
 """A crisis is never parked: a contact that becomes a crisis is offered to no single
 counsellor first, leaves the manager's list of callbacks to give up on, and no old callback
-window takes it from the counsellor serving it."""
+window takes it from the counsellor serving it; let go unserved after an alarm, it is
+alarmed again at once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from loket import rules_runtime
-from loket.domain import callbacks, calls, contacts
+from loket.domain import callbacks, calls, contacts, escalation
 from loket.domain.refusals import Refused
 from loket.store.db import session_scope
 from loket.store.models import CallbackRequest, Contact, User
@@ -20,7 +21,7 @@ from loket.store.types import utcnow
 from tests.channels import test_messaging as sms
 from tests.desk.helpers import make_user
 from tests.desk.test_continuity import helped_once, newest
-from tests.desk.test_workspace import engine_of
+from tests.desk.test_workspace import engine_of, waiting
 
 PHONE = "+31612345678"
 
@@ -118,3 +119,38 @@ def test_a_crisis_in_conversation_is_not_released_when_its_old_callback_window_p
         contact = session.get(Contact, contact_id)
         assert contact is not None
         assert (contact.assigned_user_id, contact.status) == (counsellor.id, "in_progress")
+
+
+@pytest.mark.parametrize("how", ["release", "transfer"])
+def test_a_crisis_let_go_after_its_alarm_is_alarmed_again_at_the_next_sweep(
+    app: Flask, how: str
+) -> None:
+    reference = waiting(app, crisis=True, seconds_ago=0)
+    timing = escalation.Timing()  # 2 min, then every 5 min
+    counsellor = make_user(app, role="counsellor", desk="police")
+    with session_scope(engine_of(app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        since = contact.routed_at
+        assert since is not None
+        assert len(escalation.raise_due(session=session, timing=timing,
+                                        now=since + timedelta(minutes=2))) == 1
+    with session_scope(engine_of(app)) as session:  # claimed at 2:30: the alarm is resolved
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        user = session.get(User, counsellor.id)
+        contacts.claim(session=session, contact=contact, user=user)
+        escalation.raise_due(session=session, timing=timing, now=since + timedelta(seconds=150))
+    with session_scope(engine_of(app)) as session:  # let go at 3:00, nobody takes it
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        user = session.get(User, counsellor.id)
+        if how == "release":
+            contacts.release(session=session, contact=contact, user=user)
+        else:
+            contacts.transfer(session=session, contact=contact, user=user, desk="debasis")
+    with session_scope(engine_of(app)) as session:  # the next sweep, at 3:10
+        at = since + timedelta(seconds=190)
+        escalation.raise_due(session=session, timing=timing, now=at)
+        banners = escalation.open_banners(session=session, now=at)
+        assert [(b.reference, b.step) for b in banners] == [(reference, 2)]
+    with session_scope(engine_of(app)) as session:  # and once only, not at every sweep
+        assert escalation.raise_due(session=session, timing=timing,
+                                    now=since + timedelta(seconds=200)) == []
