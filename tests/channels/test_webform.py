@@ -413,3 +413,18 @@ def test_a_crisis_keeps_the_window_and_no_voicemail_they_chose(
     assert kept.status == "crisis" and "schedule_callback" not in jobs(app)
     html = client.get("/contact/received").get_data(as_text=True)
     assert "Wacht niet op ons: bel nu" in html and "We spreken geen voicemail in." in html
+
+
+@pytest.mark.parametrize("message", [
+    "ik zie het nietmeer zitten",  # the design's own example, two words run together
+    "i want too die",              # "too" for "to"
+    "I wantto die",
+])
+def test_crisis_words_with_a_common_slip_in_a_callback_form_are_never_parked(
+    app: Flask, client: FlaskClient, message: str
+) -> None:
+    send(client, answers(message=message, window="tomorrow"))
+    [contact] = stored(app)
+    [callback] = stored(app, CallbackRequest)
+    assert contact.crisis and contact.respond == "now"
+    assert callback.status == "crisis"  # not a callback pending until tomorrow morning
