@@ -58,6 +58,9 @@ DECIDED_IN: dict[str, str] = {
     "decision.crisis": "priority",
     "decision.queue": "queue",
 }
+# The load-time checks' assumption that `contact.text: {mentions: LIST}` holds: this key
+# plus the list's name, set to True or False (routing/safety.py).
+MENTIONS = "contact.text mentions "
 STATE_QUEUES: tuple[str, ...] = (*QUEUES, "owner", "other")
 _LABELS = {"decision.desk": "owner desk", "decision.queue": "queue",
            "decision.priority": "priority", "decision.crisis": "crisis"}
@@ -183,15 +186,16 @@ class ConditionCompiler:
         raise ConditionError(path, f"unknown field {subject!r} (expected one of {known})")
 
     def _atom(self, expr: str, explainer: Explainer,
-              json_explainer: Explainer | None = None) -> Cond:
+              json_explainer: Explainer | None = None, tri: Tri = _unknown) -> Cond:
         """Return a test on what has no fixed values, explained by a function.
 
-        Without json_explainer, the explainer's words never need escaping in JSON.
+        Without json_explainer, the explainer's words never need escaping in JSON. `tri`
+        reads it under an assumption of the load-time checks (unknown by default).
         """
         words = f"{self.name(explainer)}(contact, state, at, desk)"
         json_words = ("" if json_explainer is None
                       else f"{self.name(json_explainer)}(contact, state, at, desk)")
-        return Cond(expr, words, "atom", (), _unknown, frozenset(), json_words=json_words)
+        return Cond(expr, words, "atom", (), tri, frozenset(), json_words=json_words)
 
     def _table(self, subject: str, holds: Callable[[object], bool],
                words: Callable[[object], str], expr: str) -> Cond:
@@ -280,8 +284,14 @@ class ConditionCompiler:
                                  f"{', '.join(self.phrases) or 'none: add it under phrases'})")
         expr = (f"(contact.text is not None and {self.name(matcher.find)}(contact.text) "
                 "is not None)")
+        assumed = MENTIONS + str(arg)  # the safety check's assumption (routing/safety.py)
+
+        def tri(assignment: Assignment) -> bool | None:
+            value = assignment.get(assumed)
+            return None if value is None else bool(value)
+
         return self._atom(expr, _text_explainer(matcher, str(arg), None),
-                          _text_explainer(matcher, str(arg), _escaped))
+                          _text_explainer(matcher, str(arg), _escaped), tri)
 
     def _state_value(self, ref: str, path: tuple[str | int, ...]
                      ) -> tuple[str, str, Callable[[Any, str], tuple[float | None, str]]]:

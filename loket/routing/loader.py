@@ -24,6 +24,7 @@ from loket.routing.phrases import (
     pattern_of,
     pattern_problem,
 )
+from loket.routing.safety import CRISIS_FLOOR, SafetyRule, check_crisis_promises
 from loket.routing.source import SourceMap
 from loket.routing.values import STEP_FIELD, STEPS
 from loket.routing.windows import WEEKDAYS, HolidayCalendar, Period, Window
@@ -190,6 +191,8 @@ class _Compiler:
         windows = self._windows()
         phrases = self._phrases()
         steps = self._steps(windows, phrases)
+        if not self.problems:
+            self._crisis_promises(steps, phrases)
         if self.problems:
             raise RulesError(self.problems)
         return Rules(path=self.source.file, version=version,
@@ -286,6 +289,25 @@ class _Compiler:
             self.problem(("phrases",), "the phrase list 'crisis' is missing (the SMS channel "
                          "and the crisis rule use it)")
         return lists
+
+    def _crisis_promises(self, steps: dict[str, tuple[Rule, ...]],
+                         phrases: dict[str, PhraseMatcher]) -> None:
+        """Refuse rules that would let a crisis down (routing/safety.py), naming the rule."""
+        crisis = phrases[CRISIS_PHRASES]
+        for text in CRISIS_FLOOR:
+            if crisis.find(text) is None:
+                self.problem(("phrases", CRISIS_PHRASES), f"phrase list {CRISIS_PHRASES} no "
+                             f"longer recognises {text!r}: the crisis phrases must")
+        shapes: dict[str, list[SafetyRule]] = {}
+        places: dict[str, Where] = {}
+        for step, rules in steps.items():
+            for index, (rule, doc) in enumerate(zip(rules, self.data["steps"][step],
+                                                    strict=True)):
+                shapes.setdefault(step, []).append(
+                    SafetyRule(rule.id, rule.when, doc["then"], rule.go_on))
+                places[rule.id] = ("steps", step, index, "then")
+        for finding in check_crisis_promises(shapes, CRISIS_PHRASES):
+            self.problem(places[finding.rule], finding.message, finding.rule)
 
     def _steps(self, windows: dict[str, Window],
                phrases: dict[str, PhraseMatcher]) -> dict[str, tuple[Rule, ...]]:
