@@ -34,6 +34,9 @@ class RulesHolder:
         self._load = loader
         self._lock = threading.Lock()
         self._error: RulesError | None = None
+        # What the file said when last read (None: good), reported again when a file that
+        # could not be read comes back as it was.
+        self._seen_error: RulesError | None = None
         self._seen: _Signature | None = None
         self._seen = self._stat()
         self._rules = self._load(self.path)
@@ -65,22 +68,25 @@ class RulesHolder:
         try:
             return _signature(self.path)
         except OSError as error:
-            self._error = RulesError([Problem(str(self.path), None, None,
-                                              f"cannot read: {error.strerror or error}")])
+            self._error = RulesError([Problem(
+                str(self.path), None, None, f"cannot read: {error.strerror or error}")])
             return None
 
     def _refresh(self) -> bool:
         """Load the file if it changed since last seen; keep the last good rules on error."""
         signature = self._stat()
-        if signature is None or signature == self._seen:
+        if signature is None:
+            return False
+        if signature == self._seen:
+            self._error = self._seen_error  # back as it was read last, if it went away
             return False
         self._seen = signature
         try:
             rules = self._load(self.path)
         except RulesError as error:
-            self._error = error
+            self._error = self._seen_error = error
             return False
-        self._error = None
+        self._error = self._seen_error = None
         if rules.version == self._rules.version:
             return False
         self._rules = rules

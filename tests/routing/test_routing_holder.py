@@ -77,6 +77,37 @@ def test_a_removed_file_keeps_the_rules(tmp_path: Path) -> None:
     assert holder.last_error is not None and "cannot read" in str(holder.last_error)
 
 
+def test_a_file_moved_away_and_back_unchanged_is_no_longer_reported(tmp_path: Path) -> None:
+    # An editor or a deploy that moves the file aside and back: the same bytes, time and
+    # inode. /healthz must not say "stale" for ever about rules that are fine.
+    path = tmp_path / "rules.yaml"
+    aside = tmp_path / "rules.yaml.bak"
+    write(path, BASE, 0)
+    clock = Clock()
+    holder = RulesHolder(path, 1.0, clock=clock)
+    good = holder.current()
+    path.rename(aside)
+    clock.now += 2
+    holder.current()
+    assert holder.last_error is not None
+    aside.rename(path)
+    clock.now += 2
+    assert holder.current() is good
+    assert holder.last_error is None
+    # A broken file moved aside and back is still reported as broken.
+    write(path, "format: 1\nsteps: [broken\n", 5)
+    clock.now += 2
+    assert holder.current() is good
+    assert holder.last_error is not None and "cannot read" not in str(holder.last_error)
+    path.rename(aside)
+    clock.now += 2
+    holder.current()
+    aside.rename(path)
+    clock.now += 2
+    assert holder.current() is good
+    assert holder.last_error is not None and "cannot read" not in str(holder.last_error)
+
+
 def test_reload_now(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     write(path, BASE, 0)
