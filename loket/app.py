@@ -44,7 +44,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         logs.configure()
     web.init_app(app)
     logs.init_app(app)
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, lock_timeout_s=settings.database_lock_timeout_s,
+                statement_timeout_s=settings.database_statement_timeout_s)
     crypto.init_app(app, settings)
     queue_connection.init_app(app, settings.redis_url)
     gateway.init_app(app, settings)

@@ -59,6 +59,10 @@ class Settings:
     rules_path: str = ""
     port: int = 8000
     rules_reload_s: float = 2.0
+    # PostgreSQL's bounds on a wait (SQLite has its busy timeout): a lock held by another
+    # transaction, one statement, and a transaction left open by a stalled process.
+    database_lock_timeout_s: float = 5.0
+    database_statement_timeout_s: float = 60.0
     public_rate_limit: str = "20 per minute"
     # Where the rate limiter counts: empty means LOKET_REDIS_URL (in tests: memory).
     rate_limit_storage_url: str = ""
@@ -236,6 +240,10 @@ def load_settings(
     for name in ("wrapup_minutes", "continuity_minutes"):
         if getattr(settings, name) < 0:
             raise ConfigError(f"{env_name(name)}: must be 0 or more")
+    for name in ("database_lock_timeout_s", "database_statement_timeout_s"):
+        # A bound, never "wait for ever" (0 would mean that to PostgreSQL).
+        if not 0.01 <= getattr(settings, name) <= 3600:
+            raise ConfigError(f"{env_name(name)}: between 0.01 and 3600 seconds")
     check_lists(settings)
     check_calls(settings)
     if settings.production:

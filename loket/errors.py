@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import structlog
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from loket.channels.common import VOICES
 from loket.i18n import CRISIS, LANGUAGES, Catalog, request_language
@@ -111,6 +111,16 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, answer_error)
     for kind in UNAVAILABLE:
         app.register_error_handler(kind, answer_unavailable)
+    app.register_error_handler(InternalError, answer_internal)
+
+
+def answer_internal(error: InternalError) -> Response:
+    """A transaction the server ended past its bound (PostgreSQL's idle-in-transaction
+    timeout) is the database going away under the request: a 503; anything else a 500."""
+    if type(error.orig).__name__ == "IdleInTransactionSessionTimeout":
+        return answer_unavailable(error)
+    current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
+    return answer_error(InternalServerError())
 
 
 def answer_unavailable(error: Exception) -> Response:

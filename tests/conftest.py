@@ -173,6 +173,18 @@ def cli_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(autouse=True)
+def _no_logger_kept_across_tests() -> Iterator[None]:
+    """A test that built a non-testing app configured logs to cache each logger on first
+    use: undo that after it, so a logger first used by a later test is not cached with it
+    (structlog's `capture_logs` would then see nothing of that module)."""
+    yield
+    import structlog
+
+    if structlog.is_configured() and structlog.get_config().get("cache_logger_on_first_use"):
+        structlog.reset_defaults()
+
+
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
     """Configure Loket's JSON logs into a buffer for this test; restore logging after it."""

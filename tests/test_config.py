@@ -111,6 +111,17 @@ def test_chat_idle_minutes_come_from_the_environment_and_refuse_zero(tmp_path: P
         load_settings(environ=dict(env, LOKET_CHAT_IDLE_MINUTES="0"))
 
 
+def test_database_wait_bounds_are_read_and_never_unbounded(tmp_path: Path) -> None:
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
+    given = load_settings(environ=env)
+    assert (given.database_lock_timeout_s, given.database_statement_timeout_s) == (5.0, 60.0)
+    assert load_settings(environ={**env, "LOKET_DATABASE_LOCK_TIMEOUT_S": "2.5"}
+                         ).database_lock_timeout_s == 2.5
+    for wrong in ("0", "-1", "nan", "7200"):
+        with pytest.raises(ConfigError, match="LOKET_DATABASE_STATEMENT_TIMEOUT_S"):
+            load_settings(environ={**env, "LOKET_DATABASE_STATEMENT_TIMEOUT_S": wrong})
+
+
 def test_a_desk_s_retention_period_and_a_wrong_one_named(tmp_path: Path) -> None:
     env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
     given = load_settings(environ={**env, "LOKET_RETENTION_DESK_DAYS": "debasis=1095"})

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from loket.store import sqlite
+from loket.store import postgres, sqlite
 from loket.store.models import AuditEvent
 from loket.store.sqlite import READ_ONLY
 
@@ -34,8 +34,10 @@ log = structlog.get_logger(__name__)
 READS_ONLY = "loket.reads_only"  # session.info key of a session that must not write
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build an engine; SQLite gets WAL, a bounded busy timeout and the transaction rule."""
+def make_engine(url: str, *, lock_timeout_s: float = 5.0, statement_timeout_s: float = 60.0,
+                **kwargs: Any) -> Engine:
+    """Build an engine; SQLite gets WAL, a bounded busy timeout and the transaction rule,
+    PostgreSQL bounds on connecting, locks, statements and idle transactions."""
     if url.startswith("sqlite"):
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             raise ValueError("an in-memory SQLite database cannot be shared; use a file")
@@ -48,6 +50,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", sqlite.on_connect)
         event.listen(engine, "begin", sqlite.on_begin)
         return engine
+    kwargs.setdefault("connect_args", postgres.connect_args(
+        url, lock_timeout_s=lock_timeout_s, statement_timeout_s=statement_timeout_s))
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 16)
     kwargs.setdefault("max_overflow", 16)
@@ -172,7 +176,9 @@ def close_session(_exc: BaseException | None = None) -> None:
             log.warning("db.session_close_failed", error=type(exc).__name__)
 
 
-def init_app(app: Flask, url: str) -> None:
+def init_app(app: Flask, url: str, *, lock_timeout_s: float = 5.0,
+             statement_timeout_s: float = 60.0) -> None:
     """Give the app its engine and close sessions on teardown."""
-    app.extensions["loket.engine"] = make_engine(url)
+    app.extensions["loket.engine"] = make_engine(
+        url, lock_timeout_s=lock_timeout_s, statement_timeout_s=statement_timeout_s)
     app.teardown_appcontext(close_session)
