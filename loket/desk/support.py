@@ -12,8 +12,8 @@ from flask.typing import ResponseReturnValue
 
 from loket.channels.common import writing
 from loket.desk.identity import current_staff, staff_required
-from loket.desk.workspace import me, refused_text, source, visible_or_404
-from loket.domain import contacts, support
+from loket.desk.workspace import locked_or_404, me, refused_text, source, visible_or_404
+from loket.domain import support
 from loket.domain.refusals import Refused
 from loket.store.models import User
 
@@ -24,10 +24,9 @@ bp = Blueprint("desk_support", __name__, url_prefix="/desk")
 @staff_required("counsellor")
 def ask_help(reference: str) -> ResponseReturnValue:
     """Ask the desk's manager and colleagues for support on this contact."""
-    contact_id = visible_or_404(reference).id
+    seen = visible_or_404(reference)
     with writing() as session:
-        contact = contacts.lock(session=session, contact_id=contact_id)
-        assert contact is not None  # noqa: S101 - seen a moment ago
+        contact = locked_or_404(session, me(), seen)
         asked = support.ask_help(session=session, user=me(), contact=contact, source=source())
     flash("s_done_help" if asked else "s_done_help_open", "notice")
     return redirect(url_for("desk_workspace.contact_page", reference=reference), 303)
@@ -37,12 +36,11 @@ def ask_help(reference: str) -> ResponseReturnValue:
 @staff_required("counsellor")
 def set_flag(reference: str) -> ResponseReturnValue:
     """Propose a flag on the person behind this contact (a colleague approves it)."""
-    contact_id = visible_or_404(reference).id
+    seen = visible_or_404(reference)
     days = current_app.config["LOKET"].person_flag_days
     try:
         with writing() as session:
-            contact = contacts.lock(session=session, contact_id=contact_id)
-            assert contact is not None  # noqa: S101 - seen a moment ago
+            contact = locked_or_404(session, me(), seen)
             support.set_flag(session=session, user=me(), contact=contact,
                              flag=request.form.get("flag", ""),
                              reason=request.form.get("reason", ""), days=days, source=source())

@@ -7,7 +7,7 @@ A contact the user may not see is a 404, the same as one that does not exist.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import (
     Blueprint,
@@ -27,7 +27,16 @@ from loket import rules_runtime
 from loket.channels.common import writing
 from loket.desk import poll, texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import break_glass, callbacks, calls, contacts, lists, support, workspace
+from loket.domain import (
+    access,
+    break_glass,
+    callbacks,
+    calls,
+    contacts,
+    lists,
+    support,
+    workspace,
+)
 from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import request_language
 from loket.store.db import get_session
@@ -87,8 +96,23 @@ def visible_or_404(reference: str) -> Contact:
     another desk as for none at all, with the way to break-glass in an emergency."""
     contact = workspace.visible_contact(session=get_session(), user=me(), reference=reference)
     if contact is None:
-        abort(make_response(render_template("desk/not_found.html", reference=reference), 404))
+        not_found(reference)
     return contact
+
+
+def not_found(reference: str) -> NoReturn:
+    """Answer 404 for a contact this user may not see (or that is not there)."""
+    abort(make_response(render_template("desk/not_found.html", reference=reference), 404))
+
+
+def locked_or_404(session: Any, user: User, contact: Contact) -> Contact:
+    """Lock a contact seen a moment ago for a change, judged again by `access` under the
+    lock (as the API does): a transfer that won the race leaves it to the other desk."""
+    locked = contacts.lock(session=session, contact_id=contact.id)
+    grants = break_glass.active_grants(session=session, user=user) if locked else set()
+    if locked is None or not access.sees(user, locked, grants):
+        not_found(contact.reference)
+    return locked
 
 
 @bp.get("/contacts/<reference>")
@@ -157,14 +181,13 @@ def act(reference: str, action: str) -> ResponseReturnValue:
     if action not in ACTIONS:
         abort(404)
     user = me()
-    contact_id = visible_or_404(reference).id
+    seen = visible_or_404(reference)
     form = request.form
     settings = current_app.config["LOKET"]
     back = url_for(".contact_page", reference=reference)
     try:
         with writing() as session:
-            contact = contacts.lock(session=session, contact_id=contact_id)
-            assert contact is not None  # noqa: S101 - seen a moment ago
+            contact = locked_or_404(session, user, seen)
             done = perform(session, user, contact, action, form, settings)
     except contacts.Conflict as exc:
         flash(conflict_text(exc), "conflict")

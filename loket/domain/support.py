@@ -63,6 +63,15 @@ def ask_help(*, session: Session, user: User, contact: Contact, source: str = ""
     return True
 
 
+def asked_desk(*, session: Session, contact_id: int, desk: str | None) -> bool:
+    """Tell whether a counsellor ever asked this desk for help on this contact: the only
+    way a manager learns of a contact (listening in); for any other it is not there."""
+    return session.exec(
+        select(HelpRequest.id).where(HelpRequest.contact_id == contact_id,
+                                     HelpRequest.desk == desk)
+    ).first() is not None
+
+
 def open_help(*, session: Session, desk: str | None) -> list[Help]:
     """Return the desk's open help requests, oldest first (every desk's for None)."""
     query = (
