@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from click.testing import CliRunner
 from flask import Flask
 
 from loket import rules_runtime
 from loket.cli.route import rules_group
-from loket.routing import RulesError, load_rules
+from loket.routing import load_rules
 from tests.routing.routing_support import DEFAULT_RULES
+from tests.routing.test_routing_rules_files import problems
 
 BASE = DEFAULT_RULES.read_text(encoding="utf-8")
 WEEKDAY_NOON = datetime(2026, 12, 2, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -35,14 +35,6 @@ INFORMATION = """    - id: information
       then: {priority: low}
 
 """
-
-
-def problems(text: str, tmp_path: Path) -> list[str]:
-    path = tmp_path / "rules.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(RulesError) as caught:
-        load_rules(path)
-    return [str(problem) for problem in caught.value.problems]
 
 
 def test_the_default_rules_keep_every_crisis_promise() -> None:
@@ -103,22 +95,19 @@ def test_urgent_without_the_crisis_flag_is_refused(tmp_path: Path) -> None:
     assert "rule acute-risk: may decide a contact whose text has a crisis phrase" in found[1]
 
 
-def test_a_rule_on_text_that_is_not_a_crisis_phrase_is_allowed(tmp_path: Path) -> None:
-    # A rule that only applies without crisis words may say what it likes.
+def test_a_rule_only_for_texts_without_crisis_words_may_say_what_it_likes(
+    tmp_path: Path,
+) -> None:
     calm = """    - id: calm-question
       when: {not: {contact.text: {mentions: crisis}}, contact.need: information}
       then: {priority: low}
 
 """
     text = BASE.replace("  priority:\n    - id: acute-risk",
-                        "  priority:\n" + calm.replace("    - id", "    - id", 1)
-                        + "    - id: acute-risk")
-    path = tmp_path / "rules.yaml"
-    path.write_text(text, encoding="utf-8")
-    found = problems(text, tmp_path)
-    # ... but not for acute risk, which text does not rule out.
-    assert len(found) == 1
-    assert "rule calm-question: may decide a contact with acute risk" in found[0]
+                        "  priority:\n" + calm + "    - id: acute-risk")
+    # ... except for acute risk, which the absence of crisis words does not rule out.
+    (found,) = problems(text, tmp_path)
+    assert "rule calm-question: may decide a contact with acute risk" in found
 
 
 def test_crisis_phrases_must_still_recognise_what_the_design_quotes(tmp_path: Path) -> None:
