@@ -73,6 +73,8 @@ class TwilioDouble:
     failing: Failure | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    # What a GET of a call answers (its status); a call not named here is in progress.
+    call_statuses: dict[str, str] = field(default_factory=dict)
 
     def fail_next(self, *, status: int = 500, code: int = 20500, times: int = 1) -> None:
         """Answer the next `times` requests with a Twilio error."""
@@ -157,6 +159,12 @@ def respond(double: TwilioDouble, method: str, path: str, params: dict[str, str]
     found = ACCOUNT.match(path)
     if found is None or found.group("account") != ACCOUNT_SID:
         return twilio_error(404, 20404, "The requested resource was not found")
+    call = re.fullmatch(r"/Calls/(CA\w+)", found.group("rest"))
+    if call and method == "GET":
+        with double.lock:
+            status = double.call_statuses.get(call.group(1), "in-progress")
+        return 200, {"account_sid": ACCOUNT_SID, "api_version": "2010-04-01",
+                     "sid": call.group(1), "status": status}
     return answer_for(method, found.group("rest"), params)
 
 

@@ -660,6 +660,41 @@ def live_counsellor_leg(*, session: Session, contact: Contact) -> CallLeg | None
     ).first()
 
 
+# Twilio's statuses of a call that is over.
+ENDED_CALL_STATUSES = ("completed", "canceled", "failed", "busy", "no-answer")
+STILL_WAITING = ("new", "routed", "waiting")
+
+
+def calls_to_check(*, session: Session, quiet_for: timedelta, limit: int = 50,
+                   now: datetime | None = None) -> list[tuple[int, str]]:
+    """Return (contact id, CallSid) of phone contacts still waiting or in the intake whose
+    row has not changed for `quiet_for`: if Twilio's word that the caller hung up was lost
+    (the database away at that moment), only asking Twilio tells. Oldest first."""
+    since = (now or utcnow()) - quiet_for
+    rows = session.exec(
+        select(Contact.id, Contact.external_id)
+        .where(Contact.channel == "phone", col(Contact.status).in_(STILL_WAITING),
+               col(Contact.external_id).is_not(None), col(Contact.updated_at) < since)
+        .order_by(col(Contact.updated_at)).limit(limit)
+    ).all()
+    return [(contact_id, sid) for contact_id, sid in rows if contact_id and sid]
+
+
+def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
+    """Close a waiting phone contact whose call Twilio says is over (abandoned), as its
+    status callback would have; return whether it changed."""
+    contact = contacts.lock(session=session, contact_id=contact_id)
+    if contact is None or contact.status not in STILL_WAITING:
+        return False
+    waited = None
+    if contact.status == "waiting" and contact.routed_at is not None:
+        waited = max(int((utcnow() - contact.routed_at).total_seconds()), 0)
+    contacts.mark_abandoned(session=session, contact=contact, waited_s=waited,
+                            actor="reconciler",
+                            detail=f"call ended ({status}): found by asking Twilio")
+    return contact.status == "closed"
+
+
 def listen_in(*, session: Session, manager: User, contact: Contact, source: str = ""
               ) -> CallLeg:
     """The desk's manager listens to a live call and speaks to the counsellor only (Twilio's

@@ -58,6 +58,11 @@ class TwilioGateway(Protocol):
         `coaching`); return the new participant's call sid."""
         ...
 
+    def call_status(self, *, call_sid: str) -> str | None:
+        """Return a call's status as Twilio knows it (`in-progress`, `completed`, …); None
+        when this gateway cannot tell (the sandbox)."""
+        ...
+
 
 class SandboxGateway:
     """Records each outbound action in the database instead of sending it."""
@@ -123,6 +128,10 @@ class SandboxGateway:
         )
         return call_sid
 
+    def call_status(self, *, call_sid: str) -> str | None:
+        """The sandbox places no real call: it cannot tell."""
+        return None
+
 
 class RestGateway:
     """Sends through Twilio's REST API with the configured credentials (to
@@ -180,6 +189,12 @@ class RestGateway:
         """End a live call through Twilio."""
         with refused_as_gateway_error():
             self.client.calls(call_sid).update(status="completed")
+
+    def call_status(self, *, call_sid: str) -> str | None:
+        """Ask Twilio how a call stands."""
+        with refused_as_gateway_error():
+            status = self.client.calls(call_sid).fetch().status
+        return None if status is None else str(getattr(status, "value", status))
 
     def dequeue_call(
         self, *, queue_sid: str, call_sid: str, url: str, contact_id: int | None = None

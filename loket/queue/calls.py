@@ -91,6 +91,38 @@ def reconcile_callbacks() -> int:
     return changed
 
 
+CALL_QUIET_S = 120  # a waiting call's row unchanged this long: ask Twilio how it stands
+
+
+def reconcile_waiting_calls() -> int:
+    """Ask Twilio about phone contacts still waiting whose rows have been quiet a while, and
+    close those whose caller hung up (their status callback lost); return how many closed.
+
+    No transaction is held while Twilio answers; the sandbox cannot tell, so nothing changes
+    without Twilio. A Twilio error ends this run; the next one asks again."""
+    from datetime import timedelta
+
+    engine = get_engine()
+    with session_scope(engine) as session:
+        pending = calls.calls_to_check(session=session,
+                                       quiet_for=timedelta(seconds=CALL_QUIET_S))
+    gateway = get_gateway()
+    closed = 0
+    for contact_id, call_sid in pending:
+        try:
+            status = gateway.call_status(call_sid=call_sid)
+        except GatewayError as exc:
+            log.warning("calls.status_unknown", contact_id=contact_id, error=str(exc)[:200])
+            break
+        if status in calls.ENDED_CALL_STATUSES:
+            with session_scope(engine) as session:
+                closed += calls.call_gone(session=session, contact_id=contact_id,
+                                          status=status)
+    if closed:
+        log.info("calls.ended_found", count=closed)
+    return closed
+
+
 def leg_url(leg_id: int, part: str) -> str:
     """Return the public URL of a leg's TwiML (`counsellor`, `person`, `caller`)."""
     return f"{settings().public_url.rstrip('/')}/twilio/calls/{leg_id}/{part}"

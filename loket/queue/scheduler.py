@@ -18,6 +18,7 @@ RECONCILE_EVERY_S = 10
 SEAL_AUDIT_EVERY_S = 10  # how often new audit rows are sealed onto the chain
 RETENTION_CRON = "30 3 * * *"  # nightly at 03:30 UTC: past-period contacts anonymised
 REPORTS_EVERY_S = 60  # how often changed report days are recounted into the tallies
+CALLS_EVERY_S = 60  # how often waiting calls with quiet rows are checked with Twilio
 ESCALATE_EVERY_S = 2  # how often unclaimed crises are looked at (a step is due to the second)
 # A sweep not started within this long is dropped (a newer one is queued): a worker back
 # after an outage finds a few sweeps, not an hour of them ahead of the urgent calls' jobs.
@@ -27,12 +28,13 @@ STEADY_S = 60.0
 
 def build_cron(redis: Redis, generation: int) -> CronScheduler:
     """Return a cron scheduler with Loket's periodic jobs registered."""
-    from loket.queue import escalations, jobs
+    from loket.queue import calls, escalations, jobs
 
     cron = CronScheduler(connection=redis, name=f"loket-{os.getpid()}-{generation}")
     cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
     cron.register(jobs.seal_audit, "maintenance", interval=SEAL_AUDIT_EVERY_S)
     cron.register(jobs.refresh_reports, "maintenance", interval=REPORTS_EVERY_S)
+    cron.register(calls.reconcile_waiting_calls, "maintenance", interval=CALLS_EVERY_S)
     cron.register(jobs.apply_retention, "maintenance", cron=RETENTION_CRON, job_timeout=3600)
     cron.register(escalations.sweep, "urgent", interval=ESCALATE_EVERY_S, ttl=ESCALATE_TTL_S)
     return cron
