@@ -33,6 +33,7 @@ from loket.channels.common import (
 from loket.channels.voice_texts import TEXTS
 from loket.domain import callbacks, contacts, inbound
 from loket.domain import menu as who_menu
+from loket.domain.calls import ENDED_CALL_STATUSES
 from loket.domain.contacts import STATUS_RANK
 from loket.i18n import CRISIS, Catalog, normalise_language
 from loket.store.db import get_session
@@ -52,7 +53,7 @@ CRISIS_EVERY = 3  # the waiting caller hears 112 and 113 again every third annou
 KEEP_PLACE_KEY = "1"  # pressed while waiting: keep my place and call me back
 KEPT = "kept"  # the step of a caller who kept their place: a callback filed, leaving the queue
 CRISIS_KEY = who_menu.HELP_NOW  # "I need help right now", honoured at every one-key question
-FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+FINAL_CALL_STATUSES = frozenset(ENDED_CALL_STATUSES)
 QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
 MILITARY = who_menu.SERVING_DIGITS
 MODES = {"1": "now", "2": "callback"}
