@@ -6,7 +6,7 @@ conditional update (safe to run twice) and holds no transaction while Twilio is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from flask import current_app
@@ -100,8 +100,6 @@ def reconcile_waiting_calls() -> int:
 
     No transaction is held while Twilio answers; the sandbox cannot tell, so nothing changes
     without Twilio. A Twilio error ends this run; the next one asks again."""
-    from datetime import timedelta
-
     engine = get_engine()
     with session_scope(engine) as session:
         pending = calls.calls_to_check(session=session,
