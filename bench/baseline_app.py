@@ -56,6 +56,10 @@ def create_app() -> Flask:
         else "INSERT INTO inbound (sid, sender, body) VALUES (?, ?, ?)"
     )
     with connect(path) as conn:
+        if postgres:
+            # gunicorn's workers start together: two CREATE TABLE IF NOT EXISTS at once can
+            # both miss the table and one fails (pg_type's unique key), so one at a time.
+            conn.execute("SELECT pg_advisory_xact_lock(4711)")
         conn.execute(PG_SCHEMA if postgres else SCHEMA)
     local = threading.local()
 
