@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import structlog
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from psycopg.errors import IdleInTransactionSessionTimeout
 from sqlalchemy.exc import DisconnectionError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from twilio.twiml.messaging_response import MessagingResponse
@@ -117,7 +118,7 @@ def init_app(app: Flask) -> None:
 def answer_internal(error: InternalError) -> Response:
     """A transaction the server ended past its bound (PostgreSQL's idle-in-transaction
     timeout) is the database going away under the request: a 503; anything else a 500."""
-    if type(error.orig).__name__ == "IdleInTransactionSessionTimeout":
+    if isinstance(error.orig, IdleInTransactionSessionTimeout):
         return answer_unavailable(error)
     current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
     return answer_error(InternalServerError())

@@ -61,6 +61,13 @@ DECIDED_IN: dict[str, str] = {
 # The load-time checks' assumption that `contact.text: {mentions: LIST}` holds: this key
 # plus the list's name, set to True or False (routing/safety.py).
 MENTIONS = "contact.text mentions "
+
+
+def mentions(list_name: str) -> str:
+    """Return the assumption key of a phrase list's test (`contact.text: {mentions: LIST}`)."""
+    return MENTIONS + list_name
+
+
 STATE_QUEUES: tuple[str, ...] = (*QUEUES, "owner", "other")
 _LABELS = {"decision.desk": "owner desk", "decision.queue": "queue",
            "decision.priority": "priority", "decision.crisis": "crisis"}
@@ -284,7 +291,7 @@ class ConditionCompiler:
                                  f"{', '.join(self.phrases) or 'none: add it under phrases'})")
         expr = (f"(contact.text is not None and {self.name(matcher.find)}(contact.text) "
                 "is not None)")
-        assumed = MENTIONS + str(arg)  # the safety check's assumption (routing/safety.py)
+        assumed = mentions(str(arg))  # the safety check's assumption (routing/safety.py)
 
         def tri(assignment: Assignment) -> bool | None:
             value = assignment.get(assumed)

@@ -20,7 +20,7 @@ from math import prod
 from typing import Any, NamedTuple
 
 from loket.routing.analysis import MAX_CASES, Finding
-from loket.routing.conditions import DOMAINS, MENTIONS, Cond, show
+from loket.routing.conditions import DOMAINS, MENTIONS, Cond, mentions, show
 
 # What the design quotes as crisis language: the crisis list must recognise each, whatever
 # else an edit removes (the corpus in tests/routing/crisis_corpus/ checks far more).
@@ -42,14 +42,14 @@ class SafetyRule(NamedTuple):
     go_on: bool
 
 
-def mentions(list_name: str) -> str:
-    """Return the assumption key of a phrase list's test."""
-    return MENTIONS + list_name
+def _open_fields(rules: Sequence[SafetyRule], fixed: Mapping[str, object]) -> list[str]:
+    """Return the fixed-value fields the rules read that `fixed` leaves open, in order."""
+    return sorted(set().union(*(rule.when.subjects for rule in rules)) - set(fixed))
 
 
 def _cases(rules: Sequence[SafetyRule], fixed: Mapping[str, object]) -> Iterator[dict[str, object]]:
     """Yield every combination of the fixed-value fields the rules read, with `fixed` set."""
-    fields = sorted(set().union(*(rule.when.subjects for rule in rules)) - set(fixed))
+    fields = _open_fields(rules, fixed)
     for values in product(*(DOMAINS[f] for f in fields)):
         case: dict[str, object] = dict(zip(fields, values, strict=True))
         case.update(fixed)
@@ -57,8 +57,8 @@ def _cases(rules: Sequence[SafetyRule], fixed: Mapping[str, object]) -> Iterator
 
 
 def _size(rules: Sequence[SafetyRule], fixed: Mapping[str, object]) -> int:
-    fields = set().union(*(rule.when.subjects for rule in rules)) - set(fixed)
-    return prod(len(DOMAINS[f]) for f in fields)
+    """Return how many cases `_cases` yields."""
+    return prod(len(DOMAINS[f]) for f in _open_fields(rules, fixed))
 
 
 def _first_breach(rules: Sequence[SafetyRule], case: Mapping[str, object], field: str,
