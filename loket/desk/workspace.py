@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 
 from loket import rules_runtime
 from loket.channels.common import writing
-from loket.desk import poll, texts
+from loket.desk import poll, texts, trace_words
 from loket.desk.identity import current_staff, staff_required
 from loket.domain import (
     access,
@@ -51,6 +51,12 @@ ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "
 def local_time(moment: datetime | None, pattern: str = "%d-%m %H:%M") -> str:
     """Show a stored (UTC) moment in Amsterdam time, as staff read the clock."""
     return moment.astimezone(AMSTERDAM).strftime(pattern) if moment else ""
+
+
+@bp.app_template_filter("trace_line")
+def trace_line(line: str) -> str:
+    """Show one line of a routing trace in the reader's language."""
+    return trace_words.in_language(line, request_language())
 
 
 @bp.app_context_processor
