@@ -255,6 +255,22 @@ def test_the_queue_refreshes_by_its_link_without_javascript(
     assert console.csp_violations() == []
 
 
+def test_the_queue_s_columns_fit_a_laptop_screen_without_scrolling(
+    open_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    # A counsellor at a 1280 px screen sees every column of the queue, flags and who works
+    # a contact included, without scrolling the table's region sideways.
+    counsellor = make_user(live_server.app, role="counsellor", desk="police")
+    waiting(live_server.app, channel="whatsapp", queue="pool", seconds_ago=5400,
+            flags=("anonymous", "pooled", "overflow"))
+    desk = open_page("/desk/login", javascript=False, width=1280, height=800)
+    give_password(desk, counsellor)
+    give_code(desk, counsellor)
+    region = desk.locator(".table-scroll")
+    expect(region).to_be_visible()
+    assert region.evaluate("(el) => el.scrollWidth <= el.clientWidth"), "the queue scrolls"
+
+
 def test_the_queue_keeps_the_keyboard_s_place_and_says_only_the_new_contacts(
     open_page: Callable[..., Page], live_server: LiveServer, console: Console
 ) -> None:
