@@ -188,11 +188,14 @@ STALE_CLAIM = timedelta(minutes=2)
 
 
 def release_stale_claims(*, session: Session, now: datetime | None = None) -> int:
-    """Hand back the text claims a killed worker left behind; return how many."""
+    """Hand back the text claims a killed worker left behind (claimed over two minutes
+    ago); return how many. A claim of a send still under way is younger: it stays."""
     table = table_of(Escalation)
+    stale = (now or utcnow()) - STALE_CLAIM
+    claimed = func.coalesce(table.c.sms_claimed_at, table.c.created_at)  # older claims: none
     result = session.execute(update(table).where(
-        table.c.sms_sid == SENDING, table.c.resolved_at.is_(None),
-        table.c.created_at < (now or utcnow()) - STALE_CLAIM).values(sms_sid=None))
+        table.c.sms_sid == SENDING, table.c.resolved_at.is_(None), claimed < stale,
+    ).values(sms_sid=None, sms_claimed_at=None))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -208,19 +211,20 @@ def texts_to_send(*, session: Session) -> list[Text]:
             for row_id, contact_id, reference in rows]
 
 
-def claim_text(*, session: Session, escalation_id: int) -> bool:
+def claim_text(*, session: Session, escalation_id: int, now: datetime | None = None) -> bool:
     """Claim a step's text for this run (a conditional update); False: another run has it."""
     table = table_of(Escalation)
     result = session.execute(
         update(table).where(table.c.id == escalation_id, table.c.sms_sid.is_(None))
-        .values(sms_sid=SENDING))
+        .values(sms_sid=SENDING, sms_claimed_at=now or utcnow()))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def record_text(*, session: Session, escalation_id: int, sid: str | None) -> None:
     """Keep the sent text's sid, or give the claim back (None) for the next sweep to retry."""
     table = table_of(Escalation)
-    session.execute(update(table).where(table.c.id == escalation_id).values(sms_sid=sid))
+    session.execute(update(table).where(table.c.id == escalation_id)
+                    .values(sms_sid=sid, sms_claimed_at=None))
 
 
 def sms_text(reference: str) -> str:

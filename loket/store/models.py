@@ -288,6 +288,8 @@ class Escalation(SQLModel, table=True):
     queue: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sms_sid: str | None = Field(default=None, max_length=64)  # the on-call text, once sent
+    # When a sweep claimed the text to send it (sms_sid "sending"); None when not claimed.
+    sms_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -296,6 +296,28 @@ def test_a_text_claimed_by_a_killed_worker_is_sent_after_two_minutes(
     assert again.escalation_id == step.id  # an alert sent twice beats an alert lost
 
 
+def test_a_retry_claimed_long_after_its_step_rose_is_not_sent_twice(
+    store_app: Flask,
+) -> None:
+    # The step rose ten minutes ago and its text failed until now; one scheduler's sweep
+    # claims it to send again while the other scheduler's sweep runs: the fresh claim is
+    # not taken for a dead worker's, so the text is not sent a second time.
+    crisis = waiting(store_app, crisis=True, seconds_ago=800)
+    sweep(store_app, utcnow() - timedelta(minutes=10))
+    [step] = rows(store_app, crisis)
+    assert step.id is not None
+    with session_scope(engine_of(store_app)) as session:  # the retry, sending now
+        assert escalation.claim_text(session=session, escalation_id=step.id)
+    with session_scope(engine_of(store_app)) as session:  # the other sweep
+        assert escalation.release_stale_claims(session=session) == 0
+        assert escalation.texts_to_send(session=session) == []
+    with session_scope(engine_of(store_app)) as session:  # its worker killed: freed later
+        later = utcnow() + escalation.STALE_CLAIM + timedelta(seconds=1)
+        assert escalation.release_stale_claims(session=session, now=later) == 1
+        [again] = escalation.texts_to_send(session=session)
+    assert again.escalation_id == step.id
+
+
 def test_a_refused_text_is_sent_by_the_next_sweep(
     rest_app: Callable[..., Flask], twilio_double: TwilioDouble,
 ) -> None:
