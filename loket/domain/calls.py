@@ -129,14 +129,18 @@ class Reconciled:
 def reconcile(*, session: Session, now: datetime | None = None, limit: int = 1000
               ) -> Reconciled:
     """Make due what RQ did not (Redis flushed, a worker killed); mark the windows that
-    passed unserved; give up attempts whose legs never reported back."""
+    passed unserved (not one a counsellor holds); give up attempts whose legs never
+    reported back."""
     now = now or utcnow()
     due = len(make_due(session=session, now=now))
     missed = 0
+    # A callback a counsellor holds is being served: its window's end leaves it to them (to
+    # call now, a little late, or let go: then the next pass finds it missed).
     for callback in session.exec(
-        select(CallbackRequest).where(col(CallbackRequest.status).in_(("pending", "due")),
-                                      CallbackRequest.window != "asap",
-                                      col(CallbackRequest.window_end) < now).limit(limit)
+        select(CallbackRequest).join(Contact, col(Contact.id) == CallbackRequest.contact_id)
+        .where(col(CallbackRequest.status).in_(("pending", "due")),
+               CallbackRequest.window != "asap", col(CallbackRequest.window_end) < now,
+               col(Contact.assigned_user_id).is_(None)).limit(limit)
     ).all():
         callback.status, callback.window_missed_at, callback.updated_at = "missed", now, now
         session.add(callback)

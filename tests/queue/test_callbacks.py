@@ -265,6 +265,42 @@ def test_a_retry_never_falls_outside_the_window_the_person_chose(calls_app: Flas
     assert callback_row(calls_app, callback_id).window_missed_at is not None
 
 
+def test_a_window_ending_while_a_counsellor_holds_the_callback_leaves_it_to_them(
+    calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,
+) -> None:
+    # Claimed at 20:59 for an 18-21 window: at 21:00 the reconciler must not mark it missed
+    # and take the contact from the counsellor about to call; let go unserved, it is missed.
+    client, user = counsellor_with_phone(calls_app)
+    reference, callback_id = callback_for(calls_app, window="evening")
+    make_due_now(calls_app, callback_id)
+    act(client, reference, "claim")
+    ended = callback_row(calls_app, callback_id).window_end + timedelta(minutes=1)
+    with session_scope(engine_of(calls_app)) as session:
+        assert calls.reconcile(session=session, now=ended).missed == 0
+    assert callback_row(calls_app, callback_id).status == "due"
+    with Session(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        assert (contact.assigned_user_id, contact.status) == (user.id, "in_progress")
+    assert act(client, reference, "call").status_code == 303  # the call still goes out
+    run_jobs(calls_app, redis_conn)
+    assert [r.params["To"] for r in twilio_double.requests
+            if r.path.endswith("/Calls.json")] == [COUNSELLOR_PHONE]
+
+
+def test_a_window_ending_after_the_counsellor_let_the_callback_go_marks_it_missed(
+    calls_app: Flask,
+) -> None:
+    client, _ = counsellor_with_phone(calls_app)
+    reference, callback_id = callback_for(calls_app, window="evening")
+    make_due_now(calls_app, callback_id)
+    act(client, reference, "claim")
+    act(client, reference, "release")
+    ended = callback_row(calls_app, callback_id).window_end + timedelta(minutes=1)
+    with session_scope(engine_of(calls_app)) as session:
+        assert calls.reconcile(session=session, now=ended).missed == 1
+    assert callback_row(calls_app, callback_id).status == "missed"
+
+
 def test_a_call_that_cannot_be_placed_says_so_on_the_desk(
     calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,
 ) -> None:
