@@ -345,6 +345,9 @@ def claim(*, session: Session, user: User, contact: Contact, max_live: int,
         raise contacts.Conflict("another counsellor holds this contact",
                                 holder=contact.assigned_user_id)
     if contact.assigned_user_id != user.id:
+        # One claim of this counsellor at a time (two tabs, a double click): the second
+        # counts what the first took (on SQLite the unit of work already holds the lock).
+        session.exec(select(User.id).where(User.id == user.id).with_for_update()).one()
         texts, calls = held_live(session=session, user=user)
         if calls:
             raise Refused("you are on a call", field="busy", key="r_on_call")

@@ -1,0 +1,56 @@
+"""A counsellor's limits hold when they claim two contacts at once (two tabs, a double
+click): at most N live texts, and a call is everything."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask
+from sqlmodel import Session, select
+
+from loket.domain import workspace
+from loket.domain.refusals import Refused
+from loket.store.db import session_scope
+from loket.store.models import Contact, User
+from tests.desk.helpers import make_user
+from tests.desk.test_workspace import engine_of, waiting
+
+
+def claim(app: Flask, user_id: int, reference: str, session: Session | None = None) -> None:
+    """Claim a contact for the user with a limit of one live text (in `session`, or in a
+    unit of work of its own)."""
+    if session is None:
+        with session_scope(engine_of(app)) as unit:
+            claim(app, user_id, reference, unit)
+        return
+    user = session.get(User, user_id)
+    assert user is not None
+    contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+    workspace.claim(session=session, user=user, contact=contact, max_live=1)
+
+
+def test_two_claims_at_once_keep_the_limit_of_live_texts(store_app: Flask) -> None:
+    first, second = waiting(store_app, channel="sms"), waiting(store_app, channel="webchat")
+    user = make_user(store_app, role="counsellor", desk="police")
+    assert user.id is not None
+    outcome: list[str] = []
+
+    def second_tab() -> None:
+        try:
+            claim(store_app, user.id or 0, second)
+            outcome.append("claimed")
+        except Refused as refused:
+            outcome.append(refused.key)
+
+    with session_scope(engine_of(store_app)) as unit:  # the first claim, not yet committed
+        claim(store_app, user.id, first, session=unit)
+        other = threading.Thread(target=second_tab)
+        other.start()
+        time.sleep(0.5)  # the second claim runs meanwhile: it must wait, then count this one
+        assert outcome == []
+    other.join(timeout=15)
+    assert outcome == ["r_max_live"]
+    with session_scope(engine_of(store_app)) as session:
+        held = session.exec(select(Contact.reference).where(Contact.assigned_user_id == user.id))
+        assert list(held) == [first]
