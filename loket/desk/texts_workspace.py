@@ -106,6 +106,10 @@ FEEDBACK: dict[str, dict[str, str]] = {
                "en": "{name} is already working this contact."},
     "r_not_held": {"nl": "Pak het contact eerst op.", "en": "Claim the contact first."},
     "r_on_call": {"nl": "Je bent in gesprek aan de telefoon.", "en": "You are on a call."},
+    "r_account_changed": {
+        "nl": "Je account is zojuist gewijzigd. Log opnieuw in.",
+        "en": "Your account was just changed. Please log in again.",
+    },
     "r_max_live": {"nl": "Je hebt al {n} lopende gesprekken.",
                    "en": "You already hold {n} live conversations."},
     "r_empty_reply": {"nl": "Schrijf een bericht.", "en": "Write a message."},

@@ -277,8 +277,9 @@ def admin_audit(*, session: Session, admin_id: int | None, user_id: int | None, 
 
 
 def stored_user(session: Session, user_id: int) -> User:
-    """Return a user by id; LookupError when there is none."""
-    user = session.get(User, user_id)
+    """Return a user by id, locked until commit to be changed (a claim of theirs waits, then
+    sees the change); LookupError when there is none."""
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
     if user is None:
         raise LookupError(f"user: no user {user_id}")
     return user

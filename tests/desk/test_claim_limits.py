@@ -9,7 +9,7 @@ import time
 from flask import Flask
 from sqlmodel import Session, select
 
-from loket.domain import workspace
+from loket.domain import accounts, workspace
 from loket.domain.refusals import Refused
 from loket.store.db import session_scope
 from loket.store.models import Contact, User
@@ -54,3 +54,35 @@ def test_two_claims_at_once_keep_the_limit_of_live_texts(store_app: Flask) -> No
     with session_scope(engine_of(store_app)) as session:
         held = session.exec(select(Contact.reference).where(Contact.assigned_user_id == user.id))
         assert list(held) == [first]
+
+
+def test_a_claim_waiting_on_an_account_being_disabled_takes_nothing(
+    store_app: Flask,
+) -> None:
+    # The admin disables a counsellor (their held contacts go back to the queue) while the
+    # counsellor claims one more: the claim waits for the change, then takes nothing, so no
+    # contact stays held by an account nobody can use.
+    reference = waiting(store_app, channel="sms")
+    user = make_user(store_app, role="counsellor", desk="police")
+    admin = make_user(store_app, role="admin")
+    assert user.id is not None
+    outcome: list[str] = []
+
+    def claiming() -> None:
+        try:
+            claim(store_app, user.id or 0, reference)
+            outcome.append("claimed")
+        except Refused as refused:
+            outcome.append(refused.key)
+
+    with session_scope(engine_of(store_app)) as unit:  # the admin's change, not yet committed
+        accounts.set_active(session=unit, user_id=user.id, active=False, admin_id=admin.id)
+        other = threading.Thread(target=claiming)
+        other.start()
+        time.sleep(0.5)
+        assert outcome == []
+    other.join(timeout=15)
+    assert outcome == ["r_account_changed"]
+    with session_scope(engine_of(store_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        assert (contact.assigned_user_id, contact.status) == (None, "waiting")
