@@ -604,11 +604,15 @@ def for_manager(*, session: Session, desk: str | None) -> list[Unreachable]:
 
 
 def manager_callback(*, session: Session, user: User, callback_id: int) -> CallbackRequest:
-    """Return one of the manager's desk's unreachable callbacks; Refused otherwise."""
-    callback = session.get(CallbackRequest, callback_id)
-    contact = session.get(Contact, callback.contact_id) if callback else None
+    """Return one of the manager's desk's unreachable callbacks, its contact and it locked
+    (in the intake's order: contact, then callback) and read again; Refused otherwise. A
+    person who writes crisis words meanwhile is seen: a crisis is not on the list."""
+    found = session.get(CallbackRequest, callback_id)
+    contact = contacts.lock(session=session, contact_id=found.contact_id) if found else None
+    callback = session.get(CallbackRequest, callback_id, with_for_update=True,
+                           populate_existing=True) if contact else None
     if (callback is None or contact is None or callback.status not in FOR_MANAGER
-            or contact.desk != user.desk or user.role != "manager"):
+            or contact.crisis or contact.desk != user.desk or user.role != "manager"):
         raise Refused("no such callback on your list", field="callback", key="r_no_callback")
     return callback
 

@@ -5,6 +5,8 @@ alarmed again at once."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -97,6 +99,43 @@ def test_a_crisis_is_not_left_on_the_manager_s_unreachable_callbacks_to_close(ap
     with Session(engine_of(app)) as session:
         contact = session.get(Contact, contact_id)
         assert contact is not None and contact.status != "callback"
+
+
+def test_a_manager_closing_an_unreachable_callback_as_crisis_words_arrive_closes_nothing(
+    store_app: Flask,
+) -> None:
+    # The person writes crisis words (the intake's unit of work holds the contact) while the
+    # manager presses "close" on their unreachable callback: the close waits, sees a crisis
+    # and is refused; the crisis is not closed as "no contact".
+    contact_id = callback_contact(store_app, callback_status="unreachable")
+    manager = make_user(store_app, role="manager", desk="police")
+    outcome: list[str] = []
+
+    def close() -> None:
+        try:
+            with session_scope(engine_of(store_app)) as session:
+                user = session.get(User, manager.id)
+                callback = session.exec(select(CallbackRequest)).one()
+                assert user is not None and callback.id is not None
+                calls.close_unreachable(session=session, user=user, callback_id=callback.id)
+            outcome.append("closed")
+        except Refused as refused:
+            outcome.append(refused.key)
+
+    with store_app.app_context(), session_scope(engine_of(store_app)) as intake:
+        contact = intake.get(Contact, contact_id)
+        assert contact is not None
+        assert contacts.escalate(session=intake, contact=contact, decide=rules_runtime.decide)
+        intake.flush()  # the crisis is written, not yet committed
+        closing = threading.Thread(target=close)
+        closing.start()
+        time.sleep(0.5)
+    closing.join(timeout=15)
+    assert outcome == ["r_no_callback"]
+    with Session(engine_of(store_app)) as session:
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        assert (contact.crisis, contact.status) == (True, "waiting")
 
 
 # --- 5. a crisis being served is taken from its counsellor when an old window passes ----------
