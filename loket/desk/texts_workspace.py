@@ -54,6 +54,7 @@ CONTACT: dict[str, dict[str, str]] = {
     "release": {"nl": "Teruggeven aan de wachtrij", "en": "Give back to the queue"},
     "conversation": {"nl": "Gesprek", "en": "Conversation"},
     "no_messages": {"nl": "Nog geen berichten.", "en": "No messages yet."},
+    "conversation_refresh": {"nl": "Nieuwe berichten ophalen", "en": "Fetch new messages"},
     "from_person": {"nl": "Persoon", "en": "Person"},
     "from_loket": {"nl": "Loket (automatisch)", "en": "Loket (automatic)"},
     "from_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
@@ -106,6 +107,10 @@ FEEDBACK: dict[str, dict[str, str]] = {
                "en": "{name} is already working this contact."},
     "r_not_held": {"nl": "Pak het contact eerst op.", "en": "Claim the contact first."},
     "r_on_call": {"nl": "Je bent in gesprek aan de telefoon.", "en": "You are on a call."},
+    "r_unseen_message": {
+        "nl": "Er kwam net een nieuw bericht binnen. Lees het voordat je afsluit.",
+        "en": "A new message just came in. Read it before you close.",
+    },
     "r_account_changed": {
         "nl": "Je account is zojuist gewijzigd. Log opnieuw in.",
         "en": "Your account was just changed. Please log in again.",

@@ -132,6 +132,26 @@ def contact_page(reference: str) -> ResponseReturnValue:
     return render_contact(user, contact, unmasked=False)
 
 
+@bp.get("/contacts/<reference>/messages")
+@staff_required("counsellor")
+def new_messages(reference: str) -> ResponseReturnValue:
+    """The conversation's messages after `?after=ID`, as list items for the contact's page
+    (conversation.js asks every 2 s); 204 when there are none. What is shown is a read of
+    the contact, audited as the page is; asking and finding nothing is not."""
+    user = me()
+    contact = visible_or_404(reference)
+    after = message_id(request.args.get("after", "")) or 0
+    found = workspace.messages(session=get_session(), contact=contact, after=after)
+    if not found:
+        return Response(status=204)
+    with writing() as writer:
+        workspace.read(session=writer, user=user, contact=contact, source=source(),
+                       detail="new messages")
+    answer = Response(render_template("desk/_messages.html", messages=found))
+    answer.headers["X-Last-Message"] = str(found[-1].id)
+    return answer
+
+
 def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseReturnValue:
     """Render a contact's page; the number and e-mail masked unless just unmasked."""
     session = get_session()
@@ -301,9 +321,17 @@ def perform_with_text(session: Any, user: User, contact: Contact, action: str, f
                         note=form.get("note", ""),
                         wrapup=timedelta(minutes=settings.wrapup_minutes), source=where,
                         outcomes=configured.outcome_keys,
-                        category_keys=configured.category_keys)
+                        category_keys=configured.category_keys,
+                        seen=message_id(form.get("seen", "")))
         return "closed"
     return None
+
+
+def message_id(value: str) -> int | None:
+    """Return the id of the newest message a form had on screen (None: the form did not
+    say, or said nothing a message id can be)."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def canned_text(form: Any, user: User) -> str:

@@ -312,11 +312,23 @@ def earlier_contacts(*, session: Session, user: User, contact: Contact) -> list[
     ).all())
 
 
-def messages(*, session: Session, contact: Contact) -> list[Message]:
-    """Return the whole conversation, oldest first."""
+def messages(*, session: Session, contact: Contact, after: int = 0) -> list[Message]:
+    """Return the conversation, oldest first: all of it, or the messages after one."""
     return list(session.exec(
-        select(Message).where(Message.contact_id == contact.id).order_by(col(Message.id))
+        select(Message).where(Message.contact_id == contact.id, col(Message.id) > after)
+        .order_by(col(Message.id))
     ).all())
+
+
+def unseen_message(*, session: Session, contact: Contact, seen: int | None) -> bool:
+    """Tell whether the person wrote after the newest message the counsellor had on screen
+    (`seen`: its id; None when the caller cannot say, as the API's)."""
+    if seen is None:
+        return False
+    return session.exec(
+        select(Message.id).where(Message.contact_id == contact.id, Message.direction == "in",
+                                 col(Message.id) > seen).limit(1)
+    ).first() is not None
 
 
 def notes_of(*, session: Session, contact: Contact) -> list[Note]:
@@ -415,9 +427,11 @@ def close(*, session: Session, user: User, contact: Contact, outcome: str,
           contact_type: str = "conversation", categories: Collection[str] = (),
           note: str = "", wrapup: timedelta = timedelta(minutes=5), source: str = "",
           outcomes: Collection[str] = CLOSE_OUTCOMES,
-          category_keys: Collection[str] | None = None) -> Contact:
+          category_keys: Collection[str] | None = None, seen: int | None = None) -> Contact:
     """Close a held contact with its outcome and contact form; the counsellor wraps up.
-    `outcomes` and `category_keys` are the configured lists (`loket.domain.lists`)."""
+    `outcomes` and `category_keys` are the configured lists (`loket.domain.lists`). With
+    `seen` (the newest message the counsellor had on screen), a message the person wrote
+    since is not closed away unread: Refused."""
     if outcome not in outcomes:
         raise Refused(f"one of {', '.join(outcomes)}", field="outcome", key="r_outcome")
     unknown = sorted(set(categories) - set(category_keys or ()))
@@ -427,6 +441,9 @@ def close(*, session: Session, user: User, contact: Contact, outcome: str,
         raise Refused(f"one of {', '.join(CONTACT_TYPES)}", field="contact_type",
                       key="r_contact_type")
     contacts.require_held(contact, user)
+    if unseen_message(session=session, contact=contact, seen=seen):
+        raise Refused("a new message arrived: read it before closing", field="seen",
+                      key="r_unseen_message")
     if note.strip():
         add_note(session=session, user=user, contact=contact, text=note, kind="close",
                  source=source)

@@ -232,6 +232,17 @@ def test_a_counsellor_sees_a_new_chat_live_claims_it_and_the_person_reads_the_re
     expect(reply).to_be_visible(timeout=(POLL_S + 3) * 1000)
     expect(reply.locator(".message__who")).to_have_text("Anouk")
     assert person.evaluate("() => window.samePage === true")  # no reload
+
+    # The person answers: it comes to the counsellor's page as it is written, and the
+    # close form knows it was on screen.
+    desk.evaluate("() => { window.samePage = true; }")
+    person.get_by_label("Je bericht").fill("Fijn, dank je. Ik ben er nog.")
+    person.get_by_role("button", name="Verstuur").click()
+    answered = desk.locator("#conversation-list li", has_text="Ik ben er nog.")
+    expect(answered).to_be_visible(timeout=(POLL_S + 3) * 1000)
+    assert desk.evaluate("() => window.samePage === true")  # no reload
+    shown = desk.locator("#conversation-list").get_attribute("data-last")
+    assert shown and desk.locator("input[name=seen]").get_attribute("value") == shown
     assert staff.errors == []
     # The public layout names no icon, so Chromium's request for /favicon.ico is a 404 on
     # the person's page: the public pages' to fix, not a staff page's.

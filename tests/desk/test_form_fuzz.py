@@ -45,6 +45,7 @@ GETS = (
     "/desk/queue/rows",
     "/desk/contacts/{ref}",
     "/desk/contacts/{ref}/trail",
+    "/desk/contacts/{ref}/messages",
     "/desk/trail",
     "/desk/break-glass",
     "/desk/manager",
