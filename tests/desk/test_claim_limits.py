@@ -30,23 +30,28 @@ def claim(app: Flask, user_id: int, reference: str, session: Session | None = No
     workspace.claim(session=session, user=user, contact=contact, max_live=1)
 
 
+def claiming(app: Flask, user_id: int, reference: str, outcome: list[str]) -> threading.Thread:
+    """Claim in a thread of its own (a second tab); its outcome goes into `outcome`."""
+    def run() -> None:
+        try:
+            claim(app, user_id, reference)
+            outcome.append("claimed")
+        except Refused as refused:
+            outcome.append(refused.key)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
 def test_two_claims_at_once_keep_the_limit_of_live_texts(store_app: Flask) -> None:
     first, second = waiting(store_app, channel="sms"), waiting(store_app, channel="webchat")
     user = make_user(store_app, role="counsellor", desk="police")
     assert user.id is not None
     outcome: list[str] = []
-
-    def second_tab() -> None:
-        try:
-            claim(store_app, user.id or 0, second)
-            outcome.append("claimed")
-        except Refused as refused:
-            outcome.append(refused.key)
-
     with session_scope(engine_of(store_app)) as unit:  # the first claim, not yet committed
         claim(store_app, user.id, first, session=unit)
-        other = threading.Thread(target=second_tab)
-        other.start()
+        other = claiming(store_app, user.id, second, outcome)
         time.sleep(0.5)  # the second claim runs meanwhile: it must wait, then count this one
         assert outcome == []
     other.join(timeout=15)
@@ -67,18 +72,9 @@ def test_a_claim_waiting_on_an_account_being_disabled_takes_nothing(
     admin = make_user(store_app, role="admin")
     assert user.id is not None
     outcome: list[str] = []
-
-    def claiming() -> None:
-        try:
-            claim(store_app, user.id or 0, reference)
-            outcome.append("claimed")
-        except Refused as refused:
-            outcome.append(refused.key)
-
     with session_scope(engine_of(store_app)) as unit:  # the admin's change, not yet committed
         accounts.set_active(session=unit, user_id=user.id, active=False, admin_id=admin.id)
-        other = threading.Thread(target=claiming)
-        other.start()
+        other = claiming(store_app, user.id, reference, outcome)
         time.sleep(0.5)
         assert outcome == []
     other.join(timeout=15)
