@@ -140,7 +140,9 @@ def new_messages(reference: str) -> ResponseReturnValue:
     the contact, audited as the page is; asking and finding nothing is not."""
     user = me()
     contact = visible_or_404(reference)
-    after = message_id(request.args.get("after", "")) or 0
+    after = message_id(request.args.get("after", "0"))
+    if after is None:
+        return Response("after: expected a message number\n", 400, mimetype="text/plain")
     found = workspace.messages(session=get_session(), contact=contact, after=after)
     if not found:
         return Response(status=204)

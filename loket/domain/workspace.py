@@ -361,9 +361,9 @@ def claim(*, session: Session, user: User, contact: Contact, max_live: int,
         # counts what the first took (on SQLite the unit of work already holds the lock).
         # An admin's change of the account holds the same row: a claim that waited for one
         # sees it, and an account disabled or moved meanwhile takes nothing more.
-        now = session.exec(select(User.active, User.role, User.desk)
-                           .where(User.id == user.id).with_for_update()).one()
-        if tuple(now) != (True, user.role, user.desk):
+        current = session.exec(select(User.active, User.role, User.desk)
+                               .where(User.id == user.id).with_for_update()).one()
+        if tuple(current) != (True, user.role, user.desk):
             raise Refused("your account was changed: log in again", field="user",
                           key="r_account_changed")
         texts, calls = held_live(session=session, user=user)

@@ -67,6 +67,7 @@ def test_new_messages_come_to_the_page_and_each_showing_is_a_read(store_app: Fla
     # Another desk's counsellor learns nothing, not even that the contact exists.
     other, _ = counsellor(store_app, desk="veterans")
     assert other.get(path).status_code == 404
+    assert client.get(f"/desk/contacts/{reference}/messages?after=x").status_code == 400
 
 
 def test_a_close_waits_until_the_counsellor_has_seen_the_newest_message(
