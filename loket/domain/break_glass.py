@@ -90,7 +90,7 @@ def to_review(*, session: Session, desk: str | None) -> list[Review]:
 def review(*, session: Session, manager: User, grant_id: int, source: str = "") -> bool:
     """Mark one emergency access to the manager's desk as reviewed; False when it is not
     theirs to review (or already reviewed)."""
-    grant = session.get(BreakGlass, grant_id)
+    grant = session.get(BreakGlass, grant_id, with_for_update=True, populate_existing=True)
     if (grant is None or grant.reviewed_at is not None or manager.role != "manager"
             or (manager.desk is not None and grant.desk != manager.desk)):
         return False

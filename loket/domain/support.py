@@ -90,7 +90,7 @@ def open_help(*, session: Session, desk: str | None) -> list[Help]:
 
 def resolve_help(*, session: Session, user: User, help_id: int, source: str = "") -> bool:
     """Mark a help request of the user's desk as answered; False when it is not theirs."""
-    row = session.get(HelpRequest, help_id)
+    row = session.get(HelpRequest, help_id, with_for_update=True, populate_existing=True)
     if (row is None or row.resolved_at is not None
             or user.role not in ("counsellor", "manager")
             or (user.desk is not None and row.desk != user.desk)
@@ -128,7 +128,8 @@ def set_flag(*, session: Session, user: User, contact: Contact, flag: str, reaso
 def approve_flag(*, session: Session, approver: User, flag_id: int, source: str = "") -> bool:
     """Approve a proposed flag: a different counsellor of the same desk, or that desk's
     manager. False when this user may not, or it is approved or expired already."""
-    row = session.get(PersonFlag, flag_id)
+    # Locked and read again: of two approvals at once, the second finds it approved.
+    row = session.get(PersonFlag, flag_id, with_for_update=True, populate_existing=True)
     now = utcnow()
     if (row is None or row.approved_at is not None or row.expires_at <= now
             or not approver.active or row.set_by == approver.id):

@@ -3,14 +3,17 @@ they are shown but never block a contact, a crisis least of all."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from loket.domain import support
 from loket.store.db import session_scope
-from loket.store.models import Contact, PersonFlag
+from loket.store.models import AuditEvent, Contact, PersonFlag, User
 from loket.store.types import utcnow
 from tests.channels import test_messaging as sms
 from tests.desk.helpers import log_in, make_user
@@ -135,3 +138,41 @@ def test_another_desk_s_contact_cannot_be_flagged_or_helped(app: Flask) -> None:
     assert post(client, f"/desk/contacts/{reference}/help").status_code == 404
     with Session(engine_of(app)) as session:
         assert session.exec(select(PersonFlag)).all() == []
+
+
+def test_two_approvals_of_one_flag_at_once_approve_it_once(store_app: Flask) -> None:
+    # A colleague and the manager press "approve" at the same moment: one approval counts,
+    # the other is told it is done already; the trail holds one approval.
+    reference = waiting(store_app)
+    setter, _ = counsellor(store_app)
+    post(setter, f"/desk/contacts/{reference}/flag", flag="frequent", reason=REASON)
+    colleague = make_user(store_app, role="counsellor", desk="police")
+    boss = make_user(store_app, role="manager", desk="police")
+    with Session(engine_of(store_app)) as session:
+        flag_id = session.exec(select(PersonFlag.id)).one()
+        assert flag_id is not None
+    outcome: list[bool] = []
+
+    def approve(user_id: int | None) -> None:
+        with session_scope(engine_of(store_app)) as session:
+            user = session.get(User, user_id)
+            assert user is not None
+            outcome.append(support.approve_flag(session=session, approver=user,
+                                                flag_id=flag_id))
+
+    with session_scope(engine_of(store_app)) as first:
+        user = first.get(User, colleague.id)
+        assert user is not None
+        assert support.approve_flag(session=first, approver=user, flag_id=flag_id)
+        second = threading.Thread(target=approve, args=(boss.id,))
+        second.start()
+        time.sleep(0.5)
+        assert outcome == []  # it waits for the first
+    second.join(timeout=15)
+    assert outcome == [False]
+    with Session(engine_of(store_app)) as session:
+        approvals = session.exec(select(AuditEvent).where(
+            AuditEvent.event == "flag-approve")).all()
+        assert len(approvals) == 1
+        stored = session.get(PersonFlag, flag_id)
+        assert stored is not None and stored.approved_by == colleague.id
