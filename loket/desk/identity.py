@@ -19,7 +19,7 @@ from flask_login import login_user as flask_login_user
 from flask_login import logout_user as flask_logout_user
 
 from loket.desk import texts
-from loket.domain import accounts, logins
+from loket.domain import accounts, logins, workspace
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import User
 
@@ -123,11 +123,18 @@ def log_in(user: User, token: str) -> None:
 
 
 def log_out() -> None:
-    """End this browser's login on the server and forget it in the cookie."""
+    """End this browser's login on the server and forget it in the cookie. A counsellor
+    with no other login open lets go of what they held (`workspace.leave`)."""
     token = login_token()
+    staff = current_staff()
     if token:
+        settings = current_app.config["LOKET"]
         with unit_of_work() as session:
             logins.end(session=session, token=token)
+            if staff is not None and staff.id is not None:
+                workspace.leave(session=session, user_id=staff.id,
+                                idle_minutes=settings.staff_idle_minutes,
+                                session_hours=settings.staff_session_hours)
     flask_logout_user()
 
 

@@ -668,6 +668,16 @@ def live_counsellor_leg(*, session: Session, contact: Contact) -> CallLeg | None
     ).first()
 
 
+def on_a_live_call(*, session: Session, user_id: int) -> set[int]:
+    """Return the ids of the contacts this counsellor holds whose call is live (a leg of
+    theirs still ringing or connected): a counsellor on the phone is there, browser or not."""
+    rows = session.exec(
+        select(CallLeg.contact_id).join(Contact, col(Contact.id) == CallLeg.contact_id)
+        .where(Contact.assigned_user_id == user_id, col(CallLeg.status).in_(LIVE))
+    ).all()
+    return {int(contact_id) for contact_id in rows}
+
+
 # Twilio's statuses of a call that is over.
 ENDED_CALL_STATUSES = ("completed", "canceled", "failed", "busy", "no-answer")
 STILL_WAITING = ("new", "routed", "waiting")

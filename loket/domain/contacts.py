@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
@@ -570,16 +570,18 @@ def transfer(*, session: Session, contact: Contact, user: User, desk: str,
 
 
 def release_all_held(*, session: Session, user_id: int, by_user_id: int | None,
-                     reason: str) -> list[str]:
-    """Put every open contact this user holds back in its queue, held by no one; return
-    their references. For an account disabled or moved to another role or desk: what they
-    held must not stay out of everyone's reach. Each release is audited, by whoever did it.
+                     reason: str, keep: Collection[int] = ()) -> list[str]:
+    """Put every open contact this user holds back in its queue, held by no one (but the
+    ids in `keep`); return their references. For an account disabled or moved to another
+    role or desk, or a counsellor who left: what they held must not stay out of everyone's
+    reach. Each release is audited, by whoever did it.
     """
-    held = session.exec(
-        select(Contact).where(Contact.assigned_user_id == user_id,
-                              col(Contact.status).in_(OPEN_STATUSES))
-        .with_for_update().execution_options(populate_existing=True)
-    ).all()
+    query = (select(Contact).where(Contact.assigned_user_id == user_id,
+                                   col(Contact.status).in_(OPEN_STATUSES))
+             .with_for_update().execution_options(populate_existing=True))
+    if keep:
+        query = query.where(col(Contact.id).not_in(list(keep)))
+    held = session.exec(query).all()
     for contact in held:
         _put_back(session=session, contact=contact)
         audit.record(session=session, event="release", contact=contact, user_id=by_user_id,

@@ -123,6 +123,21 @@ def end(*, session: Session, token: str) -> None:
     )
 
 
+def has_live_login(*, session: Session, user_id: int, idle_minutes: int, session_hours: int,
+                   now: datetime | None = None) -> bool:
+    """Tell whether the user has a complete login that has not ended nor timed out (a
+    browser still open somewhere, its page asking every few seconds)."""
+    now = now or utcnow()
+    return session.exec(
+        select(LoginSession.id).where(
+            LoginSession.user_id == user_id, col(LoginSession.ended_at).is_(None),
+            col(LoginSession.second_factor_at).is_not(None),
+            col(LoginSession.last_seen_at) > now - timedelta(minutes=idle_minutes),
+            col(LoginSession.created_at) > now - timedelta(hours=session_hours),
+        ).limit(1)
+    ).first() is not None
+
+
 def end_all(*, session: Session, user_id: int) -> int:
     """End every login of a user at once (disabled, second factor reset); return how many."""
     return accounts.end_logins(session=session, user_id=user_id)

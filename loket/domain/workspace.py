@@ -20,7 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from loket.domain import access, audit, contacts, conversations, support
+from loket.domain import access, audit, calls, contacts, conversations, logins, support
 from loket.domain.refusals import Refused, written
 from loket.store.models import (
     BreakGlass,
@@ -376,6 +376,19 @@ def claim(*, session: Session, user: User, contact: Contact, max_live: int,
     if contact.channel in (*TEXT_CHANNELS, "phone"):
         set_availability(session=session, user=user, status="busy")
     return contact
+
+
+def leave(*, session: Session, user_id: int, idle_minutes: int, session_hours: int) -> list[str]:
+    """A counsellor logged out: when no other login of theirs is open, what they held goes
+    back to the queues (a conversation, a crisis, must not wait on someone who left), but a
+    contact whose call is live. Return the references let go."""
+    if logins.has_live_login(session=session, user_id=user_id, idle_minutes=idle_minutes,
+                             session_hours=session_hours):
+        return []
+    return contacts.release_all_held(
+        session=session, user_id=user_id, by_user_id=user_id,
+        reason="the counsellor logged out",
+        keep=calls.on_a_live_call(session=session, user_id=user_id))
 
 
 def reply(*, session: Session, user: User, contact: Contact, text: str,
