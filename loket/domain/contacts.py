@@ -583,11 +583,18 @@ def release_all_held(*, session: Session, user_id: int, by_user_id: int | None,
         query = query.where(col(Contact.id).not_in(list(keep)))
     held = session.exec(query).all()
     for contact in held:
-        _put_back(session=session, contact=contact)
-        audit.record(session=session, event="release", contact=contact, user_id=by_user_id,
-                     actor="user" if by_user_id is not None else "system",
-                     detail=f"released: {reason}")
+        put_back(session=session, contact=contact, by_user_id=by_user_id, reason=reason)
     return [contact.reference for contact in held]
+
+
+def put_back(*, session: Session, contact: Contact, by_user_id: int | None,
+             reason: str) -> None:
+    """Let go of a held contact for its holder (locked by the caller): back in its queue,
+    held by no one; audited as released, by whoever did it (None: the system)."""
+    _put_back(session=session, contact=contact)
+    audit.record(session=session, event="release", contact=contact, user_id=by_user_id,
+                 actor="user" if by_user_id is not None else "system",
+                 detail=f"released: {reason}")
 
 
 def _let_go(*, session: Session, contact: Contact, user: User, event: str, detail: str,

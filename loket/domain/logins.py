@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import pyotp
 import structlog
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from loket.domain import accounts
 from loket.store.models import LoginSession, RecoveryCode, User
@@ -123,19 +124,23 @@ def end(*, session: Session, token: str) -> None:
     )
 
 
-def has_live_login(*, session: Session, user_id: int, idle_minutes: int, session_hours: int,
-                   now: datetime | None = None) -> bool:
-    """Tell whether the user has a complete login that has not ended nor timed out (a
+def live_logins(*, idle_minutes: int, session_hours: int, now: datetime | None = None
+                ) -> SelectOfScalar[int]:
+    """Return a query of the users with a complete login that has not ended nor timed out (a
     browser still open somewhere, its page asking every few seconds)."""
     now = now or utcnow()
-    return session.exec(
-        select(LoginSession.id).where(
-            LoginSession.user_id == user_id, col(LoginSession.ended_at).is_(None),
-            col(LoginSession.second_factor_at).is_not(None),
-            col(LoginSession.last_seen_at) > now - timedelta(minutes=idle_minutes),
-            col(LoginSession.created_at) > now - timedelta(hours=session_hours),
-        ).limit(1)
-    ).first() is not None
+    return select(LoginSession.user_id).where(
+        col(LoginSession.ended_at).is_(None), col(LoginSession.second_factor_at).is_not(None),
+        col(LoginSession.last_seen_at) > now - timedelta(minutes=idle_minutes),
+        col(LoginSession.created_at) > now - timedelta(hours=session_hours),
+    )
+
+
+def has_live_login(*, session: Session, user_id: int, idle_minutes: int, session_hours: int,
+                   now: datetime | None = None) -> bool:
+    """Tell whether the user has a live login (`live_logins`)."""
+    query = live_logins(idle_minutes=idle_minutes, session_hours=session_hours, now=now)
+    return session.exec(query.where(LoginSession.user_id == user_id).limit(1)).first() is not None
 
 
 def end_all(*, session: Session, user_id: int) -> int:

@@ -25,6 +25,7 @@ from loket.domain.refusals import Refused, written
 from loket.store.models import (
     BreakGlass,
     CallbackRequest,
+    CallLeg,
     Contact,
     ContactFlag,
     Draft,
@@ -389,6 +390,26 @@ def leave(*, session: Session, user_id: int, idle_minutes: int, session_hours: i
         session=session, user_id=user_id, by_user_id=user_id,
         reason="the counsellor logged out",
         keep=calls.on_a_live_call(session=session, user_id=user_id))
+
+
+def release_abandoned_crises(*, session: Session, idle_minutes: int, session_hours: int,
+                             now: datetime | None = None) -> list[str]:
+    """Put back in its queue every crisis held by a counsellor with no login open (the
+    browser closed or crashed without logging out, the login timed out), where its alarms
+    go on and anyone may take it; not one whose call is live. Return the references."""
+    live = logins.live_logins(idle_minutes=idle_minutes, session_hours=session_hours, now=now)
+    on_call = select(CallLeg.contact_id).where(col(CallLeg.status).in_(calls.LIVE))
+    abandoned = session.exec(
+        select(Contact).where(col(Contact.crisis).is_(True), Contact.status == "in_progress",
+                              col(Contact.assigned_user_id).is_not(None),
+                              col(Contact.assigned_user_id).not_in(live),
+                              col(Contact.id).not_in(on_call))
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    ).all()
+    for contact in abandoned:
+        contacts.put_back(session=session, contact=contact, by_user_id=None,
+                          reason="the counsellor's login ended")
+    return [contact.reference for contact in abandoned]
 
 
 def reply(*, session: Session, user: User, contact: Contact, text: str,

@@ -10,7 +10,7 @@ import structlog
 from flask import current_app
 
 from loket.config import Settings
-from loket.domain import escalation
+from loket.domain import escalation, workspace
 from loket.gateway import GatewayError, get_gateway
 from loket.store.db import get_engine, read_scope, session_scope
 
@@ -28,6 +28,11 @@ def sweep(now: datetime | None = None) -> int:
     number; return how many rose."""
     settings: Settings = current_app.config["LOKET"]
     with session_scope(get_engine()) as session:
+        # A crisis held by someone whose browser is gone goes back to the queue first, so
+        # that its alarm goes on (held counts as served).
+        workspace.release_abandoned_crises(
+            session=session, idle_minutes=settings.staff_idle_minutes,
+            session_hours=settings.staff_session_hours, now=now)
         raised = escalation.raise_due(session=session, timing=timing(settings), now=now)
         ids = [row.id for row in raised if row.id is not None]
     for row_id in ids:

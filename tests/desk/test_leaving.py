@@ -4,12 +4,16 @@ it, and so does a call still live."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
+from loket.queue import escalations
 from loket.store.db import session_scope
-from loket.store.models import AuditEvent, CallLeg, Contact
+from loket.store.models import AuditEvent, CallLeg, Contact, Escalation, LoginSession
+from loket.store.types import utcnow
 from tests.desk.helpers import log_in
 from tests.desk.test_workspace import TOKEN, act, counsellor, engine_of, waiting
 
@@ -73,3 +77,44 @@ def test_a_live_call_stays_with_the_counsellor_who_logs_out(store_app: Flask) ->
     log_out(client)
     assert held(store_app, call) == (user.id, "in_progress")
     assert held(store_app, chat) == (None, "waiting")
+
+
+def test_a_crisis_held_by_a_counsellor_whose_browser_is_gone_is_alarmed_again(
+    store_app: Flask,
+) -> None:
+    # The counsellor claimed a crisis, then their browser crashed: no logout, the login
+    # timed out. The sweep puts the crisis back in its queue and its alarm rises; a calm
+    # contact of theirs, a crisis on a live call and one of a counsellor still here stay.
+    crisis = waiting(store_app, channel="webchat", phone=None, crisis=True, seconds_ago=600)
+    calm = waiting(store_app, channel="webchat", phone=None)
+    gone_client, gone = counsellor(store_app)
+    act(gone_client, crisis, "claim")
+    act(gone_client, calm, "claim")
+    on_call = waiting(store_app, channel="phone", crisis=True, seconds_ago=600)
+    act(gone_client, on_call, "claim")
+    with session_scope(engine_of(store_app)) as session:  # talking on the phone, no browser
+        contact = session.exec(select(Contact).where(Contact.reference == on_call)).one()
+        assert contact.id is not None
+        session.add(CallLeg(contact_id=contact.id, user_id=gone.id, kind="counsellor",
+                            call_sid="CA" + "2" * 32, conference="loket-test",
+                            status="in-progress"))
+    here_client, here = counsellor(store_app)
+    kept = waiting(store_app, channel="webchat", phone=None, crisis=True, seconds_ago=600)
+    act(here_client, kept, "claim")
+    with session_scope(engine_of(store_app)) as session:  # half an hour without a request
+        for login in session.exec(select(LoginSession).where(LoginSession.user_id == gone.id)):
+            login.last_seen_at = utcnow() - timedelta(minutes=31)
+            session.add(login)
+    with store_app.app_context():
+        assert escalations.sweep() == 1  # the crisis let go rises at once
+    assert held(store_app, crisis) == (None, "waiting")
+    assert held(store_app, calm) == (gone.id, "in_progress")
+    assert held(store_app, on_call) == (gone.id, "in_progress")
+    assert held(store_app, kept) == (here.id, "in_progress")
+    with Session(engine_of(store_app)) as session:
+        said = session.exec(select(AuditEvent.detail).where(
+            AuditEvent.contact_reference == crisis, col(AuditEvent.event) == "release")).all()
+        rose = session.exec(select(Escalation).join(
+            Contact, col(Contact.id) == Escalation.contact_id).where(
+            Contact.reference == crisis)).all()
+    assert said == ["released: the counsellor's login ended"] and len(rose) == 1
