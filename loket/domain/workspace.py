@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from loket.domain import access, audit, calls, contacts, conversations, logins, support
 from loket.domain.refusals import Refused, written
 from loket.store.models import (
+    AuditEvent,
     BreakGlass,
     CallbackRequest,
     CallLeg,
@@ -396,14 +397,20 @@ def release_abandoned_crises(*, session: Session, idle_minutes: int, session_hou
                              now: datetime | None = None) -> list[str]:
     """Put back in its queue every crisis held by a counsellor with no login open (the
     browser closed or crashed without logging out, the login timed out), where its alarms
-    go on and anyone may take it; not one whose call is live. Return the references."""
+    go on and anyone may take it; not one whose call is live, nor one its counsellor worked
+    on within the idle time (through the API, which has no login). Return the references."""
+    now = now or utcnow()
     live = logins.live_logins(idle_minutes=idle_minutes, session_hours=session_hours, now=now)
     on_call = select(CallLeg.contact_id).where(col(CallLeg.status).in_(calls.LIVE))
+    worked = (select(AuditEvent.id).where(
+        AuditEvent.contact_reference == Contact.reference,
+        AuditEvent.user_id == Contact.assigned_user_id,
+        col(AuditEvent.at) > now - timedelta(minutes=idle_minutes)).exists())
     abandoned = session.exec(
         select(Contact).where(col(Contact.crisis).is_(True), Contact.status == "in_progress",
                               col(Contact.assigned_user_id).is_not(None),
                               col(Contact.assigned_user_id).not_in(live),
-                              col(Contact.id).not_in(on_call))
+                              col(Contact.id).not_in(on_call), ~worked)
         .with_for_update(skip_locked=True).execution_options(populate_existing=True)
     ).all()
     for contact in abandoned:

@@ -14,7 +14,7 @@ from loket.queue import escalations
 from loket.store.db import session_scope
 from loket.store.models import AuditEvent, CallLeg, Contact, Escalation, LoginSession
 from loket.store.types import utcnow
-from tests.desk.helpers import log_in
+from tests.desk.helpers import api_token, log_in, make_user
 from tests.desk.test_workspace import TOKEN, act, counsellor, engine_of, waiting
 
 
@@ -82,9 +82,10 @@ def test_a_live_call_stays_with_the_counsellor_who_logs_out(store_app: Flask) ->
 def test_a_crisis_held_by_a_counsellor_whose_browser_is_gone_is_alarmed_again(
     store_app: Flask,
 ) -> None:
-    # The counsellor claimed a crisis, then their browser crashed: no logout, the login
-    # timed out. The sweep puts the crisis back in its queue and its alarm rises; a calm
-    # contact of theirs, a crisis on a live call and one of a counsellor still here stay.
+    # The counsellor claimed a crisis, then their browser crashed: no logout, and half an
+    # hour later their login has timed out. The sweep puts the crisis back in its queue and
+    # its alarm rises; a calm contact of theirs, a crisis on a live call, one of a
+    # counsellor still here, and (until then) one worked on through the API stay.
     crisis = waiting(store_app, channel="webchat", phone=None, crisis=True, seconds_ago=600)
     calm = waiting(store_app, channel="webchat", phone=None)
     gone_client, gone = counsellor(store_app)
@@ -101,13 +102,24 @@ def test_a_crisis_held_by_a_counsellor_whose_browser_is_gone_is_alarmed_again(
     here_client, here = counsellor(store_app)
     kept = waiting(store_app, channel="webchat", phone=None, crisis=True, seconds_ago=600)
     act(here_client, kept, "claim")
-    with session_scope(engine_of(store_app)) as session:  # half an hour without a request
-        for login in session.exec(select(LoginSession).where(LoginSession.user_id == gone.id)):
-            login.last_seen_at = utcnow() - timedelta(minutes=31)
+    via_api = waiting(store_app, channel="webchat", phone=None, crisis=True, seconds_ago=600)
+    robot = make_user(store_app, role="counsellor", desk="police")
+    bearer = {"Authorization": f"Bearer {api_token(store_app, robot)}"}
+    claimed = store_app.test_client().post(f"/api/v1/contacts/{via_api}/claim", headers=bearer)
+    assert claimed.status_code == 200
+    with store_app.app_context():
+        escalations.sweep()  # now: everyone is still there
+    assert held(store_app, crisis) == (gone.id, "in_progress")
+    assert held(store_app, via_api) == (robot.id, "in_progress")
+    later = utcnow() + timedelta(minutes=31)
+    with session_scope(engine_of(store_app)) as session:  # this one kept working all along
+        for login in session.exec(select(LoginSession).where(LoginSession.user_id == here.id)):
+            login.last_seen_at = later
             session.add(login)
     with store_app.app_context():
-        assert escalations.sweep() == 1  # the crisis let go rises at once
+        escalations.sweep(later)
     assert held(store_app, crisis) == (None, "waiting")
+    assert held(store_app, via_api) == (None, "waiting")
     assert held(store_app, calm) == (gone.id, "in_progress")
     assert held(store_app, on_call) == (gone.id, "in_progress")
     assert held(store_app, kept) == (here.id, "in_progress")
