@@ -52,6 +52,10 @@ class CloseIn(Body):
                               json_schema_extra={"examples": list(workspace.CONTACT_TYPES)})
     categories: list[str] = Field(default_factory=list, max_length=20,
                                   json_schema_extra={"examples": [["psychological/stress"]]})
+    seen: int | None = Field(
+        default=None, ge=0, le=2**62,
+        description="the id of the newest message the counsellor had on screen: the close "
+                    "is refused (409) while the person wrote after it")
 
 
 class BreakGlassIn(Body):
@@ -86,6 +90,7 @@ class QueueOut(BaseModel):
 class MessageOut(BaseModel):
     """One message of the conversation."""
 
+    id: int = Field(description="its number: a later message has a higher one")
     direction: Literal["in", "out"]
     text: str
     at: datetime

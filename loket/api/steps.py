@@ -80,6 +80,6 @@ def step(reference: str, action: access.Action, do: Any, *,
             raise conflict(session, user, contact) from None
         except workspace.Refused as exc:
             field = (rename or {}).get(exc.field, exc.field)
-            status = 409 if exc.field == "busy" else 422
+            status = 409 if exc.field in ("busy", "seen") else 422
             raise ApiError(status, f"{field}: {str(exc).partition(': ')[2]}",
                            field=field) from None

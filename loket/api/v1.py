@@ -75,8 +75,8 @@ def details(session: Session, user: User, contact: Contact) -> schemas.ContactOu
         claimed_by=holder.email if holder else None,
         waiting_since=contact.routed_at or contact.created_at,
         messages=[
-            schemas.MessageOut(direction="out" if m.direction == "out" else "in", text=m.body,
-                               at=m.created_at)
+            schemas.MessageOut(id=m.id or 0, direction="out" if m.direction == "out" else "in",
+                               text=m.body, at=m.created_at)
             for m in workspace.messages(session=session, contact=contact)
         ],
         notes=[
@@ -225,7 +225,7 @@ def close(reference: str) -> Answer:
         session=session, user=user, contact=contact, outcome=body.outcome,
         contact_type=body.contact_type, categories=body.categories, note=body.note,
         wrapup=wrapup, source=source(), outcomes=configured.outcome_keys,
-        category_keys=configured.category_keys))
+        category_keys=configured.category_keys, seen=body.seen))
     return schemas.DoneOut(status="closed")
 
 

@@ -324,7 +324,7 @@ def messages(*, session: Session, contact: Contact, after: int = 0) -> list[Mess
 
 def unseen_message(*, session: Session, contact: Contact, seen: int | None) -> bool:
     """Tell whether the person wrote after the newest message the counsellor had on screen
-    (`seen`: its id; None when the caller cannot say, as the API's)."""
+    (`seen`: its id; None when the caller does not say: an API client that does not)."""
     if seen is None:
         return False
     return session.exec(
@@ -483,8 +483,8 @@ def close(*, session: Session, user: User, contact: Contact, outcome: str,
                       key="r_contact_type")
     contacts.require_held(contact, user)
     if unseen_message(session=session, contact=contact, seen=seen):
-        raise Refused("a new message arrived: read it before closing", field="seen",
-                      key="r_unseen_message")
+        raise Refused("seen: the person wrote after that message; read it before closing",
+                      field="seen", key="r_unseen_message")
     if note.strip():
         add_note(session=session, user=user, contact=contact, text=note, kind="close",
                  source=source)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from loket.domain import conversations
 from loket.store.db import session_scope
 from loket.store.models import AuditEvent, Contact
+from tests.api.calls import caller
 from tests.desk.test_workspace import TOKEN, act, counsellor, engine_of, waiting
 
 SEEN = re.compile(r'name="seen" value="(\d+)"')
@@ -92,3 +93,22 @@ def reads_of(app: Flask, reference: str) -> int:
     with Session(engine_of(app)) as session:
         return len(session.exec(select(AuditEvent.id).where(
             AuditEvent.contact_reference == reference, col(AuditEvent.event) == "read")).all())
+
+
+def test_an_api_client_saying_what_it_showed_cannot_close_away_a_newer_message(
+    store_app: Flask,
+) -> None:
+    reference = waiting(store_app, channel="webchat", phone=None)
+    person_writes(store_app, reference, "Dank je, dit hielp.")
+    who = caller(store_app)
+    assert who.do("claim", reference).status_code == 200
+    shown = who.do("read", reference).get_json()["messages"]
+    newest = shown[-1]["id"]
+    assert [m["text"] for m in shown] == ["Dank je, dit hielp."]
+    person_writes(store_app, reference, "Wacht, er is nog iets.")
+    refused = who.do("close", reference, {"outcome": "helped", "seen": newest})
+    assert refused.status_code == 409 and refused.get_json()["field"] == "seen"
+    assert contact(store_app, reference).status == "in_progress"
+    newest = who.do("read", reference).get_json()["messages"][-1]["id"]
+    assert who.do("close", reference, {"outcome": "helped", "seen": newest}).status_code == 200
+    assert contact(store_app, reference).status == "closed"
