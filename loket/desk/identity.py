@@ -22,6 +22,7 @@ from loket.desk import texts
 from loket.domain import accounts, logins, workspace
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import User
+from loket.store.types import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 BEARER = "bearer "
@@ -87,8 +88,15 @@ def load_token(req: Request) -> Staff | None:
     token = header[len(BEARER):].strip()
     if not token or len(token) > logins.MAX_TOKEN:
         return None
-    user = accounts.user_for_token(session=get_session(), token=token)
-    return Staff(user, None, complete=True) if user is not None else None
+    found = accounts.token_and_user(session=get_session(), token=token)
+    if found is None:
+        return None
+    api_token, user = found
+    if api_token.id is not None and (api_token.last_used_at is None or utcnow()
+                                     - api_token.last_used_at >= accounts.TOKEN_USE_EVERY):
+        with unit_of_work() as writer:  # at most once a minute: the client is present
+            accounts.token_used(session=writer, token_id=api_token.id)
+    return Staff(user, None, complete=True)
 
 
 def current_staff() -> User | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -206,6 +206,16 @@ def revoke_tokens(*, session: Session, user: User | None = None, token: str | No
 
 def user_for_token(*, session: Session, token: str) -> User | None:
     """Return the active user of an API token that is not revoked or expired."""
+    found = token_and_user(session=session, token=token)
+    return None if found is None else found[1]
+
+
+# An API token's last use is written at most this often (a client that calls is present).
+TOKEN_USE_EVERY = timedelta(minutes=1)
+
+
+def token_and_user(*, session: Session, token: str) -> tuple[ApiToken, User] | None:
+    """Return a live API token (not revoked or expired) and its active user."""
     row = session.exec(
         select(ApiToken, User)
         .join(User, col(User.id) == ApiToken.user_id)
@@ -216,7 +226,14 @@ def user_for_token(*, session: Session, token: str) -> User | None:
     api_token, user = row
     if not user.active or (api_token.expires_at is not None and api_token.expires_at <= utcnow()):
         return None
-    return user
+    return api_token, user
+
+
+def token_used(*, session: Session, token_id: int, now: datetime | None = None) -> None:
+    """Keep when an API token was last used (its user is present while their client calls)."""
+    now = now or utcnow()
+    session.exec(  # type: ignore[call-overload]
+        update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
 
 
 def find_user(*, session: Session, email: str) -> User | None:

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 import pyotp
 import structlog
+from sqlalchemy import CompoundSelect, union
 from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
 from loket.domain import accounts
-from loket.store.models import LoginSession, RecoveryCode, User
+from loket.store.models import ApiToken, LoginSession, RecoveryCode, User
 from loket.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -133,6 +134,19 @@ def live_logins(*, idle_minutes: int, session_hours: int, now: datetime | None =
         col(LoginSession.ended_at).is_(None), col(LoginSession.second_factor_at).is_not(None),
         col(LoginSession.last_seen_at) > now - timedelta(minutes=idle_minutes),
         col(LoginSession.created_at) > now - timedelta(hours=session_hours),
+    )
+
+
+def present_users(*, idle_minutes: int, session_hours: int, now: datetime | None = None
+                  ) -> CompoundSelect:
+    """Return a query of the users who are here: a live login (`live_logins`), or an API
+    token used within the idle time (a client of theirs is calling)."""
+    now = now or utcnow()
+    return union(
+        live_logins(idle_minutes=idle_minutes, session_hours=session_hours, now=now),
+        select(ApiToken.user_id).where(
+            col(ApiToken.revoked).is_(False),
+            col(ApiToken.last_used_at) > now - timedelta(minutes=idle_minutes)),
     )
 
 

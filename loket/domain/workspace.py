@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, case, or_, type_coerce
+from sqlalchemy import Integer, and_, bindparam, case, or_, type_coerce, update
 from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,7 +23,6 @@ from sqlmodel import Session, col, func, select
 from loket.domain import access, audit, calls, contacts, conversations, logins, support
 from loket.domain.refusals import Refused, written
 from loket.store.models import (
-    AuditEvent,
     BreakGlass,
     CallbackRequest,
     CallLeg,
@@ -36,6 +35,7 @@ from loket.store.models import (
     Note,
     PersonFlag,
     User,
+    table_of,
 )
 from loket.store.types import UTCDateTime, utcnow
 
@@ -381,12 +381,16 @@ def claim(*, session: Session, user: User, contact: Contact, max_live: int,
 
 
 def leave(*, session: Session, user_id: int, idle_minutes: int, session_hours: int) -> list[str]:
-    """A counsellor logged out: when no other login of theirs is open, what they held goes
-    back to the queues (a conversation, a crisis, must not wait on someone who left), but a
-    contact whose call is live. Return the references let go."""
+    """A counsellor logged out: when no other login of theirs is open, they are away (the
+    routing no longer counts them available) and what they held goes back to the queues (a
+    conversation, a crisis, must not wait on someone who left), but a contact whose call is
+    live. Return the references let go."""
     if logins.has_live_login(session=session, user_id=user_id, idle_minutes=idle_minutes,
                              session_hours=session_hours):
         return []
+    user = session.get(User, user_id)
+    if user is not None and user.role == "counsellor":
+        set_availability(session=session, user=user, status="away")
     return contacts.release_all_held(
         session=session, user_id=user_id, by_user_id=user_id,
         reason="the counsellor logged out",
@@ -397,26 +401,40 @@ def release_abandoned_crises(*, session: Session, idle_minutes: int, session_hou
                              now: datetime | None = None) -> list[str]:
     """Put back in its queue every crisis held by a counsellor with no login open (the
     browser closed or crashed without logging out, the login timed out), where its alarms
-    go on and anyone may take it; not one whose call is live, nor one its counsellor worked
-    on within the idle time (through the API, which has no login). Return the references."""
-    now = now or utcnow()
-    live = logins.live_logins(idle_minutes=idle_minutes, session_hours=session_hours, now=now)
+    go on and anyone may take it; not one whose call is live, nor one of a counsellor whose
+    API client called within the idle time (it has no login). Return the references."""
+    present = logins.present_users(idle_minutes=idle_minutes, session_hours=session_hours,
+                                   now=now)
     on_call = select(CallLeg.contact_id).where(col(CallLeg.status).in_(calls.LIVE))
-    worked = (select(AuditEvent.id).where(
-        AuditEvent.contact_reference == Contact.reference,
-        AuditEvent.user_id == Contact.assigned_user_id,
-        col(AuditEvent.at) > now - timedelta(minutes=idle_minutes)).exists())
     abandoned = session.exec(
         select(Contact).where(col(Contact.crisis).is_(True), Contact.status == "in_progress",
                               col(Contact.assigned_user_id).is_not(None),
-                              col(Contact.assigned_user_id).not_in(live),
-                              col(Contact.id).not_in(on_call), ~worked)
+                              col(Contact.assigned_user_id).not_in(present),
+                              col(Contact.id).not_in(on_call))
         .with_for_update(skip_locked=True).execution_options(populate_existing=True)
     ).all()
     for contact in abandoned:
         contacts.put_back(session=session, contact=contact, by_user_id=None,
                           reason="the counsellor's login ended")
     return [contact.reference for contact in abandoned]
+
+
+def mark_absent_away(*, session: Session, idle_minutes: int, session_hours: int,
+                     now: datetime | None = None) -> int:
+    """Mark away the counsellors counted available (or busy, or wrapping up) who are not
+    here: no live login, no API client calling, no call live. The routing counts the
+    available ones: a counsellor whose browser closed must not keep a desk from overflowing,
+    a crisis above all. Return how many."""
+    present = logins.present_users(idle_minutes=idle_minutes, session_hours=session_hours,
+                                   now=now)
+    on_call = select(CallLeg.user_id).where(col(CallLeg.status).in_(calls.LIVE),
+                                            col(CallLeg.user_id).is_not(None))
+    table = table_of(User)
+    gone = session.execute(
+        update(table).where(table.c.role == "counsellor", table.c.availability != "away",
+                            table.c.id.not_in(present), table.c.id.not_in(on_call))
+        .values(availability="away", available=False, availability_until=None))
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def reply(*, session: Session, user: User, contact: Contact, text: str,

@@ -10,12 +10,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
+from loket.domain import contacts as contact_domain
 from loket.queue import escalations
 from loket.store.db import session_scope
-from loket.store.models import AuditEvent, CallLeg, Contact, Escalation, LoginSession
+from loket.store.models import (
+    ApiToken,
+    AuditEvent,
+    CallLeg,
+    Contact,
+    Escalation,
+    LoginSession,
+    User,
+)
 from loket.store.types import utcnow
 from tests.desk.helpers import api_token, log_in, make_user
-from tests.desk.test_workspace import TOKEN, act, counsellor, engine_of, waiting
+from tests.desk.test_workspace import TOKEN, act, counsellor, engine_of, post, waiting
 
 
 def log_out(client: FlaskClient) -> None:
@@ -130,3 +139,42 @@ def test_a_crisis_held_by_a_counsellor_whose_browser_is_gone_is_alarmed_again(
             Contact, col(Contact.id) == Escalation.contact_id).where(
             Contact.reference == crisis)).all()
     assert said == ["released: the counsellor's login ended"] and len(rose) == 1
+
+
+def availability(app: Flask, user_id: int | None) -> str:
+    with Session(engine_of(app)) as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        return user.availability
+
+
+def test_who_is_not_here_is_not_counted_available(store_app: Flask) -> None:
+    # The routing counts the available counsellors: one who logged out, or whose browser
+    # closed half an hour ago, must not keep a desk from overflowing (a crisis least of
+    # all). One still here and one whose API client calls stay available.
+    out_client, out = counsellor(store_app)
+    gone_client, gone = counsellor(store_app)
+    here_client, here = counsellor(store_app)
+    robot = make_user(store_app, role="counsellor", desk="police")
+    token = api_token(store_app, robot)
+    for client in (out_client, gone_client, here_client):
+        post(client, "/desk/availability", status="available")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert store_app.test_client().put("/api/v1/me/availability", headers=bearer,
+                                       json={"status": "available"}).status_code == 200
+    log_out(out_client)
+    assert availability(store_app, out.id) == "away"
+    with Session(engine_of(store_app)) as session:
+        assert contact_domain.live_state(session=session)["police"]["available"] == 3
+    later = utcnow() + timedelta(minutes=31)
+    with session_scope(engine_of(store_app)) as session:  # still here, still calling
+        for login in session.exec(select(LoginSession).where(LoginSession.user_id == here.id)):
+            login.last_seen_at = later
+            session.add(login)
+        for api in session.exec(select(ApiToken).where(ApiToken.user_id == robot.id)):
+            api.last_used_at = later
+            session.add(api)
+    with store_app.app_context():
+        escalations.sweep(later)
+    assert [availability(store_app, u.id) for u in (gone, here, robot)] == [
+        "away", "available", "available"]
