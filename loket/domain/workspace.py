@@ -397,17 +397,17 @@ def leave(*, session: Session, user_id: int, idle_minutes: int, session_hours: i
         keep=calls.on_a_live_call(session=session, user_id=user_id))
 
 
-def release_abandoned_crises(*, session: Session, idle_minutes: int, session_hours: int,
-                             now: datetime | None = None) -> list[str]:
-    """Put back in its queue every crisis held by a counsellor with no login open (the
-    browser closed or crashed without logging out, the login timed out), where its alarms
-    go on and anyone may take it; not one whose call is live, nor one of a counsellor whose
-    API client called within the idle time (it has no login). Return the references."""
+def release_abandoned(*, session: Session, idle_minutes: int, session_hours: int,
+                      now: datetime | None = None) -> list[str]:
+    """Put back in its queue every contact held by a counsellor who is not here (the browser
+    closed or crashed without logging out: no live login, no API client calling within the
+    idle time), where anyone may take it and a crisis's alarms go on; not one whose call is
+    live. Return the references."""
     present = logins.present_users(idle_minutes=idle_minutes, session_hours=session_hours,
                                    now=now)
     on_call = select(CallLeg.contact_id).where(col(CallLeg.status).in_(calls.LIVE))
     abandoned = session.exec(
-        select(Contact).where(col(Contact.crisis).is_(True), Contact.status == "in_progress",
+        select(Contact).where(Contact.status == "in_progress",
                               col(Contact.assigned_user_id).is_not(None),
                               col(Contact.assigned_user_id).not_in(present),
                               col(Contact.id).not_in(on_call))

@@ -28,17 +28,17 @@ def sweep(now: datetime | None = None) -> int:
     number; return how many rose."""
     settings: Settings = current_app.config["LOKET"]
     with session_scope(get_engine()) as session:
-        # Who is not here is away (the routing counts the available), and a crisis they
-        # held goes back to the queue first, so that its alarm goes on (held is served).
+        # Who is not here is away (the routing counts the available), and what they held
+        # goes back to the queue first: a crisis's alarm goes on (held counts as served).
         idle, hours = settings.staff_idle_minutes, settings.staff_session_hours
         away = workspace.mark_absent_away(session=session, idle_minutes=idle,
                                           session_hours=hours, now=now)
-        released = workspace.release_abandoned_crises(session=session, idle_minutes=idle,
-                                                      session_hours=hours, now=now)
+        released = workspace.release_abandoned(session=session, idle_minutes=idle,
+                                               session_hours=hours, now=now)
         raised = escalation.raise_due(session=session, timing=timing(settings), now=now)
         ids = [row.id for row in raised if row.id is not None]
     if away or released:
-        log.warning("counsellors.absent", marked_away=away, crises_released=len(released))
+        log.warning("counsellors.absent", marked_away=away, contacts_released=len(released))
     for row_id in ids:
         log.warning("escalation.raised", escalation_id=row_id)
     if settings.oncall_number:

@@ -91,10 +91,10 @@ def test_a_live_call_stays_with_the_counsellor_who_logs_out(store_app: Flask) ->
 def test_a_crisis_held_by_a_counsellor_whose_browser_is_gone_is_alarmed_again(
     store_app: Flask,
 ) -> None:
-    # The counsellor claimed a crisis, then their browser crashed: no logout, and half an
-    # hour later their login has timed out. The sweep puts the crisis back in its queue and
-    # its alarm rises; a calm contact of theirs, a crisis on a live call, one of a
-    # counsellor still here, and (until then) one worked on through the API stay.
+    # The counsellor claimed a crisis and a calm chat, then their browser crashed: no
+    # logout, and half an hour later their login has timed out. The sweep puts both back in
+    # their queue and the crisis's alarm rises; a crisis on a live call, one of a counsellor
+    # still here, and (until then) one worked on through the API stay.
     crisis = waiting(store_app, channel="webchat", phone=None, crisis=True, seconds_ago=600)
     calm = waiting(store_app, channel="webchat", phone=None)
     gone_client, gone = counsellor(store_app)
@@ -129,7 +129,7 @@ def test_a_crisis_held_by_a_counsellor_whose_browser_is_gone_is_alarmed_again(
         escalations.sweep(later)
     assert held(store_app, crisis) == (None, "waiting")
     assert held(store_app, via_api) == (None, "waiting")
-    assert held(store_app, calm) == (gone.id, "in_progress")
+    assert held(store_app, calm) == (None, "waiting")
     assert held(store_app, on_call) == (gone.id, "in_progress")
     assert held(store_app, kept) == (here.id, "in_progress")
     with Session(engine_of(store_app)) as session:
