@@ -304,7 +304,8 @@ def create_demo_users(engine: Engine) -> dict[str, list[int]]:
                     {"email": email, "role": role, "desk": desk, "password": DEMO_PASSWORD,
                      "name": f"Demo {label}", "phone": phone}
                 )  # fmt: skip
-                # One counsellor of each desk is on duty, so queues have someone available.
+                # One counsellor of each desk starts on duty; once the scheduler runs, whoever
+                # is not logged in is away, as anyone would be (log in and say "available").
                 user, _ = create_user(
                     session=session, user_in=user_in,
                     available=role == "counsellor" and not email.startswith("counsellor2."),
