@@ -27,22 +27,25 @@ def sweep(now: datetime | None = None) -> int:
     """Raise the escalation steps due now (or at `now`: a test's clock); text the on-call
     number; return how many rose."""
     settings: Settings = current_app.config["LOKET"]
+    idle, hours = settings.staff_idle_minutes, settings.staff_session_hours
     with session_scope(get_engine()) as session:
-        # Who is not here is away (the routing counts the available), and what they held
-        # goes back to the queue first: a crisis's alarm goes on (held counts as served).
-        idle, hours = settings.staff_idle_minutes, settings.staff_session_hours
-        away = workspace.mark_absent_away(session=session, idle_minutes=idle,
-                                          session_hours=hours, now=now)
+        # What a counsellor who is not here held goes back to the queue first, so that a
+        # crisis's alarm goes on (held counts as served); rows in use are skipped.
         released = workspace.release_abandoned(session=session, idle_minutes=idle,
                                                session_hours=hours, now=now)
         raised = escalation.raise_due(session=session, timing=timing(settings), now=now)
         ids = [row.id for row in raised if row.id is not None]
-    if away or released:
-        log.warning("counsellors.absent", marked_away=away, contacts_released=len(released))
     for row_id in ids:
         log.warning("escalation.raised", escalation_id=row_id)
     if settings.oncall_number:
         text_oncall(settings.oncall_number)
+    # Who is not here is away (the routing counts the available): in a unit of work of its
+    # own, after the alarms, which a counsellor's row held by a claim must never delay.
+    with session_scope(get_engine()) as session:
+        away = workspace.mark_absent_away(session=session, idle_minutes=idle,
+                                          session_hours=hours, now=now)
+    if away or released:
+        log.warning("counsellors.absent", marked_away=away, contacts_released=len(released))
     return len(ids)
 
 
