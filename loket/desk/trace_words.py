@@ -55,6 +55,7 @@ _PHRASES: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bshorter expected wait\b", "kortere verwachte wachttijd"),
     (r"\bmore counsellors available\b", "meer hulpverleners beschikbaar"),
     (r"\bfewer people waiting\b", "minder mensen wachtend"),
+    (r"\bno flag \(the owner desk\)", "geen kenmerk (de eigen desk)"),
     (r"\(the other desk\)", "(de andere desk)"),
     (r"\(the owner desk\)", "(de eigen desk)"),
     (r"\((\w+) has no other desk\)", r"(\1 heeft geen andere desk)"),

@@ -82,6 +82,17 @@ def test_the_dutch_says_what_the_engine_said() -> None:
         "gezamenlijk")
 
 
+def test_a_crisis_kept_at_its_own_desk_says_so_in_dutch() -> None:
+    assert in_language(
+        "crisis-overflow: yes (crisis is true and available counsellors at owner debasis is "
+        "0, exactly 0) -> queue debasis (debasis: wait 0 s, 0 available, 0 waiting; a tie, "
+        "so the owner debasis), no flag (the owner desk)", "nl") == (
+        "crisis-overflow: ja (crisis is ja en beschikbare hulpverleners bij eigen desk De "
+        "Basis is 0, precies 0) -> wachtrij De Basis (De Basis: wachttijd 0 s, 0 "
+        "beschikbaar, 0 wachtend; gelijk, dus de eigen desk De Basis), geen kenmerk (de "
+        "eigen desk)")
+
+
 def test_what_the_table_does_not_know_stays_as_the_engine_said_it() -> None:
     # A line of another shape, and a phrase of a newer engine: kept, never lost.
     assert in_language("a note the engine may add", "nl") == "a note the engine may add"
