@@ -15,6 +15,17 @@ from loket.channels.web_texts import layout_context, remember_language
 MAX_ID = 2**31 - 1
 
 
+def message_number(value: str | None) -> int | None:
+    """Return a posted or queried message number (absent: 0), or None when it is not one
+    (not digits, or beyond the ids a row can have)."""
+    if value is None or value == "":
+        return 0
+    if not value.isdigit() or len(value) > len(str(MAX_ID)):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
 class DatabaseId(IntegerConverter):
     """`<int:…>` in a route: a number no row can have does not match (404), rather than
     reach the database and fail there."""

@@ -54,6 +54,7 @@ from loket.i18n import request_language
 from loket.security import limiter
 from loket.store.db import get_session
 from loket.store.models import Contact, Message
+from loket.web import message_number
 
 bp = Blueprint("webchat", __name__)
 log = structlog.get_logger(__name__)
@@ -401,7 +402,7 @@ def callback() -> ResponseReturnValue:
 def send() -> ResponseReturnValue:
     """Store a message from the person; a crisis phrase makes the chat urgent."""
     form = MessageForm()
-    after = message_id_param(request.form.get("after"))
+    after = message_number(request.form.get("after"))
     if after is None:  # refused before anything is stored: the text stays in the box
         return jsonify(ok=False, error="after: expected a message number"), 400
     with writing() as session:
@@ -471,23 +472,10 @@ def messages() -> ResponseReturnValue:
     contact = current_chat(session)
     if contact is None:
         return jsonify(error="no chat in this browser"), 404
-    after = message_id_param(request.args.get("after"))
+    after = message_number(request.args.get("after"))
     if after is None:
         return jsonify(error="after: expected a message number"), 400
     return jsonify(update_of(session, contact, after, request_language()))
-
-
-MAX_MESSAGE_ID = 2**31 - 1  # PostgreSQL's integer; SQLite takes up to 2**63 - 1
-
-
-def message_id_param(value: str | None) -> int | None:
-    """Return a posted or queried message number (absent: 0), or None when it is not one."""
-    if value is None or value == "":
-        return 0
-    if not value.isdigit() or len(value) > len(str(MAX_MESSAGE_ID)):
-        return None
-    number = int(value)
-    return number if number <= MAX_MESSAGE_ID else None
 
 
 @bp.errorhandler(CSRFError)

@@ -22,7 +22,6 @@ from loket.desk import texts
 from loket.domain import accounts, logins, workspace
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import User
-from loket.store.types import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 BEARER = "bearer "
@@ -92,8 +91,7 @@ def load_token(req: Request) -> Staff | None:
     if found is None:
         return None
     api_token, user = found
-    if api_token.id is not None and (api_token.last_used_at is None or utcnow()
-                                     - api_token.last_used_at >= accounts.TOKEN_USE_EVERY):
+    if api_token.id is not None and accounts.token_use_to_keep(api_token):
         with unit_of_work() as writer:  # at most once a minute: the client is present
             accounts.token_used(session=writer, token_id=api_token.id)
     return Staff(user, None, complete=True)

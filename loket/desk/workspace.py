@@ -41,6 +41,7 @@ from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import request_language
 from loket.store.db import get_session
 from loket.store.models import Contact, User
+from loket.web import message_number
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
 ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "risk", "draft",
@@ -333,7 +334,7 @@ def message_id(value: str) -> int | None:
     """Return the id of the newest message a form had on screen (None: the form did not
     say, or said nothing a message id can be)."""
     value = value.strip()
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return message_number(value) if value else None
 
 
 def canned_text(form: Any, user: User) -> str:

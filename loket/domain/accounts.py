@@ -229,6 +229,12 @@ def token_and_user(*, session: Session, token: str) -> tuple[ApiToken, User] | N
     return api_token, user
 
 
+def token_use_to_keep(api_token: ApiToken, now: datetime | None = None) -> bool:
+    """Tell whether this use of a token is to be written (`TOKEN_USE_EVERY`)."""
+    last = api_token.last_used_at
+    return last is None or (now or utcnow()) - last >= TOKEN_USE_EVERY
+
+
 def token_used(*, session: Session, token_id: int, now: datetime | None = None) -> None:
     """Keep when an API token was last used (its user is present while their client calls)."""
     now = now or utcnow()

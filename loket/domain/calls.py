@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from loket.domain import audit, contacts
 from loket.domain.refusals import Refused
@@ -668,14 +669,19 @@ def live_counsellor_leg(*, session: Session, contact: Contact) -> CallLeg | None
     ).first()
 
 
+def live_call_contacts() -> SelectOfScalar[int]:
+    """Return a query of the contacts whose call is live (a leg still ringing or connected):
+    a counsellor on the phone is there, browser or not."""
+    return select(CallLeg.contact_id).where(col(CallLeg.status).in_(LIVE))
+
+
 def on_a_live_call(*, session: Session, user_id: int) -> set[int]:
-    """Return the ids of the contacts this counsellor holds whose call is live (a leg of
-    theirs still ringing or connected): a counsellor on the phone is there, browser or not."""
+    """Return the ids of the contacts this counsellor holds whose call is live."""
     rows = session.exec(
-        select(CallLeg.contact_id).join(Contact, col(Contact.id) == CallLeg.contact_id)
-        .where(Contact.assigned_user_id == user_id, col(CallLeg.status).in_(LIVE))
+        select(Contact.id).where(Contact.assigned_user_id == user_id,
+                                 col(Contact.id).in_(live_call_contacts()))
     ).all()
-    return {int(contact_id) for contact_id in rows}
+    return {int(contact_id) for contact_id in rows if contact_id is not None}
 
 
 # Twilio's statuses of a call that is over.

@@ -127,13 +127,13 @@ def end(*, session: Session, token: str) -> None:
 
 def live_logins(*, idle_minutes: int, session_hours: int, now: datetime | None = None
                 ) -> SelectOfScalar[int]:
-    """Return a query of the users with a complete login that has not ended nor timed out (a
-    browser still open somewhere, its page asking every few seconds)."""
+    """Return a query of the users with a complete login that has not ended nor timed out
+    (`timed_out` in SQL: a browser still open somewhere, its page asking every few seconds)."""
     now = now or utcnow()
     return select(LoginSession.user_id).where(
         col(LoginSession.ended_at).is_(None), col(LoginSession.second_factor_at).is_not(None),
-        col(LoginSession.last_seen_at) > now - timedelta(minutes=idle_minutes),
-        col(LoginSession.created_at) > now - timedelta(hours=session_hours),
+        col(LoginSession.last_seen_at) >= now - timedelta(minutes=idle_minutes),
+        col(LoginSession.created_at) >= now - timedelta(hours=session_hours),
     )
 
 

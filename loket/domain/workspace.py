@@ -405,12 +405,11 @@ def release_abandoned(*, session: Session, idle_minutes: int, session_hours: int
     live. Return the references."""
     present = logins.present_users(idle_minutes=idle_minutes, session_hours=session_hours,
                                    now=now)
-    on_call = select(CallLeg.contact_id).where(col(CallLeg.status).in_(calls.LIVE))
     abandoned = session.exec(
         select(Contact).where(Contact.status == "in_progress",
                               col(Contact.assigned_user_id).is_not(None),
                               col(Contact.assigned_user_id).not_in(present),
-                              col(Contact.id).not_in(on_call))
+                              col(Contact.id).not_in(calls.live_call_contacts()))
         .with_for_update(skip_locked=True).execution_options(populate_existing=True)
     ).all()
     for contact in abandoned:
