@@ -298,6 +298,12 @@ TEXTS = Catalog(
             "nl": "Er klopt iets niet in je antwoorden. Controleer ze en verstuur opnieuw.",
             "en": "Something in your answers is not right. Check them and send again.",
         },
+        "form_crisis_lead": {
+            "nl": "Je schreef dat je nu hulp nodig hebt. Je bericht is nog niet verstuurd: "
+            "wacht daar niet mee en bel nu.",
+            "en": "You wrote that you need help now. Your message has not been sent yet: do not "
+            "wait for it, call now.",
+        },
         # The confirmation.
         "done_title": {"nl": "Je bericht is ontvangen", "en": "We have received your message"},
         "done_reference": {"nl": "Je referentie", "en": "Your reference"},
@@ -485,6 +491,12 @@ TEXTS = Catalog(
             "nl": "De persoon heeft de chat gesloten.",
             "en": "The person has closed the chat.",
         },
+        "err_leave_expired": {
+            "nl": "De pagina was verlopen: de chat staat nog open in deze browser. Druk nog een "
+            "keer op de knop.",
+            "en": "The page had expired: the chat is still open in this browser. Press the "
+            "button once more.",
+        },
         "chat_new": {"nl": "Nieuwe chat beginnen", "en": "Start a new chat"},
         "chat_crisis_lead": {
             "nl": "We hebben je gesprek voorrang gegeven. Een hulpverlener komt zo snel mogelijk "
@@ -500,6 +512,28 @@ TEXTS = Catalog(
         "err_choice": {
             "nl": "Kies een van de knoppen hieronder.",
             "en": "Choose one of the buttons below.",
+        },
+        "err_chat_offline": {
+            "nl": "Je bericht is niet verstuurd: er kwam geen antwoord, misschien is de "
+            "verbinding weg. Je tekst staat er nog; probeer het zo opnieuw. Bij direct gevaar "
+            "bel 112, bij gedachten aan zelfdoding 113 of 0800-0113.",
+            "en": "Your message was not sent: no answer came back, perhaps the connection "
+            "dropped. Your text is still there; please try again in a moment. In immediate "
+            "danger call 112, with thoughts of suicide 113 or 0800-0113.",
+        },
+        "err_chat_gone": {
+            "nl": "Deze chat is niet meer open in deze browser: hij is hier gesloten, of een "
+            "tijd niet gebruikt. Je bericht is niet verstuurd. Begin een nieuwe chat en stuur "
+            "het daar; bij direct gevaar bel 112, bij gedachten aan zelfdoding 113 of "
+            "0800-0113.",
+            "en": "This chat is no longer open in this browser: it was closed here, or not used "
+            "for a while. Your message was not sent. Start a new chat and send it there; in "
+            "immediate danger call 112, with thoughts of suicide 113 or 0800-0113.",
+        },
+        "chat_gone_status": {
+            "nl": "Deze chat is niet meer open in deze browser. Begin een nieuwe chat om verder "
+            "te schrijven.",
+            "en": "This chat is no longer open in this browser. Start a new chat to write on.",
         },
         "err_chat_expired": {
             "nl": "De pagina was verlopen. Probeer het opnieuw; je gesprek is er nog.",

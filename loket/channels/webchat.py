@@ -66,6 +66,10 @@ LEFT = "webchat_left"
 # click) opens the same chat, whose id is a keyed hash of this browser's key and it.
 BROWSER = "webchat_browser"  # a random key of this browser, in the signed cookie
 START_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
+# Each message box carries a random key: the same message posted again under it (a double
+# click, the script's retry after a lost answer) is stored once.
+MESSAGE_KEY = "message_key"
+MESSAGE_KEY_PREFIX = "webchat:"
 SEEN_STEP_S = 60  # the cookie is renewed at most once a minute
 
 # The phone menu's first question as buttons (choice -> answers), and "I need help now".
@@ -219,8 +223,14 @@ def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict
     }
 
 
-def render_start(error: str | None = None, name: str = "", status: int = 200) -> Any:
-    """Render the first question: who are you (and, if they like, a name)."""
+def render_start(
+    error: str | None = None, name: str = "", status: int = 200, unsent: str = ""
+) -> Any:
+    """Render the first question: who are you (and, if they like, a name).
+
+    `unsent` is a message written to a chat no longer open in this browser: shown back to
+    copy, with the crisis block when it holds a crisis phrase.
+    """
     lang = request_language()
     if not isinstance(cookie.get(BROWSER), str):
         cookie[BROWSER] = secrets.token_urlsafe(16)
@@ -232,6 +242,8 @@ def render_start(error: str | None = None, name: str = "", status: int = 200) ->
         name=name,
         left=cookie.pop(LEFT, False),
         period=retention_period(lang),
+        unsent=unsent,
+        unsent_crisis=bool(unsent) and rules_runtime.is_crisis_text(unsent),
     ), status
 
 
@@ -242,10 +254,15 @@ def render_step(
     form: CallbackForm | None = None,
     body: str = "",
     status: int = 200,
+    leave_error: bool = False,
 ) -> Any:
-    """Render the chat at the step this contact has reached."""
+    """Render the chat at the step this contact has reached (`leave_error`: closing it here
+    did not go through)."""
     session, lang = get_session(), request_language()
-    context: dict[str, Any] = {"contact": contact, "step": contact.intake_step, "error": error}
+    context: dict[str, Any] = {
+        "contact": contact, "step": contact.intake_step, "error": error,
+        "leave_error": leave_error,
+    }
     if contact.intake_step == "military":
         context["choices"] = [(k, text(f"chat_{k}", lang)) for k in MILITARY]
     elif contact.intake_step == "mode":
@@ -256,8 +273,19 @@ def render_step(
         context["windows"] = [(w, text(f"window_{w}", lang)) for w in CALLBACK_WINDOWS]
         context["yes_no"] = [("yes", text("yes", lang)), ("no", text("no", lang))]
     else:
-        context.update(conversation(session, contact, lang), body=body)
+        context.update(conversation(session, contact, lang), body=body, message_key=new_key())
     return render_template("public/chat.html", **context), status
+
+
+def new_key() -> str:
+    """Return a fresh key for the next message of this page."""
+    return secrets.token_urlsafe(16)
+
+
+def posted_key() -> str | None:
+    """Return the message's key as the page posted it, or None without a usable one."""
+    key = request.form.get(MESSAGE_KEY, "")
+    return MESSAGE_KEY_PREFIX + key if START_ID.fullmatch(key) else None
 
 
 def conversation(session: Session, contact: Contact, lang: str) -> dict[str, Any]:
@@ -407,33 +435,87 @@ def send() -> ResponseReturnValue:
         return jsonify(ok=False, error="after: expected a message number"), 400
     with writing() as session:
         contact = current_chat(session, lock=True)
-        if contact is None or contact.intake_step not in CONVERSATION_STEPS:
+        if contact is None:  # left here, or idle too long: nothing stored, the text kept
+            return refuse_gone(form.body.data or "")
+        if contact.intake_step not in CONVERSATION_STEPS:
             return (
-                refuse_send(None, "err_chat_expired", 404)
+                refuse_send(None, "err_chat_expired", 409)
                 if wants_json()
                 else redirect(url_for(".chat"), 303)
             )
-        if contact.status == "closed":
-            return refuse_send(contact, "chat_closed", 409, form.body.data or "")
-        if not form.validate():
+        body, key = (form.body.data or "").strip(), posted_key()
+        if contact.status == "closed":  # closed meanwhile: only a crisis opens a new chat
+            if not (form.validate() and rules_runtime.is_crisis_text(body)):
+                return refuse_send(contact, "chat_unsent", 409, form.body.data or "")
+            contact, was_crisis = follow_up(session, contact, body, key), False
+        elif not form.validate():
             return refuse_send(contact, str(form.body.errors[0]), 400, form.body.data or "")
-        was_crisis = contact.crisis
-        add_message(session, contact, (form.body.data or "").strip())
+        else:
+            was_crisis = contact.crisis
+            if not already_stored(session, contact, body, key):
+                add_message(session, contact, body, key)
         response: BaseResponse
         if wants_json():
             update = update_of(session, contact, after, request_language())
-            response = jsonify(ok=True, update=update)
+            response = jsonify(ok=True, update=update, message_key=new_key())
         else:
             anchor = "#crisis-now" if contact.crisis and not was_crisis else "#messages"
             response = redirect(url_for(".chat") + anchor, 303)
     return response
 
 
-def add_message(session: Session, contact: Contact, body: str) -> None:
+def already_stored(session: Session, contact: Contact, body: str, key: str | None) -> bool:
+    """Tell whether this very message was stored before under its key (sent twice)."""
+    if key is None:
+        return False
+    shown = conversations.shown_messages(session=session, contact=contact)
+    return any(m.direction == "in" and m.external_id == key and m.body == body for m in shown)
+
+
+def add_message(session: Session, contact: Contact, body: str, key: str | None = None) -> None:
     """Keep the message; escalate when it holds a crisis phrase."""
-    conversations.add_message(session=session, contact=contact, direction="in", body=body)
+    conversations.add_message(
+        session=session, contact=contact, direction="in", body=body, external_id=key
+    )
     if rules_runtime.is_crisis_text(body):
         escalate(session, contact)
+
+
+def follow_up(session: Session, closed: Contact, body: str, key: str | None) -> Contact:
+    """Open a new chat for a crisis written to a chat the counsellor closed meanwhile.
+
+    It carries the message and the answers of the closed chat, is routed urgent and
+    answered now, and this browser holds it from here on.
+    """
+    contact_in = contacts.ContactIn.model_validate(
+        {
+            "channel": "webchat",
+            "external_id": secrets.token_urlsafe(16),
+            "organisation": closed.organisation,
+            "serving_status": closed.serving_status,
+            "relation": closed.relation,
+            "need": closed.need,
+            "language": closed.language,
+            "anonymous": closed.anonymous,
+            "name": closed.name,
+            "consent": True,  # as for the closed chat: the start page said what is kept
+            "preference": "chat",
+        }
+    )
+    contact = contacts.open_contact(session=session, contact_in=contact_in, actor="webchat")
+    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
+    contacts.set_step(session=session, contact=contact, step="chat")
+    add_message(session, contact, body, key)
+    cookie[CHAT], cookie[SEEN] = contact.external_id, int(time.time())
+    return contact
+
+
+def refuse_gone(body: str) -> Any:
+    """Say that this browser's chat is no longer open: nothing was sent, the text is kept."""
+    if wants_json():
+        return jsonify(ok=False, error=text("err_chat_gone", request_language())), 404
+    return render_start(status=404, unsent=body.strip())
 
 
 def refuse_send(contact: Contact | None, error: str, status: int, body: str = "") -> Any:
@@ -470,8 +552,8 @@ def messages() -> ResponseReturnValue:
     """Answer the page's poll: new messages after `after`, the status line, the crisis flag."""
     session = get_session()
     contact = current_chat(session)
-    if contact is None:
-        return jsonify(error="no chat in this browser"), 404
+    if contact is None:  # left in another tab, or idle too long: the page says so
+        return jsonify(error=text("chat_gone_status", request_language())), 404
     after = message_number(request.args.get("after"))
     if after is None:
         return jsonify(error="after: expected a message number"), 400
@@ -485,8 +567,12 @@ def expired(_error: CSRFError) -> ResponseReturnValue:
         message = text("err_chat_expired", request_language())
         return jsonify(ok=False, error=message, csrf_token=generate_csrf()), 400
     contact = current_chat(get_session())
+    if contact is None and request.form.get("body"):  # a message to a chat gone meanwhile
+        return render_start(status=400, unsent=request.form.get("body", "").strip())
     if contact is None:
         return render_start("err_chat_expired", request.form.get("name", ""), 400)
+    if request.endpoint == "webchat.leave":  # not closed: say so beside its button
+        return render_step(contact, leave_error=True, status=400)
     return render_step(
         contact, error="err_chat_expired", body=request.form.get("body", ""), status=400
     )

@@ -6,11 +6,12 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from datetime import datetime
 from typing import Any
 
 import structlog
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask import session as cookie
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
@@ -56,6 +57,9 @@ REACH = ("phone", "email", "none")
 YES_NO = ("yes", "no")
 # The signed (readable, not encrypted) session cookie holds no details of a form, only:
 DONE = "webform_done"  # the confirmation's token: the contact's unguessable external id
+# When it was sent (epoch seconds): on a shared computer the confirmation (desk, crisis,
+# callback time) is shown only as long as an idle chat stays readable, not to the next user.
+DONE_AT = "webform_done_at"
 SENDER = "webform_sender"  # a random key of this browser: a form id is only ever its own
 TOKEN = re.compile(r"[0-9a-f]{64}")
 FORM_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
@@ -170,10 +174,18 @@ def render_form(form: ContactForm, status: int = 200, problem: str | None = None
         "public/contact.html",
         form=form,
         errors=errors,
+        crisis_now=bool(errors) and in_crisis(form),
         options=options(request_language()),
         period=retention_period(request_language()),
     )
     return page, status
+
+
+def in_crisis(form: ContactForm) -> bool:
+    """Tell whether a form sent back to correct says they need help now: it is not stored
+    yet, so the page says to call 112 or 113 before anything else."""
+    message = form.message.data if isinstance(form.message.data, str) else ""
+    return form.urgent.data == "acute" or rules_runtime.is_crisis_text(message)
 
 
 def contact_input(form: ContactForm) -> ContactIn:
@@ -255,7 +267,7 @@ def confirmation(session: Session, contact: Contact) -> dict[str, Any]:
 
 def pretend_received() -> ResponseReturnValue:
     """Answer a bot that filled the honeypot as if all went well; store nothing."""
-    cookie[DONE] = secrets.token_hex(32)  # like a real token, found nowhere
+    confirm(secrets.token_hex(32))  # like a real token, found nowhere
     log.info("webform.honeypot")
     return redirect(url_for(".received"), 303)
 
@@ -296,8 +308,26 @@ def submit() -> ResponseReturnValue:
         token = remember(form, contact_in)
     except IntegrityError:  # a concurrent duplicate (a double click) stored it first
         token = remember(form, contact_in)
-    cookie[DONE] = token
+    confirm(token)
     return redirect(url_for(".received"), 303)
+
+
+def confirm(token: str) -> None:
+    """Let this browser see the confirmation of this submission, for a while."""
+    cookie[DONE], cookie[DONE_AT] = token, int(time.time())
+
+
+def confirmed_token() -> str | None:
+    """Return the token of the confirmation this browser may see now, or None (forgotten
+    once older than the chat's idle limit, LOKET_CHAT_IDLE_MINUTES)."""
+    token, at = cookie.get(DONE), cookie.get(DONE_AT)
+    limit_s = current_app.config["LOKET"].chat_idle_minutes * 60
+    fresh = isinstance(at, int) and 0 <= int(time.time()) - at <= limit_s
+    if not fresh or not isinstance(token, str) or not TOKEN.fullmatch(token):
+        cookie.pop(DONE, None)
+        cookie.pop(DONE_AT, None)
+        return None
+    return token
 
 
 def remember(form: ContactForm, contact_in: ContactIn) -> str:
@@ -314,8 +344,8 @@ def remember(form: ContactForm, contact_in: ContactIn) -> str:
 def received() -> ResponseReturnValue:
     """Show the confirmation of the form just sent (found by the token in this browser's
     session, never from the URL; the details stay on the server)."""
-    token = cookie.get(DONE)
-    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+    token = confirmed_token()
+    if token is None:
         return redirect(url_for(".contact_form"))
     session = get_session()
     contact = contacts.find_contact(session=session, channel="webform", external_id=token)

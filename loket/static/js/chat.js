@@ -2,6 +2,8 @@
  * - Move focus to an error summary (the autofocus attribute does it too).
  * - Chat: show new messages and the queue line live (polling every 2 s while the page is
  *   visible, at once when it comes back), and send messages without reloading the page.
+ *   A message is never lost: without an answer it stays in the box to send again (its key
+ *   makes the server store it once), and what is typed while it is on its way stays too.
  *   Polling, not server-sent events: a stream would hold one of the server's few threads
  *   for as long as a chat is open, and calls and texts must never wait for a free one.
  * No texts live here: every text comes from the server in the page's language. */
@@ -83,9 +85,21 @@
   function poll() {
     var url = list.getAttribute("data-poll") + "?after=" + after;
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.status === 404) { // closed in another tab, or idle too long: say so
+          return r.json().then(gone);
+        }
+        return r.ok ? r.json() : null;
+      })
       .then(apply)
       .catch(function () { /* the next poll tries again */ });
+  }
+
+  function gone(answer) {
+    if (statusLine && answer && typeof answer.error === "string") {
+      statusLine.textContent = answer.error;
+    }
+    return null;
   }
 
   function startPolling() {
@@ -125,23 +139,54 @@
     }
   }
 
+  // What is left in the box once `sent` is stored: what they typed meanwhile stays.
+  function unsentRest(now, sent) {
+    if (now === sent) {
+      return "";
+    }
+    if (now.indexOf(sent) === 0) {
+      return now.slice(sent.length).replace(/^\s+/, "");
+    }
+    return now;
+  }
+
+  var sending = false; // one message on its way at a time: a double click sends it once
+  var SEND_TIMEOUT_MS = 20000; // a send without an answer by then counts as not sent
+
   if (form && box) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (sending) {
+        return;
+      }
+      var sent = box.value;
       var data = new FormData(form);
       data.append("after", String(after));
+      sending = true;
+      var controller = window.AbortController ? new window.AbortController() : null;
+      var timer = window.setTimeout(function () {
+        if (controller) {
+          controller.abort();
+        }
+      }, SEND_TIMEOUT_MS);
       fetch(form.action, {
         method: "POST",
         body: data,
         credentials: "same-origin",
-        headers: {"Accept": "application/json"}
+        headers: {"Accept": "application/json"},
+        signal: controller ? controller.signal : undefined
       })
         .then(function (r) {
-          return r.json().then(function (answer) { return answer; });
+          window.clearTimeout(timer);
+          return r.json(); // not JSON (a proxy's error page): handled as no answer below
         })
         .then(function (answer) {
+          sending = false;
           if (answer.ok) {
-            box.value = "";
+            box.value = unsentRest(box.value, sent);
+            if (answer.message_key && form.elements.message_key) {
+              form.elements.message_key.value = answer.message_key; // the next message's
+            }
             showError(null);
             apply(answer.update);
             box.focus({preventScroll: true}); // keep a just-shown crisis block in view
@@ -153,7 +198,11 @@
           }
         })
         .catch(function () {
-          form.submit(); // no answer from the script path: send it as a plain form
+          // No answer (the connection dropped, or none came in time): the text stays in the
+          // box and the key stays the same, so sending again stores it once if it did arrive.
+          window.clearTimeout(timer);
+          sending = false;
+          showError(form.getAttribute("data-offline"));
         });
     });
   }
