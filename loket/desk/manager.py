@@ -32,7 +32,7 @@ def overview() -> ResponseReturnValue:
     return render_template(
         "desk/manager.html", states=states, reviews=reviews,
         helps=support.open_help(session=session, desk=user.desk),
-        waiting_flags=support.flags_waiting(session=session, desk=user.desk),
+        waiting_flags=support.flags_waiting(session=session, viewer=user),
         unreachable=[u for desk in desks for u in calls.for_manager(session=session, desk=desk)],
         alarms=escalation.open_banners(session=session),
     )

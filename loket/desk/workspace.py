@@ -94,7 +94,7 @@ def queue() -> ResponseReturnValue:
         "desk/queue.html", **poll.rows_of(session, user),
         availability=workspace.availability_now(user), continuity=not user.continuity_opt_out,
         choices=workspace.AVAILABILITY,
-        waiting_flags=support.flags_waiting(session=session, desk=user.desk),
+        waiting_flags=support.flags_waiting(session=session, viewer=user),
     )
 
 
@@ -260,6 +260,7 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
                                      opted_out=form.get("opted_out") == "1", source=where)
         return "wish"
     if action == "risk":
+        still_open(contact, field="risk")
         rerouted = workspace.set_risk(session=session, user=user, contact=contact,
                                       risk=form.get("risk", ""), decide=rules_runtime.decide,
                                       source=where)
@@ -270,6 +271,13 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
         return "unmasked"
     workspace.clear_draft(session=session, user=user, contact=contact, kind=action)
     return done
+
+
+def still_open(contact: Contact, *, field: str) -> None:
+    """Refuse a change to a closed contact (its risk routes it again: a closed case would
+    move to another desk, which could then read it)."""
+    if contact.status == access.CLOSED:
+        raise workspace.Refused("the contact is closed", field=field, key="r_contact_closed")
 
 
 def perform_call(session: Any, user: User, contact: Contact, action: str, form: Any,
@@ -292,6 +300,9 @@ def perform_call(session: Any, user: User, contact: Contact, action: str, form: 
         calls.warm_transfer(session=session, user=user, contact=contact,
                             desk=form.get("desk", ""), note=form.get("note", ""), source=where)
         return "warm_transfer"
+    # How a call went is the holder's to say (as the page offers it): a colleague ending
+    # someone's due callback would leave the person never called back.
+    contacts.require_held(contact, user)
     calls.record_outcome(session=session, user=user, contact=contact,
                          outcome=form.get("outcome", ""), policy=calls.Policy.of(settings),
                          source=where)

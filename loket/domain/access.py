@@ -5,7 +5,8 @@ is the same rule for reading as a query filter, so a list never shows what `can`
 
 - counsellor of desk D: contacts owned by D; contacts D serves now (its queue is D, or the
   `pool` for police and veterans) while they are open; contacts flagged `both` for police
-  and veterans. After a transfer away (owner and queue another desk) nothing more.
+  and veterans while one of them owns it. After a transfer away (owner and queue another
+  desk) nothing more: a `both` contact handed to De Basis is De Basis's alone.
   Claiming needs sight of the contact and no other holder; a note needs sight of an open
   contact; replying, transferring, closing and releasing need the caller's own claim.
 - manager of desk D: counts, waits and outcomes of D and the pool; never a message, name
@@ -23,7 +24,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -59,7 +60,7 @@ def sees(user: User, contact: Contact, grants: Collection[int] = ()) -> bool:
         contact.queue == desk or (contact.queue == "pool" and desk in POOLED_DESKS)
     ):
         return True
-    return desk in POOLED_DESKS and "both" in contact.flags
+    return desk in POOLED_DESKS and contact.desk in POOLED_DESKS and "both" in contact.flags
 
 
 def can(user: User, action: Action, contact: Contact | None = None,
@@ -110,6 +111,19 @@ def visible_to(user: User, now: datetime | None = None) -> ColumnElement[bool]:
     return visible_to_desk(desk, user.id, now or utcnow())
 
 
+def named_to(user: User) -> ColumnElement[bool]:
+    """Return the WHERE clause of the contacts whose reference this user may be shown on a
+    page about their desk (a flag waiting for approval): a counsellor what they may read, a
+    manager their desk's own contacts (those whose trail they may read), anyone else none."""
+    if not user.active:
+        return false()
+    if user.role == "counsellor":
+        return visible_to(user)
+    if user.role == "manager":
+        return true() if user.desk is None else col(Contact.desk) == user.desk
+    return false()
+
+
 def visible_to_desk(desk: str, user_id: Any, now: Any) -> ColumnElement[bool]:
     """Return the WHERE clause of what an active counsellor of `desk` may read; `user_id`
     and `now` are values or bound parameters (a statement built once, run with each
@@ -121,7 +135,7 @@ def visible_to_desk(desk: str, user_id: Any, now: Any) -> ColumnElement[bool]:
     ]
     if desk in POOLED_DESKS:
         both = select(col(ContactFlag.contact_id)).where(col(ContactFlag.flag) == "both")
-        rules.append(col(Contact.id).in_(both))
+        rules.append(and_(col(Contact.desk).in_(POOLED_DESKS), col(Contact.id).in_(both)))
     granted = select(col(BreakGlass.contact_id)).where(
         col(BreakGlass.user_id) == user_id, col(BreakGlass.expires_at) > now
     )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from loket.domain import audit
+from loket.domain import access, audit
 from loket.domain.conversations import public_name as holder_name
 from loket.domain.refusals import Refused, written
 from loket.store.models import Contact, HelpRequest, PersonFlag, User
@@ -147,8 +147,11 @@ def approve_flag(*, session: Session, approver: User, flag_id: int, source: str 
     return True
 
 
-def flags_waiting(*, session: Session, desk: str | None) -> list[WaitingFlag]:
-    """Return the desk's proposed flags that wait for approval (not expired)."""
+def flags_waiting(*, session: Session, viewer: User) -> list[WaitingFlag]:
+    """Return the proposed flags of the viewer's desk that wait for approval (not expired),
+    each naming the person's newest contact this viewer may be shown (`access.named_to`),
+    or none: never another desk's contact, which would tell that the person went there."""
+    desk = viewer.desk
     query = (
         select(PersonFlag, User)
         .join(User, col(User.id) == PersonFlag.set_by)
@@ -161,7 +164,7 @@ def flags_waiting(*, session: Session, desk: str | None) -> list[WaitingFlag]:
     for row, setter in session.exec(query).all():
         reference = session.exec(
             select(Contact.reference).where(Contact.phone_hash == row.phone_hash)
-            .order_by(col(Contact.created_at).desc())
+            .where(access.named_to(viewer)).order_by(col(Contact.created_at).desc())
         ).first()
         waiting.append(WaitingFlag(id=row.id or 0, reference=reference, flag=row.flag,
                                    reason=row.reason, set_by=holder_name(setter),
