@@ -418,6 +418,40 @@ def release_abandoned(*, session: Session, idle_minutes: int, session_hours: int
     return [contact.reference for contact in abandoned]
 
 
+def release_unseen(*, session: Session, now: datetime | None = None) -> list[str]:
+    """Put back in its queue every contact held by a counsellor who may no longer see it
+    (their emergency access ran out), so that its own desk can take it and a crisis's
+    alarms go on; not one whose call is live. The holder's pages answer 404 from then on.
+    Return the references."""
+    now = now or utcnow()
+    held = session.exec(
+        select(Contact, User).join(User, col(User.id) == Contact.assigned_user_id)
+        .where(Contact.status == "in_progress",
+               col(Contact.id).not_in(calls.live_call_contacts()))
+    ).all()
+    grants: dict[int, set[int]] = {}
+    for user_id, contact_id in session.exec(
+            select(BreakGlass.user_id, BreakGlass.contact_id)
+            .where(col(BreakGlass.expires_at) > now)).all():
+        grants.setdefault(user_id, set()).add(contact_id)
+    unseen = [contact.id for contact, user in held
+              if not access.sees(user, contact, grants.get(user.id or 0, set()))]
+    released = []
+    for contact_id in unseen:
+        contact = session.exec(
+            select(Contact).where(Contact.id == contact_id, Contact.status == "in_progress")
+            .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+        ).first()
+        holder = session.get(User, contact.assigned_user_id) if contact else None
+        if contact is None or holder is None or access.sees(
+                holder, contact, grants.get(holder.id or 0, set())):
+            continue  # in use meanwhile, or seen again: the next sweep looks again
+        contacts.put_back(session=session, contact=contact, by_user_id=None,
+                          reason="the holder's access to it ended")
+        released.append(contact.reference)
+    return released
+
+
 def mark_absent_away(*, session: Session, idle_minutes: int, session_hours: int,
                      now: datetime | None = None) -> int:
     """Mark away the counsellors counted available (or busy, or wrapping up) who are not

@@ -33,10 +33,14 @@ def sweep(now: datetime | None = None) -> int:
         # crisis's alarm goes on (held counts as served); rows in use are skipped.
         released = workspace.release_abandoned(session=session, idle_minutes=idle,
                                                session_hours=hours, now=now)
+        # And what is held by someone who may no longer see it (emergency access ended).
+        unseen = workspace.release_unseen(session=session, now=now)
         raised = escalation.raise_due(session=session, timing=timing(settings), now=now)
         ids = [row.id for row in raised if row.id is not None]
     for row_id in ids:
         log.warning("escalation.raised", escalation_id=row_id)
+    if unseen:
+        log.warning("contacts.access_ended", contacts_released=len(unseen))
     if settings.oncall_number:
         text_oncall(settings.oncall_number)
     # Who is not here is away (the routing counts the available): in a unit of work of its

@@ -9,10 +9,12 @@ from datetime import timedelta
 from flask import Flask
 from sqlmodel import Session, select
 
+from loket.queue import escalations
 from loket.store.models import BreakGlass
 from loket.store.types import utcnow
 from tests.desk.helpers import log_in, make_user
-from tests.desk.test_workspace import counsellor, engine_of, post, trail, waiting
+from tests.desk.test_leaving import held
+from tests.desk.test_workspace import act, counsellor, engine_of, post, trail, waiting
 
 REASON = "Beller dreigt zichzelf iets aan te doen, dossier nodig"
 
@@ -89,3 +91,35 @@ def test_break_glass_is_for_counsellors(make_app: Callable[..., Flask]) -> None:
     with Session(engine_of(app)) as session:
         grant = session.exec(select(BreakGlass)).one()
     assert grant.expires_at - grant.created_at == timedelta(minutes=15)
+
+
+def test_a_case_held_when_its_emergency_access_runs_out_goes_back_to_its_own_desk(
+    store_app: Flask,
+) -> None:
+    # A police counsellor opened a veterans crisis in an emergency and took it; the access
+    # ran out. Their pages answer 404 from then on, so they can neither serve nor let go of
+    # it: the sweep puts it back in the veterans queue (the alarm goes on), where a veterans
+    # counsellor can take it. What the counsellor may see anyway stays theirs.
+    reference = waiting(store_app, desk="veterans", channel="webchat", phone=None,
+                        crisis=True)
+    own = waiting(store_app, desk="police", channel="webchat", phone=None)
+    client, user = counsellor(store_app, desk="police", display_name="Sam")
+    post(client, "/desk/break-glass", reference=reference, reason=REASON)
+    assert act(client, reference, "claim").status_code == 303
+    assert act(client, own, "claim").status_code == 303
+    with store_app.app_context():
+        escalations.sweep()  # the access still runs: nothing moves
+    assert held(store_app, reference) == (user.id, "in_progress")
+    with Session(engine_of(store_app)) as session:
+        grant = session.exec(select(BreakGlass)).one()
+        grant.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(grant)
+        session.commit()
+    assert client.get(f"/desk/contacts/{reference}").status_code == 404
+    with store_app.app_context():
+        escalations.sweep()
+    assert held(store_app, reference) == (None, "waiting")
+    assert held(store_app, own) == (user.id, "in_progress")
+    assert trail(store_app, reference)[-1] == ("release", None)
+    veterans, _ = counsellor(store_app, desk="veterans")
+    assert act(veterans, reference, "claim").status_code == 303
