@@ -437,9 +437,9 @@ def release_unseen(*, session: Session, now: datetime | None = None) -> list[str
     unseen = [contact.id for contact, user in held
               if not access.sees(user, contact, grants.get(user.id or 0, set()))]
     released = []
-    for contact_id in unseen:
+    for unseen_id in unseen:
         contact = session.exec(
-            select(Contact).where(Contact.id == contact_id, Contact.status == "in_progress")
+            select(Contact).where(Contact.id == unseen_id, Contact.status == "in_progress")
             .with_for_update(skip_locked=True).execution_options(populate_existing=True)
         ).first()
         holder = session.get(User, contact.assigned_user_id) if contact else None
