@@ -17,6 +17,9 @@ from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet
 
+from loket.cli.config_texts import CONFIG_TEXTS
+from loket.cli.language import cli_language
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 ENV_PREFIX = "LOKET_"
@@ -41,7 +44,33 @@ T = TypeVar("T")
 
 
 class ConfigError(Exception):
-    """A setting is missing or wrong; the message names the variable."""
+    """A setting is missing or wrong; the message names the variable.
+
+    It holds a key of `CONFIG_TEXTS` and its values, and is said in the locale's language
+    when printed (Dutch by default); one made from a ready message says just that.
+    """
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+    def in_language(self, lang: str) -> str:
+        """Return the message in a language (nl or en)."""
+        if self.key in CONFIG_TEXTS:
+            return CONFIG_TEXTS.get(self.key, lang, **self.values)
+        return self.key
+
+    def __str__(self) -> str:
+        return self.in_language(cli_language())
+
+
+class DeskValuesError(ValueError):
+    """A part of a "desk=value,..." setting that is not of the form expected."""
+
+    def __init__(self, form: str, part: str) -> None:
+        super().__init__(f"expected {form}, got {part!r}")
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -172,12 +201,12 @@ def _coerce(name: str, value: Any, kind: Any) -> Any:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{env_name(name)}: not a whole number: {value!r}") from None
+            raise ConfigError("not_whole", var=env_name(name), value=value) from None
     if kind in (float, "float"):
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{env_name(name)}: not a number: {value!r}") from None
+            raise ConfigError("not_number", var=env_name(name), value=value) from None
     if kind in (bool, "bool"):
         return str(value).lower() in {"1", "true", "yes", "on"}
     return str(value)
@@ -185,15 +214,15 @@ def _coerce(name: str, value: Any, kind: Any) -> Any:
 
 def desk_values(text: str, form: str, valid: Callable[[str, str], bool],
                 convert: Callable[[str], T]) -> dict[str, T]:
-    """Return "desk=value,desk=value" as a mapping; ValueError naming the form expected at
-    the first part that is not valid."""
+    """Return "desk=value,desk=value" as a mapping; DeskValuesError (a ValueError) naming
+    the form expected at the first part that is not valid."""
     found: dict[str, T] = {}
     for part in text.split(","):
         if not part.strip():
             continue
         desk, sep, value = (piece.strip() for piece in part.partition("="))
         if not sep or not valid(desk, value):
-            raise ValueError(f"expected {form}, got {part.strip()!r}")
+            raise DeskValuesError(form, part.strip())
         found[desk] = convert(value)
     return found
 
@@ -219,13 +248,13 @@ def load_settings(
     values.update(overrides or {})
     unknown = sorted(set(values) - set(types))
     if unknown:
-        raise ConfigError(f"unknown setting: {unknown[0]}")
+        raise ConfigError("unknown", name=unknown[0])
     clean = {k: _coerce(k, v, types[k]) for k, v in values.items()}
     settings = Settings(**clean)
     if settings.env not in {"development", "production"}:
-        raise ConfigError(f"LOKET_ENV: must be development or production, not {settings.env!r}")
+        raise ConfigError("env", value=settings.env)
     if settings.trusted_proxies < 0:
-        raise ConfigError("LOKET_TRUSTED_PROXIES: must be 0 or more")
+        raise ConfigError("at_least_0", var="LOKET_TRUSTED_PROXIES")
     for name in (
         "chat_idle_minutes", "staff_idle_minutes", "staff_session_hours", "login_attempts",
         "break_glass_minutes", "max_live_chats", "person_flag_days", "callback_attempts",
@@ -233,17 +262,17 @@ def load_settings(
         "escalate_after_s", "escalate_every_s", "service_target_s", "crisis_target_s",
     ):
         if getattr(settings, name) < 1:
-            raise ConfigError(f"{env_name(name)}: must be 1 or more")
+            raise ConfigError("at_least_1", var=env_name(name))
     for name in ("service_target_s", "crisis_target_s"):
         if getattr(settings, name) > 600:
-            raise ConfigError(f"{env_name(name)}: at most 600 seconds")
+            raise ConfigError("at_most_600", var=env_name(name))
     for name in ("wrapup_minutes", "continuity_minutes"):
         if getattr(settings, name) < 0:
-            raise ConfigError(f"{env_name(name)}: must be 0 or more")
+            raise ConfigError("at_least_0", var=env_name(name))
     for name in ("database_lock_timeout_s", "database_statement_timeout_s"):
         # A bound, never "wait for ever" (0 would mean that to PostgreSQL).
         if not 0.01 <= getattr(settings, name) <= 3600:
-            raise ConfigError(f"{env_name(name)}: between 0.01 and 3600 seconds")
+            raise ConfigError("timeout_bounds", var=env_name(name))
     check_lists(settings)
     check_calls(settings)
     if settings.production:
@@ -259,16 +288,15 @@ def check_calls(settings: Settings) -> None:
     except ValueError:
         delays = []
     if not delays or any(d < 1 for d in delays):
-        raise ConfigError("LOKET_CALLBACK_RETRY_MINUTES: whole minutes, 1 or more, comma "
-                          "separated (e.g. 15,60)")
+        raise ConfigError("retry_minutes")
     try:
         settings.desk_number_map  # noqa: B018 - read to check
-    except ValueError as exc:
-        raise ConfigError(f"LOKET_DESK_NUMBERS: {exc}") from None
+    except DeskValuesError as exc:
+        raise ConfigError("desk_numbers", got=exc.part) from None
     try:
         settings.retention_by_desk  # noqa: B018 - read to check
-    except ValueError as exc:
-        raise ConfigError(f"LOKET_RETENTION_DESK_DAYS: {exc}") from None
+    except DeskValuesError as exc:
+        raise ConfigError("retention_desk_days", got=exc.part) from None
 
 
 def check_lists(settings: Settings) -> None:
@@ -278,7 +306,7 @@ def check_lists(settings: Settings) -> None:
     try:
         lists.load(lists.path_of(settings.workspace_lists))
     except lists.ListError as exc:
-        raise ConfigError(f"LOKET_WORKSPACE_LISTS: {exc}") from exc
+        raise ConfigError("workspace_lists", problem=str(exc)) from exc
 
 
 def bits_per_char(value: str) -> float:
@@ -302,42 +330,36 @@ def check_data_key(key: str) -> None:
         Fernet(key.encode())
         raw = base64.urlsafe_b64decode(key.encode())
     except (ValueError, binascii.Error):
-        raise ConfigError("LOKET_DATA_KEY holds a value that is not a Fernet key") from None
+        raise ConfigError("data_key_not_fernet") from None
     if len(set(raw)) < MIN_KEY_DISTINCT_BYTES:
-        raise ConfigError("LOKET_DATA_KEY holds a weak key: use Fernet.generate_key()")
+        raise ConfigError("data_key_weak")
 
 
 def check_production(settings: Settings) -> None:
     """Refuse a production start that would be unsafe; name the variable."""
     if settings.secret_key.strip().lower() in INSECURE_SECRETS:
-        raise ConfigError("LOKET_SECRET_KEY is missing or a default: set a long random value")
+        raise ConfigError("secret_default")
     if weak_secret(settings.secret_key):
-        raise ConfigError(
-            f"LOKET_SECRET_KEY is weak: set a random value of at least "
-            f"{MIN_SECRET_LENGTH} characters (python -c 'import secrets; "
-            f"print(secrets.token_urlsafe(48))')"
-        )
+        raise ConfigError("secret_weak", n=MIN_SECRET_LENGTH)
     if not settings.data_keys:
-        raise ConfigError("LOKET_DATA_KEY is missing: set one or more Fernet keys")
+        raise ConfigError("data_key_missing")
     for key in settings.data_keys:
         check_data_key(key)
     if weak_secret(settings.hash_key):
-        raise ConfigError("LOKET_HASH_KEY is missing or weak: set a long random value for good")
+        raise ConfigError("hash_key_weak")
     if settings.embedded_redis:
-        raise ConfigError("LOKET_REDIS_URL is missing: production needs a real Redis")
+        raise ConfigError("redis_missing")
     if not settings.database_url:
-        raise ConfigError("LOKET_DATABASE_URL is missing: production needs PostgreSQL")
+        raise ConfigError("database_missing")
     if settings.database_url.lower().startswith("sqlite"):
-        raise ConfigError("LOKET_DATABASE_URL is SQLite: production needs PostgreSQL")
+        raise ConfigError("database_sqlite")
     if not settings.public_url:
-        raise ConfigError("LOKET_PUBLIC_URL is missing: Twilio signatures are checked against it")
+        raise ConfigError("public_url_missing")
     if not settings.public_url.lower().startswith("https://"):
-        raise ConfigError("LOKET_PUBLIC_URL must start with https:// in production")
+        raise ConfigError("public_url_https")
     for field in ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"):
         if not getattr(settings, field).strip():
-            raise ConfigError(
-                f"{env_name(field)} is missing: production answers and sends through Twilio"
-            )
+            raise ConfigError("twilio_missing", var=env_name(field))
 
 
 def _kept_secret(path: Path, make: Any) -> str:

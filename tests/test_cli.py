@@ -30,7 +30,7 @@ def test_user_add_reads_the_password_from_stdin_and_prints_a_totp_uri(
         input=PASSWORD + "\n",
     )
     assert result.exit_code == 0, result.output
-    uri = result.output.split("TOTP enrolment: ")[1].strip()
+    uri = result.output.split("TOTP-koppeling: ")[1].strip()
     totp = pyotp.parse_uri(uri)
     with session_scope(app.extensions["loket.engine"]) as session:
         user = session.exec(select(User).where(User.email == "anna@example.org")).one()
@@ -85,7 +85,8 @@ def test_a_production_start_without_a_secret_fails_with_one_line_naming_it(
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "error: LOKET_SECRET_KEY is missing or a default: set a long random value"
+        "fout: LOKET_SECRET_KEY ontbreekt of is een standaardwaarde: zet een lange "
+        "willekeurige waarde"
     ]
 
 
@@ -149,8 +150,8 @@ def test_a_token_that_expires_is_refused_by_the_api_after_its_days(
     [
         (["create", "--user", "e@example.org", "--expires", "0"], "--expires"),
         (["create", "--user", "e@example.org", "--expires", "soon"], "--expires"),
-        (["revoke"], "--user or --token"),
-        (["revoke", "--user", "e@example.org", "--token", "x"], "--user or --token"),
+        (["revoke"], "--user of --token"),
+        (["revoke", "--user", "e@example.org", "--token", "x"], "--user of --token"),
         (["revoke", "--user", "nobody@example.org"], "--user"),
         (["revoke", "--token", "lk_unknown"], "--token"),
     ],
@@ -171,12 +172,12 @@ def test_token_revoke_by_user_or_by_token(app: Flask, cli_env: dict[str, str]) -
         for _ in range(3)
     ]
     one = CliRunner().invoke(main, ["token", "revoke", "--token", tokens[0]])
-    assert one.exit_code == 0 and "revoked 1 token" in one.output
+    assert one.exit_code == 0 and "1 token ingetrokken" in one.output
     with session_scope(app.extensions["loket.engine"]) as session:
         assert user_for_token(session=session, token=tokens[0]) is None
         assert user_for_token(session=session, token=tokens[1]) is not None
     rest = CliRunner().invoke(main, ["token", "revoke", "--user", "r@example.org"])
-    assert rest.exit_code == 0 and "revoked 2 tokens" in rest.output
+    assert rest.exit_code == 0 and "2 tokens ingetrokken" in rest.output
     with session_scope(app.extensions["loket.engine"]) as session:
         assert all(user_for_token(session=session, token=t) is None for t in tokens)
 
@@ -205,7 +206,7 @@ def test_user_code_prints_the_current_code_in_development_only(
         monkeypatch.setenv(name, value)
     prod = CliRunner().invoke(main, ["user", "code", "--email", "c@example.org"])
     assert prod.exit_code == 2
-    assert "development only" in prod.output, prod.output
+    assert "werkt alleen in development" in prod.output, prod.output
 
 
 def served_argv(monkeypatch: pytest.MonkeyPatch, args: list[str], metrics: Path) -> list[str]:

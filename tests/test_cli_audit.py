@@ -68,7 +68,7 @@ def test_the_trail_is_printed_oldest_first_in_amsterdam_time_and_is_itself_audit
     result = CliRunner().invoke(main, ["audit", "--contact", reference.lower()])
     assert result.exit_code == 0, result.output
     header, *rows = result.output.splitlines()
-    assert header.split("\t") == ["time", "event", "who", "on behalf of", "from", "detail"]
+    assert header.split("\t") == ["tijd", "gebeurtenis", "wie", "namens", "vanaf", "detail"]
     assert [row.split("\t")[1] for row in rows] == ["create", "read"]
     read = rows[1].split("\t")
     assert read == [
@@ -96,7 +96,7 @@ def test_verify_seals_first_and_says_intact(app: Flask, cli_env: dict[str, str])
     rows = len(lines_of_all(app))
     result = CliRunner().invoke(main, ["audit", "verify"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"intact: {rows} rows sealed"
+    assert result.output.strip() == f"intact: {rows} regels verzegeld"
 
 
 def test_verify_names_the_first_changed_row_and_exits_1(
@@ -115,7 +115,7 @@ def test_verify_names_the_first_changed_row_and_exits_1(
         raw.close()
     result = CliRunner().invoke(main, ["audit", "verify"])
     assert result.exit_code == 1
-    assert f"audit row {changed} " in result.output and "broken" in result.output
+    assert result.output.startswith(f"gebroken: auditregel {changed} klopt niet met zijn zegel")
 
 
 def lines_of_all(app: Flask) -> list[int]:

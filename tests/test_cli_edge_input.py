@@ -23,13 +23,13 @@ def test_db_upgrade_to_an_unknown_revision_exits_2_naming_the_option(
     result = CliRunner().invoke(main, ["db", "upgrade", "--revision", revision])
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if not line.startswith("{")]
-    assert len(lines) == 1 and lines[0].startswith("error: --revision: "), result.output
+    assert len(lines) == 1 and lines[0].startswith("fout: --revision: "), result.output
 
 
 def test_db_upgrade_to_head_still_works(cli_env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "database at head" in result.output
+    assert "database op head" in result.output
 
 
 @pytest.mark.parametrize("url", [
@@ -83,7 +83,7 @@ def test_accounts_on_a_database_never_migrated_say_to_upgrade_without_the_addres
     result = CliRunner().invoke(main, args, input=stdin)
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines() == [
-        "error: the database has no tables yet; run `loket db upgrade` first"]
+        "fout: de database heeft nog geen tabellen; draai eerst `loket db upgrade`"]
     assert EMAIL not in result.output and "geheim" not in result.output
 
 
@@ -112,7 +112,7 @@ def test_accounts_on_postgres_never_migrated_say_to_upgrade(
         monkeypatch.setenv("LOKET_DATABASE_URL", url.render_as_string(hide_password=False))
         result = CliRunner().invoke(main, ["token", "create", "--user", EMAIL])
         assert result.exit_code == 2, result.output
-        assert "run `loket db upgrade` first" in result.output and EMAIL not in result.output
+        assert "draai eerst `loket db upgrade`" in result.output and EMAIL not in result.output
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

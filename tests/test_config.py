@@ -138,5 +138,5 @@ def test_desk_numbers_are_read_and_a_wrong_one_named(tmp_path: Path) -> None:
     given = load_settings(environ={**env, "LOKET_DESK_NUMBERS": "police=+3130, debasis=+3120"})
     assert given.desk_number_map == {"police": "+3130", "debasis": "+3120"}
     assert given.desk_number("debasis") == "+3120"
-    with pytest.raises(ConfigError, match="LOKET_DESK_NUMBERS: expected desk=\\+number"):
+    with pytest.raises(ConfigError, match="LOKET_DESK_NUMBERS: verwacht desk=\\+number"):
         load_settings(environ={**env, "LOKET_DESK_NUMBERS": "police=0301234567"})

@@ -93,11 +93,13 @@ def seeded_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
         patch.setenv("LOKET_DATA_KEY", settings.data_key)
         patch.setenv("LOKET_SECRET_KEY", settings.secret_key)
         patch.setenv("LOKET_ENV", "development")
-        for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "LOKET_PUBLIC_URL"):
+        patch.setenv("LANG", "C.UTF-8")  # the default locale, as for every test
+        for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "LOKET_PUBLIC_URL", "LC_ALL",
+                    "LC_MESSAGES"):
             patch.delenv(key, raising=False)
         result = run_demo("--contacts", "300", "--seed", "7")
     assert result.exit_code == 0, result.output
-    assert "300 contacts" in result.output
+    assert "300 contacten" in result.output
     app.config["DEMO_OUTPUT"] = result.output
     yield app
     app.extensions["loket.engine"].dispose()
@@ -243,7 +245,7 @@ def test_demo_if_empty_adds_to_an_empty_database_only(
     assert before[:2] == (len(DEMO_USERS), 20)
     again = run_demo("--contacts", "20", "--if-empty")
     assert again.exit_code == 0, again.output
-    assert "nothing added" in again.output
+    assert "niets toegevoegd" in again.output
     assert "loket user code --email" in again.output  # each `make run` shows the second factor
     assert (count(engine, User), count(engine, Contact), count(engine, AuditEvent)) == before
 
@@ -378,7 +380,7 @@ def test_demo_audit_chain_verifies_after_a_demo(cli_env: dict[str, str], engine:
     assert result.exit_code == 0, result.output
     verified = CliRunner().invoke(main, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
-    assert verified.output.startswith("intact: 50 rows sealed")
+    assert verified.output.startswith("intact: 50 regels verzegeld")
 
 
 # Two forked writers in a process of their own: a test process has threads (servers,

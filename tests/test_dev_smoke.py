@@ -83,7 +83,7 @@ def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: i
                 if command_line(c).endswith("loket.cli worker") and c.pid != worker.pid
             ]:
                 time.sleep(0.2)
-            assert "worker stopped" in (tmp_path / "dev.out").read_text()
+            assert "worker stopte" in (tmp_path / "dev.out").read_text()
             assert proc.poll() is None and _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
             children = psutil.Process(proc.pid).children(recursive=True)
         proc.send_signal(stop_signal)
@@ -119,4 +119,4 @@ def test_dev_says_in_one_line_when_its_port_is_taken(tmp_path: Path) -> None:
         )
     assert done.returncode == 2
     lines = done.stdout.decode().strip().splitlines()
-    assert len(lines) == 1 and f"port {port} is already in use" in lines[0], lines
+    assert len(lines) == 1 and f"poort {port} is al in gebruik" in lines[0], lines

@@ -63,7 +63,7 @@ def test_a_worker_that_dies_while_the_web_app_starts_is_started_again(
         assert supervisor.wait_healthy() is True
     finally:
         supervisor.stop_all()
-    assert "worker stopped (status 0), started again" in capsys.readouterr().out
+    assert "worker stopte (status 0), opnieuw gestart" in capsys.readouterr().out
     assert marker.read_text() == "xx"
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
+
+from loket.cli.help import Group
 
 # name -> "module:attribute"; a module is imported only when its command runs (or on --help),
 # so `loket route` starts without importing Flask and the store.
@@ -28,8 +31,13 @@ COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose sub-commands are imported on first use (click's documented pattern)."""
+class LazyGroup(Group):
+    """A group whose sub-commands are imported on first use (click's documented pattern);
+    its help, as every command's, in the locale's language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_path = "loket"
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Return every command name, without importing any."""

@@ -9,15 +9,20 @@ at the first broken link, which it names. Bad input exits 2 naming the option.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from loket.cli.common import build_app, fail
+from loket.cli.common import build_app, fail, say, text
+from loket.cli.help import Group
+
+if TYPE_CHECKING:
+    from loket.domain.audit_chain import ChainReport
 
 MAX_REFERENCE = 16
-HEADER = ("time", "event", "who", "on behalf of", "from", "detail")
 
 
-@click.group("audit", invoke_without_command=True)
+@click.group("audit", cls=Group, invoke_without_command=True)
 @click.option("--contact", "reference", metavar="REF",
               help="A contact's reference: print its trail, oldest first.")
 @click.pass_context
@@ -26,10 +31,10 @@ def audit_group(ctx: click.Context, reference: str | None) -> None:
     tamper-evident chain over the whole trail."""
     if ctx.invoked_subcommand is not None:
         if reference is not None:
-            fail("--contact: give it without a command: loket audit --contact REF")
+            fail(text("audit_contact_and_command"))
         return
     if reference is None:
-        fail("--contact: give a contact's reference (or the command verify)")
+        fail(text("audit_contact_needed"))
     print_trail(reference)
 
 
@@ -44,7 +49,7 @@ def print_trail(reference: str) -> None:
 
     reference = reference.strip().upper()
     if not reference or len(reference) > MAX_REFERENCE:
-        fail(f"--contact: a reference has 1 to {MAX_REFERENCE} characters")
+        fail(text("audit_reference_length", n=MAX_REFERENCE))
     app = build_app()
     engine = app.extensions["loket.engine"]
     with app.app_context():
@@ -52,13 +57,13 @@ def print_trail(reference: str) -> None:
             lines = audit_chain.trail(session, reference)
             known = session.exec(select(Contact.id).where(Contact.reference == reference)).first()
         if not lines and known is None:
-            fail(f"--contact: no contact {reference}")
+            fail(text("audit_no_contact", reference=reference))
         with session_scope(engine) as session:
             contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
             audit.record(session=session, event="trail", contact=contact, actor="cli",
                          detail="" if contact else f"trail of {reference} (erased)",
                          source="cli")
-    click.echo("\t".join(HEADER))
+    say("audit_header")
     for line in lines:
         click.echo("\t".join((
             line.at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -83,10 +88,19 @@ def verify_command() -> None:
         try:
             audit_chain.seal_all(lambda: session_scope(engine))
         except audit_chain.SealBusy:
-            click.echo("note: another sealer holds the chain's lock; verifying what is sealed",
-                       err=True)
+            click.echo(text("audit_seal_busy"), err=True)
         with read_scope(engine) as session:
             report = audit_chain.verify(session)
-    click.echo(audit_chain.describe(report))
+    click.echo(describe(report))
     if not report.intact:
         raise SystemExit(1)
+
+
+def describe(report: ChainReport) -> str:
+    """Say in one line, in the locale's language, what `verify` found."""
+    if report.intact:
+        if report.unsealed:
+            return text("audit_intact_waiting", sealed=report.sealed, unsealed=report.unsealed)
+        return text("audit_intact", sealed=report.sealed)
+    return text(f"audit_{report.problem or 'changed'}", row=report.broken_at,
+                sealed=report.sealed)

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from loket.cli.common import build_app, fail
+from loket.cli.common import build_app, fail, say, text
+from loket.cli.help import Group
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
-@click.group("db")
+@click.group("db", cls=Group)
 def db_group() -> None:
     """Manage the database schema and its encryption keys."""
 
@@ -35,8 +36,8 @@ def upgrade_command(revision: str) -> None:
     except AssertionError:
         # Alembic asserts, rather than saying so, when a relative revision (`head+1`,
         # `0009+5`) points past the newest migration.
-        fail(f"--revision: {revision} lies past the newest migration")
-    click.echo(f"database at {revision}")
+        fail(text("db_revision_past", revision=revision))
+    say("db_at", revision=revision)
 
 
 @db_group.command("rotate-keys")
@@ -59,14 +60,10 @@ def rotate_keys_command(batch: int) -> None:
     try:
         done = rotate_all(app.extensions["loket.engine"], batch=batch)
     except DataKeyError as exc:
-        fail(f"{exc}; fix LOKET_DATA_KEY and run again (what was rewritten stays)")
+        fail(text("db_key_problem", problem=str(exc)))
     except (OperationalError, ProgrammingError):
-        fail("the database has no tables yet; run `loket db upgrade` first")
-    kept = sum(done.current.values())
-    click.echo(
-        f"re-encrypted {done.total} values with the newest key ({kept} already were); "
-        "the older keys can now be removed from LOKET_DATA_KEY"
-    )
+        fail(text("no_tables"))
+    say("db_rotated", total=done.total, kept=sum(done.current.values()))
 
 
 @db_group.command("backup")
@@ -80,16 +77,16 @@ def backup_command(target: str) -> None:
 
     path = Path(target)
     if path.exists():
-        fail(f"--to: {target} exists already; give a new file")
+        fail(text("db_backup_exists", target=target))
     if not path.parent.is_dir():
-        fail(f"--to: the folder {path.parent} does not exist")
+        fail(text("db_backup_no_folder", folder=path.parent))
     app = build_app()
     engine = app.extensions["loket.engine"]
     if engine.dialect.name == "sqlite":
         backup_sqlite(engine, path)
     else:
         backup_postgres(engine, path)
-    click.echo(f"backup: {engine.dialect.name} database written to {path}")
+    say("db_backup_done", dialect=engine.dialect.name, path=path)
 
 
 def backup_sqlite(engine: Engine, path: Path) -> None:
@@ -114,7 +111,7 @@ def backup_postgres(engine: Engine, path: Path) -> None:
 
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
-        fail("pg_dump is not installed: install PostgreSQL's client tools")
+        fail(text("db_no_pg_dump"))
     url = engine.url.set(drivername="postgresql")
     done = subprocess.run(  # noqa: S603 - pg_dump with our own database's address
         [pg_dump, "--format=custom", f"--file={path}",
@@ -123,7 +120,7 @@ def backup_postgres(engine: Engine, path: Path) -> None:
     )
     if done.returncode != 0:
         said = done.stderr.strip().splitlines()
-        fail(f"pg_dump: {said[-1] if said else 'failed'}")
+        fail(f"pg_dump: {said[-1]}" if said else text("db_pg_dump_failed"))
 
 
 # Tables the application may only read and add to: the NEN 7513 trail and its seals.
@@ -140,29 +137,28 @@ def grant_command(role: str) -> None:
     `loket db upgrade` (new tables)."""
     import re
 
-    from sqlalchemy import text
+    from sqlalchemy import text as sql
 
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
-        fail("--app-role: a PostgreSQL role name (lower case letters, digits, _)")
+        fail(text("db_role_name"))
     app = build_app()
     engine = app.extensions["loket.engine"]
     if engine.dialect.name != "postgresql":
-        fail("--app-role: roles are PostgreSQL's; SQLite has none (one machine, one user)")
+        fail(text("db_role_sqlite"))
     with engine.begin() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() \
+        if conn.execute(sql("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() \
                 is None:
-            fail(f"--app-role: no role {role}; create it first (CREATE ROLE {role} LOGIN ...)")
-        tables = conn.execute(text(
+            fail(text("db_no_role", role=role))
+        tables = conn.execute(sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars()
         quoted = f'"{role}"'
-        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
+        conn.execute(sql(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
         for table in tables:
-            conn.execute(text(f'REVOKE ALL ON "{table}" FROM {quoted}'))
+            conn.execute(sql(f'REVOKE ALL ON "{table}" FROM {quoted}'))
             rights = ("SELECT" if table == "alembic_version" else
                       "SELECT, INSERT" if table in APPEND_ONLY else
                       "SELECT, INSERT, UPDATE, DELETE")
-            conn.execute(text(f'GRANT {rights} ON "{table}" TO {quoted}'))
-        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
-        conn.execute(text(f"GRANT EXECUTE ON FUNCTION loket_lock_audit() TO {quoted}"))
-    click.echo(f"grant: {role} may read and write Loket's tables; the audit trail only read "
-               "and added to")
+            conn.execute(sql(f'GRANT {rights} ON "{table}" TO {quoted}'))
+        conn.execute(sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+        conn.execute(sql(f"GRANT EXECUTE ON FUNCTION loket_lock_audit() TO {quoted}"))
+    say("db_granted", role=role)

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from loket.cli.common import build_app, fail
+from loket.cli.common import build_app, fail, text
+from loket.cli.dev_texts import DEV_TEXTS
+from loket.cli.help import Command
+from loket.cli.language import cli_language
 
 if TYPE_CHECKING:
     from loket.demo import DemoSummary
@@ -18,6 +21,11 @@ if TYPE_CHECKING:
 MAX_CONTACTS = 10_000_000
 PROGRESS_FROM = 20_000  # print progress for runs at least this large
 PROGRESS_STEPS = 20
+
+
+def _say(key: str, **values: Any) -> None:
+    """Print one of the demo's texts in the locale's language."""
+    click.echo(DEV_TEXTS.get(key, cli_language(), **values))
 
 
 class _Progress:
@@ -36,10 +44,10 @@ class _Progress:
             return
         self.next = done + step
         rate = done / max(time.monotonic() - self.started, 1e-6)
-        click.echo(f"  {done:,}/{total:,} contacts ({rate:,.0f}/s)")
+        _say("progress", done=f"{done:,}", total=f"{total:,}", rate=f"{rate:,.0f}")
 
 
-@click.command("demo")
+@click.command("demo", cls=Command)
 @click.option(
     "--contacts",
     type=click.IntRange(0, MAX_CONTACTS),
@@ -69,9 +77,9 @@ def demo_command(contacts: int, if_empty: bool, seed: int | None, workers: int |
     try:
         empty = demo.database_is_empty(engine)
     except (OperationalError, ProgrammingError):
-        fail("the database has no tables yet; run `loket db upgrade` first")
+        fail(text("no_tables"))
     if if_empty and not empty:
-        click.echo("demo: the database already has users or contacts; nothing added")
+        _say("not_empty")
         if not app.config["LOKET"].production:
             with app.app_context():
                 _second_factors(demo.demo_second_factors(engine))
@@ -106,7 +114,7 @@ def _tally(engine: Any, workers: int) -> None:
             conn.execute(text("ANALYZE contact, contact_flag, callback_request"))
             conn.commit()
     days = count_tallies(engine, workers)
-    click.echo(f"demo: report tallies for {days} days in {time.monotonic() - started:.1f} s")
+    _say("tallies", days=days, seconds=f"{time.monotonic() - started:.1f}")
 
 
 def _report(summary: DemoSummary) -> None:
@@ -114,22 +122,18 @@ def _report(summary: DemoSummary) -> None:
     from loket.demo import DEMO_PASSWORD
 
     rate = summary.contacts / max(summary.seconds, 1e-6)
-    click.echo(
-        f"demo: {summary.users_created} users added in {summary.users_seconds:.1f} s "
-        f"(password {DEMO_PASSWORD!r})"
-    )
-    click.echo(
-        f"demo: {summary.contacts:,} contacts in {summary.seconds:.1f} s ({rate:,.0f}/s), "
-        f"seed {summary.seed}"
-    )
-    for title, counts in (
-        ("channel", summary.by_channel),
-        ("desk", summary.by_desk),
-        ("status", summary.by_status),
+    _say("users", n=summary.users_created, seconds=f"{summary.users_seconds:.1f}",
+         password=DEMO_PASSWORD)
+    _say("contacts", n=f"{summary.contacts:,}", seconds=f"{summary.seconds:.1f}",
+         rate=f"{rate:,.0f}", seed=summary.seed)
+    for key, counts in (
+        ("by_channel", summary.by_channel),
+        ("by_desk", summary.by_desk),
+        ("by_status", summary.by_status),
     ):
-        parts = ", ".join(f"{key} {n:,}" for key, n in counts.most_common())
-        click.echo(f"  by {title}: {parts or '-'}")
-    click.echo(f"  crisis: {summary.crisis:,}")
+        parts = ", ".join(f"{name} {n:,}" for name, n in counts.most_common())
+        _say(key, parts=parts or "-")
+    _say("crisis", n=f"{summary.crisis:,}")
 
 
 def _second_factors(logins: list[tuple[str, str]]) -> None:
@@ -137,7 +141,6 @@ def _second_factors(logins: list[tuple[str, str]]) -> None:
     secret for an authenticator app (development only)."""
     if not logins:
         return
-    click.echo("demo: second factor (development only): `loket user code --email EMAIL` prints")
-    click.echo("  the current code; or add a secret below to an authenticator app:")
+    _say("second_factor")
     for email, secret in logins:
         click.echo(f"  {email}  {secret}")

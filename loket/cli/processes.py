@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from loket.cli.common import build_app, fail
+from loket.cli.common import build_app, fail, text
+from loket.cli.help import Command
+from loket.devserver import DevSupervisor
 from loket.gunicorn_conf import MULTIPROCESS_DIR, private_metrics_dir
 
 # How `loket serve` runs gunicorn unless told: two worker processes of eight threads each.
@@ -56,7 +58,7 @@ def gunicorn_argv(
     ]  # fmt: skip
 
 
-@click.command("serve")
+@click.command("serve", cls=Command)
 @click.option("--port", type=click.IntRange(1, 65535),
               help="Port to listen on (default $LOKET_PORT, $PORT or 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=WORKERS, show_default=True,
@@ -74,7 +76,7 @@ def serve_command(port: int | None, workers: int, threads: int, host: str) -> No
     os.execv(sys.executable, argv)  # noqa: S606
 
 
-@click.command("worker")
+@click.command("worker", cls=Command)
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
 def worker_command(burst: bool) -> None:
     """Run an RQ worker with RQ's scheduler (delayed jobs and retries); survives Redis outages."""
@@ -84,11 +86,11 @@ def worker_command(burst: bool) -> None:
     app = build_app()
     url = app.config["LOKET"].redis_url
     if not url:
-        fail("LOKET_REDIS_URL: the worker needs Redis (`loket dev` starts one for you)")
+        fail(text("worker_redis"))
     run_worker(app, make_process_redis(url), burst=burst)
 
 
-@click.command("scheduler")
+@click.command("scheduler", cls=Command)
 def scheduler_command() -> None:
     """Run the periodic jobs (the outbox reconciler); survives Redis outages."""
     from loket.queue.connection import make_process_redis
@@ -97,19 +99,18 @@ def scheduler_command() -> None:
     app = build_app()
     url = app.config["LOKET"].redis_url
     if not url:
-        fail("LOKET_REDIS_URL: the scheduler needs Redis (`loket dev` starts one for you)")
+        fail(text("scheduler_redis"))
     run_scheduler(make_process_redis(url))
 
 
-@click.command("dev")
+@click.command("dev", cls=Command)
 @click.option("--port", type=click.IntRange(1, 65535),
               help="Port of the web app (default $LOKET_PORT, $PORT or 8000).")
 @click.option("--no-demo", is_flag=True, help="Do not seed demo data into an empty database.")
 def dev_command(port: int | None, no_demo: bool) -> None:
     """Run web, worker, scheduler and an embedded Redis as one process tree."""
-    from loket.devserver import DevSupervisor
-
     app = build_app()
     settings = app.config["LOKET"]
     supervisor = DevSupervisor(settings, port=port or settings.port, seed_demo=not no_demo)
     raise SystemExit(supervisor.run())
+

@@ -23,6 +23,8 @@ from typing import Any
 import click
 
 from loket.cli.common import build_app, fail
+from loket.cli.help import Command
+from loket.cli.language import cli_language
 from loket.i18n import Catalog
 
 MAX_DAYS = 3660  # ten years: more is a typing error, not a report
@@ -164,8 +166,9 @@ TEXTS = Catalog(
     },
 )
 
-_LANG = click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
-                     help="Language of the text output (JSON and CSV keys stay the same).")
+_LANG = click.option("--lang", type=click.Choice(["nl", "en"]),
+                     help="Language of the text output (default: the locale's language); JSON "
+                          "and CSV keys stay the same.")
 
 
 def day_option(name: str, dest: str, help_text: str) -> Any:
@@ -175,7 +178,7 @@ def day_option(name: str, dest: str, help_text: str) -> Any:
                         help=help_text)
 
 
-@click.command("report")
+@click.command("report", cls=Command)
 @day_option("--from", "from_", "First Amsterdam calendar day, included.")
 @day_option("--to", "to", "Last Amsterdam calendar day, included.")
 @click.option("--desk", type=click.Choice(["police", "veterans", "debasis"]),
@@ -186,15 +189,16 @@ def day_option(name: str, dest: str, help_text: str) -> Any:
               show_default=True, help="JSON (one object) or CSV (figure,key,value).")
 @_LANG
 def report_command(from_: datetime, to: datetime, desk: str | None, channel: str | None,
-                   output: str, lang: str) -> None:
+                   output: str, lang: str | None) -> None:
     """Print the managers' figures of the contacts that reached Loket on these days."""
+    lang = lang or cli_language()
     start, end = from_.date(), to.date()
     check_range(start, end, lang)
     from loket.reports.suppression import suppress_counts
     from loket.reports.volumes import Targets, figures
     from loket.store.db import read_scope
 
-    app = build_app()
+    app = build_app(lang=lang)
     settings = app.config["LOKET"]
     targets = Targets(crisis_s=settings.crisis_target_s, other_s=settings.service_target_s)
     with app.app_context(), read_scope(app.extensions["loket.engine"]) as session:
@@ -217,11 +221,12 @@ def check_range(start: date, end: date, lang: str) -> None:
     for option, day in (("--from", start), ("--to", end)):
         if not reportable(day):
             fail(TEXTS.get("out_of_years", lang, option=option, first=str(FIRST_YEAR),
-                           last=str(LAST_YEAR)))
+                           last=str(LAST_YEAR)), lang)
     if start > end:
-        fail(TEXTS.get("from_after_to", lang, start=start.isoformat(), end=end.isoformat()))
+        fail(TEXTS.get("from_after_to", lang, start=start.isoformat(), end=end.isoformat()),
+             lang)
     if (end - start).days > MAX_DAYS:
-        fail(TEXTS.get("too_long", lang, days=str(MAX_DAYS)))
+        fail(TEXTS.get("too_long", lang, days=str(MAX_DAYS)), lang)
 
 
 SECTIONS = ("contacts", "per_day", "by_hour_of_week", "service", "callbacks")
@@ -257,7 +262,7 @@ def flatten(figure: str, value: Any) -> Iterator[tuple[str, str, Any]]:
             yield f"{figure}.{name}", "", "" if item is None else item
 
 
-@click.command("capacity")
+@click.command("capacity", cls=Command)
 @click.option("--calls-per-hour", type=click.FloatRange(min=0, max=100_000),
               help="Contacts arriving an hour.")
 @click.option("--aht", type=click.FloatRange(min=1, max=86_400, min_open=False),
@@ -280,25 +285,26 @@ def flatten(figure: str, value: Any) -> Iterator[tuple[str, str, Any]]:
 @_LANG
 def capacity_command(calls_per_hour: float | None, aht: float | None, target: float,
                      level: float, from_data: bool, weeks: int, simulate: bool, seed: int,
-                     as_json: bool, lang: str) -> None:
+                     as_json: bool, lang: str | None) -> None:
     """Erlang C: the counsellors a load needs for a service target, or the plan per hour
     of the week from the store, the desks separate and pooled; --simulate checks it."""
+    lang = lang or cli_language()
     # click's FloatRange lets nan through (it compares false with either bound).
     for option, value in (("--calls-per-hour", calls_per_hour), ("--aht", aht),
                           ("--target", target), ("--level", level)):
         if value is not None and math.isnan(value):
-            fail(TEXTS.get("not_a_number", lang, option=option))
+            fail(TEXTS.get("not_a_number", lang, option=option), lang)
     if from_data:
         if calls_per_hour is not None or aht is not None:
-            fail(TEXTS.get("one_way", lang))
+            fail(TEXTS.get("one_way", lang), lang)
         print_plan(weeks, target, level, as_json, lang, seed if simulate else None)
         return
     if calls_per_hour is None:
-        fail(TEXTS.get("need_load", lang))
+        fail(TEXTS.get("need_load", lang), lang)
     if aht is None:
-        fail(TEXTS.get("need_aht", lang))
+        fail(TEXTS.get("need_aht", lang), lang)
     if simulate and calls_per_hour * 168 > MAX_SIMULATED_PER_WEEK:
-        fail(TEXTS.get("sim_too_big", lang, n=MAX_SIMULATED_PER_WEEK))
+        fail(TEXTS.get("sim_too_big", lang, n=MAX_SIMULATED_PER_WEEK), lang)
     print_load(calls_per_hour, aht, target, level, as_json, lang, seed if simulate else None)
 
 
@@ -316,7 +322,7 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
     try:
         needed = counsellors_needed(calls_per_hour, aht, target, level)
     except TooManyCounsellors:
-        fail(TEXTS.get("too_many", lang, n=str(MAX_COUNSELLORS)))
+        fail(TEXTS.get("too_many", lang, n=str(MAX_COUNSELLORS)), lang)
     best = staffing(needed, calls_per_hour, aht, target)
     fewer = staffing(needed - 1, calls_per_hour, aht, target) if needed > 0 else None
     simulated = None if seed is None else simulate_load(calls_per_hour, aht, needed, target,
@@ -377,7 +383,7 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     from loket.reports.plan import POOLED_WINDOW, plan
     from loket.store.db import read_scope
 
-    app = build_app()
+    app = build_app(lang=lang)
     with app.app_context(), read_scope(app.extensions["loket.engine"]) as session:
         window = rules_runtime.rules(app).windows.get(POOLED_WINDOW)
         result = plan(session, weeks, target_s=target, level=level, window=window)

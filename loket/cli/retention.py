@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import click
 
-from loket.cli.common import build_app, fail
+from loket.cli.common import build_app, fail, say, text
+from loket.cli.help import Command
 
 MAX_REFERENCE = 16
 
 
-@click.command("erase")
+@click.command("erase", cls=Command)
 @click.option("--contact", "reference", required=True, metavar="REF",
               help="The reference of a contact of the person whose data is to be erased.")
 def erase_command(reference: str) -> None:
@@ -25,18 +26,17 @@ def erase_command(reference: str) -> None:
 
     reference = reference.strip().upper()
     if not reference or len(reference) > MAX_REFERENCE:
-        fail("--contact: give a contact's reference, such as K7Q-4MZ2X")
+        fail(text("erase_reference"))
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             erased = erasure.erase(session=session, reference=reference, actor="cli")
     except erasure.NoSuchContact:
-        fail(f"--contact: no contact has the reference {reference}")
-    click.echo(f"erase: personal data removed from {len(erased)} contact(s): "
-               f"{', '.join(erased)}")
+        fail(text("erase_no_contact", reference=reference))
+    say("erased", n=len(erased), references=", ".join(erased))
 
 
-@click.command("purge")
+@click.command("purge", cls=Command)
 def purge_command() -> None:
     """Run the retention now: remove the personal data of every contact past its desk's
     period (LOKET_RETENTION_DAYS, LOKET_RETENTION_DESK_DAYS)."""
@@ -49,6 +49,5 @@ def purge_command() -> None:
                                   by_desk=settings.retention_by_desk)
     with app.app_context():
         done = erasure.retain(lambda: session_scope(app.extensions["loket.engine"]), retention)
-    click.echo(f"purge: personal data removed from {done} contact(s) past their retention "
-               f"period ({settings.retention_days} days"
-               + "".join(f", {d} {n}" for d, n in settings.retention_by_desk.items()) + ")")
+    say("purged", n=done, days=settings.retention_days,
+        by_desk="".join(f", {d} {n}" for d, n in settings.retention_by_desk.items()))

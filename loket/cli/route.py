@@ -15,10 +15,13 @@ from typing import IO, TYPE_CHECKING, NoReturn, Protocol, TextIO
 
 import click
 
+from loket.cli.help import Command, Group
+from loket.cli.language import cli_language
+from loket.cli.texts import TEXTS
+
 if TYPE_CHECKING:
     from loket.routing import Decision, Rules
 
-_RULES_HELP = "Rules file to use (default: $LOKET_RULES_PATH, else routing_rules/default.yaml)."
 # `--batch` on a file of requests of this size splits it over the CPUs, a part each
 # (at most this many); each other part's decisions wait in memory until their turn.
 _PARALLEL_BYTES = (1 << 20, 1 << 26)
@@ -35,9 +38,22 @@ class _Out(Protocol):
     def flush(self) -> None: ...
 
 
+def _text(key: str, **values: object) -> str:
+    """Return one of the command's texts in the locale's language."""
+    return TEXTS.get(key, cli_language(), **values)
+
+
+def _error(message: str) -> None:
+    """Print one line naming what is wrong on stderr (`fout: ...`, `error: ...`)."""
+    click.echo(_text("error", message=message), err=True)
+
+
 def _fail(message: str) -> NoReturn:
-    """Print one line naming what is wrong and exit with status 2."""
-    click.echo(f"error: {message}", err=True)
+    """Print one line naming what is wrong and exit with status 2.
+
+    Not `common.fail`: that module imports the app's configuration; `route` starts without.
+    """
+    _error(message)
     raise SystemExit(2)
 
 
@@ -49,18 +65,19 @@ def _load(path: Path | None) -> Rules:
         return load_rules(path if path is not None else default_rules_path())
     except RulesError as error:
         for problem in error.problems[1:]:
-            click.echo(f"error: {problem}", err=True)
+            _error(str(problem))
         _fail(str(error.problems[0]))
 
 
 def _as_text(decision: Decision) -> str:
     """Return a decision and its trace as lines a person reads."""
-    flags = ", ".join(decision.flags) or "none"
-    head = (f"desk {decision.desk}, queue {decision.queue}, priority {decision.priority}, "
-            f"respond {decision.respond}, crisis {'yes' if decision.crisis else 'no'}, "
-            f"flags {flags}\n  decided by rule {decision.rule} (rules {decision.rules_version})")
+    head = _text("route_decision", desk=decision.desk, queue=decision.queue,
+                 priority=decision.priority, respond=decision.respond,
+                 crisis=_text("yes" if decision.crisis else "no"),
+                 flags=", ".join(decision.flags) or _text("none"), rule=decision.rule,
+                 version=decision.rules_version)
     lines = [f"  {n:>2}. {line}" for n, line in enumerate(decision.trace, 1)]
-    return "\n".join([head, "  why:", *lines]) + "\n"
+    return "\n".join([head, _text("route_why"), *lines]) + "\n"
 
 
 def _route_one(rules: Rules, raw: str, where: str, explain: bool) -> str:
@@ -70,9 +87,9 @@ def _route_one(rules: Rules, raw: str, where: str, explain: bool) -> str:
     try:
         obj = json.loads(raw)
     except ValueError as error:
-        detail = (f"{error.msg} at column {error.colno}"
+        detail = (_text("route_json_at", msg=error.msg, column=error.colno)
                   if isinstance(error, json.JSONDecodeError) else str(error))
-        _fail(f"{where}request: not valid JSON ({detail})")
+        _fail(_text("route_not_json", where=where, detail=detail))
     try:
         request = parse_request(obj)
     except RoutingInputError as error:
@@ -83,7 +100,7 @@ def _route_one(rules: Rules, raw: str, where: str, explain: bool) -> str:
     return decision.to_json() + "\n"
 
 
-@click.command("route")
+@click.command("route", cls=Command)
 @click.option("--batch", is_flag=True,
               help="Read one request per line (JSON lines) and write one decision per line, "
                    "in order. Stops at the first bad line, naming its line number. A big "
@@ -92,7 +109,8 @@ def _route_one(rules: Rules, raw: str, where: str, explain: bool) -> str:
               help="Instead of JSON, print each decision as text: the outcome, then why, rule "
                    "by rule (in --batch, a blank line between decisions).")
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help=_RULES_HELP)
+              default=None, help="Rules file to use (default: $LOKET_RULES_PATH, else "
+              "routing_rules/default.yaml).")
 def route_command(batch: bool, explain: bool, rules_path: Path | None) -> None:
     """Route a contact: read a request JSON object on stdin, print its decision as JSON.
 
@@ -105,7 +123,7 @@ def route_command(batch: bool, explain: bool, rules_path: Path | None) -> None:
     if not batch:
         raw = sys.stdin.read()
         if not raw.strip():
-            _fail("request: no input (expected one JSON object on stdin)")
+            _fail(_text("route_no_input"))
         out.write(_route_one(rules, raw, "", explain))
         return
     gc.freeze()  # the rules and imports stay: collections need not scan them per line
@@ -115,7 +133,7 @@ def route_command(batch: bool, explain: bool, rules_path: Path | None) -> None:
            if parts is None else _route_parts(rules, stdin.fileno(), parts, out))
     if bad is not None:
         number, line = bad
-        _route_one(rules, line.decode("utf-8", "replace"), f"line {number}: ", explain)
+        _route_one(rules, line.decode("utf-8", "replace"), _text("route_line", n=number), explain)
         raise SystemExit(2)  # not reached: _route_one names what is wrong and exits
 
 
@@ -352,7 +370,7 @@ def _count_lines(fd: int, start: int, end: int) -> int:
     return count
 
 
-@click.group("rules")
+@click.group("rules", cls=Group)
 def rules_group() -> None:
     """Work with routing rules files."""
 
@@ -374,8 +392,8 @@ def check_command(paths: tuple[Path, ...]) -> None:
         except RulesError as error:
             bad = True
             for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
+                _error(str(problem))
             continue
-        click.echo(f"ok: {path} ({rules.rule_count} rules, version {rules.version})")
+        click.echo(_text("rules_ok", path=path, n=rules.rule_count, version=rules.version))
     if bad:
         raise SystemExit(2)

@@ -22,6 +22,8 @@ from typing import Any, NoReturn
 
 import click
 
+from loket.cli.help import Group
+from loket.cli.language import cli_language
 from loket.i18n import Catalog
 
 DEFAULT_FROM = "+31612345678"
@@ -105,12 +107,37 @@ TEXTS = Catalog(
             "nl": "Loket antwoordt {status} op {path}: {reason}",
             "en": "Loket answers {status} to {path}: {reason}",
         },
+        "bad_keys": {
+            "nl": "{item!r} is geen toetsaanslag: gebruik 0-9, * en #, één item per vraag, "
+                  "gescheiden door komma's (2,1,1)",
+            "en": "{item!r} is not a key press: use 0-9, * and #, one item per question, "
+                  "comma separated (2,1,1)",
+        },
+        "bad_number": {
+            "nl": "{number!r} is geen E.164-nummer zoals +31612345678",
+            "en": "{number!r} is not an E.164 number like +31612345678",
+        },
+        "bad_number_or_withheld": {
+            "nl": "{number!r} is geen E.164-nummer zoals +31612345678 of 'anonymous'",
+            "en": "{number!r} is not an E.164 number like +31612345678 or 'anonymous'",
+        },
+        "production": {
+            "nl": "LOKET_ENV is production: `loket simulate` is alleen voor development",
+            "en": "LOKET_ENV is production: `loket simulate` is for development only",
+        },
         "unreadable": {
             "nl": "Loket antwoordt iets dat geen TwiML is op {path}.",
             "en": "Loket answers something that is not TwiML to {path}.",
         },
     },
 )
+
+
+def language(ctx: click.Context | None) -> str:
+    """Return the language of this run: --lang when given (and read already), else the
+    locale's."""
+    chosen = ctx.params.get("lang") if ctx is not None else None
+    return chosen if isinstance(chosen, str) else cli_language()
 
 
 class SimulationError(Exception):
@@ -130,10 +157,7 @@ class Keys(click.ParamType):
         items = [item.strip() for item in str(value).split(",")]
         for item in items:
             if not KEYS.fullmatch(item):
-                self.fail(
-                    f"{item!r} is not a key press: use 0-9, * and #, one item per question, "
-                    "comma separated (2,1,1)", param, ctx,
-                )
+                self.fail(TEXTS.get("bad_keys", language(ctx), item=item), param, ctx)
         return items
 
 
@@ -151,8 +175,8 @@ class Number(click.ParamType):
         number = str(value).strip()
         if E164.fullmatch(number) or (self.withheld and number.lower() == WITHHELD):
             return number
-        allowed = " or 'anonymous'" if self.withheld else ""
-        self.fail(f"{number!r} is not an E.164 number like +31612345678{allowed}", param, ctx)
+        key = "bad_number_or_withheld" if self.withheld else "bad_number"
+        self.fail(TEXTS.get(key, language(ctx), number=number), param, ctx)
 
 
 @dataclass
@@ -354,9 +378,9 @@ def connect(url: str | None, lang: str) -> tuple[Twilio, str, str]:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        fail(str(exc))
+        fail(exc.in_language(lang), lang)
     if settings.production:
-        fail("LOKET_ENV is production: `loket simulate` is for development only")
+        fail(TEXTS.get("production", lang), lang)
     base = (url or settings.public_url).rstrip("/")
     if not usable_url(base):
         raise click.BadParameter(TEXTS.get("bad_url", lang, url=url or base),
@@ -387,12 +411,12 @@ def stop(error: SimulationError) -> NoReturn:
 
 _URL_HELP = "Where Loket runs (default $LOKET_PUBLIC_URL, else http://127.0.0.1:8000)."
 _LANG_HELP = (
-    "Language of these lines: nl (default) or en. Loket itself speaks Dutch until you press "
-    "9 or text EN."
+    "Language of these lines: nl or en (default: the locale's language). Loket itself speaks "
+    "Dutch until you press 9 or text EN."
 )
 
 
-@click.group("simulate")
+@click.group("simulate", cls=Group)
 def simulate_group() -> None:
     """Call or text a running Loket as Twilio would, and print what it answers."""
 
@@ -403,15 +427,15 @@ def simulate_group() -> None:
 @click.option("--from", "caller", type=Number(withheld=True), default=DEFAULT_FROM,
               show_default=True, help="Calling number (E.164), or anonymous.")
 @click.option("--url", help=_URL_HELP)
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", help=_LANG_HELP)
-def call_command(digits: list[str], caller: str, url: str | None, lang: str) -> None:
+@click.option("--lang", type=click.Choice(["nl", "en"]), help=_LANG_HELP)
+def call_command(digits: list[str], caller: str, url: str | None, lang: str | None) -> None:
     """Call Loket and follow the phone menu.
 
     Prints what each step says and asks, presses the --digits one per question (none when
     they run out, as a caller who waits), and tells where the call ends: a queue, a
     callback or the end of the call. A caller still waiting in a queue hangs up at the end.
     """
-    twilio, called, account = connect(url, lang)
+    twilio, called, account = connect(url, lang or cli_language())
     call = Call(twilio, caller, called, account, list(digits))
     try:
         for said in call.run():
@@ -426,12 +450,14 @@ def call_command(digits: list[str], caller: str, url: str | None, lang: str) -> 
               show_default=True, help="Sending number (E.164); the same number continues.")
 @click.option("--whatsapp", is_flag=True, help="Send as WhatsApp instead of SMS.")
 @click.option("--url", help=_URL_HELP)
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", help=_LANG_HELP)
-def text_command(body: str, sender: str, whatsapp: bool, url: str | None, lang: str) -> None:
+@click.option("--lang", type=click.Choice(["nl", "en"]), help=_LANG_HELP)
+def text_command(body: str, sender: str, whatsapp: bool, url: str | None,
+                 lang: str | None) -> None:
     """Text Loket by SMS or WhatsApp and print its reply.
 
     A next text from the same --from continues the same conversation.
     """
+    lang = lang or cli_language()
     twilio, to, account = connect(url, lang)
     params = text_params(sender=sender, to=to, body=body, account=account, whatsapp=whatsapp)
     try:

@@ -8,13 +8,13 @@ import click
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from loket.cli.common import build_app, fail
+from loket.cli.common import build_app, fail, say, text
+from loket.cli.help import Group
 
 MAX_TOKEN_DAYS = 3650
 # The database cannot be read: never migrated (no tables) or not reachable. SQLAlchemy's
 # message quotes the statement's parameters (an e-mail address): it is not printed.
 UNREADY = (OperationalError, ProgrammingError)
-NO_TABLES = "the database has no tables yet; run `loket db upgrade` first"
 
 
 def validation_line(exc: ValidationError) -> str:
@@ -25,7 +25,7 @@ def validation_line(exc: ValidationError) -> str:
     return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
 
 
-@click.group("user")
+@click.group("user", cls=Group)
 def user_group() -> None:
     """Manage staff accounts."""
 
@@ -63,11 +63,11 @@ def add_command(
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             _, uri = create_user(session=session, user_in=user_in)
     except UNREADY:
-        fail(NO_TABLES)
+        fail(text("no_tables"))
     except ValueError as exc:
         fail(str(exc))
-    click.echo(f"added {user_in.email} ({role}{', ' + desk if desk else ''})")
-    click.echo(f"TOTP enrolment: {uri}")
+    say("user_added", email=user_in.email, role=role, desk=f", {desk}" if desk else "")
+    say("user_totp", uri=uri)
 
 
 @user_group.command("code")
@@ -81,18 +81,18 @@ def code_command(email: str) -> None:
 
     app = build_app()
     if app.config["LOKET"].production:
-        fail("LOKET_ENV: `loket user code` works in development only")
+        fail(text("user_code_production"))
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             user = find_user(session=session, email=email)
             if user is None or not user.totp_secret:
-                fail(f"--email: no user {email}")
+                fail(text("user_no_email", email=email))
             click.echo(pyotp.TOTP(user.totp_secret).now())
     except UNREADY:
-        fail(NO_TABLES)
+        fail(text("no_tables"))
 
 
-@click.group("token")
+@click.group("token", cls=Group)
 def token_group() -> None:
     """Manage API tokens."""
 
@@ -115,10 +115,10 @@ def token_create_command(email: str, expires: int | None) -> None:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             user = find_user(session=session, email=email)
             if user is None or not user.active:
-                fail(f"--user: no active user {email}")
+                fail(text("token_no_active_user", email=email))
             token = create_token(session=session, user=user, expires_days=expires)
     except UNREADY:
-        fail(NO_TABLES)
+        fail(text("no_tables"))
     click.echo(token)
 
 
@@ -131,19 +131,19 @@ def token_revoke_command(email: str | None, token: str | None) -> None:
     from loket.store.db import session_scope
 
     if (email is None) == (token is None):
-        fail("--user or --token: give exactly one")
+        fail(text("token_one_of"))
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             if email is not None:
                 user = find_user(session=session, email=email)
                 if user is None:
-                    fail(f"--user: no user {email}")
+                    fail(text("token_no_user", email=email))
                 count = revoke_tokens(session=session, user=user)
             else:
                 count = revoke_tokens(session=session, token=(token or "").strip())
                 if count == 0:
-                    fail("--token: no such token that is still valid")
+                    fail(text("token_none"))
     except UNREADY:
-        fail(NO_TABLES)
-    click.echo(f"revoked {count} token{'s' if count != 1 else ''}")
+        fail(text("no_tables"))
+    say("token_revoked_one" if count == 1 else "token_revoked_many", n=count)

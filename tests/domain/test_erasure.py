@@ -133,13 +133,13 @@ def test_the_cli_erases_purges_and_refuses_an_unknown_reference(
     the_person_everywhere(app, "CLI-ERASE")
     seed(app, utcnow() - timedelta(days=900), channel="sms", desk="veterans", outcome="helped")
     unknown = CliRunner().invoke(main, ["erase", "--contact", "NOP-E0000"])
-    assert unknown.exit_code == 2 and "--contact: no contact has the reference NOP-E0000" in \
+    assert unknown.exit_code == 2 and "--contact: geen contact heeft de referentie NOP-E0000" in \
         unknown.output
     purged = CliRunner().invoke(main, ["purge"])  # the old one (the same number, too)
-    assert purged.exit_code == 0 and "removed from 1 contact(s)" in purged.output
+    assert purged.exit_code == 0 and "verwijderd uit 1 contact(en)" in purged.output
     erased = CliRunner().invoke(main, ["erase", "--contact", "cli-erase"])
     assert erased.exit_code == 0, erased.output
-    assert "removed from 1 contact(s): CLI-ERASE" in erased.output
+    assert "verwijderd uit 1 contact(en): CLI-ERASE" in erased.output
 
 
 def test_the_nightly_job_runs_the_retention(app: Flask, redis_conn: Redis) -> None:

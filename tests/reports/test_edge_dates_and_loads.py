@@ -64,7 +64,7 @@ def test_report_dates_at_the_calendars_edge_exit_2_naming_the_option(
     result = CliRunner().invoke(main, ["report", *args])
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines() == [
-        f"error: {named}: geef een datum in de jaren 2000 tot en met 2100"]
+        f"fout: {named}: geef een datum in de jaren 2000 tot en met 2100"]
     english = CliRunner().invoke(main, ["report", *args, "--lang", "en"])
     assert english.exit_code == 2
     assert f"{named}: give a date in the years 2000 to 2100" in english.output
@@ -101,7 +101,7 @@ def test_capacity_out_of_reach_is_said_in_both_languages() -> None:
     dutch = CliRunner().invoke(main, args)
     english = CliRunner().invoke(main, [*args, "--lang", "en"])
     assert dutch.output.strip().splitlines() == [
-        f"error: --calls-per-hour: deze belasting vraagt meer dan {MAX_COUNSELLORS} "
+        f"fout: --calls-per-hour: deze belasting vraagt meer dan {MAX_COUNSELLORS} "
         "hulpverleners; controleer --calls-per-hour, --aht, --target en --level"]
     assert f"needs more than {MAX_COUNSELLORS} counsellors" in english.output
     nan = CliRunner().invoke(main, ["capacity", "--calls-per-hour", "nan", "--aht", "600",

@@ -19,7 +19,7 @@ REQUEST = {"contact": {"channel": "phone", "organisation": "police"},
            "state": {"police": {"waiting": 1, "available": 1, "expected_wait_s": 60}},
            "at": "2026-01-13T12:00:00+01:00"}
 LINE = json.dumps(REQUEST)
-BAD_CHANNEL = ("error: contact.channel: unknown value 'fax' (expected one of phone, sms, "
+BAD_CHANNEL = ("fout: contact.channel: unknown value 'fax' (expected one of phone, sms, "
                "whatsapp, webchat, webform)\n")
 
 
@@ -44,20 +44,20 @@ def test_route_explain_prints_text() -> None:
     result = run(["--explain"], LINE)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == ("desk police, queue police, priority normal, respond now, crisis no, "
-                        "flags none")
-    assert lines[1].startswith("  decided by rule police (rules sha256:")
+    assert lines[0] == ("desk police, wachtrij police, prioriteit normal, reactie now, "
+                        "crisis nee, kenmerken geen")
+    assert lines[1].startswith("  besloten door regel police (regels sha256:")
     assert "   4. police: yes (organisation is police) -> desk police" in lines
 
 
 @pytest.mark.parametrize(("stdin", "message"), [
     (json.dumps({"contact": {"channel": "fax"}}), BAD_CHANNEL),
-    ("", "error: request: no input (expected one JSON object on stdin)\n"),
-    ("{", "error: request: not valid JSON (Expecting property name enclosed in double quotes "
-          "at column 2)\n"),
-    ("[]", "error: request: expected a JSON object, got array []\n"),
+    ("", "fout: request: geen invoer (verwacht één JSON-object op stdin)\n"),
+    ("{", "fout: request: geen geldige JSON (Expecting property name enclosed in double quotes "
+          "in kolom 2)\n"),
+    ("[]", "fout: request: expected a JSON object, got array []\n"),
     (json.dumps({"contact": {"channel": "phone"}, "at": "2026-01-13T12:00:00"}),
-     "error: at: '2026-01-13T12:00:00' has no UTC offset (add e.g. +01:00 or Z)\n"),
+     "fout: at: '2026-01-13T12:00:00' has no UTC offset (add e.g. +01:00 or Z)\n"),
 ])
 def test_bad_input_exits_2_with_one_line(stdin: str, message: str) -> None:
     result = run([], stdin)
@@ -89,20 +89,20 @@ def test_batch_stops_at_the_first_bad_line() -> None:
     result = run(["--batch"], "\n".join([LINE, "", LINE, bad, LINE]) + "\n")
     assert result.exit_code == 2
     assert len(result.stdout.splitlines()) == 2
-    assert result.stderr == "error: line 4: " + BAD_CHANNEL.removeprefix("error: ")
+    assert result.stderr == "fout: regel 4: " + BAD_CHANNEL.removeprefix("fout: ")
 
 
 def test_batch_bad_json_names_the_line() -> None:
     result = run(["--batch"], LINE + "\nnot json\n")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: line 2: request: not valid JSON")
+    assert result.stderr.startswith("fout: regel 2: request: geen geldige JSON")
     assert len(result.stdout.splitlines()) == 1
 
 
 def test_batch_explain_separates_decisions() -> None:
     result = run(["--batch", "--explain"], LINE + "\n" + LINE + "\n")
     assert result.exit_code == 0
-    assert result.stdout.count("desk police, queue police") == 2
+    assert result.stdout.count("desk police, wachtrij police") == 2
     assert "\n\ndesk police" in result.stdout
 
 
@@ -124,7 +124,7 @@ def test_a_bad_rules_file_exits_2(tmp_path: Path) -> None:
         "then: {desk: debasis}", "then: {desk: basis}", 1), encoding="utf-8")
     result = run(["--rules", str(broken)], LINE)
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.startswith(f"error: {broken}:")
+    assert result.stderr.startswith(f"fout: {broken}:")
     assert "rule peer-support: unknown desk 'basis'" in result.stderr
 
 
@@ -132,7 +132,7 @@ def test_rules_check_default() -> None:
     result = CliRunner().invoke(rules_group, ["check"])
     assert result.exit_code == 0
     rules = default_rules()
-    assert result.stdout == f"ok: {DEFAULT_RULES} (19 rules, version {rules.version})\n"
+    assert result.stdout == f"ok: {DEFAULT_RULES} (19 regels, versie {rules.version})\n"
 
 
 def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
@@ -142,10 +142,10 @@ def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
         "contact.status: serving", "contact.status: servng"), encoding="utf-8")
     result = CliRunner().invoke(rules_group, ["check", str(DEFAULT_RULES), str(broken)])
     assert result.exit_code == 2
-    assert result.stdout.startswith(f"ok: {DEFAULT_RULES} (19 rules")
+    assert result.stdout.startswith(f"ok: {DEFAULT_RULES} (19 regels")
     errors = result.stderr.splitlines()
     assert len(errors) == 2
-    assert all(line.startswith(f"error: {broken}:") for line in errors)
+    assert all(line.startswith(f"fout: {broken}:") for line in errors)
     assert any("rule veterans: duplicate id" in line for line in errors)
     assert any("rule serving-military: unknown value 'servng'" in line for line in errors)
 
@@ -153,7 +153,7 @@ def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
 def test_rules_check_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(rules_group, ["check", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2
-    assert result.stderr == f"error: {tmp_path / 'none.yaml'}: cannot read: No such file or " \
+    assert result.stderr == f"fout: {tmp_path / 'none.yaml'}: cannot read: No such file or " \
         "directory\n"
 
 
@@ -182,7 +182,7 @@ def test_a_real_process_streams_a_batch_and_fails_cleanly() -> None:
     done = _spawn(["--batch"], "\n".join([LINE, LINE, bad, LINE]) + "\n")
     assert done.returncode == 2
     assert [json.loads(line)["desk"] for line in done.stdout.splitlines()] == ["police"] * 2
-    assert done.stderr == ("error: line 3: contact.risk: unknown value 'severe' (expected one "
+    assert done.stderr == ("fout: regel 3: contact.risk: unknown value 'severe' (expected one "
                            "of none, concern, acute)\n")
 
 
@@ -205,7 +205,7 @@ def test_a_real_process_names_a_bad_line_after_many_chunks() -> None:
     rules = default_rules()
     assert done.stdout.splitlines() == [rules.decide(*parse_request(json.loads(line))).to_json()
                                         for line in good]
-    assert done.stderr.startswith(f"error: line {len(good) + 2}: request: not valid JSON")
+    assert done.stderr.startswith(f"fout: regel {len(good) + 2}: request: geen geldige JSON")
 
 
 def _many_lines(count: int) -> list[str]:
@@ -258,7 +258,7 @@ def test_a_big_file_split_over_processes_gives_what_one_process_gives(
     else:
         number = bad_at + 1 + (2 if bad_at >= 2000 else 0)
         assert from_file.returncode == 2
-        assert from_file.stderr.decode().startswith(f"error: line {number}: contact.channel")
+        assert from_file.stderr.decode().startswith(f"fout: regel {number}: contact.channel")
         assert len(written) == bad_at
 
 

@@ -159,7 +159,7 @@ def test_loket_db_rotate_keys_rewrites_everything_under_the_newest_key(
     before = every_value(store_app.extensions["loket.engine"])
     result = loket(rebuild(f"{new_key},{old_key}"), monkeypatch, "db", "rotate-keys")
     assert result.exit_code == 0, result.output
-    assert f"re-encrypted {len(before)} values" in result.output
+    assert f"{len(before)} waarden opnieuw versleuteld" in result.output
     assert every_value(rebuild(new_key).extensions["loket.engine"]) == before
 
 

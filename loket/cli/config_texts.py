@@ -1,0 +1,119 @@
+"""The configuration's errors in Dutch and English; each starts with the variable it names.
+
+`loket.config.ConfigError` carries a key of this catalog and its values, and is said in the
+language of the locale when it is printed (see `loket.cli.language`).
+"""
+
+from __future__ import annotations
+
+from loket.i18n import Catalog
+
+CONFIG_TEXTS = Catalog(
+    "config",
+    {
+        "not_whole": {
+            "nl": "{var}: geen geheel getal: {value!r}",
+            "en": "{var}: not a whole number: {value!r}",
+        },
+        "not_number": {
+            "nl": "{var}: geen getal: {value!r}",
+            "en": "{var}: not a number: {value!r}",
+        },
+        "unknown": {
+            "nl": "onbekende instelling: {name}",
+            "en": "unknown setting: {name}",
+        },
+        "env": {
+            "nl": "LOKET_ENV: moet development of production zijn, niet {value!r}",
+            "en": "LOKET_ENV: must be development or production, not {value!r}",
+        },
+        "at_least_0": {
+            "nl": "{var}: moet 0 of meer zijn",
+            "en": "{var}: must be 0 or more",
+        },
+        "at_least_1": {
+            "nl": "{var}: moet 1 of meer zijn",
+            "en": "{var}: must be 1 or more",
+        },
+        "at_most_600": {
+            "nl": "{var}: hooguit 600 seconden",
+            "en": "{var}: at most 600 seconds",
+        },
+        "timeout_bounds": {
+            "nl": "{var}: tussen 0.01 en 3600 seconden",
+            "en": "{var}: between 0.01 and 3600 seconds",
+        },
+        "retry_minutes": {
+            "nl": "LOKET_CALLBACK_RETRY_MINUTES: hele minuten, 1 of meer, gescheiden door "
+                  "komma's (bijvoorbeeld 15,60)",
+            "en": "LOKET_CALLBACK_RETRY_MINUTES: whole minutes, 1 or more, comma "
+                  "separated (e.g. 15,60)",
+        },
+        "desk_numbers": {
+            "nl": "LOKET_DESK_NUMBERS: verwacht desk=+number, niet {got!r}",
+            "en": "LOKET_DESK_NUMBERS: expected desk=+number, got {got!r}",
+        },
+        "retention_desk_days": {
+            "nl": "LOKET_RETENTION_DESK_DAYS: verwacht desk=days (police, veterans of debasis, "
+                  "1 of meer), niet {got!r}",
+            "en": "LOKET_RETENTION_DESK_DAYS: expected desk=days (police, veterans or debasis, "
+                  "1 or more), got {got!r}",
+        },
+        "workspace_lists": {
+            "nl": "LOKET_WORKSPACE_LISTS: {problem}",
+            "en": "LOKET_WORKSPACE_LISTS: {problem}",
+        },
+        "data_key_not_fernet": {
+            "nl": "LOKET_DATA_KEY bevat een waarde die geen Fernet-sleutel is",
+            "en": "LOKET_DATA_KEY holds a value that is not a Fernet key",
+        },
+        "data_key_weak": {
+            "nl": "LOKET_DATA_KEY bevat een zwakke sleutel: gebruik Fernet.generate_key()",
+            "en": "LOKET_DATA_KEY holds a weak key: use Fernet.generate_key()",
+        },
+        "secret_default": {
+            "nl": "LOKET_SECRET_KEY ontbreekt of is een standaardwaarde: zet een lange "
+                  "willekeurige waarde",
+            "en": "LOKET_SECRET_KEY is missing or a default: set a long random value",
+        },
+        "secret_weak": {
+            "nl": "LOKET_SECRET_KEY is zwak: zet een willekeurige waarde van minstens {n} tekens "
+                  "(python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+            "en": "LOKET_SECRET_KEY is weak: set a random value of at least {n} characters "
+                  "(python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+        },
+        "data_key_missing": {
+            "nl": "LOKET_DATA_KEY ontbreekt: zet een of meer Fernet-sleutels",
+            "en": "LOKET_DATA_KEY is missing: set one or more Fernet keys",
+        },
+        "hash_key_weak": {
+            "nl": "LOKET_HASH_KEY ontbreekt of is zwak: zet voorgoed een lange willekeurige "
+                  "waarde",
+            "en": "LOKET_HASH_KEY is missing or weak: set a long random value for good",
+        },
+        "redis_missing": {
+            "nl": "LOKET_REDIS_URL ontbreekt: productie heeft een echte Redis nodig",
+            "en": "LOKET_REDIS_URL is missing: production needs a real Redis",
+        },
+        "database_missing": {
+            "nl": "LOKET_DATABASE_URL ontbreekt: productie heeft PostgreSQL nodig",
+            "en": "LOKET_DATABASE_URL is missing: production needs PostgreSQL",
+        },
+        "database_sqlite": {
+            "nl": "LOKET_DATABASE_URL is SQLite: productie heeft PostgreSQL nodig",
+            "en": "LOKET_DATABASE_URL is SQLite: production needs PostgreSQL",
+        },
+        "public_url_missing": {
+            "nl": "LOKET_PUBLIC_URL ontbreekt: Twilio-handtekeningen worden ermee gecontroleerd",
+            "en": "LOKET_PUBLIC_URL is missing: Twilio signatures are checked against it",
+        },
+        "public_url_https": {
+            "nl": "LOKET_PUBLIC_URL moet in productie met https:// beginnen",
+            "en": "LOKET_PUBLIC_URL must start with https:// in production",
+        },
+        "twilio_missing": {
+            "nl": "{var} ontbreekt: productie antwoordt en verstuurt via Twilio",
+            "en": "{var} is missing: production answers and sends through Twilio",
+        },
+    },
+)
