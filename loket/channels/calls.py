@@ -48,6 +48,13 @@ TEXTS = Catalog("calls", {
         "nl": "Dit gesprek is al afgelopen. Tot ziens.",
         "en": "This call has already ended. Goodbye.",
     },
+    # To the person called back when nobody is left to join (neutral: it names no one).
+    "sorry": {
+        "nl": "Hallo, we belden u terug zoals afgesproken, maar kunnen u nu net niet "
+              "verbinden. We bellen u zo snel mogelijk opnieuw. Bij direct gevaar: bel 112.",
+        "en": "Hello, we called you back as agreed, but cannot connect you just now. We will "
+              "call you again as soon as possible. In immediate danger: call 112.",
+    },
 })
 
 
@@ -110,12 +117,15 @@ def leg_webhook(leg_id: int, kind: str, respond: LegAnswer) -> Response:
 @bp.post("/<int:leg_id>/counsellor")
 @twilio_signed
 def counsellor(leg_id: int) -> Response:
-    """The counsellor answered their phone: wait in the conference; bring in the other side."""
+    """The counsellor answered their phone: wait in the conference; bring in the other side
+    (a waiting caller who hung up meanwhile cannot be: the counsellor hears so)."""
 
     def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
+        lang = settings().default_language
+        if calls.caller_gone_first(session=session, leg=leg, contact=contact):
+            return hang_up(lang)  # the waiting caller hung up meanwhile: nobody to join
         calls.counsellor_answered(session=session, leg=leg)
         twiml = VoiceResponse()
-        lang = settings().default_language
         key = "callback" if leg.callback_id else "answer"
         say_text(twiml, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
         # The counsellor leaving does not end it (a warm transfer goes on without them);
@@ -128,8 +138,9 @@ def counsellor(leg_id: int) -> Response:
 @bp.post("/<int:leg_id>/person")
 @twilio_signed
 def person(leg_id: int) -> Response:
-    """The person called back answered: a human joins; a machine gets the neutral message
-    only where a voicemail is safe."""
+    """The person called back answered: a human joins (or, with no counsellor left on the
+    call, hears that we call again); a machine gets the neutral message only where a
+    voicemail is safe."""
     answered_by = request.form.get("AnsweredBy", "").strip()[:32]
 
     def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
@@ -141,6 +152,8 @@ def person(leg_id: int) -> Response:
         if action == "message":
             found = lists.configured(settings().workspace_lists)
             say_text(twiml, found.voicemail_for(contact.desk, contact.language), contact.language)
+        elif action == "sorry":
+            say_text(twiml, TEXTS.get("sorry", contact.language), contact.language)
         twiml.hangup()
         return str(twiml)
 

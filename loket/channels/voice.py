@@ -31,7 +31,7 @@ from loket.channels.common import (
     twilio_signed,
 )
 from loket.channels.voice_texts import TEXTS
-from loket.domain import callbacks, contacts, inbound
+from loket.domain import callbacks, calls, contacts, inbound
 from loket.domain import menu as who_menu
 from loket.domain.calls import ENDED_CALL_STATUSES
 from loket.domain.contacts import STATUS_RANK
@@ -369,7 +369,9 @@ def resume(session: Session, contact: Contact, twiml: VoiceResponse) -> VoiceRes
         if step.name in ("callback", KEPT) else None
     )
     if callback is not None:
-        key = "place_kept" if step.name == KEPT else "callback_confirmed"
+        key = ("place_kept" if step.name == KEPT
+               else "queue_failed_crisis" if callback.status == "crisis"
+               else "callback_confirmed")
         return confirm_callback(twiml, contact, callback.window, key)
     contacts.set_step(session=session, contact=contact, step=str(Step("menu")))
     return ask(twiml, contact, "menu")
@@ -786,7 +788,8 @@ def record_abandoned(session: Session, contact: Contact, seconds: int | None) ->
 
 
 def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
-    """Enqueue once more after a queue failure; after a second, call back or say 112/113."""
+    """Enqueue once more after a queue failure; after a second, call back (a crisis: at
+    once, still waiting in the queue) or, without a number, say 112/113."""
     twiml = VoiceResponse()
     if contact.intake_step == "queued" and contact.queue:
         contacts.set_step(session=session, contact=contact, step="requeued")
@@ -795,6 +798,13 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
             say(twiml, "spoken", contact.language, catalog=CRISIS)
         return queue_twiml(twiml, contact, None)
     waiting = STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]
+    if waiting and contact.crisis and contact.phone:
+        # Never parked, never lost: the crisis stays in the queue, waiting now, and whoever
+        # takes it calls the calling number back at once (the alarms go on meanwhile).
+        callbacks.keep_crisis_reach(session=session, contact=contact, phone=contact.phone)
+        contacts.set_step(session=session, contact=contact, step="callback")
+        log.info("voice.crisis_reach_kept", contact_id=contact.id)
+        return confirm_callback(twiml, contact, "asap", "queue_failed_crisis")
     if waiting and not contact.crisis and contact.phone:
         callbacks.request_callback(
             session=session, contact=contact, phone=contact.phone, window="asap"
@@ -808,16 +818,20 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
 
 
 def call_ended(session: Session, contact: Contact | None) -> VoiceResponse:
-    """Record the end of a call: abandoned before an answer, or a callback half asked."""
+    """Record the end of a call: abandoned before an answer, or a callback half asked; a
+    caller taken into a counsellor's call has left it."""
     call_status = request.form.get("CallStatus", "")
     if contact is None or call_status not in FINAL_CALL_STATUSES:
         return VoiceResponse()
+    if contact.external_id:  # taken into a counsellor's call: that leg is over too
+        calls.caller_call_ended(session=session, call_sid=contact.external_id)
     if (
         contact.status == "callback"
         and callbacks.latest_callback(session=session, contact=contact) is None
     ):
         finish_callback(session, contact)
-    elif contact.status in ("new", "routed", "waiting"):
+    elif contact.status in ("new", "routed", "waiting") and calls.still_awaiting_its_call(
+            session=session, contact_id=contact.id or 0):
         waited = seconds_since(contact.routed_at) if contact.status == "waiting" else None
         record_abandoned(session, contact, waited)
     log.info("voice.call_ended", contact_id=contact.id, status=contact.status,

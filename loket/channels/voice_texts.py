@@ -139,6 +139,14 @@ TEXTS = Catalog(
             "en": "Sorry, we cannot connect you right now. We will call you back as soon as "
             "possible. Your reference is: {reference}. Once more: {reference}.",
         },
+        "queue_failed_crisis": {
+            "nl": "Sorry, we kunnen u nu niet verbinden. Een hulpverlener belt u meteen terug "
+            "op het nummer waarmee u nu belt. Uw referentie is: {reference}. Nogmaals: "
+            "{reference}.",
+            "en": "Sorry, we cannot connect you right now. A counsellor will call you back "
+            "straight away on the number you are calling from. Your reference is: "
+            "{reference}. Once more: {reference}.",
+        },
         "queue_failed": {
             "nl": "Sorry, we kunnen u nu niet verbinden. Bel ons alstublieft opnieuw.",
             "en": "Sorry, we cannot connect you right now. Please call us again.",

@@ -10,17 +10,18 @@ may run twice (a job, a webhook) takes it with a conditional update. No Flask he
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from loket.domain import audit, contacts
+from loket.domain import audit, contacts, inbound
 from loket.domain.refusals import Refused
 from loket.queue import outbox
 from loket.store.models import CallbackRequest, CallLeg, Contact, User, table_of
@@ -317,10 +318,38 @@ def answer_waiting_call(*, session: Session, user: User, contact: Contact, sourc
     ).first()
     if busy is not None:
         raise contacts.Conflict("this call is answered already")
+    if caller_left(session=session, contact=contact):
+        raise Refused("the caller hung up: call them back instead", field="call",
+                      key="r_not_call")
     leg = new_leg(session=session, contact=contact, user=user, kind="counsellor")
     audit.record(session=session, event="call", contact=contact, user_id=user.id,
                  actor="user", detail="waiting call answered", source=source)
     return leg
+
+
+def caller_left(*, session: Session, contact: Contact) -> bool:
+    """Tell whether a waiting caller hung up: Twilio said so of their own call (it left its
+    queue hung up, or it ended). Nobody can take that call any more; a counsellor who holds
+    the contact may call them back."""
+    if contact.id is None or not contact.external_id:
+        return False
+    for kind, field, ended in (("queued", "QueueResult", ("hangup",)),
+                               ("status", "CallStatus", ENDED_CALL_STATUSES)):
+        for payload in inbound.payloads(session=session, contact_id=contact.id, kind=kind):
+            posted = json.loads(payload)
+            if posted.get("CallSid") == contact.external_id and posted.get(field) in ended:
+                return True
+    return False
+
+
+def caller_gone_first(*, session: Session, leg: CallLeg, contact: Contact) -> bool:
+    """The counsellor answered to take a waiting caller who hung up meanwhile: there is
+    nobody to move into the call, which the desk is told. Return whether that is so."""
+    if leg.callback_id is not None or not caller_left(session=session, contact=contact):
+        return False
+    leg.error, leg.updated_at = "the caller hung up before the call was answered", utcnow()
+    session.add(leg)
+    return True
 
 
 def new_leg(*, session: Session, contact: Contact, user: User | None, kind: str,
@@ -422,9 +451,10 @@ def counsellor_answered(*, session: Session, leg: CallLeg) -> CallLeg | None:
 
 def person_answered(*, session: Session, leg: CallLeg, answered_by: str,
                     policy: Policy | None = None) -> str:
-    """The person's phone answered: `join` a human (or an unknown answer) to the counsellor;
-    to a machine, leave the neutral `message` when the person said a voicemail is safe,
-    else `hangup` without a word."""
+    """The person's phone answered: `join` a human (or an unknown answer) to the counsellor,
+    or say `sorry` (we call again) when no counsellor is left on the call; to a machine,
+    leave the neutral `message` when the person said a voicemail is safe, else `hangup`
+    without a word."""
     leg.answered_by = answered_by[:32] or None
     leg.updated_at = utcnow()
     session.add(leg)
@@ -432,6 +462,14 @@ def person_answered(*, session: Session, leg: CallLeg, answered_by: str,
     machine = answered_by.startswith("machine") or answered_by == "fax"
     if callback is None:
         return "hangup"
+    if not machine and not counsellor_on_call(session=session, conference=leg.conference):
+        # Nobody to join: never leave the person in a silent conference, nor count them
+        # reached. The callback is due again at once, this ring not counted as an attempt.
+        if callback.status == "calling":
+            callback.attempts = max(callback.attempts - 1, 0)
+            back_to_desk(session=session, callback=callback,
+                         reason="the counsellor left before the person answered")
+        return "sorry"
     if not machine:
         attempt_ended(session=session, callback=callback, outcome="reached")
         return "join"
@@ -453,13 +491,16 @@ def caller_joined(*, session: Session, leg: CallLeg, waited_s: int) -> None:
 
 def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str = "",
                policy: Policy | None = None) -> CallLeg | None:
-    """Record a leg's status from Twilio's signed callback; a final status of the person's
-    leg that nobody answered ends the attempt (once). Return the leg, None if unknown."""
+    """Record a leg's status from Twilio's signed callback (one that arrives late, behind
+    where the leg is, changes nothing); a final status of the person's leg that nobody
+    answered ends the attempt (once). Return the leg, None if unknown."""
     leg = session.exec(select(CallLeg).where(CallLeg.call_sid == call_sid)).first()
     if leg is None:
         return None
     if leg.status in FINAL:
         return leg  # a repeated callback changes nothing
+    if status not in FINAL and PROGRESS.get(status, 0) < PROGRESS.get(leg.status, 0):
+        return leg  # a late one, out of order: a leg in progress is never ringing again
     leg.status, leg.updated_at = status[:16], utcnow()
     if answered_by:
         leg.answered_by = answered_by[:32]
@@ -475,17 +516,62 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
                           outcome=LEG_OUTCOME.get(status, "no_answer"), policy=policy)
         elif leg.kind == "counsellor" and status != "completed":
             # The counsellor's own phone did not answer: the person was never rung.
-            callback.status, callback.claimed_by = again_status(session, callback), None
-            callback.error = "the counsellor's phone did not answer"
-            release_callback_contact(session=session, callback=callback, now=utcnow())
-            callback.updated_at = utcnow()
-            session.add(callback)
+            back_to_desk(session=session, callback=callback,
+                         reason="the counsellor's phone did not answer")
+        elif leg.kind == "counsellor" and not person_rung(session=session, leg=leg):
+            back_to_desk(session=session, callback=callback,
+                         reason="the counsellor hung up before the person was called")
     if leg.kind in ("counsellor", "transfer"):
         end_if_no_one_left(session=session, leg=leg)
     return leg
 
 
 LIVE = ("queued", "ringing", "in-progress", "dialing", "placed", "moving")
+# How far a live leg has come; Twilio's status callbacks may arrive out of order.
+PROGRESS = {"initiated": 1, "queued": 1, "ringing": 2, "in-progress": 3}
+
+
+def back_to_desk(*, session: Session, callback: CallbackRequest, reason: str) -> None:
+    """An attempt ended before the person was called: the callback is due again (a crisis:
+    callable at once) in the desk's queue, held by no one, the reason said on the desk."""
+    now = utcnow()
+    callback.status, callback.claimed_by = again_status(session, callback), None
+    callback.error, callback.updated_at = reason, now
+    release_callback_contact(session=session, callback=callback, now=now)
+    session.add(callback)
+
+
+def person_rung(*, session: Session, leg: CallLeg) -> bool:
+    """The counsellor's side of a callback ended: cancel the person's leg its job has not
+    taken yet (the job then finds it taken, and rings no one), uncounting the attempt.
+    Return whether the person's phone was, or is being, rung."""
+    people = session.exec(
+        select(CallLeg).where(CallLeg.conference == leg.conference, CallLeg.kind == "person")
+    ).all()
+    rung = False
+    for person in people:
+        if person.status != "placed" or person.call_sid is not None:
+            rung = True
+            continue
+        person.status, person.updated_at = "canceled", utcnow()
+        person.error = "not placed: the counsellor hung up first"
+        session.add(person)
+        callback = session.get(CallbackRequest, person.callback_id) if person.callback_id \
+            else None
+        if callback is not None:
+            callback.attempts = max(callback.attempts - 1, 0)
+            session.add(callback)
+    return rung
+
+
+def counsellor_on_call(*, session: Session, conference: str) -> bool:
+    """Tell whether a counsellor (or a colleague joining) is still on this conference."""
+    found = session.exec(
+        select(CallLeg.id).where(CallLeg.conference == conference,
+                                 col(CallLeg.kind).in_(("counsellor", "transfer")),
+                                 col(CallLeg.status).in_(LIVE))
+    ).first()
+    return found is not None
 
 
 def end_if_no_one_left(*, session: Session, leg: CallLeg) -> None:
@@ -698,10 +784,64 @@ def calls_to_check(*, session: Session, quiet_for: timedelta, limit: int = 50,
     rows = session.exec(
         select(Contact.id, Contact.external_id)
         .where(Contact.channel == "phone", col(Contact.status).in_(STILL_WAITING),
-               col(Contact.external_id).is_not(None), col(Contact.updated_at) < since)
+               col(Contact.external_id).is_not(None), col(Contact.updated_at) < since,
+               *awaiting_its_call())
         .order_by(col(Contact.updated_at)).limit(limit)
     ).all()
     return [(contact_id, sid) for contact_id, sid in rows if contact_id and sid]
+
+
+def awaiting_its_call() -> tuple[ColumnElement[bool], ...]:
+    """Return the conditions of a phone contact whose first call is still all it has: no
+    callback filed (by the menu, a kept place or a counsellor; a crisis's way to reach
+    them) and no counsellor took the caller into a call. Only then does that call's end
+    say the person left: a contact served otherwise is waiting for a counsellor, not on
+    that line (a callback let go of, a crisis put back in the queue)."""
+    callback = select(CallbackRequest.id).where(CallbackRequest.contact_id == Contact.id)
+    joined = select(CallLeg.id).where(CallLeg.contact_id == Contact.id,
+                                      CallLeg.kind == "caller",
+                                      col(CallLeg.status).in_(JOINED))
+    return ~callback.exists(), ~joined.exists()
+
+
+def still_awaiting_its_call(*, session: Session, contact_id: int) -> bool:
+    """Tell whether a phone contact's first call is still all it has (`awaiting_its_call`):
+    only then does the end of that call mean the person left unanswered."""
+    found = session.exec(
+        select(Contact.id).where(Contact.id == contact_id, *awaiting_its_call())).first()
+    return found is not None
+
+
+# A waiting caller's leg once they were in a counsellor's conference (in it, or ended).
+JOINED = ("in-progress", "completed")
+
+
+def caller_call_ended(*, session: Session, call_sid: str) -> int:
+    """A caller's own call ended (Twilio's status callback of the incoming call; the move
+    into a counsellor's conference sets none of its own): their leg is over too, so the
+    call no longer counts as live. A leg not yet joined is cancelled (the move job finds it
+    taken), and the counsellor waiting for them in a silent conference is hung up. Return
+    how many legs ended."""
+    legs = session.exec(
+        select(CallLeg).where(CallLeg.call_sid == call_sid, CallLeg.kind == "caller",
+                              col(CallLeg.status).not_in(FINAL))
+    ).all()
+    for leg in legs:
+        joined = leg.status == "in-progress"
+        leg.status = "completed" if joined else "canceled"
+        leg.error = None if joined else "the caller hung up before joining"
+        leg.updated_at = utcnow()
+        session.add(leg)
+        if not joined:
+            waiting_for_them = session.exec(
+                select(CallLeg).where(CallLeg.conference == leg.conference,
+                                      CallLeg.kind == "counsellor",
+                                      col(CallLeg.status).in_(LIVE),
+                                      col(CallLeg.call_sid).is_not(None))
+            ).all()
+            for counsellor in waiting_for_them:
+                outbox.add(session, "end_leg", urgent=True, leg_id=counsellor.id or 0)
+    return len(legs)
 
 
 def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
@@ -710,6 +850,8 @@ def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
     contact = contacts.lock(session=session, contact_id=contact_id)
     if contact is None or contact.status not in STILL_WAITING:
         return False
+    if not still_awaiting_its_call(session=session, contact_id=contact_id):
+        return False  # a callback or a counsellor's call took it on meanwhile
     waited = None
     if contact.status == "waiting" and contact.routed_at is not None:
         waited = max(int((utcnow() - contact.routed_at).total_seconds()), 0)
