@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 from loket.domain import audit, callbacks
 from loket.queue import outbox
 from loket.store.crypto import keyring
-from loket.store.models import Contact, ContactFlag, User, table_of
+from loket.store.models import CallbackRequest, Contact, ContactFlag, User, table_of
 from loket.store.types import utcnow
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to say aloud
@@ -610,10 +610,19 @@ def _let_go(*, session: Session, contact: Contact, user: User, event: str, detai
     return contact
 
 
+# A callback not yet made: its contact waits among the desk's callbacks, not on the line.
+OPEN_CALLBACK = ("pending", "due")
+
+
 def _put_back(*, session: Session, contact: Contact) -> None:
-    """Let go of a held contact: held by no one, and waiting again if it was being served."""
+    """Let go of a held contact: held by no one, and waiting again if it was being served
+    (among the callbacks when one is still to be made; a crisis waits now)."""
     contact.assigned_user_id = None
     if contact.status == "in_progress":
-        contact.status = "waiting"
+        callback = None if contact.crisis else session.exec(
+            select(CallbackRequest.id).where(CallbackRequest.contact_id == contact.id,
+                                             col(CallbackRequest.status).in_(OPEN_CALLBACK))
+        ).first()
+        contact.status = "waiting" if callback is None else "callback"
     contact.updated_at = utcnow()
     session.add(contact)

@@ -583,3 +583,20 @@ def test_a_refused_move_of_a_waiting_caller_is_taken_again_by_the_retry(
         calls.leg_failed(session=session, leg_id=leg_id, reason="Twilio answered 500",
                          final=True)
         assert calls.take_leg(session=session, leg_id=leg_id) is None  # given up: failed
+
+
+def test_a_callback_let_go_of_waits_among_the_callbacks_not_on_the_line(
+    calls_app: Flask,
+) -> None:
+    # Claimed and released before it was made, the callback is still to be made: the
+    # contact is a callback again (as the intake filed it), not someone waiting on the line
+    # whom a counsellor could "answer".
+    client, _ = counsellor_with_phone(calls_app)
+    reference, callback_id = callback_for(calls_app, window="evening")
+    make_due_now(calls_app, callback_id)
+    assert act(client, reference, "claim").status_code == 303
+    assert act(client, reference, "release").status_code == 303
+    with Session(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+    assert (contact.status, contact.assigned_user_id) == ("callback", None)
+    assert callback_row(calls_app, callback_id).status == "due"
