@@ -72,7 +72,7 @@ def rows_of(session: Session, user: User) -> dict[str, Any]:
     words = row_words([])  # the rows' own words are looked up for the rows rendered anew
     return {"items": items, "total": total, "words": words,
             "rows_html": rows_html(items, words),
-            "helps": support.open_help(session=session, desk=user.desk),
+            "helps": support.open_help(session=session, desk=user.desk, viewer=user),
             "alarms": alarms_for(session, user)}
 
 

@@ -72,8 +72,11 @@ def asked_desk(*, session: Session, contact_id: int, desk: str | None) -> bool:
     ).first() is not None
 
 
-def open_help(*, session: Session, desk: str | None) -> list[Help]:
-    """Return the desk's open help requests, oldest first (every desk's for None)."""
+def open_help(*, session: Session, desk: str | None, viewer: User | None = None
+              ) -> list[Help]:
+    """Return the desk's open help requests, oldest first (every desk's for None). A
+    counsellor `viewer` is shown only those on contacts they may open: a colleague's
+    emergency access to another desk's case is not theirs to learn of."""
     query = (
         select(HelpRequest, Contact.reference, User)
         .join(Contact, col(Contact.id) == HelpRequest.contact_id)
@@ -83,6 +86,8 @@ def open_help(*, session: Session, desk: str | None) -> list[Help]:
     )
     if desk is not None:
         query = query.where(HelpRequest.desk == desk)
+    if viewer is not None and viewer.role == "counsellor":
+        query = query.where(access.visible_to(viewer))
     return [Help(id=row.id or 0, reference=reference, counsellor=holder_name(asker),
                  since=row.created_at)
             for row, reference, asker in session.exec(query).all()]
@@ -140,7 +145,10 @@ def approve_flag(*, session: Session, approver: User, flag_id: int, source: str 
         return False
     row.approved_by, row.approved_at = approver.id, now
     session.add(row)
+    # On the person's newest contact the approver may be shown: never on another desk's,
+    # whose trail would then tell that desk of this one's flag.
     contact = session.exec(select(Contact).where(Contact.phone_hash == row.phone_hash)
+                           .where(access.named_to(approver))
                            .order_by(col(Contact.created_at).desc())).first()
     audit.record(session=session, event="flag-approve", contact=contact, user_id=approver.id,
                  actor="user", detail=f"flag {row.flag} approved", source=source)

@@ -13,7 +13,16 @@ from loket.domain import callbacks
 from loket.store.db import session_scope
 from loket.store.models import CallbackRequest, Contact
 from tests.desk.helpers import api_token, log_in, make_user
-from tests.desk.test_workspace import PHONE, act, counsellor, engine_of, post, stored, waiting
+from tests.desk.test_workspace import (
+    PHONE,
+    act,
+    counsellor,
+    engine_of,
+    post,
+    stored,
+    trail,
+    waiting,
+)
 
 REASON = "Scheldt herhaaldelijk medewerkers uit"
 
@@ -60,6 +69,26 @@ def test_a_flag_waiting_for_approval_never_names_the_person_s_contact_at_another
         assert elsewhere not in text
         assert own in text  # named by the contact the desk knows
 
+
+
+def test_a_flag_s_approval_is_written_in_the_trail_of_the_desk_s_own_contact(
+    store_app: Flask,
+) -> None:
+    # The approval's audit line goes on a contact the approver may be shown: on the person's
+    # newer contact at De Basis it would tell De Basis's manager (who reads that trail) of
+    # the police desk's flag.
+    own = waiting(store_app, desk="police", phone=PHONE)
+    setter, _ = counsellor(store_app, desk="police")
+    colleague, _ = counsellor(store_app, desk="police")
+    assert post(setter, f"/desk/contacts/{own}/flag", flag="abusive",
+                reason=REASON).status_code == 303
+    elsewhere = waiting(store_app, desk="debasis", phone=PHONE)
+    page = colleague.get("/desk").get_data(as_text=True)
+    found = re.search(r"/desk/flags/(\d+)/approve", page)
+    assert found
+    assert post(colleague, found.group(0)).status_code == 303
+    assert "flag-approve" in [event for event, _ in trail(store_app, own)]
+    assert "flag-approve" not in [event for event, _ in trail(store_app, elsewhere)]
 
 def test_a_colleague_who_does_not_hold_a_due_callback_cannot_end_it(
     store_app: Flask,

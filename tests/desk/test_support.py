@@ -176,3 +176,22 @@ def test_two_approvals_of_one_flag_at_once_approve_it_once(store_app: Flask) -> 
         assert len(approvals) == 1
         stored = session.get(PersonFlag, flag_id)
         assert stored is not None and stored.approved_by == colleague.id
+
+
+def test_help_asked_on_another_desk_s_case_opened_in_an_emergency_is_not_shown_to_colleagues(
+    store_app: Flask,
+) -> None:
+    # Anouk (police) opened a veterans case in an emergency and asks her desk for help. Her
+    # colleagues may not open that case: they are not told its reference. Her manager is.
+    reference = waiting(store_app, desk="veterans")
+    anouk, _ = counsellor(store_app, display_name="Anouk")
+    colleague, _ = counsellor(store_app)
+    post(anouk, "/desk/break-glass", reference=reference,
+         reason="Beller dreigt zichzelf iets aan te doen, dossier nodig")
+    act(anouk, reference, "claim")
+    assert post(anouk, f"/desk/contacts/{reference}/help").status_code == 303
+    assert reference not in colleague.get("/desk/queue/rows").get_data(as_text=True)
+    assert reference not in colleague.get("/desk").get_data(as_text=True)
+    police = manager_of(store_app, "police")
+    page = police.get("/desk/manager").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert f"Anouk vraagt ondersteuning bij {reference}" in page
