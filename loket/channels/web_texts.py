@@ -521,6 +521,10 @@ TEXTS = Catalog(
             "dropped. Your text is still there; please try again in a moment. In immediate "
             "danger call 112, with thoughts of suicide 113 or 0800-0113.",
         },
+        "err_after": {
+            "nl": "after: verwacht een berichtnummer",
+            "en": "after: expected a message number",
+        },
         "err_chat_gone": {
             "nl": "Deze chat is niet meer open in deze browser: hij is hier gesloten, of een "
             "tijd niet gebruikt. Je bericht is niet verstuurd. Begin een nieuwe chat en stuur "

@@ -432,7 +432,7 @@ def send() -> ResponseReturnValue:
     form = MessageForm()
     after = message_number(request.form.get("after"))
     if after is None:  # refused before anything is stored: the text stays in the box
-        return jsonify(ok=False, error="after: expected a message number"), 400
+        return jsonify(ok=False, error=text("err_after", request_language())), 400
     with writing() as session:
         contact = current_chat(session, lock=True)
         if contact is None:  # left here, or idle too long: nothing stored, the text kept
@@ -556,7 +556,7 @@ def messages() -> ResponseReturnValue:
         return jsonify(error=text("chat_gone_status", request_language())), 404
     after = message_number(request.args.get("after"))
     if after is None:
-        return jsonify(error="after: expected a message number"), 400
+        return jsonify(error=text("err_after", request_language())), 400
     return jsonify(update_of(session, contact, after, request_language()))
 
 

@@ -363,3 +363,14 @@ def test_a_fresh_demo_puts_nobody_in_the_live_queue_before_a_real_visitor(
     assert status in ("Een hulpverlener is zo bij je.", "Je bent nummer 1 in de rij.") or (
         status.startswith("Je bent nummer 1 in de rij.")
     )
+
+
+def test_a_bad_message_number_is_refused_in_the_person_s_language(client: FlaskClient) -> None:
+    start_chat(client, "other", "chat")
+    refused = client.get("/chat/messages?after=abc")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"] == "after: verwacht een berichtnummer"
+    client.get("/chat?lang=en")
+    english = client.get("/chat/messages?after=-1")
+    assert english.status_code == 400
+    assert english.get_json()["error"] == "after: expected a message number"
