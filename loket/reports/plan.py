@@ -2,9 +2,11 @@
 
 Observed load. From the contacts of the last whole weeks (Amsterdam days up to today,
 today excluded): per owner desk and Amsterdam hour of the week, the mean arrivals an hour
-and the mean handle time (`closed_at - answered_at` of the contacts answered and closed;
-the desk's own mean over all hours where an hour has none, `DEFAULT_AHT_S` where the desk
-has none). Erlang C then gives the counsellors each hour needs to meet the service target.
+(over the times that hour occurred: twice in a week for 02:00 on the night the clocks go
+back, not at all on the night they go forward) and the mean handle time (`closed_at -
+answered_at` of the contacts answered and closed; the desk's own mean over all hours
+where an hour has none, `DEFAULT_AHT_S` where the desk has none). Erlang C then gives the
+counsellors each hour needs to meet the service target.
 The counts come from the hourly tally (`tally.HOURS`: per desk and UTC hour, a few thousand
 rows for eight weeks, never a row per contact); the Amsterdam hour of the week is found per
 UTC hour in Python, so daylight-saving weeks land on the right local hour.
@@ -104,6 +106,9 @@ class Observed:
     arrivals: dict[str, list[int]] = field(default_factory=dict)
     work_s: dict[str, list[float]] = field(default_factory=dict)
     handled: dict[str, list[int]] = field(default_factory=dict)
+    # How often each hour of the week occurred in the observed days: `weeks`, but one more
+    # for the hour the clocks go back (02:00 twice) and one fewer for the hour they skip.
+    occurred: list[int] | None = None
 
     def add(self, desk: str, how: int, arrived: int, work_s: float, handled: int) -> None:
         """Add one hour's counts of one desk."""
@@ -112,8 +117,10 @@ class Observed:
         self.handled.setdefault(desk, [0] * HOURS_PER_WEEK)[how] += handled
 
     def rate(self, desk: str, how: int) -> float:
-        """Return the mean arrivals an hour of a desk in an hour of the week."""
-        return self.arrivals.get(desk, [0] * HOURS_PER_WEEK)[how] / self.weeks
+        """Return the mean arrivals an hour of a desk in an hour of the week: its arrivals
+        over the times that hour occurred (an hour that never occurred had none)."""
+        times = self.weeks if self.occurred is None else self.occurred[how]
+        return self.arrivals.get(desk, [0] * HOURS_PER_WEEK)[how] / times if times else 0.0
 
     def aht_s(self, desk: str, how: int) -> float:
         """Return the mean handle time of a desk in an hour of the week (see the module)."""
@@ -131,13 +138,25 @@ def observe(session: Session, first: date, last: date, weeks: int) -> Observed:
     hour of the week, from the hourly tally (exact at the moment of reading)."""
     snapshot(session)
     rows = tally.read(session, tally.HOURS, first, last, by=("desk", "hour"))
-    observed = Observed(weeks=weeks)
+    observed = Observed(weeks=weeks, occurred=occurrences(first, last))
     for (desk, hour), (arrived, handled, work) in rows.items():
         if not desk:
             continue  # not routed yet: no desk to plan for
         at = datetime.fromtimestamp(int(hour) * 3600, UTC)
         observed.add(str(desk), hour_of_week(at), int(arrived), float(work), int(handled))
     return observed
+
+
+def occurrences(first: date, last: date) -> list[int]:
+    """Return how many times each Amsterdam hour of the week occurs in the days
+    `first`..`last`: daylight saving adds an hour to a day in October and takes one from a
+    day in March."""
+    times = [0] * HOURS_PER_WEEK
+    at, end = day_start(first), day_start(last + timedelta(days=1))
+    while at < end:
+        times[hour_of_week(at)] += 1
+        at += timedelta(hours=1)
+    return times
 
 
 # --- the pooled hours, from the rules' window -----------------------------------------------

@@ -49,12 +49,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "rep_name": {"nl": "Wat", "en": "What"},
     "rep_service": {"nl": "Service aan de telefoon", "en": "Service on the phone"},
     "rep_service_note": {
-        "nl": "Van de bellers die in een wachtrij kwamen: het deel dat binnen de "
-              "streeftijd werd opgenomen (crisis {crisis} s, anders {other} s). Een deel of "
-              "wachttijd van minder dan vijf gesprekken staat er niet.",
-        "en": "Of the callers who waited in a queue: the share answered within the target "
-              "(crisis {crisis} s, otherwise {other} s). A share or wait of fewer than five "
-              "calls is not shown.",
+        "nl": "Van alle bellers die in een wachtrij kwamen \u2013 opgenomen of opgehangen, "
+              "ook wie binnen de streeftijd ophing \u2013 het deel dat binnen de streeftijd "
+              "werd opgenomen (crisis {crisis} s, anders {other} s). Een deel, wachttijd of "
+              "totaal dat een aantal onder de vijf zou verraden staat er niet (\u2013).",
+        "en": "Of all callers who waited in a queue \u2013 answered or hung up, including "
+              "those who hung up within the target \u2013 the share answered within the "
+              "target (crisis {crisis} s, otherwise {other} s). A share, wait or total that "
+              "would give away a count under five is not shown (\u2013).",
     },
     "rep_class": {"nl": "Soort", "en": "Kind"},
     "rep_class_crisis": {"nl": "Crisis", "en": "Crisis"},
@@ -111,12 +113,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "cap_title": {"nl": "Capaciteitsplan", "en": "Capacity plan"},
     "cap_saves": {
         "nl": "Bij het huidige servicedoel ({level}% binnen {target} s) hebben de desks samen "
-              "\u2013 \u2019s nachts, in het weekend, op feestdagen en bij overloop \u2013 "
+              "\u2013 \u2019s nachts, in het weekend en bij overloop \u2013 "
               "{hours} hulpverlener-uren per week minder nodig: {pooled} in plaats van "
-              "{separate}.",
+              "{separate}. Dat is een week zonder feestdagen.",
         "en": "At the current service target ({level}% within {target} s), pooling the desks "
-              "at night, at weekends, on public holidays and by overflow needs {hours} "
-              "counsellor-hours a week fewer: {pooled} instead of {separate}.",
+              "at night, at weekends and by overflow needs {hours} "
+              "counsellor-hours a week fewer: {pooled} instead of {separate}. That is a week "
+              "without public holidays.",
+    },
+    "cap_holidays": {
+        "nl": "Feestdagen van {start} t/m {end}: {days}. Daarop werken de desks {hours} uur "
+              "extra samen; dat scheelt in totaal nog {saved} hulpverlener-uren.",
+        "en": "Public holidays from {start} to {end}: {days}. They pool {hours} hours more, "
+              "which saves {saved} counsellor-hours more in all.",
     },
     "cap_same_people": {
         "nl": "Met dezelfde mensen als apart geeft samenwerken een servicelevel van {pooled}% "

@@ -8,8 +8,11 @@ on output. No personal field is read.
 
 Service is the phone's: of the calls that waited in a queue (answered or abandoned), the
 share answered within the target (30 s for crisis, 20 s otherwise: configurable), and how
-long the answered and the abandoned waited (median and 90th percentile). A share or a
-percentile of fewer than five calls is not given (None): it would describe a person.
+long the answered and the abandoned waited (median and 90th percentile). Every abandoned
+call counts in the share's denominator, also one that hung up within the target. A share or
+a percentile of fewer than five calls is not given (None): it would describe a person; nor
+is a share made of a count shown as "<5", or a total of the two classes (crisis, other)
+when exactly one class's count is "<5": either would give that count back.
 """
 
 from __future__ import annotations
@@ -168,9 +171,28 @@ def percentile(counts: dict[int, int], share: float) -> int | None:
     return max(counts)
 
 
-def level(within: int, waited: int) -> float | None:
-    """Return a service level rounded to three places; None for fewer than five calls."""
-    return round(within / waited, 3) if waited >= THRESHOLD else None
+def small(n: int) -> bool:
+    """Return whether a count is shown as "<5" (1 to 4)."""
+    return 0 < n < THRESHOLD
+
+
+def level(within: int, answered: int, abandoned: int) -> float | None:
+    """Return a service level rounded to three places; None for fewer than five calls, and
+    None when a count it is made of is shown as "<5": with the counts beside it, the share
+    would give that count back (answered 7, abandoned "<5", level 0.7: abandoned is 3)."""
+    waited = answered + abandoned
+    if waited < THRESHOLD or any(small(n) for n in (within, answered, abandoned)):
+        return None
+    return round(within / waited, 3)
+
+
+def total_shown(parts: Iterable[int]) -> int | None:
+    """Return the sum of the classes' counts, or None when exactly one of them is shown as
+    "<5" and the sum is not: the sum less the other class would give that count back."""
+    counts = list(parts)
+    total = sum(counts)
+    hidden = sum(1 for n in counts if small(n))
+    return None if hidden == 1 and not small(total) else total
 
 
 def service(rows: dict[tuple[Any, ...], list[float]], targets: Targets) -> dict[str, Any]:
@@ -190,16 +212,17 @@ def service(rows: dict[tuple[Any, ...], list[float]], targets: Targets) -> dict[
             classes[kind]["within_target"] += n
     shown: dict[str, Any] = {"targets_s": {"crisis": targets.crisis_s, "other": targets.other_s}}
     for name, counts in classes.items():
-        shown[name] = {**counts, "level": level(counts["within_target"],
-                                                counts["answered"] + counts["abandoned"])}
-    answered = sum(c["answered"] for c in classes.values())
-    abandoned = sum(c["abandoned"] for c in classes.values())
-    within = sum(c["within_target"] for c in classes.values())
+        shown[name] = {**counts, "level": level(counts["within_target"], counts["answered"],
+                                                counts["abandoned"])}
+    # The totals of both classes: not given where they would give a class's "<5" back.
+    answered, abandoned, within = (total_shown(c[key] for c in classes.values())
+                                   for key in ("answered", "abandoned", "within_target"))
     shown.update({
         "answered": answered,
         "abandoned": abandoned,
         "within_target": within,
-        "level": level(within, answered + abandoned),
+        "level": (None if answered is None or abandoned is None or within is None
+                  else level(within, answered, abandoned)),
         "answer_wait_s": {"median": percentile(answered_waits, 0.5),
                           "p90": percentile(answered_waits, 0.9)},
         "abandon_wait_s": {"median": percentile(abandoned_waits, 0.5),

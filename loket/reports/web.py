@@ -257,8 +257,9 @@ def plan_tables(made: Mapping[str, Any], say: Any) -> list[Table]:
 
 
 def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any) -> list[str]:
-    """Return the sentences a manager can quote: the hours saved, and the service level
-    the same people give pooled."""
+    """Return the sentences a manager can quote: the hours saved in a week without public
+    holidays, what the holidays of the coming weeks save on top, and the service level the
+    same people give pooled."""
     hours = made["counsellor_hours"]
     level = f"{filters.level * 100:g}"
     said = []
@@ -268,6 +269,12 @@ def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any) -> list[st
                         separate=hours["separate"]))
     else:
         said.append(say("cap_no_saving", level=level, target=filters.target_s))
+    holidays = made.get("holidays")
+    if holidays and holidays["days"]:
+        said.append(say("cap_holidays", start=holidays["from"], end=holidays["to"],
+                        days=", ".join(day["date"] for day in holidays["days"]),
+                        hours=holidays["pooled_hours"],
+                        saved=holidays["counsellor_hours_saved"]))
     same = made.get("same_people")
     if same and same.get("pooled_level") is not None:
         said.append(say("cap_same_people", pooled=f"{same['pooled_level'] * 100:.1f}",
