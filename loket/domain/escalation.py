@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -51,18 +51,22 @@ class Timing:
         return since + self.after + (step - 1) * self.every
 
 
-def unserved_crises(*, session: Session, before: datetime) -> list[tuple[Contact, int]]:
-    """Return the crisis contacts nobody holds that were routed before `before`, each with
-    the highest step raised so far (0: none)."""
-    raised = (select(Escalation.contact_id, func.max(Escalation.step).label("step"))
+def unserved_crises(*, session: Session, before: datetime
+                    ) -> list[tuple[Contact, int, datetime | None]]:
+    """Return the crisis contacts nobody holds that were routed before `before`, or that
+    were alarmed already, each with the highest step raised so far (0: none) and when the
+    newest step rose (None: none)."""
+    raised = (select(Escalation.contact_id, func.max(Escalation.step).label("step"),
+                     func.max(Escalation.created_at).label("last"))
               .group_by(col(Escalation.contact_id)).subquery())
     rows = session.exec(
-        select(Contact, func.coalesce(raised.c.step, 0))
+        select(Contact, func.coalesce(raised.c.step, 0), raised.c.last)
         .outerjoin(raised, raised.c.contact_id == Contact.id)
         .where(col(Contact.crisis).is_(True), col(Contact.assigned_user_id).is_(None),
-               col(Contact.status).in_(UNSERVED), col(Contact.routed_at) <= before)
+               col(Contact.status).in_(UNSERVED),
+               or_(col(Contact.routed_at) <= before, raised.c.step.is_not(None)))
     ).all()
-    return [(contact, int(step)) for contact, step in rows]
+    return [(contact, int(step), last) for contact, step, last in rows]
 
 
 def raise_step(*, session: Session, contact: Contact, step: int, now: datetime
@@ -89,14 +93,20 @@ def raise_due(*, session: Session, timing: Timing, now: datetime | None = None
     now = now or utcnow()
     resolve_served(session=session, now=now)
     raised = []
-    for contact, highest in unserved_crises(session=session, before=now - timing.after):
+    for contact, highest, last in unserved_crises(session=session, before=now - timing.after):
         since = contact.routed_at or contact.created_at
         step = timing.step_at(since, now)
-        if 0 < highest >= step and not has_open(session=session, contact=contact):
-            # Claimed after an alarm (which resolved it), then let go unserved (released,
-            # transferred): it is overdue already, so the next step rises now, not when the
-            # clock since routing reaches it.
-            step = highest + 1
+        if 0 < highest >= step:
+            if not has_open(session=session, contact=contact):
+                # Claimed after an alarm (which resolved it), then let go unserved (released,
+                # transferred): it is overdue already, so the next step rises now, not when
+                # the clock since routing reaches it.
+                step = highest + 1
+            elif last is not None and now >= last + timing.every:
+                # Routed again while alarmed (the person wrote a crisis phrase): routing's
+                # new time never starts the alarms over; the next step is due `every` after
+                # the last one.
+                step = highest + 1
         if step > highest:
             row = raise_step(session=session, contact=contact, step=step, now=now)
             if row is not None:
@@ -162,14 +172,17 @@ def open_banners(*, session: Session, now: datetime | None = None) -> list[Banne
     rows = session.execute(
         sa_select(col(Contact.reference), col(Contact.desk), col(Contact.queue),
                   func.max(Escalation.step),
-                  func.min(func.coalesce(Contact.routed_at, Contact.created_at)))
+                  func.min(func.coalesce(Contact.routed_at, Contact.created_at)),
+                  func.min(Escalation.created_at))
         .join(Contact, col(Contact.id) == Escalation.contact_id)
         .where(col(Escalation.resolved_at).is_(None))
         .group_by(col(Contact.reference), col(Contact.desk), col(Contact.queue))
     ).all()
+    # Routed again while alarmed (a crisis phrase), a contact has waited at least since its
+    # first open alarm: the banner never shows it as just arrived.
     banners = [Banner(reference=ref, desk=desk, queue=queue, step=int(step),
-                      waited_s=max(int((now - since).total_seconds()), 0))
-               for ref, desk, queue, step, since in rows]
+                      waited_s=max(int((now - min(routed, alarmed)).total_seconds()), 0))
+               for ref, desk, queue, step, routed, alarmed in rows]
     return sorted(banners, key=lambda b: -b.waited_s)
 
 

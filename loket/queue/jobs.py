@@ -6,20 +6,33 @@ Jobs run inside the app's context, pushed by the worker class (`loket.queue.work
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import structlog
 from flask import current_app
+from redis.exceptions import LockError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from loket.domain import audit_chain
 from loket.gateway import get_gateway
 from loket.queue import calls, outbox
 from loket.queue.connection import get_redis
+from loket.queue.resilience import Backoff
 from loket.store.db import get_engine, session_scope
 from loket.store.models import Contact, Message
 
 log = structlog.get_logger(__name__)
 QUEUE_EVENTS_CHANNEL = "loket:queue-events"
+# How long a sent message's sid is tried to be kept while the database refuses (a restart
+# takes seconds); past it the job fails, and its retry may send the message again.
+RECORD_SENT_WITHIN_S = 30.0
+# A message's send lock lapses after SEND_LOCK_S (its holder killed); a second run waits for
+# it at most SEND_WAIT_S. The send (10 s bound) and the record (RECORD_SENT_WITHIN_S, each
+# try bounded by the lock timeout) fit in the lock's time.
+SEND_LOCK_S = 60.0
+SEND_WAIT_S = 20.0
 
 
 def contact_routed(contact_id: int) -> str:
@@ -36,11 +49,32 @@ def contact_routed(contact_id: int) -> str:
     return "announced"
 
 
+class SendBusy(Exception):
+    """Another run is sending this message still; this run fails and its retry looks again."""
+
+
 def send_message(message_id: int) -> str:
     """Send an outbound message once; a second run finds it sent and does nothing.
 
-    No transaction is held while Twilio is called: read, send, then record the sid.
+    Two runs at once (at-least-once delivery) are ordered by a lock in Redis per message
+    (its key names the id only), which lapses on its own should its holder be killed. No
+    transaction is held while Twilio is called: read, send, then record the sid.
     """
+    lock = get_redis().lock(f"loket:sending:message:{message_id}", timeout=SEND_LOCK_S,
+                            blocking_timeout=SEND_WAIT_S)
+    if not lock.acquire():
+        raise SendBusy(f"message {message_id} is being sent by another run")
+    try:
+        return _send_once(message_id)
+    finally:
+        try:
+            lock.release()
+        except LockError:  # held past its timeout: another run may have it now
+            log.warning("message.send_lock_lapsed", message_id=message_id)
+
+
+def _send_once(message_id: int) -> str:
+    """Send a message not yet sent and record its sid (the caller holds its lock)."""
     engine = get_engine()
     with session_scope(engine) as session:
         message = session.get(Message, message_id)
@@ -54,23 +88,65 @@ def send_message(message_id: int) -> str:
             return "no address"
         to, body, contact_id = contact.phone, message.body, contact.id
     sid = get_gateway().send_message(to=to, body=body, contact_id=contact_id)
-    with session_scope(engine) as session:
-        message = session.get(Message, message_id)
-        if message is not None and not message.external_id:
-            message.external_id = sid
-            message.delivery_status = "sent"
+    record_sent(engine, message_id, sid)
     log.info("message.sent", message_id=message_id)
     return "sent"
 
 
+def record_sent(engine: Engine, message_id: int, sid: str, *,
+                within_s: float = RECORD_SENT_WITHIN_S) -> None:
+    """Keep a sent message's sid, trying again for `within_s` while the database refuses.
+
+    Twilio has sent it: failing here would let the job's retry send it a second time, so a
+    database blip (a restart, a row held past the lock timeout) is waited out, bounded."""
+    deadline = time.monotonic() + within_s
+    backoff = Backoff(base_s=0.5, cap_s=5.0)
+    while True:
+        try:
+            with session_scope(engine) as session:
+                message = session.get(Message, message_id)
+                if message is not None and not message.external_id:
+                    message.external_id = sid
+                    message.delivery_status = "sent"
+            return
+        except DBAPIError as exc:
+            wait = backoff.next_wait()
+            if time.monotonic() + wait > deadline:
+                log.error("message.sent_unrecorded", message_id=message_id,
+                          error=type(exc).__name__)
+                raise
+            log.warning("message.record_retry", message_id=message_id,
+                        error=type(exc).__name__, wait_s=round(wait, 2))
+            time.sleep(wait)
+
+
 def reconcile() -> int:
     """Bring the outbox's unfinished rows to RQ or to done, and the callbacks RQ's scheduler
-    did not make due; return how many outbox rows were enqueued."""
+    did not make due, and route the unanswered texts; return how many outbox rows were
+    enqueued. Each part runs whatever another raised; the first error then fails the job
+    (so RQ records it), after all three ran."""
+    enqueued = 0
+    errors: list[Exception] = []
+    for name, part in (("outbox", _reconcile_outbox), ("callbacks", calls.reconcile_callbacks),
+                       ("unanswered_texts", route_unanswered_texts)):
+        try:
+            result = part()
+        except Exception as exc:  # noqa: BLE001 - logged here, raised below after the others
+            log.error("reconcile.part_failed", part=name, error=type(exc).__name__)
+            errors.append(exc)
+            continue
+        if name == "outbox":
+            enqueued = int(result or 0)
+    if errors:
+        raise errors[0]
+    return enqueued
+
+
+def _reconcile_outbox() -> int:
+    """Bring the outbox's unfinished rows to RQ or to done; return how many were enqueued."""
     done = outbox.reconcile(get_engine(), get_redis())
     if done.enqueued or done.done:
         log.info("outbox.reconciled", enqueued=done.enqueued, done=done.done, waiting=done.waiting)
-    calls.reconcile_callbacks()
-    route_unanswered_texts()
     return done.enqueued
 
 

@@ -7,7 +7,9 @@ marked in short transactions; Redis is called outside any transaction.
 The reconciler (`reconcile`, every few seconds from `loket scheduler`) looks at every row not
 yet done: it enqueues what was never dispatched, marks done what finished, and enqueues again
 what failed, was abandoned (a worker killed mid-job) or is missing from Redis (lost in a
-restart). Jobs are safe to run twice, so "again" is always safe.
+restart). Jobs are safe to run twice, so "again" is always safe. A row not done after
+MAX_ATTEMPTS enqueues, or naming a job this version does not know, is given up: once, in
+the error log (`outbox.gave_up`) and in its last error.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from datetime import datetime, timedelta
 
 import structlog
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
+from redis.lock import Lock
 from rq import Retry
 from rq.job import Job, JobStatus
 from rq.queue import Queue
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, func
 
 from loket.queue.connection import QUEUE_NAMES, get_queue
 from loket.store import outbox as store_rows
@@ -67,9 +70,10 @@ JOBS: dict[str, JobSpec] = {
     "end_leg": JobSpec("loket.queue.calls.end_leg", "urgent"),
 }
 # RQ retries a failing job itself first; after that the reconciler enqueues it again,
-# waiting longer each time, up to MAX_ATTEMPTS enqueues.
+# waiting longer each time, up to MAX_ATTEMPTS enqueues; then it gives the row up, saying so.
 RETRY_INTERVALS_S = [2, 15, 60]
 MAX_ATTEMPTS = 10
+GAVE_UP = "gave up"  # how a given-up row's last error begins
 REQUEUE_FIRST_WAIT_S = 30
 REQUEUE_MAX_WAIT_S = 3600
 FAILED = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
@@ -87,6 +91,10 @@ LOST_RECHECK_S = 0.2
 OVERDUE_S = 10
 RESULT_TTL_S = 3600
 FAILURE_TTL_S = 7 * 24 * 3600
+# One reconciler pass at a time; the lock lapses this long after its last renewal (a page),
+# so a pass whose worker was killed holds the next ones up for half a minute at most.
+RECONCILE_LOCK = "loket:outbox:reconciling"
+RECONCILE_LOCK_S = 30
 
 
 def add(session: Session, job: str, *, urgent: bool = False, **ids: int | str) -> Outbox:
@@ -117,20 +125,38 @@ def _enqueue(redis: Redis, row: Pending) -> None:
     )
 
 
+def runnable(row: Pending) -> bool:
+    """Tell whether this version can enqueue a row: its job and queue are known here (a row
+    promised by another version, e.g. during a rolling upgrade, may name neither)."""
+    spec = JOBS.get(row.job)
+    return spec is not None and str(row.args.get("_queue", spec.queue)) in QUEUE_NAMES
+
+
+def give_up(engine: Engine, row: Pending, why: str) -> None:
+    """Stop trying a row: say so once in the error log (an operator's alert), and keep why
+    in its last error, which the reconciler's later passes skip."""
+    log.error("outbox.gave_up", outbox_id=row.id, job=row.job, attempts=row.attempts, why=why)
+    store_rows.mark_dispatched(engine, [], refused=(row.id, f"{GAVE_UP}: {why}"))
+
+
 def _enqueue_all(engine: Engine, redis: Redis, rows: list[Pending]) -> int:
-    """Enqueue rows outside any transaction, then mark them; stop at the first Redis error."""
+    """Enqueue rows outside any transaction, then mark them; stop at the first Redis error.
+
+    A row this version cannot enqueue is given up (`give_up`): it never holds up the rows
+    after it."""
     moved: list[int] = []
-    error: RedisError | None = None
     for row in rows:
+        if not runnable(row):
+            give_up(engine, row, "unknown job or queue")
+            continue
         try:
             _enqueue(redis, row)
         except RedisError as exc:
-            error = exc
             log.warning("outbox.redis_unavailable", outbox_id=row.id, error=type(exc).__name__)
-            break
+            store_rows.mark_dispatched(engine, moved, refused=(row.id, type(exc).__name__))
+            return len(moved)
         moved.append(row.id)
-    refused = None if error is None else (rows[len(moved)].id, type(error).__name__)
-    store_rows.mark_dispatched(engine, moved, refused=refused)
+    store_rows.mark_dispatched(engine, moved)
     return len(moved)
 
 
@@ -220,7 +246,31 @@ def take_lost(redis: Redis, suspects: list[tuple[Pending, Job]], now: datetime) 
 
 
 def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 500) -> Reconciled:
-    """Bring every row not yet done to RQ or to done; raise RedisError when Redis is away."""
+    """Bring every row not yet done to RQ or to done; raise RedisError when Redis is away.
+
+    One pass at a time (a lock in Redis): two schedulers each enqueue this job, and two
+    passes at once would each enqueue the same rows, putting a job twice in its queue for
+    two workers to run at once. A pass that finds the lock held does nothing; the lock
+    lapses on its own should its holder be killed."""
+    lock = redis.lock(RECONCILE_LOCK, timeout=RECONCILE_LOCK_S, blocking=False)
+    if not lock.acquire():
+        log.info("outbox.reconcile_busy")
+        return Reconciled()
+    try:
+        return _reconcile(engine, redis, lock, grace_s=grace_s, limit=limit)
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("outbox.reconcile_lock_lapsed")
+
+
+def _reconcile(engine: Engine, redis: Redis, lock: Lock, *, grace_s: float, limit: int
+               ) -> Reconciled:
+    """Reconcile every row not yet done, `limit` at a time, oldest first, until all have
+    been looked at: rows that wait (failed jobs in their wait, jobs queued behind a
+    backlog) never hide the newer rows behind them, such as a crisis's job whose request
+    could not reach Redis. The lock is renewed for each page."""
     overdue = 0
     for name in QUEUE_NAMES:
         queue = get_queue(name, redis)
@@ -230,14 +280,30 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
     if overdue:
         log.warning("outbox.retries_overdue", jobs=overdue)
     now = utcnow()
-    rows = store_rows.read(
-        engine,
-        store_rows.unfinished(
-            created_before=now - timedelta(seconds=grace_s),
-            max_attempts=MAX_ATTEMPTS,
-            limit=limit,
-        ),
-    )
+    query = store_rows.unfinished(
+        created_before=now - timedelta(seconds=grace_s), limit=limit
+    ).where(func.coalesce(col(Outbox.last_error), "").not_like(f"{GAVE_UP}%"))
+    total = Reconciled()
+    after = 0
+    while True:
+        rows = store_rows.read(engine, query.where(col(Outbox.id) > after))
+        if rows:
+            done = _reconcile_rows(engine, redis, rows, now)
+            total = Reconciled(enqueued=total.enqueued + done.enqueued,
+                               done=total.done + done.done,
+                               waiting=total.waiting + done.waiting)
+        if len(rows) < limit:
+            return total
+        after = rows[-1].id
+        try:
+            lock.reacquire()
+        except LockError:  # lapsed: another pass may run now; leave the rest to it
+            return total
+
+
+def _reconcile_rows(engine: Engine, redis: Redis, rows: list[Pending], now: datetime
+                    ) -> Reconciled:
+    """Reconcile one page of rows with RQ: enqueue, mark done, or leave waiting."""
     dispatched = [r for r in rows if r.dispatched_at is not None]
     jobs = Job.fetch_many([job_id(r.id) for r in dispatched], connection=redis)
     to_enqueue = [r for r in rows if r.dispatched_at is None]
@@ -258,12 +324,18 @@ def reconcile(engine: Engine, redis: Redis, *, grace_s: float = 5, limit: int = 
             if now - row.dispatched_at < requeue_wait(row.attempts):
                 waiting += 1
                 continue
+            if row.attempts >= MAX_ATTEMPTS:  # its failure stays in RQ's failed registry
+                give_up(engine, row, f"failed {row.attempts} times")
+                continue
             log.warning("outbox.job_failed", outbox_id=row.id, job=row.job, attempts=row.attempts)
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("outbox.last_attempt", outbox_id=row.id, job=row.job)
             job.delete()
             to_enqueue.append(row)
     to_enqueue += take_lost(redis, queued, now)
+    for row in [r for r in to_enqueue if r.attempts >= MAX_ATTEMPTS]:
+        give_up(engine, row, f"lost after {row.attempts} attempts")
+    to_enqueue = [r for r in to_enqueue if r.attempts < MAX_ATTEMPTS]
     for outbox_id in finished:
         store_rows.mark_done(engine, outbox_id)
     to_enqueue.sort(key=lambda r: r.id)
