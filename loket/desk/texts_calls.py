@@ -50,6 +50,37 @@ TEXTS: dict[str, dict[str, str]] = {
     "call_outcome_failed": {"nl": "Kon niet bellen", "en": "Could not call"},
     "cb_last_outcome": {"nl": "Vorige poging: {outcome}", "en": "Last attempt: {outcome}"},
     "cb_error": {"nl": "Let op: {error}", "en": "Note: {error}"},
+    # What went wrong with a call, as the domain stores it (English sentences; see
+    # desk/_call_words.html), and a line's state as Twilio names it.
+    "call_error_no_report": {
+        "nl": "het gesprek meldde zich niet terug; probeer opnieuw",
+        "en": "the call did not report back; try again",
+    },
+    "call_error_not_placed": {
+        "nl": "het gesprek kon niet worden opgezet ({reason})",
+        "en": "the call could not be placed ({reason})",
+    },
+    "call_error_counsellor_hung_up": {
+        "nl": "niet gebeld: je hing zelf eerst op",
+        "en": "not called: you hung up first",
+    },
+    "call_error_caller_hung_up": {
+        "nl": "de beller hing op voordat je verbonden was",
+        "en": "the caller hung up before you were connected",
+    },
+    "leg_status_queued": {"nl": "in de rij", "en": "queued"},
+    "leg_status_placed": {"nl": "wordt gebeld", "en": "being placed"},
+    "leg_status_dialing": {"nl": "wordt gebeld", "en": "dialling"},
+    "leg_status_moving": {"nl": "wordt doorverbonden", "en": "being connected"},
+    "leg_status_initiated": {"nl": "wordt gebeld", "en": "dialling"},
+    "leg_status_ringing": {"nl": "gaat over", "en": "ringing"},
+    "leg_status_answered": {"nl": "opgenomen", "en": "answered"},
+    "leg_status_in-progress": {"nl": "verbonden", "en": "connected"},
+    "leg_status_completed": {"nl": "beëindigd", "en": "ended"},
+    "leg_status_busy": {"nl": "in gesprek", "en": "busy"},
+    "leg_status_no-answer": {"nl": "niet opgenomen", "en": "no answer"},
+    "leg_status_failed": {"nl": "mislukt", "en": "failed"},
+    "leg_status_canceled": {"nl": "geannuleerd", "en": "cancelled"},
     "legs_title": {"nl": "Lijnen", "en": "Lines"},
     "leg_counsellor": {"nl": "Jouw telefoon", "en": "Your phone"},
     "leg_person": {"nl": "De persoon", "en": "The person"},

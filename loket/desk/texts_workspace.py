@@ -55,6 +55,13 @@ CONTACT: dict[str, dict[str, str]] = {
     "conversation": {"nl": "Gesprek", "en": "Conversation"},
     "no_messages": {"nl": "Nog geen berichten.", "en": "No messages yet."},
     "conversation_refresh": {"nl": "Nieuwe berichten ophalen", "en": "Fetch new messages"},
+    "conversation_gone": {
+        "nl": "Dit gesprek wordt niet meer bijgewerkt: je kunt dit contact niet meer zien "
+              "(het ging naar een andere desk, of je noodtoegang is verlopen). Ga terug naar "
+              "de wachtrij.",
+        "en": "This conversation no longer updates: you can no longer see this contact (it "
+              "went to another desk, or your emergency access ended). Go back to the queue.",
+    },
     "from_person": {"nl": "Persoon", "en": "Person"},
     "from_loket": {"nl": "Loket (automatisch)", "en": "Loket (automatic)"},
     "from_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
@@ -201,6 +208,27 @@ FORM: dict[str, dict[str, str]] = {
         "en": "Choose a canned reply and leave the text empty to send it.",
     },
     "draft_saved": {"nl": "Concept bewaard", "en": "Draft saved"},
+    "draft_unsaved": {
+        "nl": "Concept niet bewaard: geen verbinding, of de pagina is verlopen. Het wordt "
+              "opnieuw geprobeerd; sluit de pagina nog niet.",
+        "en": "Draft not saved: no connection, or the page has expired. It is tried again; "
+              "do not close the page yet.",
+    },
+    "outcome_choose": {"nl": "Kies een uitkomst", "en": "Choose an outcome"},
+    "close_hint": {
+        "nl": "Afsluiten is definitief: daarna verandert er niets meer aan dit contact en "
+              "kun je de persoon hier niet meer antwoorden. Uitkomst, onderwerpen en notitie "
+              "worden zo bewaard.",
+        "en": "Closing is final: after it nothing about this contact changes any more and you "
+              "can no longer reply to the person here. Outcome, topics and note are kept as "
+              "they are.",
+    },
+    "transfer_hint": {
+        "nl": "Het contact gaat met je notitie naar de wachtrij van die desk. Jij behandelt het "
+              "dan niet meer en kunt het niet meer openen.",
+        "en": "The contact goes to that desk's queue with your note. You then no longer work "
+              "it and can no longer open it.",
+    },
     "done_risk": {"nl": "Risico vastgelegd.", "en": "Risk recorded."},
     "done_wish": {"nl": "Wens van de persoon vastgelegd.", "en": "The person's wish recorded."},
     "wish_title": {"nl": "Volgende keer", "en": "Next time"},

@@ -2,7 +2,9 @@
  * works without this file (its "fetch new messages" link reloads it). Every 2 s, while the
  * page is visible, it asks for the messages after the newest one shown and adds them to the
  * list, which screen readers hear as it grows (aria-live). The close form's "seen" follows
- * the newest message shown, so closing is refused only for what never reached the screen. */
+ * the newest message shown, so closing is refused only for what never reached the screen.
+ * When the contact goes out of sight (another desk, an emergency access that ended), the
+ * page says so at once instead of quietly showing no new messages. */
 (function () {
   "use strict";
   var list = document.getElementById("conversation-list");
@@ -25,8 +27,16 @@
     }
   }
 
+  var stopped = false;
+  function gone() {
+    var notice = document.getElementById("conversation-gone");
+    stopped = true;  // asking on would only be refused again
+    if (notice && notice.hidden) {
+      notice.hidden = false;
+    }
+  }
   function poll() {
-    if (busy || document.hidden) {
+    if (busy || stopped || document.hidden) {
       return;
     }
     busy = true;
@@ -35,6 +45,10 @@
       .then(function (response) {
         if (response.redirected || response.status === 401) {
           window.location.reload();  // the login ended: show the login page
+          return;
+        }
+        if (response.status === 404) {  // moved to another desk, or the access ended
+          gone();
           return;
         }
         var last = response.headers.get("X-Last-Message");

@@ -1,8 +1,9 @@
 /* Loket staff pages: progressive enhancement only; every page works without this file.
  * The queue refreshes its rows every 2 s while the page is visible, asking with the last
  * ETag so that an unchanged queue costs a 304 and no rendering. New rows are said once in
- * the page's status line (their own text), not the whole table at every growing wait; the
- * link a keyboard user is on keeps its focus when the rows are replaced. Waiting times count
+ * the page's status line (their own text), not the whole table at every growing wait, and so
+ * is a row waiting already that has just become a crisis; the link a keyboard user is on
+ * keeps its focus when the rows are replaced. Waiting times count
  * on here each second from what the rows said when they came (the server's ETag leaves
  * them out, so a queue that only waits longer stays a 304). No texts live here: the wait's
  * wording comes from the table's data-seconds and data-minutes. */
@@ -32,11 +33,12 @@
     }
   }
 
+  // The rows shown, by reference: whether each is a crisis.
   function references() {
     var seen = {};
     var all = rows.querySelectorAll("tr[data-reference]");
     for (var i = 0; i < all.length; i += 1) {
-      seen[all[i].getAttribute("data-reference")] = true;
+      seen[all[i].getAttribute("data-reference")] = all[i].classList.contains("crisis");
     }
     return seen;
   }
@@ -63,7 +65,9 @@
     var said = [];
     var all = rows.querySelectorAll("tr[data-reference]");
     for (var i = 0; i < all.length; i += 1) {
-      if (!before[all[i].getAttribute("data-reference")]) {
+      var was = before[all[i].getAttribute("data-reference")];
+      // A new row, or one waiting already that has just become a crisis.
+      if (was === undefined || (!was && all[i].classList.contains("crisis"))) {
         said.push(all[i].textContent.replace(/\s+/g, " ").trim());
       }
     }
