@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from loket import rules_runtime
 from loket.channels.common import writing
@@ -220,9 +221,11 @@ def act(reference: str, action: str) -> ResponseReturnValue:
             done = perform(session, user, contact, action, form, settings)
     except contacts.Conflict as exc:
         flash(conflict_text(exc), "conflict")
+        keep_typed(user, seen, action, form)
         return redirect(back, 303)
     except workspace.Refused as exc:
         flash(refused_text(exc), "error")
+        keep_typed(user, seen, action, form)
         return redirect(back, 303)
     if action == "draft":
         return Response(status=204)
@@ -236,6 +239,30 @@ def act(reference: str, action: str) -> ResponseReturnValue:
     return redirect(url_for(".queue") if action in ("transfer", "close", "release",
                                                    "plan_callback") else back,
                     303)
+
+
+# The box each refused action's text came from: (draft kind, form field).
+TYPED = {"reply": ("reply", "text"), "note": ("note", "text"), "transfer": ("transfer", "note"),
+         "close": ("close", "note")}
+
+
+def keep_typed(user: User, seen: Contact, action: str, form: Any) -> None:
+    """Keep what a refused action's box held as its draft, so that the page shown again
+    (without JavaScript nothing else saved it) still holds it; quietly nothing when even a
+    draft is refused (the contact is no longer the counsellor's to work on)."""
+    if action not in TYPED or action == "draft":
+        return
+    kind, field = TYPED[action]
+    body = str(form.get(field, ""))
+    if not body.strip():
+        return
+    try:
+        with writing() as session:
+            contact = locked_or_404(session, user, seen)
+            workspace.save_draft(session=session, user=user, contact=contact, kind=kind,
+                                 body=body[:workspace.MAX_NOTE])
+    except (contacts.Conflict, workspace.Refused, HTTPException):
+        return
 
 
 def perform(session: Any, user: User, contact: Contact, action: str, form: Any,

@@ -496,3 +496,20 @@ def test_the_poll_s_tag_ignores_time_passing_and_follows_every_change(store_app:
     assert rows.headers["ETag"].strip('"') == tag()
     page = rows.get_data(as_text=True)
     assert 'data-waited="' in page and first in page
+
+
+def test_what_was_typed_stays_in_its_box_when_the_action_is_refused(app: Flask) -> None:
+    # Without JavaScript nothing saved the box as it was typed: a refused reply or note
+    # would otherwise come back empty, the text gone.
+    reference = waiting(app)
+    client, _ = counsellor(app)
+    unclaimed = act(client, reference, "reply", text="Ik ben er, vertel maar.")
+    assert "Pak het contact eerst op." in client.get(unclaimed.location).get_data(as_text=True)
+    claimed = act(client, reference, "claim")
+    page = client.get(claimed.location).get_data(as_text=True)
+    assert ">Ik ben er, vertel maar.</textarea>" in page  # in the box once it is theirs
+    long = act(client, reference, "reply", text="lang " * 400)
+    page = client.get(long.location).get_data(as_text=True)
+    assert "Hooguit 1600 tekens." in page and ">" + "lang " * 400 + "</textarea>" in page
+    with Session(engine_of(app)) as session:
+        assert session.exec(select(Message)).all() == []
