@@ -28,13 +28,8 @@ def sweep(now: datetime | None = None) -> int:
     number; return how many rose."""
     settings: Settings = current_app.config["LOKET"]
     idle, hours = settings.staff_idle_minutes, settings.staff_session_hours
+    released, unseen = let_go_of_unserved(idle, hours, now)
     with session_scope(get_engine()) as session:
-        # What a counsellor who is not here held goes back to the queue first, so that a
-        # crisis's alarm goes on (held counts as served); rows in use are skipped.
-        released = workspace.release_abandoned(session=session, idle_minutes=idle,
-                                               session_hours=hours, now=now)
-        # And what is held by someone who may no longer see it (emergency access ended).
-        unseen = workspace.release_unseen(session=session, now=now)
         raised = escalation.raise_due(session=session, timing=timing(settings), now=now)
         ids = [row.id for row in raised if row.id is not None]
     for row_id in ids:
@@ -51,6 +46,23 @@ def sweep(now: datetime | None = None) -> int:
     if away or released:
         log.warning("counsellors.absent", marked_away=away, contacts_released=len(released))
     return len(ids)
+
+
+def let_go_of_unserved(idle: int, hours: int, now: datetime | None
+                       ) -> tuple[list[str], list[str]]:
+    """Put back in the queue what a counsellor who is not here held, and what is held by
+    someone who may no longer see it (an emergency access ended), so that a crisis's alarm
+    goes on (held counts as served); rows in use are skipped. Its own unit of work, before
+    the alarms: should it fail, it is logged and the alarms rise all the same."""
+    try:
+        with session_scope(get_engine()) as session:
+            released = workspace.release_abandoned(session=session, idle_minutes=idle,
+                                                   session_hours=hours, now=now)
+            unseen = workspace.release_unseen(session=session, now=now)
+    except Exception as exc:  # noqa: BLE001 - the alarms must not wait on this
+        log.error("escalation.release_failed", error=type(exc).__name__)
+        return [], []
+    return released, unseen
 
 
 def text_oncall(number: str) -> int:

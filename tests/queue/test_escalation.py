@@ -349,3 +349,23 @@ def test_the_scheduler_sweeps_every_two_seconds_on_the_urgent_queue(
     assert job in cron.enqueue_jobs()
     SimpleAppWorker(queues(redis_conn), connection=redis_conn, app=store_app).work(burst=True)
     assert [r.step for r in rows(store_app, crisis)] == [1]
+
+
+def test_a_crisis_is_alarmed_even_when_putting_back_what_absent_counsellors_held_fails(
+    postgres_app: Flask, make_app: Callable[..., Flask],
+) -> None:
+    # The sweep first puts back what counsellors who left still hold; that reads the logins,
+    # here locked away by another transaction (a migration, a stuck session) past the lock
+    # bound. The alarm of an unclaimed crisis rises all the same.
+    app = make_app(database_url=POSTGRES_URL, database_lock_timeout_s=0.5)
+    crisis = waiting(app, crisis=True, seconds_ago=600)
+    blocker = engine_of(app).connect()
+    try:
+        blocker.exec_driver_sql("BEGIN")
+        blocker.exec_driver_sql("LOCK TABLE login_session IN ACCESS EXCLUSIVE MODE")
+        with app.app_context(), pytest.raises(Exception, match="lock"):
+            escalations.sweep()  # marking the absent away after the alarms fails too
+        assert [row.step for row in rows(app, crisis)] == [2]
+    finally:
+        blocker.exec_driver_sql("ROLLBACK")
+        blocker.close()
