@@ -7,7 +7,9 @@ a helper that posts signed webhooks as Twilio would.
   and `.received(resource)` (each a `Recorded`: method, path, params, auth_ok, ...),
   `.fail_next(status=, code=, times=)`, `.stop()`;
 - `rest_app(**overrides)`: an app whose gateway is the REST gateway aimed at the double;
-- `signed_post(client, path, params)`: a webhook or status callback, signed like Twilio's.
+- `signed_post(client, path, params)`: a webhook or status callback, signed like Twilio's;
+- `answer_counsellor_leg(client, leg_id, params, digits="1")`: the counsellor's own phone
+  answers a leg Loket placed and a key is pressed at the prompt, as Twilio posts both.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import re
 import secrets
 import threading
+import xml.etree.ElementTree as ET  # noqa: S405 - Loket's own answers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -247,3 +250,30 @@ def signed_post(client: FlaskClient, path: str, params: dict[str, str], *,
     answer = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
     answer.get_data()  # read in full, as a server sends it (work after the response runs)
     return answer
+
+
+def answer_counsellor_leg(client: FlaskClient, leg_id: int, params: dict[str, str], *,
+                          digits: str | None = "1") -> TestResponse:
+    """The counsellor's phone answers leg `leg_id` (its webhook), and `digits` are pressed
+    at the prompt (posted to the `<Gather>`'s action, as Twilio does; "" for no key: the
+    `<Redirect>` it falls through to). Return the answer to the key, or the first answer
+    when there is no prompt (a hang-up) or `digits` is None."""
+    answer = signed_post(client, f"/twilio/calls/{leg_id}/counsellor", params)
+    if digits is None:
+        return answer
+    return press(client, answer, params, digits)
+
+
+def press(client: FlaskClient, answer: TestResponse, params: dict[str, str], digits: str
+          ) -> TestResponse:
+    """Press `digits` at a prompt Loket answered (or none, with ""), as Twilio posts it;
+    return the answer as it is when it asks for no key."""
+    root = ET.fromstring(answer.get_data(as_text=True))  # noqa: S314 - Loket's own
+    gather = root.find("./Gather")
+    if answer.status_code != 200 or gather is None:
+        return answer
+    if digits:
+        return signed_post(client, gather.get("action") or "", {**params, "Digits": digits})
+    redirect = root.find("./Redirect")
+    assert redirect is not None and redirect.text  # noqa: S101 - a prompt falls through
+    return signed_post(client, redirect.text.strip(), params)

@@ -1,7 +1,14 @@
 """The TwiML of the calls Loket places or moves, and their status callbacks (all signed).
 
-- `/twilio/calls/<leg>/counsellor`: the counsellor answered their own phone: they hear the
-  reference and wait in a private conference while the other side is brought in.
+- `/twilio/calls/<leg>/counsellor`: the counsellor's own phone answered (or a colleague's,
+  added by a warm transfer): it hears what the call is (the reference spelt out) and "press
+  1 to take it" (call screening: a voicemail or a phone that forwards answers too, and must
+  never be joined to the person).
+- `/twilio/calls/<leg>/confirm/<round>`: the key pressed, or none: a 1 puts the counsellor in a
+  private conference while the other side is brought in (the colleague joins the live
+  call); no key or another one hears the prompt once more, then the leg hangs up as a
+  phone that did not answer (the callback goes back to the desk, the waiting caller stays
+  in their queue, the transfer's colleague never joins).
 - `/twilio/calls/<leg>/person`: the person called back answered (answering-machine detection
   says who): a human joins the conference; a machine hears the desk's neutral message only
   where the person said a voicemail is safe, else nothing.
@@ -15,9 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 from sqlmodel import Session, select
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from loket.channels.common import Answer, answer_once, say_text, settings, twilio_signed
 from loket.domain import calls, lists
@@ -28,17 +35,36 @@ from loket.store.types import utcnow
 bp = Blueprint("calls", __name__, url_prefix="/twilio/calls")
 CHANNEL = "call"
 MAX_SID = 64
+CONFIRM_TIMEOUT_S = 6  # seconds the counsellor's phone has to press 1 after each prompt
+CONFIRM_ROUNDS = 2  # the prompt is said twice at most
+SCREENED = ("counsellor", "transfer")  # legs that ring a counsellor's own phone
 
 TEXTS = Catalog("calls", {
+    # Said on the counsellor's own phone (the desk's language): what the call is, and how
+    # to take it; a voicemail that answers records it, and nobody is joined to it.
     "callback": {
-        "nl": "Terugbelverzoek {reference}. Blijf aan de lijn: we bellen de persoon nu, met "
-              "het nummer van de desk.",
-        "en": "Callback {reference}. Stay on the line: we are calling the person now, from "
-              "the desk's number.",
+        "nl": "Terugbelverzoek {reference}. Druk op 1 om het gesprek aan te nemen.",
+        "en": "Callback {reference}. Press 1 to take the call.",
     },
     "answer": {
-        "nl": "Wachtende beller {reference}. Blijf aan de lijn: we verbinden je nu.",
-        "en": "Waiting caller {reference}. Stay on the line: connecting you now.",
+        "nl": "Wachtende beller {reference}. Druk op 1 om het gesprek aan te nemen.",
+        "en": "Waiting caller {reference}. Press 1 to take the call.",
+    },
+    "transfer": {
+        "nl": "Warme overdracht {reference}. Druk op 1 om het gesprek aan te nemen.",
+        "en": "Warm transfer {reference}. Press 1 to take the call.",
+    },
+    "calling": {
+        "nl": "Blijf aan de lijn: we bellen de persoon nu, met het nummer van de desk.",
+        "en": "Stay on the line: we are calling the person now, from the desk's number.",
+    },
+    "moving": {
+        "nl": "Blijf aan de lijn: we verbinden je nu.",
+        "en": "Stay on the line: connecting you now.",
+    },
+    "unconfirmed": {
+        "nl": "Niet bevestigd. Het gesprek gaat terug naar de desk. Tot ziens.",
+        "en": "Not confirmed. The call goes back to the desk. Goodbye.",
     },
     "connecting": {
         "nl": "Je wordt nu verbonden met een hulpverlener.",
@@ -96,9 +122,10 @@ def hang_up(lang: str) -> str:
 LegAnswer = Callable[[Session, CallLeg, Contact], str]
 
 
-def leg_webhook(leg_id: int, kind: str, respond: LegAnswer) -> Response:
-    """Answer a leg's TwiML webhook once (a retry gets the stored answer): the leg locked,
-    and a leg that is not this kind, not this call, or already over hangs up."""
+def leg_webhook(leg_id: int, kinds: tuple[str, ...], respond: LegAnswer) -> Response:
+    """Answer a leg's TwiML webhook once (a retry gets the stored answer; the path is in its
+    key): the leg locked, and a leg not of these kinds, not this call, or already over hangs
+    up."""
     sid = call_sid()
     if sid is None:
         return bad_request("CallSid is missing")
@@ -106,33 +133,82 @@ def leg_webhook(leg_id: int, kind: str, respond: LegAnswer) -> Response:
     def work(session: Session) -> tuple[str, Contact | None]:
         leg = locked_leg(session, leg_id)
         contact = session.get(Contact, leg.contact_id) if leg else None
-        if (leg is None or contact is None or leg.kind != kind or leg.status in calls.FINAL
+        if (leg is None or contact is None or leg.kind not in kinds or leg.status in calls.FINAL
                 or (leg.call_sid is not None and leg.call_sid != sid)):
             return hang_up(contact.language if contact else settings().default_language), contact
         return respond(session, leg, contact), contact
 
-    return answer_once(channel=CHANNEL, kind=kind, sid=f"{sid}:{leg_id}", handle=work)
+    return answer_once(channel=CHANNEL, kind=kinds[0], sid=f"{sid}:{leg_id}", handle=work)
+
+
+def screening(leg: CallLeg, contact: Contact, round_: int) -> str:
+    """Say on the counsellor's phone what the call is and "press 1 to take it"; the key, or
+    its absence (the `<Gather>` falls through), is posted to this round's confirmation."""
+    lang = settings().default_language
+    action = url_for("calls.confirm", leg_id=leg.id, round_=round_)
+    twiml = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, timeout=CONFIRM_TIMEOUT_S, action=action,
+                    method="POST")
+    key = "transfer" if leg.kind == "transfer" else "callback" if leg.callback_id else "answer"
+    say_text(gather, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
+    twiml.append(gather)
+    twiml.redirect(action, method="POST")  # no key pressed: the same URL, without Digits
+    return str(twiml)
 
 
 @bp.post("/<int:leg_id>/counsellor")
 @twilio_signed
 def counsellor(leg_id: int) -> Response:
-    """The counsellor answered their phone: wait in the conference; bring in the other side
-    (a waiting caller who hung up meanwhile cannot be: the counsellor hears so)."""
+    """A counsellor's phone answered: ask for a 1 before anyone is brought in (a waiting
+    caller who hung up meanwhile cannot be: the counsellor hears so)."""
+
+    def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
+        if calls.counsellor_confirmed(leg=leg) or caller_gone(session, leg, contact):
+            return hang_up(settings().default_language)  # taken already, or nobody to join
+        return screening(leg, contact, 1)
+
+    return leg_webhook(leg_id, SCREENED, respond)
+
+
+def caller_gone(session: Session, leg: CallLeg, contact: Contact) -> bool:
+    """Tell whether the waiting caller this counsellor's leg was to take hung up meanwhile
+    (said on the desk)."""
+    return leg.kind == "counsellor" and calls.caller_gone_first(session=session, leg=leg,
+                                                                 contact=contact)
+
+
+@bp.post("/<int:leg_id>/confirm/<int:round_>")
+@twilio_signed
+def confirm(leg_id: int, round_: int) -> Response:
+    """The counsellor's phone pressed a key at the prompt, or none: a 1 joins them to the
+    conference and brings in the other side; anything else hears the prompt once more,
+    then the leg hangs up as a phone that did not answer."""
+    digits = request.form.get("Digits", "").strip()
 
     def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
         lang = settings().default_language
-        if calls.caller_gone_first(session=session, leg=leg, contact=contact):
-            return hang_up(lang)  # the waiting caller hung up meanwhile: nobody to join
-        calls.counsellor_answered(session=session, leg=leg)
+        if calls.counsellor_confirmed(leg=leg) or caller_gone(session, leg, contact):
+            return hang_up(lang)  # a replay (taken already), or nobody left to join
+        if digits != "1":
+            if 1 <= round_ < CONFIRM_ROUNDS:
+                return screening(leg, contact, round_ + 1)
+            calls.counsellor_not_confirmed(session=session, leg=leg)
+            twiml = VoiceResponse()
+            say_text(twiml, TEXTS.get("unconfirmed", lang), lang)
+            twiml.hangup()
+            return str(twiml)
         twiml = VoiceResponse()
-        key = "callback" if leg.callback_id else "answer"
-        say_text(twiml, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
-        # The counsellor leaving does not end it (a warm transfer goes on without them);
-        # when nobody is left for the person, Loket hangs up their side.
+        if leg.kind == "transfer":
+            calls.colleague_joined(session=session, leg=leg)
+            say_text(twiml, TEXTS.get("moving", lang), lang)
+        else:
+            calls.counsellor_answered(session=session, leg=leg)
+            say_text(twiml, TEXTS.get("calling" if leg.callback_id else "moving", lang), lang)
+        # A counsellor leaving does not end it (a warm transfer goes on without them); when
+        # nobody is left for the person, Loket hangs up their side.
         return str(conference(twiml, leg.conference, ends_it=False))
 
-    return leg_webhook(leg_id, "counsellor", respond)
+    return leg_webhook(leg_id, SCREENED, respond)
 
 
 @bp.post("/<int:leg_id>/person")
@@ -157,7 +233,7 @@ def person(leg_id: int) -> Response:
         twiml.hangup()
         return str(twiml)
 
-    return leg_webhook(leg_id, "person", respond)
+    return leg_webhook(leg_id, ("person",), respond)
 
 
 @bp.post("/<int:leg_id>/caller")
@@ -173,7 +249,7 @@ def caller(leg_id: int) -> Response:
         say_text(twiml, TEXTS.get("connecting", contact.language), contact.language)
         return str(conference(twiml, leg.conference, ends_it=True))
 
-    return leg_webhook(leg_id, "caller", respond)
+    return leg_webhook(leg_id, ("caller",), respond)
 
 
 @bp.post("/status")

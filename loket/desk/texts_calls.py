@@ -68,6 +68,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "de beller hing op voordat je verbonden was",
         "en": "the caller hung up before you were connected",
     },
+    "call_error_not_confirmed": {
+        "nl": "je telefoon bevestigde het gesprek niet (geen 1 gedrukt)",
+        "en": "your phone did not confirm the call (no 1 pressed)",
+    },
     "leg_status_queued": {"nl": "in de rij", "en": "queued"},
     "leg_status_placed": {"nl": "wordt gebeld", "en": "being placed"},
     "leg_status_dialing": {"nl": "wordt gebeld", "en": "dialling"},

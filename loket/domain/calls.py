@@ -2,10 +2,11 @@
 phone legs that join a counsellor to a person without showing the counsellor's number.
 
 A call is two legs in one conference: Loket first rings the counsellor's own phone; when they
-answer, it rings the person (a callback) from the desk's number, or moves the waiting caller
-out of their queue (answering a waiting call), into the same conference. Each leg is a
-`CallLeg` row found again by its Twilio sid when a status callback arrives. Every step that
-may run twice (a job, a webhook) takes it with a conditional update. No Flask here.
+answer and press 1 (a voicemail never does), it rings the person (a callback) from the desk's
+number, or moves the waiting caller out of their queue (answering a waiting call), into the
+same conference. Each leg is a `CallLeg` row found again by its Twilio sid when a status
+callback arrives. Every step that may run twice (a job, a webhook) takes it with a
+conditional update. No Flask here.
 """
 
 from __future__ import annotations
@@ -425,10 +426,59 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
 
 # --- the counsellor answers; the person answers ------------------------------------------
 
+# Said on the desk when the counsellor's phone answered but nobody pressed 1 (a voicemail).
+NOT_CONFIRMED = "your phone did not confirm"
+HUMAN = "human"  # a leg of a counsellor's own phone on which they pressed 1
+
+
+def counsellor_confirmed(*, leg: CallLeg) -> bool:
+    """Tell whether the counsellor (or the colleague of a warm transfer) took this call
+    already: pressed 1 on their phone, so a human answered it."""
+    return leg.answered_by == HUMAN
+
+
+def counsellor_not_confirmed(*, session: Session, leg: CallLeg) -> None:
+    """The counsellor's phone answered but nobody pressed 1 (a voicemail, a wrong key
+    twice): as if it did not answer, and nobody else was rung (nor, on a warm transfer,
+    joined to the call). The leg ends; a callback goes back to the desk (due again, a
+    crisis callable at once), not counted as an attempt at the person; a waiting caller
+    stays in their queue, held by no one, so that anyone of the desk may take them (and a
+    crisis's alarms go on)."""
+    now = utcnow()
+    leg.status, leg.error, leg.updated_at = "no-answer", NOT_CONFIRMED, now
+    session.add(leg)
+    contact = session.get(Contact, leg.contact_id)
+    callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
+    if callback is not None:
+        if callback.status == "calling":
+            back_to_desk(session=session, callback=callback, reason=NOT_CONFIRMED)
+            if contact is not None:
+                audit.record(session=session, event="update", contact=contact,
+                             user_id=leg.user_id, detail=f"callback back to the desk: "
+                                                         f"{NOT_CONFIRMED}")
+    elif leg.kind == "counsellor":
+        caller_back_in_queue(session=session, leg=leg, reason=NOT_CONFIRMED)
+    # A colleague's voicemail on a warm transfer: when the counsellor left meanwhile, the
+    # person is not left alone in a silent conference.
+    end_if_no_one_left(session=session, leg=leg)
+
+
+def caller_back_in_queue(*, session: Session, leg: CallLeg, reason: str) -> None:
+    """The counsellor's phone, rung to take a waiting caller, did not answer or confirm: the
+    caller was never moved and waits on in their queue; the counsellor lets go of them, so
+    that anyone of the desk may take them (and a crisis's alarms go on)."""
+    contact = session.get(Contact, leg.contact_id)
+    if (contact is None or leg.callback_id is not None or contact.status != "in_progress"
+            or contact.assigned_user_id != leg.user_id
+            or counsellor_confirmed(leg=leg)):
+        return
+    contacts.put_back(session=session, contact=contact, by_user_id=None, reason=reason)
+
 
 def counsellor_answered(*, session: Session, leg: CallLeg) -> CallLeg | None:
-    """The counsellor picked up: bring in the other side, once. Return the new leg."""
-    leg.status, leg.updated_at = "in-progress", utcnow()
+    """The counsellor pressed 1 on their phone: bring in the other side, once. Return the
+    new leg."""
+    leg.status, leg.answered_by, leg.updated_at = "in-progress", HUMAN, utcnow()
     session.add(leg)
     other = session.exec(
         select(CallLeg).where(CallLeg.conference == leg.conference, CallLeg.id != leg.id)
@@ -506,9 +556,7 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
         leg.answered_by = answered_by[:32]
     session.add(leg)
     if status not in FINAL:
-        if leg.kind == "transfer" and status == "in-progress":
-            colleague_joined(session=session, leg=leg)
-        return leg
+        return leg  # answered is not taken: a colleague takes a transfer by pressing 1
     callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
     if callback is not None and callback.status == "calling":
         if leg.kind == "person":
@@ -521,6 +569,9 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
         elif leg.kind == "counsellor" and not person_rung(session=session, leg=leg):
             back_to_desk(session=session, callback=callback,
                          reason="the counsellor hung up before the person was called")
+    elif leg.kind == "counsellor" and status != "completed":
+        caller_back_in_queue(session=session, leg=leg,
+                             reason="the counsellor's phone did not answer")
     if leg.kind in ("counsellor", "transfer"):
         end_if_no_one_left(session=session, leg=leg)
     return leg
@@ -919,7 +970,10 @@ def warm_transfer(*, session: Session, user: User, contact: Contact, desk: str, 
 
 
 def colleague_joined(*, session: Session, leg: CallLeg) -> None:
-    """A counsellor added to a live call (a warm transfer) answered: they hold it now."""
+    """A counsellor added to a live call (a warm transfer) pressed 1 on their phone: they
+    join it, and hold it now."""
+    leg.status, leg.answered_by, leg.updated_at = "in-progress", HUMAN, utcnow()
+    session.add(leg)
     contact = session.get(Contact, leg.contact_id)
     if contact is None or leg.user_id is None or contact.status == "closed":
         return

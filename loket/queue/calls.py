@@ -122,7 +122,8 @@ def reconcile_waiting_calls() -> int:
 
 
 def leg_url(leg_id: int, part: str) -> str:
-    """Return the public URL of a leg's TwiML (`counsellor`, `person`, `caller`)."""
+    """Return the public URL of a leg's TwiML (`counsellor`: a counsellor's own phone,
+    screened; `person`, `caller`)."""
     return f"{settings().public_url.rstrip('/')}/twilio/calls/{leg_id}/{part}"
 
 
@@ -177,14 +178,16 @@ def take(session: Session, leg_id: int) -> Dial | None:
 def dial(leg: Dial) -> str:
     """Ask Twilio for the call (no transaction held); GatewayError when refused."""
     assert leg.to is not None  # noqa: S101 - checked by the caller
-    if leg.kind in ("coach", "transfer"):  # joins the live call's conference directly
+    if leg.kind == "coach":  # the manager joins the live call's conference directly
         return get_gateway().add_participant(
             conference=leg.conference, to=leg.to, caller_id=leg.caller_id,
-            status_callback=status_url(), coaching=leg.kind == "coach",
-            call_sid_to_coach=leg.coach_sid,
+            status_callback=status_url(), coaching=True, call_sid_to_coach=leg.coach_sid,
         )
+    # A counsellor's own phone (and a warm transfer's colleague's) is screened: its
+    # webhook asks for a 1 before anyone is joined, so a voicemail never is.
+    part = "counsellor" if leg.kind == "transfer" else leg.kind
     return get_gateway().place_call(
-        to=leg.to, url=leg_url(leg.leg_id, leg.kind), caller_id=leg.caller_id,
+        to=leg.to, url=leg_url(leg.leg_id, part), caller_id=leg.caller_id,
         status_callback=status_url(), machine_detection=leg.kind == "person",
     )
 

@@ -20,7 +20,8 @@ VOICE = ["", "/menu", "/military", "/mode", "/callback/number", "/callback/keyed
          "/status"]
 PATHS = ([f"/twilio/voice{p}" for p in VOICE]
          + ["/twilio/messaging", "/twilio/messaging/status", "/twilio/calls/status",
-            "/twilio/calls/1/counsellor", "/twilio/calls/1/person", "/twilio/calls/1/caller"])
+            "/twilio/calls/1/counsellor", "/twilio/calls/1/person", "/twilio/calls/1/caller",
+            "/twilio/calls/1/confirm/1"])
 # The names Twilio sends, and a few it never does.
 NAMES = ["CallSid", "MessageSid", "SmsSid", "AccountSid", "From", "To", "Body", "Digits",
          "SpeechResult", "CallStatus", "MessageStatus", "QueueResult", "QueueTime",

@@ -9,6 +9,7 @@ window, Redis flushed, and a waiting caller taken out of the queue out of order.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET  # noqa: S405 - Loket's own answers
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from tests.conftest import POSTGRES_URL
 from tests.conftest import _truncate as truncate
 from tests.desk.helpers import api_token, log_in, make_user
 from tests.desk.test_workspace import act, engine_of, waiting
-from tests.twilio_double import TwilioDouble, signed_post
+from tests.twilio_double import TwilioDouble, answer_counsellor_leg, press, signed_post
 
 PERSON = "+31612345678"
 COUNSELLOR_PHONE = "+31687654321"
@@ -122,12 +123,14 @@ def ring_and_answer(app: Flask, redis: Redis, double: TwilioDouble, client: Flas
     run_jobs(app, redis)
     counsellor_leg = [leg for leg in legs(app, reference) if leg.kind == "counsellor"][-1]
     assert counsellor_leg.call_sid
-    twiml = signed_post(app.test_client(), f"/twilio/calls/{counsellor_leg.id}/counsellor",
-                        {"CallSid": counsellor_leg.call_sid, "CallStatus": "in-progress",
-                         "From": DESK_NUMBER, "To": COUNSELLOR_PHONE})
+    params = {"CallSid": counsellor_leg.call_sid, "CallStatus": "in-progress",
+              "From": DESK_NUMBER, "To": COUNSELLOR_PHONE}
+    prompt = signed_post(app.test_client(), f"/twilio/calls/{counsellor_leg.id}/counsellor",
+                         params)
+    assert " ".join(reference) in prompt.get_data(as_text=True)  # the reference, spelled out
+    twiml = press(app.test_client(), prompt, params, "1")  # the counsellor takes it
     body = twiml.get_data(as_text=True)
     assert twiml.status_code == 200 and "<Conference" in body and 'record="do-not-record"' in body
-    assert " ".join(reference) in body  # the reference, spelled out
     run_jobs(app, redis)
     person = legs(app, reference)[-1]
     assert person.kind == "person" and person.call_sid and person.conference == \
@@ -319,7 +322,7 @@ def test_a_call_that_cannot_be_placed_says_so_on_the_desk(
     assert row.status == "due" and row.error and "could not place the call" in row.error
     assert PERSON not in row.error and COUNSELLOR_PHONE not in row.error
     page = client.get(f"/desk/contacts/{reference}").get_data(as_text=True)
-    assert "could not place the call" in page
+    assert "het gesprek kon niet worden opgezet" in page  # in the reader's language
 
 
 def test_the_api_call_rings_the_counsellor_and_answers_202(
@@ -358,8 +361,9 @@ def test_a_waiting_crisis_caller_is_taken_out_of_the_queue_before_longer_waiting
     act(client, crisis, "answer")
     run_jobs(calls_app, redis_conn)
     leg = legs(calls_app, crisis)[0]
-    signed_post(calls_app.test_client(), f"/twilio/calls/{leg.id}/counsellor",
-                {"CallSid": leg.call_sid or "", "From": DESK_NUMBER, "To": COUNSELLOR_PHONE})
+    answer_counsellor_leg(calls_app.test_client(), leg.id or 0,
+                          {"CallSid": leg.call_sid or "", "From": DESK_NUMBER,
+                           "To": COUNSELLOR_PHONE})
     run_jobs(calls_app, redis_conn)
     moved = [r for r in twilio_double.requests if "/Calls/CA" in r.path]
     assert len(moved) == 1 and moved[0].path.endswith(f"/Calls/CA{1:032d}.json")
@@ -448,14 +452,22 @@ def test_a_warm_transfer_brings_in_the_other_desk_then_the_counsellor_leaves(
         stored.phone, stored.available, stored.availability = "+31633334444", True, "available"
     act(client, reference, "warm_transfer", desk="veterans", note="Veteraan, Uruzgan")
     run_jobs(calls_app, redis_conn)
-    joined = [r for r in twilio_double.requests if r.path.endswith("/Participants.json")]
-    assert len(joined) == 1 and joined[0].params["To"] == "+31633334444"
-    assert "Coaching" not in joined[0].params or joined[0].params["Coaching"] != "true"
+    assert twilio_double.calls_to()[-1] == "+31633334444"  # the colleague's phone rings
     with Session(engine_of(calls_app)) as session:
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
         transfer = session.exec(select(CallLeg).where(CallLeg.kind == "transfer")).one()
     assert contact.desk == "veterans" and contact.assigned_user_id is None  # moved, handed over
     call_status(calls_app, transfer.call_sid or "", "in-progress", "+31633334444")
+    # Answered is not taken: only the colleague pressing 1 joins them to the call.
+    with Session(engine_of(calls_app)) as session:
+        assert session.exec(select(Contact).where(Contact.reference == reference)).one() \
+            .assigned_user_id is None
+    joined = answer_counsellor_leg(calls_app.test_client(), transfer.id or 0,
+                                   {"CallSid": transfer.call_sid or "", "From": DESK_NUMBER,
+                                    "To": "+31633334444"})
+    conference = ET.fromstring(joined.get_data(as_text=True)).find(  # noqa: S314 - ours
+        "./Dial/Conference")
+    assert conference is not None and conference.text == mine.conference
     call_status(calls_app, mine.call_sid or "", "completed", COUNSELLOR_PHONE)
     run_jobs(calls_app, redis_conn)
     with Session(engine_of(calls_app)) as session:
