@@ -11,16 +11,36 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from loket.domain import break_glass, workspace
 
 Desk = Literal["police", "veterans", "debasis"]
+QUEUE_PAGE = 100  # a queue's contacts listed when the client names no `limit`
+MESSAGES_PAGE = 500  # a conversation's messages in one answer (`Link: rel="next"`: more)
 
 
 class Body(BaseModel):
     """A request body: a JSON object with only the fields named here."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Retry(BaseModel):
+    """The headers of a call that changes something: an optional key that makes a retry
+    safe (every other header passes, and is not kept)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    idempotency_key: str | SkipJsonSchema[None] = Field(
+        default=None, alias="Idempotency-Key", min_length=1, max_length=255,
+        pattern=r"^[!-~]+$",
+        description="a key the client makes up for this one call (a UUID, say), sent again "
+                    "with a retry: the same key with the same body answers the first "
+                    "answer again and does nothing more (header `Idempotent-Replayed: "
+                    "true`); with another body it is refused (422, field "
+                    "`Idempotency-Key`). Keys are kept per token for at least 24 hours. "
+                    "Only a call that succeeded is kept: a refused one is judged again.")
 
 
 class ReplyIn(Body):
@@ -80,11 +100,31 @@ class QueueItemOut(BaseModel):
     waiting_since: datetime
 
 
+class QueueQuery(BaseModel):
+    """How much of a queue to list."""
+
+    limit: int = Field(default=QUEUE_PAGE, ge=1, le=workspace.QUEUE_SHOWN,
+                       description="list at most this many (the first, crisis first)")
+
+
+class ContactQuery(BaseModel):
+    """Which page of a contact's conversation to show."""
+
+    after: int = Field(default=0, ge=0, le=2**62,
+                       description="only the messages after this one (its id): a client "
+                                   "polling a conversation sends the newest id it has. At "
+                                   f"most {MESSAGES_PAGE} come at once, oldest first; while "
+                                   'more follow, the answer has `Link: <...>; rel="next"`')
+
+
 class QueueOut(BaseModel):
     """A queue's open contacts, crisis first, then by priority and wait."""
 
     queue: str
     items: list[QueueItemOut]
+    total: int = Field(description="how many contacts wait in this queue (counted up to "
+                                   f"{workspace.QUEUE_SHOWN}): more than `items` when "
+                                   "the list was cut at `limit`")
 
 
 class MessageOut(BaseModel):

@@ -1,19 +1,40 @@
 """How an API call runs: a refusal is an `ApiError` (answered `{"error", "field"}`), the body
 is the one spectree validated, and a step on a contact runs in one unit of work on the
 contact locked and judged again by `access`, as the pages' views do.
+
+A step sent with an `Idempotency-Key` header runs once: its answer is kept in that same unit
+of work (an `InboundEvent` of channel `api`, as the webhooks keep theirs, keyed by the
+token's hash and the key's), and the same call sent again with that key is answered the
+kept answer, changing nothing (a reply is not sent twice). The key with another call or
+body is refused (422). A refused call is not kept: nothing was done, so a retry is judged
+again. Two copies sent at once: the second waits for the contact's lock and answers what
+the first answered.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
+from typing import Any, TypeVar
 
-from flask import request
+from flask import Response, after_this_request, request
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from loket.channels.common import writing
+from loket.desk import texts
 from loket.desk.workspace import me
-from loket.domain import access, break_glass, contacts, workspace
+from loket.domain import access, break_glass, contacts, inbound, workspace
+from loket.i18n import LANGUAGES
+from loket.store.db import get_engine, read_scope
 from loket.store.models import Contact, User
+
+M = TypeVar("M", bound=BaseModel)
+KEY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+CHANNEL = "api"
+JSON = "application/json"
 
 
 class ApiError(Exception):
@@ -23,6 +44,25 @@ class ApiError(Exception):
                  holder: str | None = None) -> None:
         super().__init__(error)
         self.status, self.error, self.field, self.holder = status, error, field, holder
+
+
+def language() -> str:
+    """Return the language a client reads refusals in (`Accept-Language`: nl or en); the
+    API's own English when it does not say."""
+    if "Accept-Language" not in request.headers:
+        return "en"
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def said(english: str, key: str, **values: object) -> str:
+    """Return a refusal's reason in the client's language (the staff pages' text)."""
+    lang = language()
+    return english if lang == "en" or not key else texts.text(key, lang, **values)
+
+
+def refusal(exc: workspace.Refused, field: str) -> str:
+    """Return a broken rule as the API says it: the field, then why."""
+    return f"{field}: {said(exc.message, exc.key, **exc.values)}"
 
 
 def not_found() -> ApiError:
@@ -57,29 +97,97 @@ def conflict(session: Session, user: User, contact: Contact) -> ApiError:
     """Say why a step needing a hold cannot be done: closed, held by someone (named), or
     not claimed by the caller."""
     if contact.status == "closed":
-        return ApiError(409, "status: this contact is closed", field="status")
+        return ApiError(409, "status: " + said("this contact is closed", "r_contact_closed"),
+                        field="status")
     holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
     if holder is not None and holder.id != user.id:
         name = workspace.holder_name(holder)
-        return ApiError(409, f"claimed: {name} holds this contact", field="claimed",
-                        holder=name)
-    return ApiError(409, "claimed: claim the contact first", field="claimed")
+        return ApiError(409, "claimed: " + said(f"{name} holds this contact", "r_held",
+                                                 name=name),
+                        field="claimed", holder=name)
+    return ApiError(409, "claimed: " + said("claim the contact first", "r_not_held"),
+                    field="claimed")
 
 
-def step(reference: str, action: access.Action, do: Any, *,
-         rename: dict[str, str] | None = None) -> Any:
-    """Run `do(session, user, contact)` on a locked contact in one unit of work; a refusal
-    becomes 409 (someone else's hold, or a busy counsellor) or 422 naming the field."""
+def step(reference: str, action: access.Action, do: Any, *, answer: type[M],
+         status: int = 200, rename: dict[str, str] | None = None) -> tuple[M, int]:
+    """Run `do(session, user, contact)` (which returns the `answer`) on a locked contact in
+    one unit of work; a refusal becomes 409 (someone else's hold, or a busy counsellor) or
+    422 naming the field. With an `Idempotency-Key`, a call answered before is answered
+    again from what was kept, and nothing runs."""
     user = me()
-    with writing() as session:
-        contact = locked(session, user, reference, action)
-        try:
-            return do(session, user, contact)
-        except contacts.Conflict:
-            session.refresh(contact)
-            raise conflict(session, user, contact) from None
-        except workspace.Refused as exc:
-            field = (rename or {}).get(exc.field, exc.field)
-            status = 409 if exc.field in ("busy", "seen") else 422
-            raise ApiError(status, f"{field}: {str(exc).partition(': ')[2]}",
-                           field=field) from None
+    key = retry_key()
+    try:
+        with writing() as session:
+            if key is not None:
+                kept = replay(session, key, answer)
+                if kept is not None:
+                    return kept
+            contact = locked(session, user, reference, action)
+            try:
+                out: M = do(session, user, contact)
+            except contacts.Conflict:
+                session.refresh(contact)
+                raise conflict(session, user, contact) from None
+            except workspace.Refused as exc:
+                field = (rename or {}).get(exc.field, exc.field)
+                code = 409 if exc.field in ("busy", "seen") else 422
+                raise ApiError(code, refusal(exc, field), field=field) from None
+            if key is not None:
+                keep(session, key, action, out, status, contact.id)
+            return out, status
+    except (ApiError, IntegrityError) as exc:
+        # A copy of this call sent at the same time may have done it first (it took the
+        # lock, or the key): answer what it answered.
+        if key is not None and getattr(exc, "field", None) != KEY_HEADER:
+            with read_scope(get_engine()) as reader:
+                kept = replay(reader, key, answer)
+            if kept is not None:
+                return kept
+        raise
+
+
+def retry_key() -> str | None:
+    """Return where this call's `Idempotency-Key` is kept: per token (its hash, as stored)
+    and per key (hashed: a client's key is not ours to keep); None without one."""
+    given = request.headers.get(KEY_HEADER)
+    if given is None:
+        return None
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    by_token = hashlib.sha256(token.encode()).hexdigest()[:32]
+    return f"{CHANNEL}:{by_token}:{hashlib.sha256(given.encode()).hexdigest()}"
+
+
+def fingerprint() -> str:
+    """Return what makes two calls the same call: the method, the path and the body."""
+    call = json.dumps([request.method, request.path, request.get_json(silent=True)],
+                      sort_keys=True)
+    return hashlib.sha256(call.encode()).hexdigest()
+
+
+def keep(session: Session, key: str, action: str, out: BaseModel, status: int,
+         contact_id: int | None) -> None:
+    """Keep this call's answer under its key, in the unit of work that did the call."""
+    call = fingerprint()
+    kept = json.dumps({"call": call, "status": status, "body": out.model_dump(mode="json")})
+    inbound.record(session=session, key=key, channel=CHANNEL, kind=f"api.{action}",
+                   payload=call, response=kept, response_type=JSON, contact_id=contact_id)
+
+
+def replay(session: Session, key: str, answer: type[M]) -> tuple[M, int] | None:
+    """Return the answer kept under this key (marked as a replay), if any; 422 when the key
+    was used for another call or body."""
+    found = inbound.find_answer(session=session, key=key)
+    if found is None or found[0] is None:
+        return None
+    kept = json.loads(found[0])
+    if kept["call"] != fingerprint():
+        raise ApiError(422, f"{KEY_HEADER}: this key was used for another call or body; "
+                       "use a new key for a new call", field=KEY_HEADER)
+
+    @after_this_request
+    def _mark(response: Response) -> Response:
+        response.headers[REPLAYED_HEADER] = "true"
+        return response
+
+    return answer.model_validate(kept["body"]), int(kept["status"])

@@ -8,16 +8,25 @@ first and dispatches promised jobs after the answer. A contact the caller may no
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
-from flask import Blueprint, current_app, jsonify
+from flask import (
+    Blueprint,
+    Response,
+    after_this_request,
+    current_app,
+    jsonify,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from loket.api import schemas
 from loket.api.openapi import SPEC, answers
-from loket.api.steps import ApiError, not_found, parsed, step
+from loket.api.steps import ApiError, not_found, parsed, refusal, step
 from loket.channels.common import writing
 from loket.desk.identity import staff_required
 from loket.desk.workspace import me, source
@@ -38,6 +47,16 @@ def refused(exc: ApiError) -> ResponseReturnValue:
     return jsonify(body.model_dump(exclude_none=True)), exc.status
 
 
+@bp.after_request
+def challenge(response: Response) -> Response:
+    """Tell a client refused for its token how to authenticate (RFC 6750)."""
+    if response.status_code == 401:
+        sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+        response.headers["WWW-Authenticate"] = (
+            'Bearer realm="loket", error="invalid_token"' if sent else 'Bearer realm="loket"')
+    return response
+
+
 @bp.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """Describe this API: the OpenAPI document generated from its models."""
@@ -49,24 +68,70 @@ def openapi_document() -> ResponseReturnValue:
 
 @bp.get("/queue/<queue>")
 @staff_required(COUNSELLOR)
-@SPEC.validate(resp=answers(200, schemas.QueueOut), operation_id="queue")
-def queue(queue: str) -> Answer:
-    """List a queue's open contacts, crisis first: no personal data."""
+@SPEC.validate(query=schemas.QueueQuery,
+               resp=answers(200, schemas.QueueOut, HTTP_304=None, HTTP_422=schemas.ErrorOut),
+               operation_id="queue")
+def queue(queue: str) -> Answer | Response:
+    """List a queue's open contacts, crisis first: no personal data. The answer has an
+    ETag: a poll sending it back in If-None-Match gets 304 while nothing changed."""
     user = me()
     if queue not in contacts.QUEUES:
         raise ApiError(404, "queue: no such queue", field="queue")
     if queue not in access.queues_served(user):
         raise ApiError(403, "queue: not a queue you serve", field="queue")
+    limit = request.context.query.limit  # type: ignore[attr-defined]
+    listed = workspace.queue_for(session=get_session(), user=user,
+                                 limit=workspace.QUEUE_SHOWN)
     items = [
         schemas.QueueItemOut(reference=i.reference, channel=i.channel, priority=i.priority,
                              flags=list(i.flags), waiting_since=i.waiting_since)
-        for i in workspace.queue_for(session=get_session(), user=user) if i.queue == queue
+        for i in listed if i.queue == queue
     ]
-    return schemas.QueueOut(queue=queue, items=items)
+    out = schemas.QueueOut(queue=queue, items=items[:limit], total=len(items))
+    tag = hashlib.sha256(out.model_dump_json().encode()).hexdigest()[:32]
+    if request.if_none_match.contains_weak(tag):
+        unchanged = Response(status=304)
+        unchanged.set_etag(tag)
+        return unchanged
+
+    @after_this_request
+    def _tag(response: Response) -> Response:
+        if response.status_code == 200:
+            response.set_etag(tag)
+        return response
+
+    return out
 
 
-def details(session: Session, user: User, contact: Contact) -> schemas.ContactOut:
-    """Return what a counsellor sees of a contact they may see."""
+def conversation(session: Session, contact: Contact,
+                 after: int = 0) -> tuple[list[schemas.MessageOut], int | None]:
+    """Return a page of the conversation (the messages after `after`, oldest first, at most
+    `MESSAGES_PAGE`) and the `after` of the next page, None when this one is the last."""
+    found = workspace.messages(session=session, contact=contact, after=after)
+    page = [
+        schemas.MessageOut(id=m.id or 0, direction="out" if m.direction == "out" else "in",
+                           text=m.body, at=m.created_at)
+        for m in found[:schemas.MESSAGES_PAGE]
+    ]
+    return page, page[-1].id if len(found) > len(page) else None
+
+
+def next_page(reference: str, after: int | None) -> None:
+    """Point the client at the rest of the conversation (RFC 8288 `Link`), if any."""
+    if after is None:
+        return
+    link = f'<{url_for("api_v1.contact", reference=reference, after=after)}>; rel="next"'
+
+    @after_this_request
+    def _link(response: Response) -> Response:
+        response.headers["Link"] = link
+        return response
+
+
+def details(session: Session, user: User, contact: Contact,
+            messages: list[schemas.MessageOut]) -> schemas.ContactOut:
+    """Return what a counsellor sees of a contact they may see (with this page of its
+    conversation)."""
     holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
     return schemas.ContactOut(
         reference=contact.reference, channel=contact.channel, desk=contact.desk,
@@ -74,11 +139,7 @@ def details(session: Session, user: User, contact: Contact) -> schemas.ContactOu
         flags=sorted(contact.flags), status=contact.status,
         claimed_by=holder.email if holder else None,
         waiting_since=contact.routed_at or contact.created_at,
-        messages=[
-            schemas.MessageOut(id=m.id or 0, direction="out" if m.direction == "out" else "in",
-                               text=m.body, at=m.created_at)
-            for m in workspace.messages(session=session, contact=contact)
-        ],
+        messages=messages,
         notes=[
             schemas.NoteOut(kind=n.kind, text=n.body, at=n.created_at,
                             by=author_name(session, n.user_id))
@@ -97,9 +158,12 @@ def author_name(session: Session, user_id: int | None) -> str | None:
 
 @bp.get("/contacts/<reference>")
 @staff_required(COUNSELLOR)
-@SPEC.validate(resp=answers(200, schemas.ContactOut), operation_id="read_contact")
+@SPEC.validate(query=schemas.ContactQuery,
+               resp=answers(200, schemas.ContactOut, HTTP_422=schemas.ErrorOut),
+               operation_id="read_contact")
 def contact(reference: str) -> Answer:
-    """Show one contact's details; the read is audited."""
+    """Show one contact's details; the read is audited. Its conversation comes a page at
+    a time: `?after=` the last message id a client has, `Link: rel="next"` while more."""
     user = me()
     session = get_session()
     found = workspace.visible_contact(session=session, user=user, reference=reference)
@@ -107,7 +171,10 @@ def contact(reference: str) -> Answer:
         raise not_found()
     with writing() as writer:
         workspace.read(session=writer, user=user, contact=found, source=source(), detail="api")
-    return details(session, user, found)
+    after: int = request.context.query.after  # type: ignore[attr-defined]
+    messages, more = conversation(session, found, after)
+    next_page(found.reference, more)
+    return details(session, user, found, messages)
 
 
 # --- changing ------------------------------------------------------------------------------
@@ -115,7 +182,8 @@ def contact(reference: str) -> Answer:
 
 @bp.post("/contacts/<reference>/claim")
 @staff_required(COUNSELLOR)
-@SPEC.validate(resp=answers(200, schemas.ClaimOut, HTTP_409=schemas.ErrorOut),
+@SPEC.validate(headers=schemas.Retry,
+               resp=answers(200, schemas.ClaimOut, HTTP_409=schemas.ErrorOut),
                operation_id="claim")
 def claim(reference: str) -> Answer:
     """Take a contact to work it; 409 naming who, when someone else holds it."""
@@ -126,13 +194,13 @@ def claim(reference: str) -> Answer:
                         source=source())
         return schemas.ClaimOut(status="claimed", claimed_by=user.email)
 
-    out: schemas.ClaimOut = step(reference, "claim", do)
-    return out
+    return step(reference, "claim", do, answer=schemas.ClaimOut)
 
 
 @bp.post("/contacts/<reference>/call")
 @staff_required(COUNSELLOR)
-@SPEC.validate(resp=answers(202, schemas.DoneOut, HTTP_409=schemas.ErrorOut,
+@SPEC.validate(headers=schemas.Retry,
+               resp=answers(202, schemas.DoneOut, HTTP_409=schemas.ErrorOut,
                             HTTP_422=schemas.ErrorOut),
                operation_id="call")
 def call(reference: str) -> Answer:
@@ -140,79 +208,87 @@ def call(reference: str) -> Answer:
     desk's number) or to the waiting caller; the contact is claimed first if need be."""
     max_live = current_app.config["LOKET"].max_live_chats
 
-    def do(session: Session, user: User, contact: Contact) -> None:
+    def do(session: Session, user: User, contact: Contact) -> schemas.DoneOut:
         if contact.assigned_user_id != user.id:
             workspace.claim(session=session, user=user, contact=contact, max_live=max_live,
                             source=source())
         calls.call(session=session, user=user, contact=contact, source=source())
+        return schemas.DoneOut(status="calling")
 
-    step(reference, "call", do)
-    return schemas.DoneOut(status="calling"), 202
+    return step(reference, "call", do, answer=schemas.DoneOut, status=202)
 
 
 @bp.post("/contacts/<reference>/release")
 @staff_required(COUNSELLOR)
-@SPEC.validate(resp=answers(200, schemas.DoneOut, HTTP_409=schemas.ErrorOut),
+@SPEC.validate(headers=schemas.Retry,
+               resp=answers(200, schemas.DoneOut, HTTP_409=schemas.ErrorOut),
                operation_id="release")
 def release(reference: str) -> Answer:
     """Let go of a held contact: it waits in its queue again."""
-    step(reference, "release", lambda session, user, contact: contacts.release(
-        session=session, contact=contact, user=user, source=source()))
-    return schemas.DoneOut(status="released")
+    def do(session: Session, user: User, contact: Contact) -> schemas.DoneOut:
+        contacts.release(session=session, contact=contact, user=user, source=source())
+        return schemas.DoneOut(status="released")
+
+    return step(reference, "release", do, answer=schemas.DoneOut)
 
 
 @bp.post("/contacts/<reference>/messages")
 @staff_required(COUNSELLOR)
-@SPEC.validate(json=schemas.ReplyIn,
+@SPEC.validate(json=schemas.ReplyIn, headers=schemas.Retry,
                resp=answers(201, schemas.CreatedOut, HTTP_409=schemas.ErrorOut,
                             HTTP_400=schemas.ErrorOut),
                operation_id="reply")
 def reply(reference: str) -> Answer:
     """Reply on the contact's own channel (a text goes out through the gateway)."""
     body: schemas.ReplyIn = parsed(schemas.ReplyIn)
-    message_id: int = step(reference, "reply", lambda session, user, contact: workspace.reply(
-        session=session, user=user, contact=contact, text=body.text, source=source()))
-    return schemas.CreatedOut(id=message_id, status="sent"), 201
+    def do(session: Session, user: User, contact: Contact) -> schemas.CreatedOut:
+        message_id = workspace.reply(session=session, user=user, contact=contact,
+                                     text=body.text, source=source())
+        return schemas.CreatedOut(id=message_id, status="sent")
+
+    return step(reference, "reply", do, answer=schemas.CreatedOut, status=201)
 
 
 @bp.post("/contacts/<reference>/notes")
 @staff_required(COUNSELLOR)
-@SPEC.validate(json=schemas.NoteIn,
+@SPEC.validate(json=schemas.NoteIn, headers=schemas.Retry,
                resp=answers(201, schemas.CreatedOut, HTTP_400=schemas.ErrorOut),
                operation_id="add_note")
 def note(reference: str) -> Answer:
     """Add a note (kept encrypted) to a contact."""
     body: schemas.NoteIn = parsed(schemas.NoteIn)
 
-    def do(session: Session, user: User, contact: Contact) -> int:
+    def do(session: Session, user: User, contact: Contact) -> schemas.CreatedOut:
         made = workspace.add_note(session=session, user=user, contact=contact, text=body.text,
                                   source=source())
         session.flush()
         assert made.id is not None  # noqa: S101 - flushed above
-        return made.id
+        return schemas.CreatedOut(id=made.id, status="noted")
 
-    note_id: int = step(reference, "note", do, rename={"note": "text"})
-    return schemas.CreatedOut(id=note_id, status="noted"), 201
+    return step(reference, "note", do, answer=schemas.CreatedOut, status=201,
+                rename={"note": "text"})
 
 
 @bp.post("/contacts/<reference>/transfer")
 @staff_required(COUNSELLOR)
-@SPEC.validate(json=schemas.TransferIn,
+@SPEC.validate(json=schemas.TransferIn, headers=schemas.Retry,
                resp=answers(200, schemas.DoneOut, HTTP_409=schemas.ErrorOut,
                             HTTP_400=schemas.ErrorOut),
                operation_id="transfer")
 def transfer(reference: str) -> Answer:
     """Hand a held contact over to another desk with a note; the caller loses sight of it."""
     body: schemas.TransferIn = parsed(schemas.TransferIn)
-    step(reference, "transfer", lambda session, user, contact: workspace.transfer(
-        session=session, user=user, contact=contact, desk=body.desk, note=body.note,
-        source=source()))
-    return schemas.DoneOut(status="transferred")
+    def do(session: Session, user: User, contact: Contact) -> schemas.DoneOut:
+        workspace.transfer(session=session, user=user, contact=contact, desk=body.desk,
+                           note=body.note, source=source())
+        return schemas.DoneOut(status="transferred")
+
+    return step(reference, "transfer", do, answer=schemas.DoneOut)
 
 
 @bp.post("/contacts/<reference>/close")
 @staff_required(COUNSELLOR)
-@SPEC.validate(json=schemas.CloseIn,
+@SPEC.validate(json=schemas.CloseIn, headers=schemas.Retry,
                resp=answers(200, schemas.DoneOut, HTTP_409=schemas.ErrorOut,
                             HTTP_400=schemas.ErrorOut),
                operation_id="close")
@@ -221,12 +297,15 @@ def close(reference: str) -> Answer:
     body: schemas.CloseIn = parsed(schemas.CloseIn)
     wrapup = timedelta(minutes=current_app.config["LOKET"].wrapup_minutes)
     configured = lists.configured(current_app.config["LOKET"].workspace_lists)
-    step(reference, "close", lambda session, user, contact: workspace.close(
-        session=session, user=user, contact=contact, outcome=body.outcome,
-        contact_type=body.contact_type, categories=body.categories, note=body.note,
-        wrapup=wrapup, source=source(), outcomes=configured.outcome_keys,
-        category_keys=configured.category_keys, seen=body.seen))
-    return schemas.DoneOut(status="closed")
+    def do(session: Session, user: User, contact: Contact) -> schemas.DoneOut:
+        workspace.close(
+            session=session, user=user, contact=contact, outcome=body.outcome,
+            contact_type=body.contact_type, categories=body.categories, note=body.note,
+            wrapup=wrapup, source=source(), outcomes=configured.outcome_keys,
+            category_keys=configured.category_keys, seen=body.seen)
+        return schemas.DoneOut(status="closed")
+
+    return step(reference, "close", do, answer=schemas.DoneOut)
 
 
 @bp.post("/contacts/<reference>/break-glass")
@@ -247,9 +326,11 @@ def emergency(reference: str) -> Answer:
                 raise not_found()
             workspace.read(session=session, user=user, contact=found, source=source(),
                            detail="api break-glass")
-            out = details(session, user, found)
+            messages, more = conversation(session, found)
+            out = details(session, user, found, messages)
     except workspace.Refused as exc:
-        raise ApiError(422, str(exc), field=exc.field) from None
+        raise ApiError(422, refusal(exc, exc.field), field=exc.field) from None
+    next_page(out.reference, more)
     return out
 
 
