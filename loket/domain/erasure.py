@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from loket.domain import audit
+from loket.domain import audit, inbound
 from loket.routing.values import DESKS
 from loket.store.models import (
     CallbackRequest,
@@ -37,6 +37,10 @@ from loket.store.models import (
     PersonFlag,
 )
 from loket.store.types import utcnow
+
+# How long the API's `Idempotency-Key`s and their answers are kept (a retry comes within
+# minutes; a day is plenty).
+RETRY_KEYS_KEPT = timedelta(days=1)
 
 BATCH = 500
 
@@ -135,4 +139,7 @@ def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retentio
                                  f"({retention.cutoff(contact.desk, now).date().isoformat()})")
         total += len(found)
         if len(found) < batch:
-            return total
+            break
+    with unit_of_work() as session:  # the API's retry keys, with the answers they keep
+        inbound.forget(session=session, channel="api", before=now - RETRY_KEYS_KEPT)
+    return total

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import datetime
 
-from sqlalchemy import func, insert
+from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
 from loket.store.models import InboundEvent, table_of
@@ -90,3 +91,12 @@ def count(*, session: Session, contact_id: int, kind: str) -> int:
         InboundEvent.contact_id == contact_id, InboundEvent.kind == kind
     )
     return int(session.exec(query).one())
+
+
+def forget(*, session: Session, channel: str, before: datetime) -> int:
+    """Delete the kept answers of one channel received before `before`; return how many
+    (the API's retry keys: a retry comes within minutes, a day is plenty)."""
+    table = table_of(InboundEvent)
+    result = session.execute(delete(table).where(table.c.channel == channel,
+                                                 table.c.created_at < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]

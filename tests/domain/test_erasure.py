@@ -126,6 +126,24 @@ def test_retention_anonymises_what_is_past_each_desk_s_period(store_app: Flask) 
         assert figures(session, first, last) == before  # the reports' figures unchanged
 
 
+
+def test_retention_forgets_the_api_s_retry_keys_after_a_day(store_app: Flask) -> None:
+    # An API client's Idempotency-Key keeps its call's answer (a reply's text among it):
+    # kept a day for the retries, then the nightly retention forgets it. A webhook's stays.
+    engine = store_app.extensions["loket.engine"]
+    now = utcnow()
+    with session_scope(engine) as session:
+        for age_h, channel in ((30, "api"), (2, "api"), (30, "sms")):
+            session.add(InboundEvent(idempotency_key=f"{channel}:{age_h}", channel=channel,
+                                     kind="api.reply" if channel == "api" else "message",
+                                     payload="{}", response="{}",
+                                     response_type="application/json",
+                                     created_at=now - timedelta(hours=age_h)))
+    erasure.retain(lambda: session_scope(engine), erasure.Retention(days=730), now=now)
+    with read_scope(engine) as session:
+        kept = sorted(e.idempotency_key for e in session.exec(select(InboundEvent)).all())
+    assert kept == ["api:2", "sms:30"]
+
 def test_the_cli_erases_purges_and_refuses_an_unknown_reference(
     app: Flask, cli_env: dict[str, str]
 ) -> None:
