@@ -65,6 +65,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "a_enable": {"nl": "Inschakelen", "en": "Enable"},
     "a_disable": {"nl": "Uitschakelen", "en": "Disable"},
     "a_reset": {"nl": "Tweede stap opnieuw instellen", "en": "Reset second step"},
+    "a_actions_hint": {
+        "nl": "Uitschakelen beëindigt meteen alle logins van die gebruiker, zijn API-tokens "
+              "werken niet meer en wat hij vasthield gaat terug naar de wachtrij. Tweede "
+              "stap opnieuw instellen beëindigt alle logins; bij de volgende login koppelt "
+              "de gebruiker opnieuw een authenticator-app.",
+        "en": "Disable ends all of that user's logins at once, their API tokens stop "
+              "working and what they held goes back to the queue. Reset second step ends "
+              "all their logins; at their next login they link an authenticator app again.",
+    },
     "a_change": {"nl": "Wijzigen", "en": "Change"},
     "a_phone_set": {"nl": "Telefoon om eerst te bellen: ingesteld (nieuw nummer)",
                     "en": "Phone rung first: set (new number)"},

@@ -181,6 +181,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "mgr_unreachable_none": {"nl": "Geen.", "en": "None."},
     "mgr_try_again": {"nl": "Nog één keer proberen", "en": "Try once more"},
     "mgr_close_unreachable": {"nl": "Sluiten (geen contact)", "en": "Close (no contact)"},
+    "mgr_unreachable_hint": {
+        "nl": "Nog één keer proberen zet de terugbelafspraak opnieuw in de wachtrij van de "
+              "desk. Sluiten (geen contact) sluit het contact met uitkomst 'geen contact': "
+              "er wordt niet meer gebeld. Een crisis wordt nooit zo gesloten.",
+        "en": "Try once more puts the callback back in the desk's queue. Close (no contact) "
+              "closes the contact with the outcome 'no contact': nobody calls again. A "
+              "crisis is never closed this way.",
+    },
     "col_attempts": {"nl": "Pogingen", "en": "Attempts"},
     "col_state": {"nl": "Stand", "en": "State"},
     "done_tried_again": {"nl": "Het terugbelverzoek staat weer klaar voor de desk.",

@@ -92,3 +92,26 @@ def test_what_went_wrong_with_a_call_reads_in_the_counsellor_s_language(app: Fla
     english = client.get(f"/desk/contacts/{due}?lang=en").get_data(as_text=True)
     assert "the call did not report back; try again" in english
     assert "The person: connected" in english
+
+
+def test_the_admin_s_and_manager_s_irreversible_buttons_say_what_they_will_do(
+    app: Flask,
+) -> None:
+    # Disabling a user, resetting their second step, and closing an unreachable callback
+    # cannot be undone from the page: each button is described by a line saying what it does.
+    from tests.domain.test_crisis_callbacks import callback_contact
+
+    make_user(app, role="counsellor", desk="police")
+    admin = app.test_client()
+    log_in(admin, app, make_user(app, role="admin"))
+    page = admin.get("/desk/admin").get_data(as_text=True)
+    assert 'id="user-actions-hint"' in page and "API-tokens werken niet meer" in page
+    assert page.count('aria-describedby="user-actions-hint"') >= 2
+    callback_contact(app, callback_status="unreachable")
+    manager = app.test_client()
+    log_in(manager, app, make_user(app, role="manager", desk="police"))
+    page = manager.get("/desk/manager").get_data(as_text=True)
+    assert "er wordt niet meer gebeld" in page
+    assert page.count('aria-describedby="unreachable-hint"') == 2
+    english = manager.get("/desk/manager?lang=en").get_data(as_text=True)
+    assert "nobody calls again" in english
