@@ -7,8 +7,8 @@ is the same rule for reading as a query filter, so a list never shows what `can`
   `pool` for police and veterans) while they are open; contacts flagged `both` for police
   and veterans while one of them owns it. After a transfer away (owner and queue another
   desk) nothing more: a `both` contact handed to De Basis is De Basis's alone.
-  Claiming needs sight of the contact and no other holder; a note needs sight of an open
-  contact; replying, transferring, closing and releasing need the caller's own claim.
+  Claiming needs sight of the contact and no other holder; a note needs sight of it, open
+  or closed; replying, transferring, closing and releasing need the caller's own claim.
 - manager of desk D: counts, waits and outcomes of D and the pool; never a message, name
   or number, so no contact's details.
 - admin: users, tokens, rules, retention; no contact's details, but any contact's audit
