@@ -236,11 +236,15 @@ def act(reference: str, action: str) -> ResponseReturnValue:
         get_session().refresh(shown)
         return render_contact(user, shown, unmasked=True)
     flash(f"done_{done}", "notice")
-    return redirect(url_for(".queue") if action in ("transfer", "close", "release",
-                                                   "plan_callback") else back,
-                    303)
+    if action in ("transfer", "close", "release", "plan_callback"):
+        return redirect(url_for(".queue"), 303)
+    # Back where the counsellor was working: the conversation after a reply, the notes
+    # after a note (the page's top otherwise).
+    return redirect(back + DONE_AT.get(action, ""), 303)
 
 
+# Where the page opens again after an action that stays on it.
+DONE_AT = {"reply": "#conversation", "note": "#notes"}
 # The box each refused action's text came from: (draft kind, form field).
 TYPED = {"reply": ("reply", "text"), "note": ("note", "text"), "transfer": ("transfer", "note"),
          "close": ("close", "note")}

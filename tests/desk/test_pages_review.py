@@ -115,3 +115,17 @@ def test_the_admin_s_and_manager_s_irreversible_buttons_say_what_they_will_do(
     assert page.count('aria-describedby="unreachable-hint"') == 2
     english = manager.get("/desk/manager?lang=en").get_data(as_text=True)
     assert "nobody calls again" in english
+
+
+def test_after_a_reply_or_a_note_the_page_opens_where_the_counsellor_was_working(
+    app: Flask,
+) -> None:
+    reference = waiting(app, channel="webchat", phone=None)
+    client, _ = counsellor(app)
+    act(client, reference, "claim")
+    replied = act(client, reference, "reply", text="Ik ben er.")
+    assert replied.status_code == 303 and replied.location.endswith("#conversation")
+    noted = act(client, reference, "note", text="Belt vanavond terug.")
+    assert noted.status_code == 303 and noted.location.endswith("#notes")
+    refused = act(client, reference, "reply", text="   ")
+    assert "#" not in refused.location  # the error is said at the page's top
