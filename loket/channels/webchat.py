@@ -217,6 +217,9 @@ def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict
     return {
         "status": contact.status,
         "status_text": status_text(session, contact, lang),
+        # The reference line: a crisis written after a close opens a new chat, and with it
+        # a new reference, which the open page shows without a reload.
+        "reference_text": text("chat_reference", lang, reference=contact.reference),
         "crisis": contact.crisis,
         "last_id": messages[-1]["id"] if messages else after,
         "messages": messages,

@@ -144,6 +144,8 @@ def test_a_crisis_written_just_after_the_counsellor_closed_the_chat_is_answered_
     assert new.crisis and new.priority == "urgent" and new.respond == "now"
     assert new.status == "waiting" and new.queue is not None
     assert written(app) == [typed]
+    # The open page is told the new chat's reference with the answer (its script shows it).
+    assert new.reference in sent.get_json()["update"]["reference_text"]
     page = client.get("/chat").get_data(as_text=True)  # this browser now holds the new chat
     assert typed in page and new.reference in page and 'id="send"' in page
     assert not re.search(r'id="crisis-now"[^>]*hidden', page)

@@ -76,6 +76,11 @@
         statusLine.textContent !== update.status_text) {
       statusLine.textContent = update.status_text;
     }
+    var referenceLine = document.querySelector(".reference-line");
+    if (referenceLine && typeof update.reference_text === "string" &&
+        referenceLine.textContent !== update.reference_text) {
+      referenceLine.textContent = update.reference_text;
+    }
     if (crisisNow && update.crisis && crisisNow.hidden) {
       crisisNow.hidden = false;
       crisisNow.scrollIntoView({block: "start"});
