@@ -3,22 +3,38 @@
 Every failure gets the same words, whatever failed. Failures in a row lock the account out
 with backoff (logged with the user's id, never the e-mail); the forms are also rate limited
 per client address and per account. A code of a time step already used is refused.
+
+Anyone who knows a counsellor's e-mail can cause the lockout and use up the account's rate
+limit. A browser that completed a login of the account keeps a signed device cookie
+(OWASP's "device cookies"): the lockout does not hold it back, and it has a rate limit of its
+own, so the counsellor's own computer still logs in during such an attack.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import segno
 import structlog
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -34,6 +50,8 @@ log = structlog.get_logger(__name__)
 ADDRESS_RATE = "30 per minute"  # the posts of one client address
 ACCOUNT_RATE = "10 per minute"  # the posts for one account, from anywhere
 LIMITED = ("login", "second_factor", "enrol")
+DEVICE_COOKIE = "loket_device"
+DEVICE_DAYS = 180  # a device cookie is trusted this long after the login that set it
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -54,12 +72,56 @@ def source() -> str:
     return (request.remote_addr or "")[:64]
 
 
-def account_key() -> str:
-    """Return the rate limit's key for the account tried: a keyed hash, never the e-mail."""
-    user = identity.half_logged_in()
-    who = f"user:{user.id}" if user is not None else request.form.get("email", "").strip()
+def keyed(who: str) -> str:
+    """Return a keyed hash of an account (or device) for rate limits and cookies."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, who.lower().encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, who.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def account_key() -> str:
+    """Return the rate limit's key for the account tried: a keyed hash, never the e-mail;
+    the browser's own key when its device cookie is trusted for that account."""
+    user = identity.half_logged_in()
+    email = request.form.get("email", "")
+    device = trusted_device(user=user) if user is not None else trusted_device(email=email)
+    if device is not None:
+        return keyed(f"device:{device}")
+    return keyed(f"user:{user.id}" if user is not None else email)
+
+
+def device_signer() -> URLSafeTimedSerializer:
+    """Return the signer of device cookies."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="loket.desk.device")
+
+
+def trusted_device(*, email: str = "", user: User | None = None) -> str | None:
+    """Return this browser's device id when its device cookie is valid for this account
+    (by the e-mail given, or the half-logged-in user), else None."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    if not value or len(value) > 400:
+        return None
+    try:
+        data = device_signer().loads(value, max_age=DEVICE_DAYS * 86400)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("d"), str):
+        return None
+    if user is not None:
+        match = data.get("u") == user.id and data.get("k") == keyed(user.email)
+    else:
+        match = bool(email.strip()) and data.get("k") == keyed(email)
+    return data["d"] if match else None
+
+
+def remember_device(response: Response, user: User) -> Response:
+    """Give the browser of a complete login a device cookie for this account."""
+    value = device_signer().dumps({"u": user.id, "k": keyed(user.email),
+                                   "d": secrets.token_urlsafe(16)})
+    response.set_cookie(
+        DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 86400, path="/desk", httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Strict",
+    )
+    return response
 
 
 def safe_next(default: str) -> str:
@@ -91,12 +153,17 @@ def login() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return refused("desk/login.html", form)
     attempts = current_app.config["LOKET"].login_attempts
+    earlier = identity.login_token()
     with unit_of_work() as session:
         user = logins.check_password(
             session=session, email=form.email.data, password=form.password.data,
-            attempts=attempts,
+            attempts=attempts, trusted=trusted_device(email=form.email.data) is not None,
         )
         token = logins.start(session=session, user=user, source=source()) if user else None
+        if token is not None and earlier:
+            # The browser's earlier login (another colleague's, on a shared computer) ends
+            # here, not 30 minutes later: its token no longer works, they are not present.
+            logins.end(session=session, token=earlier)
     if user is None or token is None:
         log.info("login.refused", step="password")
         return refused("desk/login.html", form)
@@ -107,32 +174,41 @@ def login() -> ResponseReturnValue:
 
 
 def check(user: User, code: str) -> bool:
-    """Check a second-factor code, counting a failure against the account."""
+    """Check a second-factor code, counting a failure against the account.
+
+    The user's row is locked until commit: the same code posted twice at once is still
+    taken only once (the time step used is written before the other looks).
+    """
     attempts = current_app.config["LOKET"].login_attempts
+    trusted = trusted_device(user=user) is not None
     with unit_of_work() as session:
-        stored = session.get(User, user.id)
+        stored = session.get(User, user.id, with_for_update=True, populate_existing=True)
         if stored is None or not stored.active:
             return False
-        if logins.check_code(session=session, user=stored, code=code):
+        if logins.check_code(session=session, user=stored, code=code, trusted=trusted):
             return True
         logins.failed(session=session, user=stored, attempts=attempts)
     log.info("login.refused", step="code", user_id=user.id)
     return False
 
 
-def complete(user: User, *, enrolled: bool = False) -> list[str]:
-    """Complete this login (both factors given); return a new recovery sheet at enrolment."""
+def complete(user: User, *, enrolled: bool = False) -> list[str] | None:
+    """Complete this login (both factors given) under a new token; return a new recovery
+    sheet at enrolment (else an empty list), or None when the login ended meanwhile."""
     token = identity.login_token()
     assert token is not None  # noqa: S101 - only a half-logged-in browser gets here
     codes: list[str] = []
     with unit_of_work() as session:
         stored = session.get(User, user.id)
         assert stored is not None  # noqa: S101 - checked a moment ago
+        new_token = logins.complete(session=session, token=token)
+        if new_token is None:
+            return None
         if enrolled:
             accounts.confirm_second_factor(session=session, user=stored)
             codes = logins.new_recovery_codes(session=session, user=stored)
-        logins.pass_second_factor(session=session, token=token)
         logins.succeeded(session=session, user=stored)
+    identity.log_in(user, new_token, complete=True)
     log.info("login.complete", user_id=user.id, enrolled=enrolled)
     return codes
 
@@ -150,8 +226,9 @@ def second_factor() -> ResponseReturnValue:
         return render_template("desk/login_code.html", form=form, failed=False)
     if not form.validate_on_submit() or not check(user, form.code.data):
         return refused("desk/login_code.html", form)
-    complete(user)
-    return redirect(safe_next(identity.home_url(user)), 303)
+    if complete(user) is None:
+        return redirect(url_for(".login"), 303)
+    return remember_device(redirect(safe_next(identity.home_url(user)), 303), user)
 
 
 def recovery_sheets() -> list[dict[str, str]]:
@@ -174,10 +251,12 @@ def enrol() -> ResponseReturnValue:
     form = CodeForm()
     if request.method == "POST" and form.validate_on_submit() and check(user, form.code.data):
         codes = complete(user, enrolled=True)
-        return render_template(
+        if codes is None:
+            return redirect(url_for(".login"), 303)
+        return remember_device(make_response(render_template(
             "desk/recovery.html", codes=codes, sheets=recovery_sheets(),
             next_url=safe_next(identity.home_url(user)),
-        )
+        )), user)
     qr = segno.make(accounts.totp_uri(user), error="m").svg_inline(
         scale=4, title=None, omitsize=True
     )

@@ -1,10 +1,10 @@
 """Who is asking: a staff member's server-side login (Flask-Login) or an API token.
 
 The Flask session cookie holds only the login's random token (`_user_id`), new at every
-login, so a session cannot be fixed in advance; the login itself lives in `login_session`
-(only the token's SHA-256). A login whose second factor was not given yet opens no staff
-page. Under `/api/` only a bearer token counts (never the cookie): it stands for its user,
-with exactly that user's rights.
+login and again once the second factor is given, so a session cannot be fixed in advance;
+the login itself lives in `login_session` (only the token's SHA-256). A login whose second
+factor was not given yet opens no staff page. Under `/api/` only a bearer token counts
+(never the cookie): it stands for its user, with exactly that user's rights.
 """
 
 from __future__ import annotations
@@ -122,10 +122,11 @@ def login_token() -> str | None:
     return getattr(current_user, "token", None)
 
 
-def log_in(user: User, token: str) -> None:
-    """Put a new login's token in the session cookie, replacing any earlier one."""
+def log_in(user: User, token: str, *, complete: bool = False) -> None:
+    """Put a new login's token in the session cookie, replacing any earlier one (after the
+    password, and again with a new token once the second factor was given)."""
     flask_logout_user()
-    flask_login_user(Staff(user, token, complete=False))
+    flask_login_user(Staff(user, token, complete=complete))
 
 
 def log_out() -> None:

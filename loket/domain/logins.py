@@ -114,6 +114,22 @@ def pass_second_factor(*, session: Session, token: str) -> None:
     )
 
 
+def complete(*, session: Session, token: str) -> str | None:
+    """Complete a login (both factors given) under a new token; return it, or None when
+    the login has ended meanwhile. The token of the half-finished login stops working: one
+    seen before the second factor (a shared screen, a planted cookie) opens nothing."""
+    new = secrets.token_urlsafe(32)
+    now = utcnow()
+    result = session.exec(  # type: ignore[call-overload]
+        update(LoginSession)
+        .where(
+            col(LoginSession.token_hash) == token_hash(token), col(LoginSession.ended_at).is_(None)
+        )
+        .values(token_hash=token_hash(new), second_factor_at=now, last_seen_at=now)
+    )
+    return new if result.rowcount else None
+
+
 def end(*, session: Session, token: str) -> None:
     """End one login (logout)."""
     session.exec(  # type: ignore[call-overload]
@@ -170,21 +186,27 @@ def locked(user: User, now: datetime | None = None) -> bool:
     return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
-def check_password(*, session: Session, email: str, password: str, attempts: int) -> User | None:
+def check_password(
+    *, session: Session, email: str, password: str, attempts: int, trusted: bool = False
+) -> User | None:
     """Return the active, not locked-out user with this e-mail and password, else None.
 
     A failure counts against the account; after `attempts` failures in a row it is locked
     out, for a minute and then twice as long after every further failure (at most an hour).
-    Caller commits (the count must be kept even when the login fails).
+    `trusted`: the browser completed a login of this account before (its device cookie);
+    the lockout, which anyone who knows the e-mail can cause, does not hold it back.
+    The password is checked whatever the outcome: a locked or disabled account takes as
+    long to refuse as any other. Caller commits (the count must be kept when it fails).
     """
     user = accounts.find_user(session=session, email=email)
     if user is None:
         accounts.hasher().hash(password)  # the same time spent as for a real account
         return None
-    if not user.active or locked(user):
+    right = accounts.check_password(user, password)
+    if not user.active or (locked(user) and not trusted):
         log.info("login.refused", user_id=user.id, reason="locked" if user.active else "disabled")
         return None
-    if not accounts.check_password(user, password):
+    if not right:
         failed(session=session, user=user, attempts=attempts)
         return None
     if accounts.hasher().check_needs_rehash(user.password_hash):
@@ -220,13 +242,13 @@ def succeeded(*, session: Session, user: User) -> None:
     session.add(user)
 
 
-def check_code(*, session: Session, user: User, code: str) -> bool:
+def check_code(*, session: Session, user: User, code: str, trusted: bool = False) -> bool:
     """Tell whether a TOTP code (or an unused recovery code) is the user's; each works once.
 
     A TOTP code of a time step already used is refused (replay), as is any code while the
-    account is locked out.
+    account is locked out (unless from a `trusted` browser, as in `check_password`).
     """
-    if locked(user) or not user.totp_secret:
+    if (locked(user) and not trusted) or not user.totp_secret:
         return False
     code = "".join(code.split())
     if code.isdigit() and len(code) == 6:
