@@ -3,8 +3,10 @@
 A text conversation asks the phone menu's questions one message at a time. Its step lives in
 `Contact.intake_step`: who -> serving (only after 2) -> respond -> window (only for a
 callback) -> routed -> acked; `:again` marks a question asked a second time, and `stopped`
-a conversation the person ended. A crisis phrase in any message skips what is left and
-routes the contact at once as urgent.
+a conversation the person ended. A crisis phrase in any message (or split over two
+texts sent moments apart, `loket.channels.messaging`) skips what is left and routes the
+contact at once as urgent. A photo or voice note without text is told what Loket cannot do,
+never taken for a wrong answer.
 
 Pure: `plan` reads the conversation's state and the message and returns the `Step` to take;
 the channel stores it (`loket.channels.messaging`). A step with an `action` (route, escalate,
@@ -14,6 +16,7 @@ stop) needs the store's work before its answer is known.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, TypeVar
@@ -24,7 +27,12 @@ from loket.i18n import CRISIS
 
 T = TypeVar("T")
 WHATSAPP = "whatsapp:"
-STOP_WORDS = frozenset({"STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE"})
+# Twilio's opt-out keywords (after which it delivers no more SMS to the number) and the
+# Dutch ways of saying the same; the whole message, whatever its case and punctuation.
+STOP_WORDS = frozenset({
+    "STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE", "STOPALL", "STOP ALL", "CANCEL", "END", "QUIT",
+    "OPTOUT", "REVOKE", "STOP MAAR", "STOP ERMEE", "AFMELDEN",
+})
 LANGUAGE_WORDS = {"EN": "en", "ENGLISH": "en", "NL": "nl", "NEDERLANDS": "nl"}
 # "English please" asks for English; a bare "en" (Dutch for "and") only as the whole message.
 LANGUAGE_NAMES = frozenset({"ENGLISH", "NEDERLANDS"})
@@ -37,6 +45,9 @@ QUESTIONS = ("serving", "respond", "window")  # the questions after "who"
 ROUTED_STEPS = ("routed", "acked")  # the questions are behind us
 _NON_WORD = re.compile(r"[^\w ]")
 _DIGIT = re.compile(r"\s*(\d)\s*[.)!]?\s*")
+# A choice with the option's words after it ("1 politie", "2. veteraan").
+_DIGIT_WORDS = re.compile(r"\s*(\d)(?:\s*[.):!-]\s*|\s+)([^\W\d_]+)[^\d]*")
+_KEYCAP = str.maketrans("", "", "\ufe0f\u20e3")  # 1\ufe0f\u20e3 is the emoji of a 1
 
 
 @dataclass(frozen=True)
@@ -46,11 +57,21 @@ class Inbound:
     sid: str
     sender: str
     body: str
+    media: int = 0  # photos, videos, voice notes attached (Twilio's NumMedia)
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Inbound:
         """Read the message from a webhook's form."""
-        return cls(form["MessageSid"].strip(), form["From"].strip(), form.get("Body", ""))
+        media = form.get("NumMedia", "").strip()
+        return cls(
+            form["MessageSid"].strip(), form["From"].strip(), form.get("Body", ""),
+            int(media) if media.isdecimal() and media.isascii() else 0,
+        )
+
+    @property
+    def only_media(self) -> bool:
+        """Tell whether the message is a photo, video or voice note without any text."""
+        return self.media > 0 and not self.body.strip()
 
     @property
     def channel(self) -> Literal["sms", "whatsapp"]:
@@ -73,13 +94,43 @@ class Inbound:
         words = self.word.split()
         if len(words) == 1 or (words and words[0] in LANGUAGE_NAMES and len(words) <= 3):
             return LANGUAGE_WORDS.get(words[0])
+        if len(words) <= 5 and "ENGLISH" in words:  # "In English please", "Do you speak English?"
+            return "en"
         return None
 
     @property
     def digit(self) -> str | None:
         """Return the menu number this message answers, if it is one (`1`, ` 2.`)."""
-        found = _DIGIT.fullmatch(self.body)
+        found = _DIGIT.fullmatch(plain(self.body))
         return found.group(1) if found else None
+
+    def choice(self, question: str, language: str) -> str | None:
+        """Return the menu number this message answers to a question: a bare number (a keycap
+        emoji too), or a number with a word of its option after it ("1 politie"), in either
+        language.
+
+        A story that starts with a number ("3 jaar geleden ...") is no choice.
+        """
+        if self.digit is not None:
+            return self.digit
+        found = _DIGIT_WORDS.fullmatch(plain(self.body))
+        if found is None:
+            return None
+        digit, word = found.group(1), found.group(2).casefold()
+        for lang in (language, "en" if language == "nl" else "nl"):
+            for line in TEXTS.get(question, lang).splitlines():
+                number, _, option = line.partition(" ")
+                words = _NON_WORD.sub(" ", option.casefold()).split()
+                if number == digit and words and (
+                    word == words[0] or (len(word) >= 3 and word in words)
+                ):
+                    return digit
+        return None
+
+
+def plain(body: str) -> str:
+    """Return a message with keycap emoji and full-width digits as plain digits."""
+    return unicodedata.normalize("NFKC", body.translate(_KEYCAP))
 
 
 class State(NamedTuple):
@@ -125,6 +176,8 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
     if message.language:
         return switch_language(state, message.language)
     step, _, again = state.intake_step.partition(":")
+    if message.only_media:
+        return on_media(state, step)
     if step == "routed":
         return acknowledge(state)
     if step == "acked":
@@ -138,6 +191,15 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
     if step == "window":
         return on_window(state, message, bool(again))
     return on_who(state, message, bool(again))
+
+
+def on_media(state: State, step: str) -> Step:
+    """Say that a photo, video or voice note cannot be seen or heard here, every time (it may
+    hold what the person could not type); a question is asked again, not counted as missed."""
+    reply = say(state.language, "media", crisis=CRISIS.get("short", state.language))
+    if step in ROUTED_STEPS:
+        return Step(reply=reply)
+    return Step(reply=reply + "\n\n" + say(state.language, step if step in QUESTIONS else "who"))
 
 
 def say(language: str, key: str, **values: str | int) -> str:
@@ -157,14 +219,21 @@ def ask(
 def ask_again(state: State, step: str) -> Step:
     """Ask a question a second time, kindly; the next miss takes the default."""
     reply = say(state.language, "again") + "\n" + say(state.language, step)
+    if step != "who":  # the first question names the other language itself
+        reply += "\n" + say(state.language, "other_language")
     return Step(reply=reply, intake_step=f"{step}:again")
 
 
 def pick(
-    state: State, message: Inbound, options: Mapping[str, T], again: bool, default: T
+    state: State,
+    message: Inbound,
+    question: str,
+    options: Mapping[str, T],
+    again: bool,
+    default: T,
 ) -> tuple[T | None, str]:
     """Return the chosen option, or the default after a second miss with a word about it."""
-    choice = options.get(message.digit or "")
+    choice = options.get(message.choice(question, state.language) or "")
     if choice is not None:
         return choice, ""
     if again:
@@ -174,9 +243,9 @@ def pick(
 
 def on_who(state: State, message: Inbound, again: bool) -> Step:
     """Take who is writing: police, veteran or military, family of either, or other."""
-    if message.digit == MENU_NOW:
+    if message.choice("who", state.language) == MENU_NOW:
         return Step(action="escalate")
-    choice, before = pick(state, message, menu.BY_DIGIT, again, menu.OTHER)
+    choice, before = pick(state, message, "who", menu.BY_DIGIT, again, menu.OTHER)
     if choice is None:
         return ask_again(state, "who")
     return ask(state, "serving" if choice.asks_serving else "respond", before, choice.answers)
@@ -184,7 +253,7 @@ def on_who(state: State, message: Inbound, again: bool) -> Step:
 
 def on_serving(state: State, message: Inbound, again: bool) -> Step:
     """Take whether a veteran or soldier serves now or served before."""
-    choice, before = pick(state, message, SERVING, again, "unknown")
+    choice, before = pick(state, message, "serving", SERVING, again, "unknown")
     if choice is None:
         return ask_again(state, "serving")
     return ask(state, "respond", before, {"serving_status": choice})
@@ -192,7 +261,7 @@ def on_serving(state: State, message: Inbound, again: bool) -> Step:
 
 def on_respond(state: State, message: Inbound, again: bool) -> Step:
     """Take chat now or a callback; chat now routes at once."""
-    choice, before = pick(state, message, RESPOND, again, "chat")
+    choice, before = pick(state, message, "respond", RESPOND, again, "chat")
     if choice is None:
         return ask_again(state, "respond")
     if choice == "callback":
@@ -202,7 +271,7 @@ def on_respond(state: State, message: Inbound, again: bool) -> Step:
 
 def on_window(state: State, message: Inbound, again: bool) -> Step:
     """Take the callback window, then route."""
-    choice, before = pick(state, message, WINDOWS, again, "asap")
+    choice, before = pick(state, message, "window", WINDOWS, again, "asap")
     if choice is None:
         return ask_again(state, "window")
     return Step(action="route", window=choice, before=before)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache, partial
 
 import structlog
@@ -39,6 +40,8 @@ bp = Blueprint("messaging", __name__, url_prefix="/twilio/messaging")
 log = structlog.get_logger(__name__)
 
 MESSAGE_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+# Two texts this close together are read as one for crisis phrases as well.
+SPLIT_WINDOW = timedelta(minutes=5)
 
 
 @lru_cache(maxsize=256)
@@ -163,18 +166,27 @@ def handle_message(
             reference=seen.reference if seen else None,
         )
         conversations.add_message(
-            session=session, contact=contact, direction="in", body=message.body,
+            session=session, contact=contact, direction="in", body=stored_body(message),
             external_id=message.sid,
         )
         reply: str | None = Conversation(session, contact, message).first()
     else:
         conversations.add_message(
-            session=session, contact=contact, direction="in", body=message.body,
+            session=session, contact=contact, direction="in", body=stored_body(message),
             external_id=message.sid,
         )
         reply = Conversation(session, contact, message).next()
     log.info("messaging.inbound", contact_id=contact.id, step=contact.intake_step)
     return twiml(reply), contact
+
+
+def stored_body(message: Inbound) -> str:
+    """Return what the counsellor reads of a message: its text, and a note of what it had
+    attached that Loket does not show (a photo, a voice note), in the desk's language."""
+    if not message.media:
+        return message.body
+    note = TEXTS.get("media_stored", normalise_language(settings().default_language))
+    return f"{message.body.strip()}\n{note}" if message.body.strip() else note
 
 
 def first_contact(message: Inbound) -> contacts.ContactIn:
@@ -184,7 +196,7 @@ def first_contact(message: Inbound) -> contacts.ContactIn:
         channel=message.channel,
         external_id=message.sid,
         phone=message.sender,
-        text=message.body,
+        text=stored_body(message),
         language="en" if wanted == "en" else "nl",
     )
 
@@ -215,12 +227,29 @@ class Conversation:
         if rules_runtime.is_crisis_text(self.message.body):
             return self.escalate()
         self.step("who")
+        if self.message.only_media:  # the greeting names 112 and 113 already
+            return self.say("media", crisis="").strip() + "\n\n" + greeting(self.contact.language)
         return greeting(self.contact.language)
 
     def next(self) -> str | None:
         """Answer a later message: work out its step, store it, do what it asks."""
-        crisis = rules_runtime.is_crisis_text(self.message.body)
+        crisis = rules_runtime.is_crisis_text(self.message.body) or self.split_crisis()
         return self.take(plan(state_of(self.contact), self.message, crisis=crisis))
+
+    def split_crisis(self) -> bool:
+        """Tell whether this message and the person's one before it, sent moments apart, make
+        a crisis phrase together ("ik zie het niet" / "meer zitten"), in either order: texts
+        are split by a thumb, a carrier, or arrive out of order."""
+        before = conversations.previous_text(
+            session=self.session, contact=self.contact, within=SPLIT_WINDOW
+        )
+        body = self.message.body.strip()
+        if not before or not body or rules_runtime.is_crisis_text(before):
+            return False  # a crisis before was answered: this one is read on its own
+        return any(
+            rules_runtime.is_crisis_text(joined)
+            for joined in (f"{before.strip()} {body}", f"{body} {before.strip()}")
+        )
 
     def take(self, step: Step) -> str | None:
         """Store a step's answers and do its action; return the reply."""

@@ -65,6 +65,10 @@ TEXTS = Catalog(
             "nl": "Sorry, dat antwoord ken ik niet. Kies een van de cijfers.",
             "en": "Sorry, I did not recognise that answer. Please choose one of the numbers.",
         },
+        "other_language": {
+            "nl": "For English, reply EN.",
+            "en": "Voor Nederlands, antwoord NL.",
+        },
         "default": {
             "nl": "Geen probleem, we gaan verder.",
             "en": "No problem, let's continue.",
@@ -103,6 +107,16 @@ TEXTS = Catalog(
             "Referentie {reference}.",
             "en": "Thank you, we have your message. We will call you back as agreed. "
             "Reference {reference}.",
+        },
+        "media": {
+            "nl": "Foto's, video's en spraakberichten kunnen we hier niet zien of horen. "
+            "Wil je het typen? {crisis}",
+            "en": "We cannot see or hear photos, videos or voice notes here. Could you type "
+            "it? {crisis}",
+        },
+        "media_stored": {
+            "nl": "[Bijlage: foto, video of spraakbericht; niet te zien in Loket]",
+            "en": "[Attachment: photo, video or voice note; not shown in Loket]",
         },
         "goodbye": {
             "nl": "Je gesprek met Loket is gestopt; we sturen je geen berichten meer. Wil je ons "

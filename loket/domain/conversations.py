@@ -174,6 +174,26 @@ def add_message(
     return message_id
 
 
+def previous_text(*, session: Session, contact: Contact, within: timedelta) -> str | None:
+    """Return the person's message before their latest one in this conversation, when it
+    came at most `within` before it; None otherwise."""
+    query = (
+        select(Message.body, Message.created_at)
+        .where(
+            Message.contact_id == contact.id,
+            Message.direction == "in",
+            col(Message.automatic).is_(False),
+        )
+        .order_by(col(Message.id).desc())
+        .limit(2)
+    )
+    found = session.exec(query).all()
+    if len(found) < 2:
+        return None
+    (_, latest_at), (body, at) = found
+    return body if latest_at - at <= within else None
+
+
 def author_names(*, session: Session, messages: list[Message]) -> dict[int, str]:
     """Return how the person sees each counsellor who wrote these messages: their first
     name or the pseudonym they chose, never a surname."""
