@@ -94,9 +94,21 @@ def new_reference(*, session: Session) -> str:
             return ref
 
 
+# How Twilio writes a WhatsApp number; the person behind it is the same as the number's.
+WHATSAPP_PREFIX = "whatsapp:"
+
+
+def bare_number(phone: str) -> str:
+    """Return a number without the WhatsApp prefix (`whatsapp:+31…` is +31…)."""
+    value = phone.strip()
+    return value[len(WHATSAPP_PREFIX):] if value.lower().startswith(WHATSAPP_PREFIX) else value
+
+
 def phone_hash(phone: str, *, session: Session) -> str:
-    """Return the keyed hash a contact's number is found by."""
-    return keyring(session).keyed_hash(phone)
+    """Return the keyed hash a person's number is found by: the same for their calls, texts
+    and WhatsApp messages, so that erasure, continuity, flags and earlier contacts find all
+    of them (a conversation is still found per channel)."""
+    return keyring(session).keyed_hash(bare_number(phone))
 
 
 def open_contact(

@@ -97,6 +97,32 @@ def test_erase_removes_the_person_everywhere_and_keeps_the_counts(store_app: Fla
         assert figures(session, date(2026, 11, 1), date(2026, 11, 30)) == before
 
 
+
+def test_erasing_a_person_who_texted_by_sms_and_by_whatsapp_removes_both(
+    store_app: Flask,
+) -> None:
+    # One person, one number: a text by SMS, a message by WhatsApp (Twilio writes it
+    # `whatsapp:+31…`). Erasing the SMS contact removes the WhatsApp one too.
+    from tests.channels import test_messaging as sms
+
+    person = store_app.test_client()
+    sms.text(person, "Hallo", sender="+31611122233")
+    sms.text(person, "Hallo", sender="whatsapp:+31611122233")
+    sms.text(person, "Hallo", sender="+31699988877")  # someone else
+    engine = store_app.extensions["loket.engine"]
+    with read_scope(engine) as session:
+        by_channel = {c.channel: c for c in session.exec(select(Contact)).all()
+                      if c.phone and c.phone.endswith("11122233")}
+        assert by_channel["sms"].phone_hash == by_channel["whatsapp"].phone_hash
+        reference = by_channel["sms"].reference
+        both = sorted(c.reference for c in by_channel.values())
+    with session_scope(engine) as session:
+        erased = erasure.erase(session=session, reference=reference, actor="test")
+    assert sorted(erased) == both
+    with read_scope(engine) as session:
+        left = [c.phone for c in session.exec(select(Contact)).all() if c.phone]
+    assert left == ["+31699988877"]
+
 def test_retention_anonymises_what_is_past_each_desk_s_period(store_app: Flask) -> None:
     now = utcnow()
     old = now - timedelta(days=800)
