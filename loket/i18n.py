@@ -7,6 +7,7 @@ side, so a reviewer sees both at once and a test checks that none is missing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from string import Formatter
 from typing import Any
 
@@ -95,3 +96,23 @@ def request_language() -> str:
         return cookie
     best = request.accept_languages.best_match(LANGUAGES)
     return best or DEFAULT_LANGUAGE
+
+
+@cache
+def holiday_names_nl() -> dict[str, str]:
+    """Return the Dutch public holidays' names as the routing engine says them (the
+    calendar's default, and its English) in Dutch."""
+    import holidays  # heavy: every country; only when a holiday is first named in Dutch
+
+    years = range(2020, 2041)  # every name, Liberation Day's lustrum years included
+    dutch = holidays.country_holidays("NL", years=years, language="nl")
+    said: dict[str, str] = {}
+    for language in ("en_US", None):  # None: what the engine says
+        named = holidays.country_holidays("NL", years=years, language=language)
+        said.update({str(name): str(dutch[day]) for day, name in named.items()})
+    return said
+
+
+def holiday_name(name: str, lang: str) -> str:
+    """Return a Dutch public holiday's name (as the engine says it) in this language."""
+    return holiday_names_nl().get(name, name) if lang == "nl" else name

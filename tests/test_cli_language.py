@@ -270,3 +270,14 @@ def test_every_text_of_the_command_is_in_dutch_and_english(catalog: Catalog) -> 
 def test_a_catalog_without_one_language_is_refused() -> None:
     with pytest.raises(ValueError, match="no text for en"):
         Catalog("test", {"only_dutch": {"nl": "alleen Nederlands"}})
+
+
+def test_a_public_holiday_is_named_in_the_reader_s_language() -> None:
+    # The capacity plan names the coming holidays as the routing engine's calendar does
+    # (in English): a Dutch reader gets their Dutch names, an English one the engine's.
+    from loket.i18n import holiday_name
+
+    assert holiday_name("Christmas Day", "nl") == "Eerste kerstdag"
+    assert holiday_name("King's Day", "nl") == "Koningsdag"
+    assert holiday_name("Christmas Day", "en") == "Christmas Day"
+    assert holiday_name("Sinterklaas", "nl") == "Sinterklaas"  # not a public holiday: as given

@@ -25,7 +25,7 @@ import click
 from loket.cli.common import build_app, fail
 from loket.cli.help import Command
 from loket.cli.language import cli_language
-from loket.i18n import Catalog
+from loket.i18n import Catalog, holiday_name
 
 MAX_DAYS = 3660  # ten years: more is a typing error, not a report
 MAX_WEEKS = 520
@@ -410,7 +410,8 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     if holidays["days"]:
         click.echo(TEXTS.get(
             "plan_holidays", lang, start=holidays["from"], end=holidays["to"],
-            days=", ".join(f"{day['name']} {day['date']}" for day in holidays["days"]),
+            days=", ".join(f"{holiday_name(day['name'], lang)} {day['date']}"
+                          for day in holidays["days"]),
             hours=holidays["pooled_hours"], saved=holidays["counsellor_hours_saved"]))
     else:
         click.echo(TEXTS.get("plan_no_holidays", lang, start=holidays["from"],

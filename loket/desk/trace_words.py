@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from loket.i18n import holiday_names_nl
+
 _LINE = re.compile(r"(?P<rule>[^:]+): (?P<verdict>yes|no) \((?P<rest>.*)", re.DOTALL)
 _QUOTED = re.compile(r"('[^']*')")  # a pattern id the file gave: kept as written
 _DAYS = dict(zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -115,27 +117,13 @@ _WORDS = {
 @cache
 def _dutch() -> tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]:
     """Return the Dutch phrases and words as compiled patterns, in the order they apply."""
-    holidays = _holiday_names()
+    holidays = holiday_names_nl()
     names = (r"\((" + "|".join(re.escape(name) for name in sorted(holidays, key=len,
                                                                   reverse=True)) + r")\)")
     words = r"(?<![\w-])(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(?![\w-])"
     return (*((re.compile(pattern), said) for pattern, said in _PHRASES),
             (re.compile(names), lambda m: f"({holidays[m[1]]})"),
             (re.compile(words), lambda m: _WORDS[m[1]]))
-
-
-@cache
-def _holiday_names() -> dict[str, str]:
-    """Return the Dutch public holidays' English names (as the engine says them) in Dutch."""
-    import holidays  # heavy: every country; only when a trace is first shown in Dutch
-
-    years = range(2020, 2041)  # every name, Liberation Day's lustrum years included
-    english = holidays.country_holidays("NL", years=years, language="en_US")
-    dutch = holidays.country_holidays("NL", years=years, language="nl")
-    said = {str(name): str(dutch[day]) for day, name in english.items()}
-    default = holidays.country_holidays("NL", years=years)  # what the engine says
-    said.update({str(name): str(dutch[day]) for day, name in default.items()})
-    return said
 
 
 def in_language(line: str, lang: str) -> str:
