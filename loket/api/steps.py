@@ -25,7 +25,7 @@ from sqlmodel import Session
 from loket.channels.common import writing
 from loket.desk import texts
 from loket.desk.workspace import me
-from loket.domain import access, break_glass, contacts, inbound, workspace
+from loket.domain import access, accounts, break_glass, contacts, inbound, workspace
 from loket.i18n import LANGUAGES
 from loket.store.db import get_engine, read_scope
 from loket.store.models import Contact, User
@@ -154,7 +154,7 @@ def retry_key() -> str | None:
     if given is None:
         return None
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    by_token = hashlib.sha256(token.encode()).hexdigest()[:32]
+    by_token = accounts.token_hash(token)[:32]
     return f"{CHANNEL}:{by_token}:{hashlib.sha256(given.encode()).hexdigest()}"
 
 
