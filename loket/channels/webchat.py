@@ -471,8 +471,8 @@ def already_stored(session: Session, contact: Contact, body: str, key: str | Non
     """Tell whether this very message was stored before under its key (sent twice)."""
     if key is None:
         return False
-    shown = conversations.shown_messages(session=session, contact=contact)
-    return any(m.direction == "in" and m.external_id == key and m.body == body for m in shown)
+    return body in conversations.written_under(session=session, contact=contact,
+                                               external_id=key)
 
 
 def add_message(session: Session, contact: Contact, body: str, key: str | None = None) -> None:

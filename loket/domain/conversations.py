@@ -225,6 +225,15 @@ def shown_messages(*, session: Session, contact: Contact, after: int = 0) -> lis
     return list(session.exec(query).all())
 
 
+def written_under(*, session: Session, contact: Contact, external_id: str) -> list[str]:
+    """Return what the person wrote in this conversation under a channel's id for a message
+    (a web chat's message key): found by the id, not by reading the conversation."""
+    query = select(Message.body).where(
+        Message.contact_id == contact.id, Message.external_id == external_id,
+        Message.direction == "in", ~col(Message.automatic))
+    return list(session.exec(query).all())
+
+
 def record_delivery(*, session: Session, sid: str, value: str) -> Message | None:
     """Move an outbound message's delivery status forward; None for an unknown sid.
 
