@@ -254,7 +254,7 @@ def keep_typed(user: User, seen: Contact, action: str, form: Any) -> None:
     """Keep what a refused action's box held as its draft, so that the page shown again
     (without JavaScript nothing else saved it) still holds it; quietly nothing when even a
     draft is refused (the contact is no longer the counsellor's to work on)."""
-    if action not in TYPED or action == "draft":
+    if action not in TYPED:
         return
     kind, field = TYPED[action]
     body = str(form.get(field, ""))
