@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 from pydantic import field_validator
-from sqlalchemy import and_, case, insert, or_, update
+from sqlalchemy import and_, case, insert, null, or_, update
 from sqlalchemy.orm import QueryableAttribute, lazyload
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -534,6 +534,10 @@ def require_held(contact: Contact, user: User) -> None:
         raise Conflict("claim the contact first", holder=contact.assigned_user_id)
 
 
+# The steps of a caller waiting in a desk's Twilio queue (`loket.channels.voice`).
+ON_THE_LINE = ("queued", "requeued")
+
+
 def claim(*, session: Session, contact: Contact, user: User, source: str = "") -> Contact:
     """Hold a contact for this counsellor in one conditional UPDATE; Conflict when another
     holds it (or it is closed). Two counsellors claiming at once: exactly one wins."""
@@ -549,7 +553,14 @@ def claim(*, session: Session, contact: Contact, user: User, source: str = "") -
         .values(
             assigned_user_id=user.id,
             claimed_at=func.coalesce(table.c.claimed_at, now),
-            answered_at=func.coalesce(table.c.answered_at, now),
+            # A caller waiting on the line is answered when a counsellor is joined with
+            # them (`mark_answered`), not when one claims them on the desk: the claim's
+            # call may never reach them, and they may hang up meanwhile (abandoned).
+            answered_at=func.coalesce(table.c.answered_at, case(
+                (and_(table.c.channel == "phone", table.c.status == "waiting",
+                      table.c.intake_step.in_(ON_THE_LINE)), null()),
+                else_=now,
+            )),
             status=case(
                 (table.c.status.in_(("new", "routed", "waiting", "callback")), "in_progress"),
                 else_=table.c.status,
