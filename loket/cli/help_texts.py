@@ -139,6 +139,19 @@ HELP = Catalog(
         "user add --phone": _both(
             "De telefoon die een terugbelverzoek eerst belt, E.164 (+31612345678).",
             "The phone a callback rings first, E.164 (+31612345678)."),
+        "user password": _both(
+            "Stel het wachtwoord van een gebruiker in; het komt van stdin, nooit van de "
+            "opdrachtregel. Alle logins van de gebruiker eindigen en een blokkade na "
+            "mislukte pogingen wordt opgeheven: de weg terug als de enige beheerder is "
+            "buitengesloten. Komt in het auditlog.",
+            "Set a user's password; it is read from stdin, never from the command line. All "
+            "the user's logins end and a lockout after failed attempts is cleared: the way "
+            "back in when the only admin is locked out. Written to the audit log."),
+        "user password --email": _both(
+            "Het e-mailadres van de gebruiker.", "The user's e-mail address."),
+        "user password --temporary": _both(
+            "De gebruiker kiest na de volgende login een eigen wachtwoord.",
+            "The user chooses their own password after their next login."),
         "user code": _both(
             "Toon de huidige TOTP-code van een gebruiker (alleen development: voor de "
             "demo-logins).",

@@ -160,6 +160,26 @@ TEXTS = Catalog(
         },
         "user_no_email": {"nl": "--email: geen gebruiker {email}",
                           "en": "--email: no user {email}"},
+        "user_pw_short": {"nl": "wachtwoord (stdin): minstens {n} tekens",
+                          "en": "password (stdin): at least {n} characters"},
+        "user_pw_common": {"nl": "wachtwoord (stdin): te gebruikelijk, kies een ander",
+                           "en": "password (stdin): too common, choose another"},
+        "user_pw_pattern": {"nl": "wachtwoord (stdin): een toetsenbordpatroon, kies een ander",
+                            "en": "password (stdin): a keyboard pattern, choose another"},
+        "user_password_set": {
+            "nl": "wachtwoord van {email} ingesteld; alle logins beëindigd, blokkade opgeheven",
+            "en": "password of {email} set; all logins ended, lockout cleared",
+        },
+        "user_password_temporary": {
+            "nl": "tijdelijk wachtwoord van {email} ingesteld; alle logins beëindigd, blokkade "
+                  "opgeheven; na de volgende login kiest de gebruiker een eigen wachtwoord",
+            "en": "temporary password of {email} set; all logins ended, lockout cleared; "
+                  "after the next login the user chooses their own password",
+        },
+        "user_password_disabled": {
+            "nl": "let op: {email} is uitgeschakeld; een beheerder schakelt de gebruiker weer in",
+            "en": "note: {email} is disabled; an admin enables the user again",
+        },
         "token_no_active_user": {
             "nl": "--user: geen actieve gebruiker {email}",
             "en": "--user: no active user {email}",

@@ -1,4 +1,5 @@
-"""`loket user add|code` and `loket token create|revoke`; bad input exits 2 naming the field."""
+"""`loket user add|password|code` and `loket token create|revoke`; bad input exits 2 naming the
+field."""
 
 from __future__ import annotations
 
@@ -68,6 +69,50 @@ def add_command(
         fail(str(exc))
     say("user_added", email=user_in.email, role=role, desk=f", {desk}" if desk else "")
     say("user_totp", uri=uri)
+
+
+# Why a password was refused (`accounts.password_problem`'s English `password: reason`), by
+# a word of the reason, to the line the operator reads in the locale's language.
+PASSWORD_REFUSALS = (("common", "user_pw_common"), ("pattern", "user_pw_pattern"),
+                     ("", "user_pw_short"))
+
+
+def password_line(problem: str) -> str:
+    """Return a password's refusal in the locale's language, naming the field."""
+    from loket.domain.accounts import MIN_PASSWORD_LENGTH
+
+    key = next(key for word, key in PASSWORD_REFUSALS if word in problem)
+    return text(key, n=MIN_PASSWORD_LENGTH)
+
+
+@user_group.command("password")
+@click.option("--email", required=True, help="The user's e-mail address.")
+@click.option("--temporary", is_flag=True,
+              help="The user chooses their own password after their next login.")
+def password_command(email: str, temporary: bool) -> None:
+    """Set a user's password, read from stdin; their logins end and their lockout is
+    cleared (the way back in when the only admin is locked out). Audited."""
+    from loket.domain.accounts import find_user, password_problem, set_password
+    from loket.store.db import session_scope
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    problem = password_problem(password)
+    if problem:
+        fail(password_line(problem))
+    app = build_app()
+    try:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+            user = find_user(session=session, email=email)
+            if user is None or user.id is None:
+                fail(text("user_no_email", email=email.strip()))
+            set_password(session=session, user_id=user.id, password=password,
+                         temporary=temporary, admin_id=None, actor="cli")
+            address, active = user.email, user.active
+    except UNREADY:
+        fail(text("no_tables"))
+    say("user_password_temporary" if temporary else "user_password_set", email=address)
+    if not active:
+        say("user_password_disabled", email=address)
 
 
 @user_group.command("code")

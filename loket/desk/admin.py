@@ -1,4 +1,5 @@
-"""The admin's page: add, disable, reset second factor, change desk and role; all audited.
+"""The admin's page: add, disable, reset second factor, set a temporary password, change desk
+and role; all audited.
 
 An admin manages users, not cases: nothing here shows a contact. The changes themselves
 (and their audit lines) are `loket.domain.accounts`'s.
@@ -12,13 +13,14 @@ from pydantic import ValidationError
 
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import accounts
+from loket.domain import accounts, logins
 from loket.i18n import request_language
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import DESKS, ROLES, User
+from loket.store.types import utcnow
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/desk")
-CHANGES = ("disable", "enable", "reset_factor", "role", "phone")
+CHANGES = ("disable", "enable", "reset_factor", "password", "role", "phone")
 # What the add form shows again after a refusal (never the password).
 KEPT_FIELDS = ("email", "name", "display_name", "role", "desk", "phone")
 # The domain's refusals (English, `field: reason`), by field and a word of the reason, to the
@@ -32,6 +34,7 @@ REFUSALS: tuple[tuple[str, str, str], ...] = (
     ("role", "own", "a_own_admin"),
     ("role", "", "a_bad_role"),
     ("desk", "", "a_bad_desk"),
+    ("user", "own password", "a_own_password"),
     ("user", "yourself", "a_self_disable"),
     ("phone", "", "a_bad_phone"),
     ("display_name", "", "a_bad_display_name"),
@@ -71,9 +74,10 @@ def admin() -> User:
 def page(error: str | None = None, typed: dict[str, str] | None = None) -> ResponseReturnValue:
     """Show the users, with what went wrong (400) if anything and the add form's input."""
     users = accounts.list_users(session=get_session())
+    now = utcnow()
     body = render_template(
         "desk/admin.html", users=users, roles=ROLES, desks=DESKS, error=error, me=admin(),
-        typed=typed or {},
+        typed=typed or {}, locked={user.id for user in users if logins.locked(user, now)},
     )
     return (body, 400) if error else body
 
@@ -111,7 +115,8 @@ def add() -> ResponseReturnValue:
 @bp.post("/admin/users/<int:user_id>/<change>")
 @staff_required("admin")
 def change(user_id: int, change: str) -> ResponseReturnValue:
-    """Disable or enable a user, reset their second factor, or change role and desk."""
+    """Disable or enable a user, reset their second factor, set a temporary password (they
+    choose their own after their next login), or change role, desk or phone."""
     if change not in CHANGES:
         abort(404)
     me = admin().id
@@ -123,6 +128,9 @@ def change(user_id: int, change: str) -> ResponseReturnValue:
                 )
             elif change == "reset_factor":
                 accounts.reset_factor(session=session, user_id=user_id, admin_id=me)
+            elif change == "password":
+                accounts.set_password(session=session, user_id=user_id, temporary=True,
+                                      password=request.form.get("password", ""), admin_id=me)
             elif change == "phone":
                 accounts.set_phone(session=session, user_id=user_id,
                                    phone=request.form.get("phone"), admin_id=me)
@@ -137,5 +145,5 @@ def change(user_id: int, change: str) -> ResponseReturnValue:
         return refused(validation_line(exc))
     except ValueError as exc:
         return refused(str(exc))
-    flash("a_changed", "notice")
+    flash("a_password_set" if change == "password" else "a_changed", "notice")
     return redirect(url_for(".users"), 303)

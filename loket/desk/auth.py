@@ -1,4 +1,5 @@
-"""Logging in: password, then the TOTP second factor or a recovery code; enrolment; logout.
+"""Logging in: password, then the TOTP second factor or a recovery code; enrolment; logout;
+changing one's own password.
 
 Every failure gets the same words, whatever failed. Failures in a row lock the account out
 with backoff (logged with the user's id, never the e-mail); the forms are also rate limited
@@ -8,6 +9,10 @@ Anyone who knows a counsellor's e-mail can cause the lockout and use up the acco
 limit. A browser that completed a login of the account keeps a signed device cookie
 (OWASP's "device cookies"): the lockout does not hold it back, and it has a rate limit of its
 own, so the counsellor's own computer still logs in during such an attack.
+
+A logged-in user changes their own password with the current one (a wrong one counts toward
+the lockout); their other logins end, this one goes on under a new token. A temporary
+password (set by an admin or the operator) leads every staff page here until it is changed.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import structlog
 from flask import (
     Blueprint,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -50,6 +56,19 @@ log = structlog.get_logger(__name__)
 ADDRESS_RATE = "30 per minute"  # the posts of one client address
 ACCOUNT_RATE = "10 per minute"  # the posts for one account, from anywhere
 LIMITED = ("login", "second_factor", "enrol")
+STAFF_LIMITED = ("password",)  # limited per logged-in user, not per account tried
+MAX_PASSWORD = 200  # the login form takes no longer one
+# Why a change of one's own password was refused (`field: reason`, logins.change_password),
+# by field and a word of the reason, to the text the user reads; the first match wins.
+PASSWORD_REFUSALS: tuple[tuple[str, str, str], ...] = (
+    ("current_password", "locked", "pw_locked"),
+    ("current_password", "", "pw_wrong_current"),
+    ("new_password_again", "", "pw_mismatch"),
+    ("password", "same", "pw_same"),
+    ("password", "common", "pw_common"),
+    ("password", "pattern", "pw_pattern"),
+    ("password", "", "pw_short"),
+)
 DEVICE_COOKIE = "loket_device"
 DEVICE_DAYS = 180  # a device cookie is trusted this long after the login that set it
 
@@ -65,6 +84,14 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     """A TOTP code or a recovery code."""
 
     code = StringField(validators=[DataRequired(), Length(max=32)])
+
+
+class PasswordForm(FlaskForm):  # type: ignore[misc]
+    """The current password and the new one, twice."""
+
+    current_password = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    new_password = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    new_password_again = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
 def source() -> str:
@@ -87,6 +114,12 @@ def account_key() -> str:
     if device is not None:
         return keyed(f"device:{device}")
     return keyed(f"user:{user.id}" if user is not None else email)
+
+
+def staff_key() -> str:
+    """Return the rate limit's key for the logged-in user: a keyed hash of their id."""
+    user = identity.current_staff()
+    return keyed(f"staff:{user.id if user is not None else ''}")
 
 
 def device_signer() -> URLSafeTimedSerializer:
@@ -266,6 +299,51 @@ def enrol() -> ResponseReturnValue:
     return render_template("desk/enrol.html", form=form, failed=False, **values)
 
 
+def password_refusal(line: str) -> str:
+    """Return the text key of a refused password change given as `field: reason`."""
+    field, _, reason = line.partition(": ")
+    for name, word, key in PASSWORD_REFUSALS:
+        if field == name and word in reason:
+            return key
+    return "pw_incomplete"
+
+
+def password_page(user: User, *, refusal: str | None = None) -> ResponseReturnValue:
+    """Show the password form (empty: nothing typed comes back), with why it was refused
+    (400) if it was."""
+    body = render_template("desk/password.html", forced=user.must_change_password,
+                           refusal=refusal)
+    return (body, 400) if refusal else body
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@identity.staff_required()
+def password() -> ResponseReturnValue:
+    """Change one's own password: the current one, then the new one twice."""
+    user = identity.current_staff()
+    token = identity.login_token()
+    assert user is not None and user.id is not None and token  # noqa: S101 - a login's
+    if request.method == "GET":
+        return password_page(user)
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return password_page(user, refusal="pw_incomplete")
+    with unit_of_work() as session:
+        outcome = logins.change_password(
+            session=session, user_id=user.id, token=token, current=form.current_password.data,
+            new=form.new_password.data, again=form.new_password_again.data,
+            attempts=current_app.config["LOKET"].login_attempts, source=source(),
+        )
+    if outcome.token is None:
+        if (outcome.refused or "").startswith("login:"):
+            identity.log_out()
+            return redirect(url_for(".login"), 303)
+        return password_page(user, refusal=password_refusal(outcome.refused or ""))
+    identity.log_in(user, outcome.token, complete=True)
+    flash("pw_changed", "notice")
+    return redirect(safe_next(identity.home_url(user)), 303)
+
+
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """End this login on the server."""
@@ -275,10 +353,16 @@ def logout() -> ResponseReturnValue:
 
 @bp.record_once
 def _rate_limits(state: BlueprintSetupState) -> None:
-    """Limit the login steps' posts per client address and per account (after the routes)."""
+    """Limit the login steps' posts per client address and per account, and the password
+    page's per address and per logged-in user (after the routes)."""
     lim = limiter(state.app)
     for name in LIMITED:
         endpoint = f"{bp.name}.{name}"
         view: Callable[..., Any] = state.app.view_functions[endpoint]
         view = lim.limit(ACCOUNT_RATE, key_func=account_key, methods=["POST"])(view)
+        state.app.view_functions[endpoint] = lim.limit(ADDRESS_RATE, methods=["POST"])(view)
+    for name in STAFF_LIMITED:
+        endpoint = f"{bp.name}.{name}"
+        view = state.app.view_functions[endpoint]
+        view = lim.limit(ACCOUNT_RATE, key_func=staff_key, methods=["POST"])(view)
         state.app.view_functions[endpoint] = lim.limit(ADDRESS_RATE, methods=["POST"])(view)

@@ -28,6 +28,9 @@ BEARER = "bearer "
 API_PREFIX = "/api/"
 STAFF_PAGES = ("/desk", "/reports")
 HOME = {"admin": "/desk/admin", "manager": "/desk/manager", "counsellor": "/desk"}
+# Where a user with a temporary password chooses their own (every other staff page leads
+# there first); the API, with its tokens, is not held back.
+CHANGE_PAGE = "desk_auth.password"
 
 
 class Staff(UserMixin):  # type: ignore[misc]
@@ -156,11 +159,19 @@ def login_url() -> str:
     return url_for("desk_auth.login", next=target)
 
 
+def password_url() -> str:
+    """Return the password page, coming back to this page after (a GET's)."""
+    if request.method != "GET":
+        return url_for(CHANGE_PAGE)
+    return url_for(CHANGE_PAGE, next=request.full_path.rstrip("?"))
+
+
 def staff_required(*roles: str) -> Callable[[F], F]:
     """Let only logged-in staff (both factors) of these roles in; the API answers JSON.
 
-    Pages: no login → the login page; another role → 403. API: no valid bearer token →
-    401 `{"error": ...}`; another role → 403 `{"error": ...}`.
+    Pages: no login → the login page; a temporary password not yet replaced → the password
+    page; another role → 403. API: no valid bearer token → 401 `{"error": ...}`; another
+    role → 403 `{"error": ...}`.
     """
 
     def decorator(view: F) -> F:
@@ -171,6 +182,8 @@ def staff_required(*roles: str) -> Callable[[F], F]:
                 if is_api():
                     return jsonify(error="authorization: a valid API token is needed"), 401
                 return redirect(login_url())
+            if user.must_change_password and not is_api() and request.endpoint != CHANGE_PAGE:
+                return redirect(password_url(), 303)
             if roles and user.role not in roles:
                 if is_api():
                     return jsonify(error="role: this call is not part of your role"), 403

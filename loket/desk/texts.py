@@ -1,8 +1,8 @@
 """The texts of the staff pages, Dutch and English: the layout's here, the rest by concern.
 
-`texts_auth` holds the logins' and the admin page's, `texts_workspace` the queue's, a
-contact's and the manager's. Templates read them as `dt(key, **values)`, in the request's
-language (`?lang=`, the `loket_lang` cookie, the browser), Dutch by default.
+`texts_auth` holds the logins', the password page's and the admin page's, `texts_workspace`
+the queue's, a contact's and the manager's. Templates read them as `dt(key, **values)`, in
+the request's language (`?lang=`, the `loket_lang` cookie, the browser), Dutch by default.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ LAYOUT: dict[str, dict[str, str]] = {
     "nav_queue": {"nl": "Wachtrij", "en": "Queue"},
     "nav_manager": {"nl": "Overzicht desk", "en": "Desk overview"},
     "nav_admin": {"nl": "Gebruikers", "en": "Users"},
+    "nav_password": {"nl": "Wachtwoord wijzigen", "en": "Change password"},
     "logout": {"nl": "Uitloggen", "en": "Log out"},
     "signed_in_as": {"nl": "Ingelogd als {name}", "en": "Signed in as {name}"},
     "forbidden": {

@@ -1,4 +1,5 @@
-"""The texts of logging in, enrolling the second factor, and the admin's page."""
+"""The texts of logging in, enrolling the second factor, changing one's password, and the
+admin's page."""
 
 from __future__ import annotations
 
@@ -45,6 +46,65 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "recovery_done": {"nl": "Ik heb ze bewaard", "en": "I have kept them"},
     "logged_out": {"nl": "Je bent uitgelogd.", "en": "You are logged out."},
+    # Changing one's own password
+    "pw_title": {"nl": "Wachtwoord wijzigen", "en": "Change your password"},
+    "pw_intro": {
+        "nl": "Kies een wachtwoord van minstens 12 tekens dat je nergens anders gebruikt, "
+              "bijvoorbeeld een zin van een paar woorden. Daarna worden je andere logins "
+              "beëindigd; deze blijft open.",
+        "en": "Choose a password of at least 12 characters that you use nowhere else, for "
+              "example a sentence of a few words. Your other logins end then; this one "
+              "stays open.",
+    },
+    "pw_forced": {
+        "nl": "Je bent ingelogd met een tijdelijk wachtwoord. Kies eerst je eigen wachtwoord; "
+              "daarna kun je verder met je werk.",
+        "en": "You logged in with a temporary password. Choose your own password first; "
+              "then you can go on with your work.",
+    },
+    "pw_current": {"nl": "Huidig wachtwoord", "en": "Current password"},
+    "pw_current_temporary": {"nl": "Tijdelijk wachtwoord", "en": "Temporary password"},
+    "pw_new": {"nl": "Nieuw wachtwoord", "en": "New password"},
+    "pw_again": {"nl": "Nieuw wachtwoord nog een keer", "en": "New password again"},
+    "pw_submit": {"nl": "Wachtwoord wijzigen", "en": "Change password"},
+    "pw_changed": {
+        "nl": "Je wachtwoord is gewijzigd. Je andere logins zijn beëindigd.",
+        "en": "Your password was changed. Your other logins have ended.",
+    },
+    "pw_refused": {
+        "nl": "Je wachtwoord is niet gewijzigd: {reason}",
+        "en": "Your password was not changed: {reason}",
+    },
+    # Why a change of one's own password was refused (auth.password_refusal).
+    "pw_wrong_current": {
+        "nl": "huidig wachtwoord: dat klopt niet; na een paar pogingen moet je even wachten",
+        "en": "current password: that is not right; after a few attempts you have to wait "
+              "a while",
+    },
+    "pw_locked": {
+        "nl": "huidig wachtwoord: te veel mislukte pogingen; wacht even en probeer het "
+              "opnieuw",
+        "en": "current password: too many failed attempts; wait a while and try again",
+    },
+    "pw_mismatch": {
+        "nl": "nieuw wachtwoord nog een keer: dat is niet hetzelfde als het nieuwe "
+              "wachtwoord",
+        "en": "new password again: that is not the same as the new password",
+    },
+    "pw_same": {
+        "nl": "nieuw wachtwoord: dat is je huidige wachtwoord; kies een ander",
+        "en": "new password: that is your current password; choose another",
+    },
+    "pw_short": {"nl": "nieuw wachtwoord: minstens 12 tekens",
+                 "en": "new password: at least 12 characters"},
+    "pw_common": {"nl": "nieuw wachtwoord: te gebruikelijk, kies een ander",
+                  "en": "new password: too common, choose another"},
+    "pw_pattern": {"nl": "nieuw wachtwoord: een toetsenbordpatroon, kies een ander",
+                   "en": "new password: a keyboard pattern, choose another"},
+    "pw_incomplete": {
+        "nl": "vul alle drie de velden in (elk hooguit 200 tekens)",
+        "en": "fill in all three fields (each at most 200 characters)",
+    },
     # The admin's page
     "a_title": {"nl": "Gebruikers", "en": "Users"},
     "a_name": {"nl": "Naam", "en": "Name"},
@@ -73,6 +133,36 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Disable ends all of that user's logins at once, their API tokens stop "
               "working and what they held goes back to the queue. Reset second step ends "
               "all their logins; at their next login they link an authenticator app again.",
+    },
+    "a_must_change": {"nl": "kiest bij de volgende login een wachtwoord",
+                      "en": "chooses a password at the next login"},
+    "a_locked": {"nl": "geblokkeerd na mislukte pogingen",
+                 "en": "locked out after failed attempts"},
+    "a_temp_password": {"nl": "Tijdelijk wachtwoord voor {email}",
+                        "en": "Temporary password for {email}"},
+    "a_set_password": {"nl": "Tijdelijk wachtwoord instellen",
+                       "en": "Set a temporary password"},
+    "a_own_password_link": {"nl": "Je eigen wachtwoord wijzigen",
+                            "en": "Change your own password"},
+    "a_password_hint": {
+        "nl": "Een tijdelijk wachtwoord instellen beëindigt meteen alle logins van die "
+              "gebruiker en heft een blokkade na mislukte pogingen op; na de volgende login "
+              "kiest de gebruiker een eigen wachtwoord. Geef het tijdelijke wachtwoord "
+              "persoonlijk of telefonisch door, niet per e-mail.",
+        "en": "Setting a temporary password ends all of that user's logins at once and "
+              "lifts a lockout after failed attempts; after their next login the user "
+              "chooses their own password. Pass the temporary password on in person or by "
+              "phone, not by e-mail.",
+    },
+    "a_password_set": {
+        "nl": "Tijdelijk wachtwoord ingesteld; de gebruiker kiest na de volgende login een "
+              "eigen wachtwoord.",
+        "en": "Temporary password set; the user chooses their own after their next login.",
+    },
+    "a_own_password": {
+        "nl": "gebruiker: je eigen wachtwoord wijzig je via Wachtwoord wijzigen, met je "
+              "huidige wachtwoord",
+        "en": "user: change your own password under Change password, with your current one",
     },
     "a_change": {"nl": "Wijzigen", "en": "Change"},
     "a_phone_set": {"nl": "Telefoon om eerst te bellen: ingesteld (nieuw nummer)",

@@ -291,10 +291,12 @@ def reset_second_factor(*, session: Session, user: User) -> None:
 # --- the admin's actions: each one audited, with the user's id and no personal data ------
 
 
-def admin_audit(*, session: Session, admin_id: int | None, user_id: int | None, what: str) -> None:
-    """Write the audit line of one admin action on a user."""
+def admin_audit(*, session: Session, admin_id: int | None, user_id: int | None, what: str,
+                actor: str = "admin") -> None:
+    """Write the audit line of one admin action on a user (`actor`: "cli" for the operator's
+    command line)."""
     audit.record(
-        session=session, event="update", contact=None, user_id=admin_id, actor="admin",
+        session=session, event="update", contact=None, user_id=admin_id, actor=actor,
         detail=f"user={user_id} {what}",
     )
 
@@ -378,6 +380,33 @@ def set_phone(*, session: Session, user_id: int, phone: str | None, admin_id: in
     session.add(user)
     admin_audit(session=session, admin_id=admin_id, user_id=user_id,
                 what="phone set" if number else "phone removed")
+    return user
+
+
+def set_password(
+    *, session: Session, user_id: int, password: str, temporary: bool, admin_id: int | None,
+    actor: str = "admin",
+) -> User:
+    """Give a user a new password from outside (an admin, the operator's command line): all
+    their logins end and their lockout is cleared; `temporary`: they choose their own after
+    their next login. An admin changes their own password on their own password page, where
+    the current one is asked. Audited, without the password."""
+    if admin_id is not None and user_id == admin_id:
+        raise ValueError("user: change your own password on your own password page")
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    user = stored_user(session, user_id)
+    user.password_hash = hasher().hash(password)
+    user.must_change_password = temporary
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    ended = end_logins(session=session, user_id=user_id)
+    admin_audit(
+        session=session, admin_id=admin_id, user_id=user_id, actor=actor,
+        what=f"{'temporary ' if temporary else ''}password set, lockout cleared, "
+             f"{ended} login(s) ended",
+    )
     return user
 
 

@@ -1,16 +1,19 @@
 """Staff logins kept on the server: a random token in the cookie, its hash in `login_session`.
 
 A login starts after the password (`start`), opens staff pages only once the second factor
-was given (`pass_second_factor`), and ends at logout, when the user is disabled or their
-second factor reset (`end_all`), after `idle` without a request or `absolute` after it began.
-Also the password's and second factor's checks with their lockout and replay rules.
+was given (`pass_second_factor`), and ends at logout, when the user is disabled, their
+second factor reset or their password set (`end_all`), or changed by themselves from
+another login (`change_password`), after `idle` without a request or `absolute` after it
+began. Also the password's and second factor's checks with their lockout and replay rules.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import pyotp
 import structlog
@@ -18,7 +21,7 @@ from sqlalchemy import CompoundSelect, union
 from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
-from loket.domain import accounts
+from loket.domain import accounts, audit
 from loket.store.models import ApiToken, LoginSession, RecoveryCode, User
 from loket.store.types import utcnow
 
@@ -293,3 +296,86 @@ def use_recovery_code(*, session: Session, user: User, code: str) -> bool:
         .values(used_at=utcnow())
     )
     return bool(result.rowcount)
+
+
+# --- a user changing their own password ----------------------------------------------------
+
+
+class PasswordChange(NamedTuple):
+    """What became of a change of one's own password: why it was refused (`field: reason`,
+    in English: the page says it in its own language), or the login's new token."""
+
+    refused: str | None = None
+    token: str | None = None
+
+
+def rotate(*, session: Session, token: str) -> str | None:
+    """Give a live login a new token; return it, or None when the login has ended. The old
+    token opens nothing any more."""
+    new = secrets.token_urlsafe(32)
+    result = session.exec(  # type: ignore[call-overload]
+        update(LoginSession)
+        .where(
+            col(LoginSession.token_hash) == token_hash(token), col(LoginSession.ended_at).is_(None)
+        )
+        .values(token_hash=token_hash(new))
+    )
+    return new if result.rowcount else None
+
+
+def end_others(*, session: Session, user_id: int, token: str) -> int:
+    """End every login of a user but the one of this token; return how many were live."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(LoginSession)
+        .where(
+            col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None),
+            col(LoginSession.token_hash) != token_hash(token),
+        )
+        .values(ended_at=utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
+def change_password(
+    *, session: Session, user_id: int, token: str, current: str, new: str, again: str,
+    attempts: int, source: str = "",
+) -> PasswordChange:
+    """Change a logged-in user's own password, the current one given.
+
+    Refused, in this order: while the account is locked out; a wrong current password
+    (a failed login: it counts toward the lockout, `failed`); the new one typed twice
+    differently; a new one `accounts.password_problem` refuses; the current one again.
+    Changed: the new hash, the failure count and any temporary mark cleared, every other
+    login of the user ended, this one kept under a new token (`rotate`); one audit line.
+    The user's row is locked until commit. Caller commits, refused or not (a failure is
+    kept); a refusal writes nothing else.
+    """
+    user = accounts.stored_user(session, user_id)
+    if locked(user):
+        log.info("password.change_refused", user_id=user_id, reason="locked")
+        return PasswordChange(refused="current_password: locked out after failed attempts")
+    if not accounts.check_password(user, current):
+        failed(session=session, user=user, attempts=attempts)
+        log.info("password.change_refused", user_id=user_id, reason="current")
+        return PasswordChange(refused="current_password: not right")
+    if not hmac.compare_digest(new.encode(), again.encode()):
+        return PasswordChange(refused="new_password_again: not the same as the new password")
+    problem = accounts.password_problem(new)
+    if problem:
+        return PasswordChange(refused=problem)
+    if hmac.compare_digest(new.encode(), current.encode()):
+        return PasswordChange(refused="password: the same as the current one")
+    new_token = rotate(session=session, token=token)
+    if new_token is None:
+        return PasswordChange(refused="login: this login has ended")
+    user.password_hash = accounts.hasher().hash(new)
+    user.must_change_password = False
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    ended = end_others(session=session, user_id=user_id, token=new_token)
+    audit.record(
+        session=session, event="update", contact=None, user_id=user_id, actor="user",
+        detail=f"user={user_id} password changed, {ended} other login(s) ended", source=source,
+    )
+    log.info("password.changed", user_id=user_id, other_logins_ended=ended)
+    return PasswordChange(token=new_token)

@@ -249,6 +249,9 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     totp_enrolled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     totp_last_step: int | None = Field(default=None)  # a used code is never accepted again
+    # A temporary password (set by an admin or `loket user password --temporary`): every
+    # staff page leads to the password page until the user has chosen their own.
+    must_change_password: bool = Field(default=False)
 
 
 class CallLeg(SQLModel, table=True):
