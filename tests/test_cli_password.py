@@ -140,3 +140,38 @@ def test_the_help_says_the_password_comes_from_stdin_in_both_languages() -> None
     assert dutch.exit_code == english.exit_code == 0
     assert "komt van stdin" in dutch.output and "--temporary" in dutch.output
     assert "read from stdin" in english.output
+
+
+@pytest.mark.parametrize(("options", "stdin", "dutch", "english"), [
+    (["--email", "nieuw@example.org", "--role", "admin"], "kort",
+     "fout: wachtwoord (stdin): minstens 12 tekens",
+     "error: password (stdin): at least 12 characters"),
+    (["--email", "geen-adres", "--role", "admin"], NEW,
+     "fout: --email: geen e-mailadres", "error: --email: not an e-mail address"),
+    (["--email", "nieuw@example.org", "--role", "counsellor"], NEW,
+     "fout: --desk: een hulpverlener heeft een desk nodig (police, veterans of debasis)",
+     "error: --desk: a counsellor needs a desk (police, veterans or debasis)"),
+    (["--email", "nieuw@example.org", "--role", "admin", "--phone", "0612"], NEW,
+     "fout: --phone: een internationaal nummer zoals +31612345678 (E.164)",
+     "error: --phone: an international number like +31612345678 (E.164)"),
+], ids=["password", "email", "desk", "phone"])
+def test_user_add_refuses_in_the_locale_s_language_naming_the_option(
+    app: Flask, cli_env: dict[str, str], options: list[str], stdin: str, dutch: str,
+    english: str,
+) -> None:
+    for env, line in ((None, dutch), (ENGLISH, english)):
+        result = CliRunner().invoke(main, ["user", "add", *options], input=stdin + "\n",
+                                    env=env)
+        assert result.exit_code == 2 and result.output.strip() == line
+    with session_scope(app.extensions["loket.engine"]) as session:
+        assert session.exec(select(User)).all() == []  # nothing added
+
+
+def test_user_add_of_an_e_mail_that_exists_says_so_in_dutch(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    make_user(app, role="admin", email="bestaat@example.org")
+    result = CliRunner().invoke(main, ["user", "add", "--email", "bestaat@example.org",
+                                       "--role", "admin"], input=NEW + "\n")
+    assert result.exit_code == 2
+    assert result.output.strip() == "fout: --email: bestaat@example.org bestaat al"

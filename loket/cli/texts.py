@@ -166,6 +166,22 @@ TEXTS = Catalog(
                            "en": "password (stdin): too common, choose another"},
         "user_pw_pattern": {"nl": "wachtwoord (stdin): een toetsenbordpatroon, kies een ander",
                             "en": "password (stdin): a keyboard pattern, choose another"},
+        "user_bad_email": {"nl": "--email: geen e-mailadres",
+                           "en": "--email: not an e-mail address"},
+        "user_email_taken": {"nl": "--email: {email} bestaat al",
+                             "en": "--email: {email} already exists"},
+        "user_needs_desk": {
+            "nl": "--desk: een hulpverlener heeft een desk nodig (police, veterans of debasis)",
+            "en": "--desk: a counsellor needs a desk (police, veterans or debasis)",
+        },
+        "user_bad_phone": {
+            "nl": "--phone: een internationaal nummer zoals +31612345678 (E.164)",
+            "en": "--phone: an international number like +31612345678 (E.164)",
+        },
+        "user_long_name": {"nl": "--name: hoogstens {n} tekens",
+                           "en": "--name: at most {n} characters"},
+        "user_long_display_name": {"nl": "--display-name: hoogstens {n} tekens",
+                                   "en": "--display-name: at most {n} characters"},
         "user_password_set": {
             "nl": "wachtwoord van {email} ingesteld; alle logins beëindigd, blokkade opgeheven",
             "en": "password of {email} set; all logins ended, lockout cleared",

@@ -31,6 +31,28 @@ def user_group() -> None:
     """Manage staff accounts."""
 
 
+# Why `user add` was refused (the domain's English `field: reason`), by field and a word of
+# the reason, to the line the operator reads in the locale's language; the first match wins.
+ADD_REFUSALS = (("email", "exists", "user_email_taken"), ("email", "", "user_bad_email"),
+                ("desk", "", "user_needs_desk"), ("phone", "", "user_bad_phone"),
+                ("name", "", "user_long_name"), ("display_name", "", "user_long_display_name"))
+
+
+def refusal_line(line: str, *, email: str) -> str:
+    """Return a refusal of `user add` in the locale's language, naming the option; a line
+    no entry knows stays as the domain gave it (it names its field already)."""
+    from loket.domain.accounts import MAX_DISPLAY_NAME, MAX_NAME
+
+    field, _, reason = line.partition(": ")
+    if field == "password":
+        return password_line(reason)
+    for name, word, key in ADD_REFUSALS:
+        if field == name and word in reason:
+            n = MAX_DISPLAY_NAME if name == "display_name" else MAX_NAME
+            return text(key, email=email.strip(), n=n)
+    return line
+
+
 @user_group.command("add")
 @click.option("--email", required=True, help="The user's e-mail address (their login).")
 @click.option(
@@ -58,7 +80,7 @@ def add_command(
             "display_name": display_name, "phone": phone, "password": password,
         })
     except ValidationError as exc:
-        fail(validation_line(exc))
+        fail(refusal_line(validation_line(exc), email=email))
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
@@ -66,7 +88,7 @@ def add_command(
     except UNREADY:
         fail(text("no_tables"))
     except ValueError as exc:
-        fail(str(exc))
+        fail(refusal_line(str(exc), email=email))
     say("user_added", email=user_in.email, role=role, desk=f", {desk}" if desk else "")
     say("user_totp", uri=uri)
 
