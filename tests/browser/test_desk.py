@@ -416,6 +416,12 @@ def test_the_staff_pages_pass_axe_wcag_21_aa(
     sign_in(page, live_server, admin, lang)
     expect(page).to_have_url(re.compile(r"/desk/admin"))
     found += accessible(page, lang)
+    page.goto(f"{live_server.url}/desk/password")  # one's own password, then refused
+    found += accessible(page, lang)
+    page.locator("#current_password").fill("niet-het-wachtwoord")
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    found += accessible(page, lang)
 
     assert not found, "\n".join(found)
     assert console.csp_violations() == []
