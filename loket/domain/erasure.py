@@ -3,15 +3,19 @@
 `anonymise` removes what identifies a person or what they said from one contact: its
 personal fields (number, its keyed hash, name, e-mail, text), the channel's id, the routing
 trace (it may quote their words), its messages, notes and drafts, the numbers of its
-callbacks, the raw webhook payloads stored for it, and what the sandbox recorded for it.
-What the reports count stays: channel, desk, queue, flags, outcome, times, waits. One audit
-line says it happened (`delete`); the audit trail itself is kept, as NEN 7513 asks.
+callbacks and the errors of its calls (a carrier's error may quote the number), the reasons
+given for a break-glass access to it, the raw webhook payloads and the answers stored for
+it, and what the sandbox recorded for it (a record that names no contact, as the person's
+leg of a callback, found by the Twilio sids of its messages and calls). What the reports count
+stays: channel, desk, queue, flags, outcome, times, waits. One audit line says it happened
+(`delete`); the audit trail itself is kept, as NEN 7513 asks.
 
 `erase` is one person's request (`loket erase --contact REF`): the contact, every other
 contact with the same keyed number, and the flags on that number. `retain` is the nightly
 retention: every contact closed longer ago than its desk's period, in batches (an open one
-is never touched, however old). Nothing of this is in Redis: jobs carry ids only and the
-tallies hold counts.
+is never touched, however old); the flags on a number go once no contact with that number is
+left un-anonymised. Nothing of this is in Redis: jobs carry ids only and the tallies hold
+counts.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from loket.domain import audit, inbound
 from loket.routing.values import DESKS
 from loket.store.models import (
+    BreakGlass,
     CallbackRequest,
+    CallLeg,
     Contact,
     Draft,
     InboundEvent,
@@ -49,6 +55,7 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
               user_id: int | None = None, source: str = "") -> None:
     """Remove one contact's personal data (see the module); audited as `delete`."""
     assert contact.id is not None  # noqa: S101 - a stored contact
+    sids = twilio_sids(session, contact)
     contact.phone = contact.phone_hash = contact.name = contact.email = contact.text = None
     contact.external_id = None
     contact.trace = []
@@ -57,13 +64,43 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
     for model in (Message, Note, Draft):
         session.execute(delete(model).where(col(model.contact_id) == contact.id))
     session.execute(update(CallbackRequest).where(col(CallbackRequest.contact_id) == contact.id)
-                    .values(phone=None))
+                    .values(phone=None, error=None))
+    session.execute(update(CallLeg).where(col(CallLeg.contact_id) == contact.id)
+                    .values(error=None))
+    session.execute(update(BreakGlass).where(col(BreakGlass.contact_id) == contact.id)
+                    .values(reason=""))
     session.execute(update(InboundEvent).where(col(InboundEvent.contact_id) == contact.id)
                     .values(payload=None))
-    session.execute(update(OutboundAction).where(col(OutboundAction.contact_id) == contact.id)
-                    .values(to=None, body=None))
+    # A webhook's answer may say back what was sent; the API's kept answers (ids, a status)
+    # stay for their retries until the retention forgets them a day on.
+    session.execute(update(InboundEvent).where(col(InboundEvent.contact_id) == contact.id,
+                                               col(InboundEvent.channel) != "api")
+                    .values(response=None))
+    session.execute(update(OutboundAction).where(
+        or_(col(OutboundAction.contact_id) == contact.id, col(OutboundAction.sid).in_(sids)))
+        .values(to=None, body=None))
     audit.record(session=session, event="delete", contact=contact, user_id=user_id,
                  actor=actor, detail=detail, source=source)
+
+
+def twilio_sids(session: Session, contact: Contact) -> list[str]:
+    """Return the Twilio sids of a contact's messages and call legs: what finds the sandbox
+    records about it that name no contact (the person's leg of a callback)."""
+    found = set(session.exec(select(Message.external_id)
+                             .where(Message.contact_id == contact.id)).all())
+    found.update(session.exec(select(CallLeg.call_sid)
+                              .where(CallLeg.contact_id == contact.id)).all())
+    return sorted(sid for sid in found if sid)
+
+
+def forget_flags(session: Session, hashes: set[str]) -> None:
+    """Delete the flags on these keyed numbers that no contact still holds (every contact
+    with the number anonymised: nobody is left to recognise by it)."""
+    if not hashes:
+        return
+    still = select(Contact.phone_hash).where(col(Contact.phone_hash).in_(hashes))
+    session.execute(delete(PersonFlag).where(col(PersonFlag.phone_hash).in_(hashes),
+                                             col(PersonFlag.phone_hash).not_in(still)))
 
 
 class NoSuchContact(LookupError):
@@ -133,10 +170,12 @@ def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retentio
     while True:
         with unit_of_work() as session:
             found = due(session, retention, now, batch)
+            hashes = {contact.phone_hash for contact in found if contact.phone_hash}
             for contact in found:
                 anonymise(session=session, contact=contact, actor="retention",
                           detail=f"personal data removed after the retention period "
                                  f"({retention.cutoff(contact.desk, now).date().isoformat()})")
+            forget_flags(session, hashes)
         total += len(found)
         if len(found) < batch:
             break
