@@ -14,8 +14,8 @@ stays: channel, desk, queue, flags, outcome, times, waits. One audit line says i
 contact with the same keyed number, and the flags on that number. `retain` is the nightly
 retention: every contact closed longer ago than its desk's period, in batches (an open one
 is never touched, however old); the flags on a number go once no contact with that number is
-left un-anonymised. Nothing of this is in Redis: jobs carry ids only and the tallies hold
-counts.
+left un-anonymised; the webhooks of no contact go after a day (they only answer retries).
+Nothing of this is in Redis: jobs carry ids only and the tallies hold counts.
 """
 
 from __future__ import annotations
@@ -179,6 +179,8 @@ def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retentio
         total += len(found)
         if len(found) < batch:
             break
-    with unit_of_work() as session:  # the API's retry keys, with the answers they keep
+    with unit_of_work() as session:  # the API's retry keys, with the answers they keep,
         inbound.forget(session=session, channel="api", before=now - RETRY_KEYS_KEPT)
+        # and the webhooks of no contact (a late delivery report of an erased message).
+        inbound.forget_unattached(session=session, before=now - RETRY_KEYS_KEPT)
     return total

@@ -93,6 +93,17 @@ def count(*, session: Session, contact_id: int, kind: str) -> int:
     return int(session.exec(query).one())
 
 
+def forget_unattached(*, session: Session, before: datetime) -> int:
+    """Delete the webhooks received before `before` that belong to no contact; return how
+    many. They only answer Twilio's retries of the same webhook (minutes, a day at most),
+    and their payloads hold a number: a delivery report for a message already erased, a
+    status of a call that is no person's, a webhook refused by the steps."""
+    table = table_of(InboundEvent)
+    result = session.execute(delete(table).where(table.c.contact_id.is_(None),
+                                                 table.c.created_at < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def forget(*, session: Session, channel: str, before: datetime) -> int:
     """Delete the kept answers of one channel received before `before`; return how many
     (the API's retry keys: a retry comes within minutes, a day is plenty)."""

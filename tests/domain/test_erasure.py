@@ -155,12 +155,19 @@ def test_retention_anonymises_what_is_past_each_desk_s_period(store_app: Flask) 
 
 def test_retention_forgets_the_api_s_retry_keys_after_a_day(store_app: Flask) -> None:
     # An API client's Idempotency-Key keeps its call's answer (a reply's text among it):
-    # kept a day for the retries, then the nightly retention forgets it. A webhook's stays.
+    # kept a day for the retries, then the nightly retention forgets it. A webhook of a
+    # contact stays with it; one of no contact (its payload holds a number) goes too.
     engine = store_app.extensions["loket.engine"]
     now = utcnow()
     with session_scope(engine) as session:
-        for age_h, channel in ((30, "api"), (2, "api"), (30, "sms")):
-            session.add(InboundEvent(idempotency_key=f"{channel}:{age_h}", channel=channel,
+        contact = Contact(reference="K7M-4Q2", channel="sms", status="closed")
+        session.add(contact)
+        session.flush()
+        for age_h, channel, contact_id in ((30, "api", None), (2, "api", None),
+                                           (30, "sms", contact.id), (30, "sms", None),
+                                           (2, "sms", None)):
+            session.add(InboundEvent(idempotency_key=f"{channel}:{age_h}:{bool(contact_id)}",
+                                     channel=channel, contact_id=contact_id,
                                      kind="api.reply" if channel == "api" else "message",
                                      payload="{}", response="{}",
                                      response_type="application/json",
@@ -168,7 +175,7 @@ def test_retention_forgets_the_api_s_retry_keys_after_a_day(store_app: Flask) ->
     erasure.retain(lambda: session_scope(engine), erasure.Retention(days=730), now=now)
     with read_scope(engine) as session:
         kept = sorted(e.idempotency_key for e in session.exec(select(InboundEvent)).all())
-    assert kept == ["api:2", "sms:30"]
+    assert kept == ["api:2:False", "sms:2:False", "sms:30:True"]
 
 def test_the_cli_erases_purges_and_refuses_an_unknown_reference(
     app: Flask, cli_env: dict[str, str]
@@ -208,3 +215,30 @@ def test_the_public_pages_say_when_the_data_is_erased(
     assert "Hooguit 3 jaar nadat je contact met ons is afgesloten, wissen we het" in form
     chat = app.test_client().get("/chat?lang=en").get_data(as_text=True)
     assert "erase it at most 3 years after it is closed" in chat
+
+
+def test_a_delivery_report_of_an_erased_message_is_forgotten_a_day_on(
+    store_app: Flask,
+) -> None:
+    # Twilio reports a reply's delivery after the person was erased: nothing is left to
+    # attach it to, so it is kept (for Twilio's retries) without a contact, its payload
+    # holding the person's number; the nightly retention a day on removes it.
+    from tests.twilio_double import signed_post
+
+    engine = store_app.extensions["loket.engine"]
+    answer = signed_post(store_app.test_client(), "/twilio/messaging/status", {
+        "MessageSid": "SM" + "e" * 32, "MessageStatus": "delivered",
+        "To": PHONE, "From": "+3197010000000"})
+    assert answer.status_code == 200
+    with read_scope(engine) as session:
+        [event] = session.exec(select(InboundEvent)).all()
+        assert event.contact_id is None and PHONE in (event.payload or "")
+
+    erasure.retain(lambda: session_scope(engine), erasure.Retention(days=730),
+                   now=utcnow() + timedelta(hours=2))
+    with read_scope(engine) as session:
+        assert len(session.exec(select(InboundEvent)).all()) == 1  # Twilio may still retry
+    erasure.retain(lambda: session_scope(engine), erasure.Retention(days=730),
+                   now=utcnow() + timedelta(days=2))
+    with read_scope(engine) as session:
+        assert session.exec(select(InboundEvent)).all() == []
