@@ -14,9 +14,10 @@ from sqlmodel import select
 from loket.cli import main
 from loket.domain import accounts, logins
 from loket.store.db import session_scope
-from loket.store.models import AuditEvent, LoginSession, User
+from loket.store.models import LoginSession, User
 from loket.store.types import utcnow
 from tests.desk.helpers import PASSWORD, login_token, make_user
+from tests.domain.test_passwords import audit_lines, stored
 
 NEW = "nachtdienst-lantaarn-vier-4"
 ENGLISH = {"LANG": "en_GB.UTF-8"}
@@ -25,18 +26,6 @@ ENGLISH = {"LANG": "en_GB.UTF-8"}
 def password(email: str, stdin: str, *extra: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, ["user", "password", "--email", email, *extra],
                               input=stdin + "\n", env=env)
-
-
-def stored(app: Flask, user_id: int | None) -> User:
-    with session_scope(app.extensions["loket.engine"]) as session:
-        user = session.get(User, user_id)
-        assert user is not None
-        return user
-
-
-def audit_lines(app: Flask) -> list[AuditEvent]:
-    with session_scope(app.extensions["loket.engine"]) as session:
-        return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)).all())
 
 
 def live_logins(app: Flask, user_id: int | None) -> int:

@@ -50,18 +50,10 @@ def validation_line(exc: ValidationError) -> str:
     return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
 
 
-def refusal_key(line: str) -> str:
-    """Return the text key of a refusal given as `field: reason` (see REFUSALS)."""
-    field, _, reason = line.partition(": ")
-    for name, word, key in REFUSALS:
-        if field == name and word in reason:
-            return key
-    return "a_bad_input"
-
-
 def refused(line: str, typed: dict[str, str] | None = None) -> ResponseReturnValue:
     """Show the page again with a refusal in the page's language, keeping what was typed."""
-    return page(texts.text(refusal_key(line), request_language()), typed)
+    key = texts.refusal_key(line, REFUSALS, "a_bad_input")
+    return page(texts.text(key, request_language()), typed)
 
 
 def admin() -> User:

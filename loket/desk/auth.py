@@ -299,15 +299,6 @@ def enrol() -> ResponseReturnValue:
     return render_template("desk/enrol.html", form=form, failed=False, **values)
 
 
-def password_refusal(line: str) -> str:
-    """Return the text key of a refused password change given as `field: reason`."""
-    field, _, reason = line.partition(": ")
-    for name, word, key in PASSWORD_REFUSALS:
-        if field == name and word in reason:
-            return key
-    return "pw_incomplete"
-
-
 def password_page(user: User, *, refusal: str | None = None) -> ResponseReturnValue:
     """Show the password form (empty: nothing typed comes back), with why it was refused
     (400) if it was."""
@@ -338,7 +329,8 @@ def password() -> ResponseReturnValue:
         if (outcome.refused or "").startswith("login:"):
             identity.log_out()
             return redirect(url_for(".login"), 303)
-        return password_page(user, refusal=password_refusal(outcome.refused or ""))
+        refusal = texts.refusal_key(outcome.refused or "", PASSWORD_REFUSALS, "pw_incomplete")
+        return password_page(user, refusal=refusal)
     identity.log_in(user, outcome.token, complete=True)
     flash("pw_changed", "notice")
     return redirect(safe_next(identity.home_url(user)), 303)
