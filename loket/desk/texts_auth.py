@@ -75,7 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Je wachtwoord is niet gewijzigd: {reason}",
         "en": "Your password was not changed: {reason}",
     },
-    # Why a change of one's own password was refused (auth.password_refusal).
+    # Why a change of one's own password was refused (auth.PASSWORD_REFUSALS).
     "pw_wrong_current": {
         "nl": "huidig wachtwoord: dat klopt niet; na een paar pogingen moet je even wachten",
         "en": "current password: that is not right; after a few attempts you have to wait "
