@@ -9,7 +9,6 @@ began. Also the password's and second factor's checks with their lockout and rep
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -34,9 +33,8 @@ RECOVERY_CODES = 10
 TOTP_WINDOW = 1  # one 30 s step either side, for a clock that drifts a little
 
 
-def token_hash(token: str) -> str:
-    """Return the stored form of a login token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+# The stored form of a login token or a recovery code: an API token's (sha256).
+token_hash = accounts.token_hash
 
 
 def start(*, session: Session, user: User, source: str) -> str:
