@@ -128,10 +128,10 @@ def next_page(reference: str, after: int | None) -> None:
         return response
 
 
-def details(session: Session, user: User, contact: Contact,
-            messages: list[schemas.MessageOut]) -> schemas.ContactOut:
+def details(session: Session, contact: Contact, messages: list[schemas.MessageOut],
+            earlier: list[Contact]) -> schemas.ContactOut:
     """Return what a counsellor sees of a contact they may see (with this page of its
-    conversation)."""
+    conversation, and the person's `earlier` contacts as audited: `workspace.searched`)."""
     holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
     return schemas.ContactOut(
         reference=contact.reference, channel=contact.channel, desk=contact.desk,
@@ -145,8 +145,7 @@ def details(session: Session, user: User, contact: Contact,
                             by=author_name(session, n.user_id))
             for n in workspace.notes_of(session=session, contact=contact)
         ],
-        history=[c.reference for c in
-                 workspace.earlier_contacts(session=session, user=user, contact=contact)],
+        history=[c.reference for c in earlier],
     )
 
 
@@ -169,12 +168,14 @@ def contact(reference: str) -> Answer:
     found = workspace.visible_contact(session=session, user=user, reference=reference)
     if found is None:
         raise not_found()
+    earlier = workspace.earlier_contacts(session=session, user=user, contact=found)
     with writing() as writer:
-        workspace.read(session=writer, user=user, contact=found, source=source(), detail="api")
+        workspace.read(session=writer, user=user, contact=found, source=source(), detail="api",
+                       listed=earlier)
     after: int = request.context.query.after  # type: ignore[attr-defined]
     messages, more = conversation(session, found, after)
     next_page(found.reference, more)
-    return details(session, user, found, messages)
+    return details(session, found, messages, earlier)
 
 
 # --- changing ------------------------------------------------------------------------------
@@ -324,10 +325,11 @@ def emergency(reference: str) -> Answer:
                                           reason=body.reason, minutes=minutes, source=source())
             if found is None:
                 raise not_found()
+            earlier = workspace.earlier_contacts(session=session, user=user, contact=found)
             workspace.read(session=session, user=user, contact=found, source=source(),
-                           detail="api break-glass")
+                           detail="api break-glass", listed=earlier)
             messages, more = conversation(session, found)
-            out = details(session, user, found, messages)
+            out = details(session, found, messages, earlier)
     except workspace.Refused as exc:
         raise ApiError(422, refusal(exc, exc.field), field=exc.field) from None
     next_page(out.reference, more)

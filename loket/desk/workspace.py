@@ -129,9 +129,11 @@ def contact_page(reference: str) -> ResponseReturnValue:
     """Show one contact: conversation, notes, earlier contacts, and what can be done."""
     user = me()
     contact = visible_or_404(reference)
+    earlier = workspace.earlier_contacts(session=get_session(), user=user, contact=contact)
     with writing() as writer:
-        workspace.read(session=writer, user=user, contact=contact, source=source())
-    return render_contact(user, contact, unmasked=False)
+        workspace.read(session=writer, user=user, contact=contact, source=source(),
+                       listed=earlier)
+    return render_contact(user, contact, unmasked=False, earlier=earlier)
 
 
 @bp.get("/contacts/<reference>/messages")
@@ -156,8 +158,10 @@ def new_messages(reference: str) -> ResponseReturnValue:
     return answer
 
 
-def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseReturnValue:
-    """Render a contact's page; the number and e-mail masked unless just unmasked."""
+def render_contact(user: User, contact: Contact, *, unmasked: bool,
+                   earlier: list[Contact]) -> ResponseReturnValue:
+    """Render a contact's page; the number and e-mail masked unless just unmasked; the
+    person's `earlier` contacts as audited (`workspace.searched`)."""
     session = get_session()
     return render_template(
         "desk/contact.html",
@@ -166,7 +170,7 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool) -> ResponseR
         holder=holder_of(contact),
         messages=workspace.messages(session=session, contact=contact),
         notes=workspace.notes_of(session=session, contact=contact),
-        earlier=workspace.earlier_contacts(session=session, user=user, contact=contact),
+        earlier=earlier,
         phone=contact.phone if unmasked else workspace.masked(contact.phone),
         email=contact.email if unmasked else workspace.masked(contact.email),
         unmasked=unmasked,
@@ -234,7 +238,10 @@ def act(reference: str, action: str) -> ResponseReturnValue:
         if shown is None:
             abort(404)
         get_session().refresh(shown)
-        return render_contact(user, shown, unmasked=True)
+        earlier = workspace.earlier_contacts(session=get_session(), user=user, contact=shown)
+        with writing() as writer:
+            workspace.searched(session=writer, user=user, listed=earlier, source=source())
+        return render_contact(user, shown, unmasked=True, earlier=earlier)
     flash(f"done_{done}", "notice")
     if action in ("transfer", "close", "release", "plan_callback"):
         return redirect(url_for(".queue"), 303)

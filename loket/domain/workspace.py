@@ -295,10 +295,22 @@ def visible_contact(*, session: Session, user: User, reference: str) -> Contact 
 
 
 def read(*, session: Session, user: User, contact: Contact, source: str, actor: str = "user",
-         detail: str = "") -> None:
-    """Audit one read of a contact's details."""
+         detail: str = "", listed: Collection[Contact] = ()) -> None:
+    """Audit one read of a contact's details, and a search of each earlier contact of the
+    person shown with it (`listed`: `earlier_contacts`)."""
     audit.record(session=session, event="read", contact=contact, user_id=user.id, actor=actor,
                  detail=detail, source=source)
+    searched(session=session, user=user, listed=listed, source=source, actor=actor)
+
+
+def searched(*, session: Session, user: User, listed: Collection[Contact], source: str,
+             actor: str = "user") -> None:
+    """Audit, on each of them, that a person's earlier contacts were listed to this user
+    (their reference, channel, day and status): a search of those records."""
+    for other in listed:
+        audit.record(session=session, event="search", contact=other, user_id=user.id,
+                     actor=actor, detail="listed among the person's earlier contacts",
+                     source=source)
 
 
 def earlier_contacts(*, session: Session, user: User, contact: Contact) -> list[Contact]:
