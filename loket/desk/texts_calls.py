@@ -154,6 +154,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Escalatie: crisis {reference} ({desk}) wacht zonder hulpverlener, al",
         "en": "Escalation: crisis {reference} ({desk}) is waiting without a counsellor, for",
     },
+    "e_no_oncall": {
+        "nl": "Er is geen dienstnummer ingesteld (LOKET_ONCALL_NUMBER): bij een escalatie "
+              "gaat er geen sms naar de dienstdoende.",
+        "en": "No on-call number is set (LOKET_ONCALL_NUMBER): an escalation texts no one "
+              "on call.",
+    },
+    "e_not_texted": {
+        "nl": "De sms naar de dienstdoende is (nog) niet verstuurd: bel zelf.",
+        "en": "The text to the on-call phone has not gone out (yet): call them yourself.",
+    },
     "e_title": {"nl": "Escalaties", "en": "Escalations"},
     "e_none": {"nl": "Geen open escalaties.", "en": "No open escalations."},
     "plan_title": {"nl": "Terugbellen afspreken", "en": "Agree a callback"},

@@ -8,7 +8,8 @@ reference only, sent once per step (`texts_to_send`, `claim_text`, `record_text`
 so a sweep run twice, or two at once, raises each step once; each step is audited. A
 claimed, closed or no longer critical contact's escalations are resolved; one let go again
 unserved after an alarm (released, transferred) rises to the next step at the next sweep.
-A crisis callback whose attempt failed escalates at once (`raise_now`).
+A crisis callback whose attempt failed escalates at once (`raise_now`); the next step
+comes `every` after that one, never a second text moments later.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -107,6 +108,12 @@ def raise_due(*, session: Session, timing: Timing, now: datetime | None = None
                 # new time never starts the alarms over; the next step is due `every` after
                 # the last one.
                 step = highest + 1
+        if (step > highest > 0 and last is not None and now < last + timing.every
+                and timing.step_at(since, last) != highest
+                and has_open(session=session, contact=contact)):
+            # The newest alarm rose off the clock moments ago (a crisis callback not reached
+            # raises one at once): the next comes `every` after it, not a second text now.
+            continue
         if step > highest:
             row = raise_step(session=session, contact=contact, step=step, now=now)
             if row is not None:
@@ -157,6 +164,8 @@ class Banner:
     queue: str | None
     step: int
     waited_s: int
+    # Whether every open step's on-call text went out (False: not sent, or not yet).
+    texted: bool = False
 
     @property
     def waited_min(self) -> int:
@@ -173,7 +182,9 @@ def open_banners(*, session: Session, now: datetime | None = None) -> list[Banne
         sa_select(col(Contact.reference), col(Contact.desk), col(Contact.queue),
                   func.max(Escalation.step),
                   func.min(func.coalesce(Contact.routed_at, Contact.created_at)),
-                  func.min(Escalation.created_at))
+                  func.min(Escalation.created_at),
+                  func.min(case((and_(col(Escalation.sms_sid).is_not(None),
+                                      col(Escalation.sms_sid) != SENDING), 1), else_=0)))
         .join(Contact, col(Contact.id) == Escalation.contact_id)
         .where(col(Escalation.resolved_at).is_(None))
         .group_by(col(Contact.reference), col(Contact.desk), col(Contact.queue))
@@ -181,8 +192,9 @@ def open_banners(*, session: Session, now: datetime | None = None) -> list[Banne
     # Routed again while alarmed (a crisis phrase), a contact has waited at least since its
     # first open alarm: the banner never shows it as just arrived.
     banners = [Banner(reference=ref, desk=desk, queue=queue, step=int(step),
-                      waited_s=max(int((now - min(routed, alarmed)).total_seconds()), 0))
-               for ref, desk, queue, step, routed, alarmed in rows]
+                      waited_s=max(int((now - min(routed, alarmed)).total_seconds()), 0),
+                      texted=bool(texted))
+               for ref, desk, queue, step, routed, alarmed, texted in rows]
     return sorted(banners, key=lambda b: -b.waited_s)
 
 
