@@ -780,11 +780,10 @@ def record_answered(session: Session, contact: Contact, seconds: int) -> None:
 
 
 def record_abandoned(session: Session, contact: Contact, seconds: int | None) -> None:
-    """Mark the call abandoned after `seconds`, unless it was answered already."""
-    contacts.mark_abandoned(
-        session=session, contact=contact, waited_s=seconds, actor="voice",
-        detail="call abandoned",
-    )
+    """Mark the call abandoned after `seconds`, unless it was answered already; a crisis
+    with a number stays open to be called back at once (`calls.left_unanswered`)."""
+    calls.left_unanswered(session=session, contact=contact, waited_s=seconds, actor="voice",
+                          detail="call abandoned")
 
 
 def queue_failed(session: Session, contact: Contact) -> VoiceResponse:

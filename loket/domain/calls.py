@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import ColumnElement, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from loket.domain import audit, contacts, inbound
+from loket.domain import audit, callbacks, contacts, inbound
 from loket.domain.refusals import Refused
 from loket.queue import outbox
 from loket.store.models import CallbackRequest, CallLeg, Contact, User, table_of
 from loket.store.types import utcnow
+
+log = structlog.get_logger(__name__)
 
 # How an attempt to reach the person ended, from Twilio's status callbacks or the counsellor.
 OUTCOMES = ("reached", "no_answer", "busy", "voicemail", "wrong_number")
@@ -895,9 +898,33 @@ def caller_call_ended(*, session: Session, call_sid: str) -> int:
     return len(legs)
 
 
+def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
+                    actor: str, detail: str) -> None:
+    """A caller left before a counsellor answered: an abandoned call. But a crisis with a
+    number to call is never lost: it stays open, waiting now, its alarms going on, with
+    the number kept (`keep_crisis_reach`: never scheduled) for whoever takes it to call
+    back at once. A hidden number leaves nothing to call: abandoned, as any other."""
+    unanswered = contacts.STATUS_RANK.get(contact.status, 0) < contacts.STATUS_RANK[
+        "in_progress"]
+    if contact.crisis and contact.phone and unanswered:
+        kept = session.exec(select(CallbackRequest.id).where(
+            CallbackRequest.contact_id == contact.id, CallbackRequest.status == "crisis")).first()
+        if kept is None:  # once, whichever of Twilio's words about the call's end comes first
+            callbacks.keep_crisis_reach(session=session, contact=contact, phone=contact.phone)
+            contacts.wait_now(session=session, contact=contact)
+            contacts.set_step(session=session, contact=contact, step="callback")
+            audit.record(session=session, event="update", contact=contact, actor=actor,
+                         detail=f"{detail}: a crisis, kept open to be called back at once")
+            log.warning("calls.crisis_caller_left", contact_id=contact.id)
+        return
+    contacts.mark_abandoned(session=session, contact=contact, waited_s=waited_s, actor=actor,
+                            detail=detail)
+
+
 def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
     """Close a waiting phone contact whose call Twilio says is over (abandoned), as its
-    status callback would have; return whether it changed."""
+    status callback would have (a crisis with a number stays open: `left_unanswered`); return
+    whether it closed it."""
     contact = contacts.lock(session=session, contact_id=contact_id)
     if contact is None or contact.status not in STILL_WAITING:
         return False
@@ -906,9 +933,8 @@ def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
     waited = None
     if contact.status == "waiting" and contact.routed_at is not None:
         waited = max(int((utcnow() - contact.routed_at).total_seconds()), 0)
-    contacts.mark_abandoned(session=session, contact=contact, waited_s=waited,
-                            actor="reconciler",
-                            detail=f"call ended ({status}): found by asking Twilio")
+    left_unanswered(session=session, contact=contact, waited_s=waited, actor="reconciler",
+                    detail=f"call ended ({status}): found by asking Twilio")
     return contact.status == "closed"
 
 

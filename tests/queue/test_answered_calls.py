@@ -106,3 +106,29 @@ def test_a_caller_counts_as_answered_when_the_counsellor_is_joined_with_them(
     waited = (contact.answered_at - contact.routed_at).total_seconds()
     assert 40 <= waited < 100  # from routing to the counsellor, not to the claim
     assert phone_service(calls_app) == {"answered": 1, "abandoned": 0}
+
+
+def test_a_crisis_caller_who_hung_up_is_called_back_by_the_counsellor_who_takes_it(
+    calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,  # noqa: F811
+) -> None:
+    from loket.store.models import CallbackRequest
+
+    client, _ = counsellor_with_phone(calls_app)
+    reference = waiting(calls_app, channel="phone", crisis=True, phone=PERSON)
+    caller_sid = "CA" + uuid.uuid4().hex
+    with session_scope(engine_of(calls_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        contact.external_id, contact.intake_step = caller_sid, "queued"
+    for path, extra in (("queued", {"QueueResult": "hangup", "QueueTime": "70"}),
+                        ("status", {"CallStatus": "completed", "CallDuration": "90"})):
+        assert signed_post(calls_app.test_client(), f"/twilio/voice/{path}",
+                           {"CallSid": caller_sid, "From": PERSON, "To": DESK_NUMBER,
+                            **extra}).status_code == 200
+    assert stored(calls_app, reference).status == "waiting"  # not closed: called back
+
+    mine, _ = ring_counsellor(calls_app, redis_conn, client, reference, "call")
+    assert twilio_double.calls_to() == [COUNSELLOR_PHONE]  # their own phone first
+    with Session(engine_of(calls_app)) as session:
+        [reach] = session.exec(select(CallbackRequest)
+                               .where(CallbackRequest.contact_id == mine.contact_id)).all()
+    assert reach.status in ("crisis", "calling") and mine.kind == "counsellor"

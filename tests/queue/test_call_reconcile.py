@@ -1,6 +1,7 @@
 """A caller who hung up while waiting, whose status callback never arrived (the database
 away at that moment), is found by asking Twilio and leaves the queue: no ghost caller for
-the counsellors, no crisis alarm for someone who is gone."""
+the counsellors, no crisis alarm for someone who is gone and cannot be called back. A crisis
+with a number to call stays, to be called back at once."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from loket.store.models import AuditEvent, Contact
 from loket.store.types import utcnow
 from tests.conftest import POSTGRES_URL
 from tests.conftest import _truncate as truncate
-from tests.desk.test_workspace import engine_of, waiting
+from tests.desk.test_workspace import PHONE, engine_of, waiting
 from tests.twilio_double import TwilioDouble
 
 
@@ -32,9 +33,10 @@ def phone_app(request: pytest.FixtureRequest, rest_app: Callable[..., Flask]) ->
     return rest_app()
 
 
-def waiting_call(app: Flask, call_sid: str, *, quiet_s: int, crisis: bool = False) -> str:
+def waiting_call(app: Flask, call_sid: str, *, quiet_s: int, crisis: bool = False,
+                 phone: str | None = PHONE) -> str:
     """A caller waiting in the police queue whose row last changed `quiet_s` ago."""
-    reference = waiting(app, channel="phone", crisis=crisis, seconds_ago=quiet_s)
+    reference = waiting(app, channel="phone", crisis=crisis, seconds_ago=quiet_s, phone=phone)
     with session_scope(engine_of(app)) as session:
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
         contact.external_id = call_sid
@@ -50,14 +52,18 @@ def stored(app: Flask, reference: str) -> Contact:
 def test_a_caller_gone_without_a_word_is_found_and_only_they_leave_the_queue(
     phone_app: Flask, twilio_double: TwilioDouble,
 ) -> None:
-    gone = waiting_call(phone_app, "CA" + "1" * 32, quiet_s=600, crisis=True)
+    gone = waiting_call(phone_app, "CA" + "1" * 32, quiet_s=600, crisis=True, phone=None)
     holding = waiting_call(phone_app, "CA" + "2" * 32, quiet_s=600)
     recent = waiting_call(phone_app, "CA" + "3" * 32, quiet_s=10)
-    twilio_double.call_statuses["CA" + "1" * 32] = "completed"
-    twilio_double.call_statuses["CA" + "3" * 32] = "completed"  # not asked yet: too recent
+    reachable = waiting_call(phone_app, "CA" + "5" * 32, quiet_s=600, crisis=True)
+    for sid in ("1", "3", "5"):  # "3" is not asked yet: too recent
+        twilio_double.call_statuses["CA" + sid * 32] = "completed"
 
     with phone_app.app_context():
         assert call_jobs.reconcile_waiting_calls() == 1
+    # A crisis with a number to call is not closed: it waits to be called back at once.
+    assert (stored(phone_app, reachable).status, stored(phone_app, reachable).outcome) == (
+        "waiting", None)
 
     left = stored(phone_app, gone)
     assert (left.status, left.outcome) == ("closed", "abandoned")
@@ -65,7 +71,7 @@ def test_a_caller_gone_without_a_word_is_found_and_only_they_leave_the_queue(
     assert stored(phone_app, holding).status == "waiting"  # Twilio: still in progress
     assert stored(phone_app, recent).status == "waiting"
     asked = [r.path for r in twilio_double.received() if r.method == "GET"]
-    assert len(asked) == 2 and not any("3" * 32 in path for path in asked)
+    assert len(asked) == 3 and not any("3" * 32 in path for path in asked)
     with Session(engine_of(phone_app)) as session:
         details = session.exec(select(AuditEvent.detail).where(
             AuditEvent.contact_reference == gone)).all()
