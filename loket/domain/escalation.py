@@ -252,7 +252,13 @@ def record_text(*, session: Session, escalation_id: int, sid: str | None) -> Non
                     .values(sms_sid=sid, sms_claimed_at=None))
 
 
-def sms_text(reference: str) -> str:
-    """Return the on-call text: the reference, nothing about the person (Dutch, the
-    default: the on-call number has no language of its own)."""
-    return f"Loket: crisis {reference} wacht zonder hulpverlener. Kijk in Loket."
+ONCALL_TEXT = {
+    "nl": "Loket: crisis {reference} wacht zonder hulpverlener. Kijk in Loket.",
+    "en": "Loket: crisis {reference} is waiting without a counsellor. Look in Loket.",
+}
+
+
+def sms_text(reference: str, language: str = "nl") -> str:
+    """Return the on-call text: the reference, nothing about the person, in the desks'
+    default language (the on-call number has no language of its own)."""
+    return ONCALL_TEXT.get(language, ONCALL_TEXT["nl"]).format(reference=reference)

@@ -12,6 +12,7 @@ from flask import current_app
 from loket.config import Settings
 from loket.domain import escalation, workspace
 from loket.gateway import GatewayError, get_gateway
+from loket.i18n import normalise_language
 from loket.store.db import get_engine, read_scope, session_scope
 
 log = structlog.get_logger(__name__)
@@ -37,7 +38,7 @@ def sweep(now: datetime | None = None) -> int:
     if unseen:
         log.warning("contacts.access_ended", contacts_released=len(unseen))
     if settings.oncall_number:
-        text_oncall(settings.oncall_number)
+        text_oncall(settings.oncall_number, normalise_language(settings.default_language))
     # Who is not here is away (the routing counts the available): in a unit of work of its
     # own, after the alarms, which a counsellor's row held by a claim must never delay.
     with session_scope(get_engine()) as session:
@@ -65,7 +66,7 @@ def let_go_of_unserved(idle: int, hours: int, now: datetime | None
     return released, unseen
 
 
-def text_oncall(number: str) -> int:
+def text_oncall(number: str, language: str = "nl") -> int:
     """Send each open step's on-call text once: claimed in a short transaction, sent with
     none open, then its sid kept; a failed send is tried again by the next sweep. Return
     how many were sent."""
@@ -82,7 +83,8 @@ def text_oncall(number: str) -> int:
         sid: str | None
         try:
             sid = get_gateway().send_message(
-                to=number, body=escalation.sms_text(text.reference), contact_id=text.contact_id)
+                to=number, body=escalation.sms_text(text.reference, language),
+                contact_id=text.contact_id)
         except GatewayError:
             sid = None
             log.warning("escalation.text_failed", escalation_id=text.escalation_id)

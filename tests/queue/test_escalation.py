@@ -369,3 +369,12 @@ def test_a_crisis_is_alarmed_even_when_putting_back_what_absent_counsellors_held
     finally:
         blocker.exec_driver_sql("ROLLBACK")
         blocker.close()
+
+
+def test_the_on_call_text_is_in_the_desks_default_language(build: Callable[..., Flask]) -> None:
+    app = build(oncall_number=ONCALL, default_language="en")
+    crisis = waiting(app, crisis=True, seconds_ago=0)
+    with app.app_context():
+        assert escalations.sweep(since(app, crisis) + timedelta(seconds=120)) == 1
+    [text] = texts(app)
+    assert text.body == f"Loket: crisis {crisis} is waiting without a counsellor. Look in Loket."
