@@ -15,9 +15,8 @@ from loket.cli import main
 from loket.domain import accounts, logins
 from loket.store.db import session_scope
 from loket.store.models import LoginSession, User
-from loket.store.types import utcnow
 from tests.desk.helpers import PASSWORD, login_token, make_user
-from tests.domain.test_passwords import audit_lines, stored
+from tests.domain.test_passwords import audit_lines, lock_out, stored
 
 NEW = "nachtdienst-lantaarn-vier-4"
 ENGLISH = {"LANG": "en_GB.UTF-8"}
@@ -37,11 +36,7 @@ def live_logins(app: Flask, user_id: int | None) -> int:
 def test_the_only_admin_locked_out_gets_back_in(app: Flask, cli_env: dict[str, str]) -> None:
     admin = make_user(app, role="admin", email="enige-beheerder@example.org")
     login_token(app, admin), login_token(app, admin)
-    with session_scope(app.extensions["loket.engine"]) as session:
-        row = session.get(User, admin.id)
-        assert row is not None
-        row.failed_logins, row.locked_until = 8, utcnow() + timedelta(hours=1)
-        session.add(row)
+    lock_out(app, admin.id, 8)
     result = password("Enige-Beheerder@example.org ", NEW)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ("wachtwoord van enige-beheerder@example.org ingesteld; "
@@ -105,11 +100,7 @@ def test_bad_input_exits_2_naming_the_field_and_changes_nothing(
 ) -> None:
     user = make_user(app, role="admin")
     login_token(app, user)
-    with session_scope(app.extensions["loket.engine"]) as session:
-        row = session.get(User, user.id)
-        assert row is not None
-        row.failed_logins, row.locked_until = 6, utcnow() + timedelta(minutes=5)
-        session.add(row)
+    lock_out(app, user.id, 6, timedelta(minutes=5))
     result = password(user.email if email == "known" else email, stdin, "--temporary", env=env)
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1

@@ -4,7 +4,6 @@ by an admin and changed at the next login; refusals keep nothing typed; all audi
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pyotp
 import pytest
@@ -16,8 +15,8 @@ from werkzeug.test import TestResponse
 from loket.domain import accounts, logins
 from loket.store.db import session_scope
 from loket.store.models import AuditEvent, LoginSession, User
-from loket.store.types import utcnow
 from tests.desk.helpers import PASSWORD, api_token, log_in, make_user
+from tests.domain.test_passwords import lock_out
 
 NEW = "fietsbel-regenjas-koffie-9"
 TEMPORARY = "tijdelijk-zomer-appel-31"
@@ -183,11 +182,7 @@ def test_an_admin_sets_a_temporary_password_that_clears_the_lockout_and_ends_log
     user = make_user(store_app, role="counsellor", desk="police", email="c@example.org")
     boss, theirs = store_app.test_client(), store_app.test_client()
     log_in(boss, store_app, admin), log_in(theirs, store_app, user)
-    with session_scope(store_app.extensions["loket.engine"]) as session:
-        row = session.get(User, user.id)
-        assert row is not None
-        row.failed_logins, row.locked_until = 9, utcnow() + timedelta(hours=1)
-        session.add(row)
+    lock_out(store_app, user.id, 9)
     assert "geblokkeerd na mislukte pogingen" in boss.get("/desk/admin").get_data(as_text=True)
     answer = boss.post(f"/desk/admin/users/{user.id}/password",
                        data={"csrf_token": csrf(boss, "/desk/admin"), "password": TEMPORARY})

@@ -31,6 +31,16 @@ def audit_lines(app: Flask) -> list[AuditEvent]:
         return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)).all())
 
 
+def lock_out(app: Flask, user_id: int | None, failures: int,
+             for_: timedelta = timedelta(hours=1)) -> None:
+    """Lock a user out as `failures` failed logins in a row do, for `for_`."""
+    with session_scope(app.extensions["loket.engine"]) as session:
+        row = session.get(User, user_id)
+        assert row is not None
+        row.failed_logins, row.locked_until = failures, utcnow() + for_
+        session.add(row)
+
+
 def live_tokens(app: Flask, user_id: int | None) -> set[str]:
     """Return the token hashes of the user's logins that have not ended."""
     with session_scope(app.extensions["loket.engine"]) as session:
@@ -140,11 +150,7 @@ def test_an_admin_sets_a_temporary_password_ends_all_logins_and_clears_the_locko
     admin = make_user(store_app, role="admin")
     user = make_user(store_app, role="counsellor", desk="police")
     login_token(store_app, user), login_token(store_app, user)
-    with session_scope(store_app.extensions["loket.engine"]) as session:
-        row = session.get(User, user.id)
-        assert row is not None
-        row.failed_logins, row.locked_until = 7, utcnow() + timedelta(hours=1)
-        session.add(row)
+    lock_out(store_app, user.id, 7)
     with session_scope(store_app.extensions["loket.engine"]) as session:
         accounts.set_password(session=session, user_id=user.id or 0, password=NEW,
                               temporary=True, admin_id=admin.id)

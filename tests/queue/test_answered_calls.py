@@ -31,13 +31,14 @@ from tests.queue.test_callbacks import (
     legs,
     run_jobs,
 )
+from tests.queue.test_callbacks_review import caller_hangs_up
 from tests.twilio_double import TwilioDouble, answer_counsellor_leg, signed_post
 
 
-def caller_in_queue(app: Flask, *, waited_s: int) -> tuple[str, str]:
+def caller_in_queue(app: Flask, *, waited_s: int, crisis: bool = False) -> tuple[str, str]:
     """A caller routed `waited_s` ago, waiting in the police queue; return the reference
     and the call's sid."""
-    reference = waiting(app, channel="phone", phone=PERSON)
+    reference = waiting(app, channel="phone", phone=PERSON, crisis=crisis)
     caller_sid = "CA" + uuid.uuid4().hex
     with session_scope(engine_of(app)) as session:
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
@@ -69,11 +70,7 @@ def test_a_claimed_caller_whose_counsellor_never_confirmed_and_who_hung_up_is_ab
     voicemail_answers(calls_app, mine, params)  # nobody pressed 1: back in the queue
     run_jobs(calls_app, redis_conn)
 
-    for path, extra in (("queued", {"QueueResult": "hangup", "QueueTime": "95"}),
-                        ("status", {"CallStatus": "completed", "CallDuration": "120"})):
-        assert signed_post(calls_app.test_client(), f"/twilio/voice/{path}",
-                           {"CallSid": caller_sid, "From": PERSON, "To": DESK_NUMBER,
-                            **extra}).status_code == 200
+    caller_hangs_up(calls_app, caller_sid)  # after 95 s in the queue
 
     contact = stored(calls_app, reference)
     assert (contact.status, contact.outcome) == ("closed", "abandoned")
@@ -114,16 +111,8 @@ def test_a_crisis_caller_who_hung_up_is_called_back_by_the_counsellor_who_takes_
     from loket.store.models import CallbackRequest
 
     client, _ = counsellor_with_phone(calls_app)
-    reference = waiting(calls_app, channel="phone", crisis=True, phone=PERSON)
-    caller_sid = "CA" + uuid.uuid4().hex
-    with session_scope(engine_of(calls_app)) as session:
-        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
-        contact.external_id, contact.intake_step = caller_sid, "queued"
-    for path, extra in (("queued", {"QueueResult": "hangup", "QueueTime": "70"}),
-                        ("status", {"CallStatus": "completed", "CallDuration": "90"})):
-        assert signed_post(calls_app.test_client(), f"/twilio/voice/{path}",
-                           {"CallSid": caller_sid, "From": PERSON, "To": DESK_NUMBER,
-                            **extra}).status_code == 200
+    reference, caller_sid = caller_in_queue(calls_app, waited_s=70, crisis=True)
+    caller_hangs_up(calls_app, caller_sid)
     assert stored(calls_app, reference).status == "waiting"  # not closed: called back
 
     mine, _ = ring_counsellor(calls_app, redis_conn, client, reference, "call")
