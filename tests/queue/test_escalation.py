@@ -378,3 +378,26 @@ def test_the_on_call_text_is_in_the_desks_default_language(build: Callable[..., 
         assert escalations.sweep(since(app, crisis) + timedelta(seconds=120)) == 1
     [text] = texts(app)
     assert text.body == f"Loket: crisis {crisis} is waiting without a counsellor. Look in Loket."
+
+
+def test_a_crisis_routed_again_before_its_first_alarm_keeps_its_clock(
+    build: Callable[..., Flask],
+) -> None:
+    # A crisis caller's queue failed and the call was put in a queue again (routed again)
+    # 100 s after the first routing: the first alarm still comes 120 s after that first
+    # routing, not 120 s after the second.
+    from loket import rules_runtime
+    from loket.domain import contacts
+
+    app = build()
+    crisis = waiting(app, crisis=True, seconds_ago=0)
+    start = since(app, crisis)
+    with app.app_context(), session_scope(engine_of(app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == crisis)).one()
+        contact.risk = "acute"  # what made it a crisis, routed again as such
+        contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                               at=start + timedelta(seconds=100))
+        assert contact.crisis
+    assert since(app, crisis) == start  # the person has waited since the first routing
+    with app.app_context():
+        assert escalations.sweep(start + timedelta(seconds=121)) == 1
