@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from loket.cli.common import build_app, fail, say, text
 from loket.cli.help import Group
+from loket.domain.refusals import refusal_key, validation_line
 
 MAX_TOKEN_DAYS = 3650
 # The database cannot be read: never migrated (no tables) or not reachable. SQLAlchemy's
@@ -18,39 +19,32 @@ MAX_TOKEN_DAYS = 3650
 UNREADY = (OperationalError, ProgrammingError)
 
 
-def validation_line(exc: ValidationError) -> str:
-    """Return the first validation error as `field: reason`."""
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"]) or "input"
-    reason = str(err["msg"]).removeprefix("Value error, ")
-    return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
-
-
 @click.group("user", cls=Group)
 def user_group() -> None:
     """Manage staff accounts."""
 
 
-# Why `user add` was refused (the domain's English `field: reason`), by field and a word of
-# the reason, to the line the operator reads in the locale's language; the first match wins.
-ADD_REFUSALS = (("email", "exists", "user_email_taken"), ("email", "", "user_bad_email"),
-                ("desk", "", "user_needs_desk"), ("phone", "", "user_bad_phone"),
-                ("name", "", "user_long_name"), ("display_name", "", "user_long_display_name"))
+# Why a user's command was refused (the domain's English `field: reason`), by field and a
+# word of the reason, to the line the operator reads in the locale's language; the first
+# match wins.
+USER_REFUSALS = (("email", "exists", "user_email_taken"), ("email", "", "user_bad_email"),
+                 ("desk", "", "user_needs_desk"), ("phone", "", "user_bad_phone"),
+                 ("name", "", "user_long_name"), ("display_name", "", "user_long_display_name"),
+                 ("password", "common", "user_pw_common"),
+                 ("password", "pattern", "user_pw_pattern"), ("password", "", "user_pw_short"))
 
 
-def refusal_line(line: str, *, email: str) -> str:
-    """Return a refusal of `user add` in the locale's language, naming the option; a line
-    no entry knows stays as the domain gave it (it names its field already)."""
-    from loket.domain.accounts import MAX_DISPLAY_NAME, MAX_NAME
+def refusal_line(line: str, *, email: str = "") -> str:
+    """Return a refusal of `user add` or `user password` in the locale's language, naming
+    the option; a line no entry knows stays as the domain gave it (it names its field)."""
+    from loket.domain.accounts import MAX_DISPLAY_NAME, MAX_NAME, MIN_PASSWORD_LENGTH
 
-    field, _, reason = line.partition(": ")
-    if field == "password":
-        return password_line(reason)
-    for name, word, key in ADD_REFUSALS:
-        if field == name and word in reason:
-            n = MAX_DISPLAY_NAME if name == "display_name" else MAX_NAME
-            return text(key, email=email.strip(), n=n)
-    return line
+    key = refusal_key(line, USER_REFUSALS, "")
+    if not key:
+        return line
+    n = {"user_long_display_name": MAX_DISPLAY_NAME,
+         "user_pw_short": MIN_PASSWORD_LENGTH}.get(key, MAX_NAME)
+    return text(key, email=email.strip(), n=n)
 
 
 @user_group.command("add")
@@ -93,20 +87,6 @@ def add_command(
     say("user_totp", uri=uri)
 
 
-# Why a password was refused (`accounts.password_problem`'s English `password: reason`), by
-# a word of the reason, to the line the operator reads in the locale's language.
-PASSWORD_REFUSALS = (("common", "user_pw_common"), ("pattern", "user_pw_pattern"),
-                     ("", "user_pw_short"))
-
-
-def password_line(problem: str) -> str:
-    """Return a password's refusal in the locale's language, naming the field."""
-    from loket.domain.accounts import MIN_PASSWORD_LENGTH
-
-    key = next(key for word, key in PASSWORD_REFUSALS if word in problem)
-    return text(key, n=MIN_PASSWORD_LENGTH)
-
-
 @user_group.command("password")
 @click.option("--email", required=True, help="The user's e-mail address.")
 @click.option("--temporary", is_flag=True,
@@ -120,7 +100,7 @@ def password_command(email: str, temporary: bool) -> None:
     password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password)
     if problem:
-        fail(password_line(problem))
+        fail(refusal_line(problem))
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
 from loket.domain import accounts, logins
+from loket.domain.refusals import refusal_key, validation_line
 from loket.i18n import request_language
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import DESKS, ROLES, User
@@ -42,17 +43,9 @@ REFUSALS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def validation_line(exc: ValidationError) -> str:
-    """Return the first validation error as `field: reason`."""
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"]) or "input"
-    reason = str(err["msg"]).removeprefix("Value error, ")
-    return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
-
-
 def refused(line: str, typed: dict[str, str] | None = None) -> ResponseReturnValue:
     """Show the page again with a refusal in the page's language, keeping what was typed."""
-    key = texts.refusal_key(line, REFUSALS, "a_bad_input")
+    key = refusal_key(line, REFUSALS, "a_bad_input")
     return page(texts.text(key, request_language()), typed)
 
 

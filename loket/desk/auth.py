@@ -46,6 +46,7 @@ from wtforms.validators import DataRequired, Length
 
 from loket.desk import identity, texts
 from loket.domain import accounts, logins
+from loket.domain.refusals import refusal_key
 from loket.i18n import LANGUAGES, request_language
 from loket.security import limiter
 from loket.store.db import unit_of_work
@@ -329,7 +330,7 @@ def password() -> ResponseReturnValue:
         if (outcome.refused or "").startswith("login:"):
             identity.log_out()
             return redirect(url_for(".login"), 303)
-        refusal = texts.refusal_key(outcome.refused or "", PASSWORD_REFUSALS, "pw_incomplete")
+        refusal = refusal_key(outcome.refused or "", PASSWORD_REFUSALS, "pw_incomplete")
         return password_page(user, refusal=refusal)
     identity.log_in(user, outcome.token, complete=True)
     flash("pw_changed", "notice")

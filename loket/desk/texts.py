@@ -51,17 +51,6 @@ def text(key: str, lang: str, **values: Any) -> str:
     return catalog().get(key, lang, **values)
 
 
-def refusal_key(line: str, refusals: tuple[tuple[str, str, str], ...], default: str) -> str:
-    """Return the text key of a refusal the domain gave as `field: reason` (in English):
-    the first of `refusals` (field, a word of the reason, key) that matches, else
-    `default`."""
-    field, _, reason = line.partition(": ")
-    for name, word, key in refusals:
-        if field == name and word in reason:
-            return key
-    return default
-
-
 def code_text(key: str, value: object, lang: str) -> str:
     """Return a stored code (a status, channel, flag) in words by its text's key, or the
     code itself when it has none (the rules may make up a new flag)."""

@@ -174,7 +174,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "a_added": {"nl": "Gebruiker toegevoegd.", "en": "User added."},
     "a_changed": {"nl": "Gebruiker aangepast.", "en": "User changed."},
     "a_refused": {"nl": "Dat lukte niet: {reason}", "en": "That did not work: {reason}"},
-    # Why an admin's change was refused, by the field it concerns (admin.refusal_key).
+    # Why an admin's change was refused, by the field it concerns (admin.REFUSALS).
     "a_bad_email": {"nl": "e-mail: dit is geen e-mailadres",
                     "en": "e-mail: this is not an e-mail address"},
     "a_email_taken": {"nl": "e-mail: er is al een gebruiker met dit adres",

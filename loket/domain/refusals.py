@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class Refused(ValueError):
     """A counsellor's request that breaks a rule: `field` names it, `key` (with `values`)
@@ -26,3 +28,22 @@ def written(text: str, *, field: str, limit: int, minimum: int = 1,
     if len(body) > limit:
         raise Refused(f"at most {limit} characters", field=field, key="r_too_long", n=limit)
     return body
+
+
+def validation_line(exc: ValidationError) -> str:
+    """Return the first validation error as `field: reason` (the domain's English)."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "input"
+    reason = str(err["msg"]).removeprefix("Value error, ")
+    return reason if reason.startswith(field) or ": " in reason else f"{field}: {reason}"
+
+
+def refusal_key(line: str, refusals: tuple[tuple[str, str, str], ...], default: str) -> str:
+    """Return the text key of a refusal the domain gave as `field: reason` (in English):
+    the first of `refusals` (field, a word of the reason, key) that matches, else
+    `default`. A page or the command line then says it in the reader's language."""
+    field, _, reason = line.partition(": ")
+    for name, word, key in refusals:
+        if field == name and word in reason:
+            return key
+    return default
