@@ -266,14 +266,25 @@ class UserChange(SQLModel):
         return self
 
 
-def end_logins(*, session: Session, user_id: int) -> int:
-    """End every login of a user at once; return how many were live."""
+def end_logins(*, session: Session, user_id: int, but: str | None = None) -> int:
+    """End every login of a user at once (`but` the one of this token, when given); return
+    how many were live."""
+    keep = () if but is None else (col(LoginSession.token_hash) != token_hash(but),)
     result = session.exec(  # type: ignore[call-overload]
         update(LoginSession)
-        .where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None))
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None),
+               *keep)
         .values(ended_at=utcnow())
     )
     return int(result.rowcount or 0)
+
+
+def replace_password(user: User, password: str, *, temporary: bool) -> None:
+    """Give a user this (checked) password: a new hash, their lockout cleared, and whether
+    they choose their own at their next login (`temporary`). The caller adds the user."""
+    user.password_hash = hasher().hash(password)
+    user.must_change_password = temporary
+    user.failed_logins, user.locked_until = 0, None
 
 
 def reset_second_factor(*, session: Session, user: User) -> None:
@@ -397,9 +408,7 @@ def set_password(
     if problem:
         raise ValueError(problem)
     user = stored_user(session, user_id)
-    user.password_hash = hasher().hash(password)
-    user.must_change_password = temporary
-    user.failed_logins, user.locked_until = 0, None
+    replace_password(user, password, temporary=temporary)
     session.add(user)
     ended = end_logins(session=session, user_id=user_id)
     admin_audit(

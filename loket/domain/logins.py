@@ -1,7 +1,7 @@
 """Staff logins kept on the server: a random token in the cookie, its hash in `login_session`.
 
 A login starts after the password (`start`), opens staff pages only once the second factor
-was given (`pass_second_factor`), and ends at logout, when the user is disabled, their
+was given (`complete`, under a new token), and ends at logout, when the user is disabled, their
 second factor reset or their password set (`end_all`), or changed by themselves from
 another login (`change_password`), after `idle` without a request or `absolute` after it
 began. Also the password's and second factor's checks with their lockout and replay rules.
@@ -104,31 +104,12 @@ def find(
     return login
 
 
-def pass_second_factor(*, session: Session, token: str) -> None:
-    """Mark a login as complete: both factors were given."""
-    session.exec(  # type: ignore[call-overload]
-        update(LoginSession)
-        .where(
-            col(LoginSession.token_hash) == token_hash(token), col(LoginSession.ended_at).is_(None)
-        )
-        .values(second_factor_at=utcnow(), last_seen_at=utcnow())
-    )
-
-
 def complete(*, session: Session, token: str) -> str | None:
     """Complete a login (both factors given) under a new token; return it, or None when
     the login has ended meanwhile. The token of the half-finished login stops working: one
     seen before the second factor (a shared screen, a planted cookie) opens nothing."""
-    new = secrets.token_urlsafe(32)
     now = utcnow()
-    result = session.exec(  # type: ignore[call-overload]
-        update(LoginSession)
-        .where(
-            col(LoginSession.token_hash) == token_hash(token), col(LoginSession.ended_at).is_(None)
-        )
-        .values(token_hash=token_hash(new), second_factor_at=now, last_seen_at=now)
-    )
-    return new if result.rowcount else None
+    return rotate(session=session, token=token, second_factor_at=now, last_seen_at=now)
 
 
 def end(*, session: Session, token: str) -> None:
@@ -307,31 +288,18 @@ class PasswordChange(NamedTuple):
     token: str | None = None
 
 
-def rotate(*, session: Session, token: str) -> str | None:
-    """Give a live login a new token; return it, or None when the login has ended. The old
-    token opens nothing any more."""
+def rotate(*, session: Session, token: str, **changes: object) -> str | None:
+    """Give a live login a new token (and these `changes` of its row); return it, or None
+    when the login has ended. The old token opens nothing any more."""
     new = secrets.token_urlsafe(32)
     result = session.exec(  # type: ignore[call-overload]
         update(LoginSession)
         .where(
             col(LoginSession.token_hash) == token_hash(token), col(LoginSession.ended_at).is_(None)
         )
-        .values(token_hash=token_hash(new))
+        .values(token_hash=token_hash(new), **changes)
     )
     return new if result.rowcount else None
-
-
-def end_others(*, session: Session, user_id: int, token: str) -> int:
-    """End every login of a user but the one of this token; return how many were live."""
-    result = session.exec(  # type: ignore[call-overload]
-        update(LoginSession)
-        .where(
-            col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None),
-            col(LoginSession.token_hash) != token_hash(token),
-        )
-        .values(ended_at=utcnow())
-    )
-    return int(result.rowcount or 0)
 
 
 def change_password(
@@ -366,11 +334,9 @@ def change_password(
     new_token = rotate(session=session, token=token)
     if new_token is None:
         return PasswordChange(refused="login: this login has ended")
-    user.password_hash = accounts.hasher().hash(new)
-    user.must_change_password = False
-    user.failed_logins, user.locked_until = 0, None
+    accounts.replace_password(user, new, temporary=False)
     session.add(user)
-    ended = end_others(session=session, user_id=user_id, token=new_token)
+    ended = accounts.end_logins(session=session, user_id=user_id, but=new_token)
     audit.record(
         session=session, event="update", contact=None, user_id=user_id, actor="user",
         detail=f"user={user_id} password changed, {ended} other login(s) ended", source=source,

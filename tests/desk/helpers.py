@@ -49,8 +49,9 @@ def make_user(
 def login_token(app: Flask, user: User) -> str:
     """Start a complete login (both factors) for a user; return its raw token."""
     with session_scope(app.extensions["loket.engine"]) as session:
-        token = logins.start(session=session, user=user, source="127.0.0.1")
-        logins.pass_second_factor(session=session, token=token)
+        token = logins.complete(
+            session=session, token=logins.start(session=session, user=user, source="127.0.0.1"))
+    assert token is not None
     return token
 
 
