@@ -34,7 +34,6 @@ from loket.channels.voice_texts import TEXTS
 from loket.domain import callbacks, calls, contacts, inbound
 from loket.domain import menu as who_menu
 from loket.domain.calls import ENDED_CALL_STATUSES
-from loket.domain.contacts import STATUS_RANK
 from loket.i18n import CRISIS, Catalog, normalise_language
 from loket.store.db import get_session
 from loket.store.models import Contact
@@ -362,7 +361,7 @@ def resume(session: Session, contact: Contact, twiml: VoiceResponse) -> VoiceRes
     step = Step.parse(contact.intake_step)
     if step.name in QUESTIONS:
         return ask(twiml, contact, step.name)
-    if step.name in ("queued", "requeued") and contact.queue:
+    if step.name in contacts.ON_THE_LINE and contact.queue:
         return queue_twiml(twiml, contact, "connecting")
     callback = (
         callbacks.latest_callback(session=session, contact=contact)
@@ -673,7 +672,7 @@ def may_keep_place(contact: Contact | None) -> bool:
     return (
         contact is not None
         and contact.status == "waiting"
-        and contact.intake_step in ("queued", "requeued")
+        and contact.intake_step in contacts.ON_THE_LINE
         and not contact.crisis
         and bool(contact.phone)
     )
@@ -796,12 +795,11 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
         if not contact.crisis:  # a crisis caller hears them from queue_twiml
             say(twiml, "spoken", contact.language, catalog=CRISIS)
         return queue_twiml(twiml, contact, None)
-    waiting = STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]
+    waiting = contacts.unanswered(contact)
     if waiting and contact.crisis and contact.phone:
         # Never parked, never lost: the crisis stays in the queue, waiting now, and whoever
         # takes it calls the calling number back at once (the alarms go on meanwhile).
-        callbacks.keep_crisis_reach(session=session, contact=contact, phone=contact.phone)
-        contacts.set_step(session=session, contact=contact, step="callback")
+        calls.keep_crisis_open(session=session, contact=contact, phone=contact.phone)
         log.info("voice.crisis_reach_kept", contact_id=contact.id)
         return confirm_callback(twiml, contact, "asap", "queue_failed_crisis")
     if waiting and not contact.crisis and contact.phone:

@@ -904,21 +904,29 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
     number to call is never lost: it stays open, waiting now, its alarms going on, with
     the number kept (`keep_crisis_reach`: never scheduled) for whoever takes it to call
     back at once. A hidden number leaves nothing to call: abandoned, as any other."""
-    unanswered = contacts.STATUS_RANK.get(contact.status, 0) < contacts.STATUS_RANK[
-        "in_progress"]
-    if contact.crisis and contact.phone and unanswered:
-        kept = session.exec(select(CallbackRequest.id).where(
-            CallbackRequest.contact_id == contact.id, CallbackRequest.status == "crisis")).first()
-        if kept is None:  # once, whichever of Twilio's words about the call's end comes first
-            callbacks.keep_crisis_reach(session=session, contact=contact, phone=contact.phone)
-            contacts.wait_now(session=session, contact=contact)
-            contacts.set_step(session=session, contact=contact, step="callback")
+    if contact.crisis and contact.phone and contacts.unanswered(contact):
+        # Once, whichever of Twilio's words about the call's end comes first.
+        if keep_crisis_open(session=session, contact=contact, phone=contact.phone):
             audit.record(session=session, event="update", contact=contact, actor=actor,
                          detail=f"{detail}: a crisis, kept open to be called back at once")
             log.warning("calls.crisis_caller_left", contact_id=contact.id)
         return
     contacts.mark_abandoned(session=session, contact=contact, waited_s=waited_s, actor=actor,
                             detail=detail)
+
+
+def keep_crisis_open(*, session: Session, contact: Contact, phone: str) -> bool:
+    """Keep a crisis caller who is no longer on the line (hung up, or their queue failed)
+    waiting now, with the number to call back at once (`keep_crisis_reach`: never
+    scheduled among the callbacks); return False when it was kept so already."""
+    kept = session.exec(select(CallbackRequest.id).where(
+        CallbackRequest.contact_id == contact.id, CallbackRequest.status == "crisis")).first()
+    if kept is not None:
+        return False
+    callbacks.keep_crisis_reach(session=session, contact=contact, phone=phone)
+    contacts.wait_now(session=session, contact=contact)
+    contacts.set_step(session=session, contact=contact, step="callback")
+    return True
 
 
 def call_gone(*, session: Session, contact_id: int, status: str) -> bool:

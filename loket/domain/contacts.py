@@ -450,9 +450,15 @@ def queue_position(*, session: Session, contact: Contact) -> int:
 # --- status transitions ---------------------------------------------------------------------
 
 
+def unanswered(contact: Contact) -> bool:
+    """Tell whether no counsellor has (or had) the contact yet: new, routed, waiting or a
+    callback still to make."""
+    return STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]
+
+
 def wait_now(*, session: Session, contact: Contact) -> Contact:
     """The person waits for a counsellor now (unless one has them already)."""
-    if STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
+    if unanswered(contact):
         contact.status = "waiting"
     contact.updated_at = utcnow()
     session.add(contact)
@@ -465,7 +471,7 @@ def mark_answered(
     """A counsellor answered after `waited_s`; answered beats an earlier abandoned guess."""
     if contact.status == "closed" and contact.outcome == "abandoned":
         contact.status, contact.outcome, contact.closed_at = "in_progress", None, None
-    elif STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]:
+    elif unanswered(contact):
         contact.status = "in_progress"
     if contact.answered_at is None:
         start = contact.routed_at or utcnow()
@@ -485,7 +491,7 @@ def mark_abandoned(
         contact.wait_seconds = waited_s if waited_s is not None else contact.wait_seconds
         session.add(contact)
         return contact
-    if STATUS_RANK.get(contact.status, 0) >= STATUS_RANK["in_progress"]:
+    if not unanswered(contact):
         return contact
     contact.status, contact.outcome = "closed", "abandoned"
     contact.closed_at = contact.updated_at = utcnow()

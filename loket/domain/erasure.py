@@ -179,8 +179,6 @@ def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retentio
         total += len(found)
         if len(found) < batch:
             break
-    with unit_of_work() as session:  # the API's retry keys, with the answers they keep,
-        inbound.forget(session=session, channel="api", before=now - RETRY_KEYS_KEPT)
-        # and the webhooks of no contact (a late delivery report of an erased message).
-        inbound.forget_unattached(session=session, before=now - RETRY_KEYS_KEPT)
+    with unit_of_work() as session:  # the API's retry keys, and the webhooks of no contact
+        inbound.forget(session=session, before=now - RETRY_KEYS_KEPT)
     return total

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, or_
 from sqlmodel import Session, col, select
 
 from loket.store.models import InboundEvent, table_of
@@ -93,21 +93,15 @@ def count(*, session: Session, contact_id: int, kind: str) -> int:
     return int(session.exec(query).one())
 
 
-def forget_unattached(*, session: Session, before: datetime) -> int:
-    """Delete the webhooks received before `before` that belong to no contact; return how
-    many. They only answer Twilio's retries of the same webhook (minutes, a day at most),
-    and their payloads hold a number: a delivery report for a message already erased, a
-    status of a call that is no person's, a webhook refused by the steps."""
+def forget(*, session: Session, before: datetime) -> int:
+    """Delete the webhooks and API calls received before `before` that only answer retries;
+    return how many. The API's retry keys keep their call's answer (a retry comes within
+    minutes, a day is plenty); a webhook of no contact answers Twilio's retries of it only,
+    and its payload holds a number (a delivery report of a message already erased, a status
+    of a call that is no person's, a webhook refused by the steps). A contact's webhooks
+    stay with it."""
     table = table_of(InboundEvent)
-    result = session.execute(delete(table).where(table.c.contact_id.is_(None),
-                                                 table.c.created_at < before))
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def forget(*, session: Session, channel: str, before: datetime) -> int:
-    """Delete the kept answers of one channel received before `before`; return how many
-    (the API's retry keys: a retry comes within minutes, a day is plenty)."""
-    table = table_of(InboundEvent)
-    result = session.execute(delete(table).where(table.c.channel == channel,
-                                                 table.c.created_at < before))
+    result = session.execute(delete(table).where(
+        or_(table.c.channel == "api", table.c.contact_id.is_(None)),
+        table.c.created_at < before))
     return int(result.rowcount)  # type: ignore[attr-defined]
