@@ -23,6 +23,7 @@ from typing import Literal, NamedTuple, TypeVar
 
 from loket.channels.messaging_texts import TEXTS
 from loket.domain import menu
+from loket.domain.conversations import STOPPED
 from loket.i18n import CRISIS
 
 T = TypeVar("T")
@@ -86,7 +87,7 @@ class Inbound:
     @property
     def word(self) -> str:
         """Return the message as one upper-case keyword candidate (STOP, EN, ...)."""
-        return _NON_WORD.sub("", self.body).strip().upper()
+        return keyword(self.body)
 
     @property
     def language(self) -> str | None:
@@ -158,6 +159,11 @@ class Step:
     before: str = ""
 
 
+def keyword(body: str) -> str:
+    """Return a text as one upper-case keyword candidate (STOP, EN, ...)."""
+    return _NON_WORD.sub("", body).strip().upper()
+
+
 def greeting(language: str) -> str:
     """Return the answer to a first message: welcome, 112 and 113, who is writing."""
     welcome = TEXTS.get("welcome", language, crisis=CRISIS.get("short", language))
@@ -173,6 +179,10 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
         return Step(action="escalate")
     if message.word in STOP_WORDS:
         return Step(action="stop")
+    if state.intake_step == STOPPED:
+        # They write again after their stop: the conversation goes on by hand, and a
+        # counsellor may text them again.
+        return Step(intake_step="acked")
     if message.language:
         return switch_language(state, message.language)
     step, _, again = state.intake_step.partition(":")

@@ -29,10 +29,12 @@ from loket.channels.conversation import (
     State,
     Step,
     greeting,
+    keyword,
     plan,
 )
 from loket.channels.messaging_texts import TEXTS
-from loket.domain import callbacks, contacts, conversations
+from loket.domain import audit, callbacks, calls, contacts, conversations
+from loket.domain.conversations import STOPPED
 from loket.i18n import CRISIS, normalise_language
 from loket.store.models import Contact
 
@@ -246,6 +248,8 @@ class Conversation:
         body = self.message.body.strip()
         if not before or not body or rules_runtime.is_crisis_text(before):
             return False  # a crisis before was answered: this one is read on its own
+        if keyword(before) in STOP_WORDS:
+            return False  # a stop was a word to us, not half a sentence ("ik wil" + "stop")
         return any(
             rules_runtime.is_crisis_text(joined)
             for joined in (f"{before.strip()} {body}", f"{body} {before.strip()}")
@@ -298,13 +302,26 @@ class Conversation:
         )
 
     def stop(self) -> str:
-        """End the conversation on the person's word; the goodbye still names 112 and 113."""
+        """End the conversation on the person's word; the goodbye still names 112 and 113.
+
+        A person in crisis who says stop is not closed away: no more texts go to them, and
+        the contact stays open, its alarms going on, with their number to be called back at
+        once (as a crisis caller who hangs up); the counsellor who takes it calls."""
         contact = self.contact
+        if contact.crisis and contact.status != "closed":
+            if calls.keep_crisis_open(session=self.session, contact=contact,
+                                      phone=contacts.bare_number(self.message.sender),
+                                      step=STOPPED):
+                audit.record(session=self.session, event="update", contact=contact,
+                             actor="person", detail="stop word: no texts, crisis kept open")
+            else:
+                self.step(STOPPED)
+            return self.say("goodbye_crisis", crisis=CRISIS.get("short", contact.language))
         contacts.close(
             session=self.session, contact=contact, outcome="other", actor="person",
             detail="closed: stop word",
         )
-        self.step("stopped")
+        self.step(STOPPED)
         return self.say("goodbye", crisis=CRISIS.get("short", contact.language))
 
 

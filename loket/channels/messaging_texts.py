@@ -118,6 +118,14 @@ TEXTS = Catalog(
             "nl": "[Bijlage: foto, video of spraakbericht; niet te zien in Loket]",
             "en": "[Attachment: photo, video or voice note; not shown in Loket]",
         },
+        "goodbye_crisis": {
+            "nl": "We sturen je geen berichten meer. Omdat je schreef dat het niet goed met je "
+            "gaat, belt een hulpverlener je nog op om te horen hoe het met je is. Wil je ons "
+            "weer schrijven, stuur dan gewoon een bericht. {crisis}",
+            "en": "We will not send you more messages. Because of what you wrote, a counsellor "
+            "will still call you to hear how you are. To write to us again, just send a "
+            "message. {crisis}",
+        },
         "goodbye": {
             "nl": "Je gesprek met Loket is gestopt; we sturen je geen berichten meer. Wil je ons "
             "later weer spreken, stuur dan gewoon een nieuw bericht. {crisis}",

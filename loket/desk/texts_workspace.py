@@ -66,6 +66,12 @@ CONTACT: dict[str, dict[str, str]] = {
     "from_loket": {"nl": "Loket (automatisch)", "en": "Loket (automatic)"},
     "from_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
     "reply": {"nl": "Antwoord", "en": "Reply"},
+    "stopped_texts": {
+        "nl": "Deze persoon stuurde STOP: er gaan geen berichten meer naar hen tot ze weer "
+        "schrijven. Bel hen terug.",
+        "en": "This person sent STOP: no more texts go to them until they write again. Call "
+        "them back.",
+    },
     "send": {"nl": "Versturen", "en": "Send"},
     "intake": {"nl": "Intake en routering", "en": "Intake and routing"},
     "answers": {"nl": "Antwoorden", "en": "Answers"},
@@ -129,6 +135,8 @@ FEEDBACK: dict[str, dict[str, str]] = {
     "r_empty_reply": {"nl": "Schrijf een bericht.", "en": "Write a message."},
     "r_empty_note": {"nl": "Schrijf een notitie.", "en": "Write a note."},
     "r_too_long": {"nl": "Hooguit {n} tekens.", "en": "At most {n} characters."},
+    "r_stopped": {"nl": "Deze persoon vroeg ons te stoppen met berichten: bel hen.",
+                  "en": "This person asked us to stop texting them: call them."},
     "r_not_text": {"nl": "Dit contact heeft geen geschreven gesprek.",
                    "en": "This contact has no written conversation."},
     "r_desk": {"nl": "Kies politie, veteranen of De Basis.",

@@ -915,17 +915,19 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
                             detail=detail)
 
 
-def keep_crisis_open(*, session: Session, contact: Contact, phone: str) -> bool:
-    """Keep a crisis caller who is no longer on the line (hung up, or their queue failed)
-    waiting now, with the number to call back at once (`keep_crisis_reach`: never
-    scheduled among the callbacks); return False when it was kept so already."""
+def keep_crisis_open(*, session: Session, contact: Contact, phone: str,
+                     step: str = "callback") -> bool:
+    """Keep a crisis caller who is no longer on the line (hung up, or their queue failed),
+    or a person in crisis who asked to stop the texts (`step` "stopped"), waiting now with
+    the number to call back at once (`keep_crisis_reach`: never scheduled among the
+    callbacks); return False when it was kept so already."""
     kept = session.exec(select(CallbackRequest.id).where(
         CallbackRequest.contact_id == contact.id, CallbackRequest.status == "crisis")).first()
     if kept is not None:
         return False
     callbacks.keep_crisis_reach(session=session, contact=contact, phone=phone)
     contacts.wait_now(session=session, contact=contact)
-    contacts.set_step(session=session, contact=contact, step="callback")
+    contacts.set_step(session=session, contact=contact, step=step)
     return True
 
 

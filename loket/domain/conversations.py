@@ -253,8 +253,11 @@ def record_delivery(*, session: Session, sid: str, value: str) -> Message | None
     return message
 
 
+# The step of a text conversation whose person said stop: no more texts go to them until
+# they write again (a person in crisis who says it stays open, to be called back).
+STOPPED = "stopped"
 # A text conversation whose questions are behind it, or that the person ended.
-ANSWERED_STEPS = ("routed", "acked", "stopped")
+ANSWERED_STEPS = ("routed", "acked", STOPPED)
 
 
 def route_unanswered(

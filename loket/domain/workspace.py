@@ -490,6 +490,9 @@ def reply(*, session: Session, user: User, contact: Contact, text: str,
     if contact.channel not in TEXT_CHANNELS:
         raise Refused("this contact has no written conversation", field="text",
                       key="r_not_text")
+    if contact.channel in ("sms", "whatsapp") and contact.intake_step == conversations.STOPPED:
+        raise Refused("this person asked us to stop texting them: call them", field="text",
+                      key="r_stopped")
     message_id = conversations.add_message(
         session=session, contact=contact, direction="out", body=body, author_user_id=user.id,
         send=contact.channel in ("sms", "whatsapp"),
