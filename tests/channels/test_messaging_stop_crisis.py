@@ -17,6 +17,8 @@ from loket.domain import escalation
 from loket.store.db import session_scope
 from loket.store.models import AuditEvent, CallbackRequest, Message
 from loket.store.types import utcnow
+from tests.api.calls import Caller
+from tests.desk.helpers import api_token
 from tests.channels.conftest import rows
 from tests.channels.test_messaging import CRISIS_NL, PHONE, WHATSAPP, only_contact, text, walk
 from tests.desk.test_workspace import act, counsellor
@@ -54,7 +56,7 @@ def test_the_counsellor_may_not_text_a_person_who_said_stop_but_is_told_to_call(
 ) -> None:
     walk(client, "Hallo", "1", CRISIS_NL, "stop")
     contact = only_contact(engine)
-    desk_client, _ = counsellor(app, desk=contact.desk or "police")
+    desk_client, user = counsellor(app, desk=contact.desk or "police")
     act(desk_client, contact.reference, "claim")
 
     page = desk_client.get(f"/desk/contacts/{contact.reference}").get_data(as_text=True)
@@ -63,6 +65,9 @@ def test_the_counsellor_may_not_text_a_person_who_said_stop_but_is_told_to_call(
     refused = act(desk_client, contact.reference, "reply", text="Hoe gaat het nu?")
     shown = desk_client.get(refused.location).get_data(as_text=True)
     assert "vroeg ons te stoppen met berichten: bel hen" in shown
+    api = Caller(app, user, api_token(app, user))  # the API refuses it too, with a reason
+    answer = api.do("reply", contact.reference, {"text": "Hoe gaat het nu?"})
+    assert answer.status_code == 422 and answer.get_json()["field"] == "text"
     assert [m.direction for m in rows(engine, Message)] == ["in"] * 4  # nothing went out
 
 
