@@ -18,9 +18,9 @@ from loket.store.db import session_scope
 from loket.store.models import AuditEvent, CallbackRequest, Message
 from loket.store.types import utcnow
 from tests.api.calls import Caller
-from tests.desk.helpers import api_token
 from tests.channels.conftest import rows
 from tests.channels.test_messaging import CRISIS_NL, PHONE, WHATSAPP, only_contact, text, walk
+from tests.desk.helpers import api_token
 from tests.desk.test_workspace import act, counsellor
 
 
