@@ -6,6 +6,7 @@ import base64
 import binascii
 import math
 import os
+import re
 import secrets
 import tomllib
 from collections import Counter
@@ -38,6 +39,8 @@ MIN_SECRET_DISTINCT = 10
 MIN_SECRET_BITS_PER_CHAR = 3.0
 # The 32 random bytes of a Fernet key hold about 30 distinct values; a made-up key far fewer.
 MIN_KEY_DISTINCT_BYTES = 16
+# A phone number in international form (E.164): the on-call phone the crisis alarms text.
+E164 = r"\+[1-9]\d{7,14}"
 
 
 T = TypeVar("T")
@@ -293,6 +296,9 @@ def check_calls(settings: Settings) -> None:
         settings.desk_number_map  # noqa: B018 - read to check
     except DeskValuesError as exc:
         raise ConfigError("desk_numbers", got=exc.part) from None
+    if settings.oncall_number and not re.fullmatch(E164, settings.oncall_number):
+        # Found now, not by a crisis's first alarm whose text cannot go out.
+        raise ConfigError("oncall_number")
     try:
         settings.retention_by_desk  # noqa: B018 - read to check
     except DeskValuesError as exc:

@@ -140,3 +140,14 @@ def test_desk_numbers_are_read_and_a_wrong_one_named(tmp_path: Path) -> None:
     assert given.desk_number("debasis") == "+3120"
     with pytest.raises(ConfigError, match="LOKET_DESK_NUMBERS: verwacht desk=\\+number"):
         load_settings(environ={**env, "LOKET_DESK_NUMBERS": "police=0301234567"})
+
+
+def test_an_on_call_number_that_cannot_be_texted_stops_the_start_naming_it(
+    tmp_path: Path,
+) -> None:
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
+    given = load_settings(environ={**env, "LOKET_ONCALL_NUMBER": "+31612345678"})
+    assert given.oncall_number == "+31612345678"
+    for wrong in ("0612345678", "+31 6 1234 5678", "+31612345678,+31687654321", "+3161"):
+        with pytest.raises(ConfigError, match="LOKET_ONCALL_NUMBER: één telefoonnummer"):
+            load_settings(environ={**env, "LOKET_ONCALL_NUMBER": wrong})

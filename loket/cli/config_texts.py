@@ -53,6 +53,12 @@ CONFIG_TEXTS = Catalog(
             "nl": "LOKET_DESK_NUMBERS: verwacht desk=+number, niet {got!r}",
             "en": "LOKET_DESK_NUMBERS: expected desk=+number, got {got!r}",
         },
+        "oncall_number": {
+            "nl": "LOKET_ONCALL_NUMBER: één telefoonnummer in internationale vorm, + en 8 tot "
+                  "15 cijfers (bijvoorbeeld +31612345678)",
+            "en": "LOKET_ONCALL_NUMBER: one phone number in international form, + and 8 to 15 "
+                  "digits (e.g. +31612345678)",
+        },
         "retention_desk_days": {
             "nl": "LOKET_RETENTION_DESK_DAYS: verwacht desk=days (police, veterans of debasis, "
                   "1 of meer), niet {got!r}",
