@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal, NamedTuple, TypeVar
 
 from loket.channels.messaging_texts import TEXTS
@@ -30,6 +31,8 @@ T = TypeVar("T")
 WHATSAPP = "whatsapp:"
 # Twilio's opt-out keywords (after which it delivers no more SMS to the number) and the
 # Dutch ways of saying the same; the whole message, whatever its case and punctuation.
+# Two messages this close together may be one sentence split in two (`split_crisis`).
+SPLIT_WINDOW = timedelta(minutes=5)
 STOP_WORDS = frozenset({
     "STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE", "STOPALL", "STOP ALL", "CANCEL", "END", "QUIT",
     "OPTOUT", "REVOKE", "STOP MAAR", "STOP ERMEE", "AFMELDEN",
@@ -162,6 +165,18 @@ class Step:
 def keyword(body: str) -> str:
     """Return a text as one upper-case keyword candidate (STOP, EN, ...)."""
     return _NON_WORD.sub("", body).strip().upper()
+
+
+def split_crisis(before: str | None, body: str, is_crisis: Callable[[str], bool]) -> bool:
+    """Tell whether a message and the person's one before it (sent within SPLIT_WINDOW)
+    make a crisis phrase together ("ik zie het niet" / "meer zitten"), in either order:
+    texts are split by a thumb, a carrier, or arrive out of order."""
+    before, body = (before or "").strip(), body.strip()
+    if not before or not body or is_crisis(before):
+        return False  # a crisis before was answered: this one is read on its own
+    if keyword(before) in STOP_WORDS:
+        return False  # a stop was a word to us, not half a sentence ("ik wil" + "stop")
+    return any(is_crisis(joined) for joined in (f"{before} {body}", f"{body} {before}"))
 
 
 def greeting(language: str) -> str:

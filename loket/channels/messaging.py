@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache, partial
 
 import structlog
@@ -23,14 +22,15 @@ from loket.channels import senders
 from loket.channels.common import Answer, answer_once, continuity, settings, twilio_signed
 from loket.channels.conversation import (
     ROUTED_STEPS,
+    SPLIT_WINDOW,
     STOP_WORDS,
     WHATSAPP,
     Inbound,
     State,
     Step,
     greeting,
-    keyword,
     plan,
+    split_crisis,
 )
 from loket.channels.messaging_texts import TEXTS
 from loket.domain import audit, callbacks, calls, contacts, conversations
@@ -42,8 +42,6 @@ bp = Blueprint("messaging", __name__, url_prefix="/twilio/messaging")
 log = structlog.get_logger(__name__)
 
 MESSAGE_SID = re.compile(r"[A-Za-z0-9]{2,64}")
-# Two texts this close together are read as one for crisis phrases as well.
-SPLIT_WINDOW = timedelta(minutes=5)
 
 
 @lru_cache(maxsize=256)
@@ -240,20 +238,11 @@ class Conversation:
 
     def split_crisis(self) -> bool:
         """Tell whether this message and the person's one before it, sent moments apart, make
-        a crisis phrase together ("ik zie het niet" / "meer zitten"), in either order: texts
-        are split by a thumb, a carrier, or arrive out of order."""
+        a crisis phrase together (`conversation.split_crisis`)."""
         before = conversations.previous_text(
             session=self.session, contact=self.contact, within=SPLIT_WINDOW
         )
-        body = self.message.body.strip()
-        if not before or not body or rules_runtime.is_crisis_text(before):
-            return False  # a crisis before was answered: this one is read on its own
-        if keyword(before) in STOP_WORDS:
-            return False  # a stop was a word to us, not half a sentence ("ik wil" + "stop")
-        return any(
-            rules_runtime.is_crisis_text(joined)
-            for joined in (f"{before.strip()} {body}", f"{body} {before.strip()}")
-        )
+        return split_crisis(before, self.message.body, rules_runtime.is_crisis_text)
 
     def take(self, step: Step) -> str | None:
         """Store a step's answers and do its action; return the reply."""

@@ -37,6 +37,7 @@ from wtforms.validators import StopValidation
 
 from loket import rules_runtime
 from loket.channels.common import continuity, keyed_id, writing
+from loket.channels.conversation import SPLIT_WINDOW, split_crisis
 from loket.channels.web_texts import (
     MAX_CHAT_MESSAGE,
     MAX_NAME,
@@ -81,6 +82,12 @@ WHO: dict[str, dict[str, str]] = {
 MILITARY = menu.SERVING
 MODES = ("chat", "callback")
 CONVERSATION_STEPS = ("chat", "callback_done")
+# The steps at which a button's question was answered already: the press sent again (a
+# double tap on a slow phone) shows where the chat is, not an error.
+PASSED: dict[str, tuple[str, ...]] = {
+    **{choice: ("mode", "callback", *CONVERSATION_STEPS) for choice in MILITARY},
+    **{choice: ("callback", *CONVERSATION_STEPS) for choice in MODES},
+}
 
 
 class CallbackForm(FlaskForm):
@@ -151,11 +158,12 @@ def still_active() -> bool:
     """Tell whether this browser used its chat recently enough; renew its last-seen time.
 
     The time is in the signed cookie, so a copy of the cookie expires as the original does
-    once it is left idle (LOKET_CHAT_IDLE_MINUTES, default 2 hours).
+    once it is left idle (LOKET_CHAT_IDLE_MINUTES, default 2 hours). A time up to a minute
+    ahead is another web machine's clock (the cookie is signed: only the server wrote it).
     """
     now, seen = int(time.time()), cookie.get(SEEN)
     idle_s = current_app.config["LOKET"].chat_idle_minutes * 60
-    if not isinstance(seen, int) or not 0 <= now - seen <= idle_s:
+    if not isinstance(seen, int) or not -SEEN_STEP_S <= now - seen <= idle_s:
         return False
     if now - seen >= SEEN_STEP_S:
         cookie[SEEN] = now
@@ -395,6 +403,8 @@ def answer() -> ResponseReturnValue:
             contacts.set_step(session=session, contact=contact, step="chat")
         elif step == "mode" and choice == "callback":
             contacts.set_step(session=session, contact=contact, step="callback")
+        elif step in PASSED.get(choice, ()):  # the same press again (a double tap): done
+            return redirect(url_for(".chat"), 303)
         else:
             return render_step(contact, error="err_choice", status=400)
     return redirect(url_for(".chat"), 303)
@@ -480,20 +490,39 @@ def add_message(session: Session, contact: Contact, body: str, key: str | None =
     conversations.add_message(
         session=session, contact=contact, direction="in", body=body, external_id=key
     )
-    if rules_runtime.is_crisis_text(body):
+    if rules_runtime.is_crisis_text(body) or joined_crisis(session, contact, body):
         escalate(session, contact)
+
+
+def joined_crisis(session: Session, contact: Contact, body: str) -> bool:
+    """Tell whether this message and the person's one before it, sent moments apart, make a
+    crisis phrase together: a thumb presses send before the sentence is done, as in a text
+    message (`conversation.split_crisis`)."""
+    before = conversations.previous_text(session=session, contact=contact, within=SPLIT_WINDOW)
+    return split_crisis(before, body, rules_runtime.is_crisis_text)
 
 
 def follow_up(session: Session, closed: Contact, body: str, key: str | None) -> Contact:
     """Open a new chat for a crisis written to a chat the counsellor closed meanwhile.
 
     It carries the message and the answers of the closed chat, is routed urgent and
-    answered now, and this browser holds it from here on.
+    answered now, and this browser holds it from here on. The same message sent again (a
+    double tap, the script's retry after a lost answer) finds the chat it opened: its id is
+    a keyed hash of the closed chat's id and the message's key.
     """
+    chat_id = secrets.token_urlsafe(16)
+    if key is not None:
+        chat_id = keyed_id(session, f"webchat-follow-up:{closed.external_id}:{key}")
+        found = contacts.lock(session=session, channel="webchat", external_id=chat_id)
+        if found is not None:
+            if not already_stored(session, found, body, key):
+                add_message(session, found, body, key)
+            cookie[CHAT], cookie[SEEN] = chat_id, int(time.time())
+            return found
     contact_in = contacts.ContactIn.model_validate(
         {
             "channel": "webchat",
-            "external_id": secrets.token_urlsafe(16),
+            "external_id": chat_id,
             "organisation": closed.organisation,
             "serving_status": closed.serving_status,
             "relation": closed.relation,

@@ -3,7 +3,8 @@
  * - Chat: show new messages and the queue line live (polling every 2 s while the page is
  *   visible, at once when it comes back), and send messages without reloading the page.
  *   A message is never lost: without an answer it stays in the box to send again (its key
- *   makes the server store it once), and what is typed while it is on its way stays too.
+ *   makes the server store it once), and what is typed while it is on its way stays too;
+ *   refused only because the page's token expired, it is sent again at once with the new one.
  *   Polling, not server-sent events: a stream would hold one of the server's few threads
  *   for as long as a chat is open, and calls and texts must never wait for a free one.
  * No texts live here: every text comes from the server in the page's language. */
@@ -164,52 +165,62 @@
       if (sending) {
         return;
       }
-      var sent = box.value;
-      var data = new FormData(form);
-      data.append("after", String(after));
       sending = true;
-      var controller = window.AbortController ? new window.AbortController() : null;
-      var timer = window.setTimeout(function () {
-        if (controller) {
-          controller.abort();
-        }
-      }, SEND_TIMEOUT_MS);
-      fetch(form.action, {
-        method: "POST",
-        body: data,
-        credentials: "same-origin",
-        headers: {"Accept": "application/json"},
-        signal: controller ? controller.signal : undefined
-      })
-        .then(function (r) {
-          window.clearTimeout(timer);
-          return r.json(); // not JSON (a proxy's error page): handled as no answer below
-        })
-        .then(function (answer) {
-          sending = false;
-          if (answer.ok) {
-            box.value = unsentRest(box.value, sent);
-            if (answer.message_key && form.elements.message_key) {
-              form.elements.message_key.value = answer.message_key; // the next message's
-            }
-            showError(null);
-            apply(answer.update);
-            box.focus({preventScroll: true}); // keep a just-shown crisis block in view
-          } else {
-            if (answer.csrf_token && form.elements.csrf_token) {
-              form.elements.csrf_token.value = answer.csrf_token; // the page had expired
-            }
-            showError(answer.error);
-          }
-        })
-        .catch(function () {
-          // No answer (the connection dropped, or none came in time): the text stays in the
-          // box and the key stays the same, so sending again stores it once if it did arrive.
-          window.clearTimeout(timer);
-          sending = false;
-          showError(form.getAttribute("data-offline"));
-        });
+      post(box.value, false);
     });
+  }
+
+  // Send `sent`; `retried`: once already, after the page's token had expired.
+  function post(sent, retried) {
+    var data = new FormData(form);
+    data.set("body", sent); // what was sent, not what has been typed since
+    data.append("after", String(after));
+    var controller = window.AbortController ? new window.AbortController() : null;
+    var timer = window.setTimeout(function () {
+      if (controller) {
+        controller.abort();
+      }
+    }, SEND_TIMEOUT_MS);
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: {"Accept": "application/json"},
+      signal: controller ? controller.signal : undefined
+    })
+      .then(function (r) {
+        window.clearTimeout(timer);
+        return r.json(); // not JSON (a proxy's error page): handled as no answer below
+      })
+      .then(function (answer) {
+        sending = false;
+        if (answer.ok) {
+          box.value = unsentRest(box.value, sent);
+          if (answer.message_key && form.elements.message_key) {
+            form.elements.message_key.value = answer.message_key; // the next message's
+          }
+          showError(null);
+          apply(answer.update);
+          box.focus({preventScroll: true}); // keep a just-shown crisis block in view
+        } else if (answer.csrf_token && form.elements.csrf_token) {
+          form.elements.csrf_token.value = answer.csrf_token; // the page had expired
+          if (retried) {
+            showError(answer.error);
+          } else { // nothing was stored: send it again at once with the fresh token
+            sending = true;
+            post(sent, true);
+          }
+        } else {
+          showError(answer.error);
+        }
+      })
+      .catch(function () {
+        // No answer (the connection dropped, or none came in time): the text stays in the
+        // box and the key stays the same, so sending again stores it once if it did arrive.
+        window.clearTimeout(timer);
+        sending = false;
+        showError(form.getAttribute("data-offline"));
+      });
   }
 
   if (refreshHint) {
