@@ -467,6 +467,10 @@ def send() -> ResponseReturnValue:
             was_crisis = contact.crisis
             if not already_stored(session, contact, body, key):
                 add_message(session, contact, body, key)
+            if contact.language != request_language():
+                # They switched the page's language: the counsellor answers in it.
+                contacts.update_answers(session=session, contact=contact,
+                                        language=request_language())
         response: BaseResponse
         if wants_json():
             update = update_of(session, contact, after, request_language())

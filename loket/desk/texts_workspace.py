@@ -66,6 +66,8 @@ CONTACT: dict[str, dict[str, str]] = {
     "from_loket": {"nl": "Loket (automatisch)", "en": "Loket (automatic)"},
     "from_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
     "reply": {"nl": "Antwoord", "en": "Reply"},
+    "person_english": {"nl": "leest Engels: antwoord in het Engels",
+                       "en": "reads English: answer in English"},
     "stopped_texts": {
         "nl": "Deze persoon stuurde STOP: er gaan geen berichten meer naar hen tot ze weer "
         "schrijven. Bel hen terug.",

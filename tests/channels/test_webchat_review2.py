@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from loket.domain import contacts
 from loket.store.db import session_scope
 from loket.store.models import Contact, Message
+from tests.desk.test_workspace import counsellor
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 KEY = re.compile(r'name="message_key" value="([^"]+)"')
@@ -168,3 +169,19 @@ def test_a_chat_renewed_by_a_web_machine_a_moment_ahead_stays_open(
     with client.session_transaction() as cookie:  # and idle past the limit, it still ends
         cookie["webchat_seen"] -= 121 * 60
     assert client.get("/chat/messages").status_code == 404
+
+
+def test_a_person_who_switches_the_chat_to_english_is_answered_in_english(
+    app: Flask, client: FlaskClient
+) -> None:
+    start_chat(client)
+    assert [c.language for c in stored_contacts(app)] == ["nl"]
+    client.get("/chat?lang=en")  # the page's language switch
+    sent = client.post("/chat/send", data={**page_fields(client), "body": "Can we talk?"},
+                       headers=JSON)
+    assert sent.status_code == 200 and sent.get_json()["ok"]
+    [chat] = stored_contacts(app)
+    assert chat.language == "en"
+    desk, _ = counsellor(app, desk=chat.desk or "police")
+    page = desk.get(f"/desk/contacts/{chat.reference}").get_data(as_text=True)
+    assert "leest Engels: antwoord in het Engels" in page  # what the counsellor reads
