@@ -41,3 +41,20 @@ def test_a_crisis_sent_from_a_page_whose_token_expired_is_sent_at_once(
     assert sent_bodies(live_server) == ["Ik wil dood"]
     with Session(live_server.app.extensions["loket.engine"]) as session:
         assert session.exec(select(Contact)).one().crisis
+
+
+def test_a_chat_closed_in_another_tab_leaves_nothing_readable_in_this_one(
+    open_page: Callable[..., Page], live_server: Any
+) -> None:
+    page = open_page("/chat")
+    page.get_by_role("button", name="Ik werk of werkte bij de politie").click()
+    page.get_by_role("button", name="Nu chatten").click()
+    page.get_by_label("Je bericht").fill("Ik slaap slecht sinds het incident")
+    page.get_by_role("button", name="Verstuur").click()
+    expect(page.locator("#messages")).to_contain_text("Ik slaap slecht")
+    other = page.context.new_page()  # a second tab of the same browser (a shared computer)
+    other.goto(live_server.url + "/chat")
+    other.get_by_role("button", name="Chat sluiten in deze browser").click()
+    # The first tab's next poll finds the chat gone: its conversation goes from the screen.
+    expect(page.locator("#chat-status")).to_contain_text("niet meer open in deze browser")
+    expect(page.locator("#messages")).not_to_contain_text("Ik slaap slecht")

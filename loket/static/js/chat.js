@@ -105,6 +105,15 @@
     if (statusLine && answer && typeof answer.error === "string") {
       statusLine.textContent = answer.error;
     }
+    // Left in another tab (or idle too long): what was written is no longer shown here, as
+    // a reload would not show it, for whoever uses this computer next. Polling stops.
+    while (list.firstChild) {
+      list.removeChild(list.firstChild);
+    }
+    if (pollTimer !== null) {
+      window.clearInterval(pollTimer);
+      pollTimer = null;
+    }
     return null;
   }
 
