@@ -907,6 +907,8 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
     if contact.crisis and contact.phone and contacts.unanswered(contact):
         # Once, whichever of Twilio's words about the call's end comes first.
         if keep_crisis_open(session=session, contact=contact, phone=contact.phone):
+            if waited_s is not None:  # the reports count this call abandoned (not answered)
+                contact.wait_seconds = waited_s
             audit.record(session=session, event="update", contact=contact, actor=actor,
                          detail=f"{detail}: a crisis, kept open to be called back at once")
             log.warning("calls.crisis_caller_left", contact_id=contact.id)

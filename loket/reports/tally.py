@@ -74,6 +74,9 @@ WAIT_CAP_S = 3600
 REFRESH_DAYS = 7  # days recounted per transaction: the write lock is held briefly
 REFRESH_LOCK = 0x4C4F4B45  # PostgreSQL advisory lock: one refresh at a time ("LOKE")
 DIMENSIONS = ("channel", "desk", "queue")
+# The intake step of a crisis caller kept open after leaving the queue unanswered
+# (`calls.keep_crisis_open`, which also records their wait).
+KEPT_CRISIS_STEP = "callback"
 
 
 def hour_of(session: Session, column: Any) -> ColumnElement[int]:
@@ -172,7 +175,7 @@ def facts(session: Session, where: ColumnElement[bool]) -> Select[Any]:
         col(Contact.crisis), hour_of(session, col(Contact.created_at)),
         col(Contact.answered_at).is_not(None), col(Contact.wait_seconds),
         case((handled, handle_seconds(session)), else_=None),
-        has_flag("overflow"), has_flag("pooled"), col(Contact.id),
+        has_flag("overflow"), has_flag("pooled"), col(Contact.intake_step), col(Contact.id),
     ).where(where)
 
 
@@ -185,7 +188,7 @@ def count_facts(rows: Iterable[Sequence[Any]], day: date
     waits: dict[tuple[Any, ...], int] = {}
     ids: list[int] = []
     for channel, desk, queue, outcome, crisis, hour, answered, wait, work, overflow, pooled, \
-            contact_id in rows:
+            step, contact_id in rows:
         ids.append(contact_id)
         desk, queue, outcome, crisis = desk or "", queue or "", outcome or "", bool(crisis)
         key = (channel, desk, queue, outcome, crisis, bool(overflow),
@@ -196,8 +199,14 @@ def count_facts(rows: Iterable[Sequence[Any]], day: date
         if work is not None:
             sums[1] += 1
             sums[2] += float(work)
-        if channel == "phone" and wait is not None and (answered or outcome == "abandoned"):
-            waited = (channel, desk, queue, crisis, "answered" if answered else "abandoned",
+        # A crisis caller who hung up in the queue stays open, kept to be called back at
+        # once (`calls.left_unanswered`): their call is abandoned, even once a counsellor
+        # takes the contact from the desk later.
+        kept = crisis and step == KEPT_CRISIS_STEP
+        if channel == "phone" and wait is not None and (answered or outcome == "abandoned"
+                                                        or kept):
+            waited = (channel, desk, queue, crisis,
+                      "answered" if answered and not kept else "abandoned",
                       wait_bucket(int(wait)))
             waits[waited] = waits.get(waited, 0) + 1
     return {

@@ -9,7 +9,8 @@ on output. No personal field is read.
 Service is the phone's: of the calls that waited in a queue (answered or abandoned), the
 share answered within the target (30 s for crisis, 20 s otherwise: configurable), and how
 long the answered and the abandoned waited (median and 90th percentile). Every abandoned
-call counts in the share's denominator, also one that hung up within the target. A share or
+call counts in the share's denominator, also one that hung up within the target, and also a
+crisis caller who hung up and is kept open to be called back at once. A share or
 a percentile of fewer than five calls is not given (None): it would describe a person; nor
 is a share made of a count shown as "<5", or a total of the two classes (crisis, other)
 when exactly one class's count is "<5": either would give that count back.
