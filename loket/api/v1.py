@@ -33,6 +33,7 @@ from loket.desk.workspace import me, source
 from loket.domain import access, break_glass, calls, contacts, lists, workspace
 from loket.store.db import get_session
 from loket.store.models import Contact, User
+from loket.web import MAX_ID
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 COUNSELLOR = "counsellor"
@@ -45,6 +46,19 @@ def refused(exc: ApiError) -> ResponseReturnValue:
     """Answer a refused call as JSON."""
     body = schemas.ErrorOut(error=exc.error, field=exc.field, holder=exc.holder)
     return jsonify(body.model_dump(exclude_none=True)), exc.status
+
+
+@bp.before_request
+def readable_body() -> None:
+    """Refuse a JSON body nested too deeply for the parser (valid JSON, but no body a call
+    takes): 422 naming the body, as any other body that is not a JSON object, never a 500."""
+    if not request.is_json:
+        return
+    try:
+        request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(422, "body: send a JSON object (Content-Type: application/json)",
+                       field="body") from None
 
 
 @bp.after_request
@@ -173,7 +187,8 @@ def contact(reference: str) -> Answer:
         workspace.read(session=writer, user=user, contact=found, source=source(), detail="api",
                        listed=earlier)
     after: int = request.context.query.after  # type: ignore[attr-defined]
-    messages, more = conversation(session, found, after)
+    # Past the largest id a row can have (the document allows more): nothing is newer.
+    messages, more = conversation(session, found, min(after, MAX_ID))
     next_page(found.reference, more)
     return details(session, found, messages, earlier)
 
@@ -303,7 +318,8 @@ def close(reference: str) -> Answer:
             session=session, user=user, contact=contact, outcome=body.outcome,
             contact_type=body.contact_type, categories=body.categories, note=body.note,
             wrapup=wrapup, source=source(), outcomes=configured.outcome_keys,
-            category_keys=configured.category_keys, seen=body.seen)
+            category_keys=configured.category_keys,
+            seen=None if body.seen is None else min(body.seen, MAX_ID))
         return schemas.DoneOut(status="closed")
 
     return step(reference, "close", do, answer=schemas.DoneOut)

@@ -14,8 +14,9 @@ is the same rule for reading as a query filter, so a list never shows what `can`
 - admin: users, tokens, rules, retention; no contact's details, but any contact's audit
   trail (who saw and did what), as the owning desk's manager may read their desk's.
 - break-glass: any active counsellor may open another desk's contact with a stated
-  reason (`break_glass`); while that access lasts the contact is visible to them, as if
-  their desk served it, and every use is audited.
+  reason (`break_glass`); while that access lasts (and the contact stays with the desk it
+  was opened from) the contact is visible to them, as if their desk served it, and every
+  use is audited.
 """
 
 from __future__ import annotations
@@ -137,7 +138,15 @@ def visible_to_desk(desk: str, user_id: Any, now: Any) -> ColumnElement[bool]:
         both = select(col(ContactFlag.contact_id)).where(col(ContactFlag.flag) == "both")
         rules.append(and_(col(Contact.desk).in_(POOLED_DESKS), col(Contact.id).in_(both)))
     granted = select(col(BreakGlass.contact_id)).where(
-        col(BreakGlass.user_id) == user_id, col(BreakGlass.expires_at) > now
+        col(BreakGlass.user_id) == user_id, col(BreakGlass.expires_at) > now,
+        granted_desk_owns(),
     )
     rules.append(col(Contact.id).in_(granted))
     return or_(*rules)
+
+
+def granted_desk_owns() -> ColumnElement[bool]:
+    """Return the WHERE clause keeping an emergency access to the desk it was given for:
+    once the contact is handed over to another desk it is that desk's, and the access
+    (logged to the first desk's manager) ends."""
+    return col(BreakGlass.desk).is_not_distinct_from(col(Contact.desk))

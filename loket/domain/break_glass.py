@@ -59,11 +59,13 @@ def open_case(*, session: Session, user: User, reference: str, reason: str, minu
 
 
 def active_grants(*, session: Session, user: User, now: datetime | None = None) -> set[int]:
-    """Return the contact ids this user holds an unexpired break-glass access to."""
+    """Return the contact ids this user holds an unexpired break-glass access to (the
+    contact still with the desk it was opened from)."""
     rows = session.exec(
-        select(BreakGlass.contact_id).where(
-            BreakGlass.user_id == user.id, col(BreakGlass.expires_at) > (now or utcnow())
-        )
+        select(BreakGlass.contact_id)
+        .join(Contact, col(Contact.id) == BreakGlass.contact_id)
+        .where(BreakGlass.user_id == user.id, col(BreakGlass.expires_at) > (now or utcnow()),
+               access.granted_desk_owns())
     ).all()
     return {int(contact_id) for contact_id in rows}
 
