@@ -66,6 +66,11 @@ CONTACT: dict[str, dict[str, str]] = {
     "from_loket": {"nl": "Loket (automatisch)", "en": "Loket (automatic)"},
     "from_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
     "reply": {"nl": "Antwoord", "en": "Reply"},
+    "emergency_until": {"nl": "Noodtoegang tot {until}: dan verdwijnt dit contact voor je.",
+                        "en": "Emergency access until {until}: then this contact goes from "
+                        "your view."},
+    "emergency_renew": {"nl": "Noodtoegang verlengen (met reden)",
+                        "en": "Renew the emergency access (with a reason)"},
     "person_english": {"nl": "leest Engels: antwoord in het Engels",
                        "en": "reads English: answer in English"},
     "stopped_texts": {

@@ -192,6 +192,7 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool,
         legs=calls.legs_of(session=session, contact=contact),
         live_call=calls.live_counsellor_leg(session=session, contact=contact),
         call_outcomes=calls.OUTCOMES,
+        emergency_until=break_glass.access_until(session=session, user=user, contact=contact),
     )
 
 

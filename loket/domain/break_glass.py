@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from loket.domain import access, audit
 from loket.domain.refusals import written
@@ -46,8 +47,10 @@ def open_case(*, session: Session, user: User, reference: str, reason: str, minu
                                                  .upper())).first()
     if contact is None:
         return None
-    if access.sees(user, contact, active_grants(session=session, user=user)):
+    if access.sees(user, contact):
         return contact  # nothing to break: the desk may see it already
+    # A running access is renewed the same way (a reason, a new period, logged to the
+    # desk's manager): a crisis conversation is not cut off when the first hour runs out.
     now = utcnow()
     assert user.id is not None and contact.id is not None  # noqa: S101 - stored rows
     session.add(BreakGlass(user_id=user.id, contact_id=contact.id, desk=contact.desk,
@@ -68,6 +71,21 @@ def active_grants(*, session: Session, user: User, now: datetime | None = None) 
                access.granted_desk_owns())
     ).all()
     return {int(contact_id) for contact_id in rows}
+
+
+def access_until(*, session: Session, user: User, contact: Contact,
+                 now: datetime | None = None) -> datetime | None:
+    """Return when this user's emergency access to the contact ends, when an emergency
+    access is how they see it (None when their desk may see it anyway, or none runs)."""
+    if access.sees(user, contact):
+        return None
+    until = session.exec(
+        select(func.max(BreakGlass.expires_at))
+        .join(Contact, col(Contact.id) == BreakGlass.contact_id)
+        .where(BreakGlass.user_id == user.id, BreakGlass.contact_id == contact.id,
+               col(BreakGlass.expires_at) > (now or utcnow()), access.granted_desk_owns())
+    ).one()
+    return cast(datetime | None, until)
 
 
 def to_review(*, session: Session, desk: str | None) -> list[Review]:

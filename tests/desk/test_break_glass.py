@@ -123,3 +123,40 @@ def test_a_case_held_when_its_emergency_access_runs_out_goes_back_to_its_own_des
     assert trail(store_app, reference)[-1] == ("release", None)
     veterans, _ = counsellor(store_app, desk="veterans")
     assert act(veterans, reference, "claim").status_code == 303
+
+
+def test_a_running_emergency_access_is_shown_with_its_end_and_renewed_with_a_reason(
+    store_app: Flask,
+) -> None:
+    reference = waiting(store_app, desk="veterans")
+    client, _ = counsellor(store_app, desk="police", display_name="Sam")
+    post(client, "/desk/break-glass", reference=reference, reason=REASON)
+    page = client.get(f"/desk/contacts/{reference}").get_data(as_text=True)
+    assert "Noodtoegang tot " in page
+    assert f"/desk/break-glass?reference={reference}" in page  # renew it from here
+    # Fifty-five minutes into a crisis conversation, the counsellor renews it.
+    with Session(engine_of(store_app)) as session:
+        first = session.exec(select(BreakGlass)).one()
+        first.created_at = utcnow() - timedelta(minutes=55)
+        first.expires_at = utcnow() + timedelta(minutes=5)
+        session.add(first)
+        session.commit()
+    renewed = post(client, "/desk/break-glass", reference=reference,
+                   reason="Gesprek loopt nog, persoon is nog in gevaar")
+    assert renewed.status_code == 303
+    with Session(engine_of(store_app)) as session:
+        grants = session.exec(select(BreakGlass).order_by(BreakGlass.id)).all()
+        assert [g.reason for g in grants] == [REASON, "Gesprek loopt nog, persoon is nog in gevaar"]
+        assert grants[1].expires_at - grants[1].created_at == timedelta(minutes=60)
+        grants[0].expires_at = utcnow() - timedelta(seconds=1)  # the first one ran out
+        session.add(grants[0])
+        session.commit()
+    assert client.get(f"/desk/contacts/{reference}").status_code == 200  # still open to them
+    assert [event for event, _ in trail(store_app, reference)].count("break-glass") == 2
+
+
+def test_a_desk_s_own_contact_shows_no_emergency_access(store_app: Flask) -> None:
+    reference = waiting(store_app, desk="police")
+    client, _ = counsellor(store_app, desk="police")
+    page = client.get(f"/desk/contacts/{reference}").get_data(as_text=True)
+    assert "Noodtoegang tot" not in page
