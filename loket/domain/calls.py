@@ -317,8 +317,10 @@ def answer_waiting_call(*, session: Session, user: User, contact: Contact, sourc
     if contact.channel != "phone" or not contact.external_id:
         raise Refused("this contact is not a waiting call", field="call", key="r_not_call")
     counsellor_phone(user)
+    # A move Twilio refused left the caller in their queue: they may be taken again.
     busy = session.exec(
-        select(CallLeg.id).where(CallLeg.contact_id == contact.id, CallLeg.kind == "caller")
+        select(CallLeg.id).where(CallLeg.contact_id == contact.id, CallLeg.kind == "caller",
+                                 CallLeg.status != "failed")
     ).first()
     if busy is not None:
         raise contacts.Conflict("this call is answered already")
@@ -412,6 +414,10 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
     # Not final: back to where the job's retry takes it again (a caller to move, or a leg
     # to place).
     leg.status = "failed" if final else ("moving" if leg.kind == "caller" else "placed")
+    if final and leg.kind == "caller":
+        # The caller was never moved and waits on in their queue: their call's sid is free
+        # for the next counsellor's leg that takes them (`answer_waiting_call`).
+        leg.call_sid = None
     leg.updated_at = utcnow()
     session.add(leg)
     callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
@@ -547,7 +553,10 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
     """Record a leg's status from Twilio's signed callback (one that arrives late, behind
     where the leg is, changes nothing); a final status of the person's leg that nobody
     answered ends the attempt (once). Return the leg, None if unknown."""
-    leg = session.exec(select(CallLeg).where(CallLeg.call_sid == call_sid)).first()
+    # Locked: two of a leg's callbacks posted side by side ("ringing" late beside "busy")
+    # are taken one after the other, the second seeing what the first left.
+    leg = session.exec(select(CallLeg).where(CallLeg.call_sid == call_sid).with_for_update()
+                       .execution_options(populate_existing=True)).first()
     if leg is None:
         return None
     if leg.status in FINAL:
@@ -572,9 +581,12 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
         elif leg.kind == "counsellor" and not person_rung(session=session, leg=leg):
             back_to_desk(session=session, callback=callback,
                          reason="the counsellor hung up before the person was called")
-    elif leg.kind == "counsellor" and status != "completed":
+    elif leg.kind == "counsellor":
+        # Not answered, or answered and hung up before the 1 (a voicemail that stops
+        # recording): the caller was never moved (`caller_back_in_queue` leaves a taken one).
         caller_back_in_queue(session=session, leg=leg,
-                             reason="the counsellor's phone did not answer")
+                             reason="the counsellor's phone did not answer"
+                             if status != "completed" else NOT_CONFIRMED)
     if leg.kind in ("counsellor", "transfer"):
         end_if_no_one_left(session=session, leg=leg)
     return leg
