@@ -3,58 +3,25 @@ sent twice (a double tap, a retry after a lost answer) does one thing and shows 
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from loket.domain import contacts
-from loket.store.db import session_scope
-from loket.store.models import Contact, Message
+from loket.store.models import Contact
+from tests.channels.test_web_review import (
+    JSON,
+    close_the_chat,
+    page_fields,
+    start_chat,
+    written,
+)
 from tests.desk.test_workspace import counsellor
-
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-KEY = re.compile(r'name="message_key" value="([^"]+)"')
-JSON = {"Accept": "application/json"}
-
-
-def page_fields(client: FlaskClient) -> dict[str, str]:
-    """Return the hidden fields of the chat page as it is shown now."""
-    page = client.get("/chat").get_data(as_text=True)
-    fields = {"csrf_token": TOKEN.search(page).group(1)}  # type: ignore[union-attr]
-    key = KEY.search(page)
-    if key is not None:
-        fields["message_key"] = key.group(1)
-    return fields
 
 
 def stored_contacts(app: Flask) -> list[Contact]:
     """Return every stored contact, oldest first."""
     with Session(app.extensions["loket.engine"]) as session:
         return list(session.exec(select(Contact).order_by(col(Contact.id))).all())
-
-
-def written(app: Flask) -> list[str]:
-    """Return what the person wrote, as stored, oldest first."""
-    with Session(app.extensions["loket.engine"]) as session:
-        query = select(Message).where(Message.direction == "in").order_by(col(Message.id))
-        return [m.body for m in session.exec(query).all() if not m.automatic]
-
-
-def start_chat(client: FlaskClient) -> None:
-    """Open a chat with the police desk, straight to the conversation."""
-    for url, choice in (("/chat/start", "police"), ("/chat/answer", "chat")):
-        answer = client.post(url, data={**page_fields(client), "choice": choice})
-        assert answer.status_code == 303
-
-
-def close_the_chat(app: Flask) -> None:
-    """The counsellor closes the conversation, as the workspace does."""
-    with session_scope(app.extensions["loket.engine"]) as session:
-        chat = session.exec(select(Contact)).one()
-        contacts.close(session=session, contact=chat, outcome="helped", actor="user",
-                       detail="closed")
 
 
 def test_a_crisis_after_the_close_sent_again_after_a_lost_answer_opens_one_chat(
