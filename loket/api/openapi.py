@@ -20,11 +20,13 @@ from flask import jsonify
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
+from loket.api import schemas
 from loket.api.schemas import ErrorOut
 
 log = structlog.get_logger(__name__)
 BAD_BODY = 422
 BEARER = "bearer"
+NOT_JSON = "send a JSON object (Content-Type: application/json)"
 
 
 def field_of(location: Any) -> str:
@@ -38,6 +40,8 @@ def bad_body(req: Any, resp: Any, error: Exception | None, instance: Any,
     if error is None or resp is None:
         return
     problems = adapter.validation_errors(error)
+    if not_json(req, error):  # validated as `{}`, it would name a field: the body is wrong
+        problems = [{"loc": (), "msg": NOT_JSON}]
     first = problems[0] if problems else {"loc": (), "msg": "send a JSON object"}
     field = field_of(first.get("loc", ()))
     log.info("api.bad_body", endpoint=req.endpoint,
@@ -45,6 +49,15 @@ def bad_body(req: Any, resp: Any, error: Exception | None, instance: Any,
     resp.set_data(jsonify(error=f"{field}: {first.get('msg', 'not valid')}", field=field)
                   .get_data())
     resp.mimetype = "application/json"
+
+
+def not_json(req: Any, error: Exception) -> bool:
+    """Tell whether a call taking a JSON body was sent none that is JSON (malformed, empty,
+    `null`, or of another content type), which spectree validates as `{}`."""
+    model = getattr(schemas, str(getattr(error, "title", "")), None)
+    if not (isinstance(model, type) and issubclass(model, schemas.Body)):
+        return False  # not the body's model that refused (a header's, a query's)
+    return req.get_json(silent=True) is None
 
 
 def bad_answer(req: Any, resp: Any, error: Exception | None, instance: Any,

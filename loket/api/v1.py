@@ -9,6 +9,7 @@ first and dispatches promised jobs after the answer. A contact the caller may no
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from flask import (
@@ -26,11 +27,11 @@ from sqlmodel import Session
 
 from loket.api import schemas
 from loket.api.openapi import SPEC, answers
-from loket.api.steps import ApiError, not_found, parsed, refusal, step
+from loket.api.steps import ApiError, language, not_found, parsed, refusal, said, step
 from loket.channels.common import writing
 from loket.desk.identity import staff_required
 from loket.desk.workspace import me, source
-from loket.domain import access, break_glass, calls, contacts, lists, workspace
+from loket.domain import break_glass, calls, contacts, lists, workspace
 from loket.store.db import get_session
 from loket.store.models import Contact, User
 from loket.web import MAX_ID
@@ -71,6 +72,32 @@ def challenge(response: Response) -> Response:
     return response
 
 
+# The refusals of who calls (`staff_required`'s, in English), by field and English text: the
+# key of their text in the client's language.
+WHO_REFUSALS = {
+    ("authorization", "a valid API token is needed"): "r_api_token",
+    ("role", "this call is not part of your role"): "r_api_role",
+}
+
+
+@bp.after_request
+def refused_in_language(response: Response) -> Response:
+    """Say a 401 or 403 for who is calling in the client's language, as every other
+    refusal (`Accept-Language`; English without it)."""
+    if response.status_code not in (401, 403) or not response.is_json or language() == "en":
+        return response
+    body = response.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return response
+    error: str = body["error"]
+    field, _, english = error.partition(": ")
+    key = WHO_REFUSALS.get((field, english))
+    if key is not None:
+        body["error"] = f"{field}: {said(english, key)}"
+        response.set_data(json.dumps(body))
+    return response
+
+
 @bp.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """Describe this API: the OpenAPI document generated from its models."""
@@ -87,12 +114,15 @@ def openapi_document() -> ResponseReturnValue:
                operation_id="queue")
 def queue(queue: str) -> Answer | Response:
     """List a queue's open contacts, crisis first: no personal data. The answer has an
-    ETag: a poll sending it back in If-None-Match gets 304 while nothing changed."""
+    ETag: a poll sending it back in If-None-Match gets 304 while nothing changed.
+
+    The contacts are those of the caller's web queue (`workspace.queue_for`: only what they
+    may see) waiting in this queue. A counsellor may list any queue: besides the queues they
+    serve, another one lists what they may see in it (a `both` contact waiting for the other
+    pooled desk, an overflow of their own desk's, an emergency access), and nothing else."""
     user = me()
     if queue not in contacts.QUEUES:
         raise ApiError(404, "queue: no such queue", field="queue")
-    if queue not in access.queues_served(user):
-        raise ApiError(403, "queue: not a queue you serve", field="queue")
     limit = request.context.query.limit  # type: ignore[attr-defined]
     listed = workspace.queue_for(session=get_session(), user=user,
                                  limit=workspace.QUEUE_SHOWN)

@@ -155,6 +155,11 @@ FEEDBACK: dict[str, dict[str, str]] = {
     "r_outcome": {"nl": "Kies een uitkomst.", "en": "Choose an outcome."},
     "r_contact_type": {"nl": "Kies een soort contact.", "en": "Choose a contact type."},
     "r_availability": {"nl": "Kies een beschikbaarheid.", "en": "Choose an availability."},
+    # The API's refusals of who is calling (loket.api): its English is the API's own.
+    "r_api_token": {"nl": "Er is een geldig API-token nodig.",
+                    "en": "A valid API token is needed."},
+    "r_api_role": {"nl": "Deze aanroep hoort niet bij jouw rol.",
+                   "en": "This call is not part of your role."},
 }
 
 MANAGER: dict[str, dict[str, str]] = {
