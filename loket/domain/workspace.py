@@ -519,7 +519,9 @@ def transfer(*, session: Session, user: User, contact: Contact, desk: str, note:
     """Hand a held contact over to another desk with a note; the sender loses access."""
     if desk not in ("police", "veterans", "debasis"):
         raise Refused("police, veterans or debasis", field="desk", key="r_desk")
-    if desk == contact.desk:
+    if desk == contact.desk and contact.queue == desk:
+        # A desk's contact in the pool (a colleague of the other desk took it at night) may
+        # go back to its own desk's queue.
         raise Refused("the contact is already this desk's", field="desk", key="r_same_desk")
     if not note.strip():
         raise Refused("say what the next desk needs to know", field="note",
