@@ -29,10 +29,10 @@ from loket.i18n import CRISIS
 
 T = TypeVar("T")
 WHATSAPP = "whatsapp:"
-# Twilio's opt-out keywords (after which it delivers no more SMS to the number) and the
-# Dutch ways of saying the same; the whole message, whatever its case and punctuation.
 # Two messages this close together may be one sentence split in two (`split_crisis`).
 SPLIT_WINDOW = timedelta(minutes=5)
+# Twilio's opt-out keywords (after which it delivers no more SMS to the number) and the
+# Dutch ways of saying the same; the whole message, whatever its case and punctuation.
 STOP_WORDS = frozenset({
     "STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE", "STOPALL", "STOP ALL", "CANCEL", "END", "QUIT",
     "OPTOUT", "REVOKE", "STOP MAAR", "STOP ERMEE", "AFMELDEN",
