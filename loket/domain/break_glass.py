@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from loket.domain import access, audit
@@ -66,11 +67,16 @@ def active_grants(*, session: Session, user: User, now: datetime | None = None) 
     contact still with the desk it was opened from)."""
     rows = session.exec(
         select(BreakGlass.contact_id)
-        .join(Contact, col(Contact.id) == BreakGlass.contact_id)
-        .where(BreakGlass.user_id == user.id, col(BreakGlass.expires_at) > (now or utcnow()),
-               access.granted_desk_owns())
+        .join(Contact, col(Contact.id) == BreakGlass.contact_id).where(*running(user, now))
     ).all()
     return {int(contact_id) for contact_id in rows}
+
+
+def running(user: User, now: datetime | None) -> tuple[ColumnElement[bool], ...]:
+    """Return the WHERE clauses of this user's running emergency accesses (joined with
+    their contacts): unexpired, and the contact still with the desk it was opened from."""
+    return (col(BreakGlass.user_id) == user.id, col(BreakGlass.expires_at) > (now or utcnow()),
+            access.granted_desk_owns())
 
 
 def access_until(*, session: Session, user: User, contact: Contact,
@@ -82,8 +88,7 @@ def access_until(*, session: Session, user: User, contact: Contact,
     until = session.exec(
         select(func.max(BreakGlass.expires_at))
         .join(Contact, col(Contact.id) == BreakGlass.contact_id)
-        .where(BreakGlass.user_id == user.id, BreakGlass.contact_id == contact.id,
-               col(BreakGlass.expires_at) > (now or utcnow()), access.granted_desk_owns())
+        .where(BreakGlass.contact_id == contact.id, *running(user, now))
     ).one()
     return cast(datetime | None, until)
 
