@@ -1,12 +1,13 @@
 """The TwiML of the calls Loket places or moves, and their status callbacks (all signed).
 
 - `/twilio/calls/<leg>/counsellor`: the counsellor's own phone answered (or a colleague's,
-  added by a warm transfer): it hears what the call is (the reference spelt out) and "press
-  1 to take it" (call screening: a voicemail or a phone that forwards answers too, and must
-  never be joined to the person).
+  added by a warm transfer, or the manager's who listens in): it hears what the call is
+  (the reference spelt out) and "press 1 to take it" (call screening: a voicemail or a
+  phone that forwards answers too, and must never be joined to the person, nor hear it).
 - `/twilio/calls/<leg>/confirm/<round>`: the key pressed, or none: a 1 puts the counsellor in a
   private conference while the other side is brought in (the colleague joins the live
-  call); no key or another one hears the prompt once more, then the leg hangs up as a
+  call; the manager joins it as a coach, heard by the counsellor only); no key or another
+  one hears the prompt once more, then the leg hangs up as a
   phone that did not answer (the callback goes back to the desk, the waiting caller stays
   in their queue, the transfer's colleague never joins).
 - `/twilio/calls/<leg>/person`: the person called back answered (answering-machine detection
@@ -37,7 +38,8 @@ CHANNEL = "call"
 MAX_SID = 64
 CONFIRM_TIMEOUT_S = 6  # seconds the counsellor's phone has to press 1 after each prompt
 CONFIRM_ROUNDS = 2  # the prompt is said twice at most
-SCREENED = ("counsellor", "transfer")  # legs that ring a counsellor's own phone
+# Legs that ring a counsellor's own phone (or the manager's who listens in).
+SCREENED = ("counsellor", "transfer", "coach")
 
 TEXTS = Catalog("calls", {
     # Said on the counsellor's own phone (the desk's language): what the call is, and how
@@ -53,6 +55,18 @@ TEXTS = Catalog("calls", {
     "transfer": {
         "nl": "Warme overdracht {reference}. Druk op 1 om het gesprek aan te nemen.",
         "en": "Warm transfer {reference}. Press 1 to take the call.",
+    },
+    "coach": {
+        "nl": "Meeluisteren {reference}. Druk op 1 om mee te luisteren.",
+        "en": "Listen in {reference}. Press 1 to listen in.",
+    },
+    "listening": {
+        "nl": "Je luistert nu mee. Alleen de hulpverlener hoort jou.",
+        "en": "You are listening in now. Only the counsellor hears you.",
+    },
+    "not_listening": {
+        "nl": "Niet bevestigd. Tot ziens.",
+        "en": "Not confirmed. Goodbye.",
     },
     "calling": {
         "nl": "Blijf aan de lijn: we bellen de persoon nu, met het nummer van de desk.",
@@ -84,12 +98,15 @@ TEXTS = Catalog("calls", {
 })
 
 
-def conference(twiml: VoiceResponse, name: str, *, ends_it: bool) -> VoiceResponse:
-    """Join a conference: private, no beep, never recorded; `ends_it` ends it on leaving."""
+def conference(twiml: VoiceResponse, name: str, *, ends_it: bool, coach: str | None = None
+               ) -> VoiceResponse:
+    """Join a conference: private, no beep, never recorded; `ends_it` ends it on leaving;
+    `coach`: heard only by that call (Twilio's coaching: the manager who listens in)."""
     dial = Dial()
+    extra = {"coach": coach} if coach else {}
     dial.conference(name, beep=False, start_conference_on_enter=True,
                     end_conference_on_exit=ends_it, record="do-not-record",
-                    wait_url="")
+                    wait_url="", **extra)
     twiml.append(dial)
     return twiml
 
@@ -149,7 +166,8 @@ def screening(leg: CallLeg, contact: Contact, round_: int) -> str:
     twiml = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=CONFIRM_TIMEOUT_S, action=action,
                     method="POST")
-    key = "transfer" if leg.kind == "transfer" else "callback" if leg.callback_id else "answer"
+    key = (leg.kind if leg.kind in ("transfer", "coach")
+           else "callback" if leg.callback_id else "answer")
     say_text(gather, TEXTS.get(key, lang, reference=" ".join(contact.reference)), lang)
     twiml.append(gather)
     twiml.redirect(action, method="POST")  # no key pressed: the same URL, without Digits
@@ -194,10 +212,17 @@ def confirm(leg_id: int, round_: int) -> Response:
                 return screening(leg, contact, round_ + 1)
             calls.counsellor_not_confirmed(session=session, leg=leg)
             twiml = VoiceResponse()
-            say_text(twiml, TEXTS.get("unconfirmed", lang), lang)
+            said = "not_listening" if leg.kind == "coach" else "unconfirmed"
+            say_text(twiml, TEXTS.get(said, lang), lang)
             twiml.hangup()
             return str(twiml)
         twiml = VoiceResponse()
+        if leg.kind == "coach":
+            coached = calls.manager_joined(session=session, leg=leg)
+            if coached is None:
+                return hang_up(lang)  # the call ended meanwhile: nothing to listen to
+            say_text(twiml, TEXTS.get("listening", lang), lang)
+            return str(conference(twiml, leg.conference, ends_it=False, coach=coached))
         if leg.kind == "transfer":
             calls.colleague_joined(session=session, leg=leg)
             say_text(twiml, TEXTS.get("moving", lang), lang)

@@ -622,7 +622,8 @@ def form_seconds_or_none(name: str) -> int | None:
 
 
 def hold_message(session: Session, contact: Contact | None) -> VoiceResponse:
-    """Say the place in the queue and the expected wait once a minute; offer to keep the place.
+    """Say the place in the queue (Loket's own) and the expected wait once a minute; offer
+    to keep the place.
 
     Twilio requests this again whenever its TwiML ends. A round that starts in the first
     `ANNOUNCE_WINDOW_S` of a whole minute in the queue (`QueueTime`) announces, with the
@@ -641,9 +642,12 @@ def hold_message(session: Session, contact: Contact | None) -> VoiceResponse:
         if quiet > 0:
             round_.pause(length=quiet)
         return twiml
-    position = form_seconds("QueuePosition")
+    position = place_in_queue(session, contact)
     if position:
-        say(round_, "position", lang, position=str(position))
+        if position == 1:
+            say(round_, "next", lang)
+        else:
+            say(round_, "position", lang, position=str(position))
         say_expected_wait(round_, lang, expected_wait_s(session, contact))
     else:
         say(round_, "hold", lang)
@@ -655,6 +659,16 @@ def hold_message(session: Session, contact: Contact | None) -> VoiceResponse:
     # Twilio posted no QueueTime).
     round_.pause(length=ANNOUNCE_WINDOW_S if queue_time is not None else WAIT_ROUND_S)
     return twiml
+
+
+def place_in_queue(session: Session, contact: Contact | None) -> int:
+    """Return the caller's place in Loket's own order of their queue (1: next; 0: not
+    waiting in one). Not Twilio's `QueuePosition`: that counts the callers in its
+    `<Enqueue>` queue by arrival, while counsellors take a crisis first and texts share
+    the queue (a crisis caller first in line would hear they are number 5)."""
+    if contact is None or contact.status != "waiting" or contact.queue is None:
+        return 0
+    return contacts.queue_position(session=session, contact=contact)
 
 
 def announcements_before(session: Session, contact: Contact | None, queue_time: int | None

@@ -99,6 +99,10 @@ TEXTS = Catalog(
             "nl": "We verbinden u nu direct met een hulpverlener. Blijf aan de lijn.",
             "en": "We are connecting you with a counsellor right now. Please stay on the line.",
         },
+        "next": {
+            "nl": "U bent de volgende in de wachtrij.",
+            "en": "You are next in the queue.",
+        },
         "position": {
             "nl": "U bent nummer {position} in de wachtrij.",
             "en": "You are number {position} in the queue.",

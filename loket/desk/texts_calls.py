@@ -108,10 +108,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "mgr_listen": {"nl": "Meeluisteren", "en": "Listen in"},
     "done_listening": {
-        "nl": "Je telefoon gaat zo over: je hoort het gesprek en alleen de hulpverlener hoort "
-              "jou.",
-        "en": "Your phone will ring shortly: you hear the call and only the counsellor hears "
-              "you.",
+        "nl": "Je telefoon gaat zo over. Druk op 1 om mee te luisteren: je hoort het gesprek "
+              "en alleen de hulpverlener hoort jou.",
+        "en": "Your phone will ring shortly. Press 1 to listen in: you hear the call and only "
+              "the counsellor hears you.",
     },
     "r_no_help_asked": {
         "nl": "Meeluisteren kan alleen als de hulpverlener jouw desk om hulp vroeg.",

@@ -962,10 +962,51 @@ def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
     return contact.status == "closed"
 
 
+# Legs Loket placed whose end only their status callback tells (a waiting caller's own
+# call is asked about by `calls_to_check`); one quiet this long is asked about of Twilio.
+CHECKED_LEGS = ("counsellor", "coach", "transfer", "person")
+LEG_QUIET = STUCK_AFTER
+
+
+def legs_to_check(*, session: Session, quiet_for: timedelta = LEG_QUIET, limit: int = 50,
+                  now: datetime | None = None) -> list[tuple[int, str]]:
+    """Return (leg id, CallSid) of placed legs not over whose row has not changed for
+    `quiet_for`: Twilio sends a status callback once, and if that word of the call's end
+    was lost, only asking Twilio tells (else the leg stays live for ever: the counsellor on
+    a call for good). Quietest first."""
+    since = (now or utcnow()) - quiet_for
+    rows = session.exec(
+        select(CallLeg.id, CallLeg.call_sid)
+        .where(col(CallLeg.kind).in_(CHECKED_LEGS), col(CallLeg.status).not_in(FINAL),
+               col(CallLeg.call_sid).is_not(None), col(CallLeg.updated_at) < since)
+        .order_by(col(CallLeg.updated_at)).limit(limit)
+    ).all()
+    return [(leg_id, sid) for leg_id, sid in rows if leg_id and sid]
+
+
+def leg_checked(*, session: Session, leg_id: int, call_sid: str, status: str,
+                policy: Policy | None = None) -> bool:
+    """Record what Twilio says of a quiet leg's call: over, as its lost status callback
+    would have (`leg_status`); still going, asked again only after another quiet while.
+    Return whether the leg ended now."""
+    leg = session.exec(select(CallLeg).where(CallLeg.id == leg_id).with_for_update()
+                       .execution_options(populate_existing=True)).first()
+    if leg is None or leg.call_sid != call_sid or leg.status in FINAL:
+        return False
+    if status in FINAL:
+        leg_status(session=session, call_sid=call_sid, status=status, policy=policy)
+        return True
+    leg.updated_at = utcnow()
+    session.add(leg)
+    return False
+
+
 def listen_in(*, session: Session, manager: User, contact: Contact, source: str = ""
               ) -> CallLeg:
     """The desk's manager listens to a live call and speaks to the counsellor only (Twilio's
-    coaching), when the counsellor asked for help on this contact; their phone rings."""
+    coaching), when the counsellor asked for help on this contact; their phone rings, and
+    is screened as a counsellor's: only a 1 pressed joins it (`manager_joined`), so a
+    voicemail never hears the call."""
     from loket.store.models import HelpRequest
 
     asked = session.exec(
@@ -1033,3 +1074,17 @@ def colleague_joined(*, session: Session, leg: CallLeg) -> None:
         session.add(contact)
         audit.record(session=session, event="claim", contact=contact, user_id=leg.user_id,
                      actor="user", detail="joined the call (warm transfer)")
+
+
+def manager_joined(*, session: Session, leg: CallLeg) -> str | None:
+    """The manager who listens in pressed 1 on their phone: return the sid of the
+    counsellor's leg they coach (heard by it only), None when the call ended meanwhile."""
+    contact = session.get(Contact, leg.contact_id)
+    coached = live_counsellor_leg(session=session, contact=contact) if contact else None
+    if coached is None or not coached.call_sid:
+        leg.error, leg.updated_at = "the call had ended", utcnow()
+        session.add(leg)
+        return None
+    leg.status, leg.answered_by, leg.updated_at = "in-progress", HUMAN, utcnow()
+    session.add(leg)
+    return coached.call_sid

@@ -96,7 +96,8 @@ CALL_QUIET_S = 120  # a waiting call's row unchanged this long: ask Twilio how i
 
 def reconcile_waiting_calls() -> int:
     """Ask Twilio about phone contacts still waiting whose rows have been quiet a while, and
-    close those whose caller hung up (their status callback lost); return how many closed.
+    close those whose caller hung up (their status callback lost); then about quiet legs
+    Loket placed (`reconcile_quiet_legs`). Return how many closed or ended.
 
     No transaction is held while Twilio answers; the sandbox cannot tell, so nothing changes
     without Twilio. A Twilio error ends this run; the next one asks again."""
@@ -118,7 +119,32 @@ def reconcile_waiting_calls() -> int:
                                           status=status)
     if closed:
         log.info("calls.ended_found", count=closed)
-    return closed
+    return closed + reconcile_quiet_legs()
+
+
+def reconcile_quiet_legs() -> int:
+    """Ask Twilio about the legs Loket placed that are not over but have been quiet a while
+    (`calls.LEG_QUIET`), and end those whose call ended (their final status callback lost;
+    Twilio sends it once); return how many ended. A Twilio error ends this run."""
+    engine = get_engine()
+    with session_scope(engine) as session:
+        pending = calls.legs_to_check(session=session)
+    gateway = get_gateway()
+    ended = 0
+    for leg_id, call_sid in pending:
+        try:
+            status = gateway.call_status(call_sid=call_sid)
+        except GatewayError as exc:
+            log.warning("calls.leg_status_unknown", leg_id=leg_id, error=str(exc)[:200])
+            break
+        if status is None:
+            continue  # the sandbox cannot tell
+        with session_scope(engine) as session:
+            ended += calls.leg_checked(session=session, leg_id=leg_id, call_sid=call_sid,
+                                       status=status, policy=calls.Policy.of(settings()))
+    if ended:
+        log.info("calls.leg_ends_found", count=ended)
+    return ended
 
 
 def leg_url(leg_id: int, part: str) -> str:
@@ -152,7 +178,6 @@ class Dial:
     to: str | None
     caller_id: str
     conference: str
-    coach_sid: str | None
 
 
 def take(session: Session, leg_id: int) -> Dial | None:
@@ -168,24 +193,17 @@ def take(session: Session, leg_id: int) -> Dial | None:
     else:  # a counsellor's or manager's own phone
         user = session.get(User, leg.user_id) if leg.user_id else None
         to = user.phone if user else None
-    coached = (calls.live_counsellor_leg(session=session, contact=contact)
-               if leg.kind == "coach" else None)
     return Dial(leg_id=leg_id, kind=leg.kind, to=to, conference=leg.conference,
-                caller_id=settings().desk_number(contact.desk),
-                coach_sid=coached.call_sid if coached else None)
+                caller_id=settings().desk_number(contact.desk))
 
 
 def dial(leg: Dial) -> str:
     """Ask Twilio for the call (no transaction held); GatewayError when refused."""
     assert leg.to is not None  # noqa: S101 - checked by the caller
-    if leg.kind == "coach":  # the manager joins the live call's conference directly
-        return get_gateway().add_participant(
-            conference=leg.conference, to=leg.to, caller_id=leg.caller_id,
-            status_callback=status_url(), coaching=True, call_sid_to_coach=leg.coach_sid,
-        )
-    # A counsellor's own phone (and a warm transfer's colleague's) is screened: its
-    # webhook asks for a 1 before anyone is joined, so a voicemail never is.
-    part = "counsellor" if leg.kind == "transfer" else leg.kind
+    # A counsellor's own phone (and a warm transfer's colleague's, and the manager's who
+    # listens in) is screened: its webhook asks for a 1 before anyone is joined, so a
+    # voicemail never is, nor ever hears the call.
+    part = "counsellor" if leg.kind in ("transfer", "coach") else leg.kind
     return get_gateway().place_call(
         to=leg.to, url=leg_url(leg.leg_id, part), caller_id=leg.caller_id,
         status_callback=status_url(), machine_detection=leg.kind == "person",

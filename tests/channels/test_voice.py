@@ -749,7 +749,8 @@ def test_waiting_callers_hear_place_and_wait_and_112_113_every_third_round(
         for n in range(6)
     ]
     for twiml in rounds:
-        assert "nummer 3 in de wachtrij" in said(twiml)
+        # Loket's own place, not Twilio's QueuePosition (review 2): alone in the queue.
+        assert "U bent de volgende in de wachtrij" in said(twiml)
         assert "ongeveer 4 minuten" in said(twiml)
         assert twiml.find(".//Pause") is not None
         assert say_languages(twiml) == {"nl-NL"}
@@ -760,7 +761,7 @@ def test_waiting_callers_hear_it_in_english(client: FlaskClient) -> None:
     call = Call(client)
     call.walk("9", "5", "1")
     twiml = call.event("/twilio/voice/wait", QueuePosition="1", QueueTime="5", AvgQueueTime="30")
-    assert "number 1 in the queue" in said(twiml)
+    assert "You are next in the queue" in said(twiml)  # Loket's own place (review 2)
     assert "less than a minute" in said(twiml)
     assert say_languages(twiml) == {"en-GB"}
 

@@ -88,7 +88,8 @@ def test_a_waiting_caller_with_a_number_hears_place_wait_and_the_offer_to_keep_i
         "1", "POST", "dtmf"
     )
     spoken = said(gather)
-    assert spoken.index("nummer 2 in de wachtrij") < spoken.index("ongeveer 4 minuten")
+    # Loket's own place, not Twilio's QueuePosition (review 2): alone in the queue.
+    assert spoken.index("de volgende in de wachtrij") < spoken.index("ongeveer 4 minuten")
     assert spoken.endswith("Wilt u uw plek houden en teruggebeld worden, toets 1.")
     assert gather.find("./Pause") is not None
     assert say_languages(twiml) == {"nl-NL"}
@@ -98,7 +99,7 @@ def test_the_offer_in_english(app: Flask, client: FlaskClient) -> None:
     call = waiting_call(client, "9", "5", "1")
     gather = offer(wait_round(call, 3, position=1))
     assert gather is not None
-    assert "number 1 in the queue" in said(gather)
+    assert "You are next in the queue" in said(gather)
     assert "To keep your place and be called back, press 1." in said(gather)
     assert say_languages(gather) == {"en-GB"}
 
@@ -113,7 +114,7 @@ def test_a_crisis_caller_or_one_without_a_number_hears_no_offer(
         assert twiml.find(".//Gather") is None
         assert "toets 1" not in said(twiml) and "plek" not in said(twiml)
         assert twiml.find("./Pause") is not None
-    assert "nummer 2 in de wachtrij" in said(wait_round(call, 120))
+    assert "de volgende in de wachtrij" in said(wait_round(call, 120))  # Loket's own place
 
 
 @pytest.mark.parametrize("keys", [("1", "1"), ("0",)])

@@ -423,12 +423,20 @@ def test_a_manager_listens_in_speaking_to_the_counsellor_only_when_asked_for_hel
     assert "Meeluisteren" in boss.get("/desk/manager").get_data(as_text=True)
     listen()
     run_jobs(calls_app, redis_conn)
-    joined = [r for r in twilio_double.requests if r.path.endswith("/Participants.json")]
-    assert len(joined) == 1 and joined[0].params["To"] == "+31611112222"
-    assert joined[0].params["Coaching"] == "true"
-    assert joined[0].params["CallSidToCoach"] == mine.call_sid
-    assert joined[0].params["From"] == DESK_NUMBER
-    assert joined[0].path.endswith(f"/Conferences/{mine.conference}/Participants.json")
+    # The manager's phone is screened as a counsellor's (review 2): no longer added
+    # straight into the conference as a participant (a voicemail answering it would have
+    # heard the call), but rung to the "press 1" prompt; the 1 joins it as a coach.
+    assert not twilio_double.received("/Participants.json")
+    placed = twilio_double.received("/Calls.json")[-1]
+    assert placed.params["To"] == "+31611112222" and placed.params["From"] == DESK_NUMBER
+    coach = [leg for leg in legs(calls_app, reference) if leg.kind == "coach"][-1]
+    params = {"CallSid": coach.call_sid or "", "CallStatus": "in-progress",
+              "From": DESK_NUMBER, "To": "+31611112222"}
+    joined = answer_counsellor_leg(calls_app.test_client(), coach.id or 0, params)
+    root = ET.fromstring(joined.get_data(as_text=True))  # noqa: S314 - Loket's own
+    conference = root.find("./Dial/Conference")
+    assert conference is not None and conference.text == mine.conference
+    assert conference.get("coach") == mine.call_sid
     page = client.get(f"/desk/contacts/{reference}").get_data(as_text=True)
     assert "Leidinggevende luistert mee" in page  # announced on the counsellor's screen
     with Session(engine_of(calls_app)) as session:
