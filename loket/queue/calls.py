@@ -5,6 +5,7 @@ conditional update (safe to run twice) and holds no transaction while Twilio is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -105,18 +106,14 @@ def reconcile_waiting_calls() -> int:
     with session_scope(engine) as session:
         pending = calls.calls_to_check(session=session,
                                        quiet_for=timedelta(seconds=CALL_QUIET_S))
-    gateway = get_gateway()
-    closed = 0
-    for contact_id, call_sid in pending:
-        try:
-            status = gateway.call_status(call_sid=call_sid)
-        except GatewayError as exc:
-            log.warning("calls.status_unknown", contact_id=contact_id, error=str(exc)[:200])
-            break
-        if status in calls.ENDED_CALL_STATUSES:
-            with session_scope(engine) as session:
-                closed += calls.call_gone(session=session, contact_id=contact_id,
-                                          status=status)
+
+    def gone(contact_id: int, _call_sid: str, status: str) -> bool:
+        if status not in calls.ENDED_CALL_STATUSES:
+            return False
+        with session_scope(engine) as session:
+            return calls.call_gone(session=session, contact_id=contact_id, status=status)
+
+    closed = ask_twilio(pending, gone, "contact_id")
     if closed:
         log.info("calls.ended_found", count=closed)
     return closed + reconcile_quiet_legs()
@@ -129,22 +126,34 @@ def reconcile_quiet_legs() -> int:
     engine = get_engine()
     with session_scope(engine) as session:
         pending = calls.legs_to_check(session=session)
-    gateway = get_gateway()
-    ended = 0
-    for leg_id, call_sid in pending:
-        try:
-            status = gateway.call_status(call_sid=call_sid)
-        except GatewayError as exc:
-            log.warning("calls.leg_status_unknown", leg_id=leg_id, error=str(exc)[:200])
-            break
-        if status is None:
-            continue  # the sandbox cannot tell
+
+    def checked(leg_id: int, call_sid: str, status: str) -> bool:
         with session_scope(engine) as session:
-            ended += calls.leg_checked(session=session, leg_id=leg_id, call_sid=call_sid,
-                                       status=status, policy=calls.Policy.of(settings()))
+            return calls.leg_checked(session=session, leg_id=leg_id, call_sid=call_sid,
+                                     status=status, policy=calls.Policy.of(settings()))
+
+    ended = ask_twilio(pending, checked, "leg_id")
     if ended:
         log.info("calls.leg_ends_found", count=ended)
     return ended
+
+
+def ask_twilio(pending: list[tuple[int, str]], record: Callable[[int, str, str], bool],
+               named: str) -> int:
+    """Ask Twilio how each (row id, CallSid) call stands, with no transaction held, and
+    `record` what it says (the sandbox cannot tell: skipped); return how many `record` took
+    as done. A Twilio error ends the run (logged with the row id as `named`)."""
+    gateway = get_gateway()
+    done = 0
+    for row_id, call_sid in pending:
+        try:
+            status = gateway.call_status(call_sid=call_sid)
+        except GatewayError as exc:
+            log.warning("calls.status_unknown", **{named: row_id}, error=str(exc)[:200])
+            break
+        if status is not None:
+            done += record(row_id, call_sid, status)
+    return done
 
 
 def leg_url(leg_id: int, part: str) -> str:
