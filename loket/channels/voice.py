@@ -717,12 +717,9 @@ def keep_place_or_wait(session: Session, contact: Contact | None) -> VoiceRespon
         # Help now, at this question too: the call becomes a crisis (urgent, first in every
         # counsellor's queue, escalated when nobody takes it); it keeps its place on the line,
         # since a counsellor takes a caller out of the queue in any order. Their wait goes
-        # on from when it began (routing again would start it now): the figures count it
-        # whole, and a crisis that waited long already is alarmed at once.
-        waiting_since = contact.routed_at
+        # on from when it began (`contacts.route_contact`): the figures count it whole, and
+        # a crisis that waited long already is alarmed at once.
         if contacts.escalate(session=session, contact=contact, decide=rules_runtime.decide):
-            contact.routed_at = waiting_since or contact.routed_at
-            session.add(contact)
             log.info("voice.crisis_while_waiting", contact_id=contact.id)
         say(twiml, "spoken", contact.language, catalog=CRISIS)
     elif digits:

@@ -328,9 +328,11 @@ def route_contact(
     With `continuity`, a returning person's new contact is first offered, that long, to the
     counsellor who last helped them (`offer_to_last_counsellor`)."""
     at = at or utcnow()
-    # A crisis routed again (a queue failed, a crisis phrase once more) has waited since it
-    # was first routed a crisis: its wait, and its alarms' clock, go on from there.
-    crisis_since = contact.routed_at if contact.crisis else None
+    # A crisis routed again (a queue failed, a crisis phrase once more), or a contact that
+    # becomes one while it waits (help now pressed in the queue, a crisis phrase written
+    # there), has waited since it was first routed: its wait, and its alarms' clock, go on
+    # from there.
+    waiting_since = contact.routed_at if contact.crisis or contact.status == "waiting" else None
     decision = decide(routing_input(contact), state or live_state(session=session), at)
     flags = set(decision["flags"])
     if contact.assigned_user_id is not None and contact.status == "in_progress":
@@ -346,7 +348,7 @@ def route_contact(
     contact.rule = decision["rule"]
     contact.rules_version = decision.get("rules_version")
     contact.trace = list(decision.get("trace", []))
-    contact.routed_at = crisis_since if contact.crisis and crisis_since is not None else at
+    contact.routed_at = waiting_since if contact.crisis and waiting_since is not None else at
     contact.updated_at = utcnow()
     if contact.status in ("new", "routed"):
         contact.status = "waiting" if contact.respond == "now" else "callback"

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from loket.domain import escalation
 from loket.store.db import session_scope
-from loket.store.models import AuditEvent, CallbackRequest, Message
+from loket.store.models import AuditEvent, CallbackRequest, Contact, Message
 from loket.store.types import utcnow
 from tests.api.calls import Caller
 from tests.channels.conftest import rows
@@ -94,3 +94,20 @@ def test_stop_again_after_a_kept_crisis_keeps_one_call_back(
     assert again is not None and "belt een hulpverlener je nog op" in again
     assert [c.status for c in rows(engine, CallbackRequest)] == ["crisis"]
     assert only_contact(engine).status == "waiting"
+
+
+def test_a_crisis_written_while_waiting_keeps_the_whole_wait(
+    app: Flask, client: FlaskClient, engine: Engine
+) -> None:
+    walk(client, "Hoi", "1", "1")  # police, chat now: waiting in the queue
+    waiting = only_contact(engine)
+    assert waiting.status == "waiting" and not waiting.crisis
+    began = (waiting.routed_at or utcnow()) - timedelta(minutes=10)
+    with session_scope(app.extensions["loket.engine"]) as session:
+        stored = session.get(Contact, waiting.id)
+        assert stored is not None
+        stored.routed_at = began
+    text(client, CRISIS_NL)
+    crisis = only_contact(engine)
+    assert crisis.crisis and crisis.routed_at == began  # the wait goes on, not over
+    assert alarms_due(app, minutes=0) != []  # ten minutes waited: alarmed at once
