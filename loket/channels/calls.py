@@ -38,8 +38,6 @@ CHANNEL = "call"
 MAX_SID = 64
 CONFIRM_TIMEOUT_S = 6  # seconds the counsellor's phone has to press 1 after each prompt
 CONFIRM_ROUNDS = 2  # the prompt is said twice at most
-# Legs that ring a counsellor's own phone (or the manager's who listens in).
-SCREENED = ("counsellor", "transfer", "coach")
 
 TEXTS = Catalog("calls", {
     # Said on the counsellor's own phone (the desk's language): what the call is, and how
@@ -185,7 +183,7 @@ def counsellor(leg_id: int) -> Response:
             return hang_up(settings().default_language)  # taken already, or nobody to join
         return screening(leg, contact, 1)
 
-    return leg_webhook(leg_id, SCREENED, respond)
+    return leg_webhook(leg_id, calls.SCREENED, respond)
 
 
 def caller_gone(session: Session, leg: CallLeg, contact: Contact) -> bool:
@@ -233,7 +231,7 @@ def confirm(leg_id: int, round_: int) -> Response:
         # nobody is left for the person, Loket hangs up their side.
         return str(conference(twiml, leg.conference, ends_it=False))
 
-    return leg_webhook(leg_id, SCREENED, respond)
+    return leg_webhook(leg_id, calls.SCREENED, respond)
 
 
 @bp.post("/<int:leg_id>/person")

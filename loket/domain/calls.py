@@ -553,12 +553,26 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
     """Record a leg's status from Twilio's signed callback (one that arrives late, behind
     where the leg is, changes nothing); a final status of the person's leg that nobody
     answered ends the attempt (once). Return the leg, None if unknown."""
-    # Locked: two of a leg's callbacks posted side by side ("ringing" late beside "busy")
-    # are taken one after the other, the second seeing what the first left.
-    leg = session.exec(select(CallLeg).where(CallLeg.call_sid == call_sid).with_for_update()
-                       .execution_options(populate_existing=True)).first()
+    leg = locked_leg(session, CallLeg.call_sid == call_sid)
     if leg is None:
         return None
+    record_status(session=session, leg=leg, status=status, answered_by=answered_by,
+                  policy=policy)
+    return leg
+
+
+def locked_leg(session: Session, where: Any) -> CallLeg | None:
+    """Return the leg found by `where`, locked: two of its status callbacks posted side by
+    side ("ringing" late beside "busy"), or one beside the reconciler, are taken one after
+    the other, the second seeing what the first left."""
+    leg: CallLeg | None = session.exec(select(CallLeg).where(where).with_for_update()
+                                       .execution_options(populate_existing=True)).first()
+    return leg
+
+
+def record_status(*, session: Session, leg: CallLeg, status: str, answered_by: str = "",
+                  policy: Policy | None = None) -> CallLeg:
+    """Record a status of a leg the caller locked (`leg_status`)."""
     if leg.status in FINAL:
         return leg  # a repeated callback changes nothing
     if status not in FINAL and PROGRESS.get(status, 0) < PROGRESS.get(leg.status, 0):
@@ -962,6 +976,9 @@ def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
     return contact.status == "closed"
 
 
+# Legs that ring a counsellor's own phone (a colleague's for a warm transfer, the manager's
+# who listens in): screened, a 1 pressed before anyone is joined.
+SCREENED = ("counsellor", "transfer", "coach")
 # Legs Loket placed whose end only their status callback tells (a waiting caller's own
 # call is asked about by `calls_to_check`); one quiet this long is asked about of Twilio.
 CHECKED_LEGS = ("counsellor", "coach", "transfer", "person")
@@ -989,12 +1006,11 @@ def leg_checked(*, session: Session, leg_id: int, call_sid: str, status: str,
     """Record what Twilio says of a quiet leg's call: over, as its lost status callback
     would have (`leg_status`); still going, asked again only after another quiet while.
     Return whether the leg ended now."""
-    leg = session.exec(select(CallLeg).where(CallLeg.id == leg_id).with_for_update()
-                       .execution_options(populate_existing=True)).first()
+    leg = locked_leg(session, CallLeg.id == leg_id)
     if leg is None or leg.call_sid != call_sid or leg.status in FINAL:
         return False
     if status in FINAL:
-        leg_status(session=session, call_sid=call_sid, status=status, policy=policy)
+        record_status(session=session, leg=leg, status=status, policy=policy)
         return True
     leg.updated_at = utcnow()
     session.add(leg)

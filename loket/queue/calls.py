@@ -212,7 +212,7 @@ def dial(leg: Dial) -> str:
     # A counsellor's own phone (and a warm transfer's colleague's, and the manager's who
     # listens in) is screened: its webhook asks for a 1 before anyone is joined, so a
     # voicemail never is, nor ever hears the call.
-    part = "counsellor" if leg.kind in ("transfer", "coach") else leg.kind
+    part = "counsellor" if leg.kind in calls.SCREENED else leg.kind
     return get_gateway().place_call(
         to=leg.to, url=leg_url(leg.leg_id, part), caller_id=leg.caller_id,
         status_callback=status_url(), machine_detection=leg.kind == "person",
