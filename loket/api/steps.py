@@ -22,11 +22,10 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from loket.api.language import said
 from loket.channels.common import writing
-from loket.desk import texts
 from loket.desk.workspace import me
 from loket.domain import access, accounts, break_glass, contacts, inbound, workspace
-from loket.i18n import LANGUAGES
 from loket.store.db import get_engine, read_scope
 from loket.store.models import Contact, User
 
@@ -44,20 +43,6 @@ class ApiError(Exception):
                  holder: str | None = None) -> None:
         super().__init__(error)
         self.status, self.error, self.field, self.holder = status, error, field, holder
-
-
-def language() -> str:
-    """Return the language a client reads refusals in (`Accept-Language`: nl or en); the
-    API's own English when it does not say."""
-    if "Accept-Language" not in request.headers:
-        return "en"
-    return request.accept_languages.best_match(LANGUAGES) or "en"
-
-
-def said(english: str, key: str, **values: object) -> str:
-    """Return a refusal's reason in the client's language (the staff pages' text)."""
-    lang = language()
-    return english if lang == "en" or not key else texts.text(key, lang, **values)
 
 
 def refusal(exc: workspace.Refused, field: str) -> str:

@@ -9,7 +9,6 @@ first and dispatches promised jobs after the answer. A contact the caller may no
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import timedelta
 
 from flask import (
@@ -26,8 +25,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from loket.api import schemas
-from loket.api.openapi import SPEC, answers
-from loket.api.steps import ApiError, language, not_found, parsed, refusal, said, step
+from loket.api.openapi import NOT_JSON, SPEC, answers
+from loket.api.steps import ApiError, not_found, parsed, refusal, step
 from loket.channels.common import writing
 from loket.desk.identity import staff_required
 from loket.desk.workspace import me, source
@@ -58,8 +57,7 @@ def readable_body() -> None:
     try:
         request.get_json(silent=True)
     except RecursionError:
-        raise ApiError(422, "body: send a JSON object (Content-Type: application/json)",
-                       field="body") from None
+        raise ApiError(422, f"body: {NOT_JSON}", field="body") from None
 
 
 @bp.after_request
@@ -69,32 +67,6 @@ def challenge(response: Response) -> Response:
         sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
         response.headers["WWW-Authenticate"] = (
             'Bearer realm="loket", error="invalid_token"' if sent else 'Bearer realm="loket"')
-    return response
-
-
-# The refusals of who calls (`staff_required`'s, in English), by field and English text: the
-# key of their text in the client's language.
-WHO_REFUSALS = {
-    ("authorization", "a valid API token is needed"): "r_api_token",
-    ("role", "this call is not part of your role"): "r_api_role",
-}
-
-
-@bp.after_request
-def refused_in_language(response: Response) -> Response:
-    """Say a 401 or 403 for who is calling in the client's language, as every other
-    refusal (`Accept-Language`; English without it)."""
-    if response.status_code not in (401, 403) or not response.is_json or language() == "en":
-        return response
-    body = response.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
-        return response
-    error: str = body["error"]
-    field, _, english = error.partition(": ")
-    key = WHO_REFUSALS.get((field, english))
-    if key is not None:
-        body["error"] = f"{field}: {said(english, key)}"
-        response.set_data(json.dumps(body))
     return response
 
 

@@ -18,6 +18,7 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_login import login_user as flask_login_user
 from flask_login import logout_user as flask_logout_user
 
+from loket.api.language import said
 from loket.desk import texts
 from loket.domain import accounts, logins, workspace
 from loket.store.db import get_session, unit_of_work
@@ -180,13 +181,15 @@ def staff_required(*roles: str) -> Callable[[F], F]:
             user = current_staff()
             if user is None:
                 if is_api():
-                    return jsonify(error="authorization: a valid API token is needed"), 401
+                    return jsonify(error="authorization: " + said(
+                        "a valid API token is needed", "r_api_token")), 401
                 return redirect(login_url())
             if user.must_change_password and not is_api() and request.endpoint != CHANGE_PAGE:
                 return redirect(password_url(), 303)
             if roles and user.role not in roles:
                 if is_api():
-                    return jsonify(error="role: this call is not part of your role"), 403
+                    return jsonify(error="role: " + said(
+                        "this call is not part of your role", "r_api_role")), 403
                 abort(403)
             return view(*args, **kwargs)
 
