@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from loket.domain import audit
+from loket.i18n import Catalog
 from loket.store.models import Contact, Escalation, table_of
 from loket.store.types import utcnow
 
@@ -252,13 +253,15 @@ def record_text(*, session: Session, escalation_id: int, sid: str | None) -> Non
                     .values(sms_sid=sid, sms_claimed_at=None))
 
 
-ONCALL_TEXT = {
-    "nl": "Loket: crisis {reference} wacht zonder hulpverlener. Kijk in Loket.",
-    "en": "Loket: crisis {reference} is waiting without a counsellor. Look in Loket.",
-}
+ONCALL_TEXT = Catalog("oncall", {
+    "crisis_waits": {
+        "nl": "Loket: crisis {reference} wacht zonder hulpverlener. Kijk in Loket.",
+        "en": "Loket: crisis {reference} is waiting without a counsellor. Look in Loket.",
+    },
+})
 
 
 def sms_text(reference: str, language: str = "nl") -> str:
     """Return the on-call text: the reference, nothing about the person, in the desks'
     default language (the on-call number has no language of its own)."""
-    return ONCALL_TEXT.get(language, ONCALL_TEXT["nl"]).format(reference=reference)
+    return ONCALL_TEXT.get("crisis_waits", language, reference=reference)
