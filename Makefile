@@ -46,7 +46,7 @@ test-slow: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy loket proof
+	$(BIN)/mypy loket proof bench
 	$(BIN)/mypy --strict loket/routing
 
 # Every benchmark runs; the target fails (exit 1) when any of them missed its target.

@@ -3,7 +3,7 @@ the Twilio REST double) by two forked workers (`loket worker`: RQ's scheduler an
 work horses) beside `loket scheduler`, on PostgreSQL.
 
 The database holds 10,000 personal callbacks (each agreed by its own counsellor, who has a
-phone and is available) whose due times fall in one minute starting `--lead` seconds from
+phone, is available and logged in) whose due times fall in one minute starting `--lead` seconds from
 now; each due second has its job in RQ's scheduled registry (what `schedule_callback`
 leaves). When one is due, Loket rings its counsellor's phone through the real `twilio`
 client, here aimed at the double over HTTP. Measured: for each callback, from its due time
@@ -54,7 +54,7 @@ def seed(env: dict[str, str], count: int, lead_s: float) -> None:
 
     from loket.app import create_app
     from loket.queue import calls as call_jobs
-    from loket.store.models import CallbackRequest, Contact, User, table_of
+    from loket.store.models import CallbackRequest, Contact, LoginSession, User, table_of
     from loket.store.types import utcnow
 
     app = create_app({})
@@ -70,6 +70,13 @@ def seed(env: dict[str, str], count: int, lead_s: float) -> None:
              "continuity_opt_out": False, "failed_logins": 0, "created_at": utcnow()}
             for n in range(count)
         ]).scalars().all()
+        # each counsellor logged in (both factors): one with no live login is not here, and
+        # the absence sweep marks them away (their callbacks go to the desk's queue)
+        conn.execute(insert(table_of(LoginSession)), [
+            {"token_hash": f"{user_id:064x}", "user_id": user_id, "created_at": utcnow(),
+             "last_seen_at": utcnow(), "second_factor_at": utcnow(), "source": "127.0.0.1"}
+            for user_id in counsellors
+        ])
         contacts = conn.execute(insert(table_of(Contact)).returning(table_of(Contact).c.id), [
             {"reference": f"CB{n:05d}", "channel": "phone", "status": "callback",
              "desk": "police", "queue": "police", "priority": "normal",

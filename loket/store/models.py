@@ -127,8 +127,9 @@ class Contact(SQLModel, table=True):
     # When its personal data was removed (erased on request, or past the retention period).
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     if TYPE_CHECKING:  # mapped below, once ContactFlag exists (SQLModel cannot with postponed
-        # annotations): the decision's flags, loaded with the contact, one row each
-        flag_rows: list[ContactFlag]
+        # annotations): the decision's flags, loaded with the contact, one row each; none
+        # to give when a contact is made (set_flags writes them)
+        flag_rows: list[ContactFlag] = Field(default_factory=list)
 
     @property
     def flags(self) -> list[str]:
