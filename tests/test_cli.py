@@ -94,9 +94,9 @@ def test_every_command_has_help() -> None:
     names = main.list_commands(click.Context(main))
     assert {"dev", "serve", "worker", "db", "demo", "user", "token", "route", "rules"} <= set(names)
     for name in names:
-        result = CliRunner().invoke(main, [name, "--help"])
+        result = CliRunner().invoke(main, [name, "--help"], env={"LC_ALL": "C"})
         assert result.exit_code == 0, name
-        assert "Usage:" in result.output and len(result.output.splitlines()) > 3, name
+        assert "Gebruik:" in result.output and len(result.output.splitlines()) > 3, name
 
 
 def add_user(email: str, *extra: str) -> None:

@@ -8,7 +8,6 @@ command or option missing from `HELP` shows that (a test keeps none missing).
 
 from __future__ import annotations
 
-import copy
 import textwrap
 from typing import Any
 
@@ -16,6 +15,7 @@ import click
 
 from loket.cli.help_texts import HELP
 from loket.cli.language import cli_language
+from loket.cli.usage import USAGE, Refused, help_extra, refused
 
 SHARED_OPTIONS = ("--help", "--version")
 
@@ -46,6 +46,31 @@ class Command(click.Command):
         sentence = text.split("\n\n")[0].split(". ")[0].removesuffix(".")
         return textwrap.shorten(sentence, limit, placeholder="...")
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the command line; Click's refusals are said in the locale's language
+        (`loket.cli.usage`), words left over included."""
+        strict = not ctx.allow_extra_args and not isinstance(self, click.Group)
+        if strict:  # let Click leave them in ctx.args, to name them here
+            ctx.allow_extra_args = True
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise refused(exc, ctx) from None
+        finally:
+            if strict:
+                ctx.allow_extra_args = False
+        if strict and ctx.args and not ctx.resilient_parsing:
+            raise Refused(USAGE.get("extra", cli_language(), words=" ".join(ctx.args)), ctx)
+        return rest
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the usage line, in the locale's language."""
+        lang = cli_language()
+        words = " ".join(self.collect_usage_pieces(ctx)).split(" ")
+        formatter.write_usage(
+            ctx.command_path, " ".join(USAGE.get(w, lang) if w in USAGE else w for w in words),
+            USAGE.get("usage", lang))
+
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the help, in the locale's language."""
         text = self.help_text()
@@ -63,15 +88,15 @@ class Command(click.Command):
         for param in self.get_params(ctx):
             if not isinstance(param, click.Option):
                 continue
+            if param.hidden:
+                continue
             key = option_key(self.help_path, param)
-            if key in HELP:
-                param = copy.copy(param)
-                param.help = HELP.get(key, lang)
-            row = param.get_help_record(ctx)
-            if row is not None:
-                rows.append(row)
+            text = HELP.get(key, lang) if key in HELP else param.help or ""
+            extra = help_extra(param, ctx, lang)
+            rows.append((param.get_help_spec(ctx) or param.name or "",
+                         f"{text}  {extra}" if text and extra else text or extra))
         if rows:
-            with formatter.section("Options"):
+            with formatter.section(USAGE.get("options", lang)):
                 formatter.write_dl(rows)
 
 
@@ -86,6 +111,31 @@ class Group(Command, click.Group):
         super().format_options(ctx, formatter)
         self.format_commands(ctx, formatter)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the commands with their summaries, under a heading in the locale's
+        language."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(
+                    formatter.width - 6 - max(map(len, self.list_commands(ctx))))))
+        if rows:
+            with formatter.section(USAGE.get("commands", cli_language())):
+                formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the command named first in `args`; an unknown one is refused in the
+        locale's language."""
+        name = args[0] if args else ""
+        if (name and not name.startswith("-") and not ctx.resilient_parsing
+                and self.get_command(ctx, name) is None):
+            raise Refused(USAGE.get("no_such_command", cli_language(), name=name), ctx)
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise refused(exc, ctx) from None
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         """Add a command under this group, its help found under this group's path."""
         super().add_command(cmd, name)
