@@ -2,7 +2,8 @@
 (the retention now: personal data past each desk's period removed).
 
 Both keep the counts the reports need and the audit trail, and write an audit line for
-every contact they change. A reference that does not exist exits 2 naming the option.
+every contact they change. A reference is found however its spaces, dashes and capitals were
+typed; one that does not exist, or a database never migrated, exits 2 naming what is wrong.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import click
 
 from loket.cli.common import build_app, fail, say, text
 from loket.cli.help import Command
+from loket.cli.users import UNREADY
 
 MAX_REFERENCE = 16
 
@@ -24,7 +26,7 @@ def erase_command(reference: str) -> None:
     from loket.domain import erasure
     from loket.store.db import session_scope
 
-    reference = reference.strip().upper()
+    reference = erasure.as_reference(reference)
     if not reference or len(reference) > MAX_REFERENCE:
         fail(text("erase_reference"))
     app = build_app()
@@ -33,6 +35,8 @@ def erase_command(reference: str) -> None:
             erased = erasure.erase(session=session, reference=reference, actor="cli")
     except erasure.NoSuchContact:
         fail(text("erase_no_contact", reference=reference))
+    except UNREADY:
+        fail(text("no_tables"))
     say("erased", n=len(erased), references=", ".join(erased))
 
 
@@ -47,7 +51,11 @@ def purge_command() -> None:
     settings = app.config["LOKET"]
     retention = erasure.Retention(days=settings.retention_days,
                                   by_desk=settings.retention_by_desk)
-    with app.app_context():
-        done = erasure.retain(lambda: session_scope(app.extensions["loket.engine"]), retention)
+    try:
+        with app.app_context():
+            done = erasure.retain(lambda: session_scope(app.extensions["loket.engine"]),
+                                  retention)
+    except UNREADY:
+        fail(text("no_tables"))
     say("purged", n=done, days=settings.retention_days,
         by_desk="".join(f", {d} {n}" for d, n in settings.retention_by_desk.items()))

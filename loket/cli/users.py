@@ -1,5 +1,5 @@
 """`loket user add|password|code` and `loket token create|revoke`; bad input exits 2 naming the
-field."""
+field. What they change is audited (actor `cli`), as the admin's page's changes are."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def add_command(
     email: str, role: str, desk: str | None, name: str, display_name: str, phone: str | None
 ) -> None:
     """Add a user; the password is read from stdin, never from the command line."""
-    from loket.domain.accounts import UserIn, create_user
+    from loket.domain.accounts import UserIn, add_user, totp_uri
     from loket.store.db import session_scope
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -78,7 +78,8 @@ def add_command(
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
-            _, uri = create_user(session=session, user_in=user_in)
+            uri = totp_uri(add_user(session=session, user_in=user_in, admin_id=None,
+                                    actor="cli"))
     except UNREADY:
         fail(text("no_tables"))
     except ValueError as exc:
@@ -154,7 +155,7 @@ def token_group() -> None:
 def token_create_command(email: str, expires: int | None) -> None:
     """Print a new API token with exactly that user's rights (shown once; only its hash is
     kept)."""
-    from loket.domain.accounts import create_token, find_user
+    from loket.domain.accounts import find_user, issue_token
     from loket.store.db import session_scope
 
     app = build_app()
@@ -163,7 +164,8 @@ def token_create_command(email: str, expires: int | None) -> None:
             user = find_user(session=session, email=email)
             if user is None or not user.active:
                 fail(text("token_no_active_user", email=email))
-            token = create_token(session=session, user=user, expires_days=expires)
+            token = issue_token(session=session, user=user, expires_days=expires,
+                                admin_id=None, actor="cli")
     except UNREADY:
         fail(text("no_tables"))
     click.echo(token)
@@ -174,7 +176,7 @@ def token_create_command(email: str, expires: int | None) -> None:
 @click.option("--token", help="Revoke this one token.")
 def token_revoke_command(email: str | None, token: str | None) -> None:
     """Revoke a user's API tokens, or one token; they stop working at once."""
-    from loket.domain.accounts import find_user, revoke_tokens
+    from loket.domain.accounts import find_user, revoke_one_token, revoke_user_tokens
     from loket.store.db import session_scope
 
     if (email is None) == (token is None):
@@ -184,11 +186,13 @@ def token_revoke_command(email: str | None, token: str | None) -> None:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             if email is not None:
                 user = find_user(session=session, email=email)
-                if user is None:
+                if user is None or user.id is None:
                     fail(text("token_no_user", email=email))
-                count = revoke_tokens(session=session, user=user)
+                count = revoke_user_tokens(session=session, user_id=user.id, admin_id=None,
+                                           actor="cli")
             else:
-                count = revoke_tokens(session=session, token=(token or "").strip())
+                count = revoke_one_token(session=session, token=(token or "").strip(),
+                                         admin_id=None, actor="cli")
                 if count == 0:
                     fail(text("token_none"))
     except UNREADY:

@@ -1,5 +1,5 @@
 """The admin's page: add, disable, reset second factor, set a temporary password, change desk
-and role; all audited.
+and role, see and revoke API tokens; all audited.
 
 An admin manages users, not cases: nothing here shows a contact. The changes themselves
 (and their audit lines) are `loket.domain.accounts`'s.
@@ -21,7 +21,7 @@ from loket.store.models import DESKS, ROLES, User
 from loket.store.types import utcnow
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/desk")
-CHANGES = ("disable", "enable", "reset_factor", "password", "role", "phone")
+CHANGES = ("disable", "enable", "reset_factor", "password", "role", "phone", "revoke_tokens")
 # What the add form shows again after a refusal (never the password).
 KEPT_FIELDS = ("email", "name", "display_name", "role", "desk", "phone")
 # The domain's refusals (English, `field: reason`), by field and a word of the reason, to the
@@ -32,6 +32,8 @@ REFUSALS: tuple[tuple[str, str, str], ...] = (
     ("password", "common", "a_pw_common"),
     ("password", "pattern", "a_pw_pattern"),
     ("password", "", "a_pw_short"),
+    ("user", "last active admin", "a_last_admin"),
+    ("role", "last active admin", "a_last_admin"),
     ("role", "own", "a_own_admin"),
     ("role", "", "a_bad_role"),
     ("desk", "", "a_bad_desk"),
@@ -58,11 +60,13 @@ def admin() -> User:
 
 def page(error: str | None = None, typed: dict[str, str] | None = None) -> ResponseReturnValue:
     """Show the users, with what went wrong (400) if anything and the add form's input."""
-    users = accounts.list_users(session=get_session())
+    session = get_session()
+    users = accounts.list_users(session=session)
     now = utcnow()
     body = render_template(
         "desk/admin.html", users=users, roles=ROLES, desks=DESKS, error=error, me=admin(),
         typed=typed or {}, locked={user.id for user in users if logins.locked(user, now)},
+        tokens=accounts.live_tokens(session=session, now=now),
     )
     return (body, 400) if error else body
 
@@ -101,7 +105,8 @@ def add() -> ResponseReturnValue:
 @staff_required("admin")
 def change(user_id: int, change: str) -> ResponseReturnValue:
     """Disable or enable a user, reset their second factor, set a temporary password (they
-    choose their own after their next login), or change role, desk or phone."""
+    choose their own after their next login), change role, desk or phone, or revoke their
+    API tokens."""
     if change not in CHANGES:
         abort(404)
     me = admin().id
@@ -116,6 +121,8 @@ def change(user_id: int, change: str) -> ResponseReturnValue:
             elif change == "password":
                 accounts.set_password(session=session, user_id=user_id, temporary=True,
                                       password=request.form.get("password", ""), admin_id=me)
+            elif change == "revoke_tokens":
+                accounts.revoke_user_tokens(session=session, user_id=user_id, admin_id=me)
             elif change == "phone":
                 accounts.set_phone(session=session, user_id=user_id,
                                    phone=request.form.get("phone"), admin_id=me)
@@ -130,5 +137,6 @@ def change(user_id: int, change: str) -> ResponseReturnValue:
         return refused(validation_line(exc))
     except ValueError as exc:
         return refused(str(exc))
-    flash("a_password_set" if change == "password" else "a_changed", "notice")
+    flash({"password": "a_password_set", "revoke_tokens": "a_tokens_revoked"}.get(
+        change, "a_changed"), "notice")
     return redirect(url_for(".users"), 303)

@@ -126,12 +126,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "a_disable": {"nl": "Uitschakelen", "en": "Disable"},
     "a_reset": {"nl": "Tweede stap opnieuw instellen", "en": "Reset second step"},
     "a_actions_hint": {
-        "nl": "Uitschakelen beëindigt meteen alle logins van die gebruiker, zijn API-tokens "
-              "werken niet meer en wat hij vasthield gaat terug naar de wachtrij. Tweede "
+        "nl": "Uitschakelen beëindigt meteen alle logins van die gebruiker, zijn "
+              "API-tokens werken niet meer (ze zijn ingetrokken, ook na weer inschakelen), "
+              "wat hij vasthield gaat terug naar de wachtrij en zijn persoonlijke "
+              "terugbelafspraken gaan naar de desk; een andere rol of desk doet die laatste "
+              "twee ook. API-tokens intrekken kan niet ongedaan worden. Tweede "
               "stap opnieuw instellen beëindigt alle logins; bij de volgende login koppelt "
               "de gebruiker opnieuw een authenticator-app.",
-        "en": "Disable ends all of that user's logins at once, their API tokens stop "
-              "working and what they held goes back to the queue. Reset second step ends "
+        "en": "Disable ends all of that user's logins at once, revokes their API tokens "
+              "(enabled again, the user needs new ones), puts what they held back in the "
+              "queue and hands their personal callbacks to the desk; another role or desk "
+              "does the last two as well. Revoking API tokens cannot be undone. Reset "
+              "second step ends "
               "all their logins; at their next login they link an authenticator app again.",
     },
     "a_must_change": {"nl": "kiest bij de volgende login een wachtwoord",
@@ -165,6 +171,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "user: change your own password under Change password, with your current one",
     },
     "a_change": {"nl": "Wijzigen", "en": "Change"},
+    "a_tokens": {"nl": "API-tokens: {n}", "en": "API tokens: {n}"},
+    "a_revoke_tokens": {"nl": "API-tokens intrekken", "en": "Revoke API tokens"},
+    "a_tokens_revoked": {"nl": "API-tokens ingetrokken; ze werken meteen niet meer.",
+                         "en": "API tokens revoked; they stop working at once."},
     "a_phone_set": {"nl": "Telefoon om eerst te bellen: ingesteld (nieuw nummer)",
                     "en": "Phone rung first: set (new number)"},
     "a_phone_none": {"nl": "Telefoon om eerst te bellen: geen (nummer)",
@@ -192,6 +202,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "a_bad_desk": {"nl": "loket: een hulpverlener hoort bij een loket (politie, veteranen of "
                          "De Basis)",
                    "en": "desk: a counsellor needs a desk (police, veterans or De Basis)"},
+    "a_last_admin": {"nl": "gebruiker: de laatste actieve beheerder blijft beheerder, anders "
+                           "kan niemand de gebruikers nog beheren",
+                     "en": "user: the last active admin stays one, or nobody could manage "
+                           "the users any more"},
     "a_self_disable": {"nl": "gebruiker: je kunt jezelf niet uitschakelen",
                        "en": "user: you cannot disable yourself"},
     "a_bad_phone": {"nl": "telefoon: een internationaal nummer zoals +31612345678",

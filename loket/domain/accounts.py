@@ -14,10 +14,18 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import field_validator, model_validator
+from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, col, delete, select, update
 
 from loket.domain import audit, contacts
-from loket.store.models import ApiToken, LoginSession, RecoveryCode, User
+from loket.store.models import (
+    ApiToken,
+    CallbackRequest,
+    Contact,
+    LoginSession,
+    RecoveryCode,
+    User,
+)
 from loket.store.types import utcnow
 
 MIN_PASSWORD_LENGTH = 12
@@ -321,28 +329,133 @@ def stored_user(session: Session, user_id: int) -> User:
     return user
 
 
-def add_user(*, session: Session, user_in: UserIn, admin_id: int | None) -> User:
+def keep_an_admin(session: Session, user_id: int, *, field: str) -> None:
+    """Refuse to take the last active admin away (disabled, or given another role): nobody
+    could manage the accounts any more. The active admins are locked, in one order, until
+    commit, so that two admins taking each other away at once cannot both succeed."""
+    if session.exec(select(User.id).where(User.id == user_id, User.role == "admin")
+                    ).first() is None:
+        return  # not an admin: nothing to keep, no admin's row locked
+    admins = session.exec(
+        select(User.id).where(User.role == "admin", col(User.active).is_(True))
+        .order_by(col(User.id)).with_for_update()
+    ).all()
+    if list(admins) == [user_id]:
+        raise ValueError(f"{field}: the last active admin cannot be taken away")
+
+
+def hand_over_promises(*, session: Session, user_id: int, by_user_id: int | None,
+                       reason: str) -> None:
+    """What a counsellor disabled or moved to another role or desk had promised goes to
+    their desk: their personal callbacks not yet placed are the desk's to make (their phone
+    is no longer rung for them), and a returning person's contact offered to them first is
+    offered to no one. Each callback handed over is audited on its contact."""
+    promised = session.exec(
+        select(CallbackRequest, Contact)
+        .join(Contact, col(Contact.id) == CallbackRequest.contact_id)
+        .where(CallbackRequest.claimed_by == user_id,
+               col(CallbackRequest.status).in_(contacts.OPEN_CALLBACK))
+        .with_for_update(of=CallbackRequest)  # type: ignore[call-overload]
+    ).all()
+    now = utcnow()
+    for callback, contact in promised:
+        callback.claimed_by, callback.updated_at = None, now
+        session.add(callback)
+        audit.record(session=session, event="update", contact=contact, user_id=by_user_id,
+                     actor="user" if by_user_id is not None else "system",
+                     detail=f"personal callback handed to the desk: {reason}")
+    session.exec(  # type: ignore[call-overload]
+        update(Contact).where(col(Contact.offered_to_user_id) == user_id)
+        .values(offered_to_user_id=None, offered_until=None)
+    )
+
+
+def add_user(*, session: Session, user_in: UserIn, admin_id: int | None,
+             actor: str = "admin") -> User:
     """Add a user (they enrol their second factor at their first login); audited."""
     user, _ = create_user(session=session, user_in=user_in)
     admin_audit(
-        session=session, admin_id=admin_id, user_id=user.id,
+        session=session, admin_id=admin_id, user_id=user.id, actor=actor,
         what=f"added role={user.role} desk={user.desk}",
     )
     return user
 
 
+def issue_token(*, session: Session, user: User, expires_days: int | None,
+                admin_id: int | None, actor: str = "admin") -> str:
+    """Issue an API token for a user (`create_token`); audited, without the token."""
+    token = create_token(session=session, user=user, expires_days=expires_days)
+    admin_audit(
+        session=session, admin_id=admin_id, user_id=user.id, actor=actor,
+        what="API token created, "
+             + (f"expires in {expires_days} day(s)" if expires_days else "until revoked"),
+    )
+    return token
+
+
+def revoke_one_token(*, session: Session, token: str, admin_id: int | None,
+                     actor: str = "admin") -> int:
+    """Revoke one API token that still works; return 1, or 0 when there is no such token.
+    Audited on its user, without the token."""
+    owner = session.exec(
+        select(ApiToken.user_id).where(ApiToken.token_hash == token_hash(token),
+                                       col(ApiToken.revoked).is_(False))
+    ).first()
+    revoked = revoke_tokens(session=session, token=token)
+    if revoked:
+        admin_audit(session=session, admin_id=admin_id, user_id=owner, actor=actor,
+                    what=f"{revoked} API token(s) revoked")
+    return revoked
+
+
+def revoke_user_tokens(*, session: Session, user_id: int, admin_id: int | None,
+                       actor: str = "admin") -> int:
+    """Revoke every API token of a user; return how many. Audited when there were any."""
+    user = stored_user(session, user_id)
+    revoked = revoke_tokens(session=session, user=user)
+    if revoked:
+        admin_audit(session=session, admin_id=admin_id, user_id=user_id, actor=actor,
+                    what=f"{revoked} API token(s) revoked")
+    return revoked
+
+
+def live_tokens(*, session: Session, now: datetime | None = None) -> dict[int, int]:
+    """Return how many API tokens that still work (not revoked or expired) each user has."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(ApiToken.user_id, func.count())
+        .where(col(ApiToken.revoked).is_(False),
+               or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > now))
+        .group_by(col(ApiToken.user_id))
+    ).all()
+    return {user_id: int(n) for user_id, n in rows}
+
+
 def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | None) -> User:
-    """Enable or disable a user; disabling ends all their logins at once and puts the
-    contacts they held back in their queues. Audited."""
+    """Enable or disable a user; disabling ends all their logins at once, sets them away,
+    revokes their API tokens (enabled again, they need new ones), puts the contacts they
+    held back in their queues and hands their personal callbacks to their desk; never the
+    last active admin. Audited."""
     if not active and user_id == admin_id:
         raise ValueError("user: you cannot disable yourself")
+    if not active:
+        keep_an_admin(session, user_id, field="user")
     user = stored_user(session, user_id)
     user.active = active
     session.add(user)
     if not active:
+        from loket.domain import workspace
+
         end_logins(session=session, user_id=user_id)
+        # Away, as after logging out: enabled again, the routing does not count them nor a
+        # warm transfer ring them until they say they are available.
+        workspace.set_availability(session=session, user=user, status="away")
+        revoke_user_tokens(session=session, user_id=user_id, admin_id=admin_id)
+        reason = "the counsellor's account was disabled"
         contacts.release_all_held(session=session, user_id=user_id, by_user_id=admin_id,
-                                  reason="the counsellor's account was disabled")
+                                  reason=reason)
+        hand_over_promises(session=session, user_id=user_id, by_user_id=admin_id,
+                           reason=reason)
     admin_audit(
         session=session, admin_id=admin_id, user_id=user_id,
         what="enabled" if active else "disabled",
@@ -361,14 +474,20 @@ def reset_factor(*, session: Session, user_id: int, admin_id: int | None) -> Use
 def change_role(
     *, session: Session, user_id: int, change: UserChange, admin_id: int | None
 ) -> User:
-    """Give a user another role and desk (their rights change at their next request); the
-    contacts they held go back to their queues. Audited."""
+    """Give a user another role and desk (their rights change at their next request, their
+    API tokens' too); the contacts they held go back to their queues and their personal
+    callbacks to their desk; never the last active admin. Audited."""
     if user_id == admin_id and change.role != "admin":
         raise ValueError("role: you cannot take away your own admin role")
+    if change.role != "admin":
+        keep_an_admin(session, user_id, field="role")
     user = stored_user(session, user_id)
     if (user.role, user.desk) != (change.role, change.desk):
+        reason = "the counsellor moved to another role or desk"
         contacts.release_all_held(session=session, user_id=user_id, by_user_id=admin_id,
-                                  reason="the counsellor moved to another role or desk")
+                                  reason=reason)
+        hand_over_promises(session=session, user_id=user_id, by_user_id=admin_id,
+                           reason=reason)
     user.role, user.desk = change.role, change.desk
     session.add(user)
     admin_audit(

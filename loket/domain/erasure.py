@@ -3,12 +3,13 @@
 `anonymise` removes what identifies a person or what they said from one contact: its
 personal fields (number, its keyed hash, name, e-mail, text), the channel's id, the routing
 trace (it may quote their words), its messages, notes and drafts, the numbers of its
-callbacks and the errors of its calls (a carrier's error may quote the number), the reasons
-given for a break-glass access to it, the raw webhook payloads and the answers stored for
-it, and what the sandbox recorded for it (a record that names no contact, as the person's
-leg of a callback, found by the Twilio sids of its messages and calls). What the reports count
-stays: channel, desk, queue, flags, outcome, times, waits. One audit line says it happened
-(`delete`); the audit trail itself is kept, as NEN 7513 asks.
+callbacks (one still to be made is cancelled: no number is left to call) and the errors of
+its calls (a carrier's error may quote the number), the reasons given for a break-glass
+access to it, the raw webhook payloads and the answers stored for it, and what the sandbox
+recorded for it (a record that names no contact, as the person's leg of a callback, found by
+the Twilio sids of its messages and calls). What the reports count stays: channel, desk,
+queue, flags, outcome, times, waits. One audit line says it happened (`delete`); the audit
+trail itself is kept, as NEN 7513 asks.
 
 `erase` is one person's request (`loket erase --contact REF`): the contact, every other
 contact with the same keyed number, and the flags on that number. `retain` is the nightly
@@ -29,6 +30,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from loket.domain import audit, inbound
+from loket.domain.contacts import REFERENCE_LENGTH
 from loket.routing.values import DESKS
 from loket.store.models import (
     BreakGlass,
@@ -49,6 +51,9 @@ from loket.store.types import utcnow
 RETRY_KEYS_KEPT = timedelta(days=1)
 
 BATCH = 500
+# A callback not yet made (`pending`, `due`, a crisis's callable at once): erased, it is
+# cancelled. One being called (`calling`) is a live call, left to end.
+CALLBACK_TO_MAKE = ("pending", "due", "crisis")
 
 
 def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
@@ -65,6 +70,15 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
         session.execute(delete(model).where(col(model.contact_id) == contact.id))
     session.execute(update(CallbackRequest).where(col(CallbackRequest.contact_id) == contact.id)
                     .values(phone=None, error=None))
+    # A callback still to be made has no number left to call: nobody's phone rings for it
+    # and "call back" is refused. One already ended keeps its status for the figures.
+    cancelled = session.execute(
+        update(CallbackRequest).where(col(CallbackRequest.contact_id) == contact.id,
+                                      col(CallbackRequest.status).in_(CALLBACK_TO_MAKE))
+        .values(status="cancelled", claimed_by=None, updated_at=utcnow())
+    ).rowcount  # type: ignore[attr-defined]
+    if cancelled:
+        detail = f"{detail}; {cancelled} callback(s) still to make cancelled"
     session.execute(update(CallLeg).where(col(CallLeg.contact_id) == contact.id)
                     .values(error=None))
     session.execute(update(BreakGlass).where(col(BreakGlass.contact_id) == contact.id)
@@ -101,6 +115,17 @@ def forget_flags(session: Session, hashes: set[str]) -> None:
     still = select(Contact.phone_hash).where(col(Contact.phone_hash).in_(hashes))
     session.execute(delete(PersonFlag).where(col(PersonFlag.phone_hash).in_(hashes),
                                              col(PersonFlag.phone_hash).not_in(still)))
+
+
+def as_reference(typed: str) -> str:
+    """Return a reference as it is stored from how a person wrote it down: capitals, and
+    the intake's six characters split by one dash whatever spaces or dashes were typed
+    ("k7m 4q2", "K7M4Q2" and "k7m - 4q2" are "K7M-4Q2"). Anything else is only trimmed and
+    put in capitals."""
+    compact = "".join(typed.split()).replace("-", "").upper()
+    if len(compact) == REFERENCE_LENGTH and compact.isalnum() and compact.isascii():
+        return f"{compact[:3]}-{compact[3:]}"
+    return typed.strip().upper()
 
 
 class NoSuchContact(LookupError):
