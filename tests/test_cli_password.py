@@ -155,3 +155,43 @@ def test_user_add_of_an_e_mail_that_exists_says_so_in_dutch(
                                        "--role", "admin"], input=NEW + "\n")
     assert result.exit_code == 2
     assert result.output.strip() == "fout: --email: bestaat@example.org bestaat al"
+
+
+# --- `loket user reset-factor`: the way back in when the authenticator is lost ---------------
+
+
+def reset_factor(email: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, ["user", "reset-factor", "--email", email], env=env)
+
+
+def test_the_only_admin_who_lost_their_phone_enrols_again(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    admin = make_user(app, role="admin", email="enige-beheerder@example.org")
+    login_token(app, admin)
+    before = stored(app, admin.id)
+    assert before.totp_enrolled_at is not None
+    result = reset_factor("Enige-Beheerder@example.org ")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("tweede factor van enige-beheerder@example.org gewist; "
+                                    "alle logins beëindigd")
+    after = stored(app, admin.id)
+    assert after.totp_enrolled_at is None and after.totp_secret != before.totp_secret
+    assert live_logins(app, admin.id) == 0
+    with session_scope(app.extensions["loket.engine"]) as session:  # password still works
+        assert logins.check_password(session=session, email=admin.email, password=PASSWORD,
+                                     attempts=5) is not None
+    (line,) = audit_lines(app)
+    assert (line.event, line.actor, line.user_id) == ("update", "cli", None)
+    assert line.detail == f"user={admin.id} second factor reset"
+    english = reset_factor(admin.email, env=ENGLISH)
+    assert english.output.startswith(f"second factor of {admin.email} reset")
+
+
+def test_reset_factor_of_an_unknown_e_mail_exits_2_changing_nothing(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    result = reset_factor("niemand@example.org")
+    assert result.exit_code == 2
+    assert "niemand@example.org" in result.stderr
+    assert audit_lines(app) == []

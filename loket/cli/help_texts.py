@@ -152,6 +152,17 @@ HELP = Catalog(
         "user password --temporary": _both(
             "De gebruiker kiest na de volgende login een eigen wachtwoord.",
             "The user chooses their own password after their next login."),
+        "user reset-factor": _both(
+            "Wis de tweede factor van een gebruiker: alle logins eindigen, de herstelcodes "
+            "vervallen en bij de volgende login koppelt de gebruiker een nieuwe "
+            "authenticator-app (de weg terug als de enige beheerder telefoon en herstelblad "
+            "kwijt is). Komt in het auditlog.",
+            "Reset a user's second factor: their logins end, their recovery codes go, and "
+            "they link a new authenticator app at their next login (the way back in when the "
+            "only admin lost their phone and their recovery sheet). Written to the audit "
+            "log."),
+        "user reset-factor --email": _both(
+            "Het e-mailadres van de gebruiker.", "The user's e-mail address."),
         "user code": _both(
             "Toon de huidige TOTP-code van een gebruiker (alleen development: voor de "
             "demo-logins).",

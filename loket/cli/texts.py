@@ -192,6 +192,12 @@ TEXTS = Catalog(
             "en": "temporary password of {email} set; all logins ended, lockout cleared; "
                   "after the next login the user chooses their own password",
         },
+        "user_factor_reset": {
+            "nl": "tweede factor van {email} gewist; alle logins beëindigd, bij de volgende "
+                  "login koppelt de gebruiker een nieuwe authenticator-app",
+            "en": "second factor of {email} reset; all logins ended, the user links a new "
+                  "authenticator app at their next login",
+        },
         "user_password_disabled": {
             "nl": "let op: {email} is uitgeschakeld; een beheerder schakelt de gebruiker weer in",
             "en": "note: {email} is disabled; an admin enables the user again",

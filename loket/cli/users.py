@@ -118,6 +118,30 @@ def password_command(email: str, temporary: bool) -> None:
         say("user_password_disabled", email=address)
 
 
+@user_group.command("reset-factor")
+@click.option("--email", required=True, help="The user's e-mail address.")
+def reset_factor_command(email: str) -> None:
+    """Reset a user's second factor: their logins end, their recovery codes go, and they
+    enrol a new authenticator at their next login (the way back in when the only admin lost
+    their phone and their recovery sheet). Audited."""
+    from loket.domain.accounts import find_user, reset_factor
+    from loket.store.db import session_scope
+
+    app = build_app()
+    try:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+            user = find_user(session=session, email=email)
+            if user is None or user.id is None:
+                fail(text("user_no_email", email=email.strip()))
+            reset_factor(session=session, user_id=user.id, admin_id=None, actor="cli")
+            address, active = user.email, user.active
+    except UNREADY:
+        fail(text("no_tables"))
+    say("user_factor_reset", email=address)
+    if not active:
+        say("user_password_disabled", email=address)
+
+
 @user_group.command("code")
 @click.option("--email", required=True, help="The user's e-mail address.")
 def code_command(email: str) -> None:

@@ -463,11 +463,14 @@ def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | 
     return user
 
 
-def reset_factor(*, session: Session, user_id: int, admin_id: int | None) -> User:
-    """Reset a user's second factor (new secret, no recovery codes, logins ended). Audited."""
+def reset_factor(*, session: Session, user_id: int, admin_id: int | None,
+                 actor: str = "admin") -> User:
+    """Reset a user's second factor (new secret, no recovery codes, logins ended): they
+    enrol again at their next login. Audited."""
     user = stored_user(session, user_id)
     reset_second_factor(session=session, user=user)
-    admin_audit(session=session, admin_id=admin_id, user_id=user_id, what="second factor reset")
+    admin_audit(session=session, admin_id=admin_id, user_id=user_id, actor=actor,
+                what="second factor reset")
     return user
 
 
