@@ -476,6 +476,14 @@ TEXTS = Catalog(
             "nl": "Nieuwe berichten verschijnen als je op 'Nieuwe berichten ophalen' drukt.",
             "en": "New messages appear when you press 'Check for new messages'.",
         },
+        "chat_idle_hint": {
+            "nl": "Gebruik je deze chat {span} niet (pagina dicht, niets verstuurd), dan sluit "
+            "hij in deze browser en lees je hier niets meer. Je kunt dan een nieuwe chat "
+            "beginnen.",
+            "en": "If you do not use this chat for {span} (page closed, nothing sent), it "
+            "closes in this browser and you can read nothing more here. You can then start a "
+            "new chat.",
+        },
         "chat_leave": {"nl": "Chat sluiten in deze browser", "en": "Close chat in this browser"},
         "chat_leave_hint": {
             "nl": "Handig op een gedeelde computer of telefoon: het gesprek verdwijnt uit deze "
@@ -491,6 +499,12 @@ TEXTS = Catalog(
             "nl": "De persoon heeft de chat gesloten.",
             "en": "The person has closed the chat.",
         },
+        "chat_idle_note": {
+            "nl": "De persoon heeft de chat {span} niet gebruikt: hij is voor hen gesloten.",
+            "en": "The person did not use the chat for {span}: it is closed for them.",
+        },
+        "span_hours": {"nl": "{n} uur", "en": "{n} hours"},
+        "span_minutes": {"nl": "{n} minuten", "en": "{n} minutes"},
         "err_leave_expired": {
             "nl": "De pagina was verlopen: de chat staat nog open in deze browser. Druk nog een "
             "keer op de knop.",

@@ -17,6 +17,7 @@ import structlog
 from flask import (
     Blueprint,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -28,7 +29,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, generate_csrf
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
@@ -141,6 +142,9 @@ def current_chat(session: Session, *, lock: bool = False) -> Contact | None:
     if not chat_id:
         return None
     if not still_active():
+        # Its access ended here: once this request is answered, the chat records it for
+        # the counsellor (`record_idle_end`).
+        g.webchat_idle = (str(chat_id), cookie.get(SEEN))
         cookie.pop(CHAT, None)
         return None
     if lock:
@@ -168,6 +172,53 @@ def still_active() -> bool:
     if now - seen >= SEEN_STEP_S:
         cookie[SEEN] = now
     return True
+
+
+@bp.after_request
+def record_idle_end(response: BaseResponse) -> BaseResponse:
+    """Tell the counsellor when this browser's chat ended through idle time: the time is in
+    the cookie, so the server learns it only when the browser comes back. A failure here is
+    logged, never the person's error page (the counsellor's page says it may have ended)."""
+    idle = g.pop("webchat_idle", None)
+    if idle is None:
+        return response
+    chat_id, seen = idle
+    try:
+        with writing() as session:
+            contact = contacts.lock(session=session, channel="webchat", external_id=chat_id)
+            if contact is not None and not written_since(session, contact, seen):
+                end_access(session, contact, text("chat_idle_note", "nl", span=idle_span("nl")))
+    except SQLAlchemyError as exc:
+        log.warning("webchat.idle_end_failed", error=type(exc).__name__)
+    return response
+
+
+def written_since(session: Session, contact: Contact, seen: object) -> bool:
+    """Tell whether the person wrote in the chat after this cookie's last-seen time: then it
+    is an old copy of the cookie, and the chat is still theirs elsewhere."""
+    written = conversations.last_written_at(session=session, contact=contact)
+    return (written is not None and isinstance(seen, int)
+            and written.timestamp() > seen + SEEN_STEP_S)
+
+
+def end_access(session: Session, contact: Contact, note: str) -> None:
+    """End the person's access to a chat: the counsellor reads why (an open chat's note and
+    step, `conversations.CHAT_ENDED`), and a new chat id that no cookie holds means a copy
+    of the cookie reads nothing more either."""
+    if contact.status != "closed":
+        conversations.add_message(session=session, contact=contact, direction="in",
+                                  body=note, automatic=True)
+        contacts.set_step(session=session, contact=contact, step=conversations.CHAT_ENDED)
+    contacts.update_answers(session=session, contact=contact,
+                            external_id=secrets.token_urlsafe(16))
+
+
+def idle_span(lang: str) -> str:
+    """Say the chat's idle limit in words ("2 uur", "90 minutes")."""
+    minutes = int(current_app.config["LOKET"].chat_idle_minutes)
+    if minutes % 60 == 0 and minutes >= 120:
+        return text("span_hours", lang, n=minutes // 60)
+    return text("span_minutes", lang, n=minutes)
 
 
 def escalate(session: Session, contact: Contact) -> None:
@@ -272,7 +323,7 @@ def render_step(
     session, lang = get_session(), request_language()
     context: dict[str, Any] = {
         "contact": contact, "step": contact.intake_step, "error": error,
-        "leave_error": leave_error,
+        "leave_error": leave_error, "idle_span": idle_span(lang),
     }
     if contact.intake_step == "military":
         context["choices"] = [(k, text(f"chat_{k}", lang)) for k in MILITARY]
@@ -568,15 +619,8 @@ def leave() -> ResponseReturnValue:
     nothing more); tell the counsellor they left."""
     with writing() as session:
         contact = current_chat(session, lock=True)
-        if contact is not None and contact.status != "closed":
-            conversations.add_message(
-                session=session, contact=contact, direction="in",
-                body=text("chat_left_note", "nl"), automatic=True,
-            )
-        if contact is not None:  # a new chat id the cookie never held: access ends here
-            contacts.update_answers(
-                session=session, contact=contact, external_id=secrets.token_urlsafe(16)
-            )
+        if contact is not None:
+            end_access(session, contact, text("chat_left_note", "nl"))
     cookie.pop(CHAT, None)
     cookie.pop(SEEN, None)
     cookie[LEFT] = True

@@ -66,6 +66,11 @@ CONTACT: dict[str, dict[str, str]] = {
     "from_loket": {"nl": "Loket (automatisch)", "en": "Loket (automatic)"},
     "from_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
     "reply": {"nl": "Antwoord", "en": "Reply"},
+    "delivery_failed": {
+        "nl": "Niet afgeleverd: de persoon heeft dit bericht niet gekregen. Bel hen als dat "
+              "kan.",
+        "en": "Not delivered: the person did not get this message. Call them if you can.",
+    },
     "emergency_until": {"nl": "Noodtoegang tot {until}: dan verdwijnt dit contact voor je.",
                         "en": "Emergency access until {until}: then this contact goes from "
                         "your view."},
@@ -79,6 +84,26 @@ CONTACT: dict[str, dict[str, str]] = {
         "en": "This person sent STOP: no more texts go to them until they write again. Call "
         "them back.",
     },
+    "chat_ended": {
+        "nl": "De chat is voor deze persoon beëindigd: ze hebben hem gesloten, of {span} niet "
+              "gebruikt. Ze lezen hier niets meer, dus een antwoord gaat niet weg; ze kunnen "
+              "een nieuwe chat beginnen. Sluit dit contact af, of bel terug als er een nummer "
+              "is.",
+        "en": "The chat has ended for this person: they closed it, or did not use it for "
+              "{span}. They read nothing more here, so a reply is not sent; they can start a "
+              "new chat. Close this contact, or call back if there is a number.",
+    },
+    "chat_quiet": {
+        "nl": "Deze persoon schreef al meer dan {span} niets. Is hun chatpagina zo lang "
+              "gesloten, dan is de chat voor hen beëindigd en lezen ze je antwoord niet "
+              "(ze kunnen een nieuwe chat beginnen). Zeker weten we het pas als ze terugkomen.",
+        "en": "This person has not written for more than {span}. If their chat page has been "
+              "closed that long, the chat has ended for them and they will not read your "
+              "reply (they can start a new chat). We only know for sure when they come back.",
+    },
+    "unsent_reply": {"nl": "Je niet verstuurde antwoord", "en": "Your reply, not sent"},
+    "span_hours": {"nl": "{n} uur", "en": "{n} hours"},
+    "span_minutes": {"nl": "{n} minuten", "en": "{n} minutes"},
     "send": {"nl": "Versturen", "en": "Send"},
     "intake": {"nl": "Intake en routering", "en": "Intake and routing"},
     "answers": {"nl": "Antwoorden", "en": "Answers"},
@@ -144,6 +169,13 @@ FEEDBACK: dict[str, dict[str, str]] = {
     "r_too_long": {"nl": "Hooguit {n} tekens.", "en": "At most {n} characters."},
     "r_stopped": {"nl": "Deze persoon vroeg ons te stoppen met berichten: bel hen.",
                   "en": "This person asked us to stop texting them: call them."},
+    "r_chat_ended": {
+        "nl": "Niet verstuurd: de persoon leest je antwoord niet meer, want de chat is voor hen "
+              "beëindigd (gesloten, of te lang niet gebruikt). Ze kunnen een nieuwe chat "
+              "beginnen.",
+        "en": "Not sent: the person will no longer read your reply, as the chat has ended for "
+              "them (closed, or left unused too long). They can start a new chat.",
+    },
     "r_not_text": {"nl": "Dit contact heeft geen geschreven gesprek.",
                    "en": "This contact has no written conversation."},
     "r_desk": {"nl": "Kies politie, veteranen of De Basis.",

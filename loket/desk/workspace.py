@@ -34,6 +34,7 @@ from loket.domain import (
     callbacks,
     calls,
     contacts,
+    conversations,
     lists,
     support,
     workspace,
@@ -163,6 +164,7 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool,
     """Render a contact's page; the number and e-mail masked unless just unmasked; the
     person's `earlier` contacts as audited (`workspace.searched`)."""
     session = get_session()
+    idle = timedelta(minutes=current_app.config["LOKET"].chat_idle_minutes)
     return render_template(
         "desk/contact.html",
         contact=contact,
@@ -194,7 +196,18 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool,
         live_call=calls.live_counsellor_leg(session=session, contact=contact),
         call_outcomes=calls.OUTCOMES,
         emergency_until=break_glass.access_until(session=session, user=user, contact=contact),
+        chat_ended=conversations.chat_ended(contact),
+        chat_quiet=workspace.chat_quiet(session=session, contact=contact, idle=idle),
+        idle_span=idle_span(idle),
     )
+
+
+def idle_span(idle: timedelta) -> str:
+    """Say the web chat's idle limit in words, in the reader's language ("2 uur")."""
+    minutes, lang = int(idle.total_seconds()) // 60, request_language()
+    if minutes % 60 == 0 and minutes >= 120:
+        return texts.text("span_hours", lang, n=minutes // 60)
+    return texts.text("span_minutes", lang, n=minutes)
 
 
 def workspace_lists() -> lists.Lists:
@@ -226,7 +239,7 @@ def act(reference: str, action: str) -> ResponseReturnValue:
             contact = locked_or_404(session, user, seen)
             done = perform(session, user, contact, action, form, settings)
     except contacts.Conflict as exc:
-        flash(conflict_text(exc), "conflict")
+        flash(conflict_text(exc, seen), "conflict")
         keep_typed(user, seen, action, form)
         return redirect(back, 303)
     except workspace.Refused as exc:
@@ -399,9 +412,13 @@ def canned_text(form: Any, user: User) -> str:
     return ""
 
 
-def conflict_text(exc: contacts.Conflict) -> str:
-    """Say, in the reader's language, who holds a contact this counsellor could not take."""
+def conflict_text(exc: contacts.Conflict, contact: Contact) -> str:
+    """Say, in the reader's language, why this counsellor could not act on a contact: it
+    was closed meanwhile (in another tab, say), or who holds it."""
     lang = request_language()
+    get_session().refresh(contact)  # as the refused unit of work found it
+    if contact.status == access.CLOSED:
+        return texts.text("r_contact_closed", lang)
     holder = get_session().get(User, exc.holder) if exc.holder is not None else None
     if holder is None or holder.id == current_staff_id():
         return texts.text("r_not_held", lang)

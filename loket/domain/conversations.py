@@ -258,6 +258,24 @@ def record_delivery(*, session: Session, sid: str, value: str) -> Message | None
 STOPPED = "stopped"
 # A text conversation whose questions are behind it, or that the person ended.
 ANSWERED_STEPS = ("routed", "acked", STOPPED)
+# The step of a web chat its person can no longer read: they closed it in their browser, or
+# left it unused past the idle limit (LOKET_CHAT_IDLE_MINUTES; that time is in their cookie,
+# so it is known once their browser comes back). A new chat is theirs to start.
+CHAT_ENDED = "ended"
+
+
+def chat_ended(contact: Contact) -> bool:
+    """Tell whether this is a web chat its person can no longer read."""
+    return contact.channel == "webchat" and contact.intake_step == CHAT_ENDED
+
+
+def last_written_at(*, session: Session, contact: Contact) -> datetime | None:
+    """Return when the person last wrote in this conversation (not the system's notes)."""
+    return session.exec(
+        select(func.max(Message.created_at)).where(
+            Message.contact_id == contact.id, Message.direction == "in",
+            col(Message.automatic).is_(False))
+    ).one()
 
 
 def route_unanswered(

@@ -20,7 +20,16 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from loket.domain import access, audit, calls, contacts, conversations, logins, support
+from loket.domain import (
+    access,
+    audit,
+    break_glass,
+    calls,
+    contacts,
+    conversations,
+    logins,
+    support,
+)
 from loket.domain.refusals import Refused, written
 from loket.store.models import (
     BreakGlass,
@@ -441,10 +450,13 @@ def release_unseen(*, session: Session, now: datetime | None = None) -> list[str
         .where(Contact.status == "in_progress",
                col(Contact.id).not_in(calls.live_call_contacts()))
     ).all()
+    # The running emergency accesses, by the rule of the pages (`break_glass.running`):
+    # unexpired, and the contact still with the desk it was opened from.
     grants: dict[int, set[int]] = {}
     for user_id, contact_id in session.exec(
             select(BreakGlass.user_id, BreakGlass.contact_id)
-            .where(col(BreakGlass.expires_at) > now)).all():
+            .join(Contact, col(Contact.id) == BreakGlass.contact_id)
+            .where(col(BreakGlass.expires_at) > now, access.granted_desk_owns())).all():
         grants.setdefault(user_id, set()).add(contact_id)
     unseen = [contact.id for contact, user in held
               if not access.sees(user, contact, grants.get(user.id or 0, set()))]
@@ -456,7 +468,8 @@ def release_unseen(*, session: Session, now: datetime | None = None) -> list[str
         ).first()
         holder = session.get(User, contact.assigned_user_id) if contact else None
         if contact is None or holder is None or access.sees(
-                holder, contact, grants.get(holder.id or 0, set())):
+                holder, contact, break_glass.active_grants(session=session, user=holder,
+                                                           now=now)):
             continue  # in use meanwhile, or seen again: the next sweep looks again
         contacts.put_back(session=session, contact=contact, by_user_id=None,
                           reason="the holder's access to it ended")
@@ -493,6 +506,10 @@ def reply(*, session: Session, user: User, contact: Contact, text: str,
     if contact.channel in ("sms", "whatsapp") and contact.intake_step == conversations.STOPPED:
         raise Refused("this person asked us to stop texting them: call them", field="text",
                       key="r_stopped")
+    if conversations.chat_ended(contact):
+        raise Refused("the person's chat has ended (closed, or left unused): they will not "
+                      "read a reply; they can start a new chat", field="text",
+                      key="r_chat_ended")
     message_id = conversations.add_message(
         session=session, contact=contact, direction="out", body=body, author_user_id=user.id,
         send=contact.channel in ("sms", "whatsapp"),
@@ -500,6 +517,20 @@ def reply(*, session: Session, user: User, contact: Contact, text: str,
     audit.record(session=session, event="reply", contact=contact, user_id=user.id,
                  actor="user", detail="reply", source=source)
     return message_id
+
+
+def chat_quiet(*, session: Session, contact: Contact, idle: timedelta,
+               now: datetime | None = None) -> bool:
+    """Tell whether an open web chat's person gave no sign for longer than the chat's idle
+    limit (no message, not since it began): it may have ended for them, a page closed that
+    long ago no longer opens it. Their browser keeps that time, so only their return says
+    for sure (`conversations.CHAT_ENDED`)."""
+    if contact.channel != "webchat" or contact.status == "closed" or (
+            conversations.chat_ended(contact)):
+        return False
+    written = conversations.last_written_at(session=session, contact=contact)
+    last = max(written, contact.created_at) if written else contact.created_at
+    return (now or utcnow()) - last > idle
 
 
 def add_note(*, session: Session, user: User, contact: Contact, text: str,
