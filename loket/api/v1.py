@@ -244,7 +244,7 @@ def call(reference: str) -> Answer:
 def release(reference: str) -> Answer:
     """Let go of a held contact: it waits in its queue again."""
     def do(session: Session, user: User, contact: Contact) -> schemas.DoneOut:
-        contacts.release(session=session, contact=contact, user=user, source=source())
+        workspace.release(session=session, contact=contact, user=user, source=source())
         return schemas.DoneOut(status="released")
 
     return step(reference, "release", do, answer=schemas.DoneOut)

@@ -300,7 +300,7 @@ def perform(session: Any, user: User, contact: Contact, action: str, form: Any,
                         max_live=settings.max_live_chats, source=where)
         return "claimed"
     if action == "release":
-        contacts.release(session=session, contact=contact, user=user, source=where)
+        workspace.release(session=session, contact=contact, user=user, source=where)
         return "released"
     if action == "draft":
         workspace.save_draft(session=session, user=user, contact=contact,

@@ -401,6 +401,25 @@ def claim(*, session: Session, user: User, contact: Contact, max_live: int,
     return contact
 
 
+def release(*, session: Session, user: User, contact: Contact, source: str = "") -> Contact:
+    """Let go of a held contact: it waits in its queue again (`contacts.release`); the
+    counsellor holding nothing more is available again (`free_again`)."""
+    contacts.release(session=session, contact=contact, user=user, source=source)
+    free_again(session=session, user=user)
+    return contact
+
+
+def free_again(*, session: Session, user: User) -> None:
+    """A counsellor made busy by their claims who holds no live contact any more is
+    available again: the routing counts only the available, and a busy counsellor holding
+    nothing makes the desk look full. Away or wrapping up, as they chose, stays so."""
+    stored = session.get(User, user.id)
+    if stored is None or stored.availability != "busy":
+        return
+    if held_live(session=session, user=stored) == (0, 0):
+        set_availability(session=session, user=stored, status="available")
+
+
 def leave(*, session: Session, user_id: int, idle_minutes: int, session_hours: int) -> list[str]:
     """A counsellor logged out: when no other login of theirs is open, they are away (the
     routing no longer counts them available) and what they held goes back to the queues (a
@@ -547,7 +566,8 @@ def add_note(*, session: Session, user: User, contact: Contact, text: str,
 
 def transfer(*, session: Session, user: User, contact: Contact, desk: str, note: str,
              source: str = "") -> Contact:
-    """Hand a held contact over to another desk with a note; the sender loses access."""
+    """Hand a held contact over to another desk with a note; the sender loses access (and,
+    holding nothing more, is available again: `free_again`)."""
     if desk not in ("police", "veterans", "debasis"):
         raise Refused("police, veterans or debasis", field="desk", key="r_desk")
     if desk == contact.desk and contact.queue == desk:
@@ -560,6 +580,7 @@ def transfer(*, session: Session, user: User, contact: Contact, desk: str, note:
     add_note(session=session, user=user, contact=contact, text=note, kind="handover",
              source=source)
     contacts.transfer(session=session, contact=contact, user=user, desk=desk, source=source)
+    free_again(session=session, user=user)
     return contact
 
 
