@@ -121,6 +121,20 @@ TEXTS = Catalog(
             "en": "With the same people as separate: a service level of {pooled}% pooled "
                   "instead of {separate}% separate.",
         },
+        "plan_occupancy": {
+            "nl": "Bezetting: {separate}% van de tijd aan de desk bezig met contacten apart, "
+                  "{pooled}% samen.",
+            "en": "Occupancy: busy with contacts {separate}% of the time at the desk "
+                  "separate, {pooled}% pooled.",
+        },
+        "plan_data_since": {
+            "nl": "Let op: er zijn pas contacten sinds {since}; de weken daarvoor tellen mee "
+                  "als weken zonder contacten, dus vraagt het plan te weinig mensen. "
+                  "--weeks: kies hooguit {enough}.",
+            "en": "Note: there are contacts only since {since}; the weeks before count as "
+                  "weeks without contacts, so the plan asks too few people. --weeks: choose "
+                  "{enough} at most.",
+        },
         "plan_holidays": {
             "nl": "Feestdagen {start} t/m {end}: {days}; {hours} uur extra in de pool, "
                   "{saved} hulpverlener-uren minder in totaal.",
@@ -395,6 +409,9 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     hours = result["counsellor_hours"]
     click.echo(TEXTS.get("plan_head", lang, weeks=weeks, start=result["from"],
                          end=result["to"], level=percent(level), target=f"{target:g}"))
+    if result["observed_since"] and result["weeks_with_data"] < weeks:
+        click.echo(TEXTS.get("plan_data_since", lang, since=result["observed_since"],
+                             enough=result["weeks_with_data"]))
     click.echo(TEXTS.get("plan_separate", lang, hours=hours["separate"],
                          detail=detail(hours["separate_by_desk"])))
     click.echo(TEXTS.get("plan_pooled", lang, hours=hours["pooled"],
@@ -402,6 +419,10 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     click.echo(TEXTS.get("plan_saves", lang, hours=hours["difference"]))
     click.echo(TEXTS.get("plan_saves_how", lang, clock=hours["by_clock"],
                          overflow=hours["by_overflow"]))
+    busy = result["occupancy"]
+    if busy["separate"] is not None and busy["pooled"] is not None:
+        click.echo(TEXTS.get("plan_occupancy", lang, separate=percent(busy["separate"]),
+                             pooled=percent(busy["pooled"])))
     same = result["same_people"]
     if same["separate_level"] is not None:
         click.echo(TEXTS.get("plan_same_people", lang, pooled=percent(same["pooled_level"]),

@@ -78,17 +78,20 @@ def keep_crisis_reach(
     window: str = "asap",
     voicemail_allowed: bool = False,
     at: datetime | None = None,
+    asked: bool = True,
 ) -> CallbackRequest:
     """Keep how a crisis contact asked to be reached (number, window, voicemail or not).
 
     A crisis is answered now: the row has status `crisis` and is never scheduled, but the
     counsellor who calls knows whether a voicemail is safe and when they asked to be called.
+    `asked` False: the desk keeps the number to call back though nobody asked (a caller who
+    hung up, a texter who sent the stop word); the reports count it apart.
     """
     start, end = callback_window(window, at or utcnow())
     assert contact.id is not None  # noqa: S101 - a stored contact has an id
     callback = CallbackRequest(
         contact_id=contact.id, phone=phone, window=window, window_start=start,
-        window_end=end, voicemail_allowed=voicemail_allowed, status="crisis",
+        window_end=end, voicemail_allowed=voicemail_allowed, status="crisis", asked=asked,
     )
     session.add(callback)
     return callback

@@ -5,6 +5,8 @@ handle times, N counsellors, nobody hangs up. With offered load A = calls per ho
 handle time / 3600 (in Erlangs), the chance that a contact waits at all is Erlang C,
 C(N, A); the share answered within t seconds is 1 - C(N, A) * exp(-(N - A) * t / aht).
 With N <= A the queue grows without end: every contact waits, the service level is 0.
+Erlang C counts the counsellors at the desk; `rostered` gives the people to roster for them
+when a share of paid time goes elsewhere (shrinkage).
 
 Pure: the standard library only; no store, no Flask.
 """
@@ -15,6 +17,9 @@ import math
 from dataclasses import dataclass
 
 SECONDS_PER_HOUR = 3600
+# Shrinkage: the share of paid time a counsellor is not at the desk (breaks, training,
+# meetings, leave, sickness). More than this is a wrong input, not a roster.
+MAX_SHRINKAGE = 0.9
 # More counsellors than this for one hour of one desk is a wrong input, not a plan.
 MAX_COUNSELLORS = 10_000
 
@@ -127,3 +132,12 @@ def counsellors_needed(
         if counsellors > MAX_COUNSELLORS:
             raise too_many
     return counsellors
+
+
+def rostered(counsellors: float, shrinkage: float) -> int:
+    """Return the counsellors (or counsellor-hours) to roster so that `counsellors` are at
+    the desk when a share `shrinkage` of paid time goes elsewhere: N / (1 - shrinkage),
+    rounded up (7 at the desk with 0.3 shrinkage is 10, never 11 by a rounding error)."""
+    if not 0 <= shrinkage <= MAX_SHRINKAGE:  # nan too
+        raise ValueError(f"shrinkage: a share from 0 to {MAX_SHRINKAGE:g}")
+    return math.ceil(round(counsellors / (1 - shrinkage), 9))

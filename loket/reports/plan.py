@@ -55,7 +55,13 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from loket.reports import tally
-from loket.reports.capacity import counsellors_needed, offered_load, service_level
+from loket.reports.capacity import (
+    MAX_SHRINKAGE,
+    counsellors_needed,
+    offered_load,
+    rostered,
+    service_level,
+)
 from loket.reports.periods import AMSTERDAM, day_start, hour_of_week
 from loket.routing.values import DESKS, PAIRED_DESKS
 from loket.routing.windows import Window
@@ -109,6 +115,8 @@ class Observed:
     # How often each hour of the week occurred in the observed days: `weeks`, but one more
     # for the hour the clocks go back (02:00 twice) and one fewer for the hour they skip.
     occurred: list[int] | None = None
+    # The first Amsterdam day of the observed days with a contact (None: none at all).
+    first_day: date | None = None
 
     def add(self, desk: str, how: int, arrived: int, work_s: float, handled: int) -> None:
         """Add one hour's counts of one desk."""
@@ -142,6 +150,9 @@ def observe(session: Session, first: date, last: date, weeks: int) -> Observed:
     for (desk, hour), (arrived, handled, work) in rows.items():
         if not desk:
             continue  # not routed yet: no desk to plan for
+        if arrived:
+            day = tally.hour_day(int(hour))
+            observed.first_day = min(day, observed.first_day or day)
         at = datetime.fromtimestamp(int(hour) * 3600, UTC)
         observed.add(str(desk), hour_of_week(at), int(arrived), float(work), int(handled))
     return observed
@@ -343,6 +354,13 @@ def holiday_saving(load: Load, holidays: Sequence[Holiday], pooled: Mapping[str,
     return saved
 
 
+def offered_hours(load: Load) -> float:
+    """Return the load offered in an ordinary week, in Erlang-hours: the hours of
+    conversation the counsellors of either plan carry."""
+    return sum(offered_load(load.rate(desk, how), load.aht_s(desk, how))
+               for desk in DESKS for how in range(HOURS_PER_WEEK))
+
+
 def observed_figures(load: Load) -> dict[str, dict[str, list[float]]]:
     """Return the load as plain lists per desk: calls an hour and handle seconds."""
     return {
@@ -361,6 +379,7 @@ def plan(
     level: float = DEFAULT_LEVEL,
     today: date | None = None,
     window: Window | None = None,
+    shrinkage: float = 0.0,
 ) -> dict[str, Any]:
     """Return the capacity plan from the last `weeks` whole weeks before `today` (Amsterdam).
 
@@ -369,17 +388,31 @@ def plan(
     difference (separate minus pooled: what pooling saves at the same service target), and
     that by the clock and by overflow. `same_people` holds the service levels of the
     separate plan's counsellors apart and pooled; `holidays` the public holidays of the
-    coming `weeks` weeks and what they save; `observed` the load the plan is made for.
+    coming `weeks` weeks and what they save; `observed` the load the plan is made for,
+    `occupancy` the share of the counsellor-hours spent in conversation, separate and
+    pooled (None without counsellor-hours); `observed_since` its first day with a contact
+    and `weeks_with_data` the weeks back to it (a plan of more weeks counts the weeks
+    before as weeks without contacts).
     `window` is the rules' `pooled-hours` window (default: of the rules file in force).
+    `counsellor_hours.rostered` gives the hours a week to roster for the separate and the
+    pooled plan when a share `shrinkage` of paid time is spent away from the desk.
     """
     if weeks < 1:
         raise ValueError("weeks: at least 1")
+    if not 0 <= shrinkage <= MAX_SHRINKAGE:  # nan too
+        raise ValueError(f"shrinkage: a share from 0 to {MAX_SHRINKAGE:g}")
     today = today or datetime.now(AMSTERDAM).date()
     window = pooled_window(window)
     ordinary = ordinary_pooled_hours(window)
     first = today - timedelta(weeks=weeks)
     observed = observe(session, first, today - timedelta(days=1), weeks)
     result = staff(observed, target_s, level, pooled_hours=ordinary)
+    hours = result["counsellor_hours"]
+    roster = {name: rostered(hours[name], shrinkage) for name in ("separate", "pooled")}
+    hours["rostered"] = {**roster, "difference": roster["separate"] - roster["pooled"]}
+    load = offered_hours(observed)
+    occupancy = {name: (round(load / hours[name], 3) if hours[name] else None)
+                 for name in ("separate", "pooled")}
     holidays = holidays_between(window, today, 7 * weeks, ordinary)
     saved = holiday_saving(observed, holidays, result["pooled"], target_s, level)
     return {
@@ -388,8 +421,10 @@ def plan(
         "weeks": weeks,
         "target_s": target_s,
         "level": level,
+        "shrinkage": shrinkage,
         "pooled_hours": sorted(ordinary),
         **result,
+        "occupancy": occupancy,
         "holidays": {
             "from": today.isoformat(),
             "to": (today + timedelta(weeks=weeks, days=-1)).isoformat(),
@@ -399,4 +434,15 @@ def plan(
             "counsellor_hours_saved": saved,
         },
         "observed": observed_figures(observed),
+        "observed_since": observed.first_day and observed.first_day.isoformat(),
+        "weeks_with_data": weeks_with_data(observed.first_day, today),
     }
+
+
+def weeks_with_data(first_day: date | None, today: date) -> int:
+    """Return the whole weeks before `today` that reach back to the first contact (the
+    most a plan should be made of: more count weeks before Loket had contacts as weeks
+    without any); 0 with no contact."""
+    if first_day is None:
+        return 0
+    return max(1, -(-(today - first_day).days // 7))

@@ -91,7 +91,9 @@ def tables(shown: Mapping[str, Any], say: Say) -> list[Table]:
         [[say(f"rep_cb_{k}"), callbacks[k]] for k in
          ("requested", "reached", "in_window", "unreachable", "missed", "attempts")]
         + [[say("rep_cb_by_attempts", n=k), v]
-           for k, v in callbacks["reached_by_attempts"].items()],
+           for k, v in callbacks["reached_by_attempts"].items()]
+        + [[say(f"rep_cb_{k}"), callbacks[k]] for k in ("crisis_kept", "crisis_kept_reached")],
+        note=say("rep_cb_note"),
     )
     return [
         per_day,

@@ -77,6 +77,9 @@ DIMENSIONS = ("channel", "desk", "queue")
 # The intake step of a crisis caller kept open after leaving the queue unanswered
 # (`calls.keep_crisis_open`, which also records their wait).
 KEPT_CRISIS_STEP = "callback"
+# The callback status counted for a crisis contact's number kept to be called back at once,
+# which nobody asked for (`CallbackRequest.asked` false: `raw_callbacks`).
+KEPT_CRISIS = "kept"
 
 
 def hour_of(session: Session, column: Any) -> ColumnElement[int]:
@@ -226,11 +229,17 @@ def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
     passed unserved) or unreachable (every attempt failed). Reached: the last attempt
     reached the person; in its window: no later than the window's end (an attempt's end is
     the callback's last update).
+
+    A callback nobody asked for (`asked` false) is `KEPT_CRISIS`, whatever became of it:
+    the number of a person in crisis kept for the desk to call back at once (a caller who
+    hung up in the queue, a texter who sent the stop word: `calls.keep_crisis_open`).
     """
     reached = func.coalesce(col(CallbackRequest.last_outcome), "") == "reached"
     # A callback the manager closed from their list keeps how it ended there.
     closed = col(CallbackRequest.status) == "closed"
+    kept = not_(col(CallbackRequest.asked))
     fate = case(
+        (kept, KEPT_CRISIS),
         (and_(closed, col(CallbackRequest.window_missed_at).is_not(None)), "missed"),
         (and_(closed, col(CallbackRequest.attempts) > 0, not_(reached)), "unreachable"),
         else_=col(CallbackRequest.status),

@@ -81,6 +81,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "rep_cb_missed": {"nl": "Tijdvak verstreken zonder poging", "en": "Window passed unserved"},
     "rep_cb_attempts": {"nl": "Gebelde pogingen", "en": "Calls placed"},
     "rep_cb_by_attempts": {"nl": "Bereikt bij poging {n}", "en": "Reached at attempt {n}"},
+    "rep_cb_crisis_kept": {"nl": "Crisiscontacten bewaard om direct terug te bellen",
+                           "en": "Crisis contacts kept to be called back at once"},
+    "rep_cb_crisis_kept_reached": {"nl": "Daarvan teruggebeld en bereikt",
+                                   "en": "Of these, called back and reached"},
+    "rep_cb_note": {
+        "nl": "Gevraagd: de terugbelverzoeken die mensen zelf deden. Een crisisbeller die "
+              "ophing in de wachtrij of iemand in crisis die STOP stuurde, vroeg niet om "
+              "terugbellen: die telt apart, als crisiscontact bewaard om direct terug te "
+              "bellen.",
+        "en": "Requested: the callbacks people asked for themselves. A crisis caller who "
+              "hung up in the queue, or a person in crisis who sent STOP, did not ask to be "
+              "called back: they count apart, as crisis contacts kept to be called back at "
+              "once.",
+    },
     "rep_bad_date": {
         "nl": "{field}: geef een datum als 2026-11-30",
         "en": "{field}: give a date such as 2026-11-30",
@@ -150,6 +164,36 @@ TEXTS: dict[str, dict[str, str]] = {
     "cap_target": {"nl": "Streeftijd (s)", "en": "Target (s)"},
     "cap_level": {"nl": "Servicedoel (deel, 0,5 tot 0,99)",
                   "en": "Service goal (share, 0.5 to 0.99)"},
+    "cap_shrinkage": {"nl": "Tijd niet aan de desk (deel, 0 tot 0,9)",
+                      "en": "Shrinkage (share, 0 to 0.9)"},
+    "cap_shrinkage_hint": {
+        "nl": "Het deel van de betaalde tijd dat een hulpverlener niet aan de desk zit: "
+              "pauzes, scholing, overleg, verlof, ziekte. Het plan telt de mensen aan de "
+              "desk; in te roosteren zijn er zoveel gedeeld door (1 − dit deel).",
+        "en": "The share of paid time a counsellor is not at the desk: breaks, training, "
+              "meetings, leave, sickness. The plan counts the people at the desk; those to "
+              "roster are that many divided by (1 − this share).",
+    },
+    "cap_rostered": {
+        "nl": "Met {shrinkage}% van de tijd niet aan de desk zijn per week {separate} "
+              "hulpverlener-uren in te roosteren apart, {pooled} samen.",
+        "en": "With {shrinkage}% of the time away from the desk, {separate} counsellor-hours "
+              "a week are to be rostered separate, {pooled} pooled.",
+    },
+    "cap_occupancy": {
+        "nl": "Bezetting: de hulpverleners van het plan zijn {separate}% van hun tijd aan de "
+              "desk bezig met contacten als de desks apart werken, {pooled}% samen.",
+        "en": "Occupancy: the plan's counsellors are busy with contacts {separate}% of their "
+              "time at the desk with the desks separate, {pooled}% pooled.",
+    },
+    "cap_data_since": {
+        "nl": "Let op: er zijn pas contacten sinds {since}. De {weeks} weken van dit plan "
+              "tellen de weken daarvoor mee als weken zonder contacten, dus vraagt het te "
+              "weinig mensen. Weken: kies hooguit {enough}.",
+        "en": "Note: there are contacts only since {since}. The {weeks} weeks of this plan "
+              "count the weeks before as weeks without contacts, so it asks too few people. "
+              "Weeks: choose {enough} at most.",
+    },
     "cap_hours": {"nl": "Hulpverlener-uren per week", "en": "Counsellor-hours a week"},
     "cap_queue": {"nl": "Wachtrij", "en": "Queue"},
     "cap_separate": {"nl": "Apart", "en": "Separate"},

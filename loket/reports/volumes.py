@@ -233,14 +233,22 @@ def service(rows: dict[tuple[Any, ...], list[float]], targets: Targets) -> dict[
 
 
 def count_callbacks(rows: dict[tuple[Any, ...], list[float]]) -> dict[str, Any]:
-    """Count the callbacks: requested, reached, reached in their window, unreachable,
-    missed (the window passed unserved), the calls placed, and the reached ones by the
-    attempts they took (1, 2, 3 and more as "3+")."""
+    """Count the callbacks people asked for: requested, reached, reached in their window,
+    unreachable, missed (the window passed unserved), the calls placed, and the reached
+    ones by the attempts they took (1, 2, 3 and more as "3+"). Apart from these, the crisis
+    contacts kept to be called back at once though nobody asked (`crisis_kept`: a caller
+    who hung up in the queue, a texter who sent the stop word) and how many of them were
+    reached (`crisis_kept_reached`)."""
     found = {"requested": 0, "reached": 0, "in_window": 0, "unreachable": 0, "missed": 0,
              "attempts": 0}
     by_attempts = {"1": 0, "2": 0, "3+": 0}
+    kept = kept_reached = 0
     for (status, reached, in_window, attempts), (n_float,) in rows.items():
         n = int(n_float)
+        if status == tally.KEPT_CRISIS:
+            kept += n
+            kept_reached += n if reached else 0
+            continue
         found["requested"] += n
         found["attempts"] += n * int(attempts)
         if status in ("unreachable", "missed"):
@@ -250,4 +258,5 @@ def count_callbacks(rows: dict[tuple[Any, ...], list[float]]) -> dict[str, Any]:
             found["in_window"] += n if in_window else 0
             key = "3+" if attempts >= 3 else str(max(int(attempts), 1))
             by_attempts[key] += n
-    return {**found, "reached_by_attempts": by_attempts}
+    return {**found, "reached_by_attempts": by_attempts, "crisis_kept": kept,
+            "crisis_kept_reached": kept_reached}

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
 from loket.i18n import request_language
 from loket.reports import charts
+from loket.reports.capacity import MAX_SHRINKAGE
 from loket.reports.periods import AMSTERDAM, reportable
 from loket.reports.suppression import suppress_counts
 from loket.reports.tables import Table, key_figures, tables
@@ -86,10 +87,17 @@ def desks_for(user: User) -> list[str]:
 
 
 def read_filters(args: Mapping[str, str], user: User, say: Any) -> Filters:
-    """Return the filters asked for; BadFilter with the reason when one cannot be used."""
+    """Return the filters asked for; BadFilter with the reason when one cannot be used.
+
+    Neither day given: last month. Only `from`: up to today. Only `to`: from the first of
+    that day's month."""
     first, last = last_month(today())
-    start = parse_day(args, "from", first, say)
-    end = parse_day(args, "to", today() if args.get("from") else last, say)
+    if (args.get("from") or "").strip():
+        start = parse_day(args, "from", first, say)
+        end = parse_day(args, "to", today(), say)
+    else:
+        end = parse_day(args, "to", last, say)
+        start = end.replace(day=1)
     if end < start:
         raise BadFilter(say("rep_bad_range", start=start.isoformat(), end=end.isoformat()))
     if (end - start).days > MAX_DAYS:
@@ -149,15 +157,27 @@ def index() -> ResponseReturnValue:
     try:
         filters = read_filters(request.args, user, say)
     except BadFilter as exc:
-        first, last = last_month(today())
         return render_template("reports/index.html", error=str(exc), tables=[], key=[],
-                               filters=Filters(first, last, user.desk, None),
+                               filters=as_typed(request.args, user),
+                               typed={name: (request.args.get(name) or "").strip()[:32]
+                                      for name in ("from", "to")},
                                desks=desks_for(user), channels=CHANNELS, chart_of=chart_of,
                                links=month_links()), 400
     found, shown = report_tables(filters, say)
     return render_template("reports/index.html", error=None, tables=found,
-                           key=key_figures(shown, say), filters=filters, desks=desks_for(user),
-                           channels=CHANNELS, chart_of=chart_of, links=month_links())
+                           key=key_figures(shown, say), filters=filters, typed={},
+                           desks=desks_for(user), channels=CHANNELS, chart_of=chart_of,
+                           links=month_links())
+
+
+def as_typed(args: Mapping[str, str], user: User) -> Filters:
+    """Return the filters of a refused report as far as they can be kept: the desk and the
+    channel chosen when valid, last month for the days (the form shows the days typed)."""
+    first, last = last_month(today())
+    desk = (args.get("desk") or "").strip()
+    channel = (args.get("channel") or "").strip()
+    return Filters(first, last, desk if desk in desks_for(user) else user.desk,
+                   channel if channel in CHANNELS else None)
 
 
 def month_links() -> dict[str, dict[str, str]]:
@@ -181,7 +201,7 @@ def download(slug: str) -> ResponseReturnValue:
     found, _ = report_tables(filters, say)
     table = next((t for t in found if t.slug == slug), None)
     if table is None:
-        abort(404)
+        return Response(f"{say('rep_unknown_table')}\n", status=404, mimetype="text/plain")
     name = f"loket-{slug}-{filters.start.isoformat()}-{filters.end.isoformat()}"
     if filters.desk:
         name += f"-{filters.desk}"
@@ -192,16 +212,18 @@ def download(slug: str) -> ResponseReturnValue:
 
 @dataclass(frozen=True)
 class PlanFilters:
-    """What a capacity plan is made of: whole weeks of data, a target and a service goal."""
+    """What a capacity plan is made of: whole weeks of data, a target and a service goal,
+    and the share of paid time away from the desk (shrinkage) to roster for."""
 
     weeks: int = 8
     target_s: int = 20
     level: float = 0.8
+    shrinkage: float = 0.0
 
     def query(self) -> dict[str, str]:
         """Return the filters as a page's query string."""
         return {"weeks": str(self.weeks), "target": str(self.target_s),
-                "level": f"{self.level:g}"}
+                "level": f"{self.level:g}", "shrinkage": f"{self.shrinkage:g}"}
 
 
 def read_number(args: Mapping[str, str], name: str, default: float, low: float, high: float,
@@ -225,11 +247,12 @@ def read_plan_filters(args: Mapping[str, str], say: Any) -> PlanFilters:
     weeks = read_number(args, "weeks", 8, 1, 52, say, "cap_weeks")
     target = read_number(args, "target", 20, 1, 600, say, "cap_target")
     level = read_number(args, "level", 0.8, 0.5, 0.99, say, "cap_level")
+    shrinkage = read_number(args, "shrinkage", 0.0, 0.0, MAX_SHRINKAGE, say, "cap_shrinkage")
     if weeks != int(weeks) or target != int(target):
         raise BadFilter(say("cap_bad_number", field=say("cap_weeks" if weeks != int(weeks)
                                                         else "cap_target"),
                             low="1", high="52" if weeks != int(weeks) else "600"))
-    return PlanFilters(int(weeks), int(target), level)
+    return PlanFilters(int(weeks), int(target), level, shrinkage)
 
 
 def plan_tables(made: Mapping[str, Any], say: Any) -> list[Table]:
@@ -269,6 +292,17 @@ def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any) -> list[st
                         separate=hours["separate"]))
     else:
         said.append(say("cap_no_saving", level=level, target=filters.target_s))
+    if filters.shrinkage:
+        said.append(say("cap_rostered", shrinkage=f"{filters.shrinkage * 100:g}",
+                        separate=hours["rostered"]["separate"],
+                        pooled=hours["rostered"]["pooled"]))
+    busy = made.get("occupancy") or {}
+    if busy.get("separate") is not None and busy.get("pooled") is not None:
+        said.append(say("cap_occupancy", separate=f"{busy['separate'] * 100:.1f}",
+                        pooled=f"{busy['pooled'] * 100:.1f}"))
+    since, enough = made.get("observed_since"), made.get("weeks_with_data", 0)
+    if since and enough < filters.weeks:
+        said.append(say("cap_data_since", since=since, weeks=filters.weeks, enough=enough))
     holidays = made.get("holidays")
     if holidays and holidays["days"]:
         said.append(say("cap_holidays", start=holidays["from"], end=holidays["to"],
@@ -290,7 +324,7 @@ def make_plan(filters: PlanFilters) -> dict[str, Any]:
     window = rules_runtime.rules().windows.get(POOLED_WINDOW)
     with read_scope(get_engine()) as session:
         return plan(session, filters.weeks, target_s=filters.target_s, level=filters.level,
-                    window=window)
+                    window=window, shrinkage=filters.shrinkage)
 
 
 @bp.get("/capacity")
@@ -321,7 +355,7 @@ def capacity_download(slug: str) -> ResponseReturnValue:
     found = plan_tables(make_plan(filters), say)
     table = next((t for t in found if t.slug == slug), None)
     if table is None:
-        abort(404)
+        return Response(f"{say('rep_unknown_table')}\n", status=404, mimetype="text/plain")
     return csv_response(table, f"loket-capacity-{slug}-{filters.weeks}w")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Index, Table, UniqueConstraint, text
+from sqlalchemy import Index, Table, UniqueConstraint, text, true
 from sqlalchemy.orm import relationship
 from sqlmodel import Field, SQLModel
 
@@ -201,6 +201,10 @@ class CallbackRequest(SQLModel, table=True):
     window_start: datetime = Field(sa_type=UTCDateTime)
     window_end: datetime = Field(sa_type=UTCDateTime)
     voicemail_allowed: bool = Field(default=False)
+    # Whether the person asked to be called back. Not so for a crisis contact's number kept
+    # for the desk to call back at once (a caller who hung up in the queue, a texter who sent
+    # the stop word): the reports count those apart from the callbacks requested.
+    asked: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     attempts: int = Field(default=0)
     max_attempts: int = Field(default=3)  # 0: as configured; more when a manager grants one
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

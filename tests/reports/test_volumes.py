@@ -123,7 +123,8 @@ def test_callbacks_reached_in_their_window_attempts_and_failures(store_app: Flas
     callbacks = report(store_app, NOV_1, NOV_30)["callbacks"]
     assert callbacks == {"requested": 5, "reached": 3, "in_window": 2, "unreachable": 1,
                          "missed": 1, "attempts": 11,
-                         "reached_by_attempts": {"1": 1, "2": 1, "3+": 1}}
+                         "reached_by_attempts": {"1": 1, "2": 1, "3+": 1},
+                         "crisis_kept": 0, "crisis_kept_reached": 0}
     assert report(store_app, NOV_1, NOV_30, "debasis")["callbacks"]["requested"] == 0
 
 
