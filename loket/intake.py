@@ -31,7 +31,7 @@ __all__ = [
     "AMSTERDAM", "CALLBACK_WINDOWS", "DEFAULT_HANDLE_S", "QUEUES", "REFERENCE_ALPHABET",
     "REFERENCE_LENGTH", "ContactIn", "Decide", "add_message", "audit", "callback_window",
     "cancel_callbacks", "escalate", "find_contact", "live_state", "open_contact",
-    "queue_position", "random_reference", "request_callback", "route_contact", "routing_input",
+    "random_reference", "request_callback", "route_contact", "routing_input",
     "update_answers",
 ]
 
@@ -74,11 +74,6 @@ def route_contact(
 def escalate(session: Session, contact: Contact, decide: Decide) -> bool:
     """Make a contact a crisis answered now (`contacts.escalate`)."""
     return contacts.escalate(session=session, contact=contact, decide=decide)
-
-
-def queue_position(session: Session, contact: Contact) -> int:
-    """Return the contact's place in its queue (`contacts.queue_position`)."""
-    return contacts.queue_position(session=session, contact=contact)
 
 
 def request_callback(session: Session, contact: Contact, **details: Any) -> CallbackRequest:

@@ -28,8 +28,8 @@ from sqlmodel import Session, select
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from loket.channels.common import Answer, answer_once, say_text, settings, twilio_signed
-from loket.domain import calls, lists
-from loket.i18n import Catalog
+from loket.domain import calls, contacts, lists
+from loket.i18n import CRISIS, Catalog
 from loket.store.models import CallLeg, Contact
 from loket.store.types import utcnow
 
@@ -81,6 +81,13 @@ TEXTS = Catalog("calls", {
     "connecting": {
         "nl": "Je wordt nu verbonden met een hulpverlener.",
         "en": "You are being connected to a counsellor now.",
+    },
+    # To a waiting caller whose move to a counsellor was called off (their phone hung up).
+    "back_in_queue": {
+        "nl": "Het lukte net niet u te verbinden. U blijft in de wachtrij, uw plaats houdt u. "
+              "Blijf aan de lijn.",
+        "en": "We could not connect you just now. You stay in the queue and keep your place. "
+              "Please stay on the line.",
     },
     "gone": {
         "nl": "Dit gesprek is al afgelopen. Tot ziens.",
@@ -137,10 +144,11 @@ def hang_up(lang: str) -> str:
 LegAnswer = Callable[[Session, CallLeg, Contact], str]
 
 
-def leg_webhook(leg_id: int, kinds: tuple[str, ...], respond: LegAnswer) -> Response:
+def leg_webhook(leg_id: int, kinds: tuple[str, ...], respond: LegAnswer,
+                over: LegAnswer | None = None) -> Response:
     """Answer a leg's TwiML webhook once (a retry gets the stored answer; the path is in its
     key): the leg locked, and a leg not of these kinds, not this call, or already over hangs
-    up."""
+    up (or, for a leg of these kinds over already, gets what `over` answers)."""
     sid = call_sid()
     if sid is None:
         return bad_request("CallSid is missing")
@@ -148,6 +156,10 @@ def leg_webhook(leg_id: int, kinds: tuple[str, ...], respond: LegAnswer) -> Resp
     def work(session: Session) -> tuple[str, Contact | None]:
         leg = locked_leg(session, leg_id)
         contact = session.get(Contact, leg.contact_id) if leg else None
+        if (leg is not None and contact is not None and leg.kind in kinds
+                and leg.status in calls.FINAL and leg.call_sid in (None, sid)
+                and over is not None):
+            return over(session, leg, contact), contact
         if (leg is None or contact is None or leg.kind not in kinds or leg.status in calls.FINAL
                 or (leg.call_sid is not None and leg.call_sid != sid)):
             return hang_up(contact.language if contact else settings().default_language), contact
@@ -272,7 +284,27 @@ def caller(leg_id: int) -> Response:
         say_text(twiml, TEXTS.get("connecting", contact.language), contact.language)
         return str(conference(twiml, leg.conference, ends_it=True))
 
-    return leg_webhook(leg_id, ("caller",), respond)
+    return leg_webhook(leg_id, ("caller",), respond, over=back_in_queue)
+
+
+def back_in_queue(session: Session, leg: CallLeg, contact: Contact) -> str:
+    """A waiting caller Twilio moved out of their queue after the move was called off (the
+    counsellor's phone hung up first: `calls.move_called_off`): back in their queue as the
+    phone menu enqueues them (its wait rounds and queue result), their place kept (the
+    desk orders by when they were routed); never hung up for that. One no longer waiting
+    (answered or closed meanwhile) hears the call ended."""
+    if (contact.channel != "phone" or contact.status == "closed" or not contact.queue
+            or contact.answered_at is not None
+            or contact.intake_step not in contacts.ON_THE_LINE):
+        return hang_up(contact.language)
+    lang = contact.language
+    twiml = VoiceResponse()
+    say_text(twiml, TEXTS.get("back_in_queue", lang), lang)
+    if contact.crisis:
+        say_text(twiml, CRISIS.get("spoken", lang), lang)
+    twiml.enqueue(contact.queue, wait_url=url_for("voice.wait"), wait_url_method="POST",
+                  action=url_for("voice.queued"), method="POST")
+    return str(twiml)
 
 
 @bp.post("/status")

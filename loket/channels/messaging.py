@@ -33,7 +33,7 @@ from loket.channels.conversation import (
     split_crisis,
 )
 from loket.channels.messaging_texts import TEXTS
-from loket.domain import audit, callbacks, calls, contacts, conversations
+from loket.domain import audit, callbacks, calls, contacts, conversations, workspace
 from loket.domain.conversations import STOPPED
 from loket.i18n import CRISIS, normalise_language
 from loket.store.models import Contact
@@ -276,7 +276,7 @@ class Conversation:
             return self.say(
                 "callback_confirmed", reference=reference, when=self.say(f"when_{window}")
             )
-        position = contacts.queue_position(session=session, contact=contact)
+        position = workspace.place_in_line(session=session, contact=contact)
         return self.say("chat_confirmed", reference=reference, position=position)
 
     def escalate(self) -> str:

@@ -31,7 +31,7 @@ from loket.channels.common import (
     twilio_signed,
 )
 from loket.channels.voice_texts import TEXTS
-from loket.domain import callbacks, calls, contacts, inbound
+from loket.domain import callbacks, calls, contacts, inbound, workspace
 from loket.domain import menu as who_menu
 from loket.domain.calls import ENDED_CALL_STATUSES
 from loket.i18n import CRISIS, Catalog, normalise_language
@@ -666,9 +666,9 @@ def place_in_queue(session: Session, contact: Contact | None) -> int:
     waiting in one). Not Twilio's `QueuePosition`: that counts the callers in its
     `<Enqueue>` queue by arrival, while counsellors take a crisis first and texts share
     the queue (a crisis caller first in line would hear they are number 5)."""
-    if contact is None or contact.status != "waiting" or contact.queue is None:
+    if contact is None:
         return 0
-    return contacts.queue_position(session=session, contact=contact)
+    return workspace.place_in_line(session=session, contact=contact)
 
 
 def announcements_before(session: Session, contact: Contact | None, queue_time: int | None
@@ -781,7 +781,10 @@ def left_queue(session: Session, contact: Contact | None) -> VoiceResponse:
         if result != "hangup":
             return confirm_callback(twiml, contact, "asap", "place_kept")
     elif result == "hangup":
-        record_abandoned(session, contact, seconds)
+        # QueueTime counts from the last `<Enqueue>` only (a queue failure or a move called
+        # off enqueues the caller again): their wait runs from when they were routed.
+        since_routed = seconds_since(contact.routed_at) if contact.routed_at else None
+        record_abandoned(session, contact, max(seconds, since_routed or 0))
     elif result in QUEUE_FAILURES:
         return queue_failed(session, contact)
     return twiml
@@ -815,7 +818,10 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
     if waiting and contact.crisis and contact.phone:
         # Never parked, never lost: the crisis stays in the queue, waiting now, and whoever
         # takes it calls the calling number back at once (the alarms go on meanwhile).
-        calls.keep_crisis_open(session=session, contact=contact, phone=contact.phone)
+        if calls.keep_crisis_open(session=session, contact=contact, phone=contact.phone):
+            # Their wait so far: the figures count the call abandoned (it was not answered).
+            contact.wait_seconds = seconds_since(contact.routed_at or contact.created_at)
+            session.add(contact)
         log.info("voice.crisis_reach_kept", contact_id=contact.id)
         return confirm_callback(twiml, contact, "asap", "queue_failed_crisis")
     if waiting and not contact.crisis and contact.phone:
@@ -843,9 +849,11 @@ def call_ended(session: Session, contact: Contact | None) -> VoiceResponse:
         and callbacks.latest_callback(session=session, contact=contact) is None
     ):
         finish_callback(session, contact)
-    elif contact.status in ("new", "routed", "waiting") and calls.still_awaiting_its_call(
-            session=session, contact_id=contact.id or 0):
-        waited = seconds_since(contact.routed_at) if contact.status == "waiting" else None
+    elif (contact.status in ("new", "routed", "waiting") and calls.still_awaiting_its_call(
+            session=session, contact_id=contact.id or 0)) or calls.claimed_on_the_line(
+            session=session, contact=contact):
+        waited = (seconds_since(contact.routed_at)
+                  if contact.status in ("waiting", "in_progress") else None)
         record_abandoned(session, contact, waited)
     log.info("voice.call_ended", contact_id=contact.id, status=contact.status,
              duration_s=form_seconds("CallDuration"))

@@ -50,7 +50,7 @@ from loket.channels.web_texts import (
     retention_period,
     text,
 )
-from loket.domain import callbacks, contacts, conversations, menu
+from loket.domain import callbacks, contacts, conversations, menu, workspace
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
 from loket.i18n import request_language
 from loket.security import limiter
@@ -238,7 +238,7 @@ def status_text(session: Session, contact: Contact, lang: str) -> str:
         return text("chat_callback_state", lang)
     if contact.queue is None:
         return ""
-    position = contacts.queue_position(session=session, contact=contact)
+    position = workspace.place_in_line(session=session, contact=contact)
     available = contacts.live_state(session=session).get(contact.queue, {}).get("available", 0)
     if available >= position:
         return text("chat_wait_soon", lang)

@@ -68,6 +68,32 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "de beller hing op voordat je verbonden was",
         "en": "the caller hung up before you were connected",
     },
+    "call_error_called_off": {
+        "nl": "niet doorverbonden: de telefoon van de hulpverlener hing op voordat de beller "
+              "erbij kwam; de beller wacht weer in de wachtrij",
+        "en": "not connected: the counsellor's phone hung up before the caller joined; the "
+              "caller waits in the queue again",
+    },
+    "call_error_caller_gone_first": {
+        "nl": "de beller had al opgehangen toen de telefoon werd opgenomen",
+        "en": "the caller had hung up when the phone was answered",
+    },
+    "call_error_counsellor_no_answer": {
+        "nl": "de telefoon van de hulpverlener werd niet opgenomen",
+        "en": "the counsellor's phone did not answer",
+    },
+    "call_error_counsellor_left": {
+        "nl": "de hulpverlener hing op voordat de persoon opnam",
+        "en": "the counsellor hung up before the person answered",
+    },
+    "call_error_counsellor_hung_up_early": {
+        "nl": "de hulpverlener hing op voordat de persoon gebeld werd",
+        "en": "the counsellor hung up before the person was called",
+    },
+    "call_error_call_ended": {
+        "nl": "het gesprek was al afgelopen",
+        "en": "the call had ended",
+    },
     "call_error_not_confirmed": {
         "nl": "je telefoon bevestigde het gesprek niet (geen 1 gedrukt)",
         "en": "your phone did not confirm the call (no 1 pressed)",
@@ -142,6 +168,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "r_not_call": {
         "nl": "Dit contact is geen wachtend telefoongesprek.",
         "en": "This contact is not a waiting call.",
+    },
+    "r_caller_left": {
+        "nl": "De beller heeft opgehangen voordat iemand opnam: het gesprek telt als "
+              "opgegeven.",
+        "en": "The caller hung up before anyone answered: the call counts as abandoned.",
     },
     "r_call_outcome": {"nl": "Kies een uitkomst.", "en": "Choose an outcome."},
     "e_banner": {

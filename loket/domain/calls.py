@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -313,14 +313,19 @@ def answer_waiting_call(*, session: Session, user: User, contact: Contact, sourc
                         ) -> CallLeg:
     """Answer a caller waiting in a queue, in any order: ring the counsellor's phone (a
     job); when they answer, the caller is moved out of the queue into their conference."""
+    if contact.channel == "phone" and contact.outcome == "abandoned":
+        # Claimed, then the caller hung up before anyone was joined: nobody to answer.
+        raise Refused("the caller hung up before anyone answered", field="call",
+                      key="r_caller_left")
     contacts.require_held(contact, user)
     if contact.channel != "phone" or not contact.external_id:
         raise Refused("this contact is not a waiting call", field="call", key="r_not_call")
     counsellor_phone(user)
-    # A move Twilio refused left the caller in their queue: they may be taken again.
+    # A move Twilio refused, or one called off (`move_called_off`), left the caller in
+    # their queue: they may be taken again.
     busy = session.exec(
         select(CallLeg.id).where(CallLeg.contact_id == contact.id, CallLeg.kind == "caller",
-                                 CallLeg.status != "failed")
+                                 col(CallLeg.status).not_in(("failed", "canceled")))
     ).first()
     if busy is not None:
         raise contacts.Conflict("this call is answered already")
@@ -408,8 +413,8 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
     """Say on the desk why a leg could not be placed; a final failure ends the attempt (the
     callback is due again, the waiting caller stays in their queue)."""
     leg = session.get(CallLeg, leg_id)
-    if leg is None:
-        return
+    if leg is None or leg.status in FINAL:
+        return  # called off meanwhile (`move_called_off`): nothing to place again
     leg.error = f"could not place the call: {reason}"[:200]
     # Not final: back to where the job's retry takes it again (a caller to move, or a leg
     # to place).
@@ -606,7 +611,8 @@ def record_status(*, session: Session, leg: CallLeg, status: str, answered_by: s
     return leg
 
 
-LIVE = ("queued", "ringing", "in-progress", "dialing", "placed", "moving")
+# Twilio's `initiated` is a leg's first moment, before `ringing`: live already.
+LIVE = ("initiated", "queued", "ringing", "in-progress", "dialing", "placed", "moving")
 # How far a live leg has come; Twilio's status callbacks may arrive out of order.
 PROGRESS = {"initiated": 1, "queued": 1, "ringing": 2, "in-progress": 3}
 
@@ -664,8 +670,39 @@ def end_if_no_one_left(*, session: Session, leg: CallLeg) -> None:
     if any(o.kind in ("counsellor", "transfer") for o in others):
         return
     for other in others:
+        if (other.kind == "caller" and other.status in NOT_YET_JOINED
+                and move_called_off(session=session, caller=other, counsellor=leg)):
+            continue
         if other.kind in ("person", "caller") and other.call_sid:
             outbox.add(session, "end_leg", urgent=True, leg_id=other.id or 0)
+
+
+# A waiting caller's leg whose move out of the queue is promised or under way.
+NOT_YET_JOINED = ("moving", "dialing")
+CALLED_OFF = "not moved: the counsellor's phone hung up first"
+
+
+def move_called_off(*, session: Session, caller: CallLeg, counsellor: CallLeg) -> bool:
+    """The counsellor's phone hung up after the 1 but before the waiting caller was moved
+    to them: never end the caller's call for that. The move is called off (its job finds it
+    taken; a caller Twilio is moving already is put back in their queue by its TwiML), and
+    the caller waits on, held by no one, so that anyone of the desk may take them (a
+    crisis's alarms go on). One conditional update: a caller who joined meanwhile (their
+    webhook beside this one) is not called off. Return whether it was."""
+    table = table_of(CallLeg)
+    # call_sid freed for the next counsellor's leg that takes them.
+    called_off = session.execute(
+        update(table).where(table.c.id == caller.id, table.c.status.in_(NOT_YET_JOINED))
+        .values(status="canceled", error=CALLED_OFF, call_sid=None, updated_at=utcnow())
+    ).rowcount  # type: ignore[attr-defined]
+    session.refresh(caller)
+    if not called_off:
+        return False
+    contact = session.get(Contact, caller.contact_id)
+    if (contact is not None and contact.status == "in_progress" and contact.answered_at is None
+            and contact.assigned_user_id in (None, counsellor.user_id)):
+        contacts.put_back(session=session, contact=contact, by_user_id=None, reason=CALLED_OFF)
+    return True
 
 
 # --- an attempt's end ---------------------------------------------------------------------
@@ -863,7 +900,10 @@ def calls_to_check(*, session: Session, quiet_for: timedelta, limit: int = 50,
     since = (now or utcnow()) - quiet_for
     rows = session.exec(
         select(Contact.id, Contact.external_id)
-        .where(Contact.channel == "phone", col(Contact.status).in_(STILL_WAITING),
+        .where(Contact.channel == "phone",
+               or_(col(Contact.status).in_(STILL_WAITING),
+                   and_(col(Contact.status) == "in_progress", col(Contact.answered_at).is_(None),
+                        col(Contact.intake_step).in_(contacts.ON_THE_LINE))),
                col(Contact.external_id).is_not(None), col(Contact.updated_at) < since,
                *awaiting_its_call())
         .order_by(col(Contact.updated_at)).limit(limit)
@@ -930,8 +970,10 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
     number to call is never lost: it stays open, waiting now, its alarms going on, with
     the number kept (`keep_crisis_reach`: never scheduled) for whoever takes it to call
     back at once. A hidden number leaves nothing to call: abandoned, as any other."""
-    if contact.crisis and contact.phone and contacts.unanswered(contact):
-        # Once, whichever of Twilio's words about the call's end comes first.
+    held = claimed_on_the_line(session=session, contact=contact)
+    if contact.crisis and contact.phone and (contacts.unanswered(contact) or held):
+        # Once, whichever of Twilio's words about the call's end comes first. A counsellor
+        # who claimed them on the desk keeps them, to call back at once.
         if keep_crisis_open(session=session, contact=contact, phone=contact.phone):
             if waited_s is not None:  # the reports count this call abandoned (not answered)
                 contact.wait_seconds = waited_s
@@ -939,8 +981,21 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
                          detail=f"{detail}: a crisis, kept open to be called back at once")
             log.warning("calls.crisis_caller_left", contact_id=contact.id)
         return
+    if held:  # claimed on the desk, never joined: as abandoned as any caller who left
+        contacts.put_back(session=session, contact=contact, by_user_id=None,
+                          reason=f"{detail} before being joined")
     contacts.mark_abandoned(session=session, contact=contact, waited_s=waited_s, actor=actor,
                             detail=detail)
+
+
+def claimed_on_the_line(*, session: Session, contact: Contact) -> bool:
+    """Tell whether a caller waiting on the line was claimed by a counsellor on the desk but
+    never joined with them (claimed is not answered: `contacts.claim`), their first call
+    still all they have: when they hang up, their call is abandoned."""
+    return (contact.channel == "phone" and contact.status == "in_progress"
+            and contact.answered_at is None and contact.intake_step in contacts.ON_THE_LINE
+            and contact.id is not None
+            and still_awaiting_its_call(session=session, contact_id=contact.id))
 
 
 def keep_crisis_open(*, session: Session, contact: Contact, phone: str,
@@ -948,12 +1003,13 @@ def keep_crisis_open(*, session: Session, contact: Contact, phone: str,
     """Keep a crisis caller who is no longer on the line (hung up, or their queue failed),
     or a person in crisis who asked to stop the texts (`step` "stopped"), waiting now with
     the number to call back at once (`keep_crisis_reach`: never scheduled among the
-    callbacks); return False when it was kept so already."""
+    callbacks, and not a callback they asked for: the reports count it apart); return False
+    when it was kept so already."""
     kept = session.exec(select(CallbackRequest.id).where(
         CallbackRequest.contact_id == contact.id, CallbackRequest.status == "crisis")).first()
     if kept is not None:
         return False
-    callbacks.keep_crisis_reach(session=session, contact=contact, phone=phone)
+    callbacks.keep_crisis_reach(session=session, contact=contact, phone=phone, asked=False)
     contacts.wait_now(session=session, contact=contact)
     contacts.set_step(session=session, contact=contact, step=step)
     return True
@@ -964,12 +1020,15 @@ def call_gone(*, session: Session, contact_id: int, status: str) -> bool:
     status callback would have (a crisis with a number stays open: `left_unanswered`); return
     whether it closed it."""
     contact = contacts.lock(session=session, contact_id=contact_id)
-    if contact is None or contact.status not in STILL_WAITING:
+    if contact is None:
+        return False
+    held = claimed_on_the_line(session=session, contact=contact)
+    if contact.status not in STILL_WAITING and not held:
         return False
     if not still_awaiting_its_call(session=session, contact_id=contact_id):
         return False  # a callback or a counsellor's call took it on meanwhile
     waited = None
-    if contact.status == "waiting" and contact.routed_at is not None:
+    if (contact.status == "waiting" or held) and contact.routed_at is not None:
         waited = max(int((utcnow() - contact.routed_at).total_seconds()), 0)
     left_unanswered(session=session, contact=contact, waited_s=waited, actor="reconciler",
                     detail=f"call ended ({status}): found by asking Twilio")

@@ -427,28 +427,6 @@ def escalate(*, session: Session, contact: Contact, decide: Decide) -> bool:
     return True
 
 
-def queue_position(*, session: Session, contact: Contact) -> int:
-    """Return how many contacts wait before this one in its queue (1 = next)."""
-    if contact.queue is None:
-        return 0
-    rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-    mine = rank.get(contact.priority or "normal", 2)
-    ahead = session.exec(
-        select(Contact.priority, Contact.created_at).where(
-            Contact.queue == contact.queue,
-            Contact.status == "waiting",
-            Contact.id != contact.id,
-        )
-    ).all()
-    count = sum(
-        1
-        for prio, created in ahead
-        if rank.get(prio or "normal", 2) < mine
-        or (rank.get(prio or "normal", 2) == mine and created <= contact.created_at)
-    )
-    return count + 1
-
-
 # --- status transitions ---------------------------------------------------------------------
 
 

@@ -373,6 +373,32 @@ def held_live(*, session: Session, user: User) -> tuple[int, int]:
     return sum(held.get(c, 0) for c in TEXT_CHANNELS), held.get("phone", 0)
 
 
+def place_in_line(*, session: Session, contact: Contact) -> int:
+    """Return a waiting contact's place in its queue (1: next), in the order counsellors
+    see it and take from it (`queue_statements`): a crisis first, then by
+    priority, then longest waiting (since routed), then the older id. Ahead of it count
+    the open contacts of the same queue held by no one that the desk sees now (a callback
+    once due). 0 when it is not waiting in a queue."""
+    if contact.queue is None or contact.status != "waiting":
+        return 0
+
+    def key(crisis: bool, priority: str | None, routed: datetime | None, created: datetime,
+            contact_id: int | None) -> tuple[int, int, datetime, int]:
+        rank = PRIORITY_ORDER.get(priority or "normal", 2)
+        return (0 if crisis else 1, rank, routed or created, contact_id or 0)
+
+    mine = key(contact.crisis, contact.priority, contact.routed_at, contact.created_at,
+               contact.id)
+    others = session.execute(
+        sa_select(col(Contact.crisis), col(Contact.priority), col(Contact.routed_at),
+                  col(Contact.created_at), col(Contact.id))
+        .where(col(Contact.queue) == contact.queue, col(Contact.id) != contact.id,
+               col(Contact.status).in_(("new", "routed", "waiting", "callback")),
+               col(Contact.assigned_user_id).is_(None), callback_is_due())
+    ).all()
+    return 1 + sum(1 for row in others if key(*row) < mine)
+
+
 def claim(*, session: Session, user: User, contact: Contact, max_live: int,
           source: str = "") -> Contact:
     """Take a contact: within the counsellor's limits (N live texts, a call is everything)."""

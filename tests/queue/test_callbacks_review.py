@@ -281,7 +281,8 @@ def test_answering_a_caller_who_already_hung_up_is_refused_and_rings_nobody(
     refused = act(client, reference, "answer")
     run_jobs(calls_app, redis_conn)
 
-    assert "geen wachtend telefoongesprek" in client.get(refused.location).get_data(
+    # Claimed is not answered: the call is abandoned (closed, counted with its wait).
+    assert "De beller heeft opgehangen" in client.get(refused.location).get_data(
         as_text=True)
     assert twilio_double.calls_to() == []  # the counsellor's phone does not ring for nothing
     assert legs(calls_app, reference) == []
