@@ -114,12 +114,13 @@ class Group(Command, click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the commands with their summaries, under a heading in the locale's
         language."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
         rows = []
-        for name in self.list_commands(ctx):
+        for name in names:
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(
-                    formatter.width - 6 - max(map(len, self.list_commands(ctx))))))
+                rows.append((name, command.get_short_help_str(limit)))
         if rows:
             with formatter.section(USAGE.get("commands", cli_language())):
                 formatter.write_dl(rows)
@@ -136,6 +137,7 @@ class Group(Command, click.Group):
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
             raise refused(exc, ctx) from None
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         """Add a command under this group, its help found under this group's path."""
         super().add_command(cmd, name)
