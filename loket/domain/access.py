@@ -77,7 +77,8 @@ def can(user: User, action: Action, contact: Contact | None = None,
     if action == "count":
         if user.role != "manager" or contact is None:
             return False
-        return user.desk is None or contact.desk == user.desk or contact.queue == "pool"
+        return (user.desk is None or contact.desk == user.desk
+                or contact.queue in queues_counted(user.desk))
     if contact is None or user.role != "counsellor":
         return False
     if action == "break_glass":
@@ -93,6 +94,13 @@ def can(user: User, action: Action, contact: Contact | None = None,
     if action in HOLDER_ACTIONS:
         return contact.status != CLOSED and contact.assigned_user_id == user.id
     return False
+
+
+def queues_counted(desk: str) -> tuple[str, ...]:
+    """Return the queues whose contacts a desk's manager counts beside those the desk owns
+    (DESIGN.md: "D and the pool"): the desk's own queue (another desk's overflow it served)
+    and, for police and veterans, the pool they serve together."""
+    return (desk, "pool") if desk in POOLED_DESKS else (desk,)
 
 
 def queues_served(user: User) -> tuple[str, ...]:

@@ -53,6 +53,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
+from loket.domain import access
 from loket.reports.periods import AMSTERDAM, day_start
 from loket.store import seed as seed_rows
 from loket.store.models import (
@@ -317,7 +318,8 @@ def read(
     counted: dict[date, dict[str, list[Row]]] | None = None,
 ) -> dict[tuple[Any, ...], list[float]]:
     """Return the sums of a tally over the Amsterdam days `start`..`end`, grouped `by` some
-    of its keys (`day` among them if wanted), of one desk (owner or queue) and channel.
+    of its keys (`day` among them if wanted), of one desk (what it owns, and the queues
+    its manager counts: `access.queues_counted`) and channel.
 
     Call `snapshot` first for one consistent reading. `dirty` saves a second look at the
     marked days, and `counted` a second count of them, when several tallies are read in
@@ -331,7 +333,8 @@ def read(
     if dirty:
         where.append(not_(day.in_(sorted(dirty))))
     if desk is not None:
-        where.append(or_(spec.column("desk") == desk, spec.column("queue") == desk))
+        queues = access.queues_counted(desk)
+        where.append(or_(spec.column("desk") == desk, spec.column("queue").in_(queues)))
     if channel is not None:
         where.append(spec.column("channel") == channel)
     totals: dict[tuple[Any, ...], list[float]] = {}
@@ -345,7 +348,8 @@ def read(
         if marked not in counted:
             counted[marked] = count_day(session, marked)
         for found in counted[marked][spec.name]:
-            if desk is not None and desk not in (found["desk"], found["queue"]):
+            if desk is not None and not (found["desk"] == desk
+                                         or found["queue"] in access.queues_counted(desk)):
                 continue
             if channel is not None and found["channel"] != channel:
                 continue

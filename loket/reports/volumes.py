@@ -1,8 +1,10 @@
 """The managers' figures for a range of Amsterdam days: contacts, service and callbacks.
 
 A contact counts on the day it reached Loket (`Contact.created_at`). With a desk, only the
-contacts that desk owns (`Contact.desk`) or that its queue served (`Contact.queue`) count;
-with a channel, only that channel's. The counts come from the tallies (`tally.read`), exact
+contacts that desk owns (`Contact.desk`), that its queue served (`Contact.queue`: another
+desk's overflow) and, for police and veterans, the pool they serve together count (DESIGN.md:
+a manager sees "D and the pool"; `access.queues_counted`); with a channel, only that
+channel's. The counts come from the tallies (`tally.read`), exact
 at the moment of reading, and unsuppressed: `suppression.suppress_counts` hides small ones
 on output. No personal field is read.
 

@@ -58,8 +58,11 @@ def test_report_desk_filter(app: Flask, cli_env: dict[str, str]) -> None:
     seeded(app)
     result = CliRunner().invoke(main, ["report", *NOVEMBER, "--desk", "police"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["contacts"]["total"] == 6
+    # The police desk's six and the pool's two (DESIGN.md: a manager sees D and the pool).
+    assert json.loads(result.output)["contacts"]["total"] == 8
     assert json.loads(result.output)["desk"] == "police"
+    debasis = CliRunner().invoke(main, ["report", *NOVEMBER, "--desk", "debasis"])
+    assert json.loads(debasis.output)["contacts"]["total"] == 0  # serves no pool
 
 
 def test_report_csv_reads_back_with_the_same_figures(
