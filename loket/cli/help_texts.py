@@ -188,6 +188,14 @@ HELP = Catalog(
             "Trek elk token van deze gebruiker (e-mailadres) in.",
             "Revoke every token of this user (e-mail)."),
         "token revoke --token": _both("Trek dit ene token in.", "Revoke this one token."),
+        "token list": _both(
+            "Toon de API-tokens: van wie, aangemaakt, verloopt, laatst gebruikt en of elk nog "
+            "werkt (nooit een token of zijn hash). Leest alleen: komt niet in het auditlog.",
+            "List the API tokens: whose, created, expires, last used and whether each still "
+            "works (never a token nor its hash). Only reads: not written to the audit log."),
+        "token list --email": _both(
+            "Alleen de tokens van deze gebruiker (e-mailadres).",
+            "Only this user's tokens (e-mail)."),
         # --- route, rules ------------------------------------------------------------------
         "route": _both(
             "Route een contact: lees een request als JSON-object op stdin, toon het besluit "
@@ -287,6 +295,11 @@ HELP = Catalog(
             "LOKET_RETENTION_DESK_DAYS).",
             "Run the retention now: remove the personal data of every contact past its "
             "desk's period (LOKET_RETENTION_DAYS, LOKET_RETENTION_DESK_DAYS)."),
+        "purge --dry-run": _both(
+            "Tel alleen, per desk, de contacten die de bewaartermijn nu zou anonimiseren; "
+            "verandert niets (komt niet in het auditlog: het leest niemands gegevens).",
+            "Only count, per desk, the contacts the retention would anonymise now; changes "
+            "nothing (not written to the audit log: it reads no one's data)."),
         # --- report, capacity --------------------------------------------------------------
         "report": _both(
             "Toon de cijfers voor managers over de contacten die Loket op deze dagen "

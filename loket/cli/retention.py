@@ -41,21 +41,37 @@ def erase_command(reference: str) -> None:
 
 
 @click.command("purge", cls=Command)
-def purge_command() -> None:
+@click.option("--dry-run", is_flag=True,
+              help="Only count, per desk, the contacts the retention would anonymise now; "
+                   "changes nothing (not audited: it reads no one's data).")
+def purge_command(dry_run: bool) -> None:
     """Run the retention now: remove the personal data of every contact past its desk's
     period (LOKET_RETENTION_DAYS, LOKET_RETENTION_DESK_DAYS)."""
     from loket.domain import erasure
-    from loket.store.db import session_scope
+    from loket.store.db import read_scope, session_scope
 
     app = build_app()
     settings = app.config["LOKET"]
     retention = erasure.Retention(days=settings.retention_days,
                                   by_desk=settings.retention_by_desk)
+    engine = app.extensions["loket.engine"]
     try:
         with app.app_context():
-            done = erasure.retain(lambda: session_scope(app.extensions["loket.engine"]),
-                                  retention)
+            if dry_run:
+                with read_scope(engine) as session:
+                    per_desk = erasure.due_by_desk(session, retention)
+            else:
+                done = erasure.retain(lambda: session_scope(engine), retention)
     except UNREADY:
         fail(text("no_tables"))
-    say("purged", n=done, days=settings.retention_days,
-        by_desk="".join(f", {d} {n}" for d, n in settings.retention_by_desk.items()))
+    if not dry_run:
+        say("purged", n=done, days=settings.retention_days,
+            by_desk="".join(f", {d} {n}" for d, n in settings.retention_by_desk.items()))
+        return
+    say("purge_dry_header")
+    for desk, n in per_desk.items():
+        days = settings.retention_by_desk.get(desk or "", settings.retention_days)
+        name = desk if desk is not None else text("purge_dry_no_desk")
+        click.echo(f"{name}\t{n}\t{text('purge_dry_days', n=days)}")
+    say("purge_dry_total", n=sum(per_desk.values()))
+    say("purge_dry_nothing")

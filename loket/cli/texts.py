@@ -148,6 +148,17 @@ TEXTS = Catalog(
             "en": "purge: personal data removed from {n} contact(s) past their retention "
                   "period ({days} days{by_desk})",
         },
+        "purge_dry_header": {"nl": "desk\tcontacten\tbewaartermijn",
+                             "en": "desk\tcontacts\tperiod"},
+        "purge_dry_no_desk": {"nl": "(geen desk)", "en": "(no desk)"},
+        "purge_dry_days": {"nl": "{n} dagen", "en": "{n} days"},
+        "purge_dry_total": {"nl": "samen\t{n}", "en": "total\t{n}"},
+        "purge_dry_nothing": {
+            "nl": "purge --dry-run: niets gewijzigd; zonder --dry-run worden de "
+                  "persoonsgegevens van deze contacten nu verwijderd",
+            "en": "purge --dry-run: nothing changed; without --dry-run these contacts' "
+                  "personal data is removed now",
+        },
         # --- loket user, loket token -------------------------------------------------------
         "user_added": {
             "nl": "{email} toegevoegd ({role}{desk})",
@@ -217,6 +228,19 @@ TEXTS = Catalog(
         },
         "token_revoked_one": {"nl": "{n} token ingetrokken", "en": "revoked {n} token"},
         "token_revoked_many": {"nl": "{n} tokens ingetrokken", "en": "revoked {n} tokens"},
+        "token_list_no_user": {
+            "nl": "--email: geen gebruiker {email}", "en": "--email: no user {email}"},
+        "token_list_none": {"nl": "geen API-tokens", "en": "no API tokens"},
+        "token_list_header": {
+            "nl": "gebruiker\taangemaakt\tverloopt\tlaatst gebruikt\tstatus",
+            "en": "user\tcreated\texpires\tlast used\tstate",
+        },
+        "token_never": {"nl": "nooit", "en": "never"},
+        "token_until_revoked": {"nl": "tot intrekking", "en": "until revoked"},
+        "token_works": {"nl": "werkt", "en": "works"},
+        "token_state_revoked": {"nl": "ingetrokken", "en": "revoked"},
+        "token_expired": {"nl": "verlopen", "en": "expired"},
+        "token_user_disabled": {"nl": "gebruiker uitgeschakeld", "en": "user disabled"},
         # --- loket worker, loket scheduler -------------------------------------------------
         "worker_redis": {
             "nl": "LOKET_REDIS_URL: de worker heeft Redis nodig (`loket dev` start er een "

@@ -1,9 +1,11 @@
-"""`loket user add|password|code` and `loket token create|revoke`; bad input exits 2 naming the
-field. What they change is audited (actor `cli`), as the admin's page's changes are."""
+"""`loket user add|password|code` and `loket token create|revoke|list`; bad input exits 2 naming
+the field. What they change is audited (actor `cli`), as the admin's page's changes are;
+`token list` only reads (it shows no token nor hash) and is not audited."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 from pydantic import ValidationError
@@ -222,3 +224,48 @@ def token_revoke_command(email: str | None, token: str | None) -> None:
     except UNREADY:
         fail(text("no_tables"))
     say("token_revoked_one" if count == 1 else "token_revoked_many", n=count)
+
+
+# A token's state in the list, by the domain's word.
+TOKEN_STATES = {"works": "token_works", "revoked": "token_state_revoked",
+                "expired": "token_expired", "user_disabled": "token_user_disabled"}
+
+
+def when(moment: datetime | None, none_key: str) -> str:
+    """Return a moment as Amsterdam's clock shows it, or the text for none."""
+    from loket.domain.callbacks import AMSTERDAM
+
+    if moment is None:
+        return text(none_key)
+    return moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@token_group.command("list")
+@click.option("--email", help="Only this user's tokens (e-mail).")
+def token_list_command(email: str | None) -> None:
+    """List the API tokens: whose, created, expires, last used and whether each still works
+    (never a token nor its hash). Only reads: not audited."""
+    from loket.domain.accounts import find_user, token_lines
+    from loket.store.db import session_scope
+
+    app = build_app()
+    try:
+        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
+            user_id = None
+            if email is not None:
+                user = find_user(session=session, email=email)
+                if user is None or user.id is None:
+                    fail(text("token_list_no_user", email=email.strip()))
+                user_id = user.id
+            lines = token_lines(session=session, user_id=user_id)
+    except UNREADY:
+        fail(text("no_tables"))
+    if not lines:
+        say("token_list_none")
+        return
+    say("token_list_header")
+    for line in lines:
+        click.echo("\t".join((line.email, when(line.created_at, "token_never"),
+                              when(line.expires_at, "token_until_revoked"),
+                              when(line.last_used_at, "token_never"),
+                              text(TOKEN_STATES[line.state]))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -429,6 +430,45 @@ def live_tokens(*, session: Session, now: datetime | None = None) -> dict[int, i
         .group_by(col(ApiToken.user_id))
     ).all()
     return {user_id: int(n) for user_id, n in rows}
+
+
+TokenState = Literal["works", "revoked", "expired", "user_disabled"]
+
+
+@dataclass(frozen=True)
+class TokenLine:
+    """An API token as the operator sees it: whose, when, whether it works; never the token
+    nor its hash."""
+
+    email: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    state: TokenState
+
+
+def token_lines(*, session: Session, user_id: int | None = None,
+                now: datetime | None = None) -> list[TokenLine]:
+    """Return every API token (or one user's) by user, oldest first, with its state: revoked
+    first, then expired, then its user disabled, else it works."""
+    now = now or utcnow()
+    query = (select(ApiToken, User).join(User, col(User.id) == ApiToken.user_id)
+             .order_by(col(User.email), col(ApiToken.created_at), col(ApiToken.id)))
+    if user_id is not None:
+        query = query.where(col(ApiToken.user_id) == user_id)
+    lines = []
+    for api_token, user in session.exec(query).all():
+        state: TokenState = "works"
+        if api_token.revoked:
+            state = "revoked"
+        elif api_token.expires_at is not None and api_token.expires_at <= now:
+            state = "expired"
+        elif not user.active:
+            state = "user_disabled"
+        lines.append(TokenLine(email=user.email, created_at=api_token.created_at,
+                               expires_at=api_token.expires_at,
+                               last_used_at=api_token.last_used_at, state=state))
+    return lines
 
 
 def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | None) -> User:

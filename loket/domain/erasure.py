@@ -3,7 +3,8 @@
 `anonymise` removes what identifies a person or what they said from one contact: its
 personal fields (number, its keyed hash, name, e-mail, text), the channel's id, the routing
 trace (it may quote their words), its messages, notes and drafts, the numbers of its
-callbacks (one still to be made is cancelled: no number is left to call) and the errors of
+callbacks (one still to be made is cancelled: no number is left to call), its open crisis
+alarms (resolved: no more banner, step or on-call text about it) and the errors of
 its calls (a carrier's error may quote the number), the reasons given for a break-glass
 access to it, the raw webhook payloads and the answers stored for it, and what the sandbox
 recorded for it (a record that names no contact, as the person's leg of a callback, found by
@@ -25,11 +26,12 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from loket.domain import audit, inbound
+from loket.domain import audit, escalation, inbound
 from loket.domain.contacts import REFERENCE_LENGTH
 from loket.routing.values import DESKS
 from loket.store.models import (
@@ -79,6 +81,11 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
     ).rowcount  # type: ignore[attr-defined]
     if cancelled:
         detail = f"{detail}; {cancelled} callback(s) still to make cancelled"
+    # A crisis nobody served yet alarms no more: the person asked for their data to go and
+    # nothing is left to act on (the banner goes, no further on-call text).
+    resolved = escalation.resolve_erased(session=session, contact_id=contact.id)
+    if resolved:
+        detail = f"{detail}; {resolved} alarm(s) resolved"
     session.execute(update(CallLeg).where(col(CallLeg.contact_id) == contact.id)
                     .values(error=None))
     session.execute(update(BreakGlass).where(col(BreakGlass.contact_id) == contact.id)
@@ -171,19 +178,33 @@ def due(session: Session, retention: Retention, now: datetime, limit: int) -> li
     """
     found: list[Contact] = []
     for desk in (*DESKS, None):
-        owner = col(Contact.desk).is_(None) if desk is None else col(Contact.desk) == desk
-        cutoff = retention.cutoff(desk, now)
         found += session.exec(
-            select(Contact).where(owner, col(Contact.anonymised_at).is_(None),
-                                  col(Contact.status) == "closed",
-                                  col(Contact.created_at) < cutoff,  # its index narrows
-                                  func.coalesce(col(Contact.closed_at),
-                                                col(Contact.created_at)) < cutoff)
+            select(Contact).where(*past_period(retention, desk, now))
             .order_by(col(Contact.created_at)).limit(limit - len(found))
         ).all()
         if len(found) >= limit:
             break
     return found
+
+
+def past_period(retention: Retention, desk: str | None, now: datetime) -> tuple[Any, ...]:
+    """Return the conditions of a desk's contacts that its retention anonymises now: closed
+    before its cutoff and not anonymised yet."""
+    owner = col(Contact.desk).is_(None) if desk is None else col(Contact.desk) == desk
+    cutoff = retention.cutoff(desk, now)
+    return (owner, col(Contact.anonymised_at).is_(None), col(Contact.status) == "closed",
+            col(Contact.created_at) < cutoff,  # its index narrows
+            func.coalesce(col(Contact.closed_at), col(Contact.created_at)) < cutoff)
+
+
+def due_by_desk(session: Session, retention: Retention, now: datetime | None = None
+                ) -> dict[str | None, int]:
+    """Return how many contacts each desk's retention would anonymise now (None: no desk),
+    every desk named; reads only (`loket purge --dry-run`)."""
+    now = now or utcnow()
+    return {desk: int(session.exec(select(func.count()).select_from(Contact)
+                                   .where(*past_period(retention, desk, now))).one())
+            for desk in (*DESKS, None)}
 
 
 def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retention: Retention,

@@ -6,7 +6,10 @@ see it) and, with an on-call number, one text to the on-call counsellor naming t
 reference only, sent once per step (`texts_to_send`, `claim_text`, `record_text`). Every
 `every` more while unclaimed, the next step. One row per contact and step (a unique key),
 so a sweep run twice, or two at once, raises each step once; each step is audited. A
-claimed, closed or no longer critical contact's escalations are resolved; one let go again
+claimed, closed or no longer critical contact's escalations are resolved, and so are an
+erased one's (the person asked for their data to go: nothing is left to act on, so no banner,
+no further step, no further on-call text; `erasure.anonymise` resolves them at once and the
+sweep never raises one for it); one let go again
 unserved after an alarm (released, transferred) rises to the next step at the next sweep.
 A crisis callback whose attempt failed escalates at once (`raise_now`); the next step
 comes `every` after that one, never a second text moments later.
@@ -65,7 +68,7 @@ def unserved_crises(*, session: Session, before: datetime
         select(Contact, func.coalesce(raised.c.step, 0), raised.c.last)
         .outerjoin(raised, raised.c.contact_id == Contact.id)
         .where(col(Contact.crisis).is_(True), col(Contact.assigned_user_id).is_(None),
-               col(Contact.status).in_(UNSERVED),
+               col(Contact.status).in_(UNSERVED), col(Contact.anonymised_at).is_(None),
                or_(col(Contact.routed_at) <= before, raised.c.step.is_not(None)))
     ).all()
     return [(contact, int(step), last) for contact, step, last in rows]
@@ -122,6 +125,15 @@ def raise_due(*, session: Session, timing: Timing, now: datetime | None = None
     return raised
 
 
+def resolve_erased(*, session: Session, contact_id: int, now: datetime | None = None) -> int:
+    """Resolve an erased contact's open escalations at once; return how many."""
+    table = table_of(Escalation)
+    result = session.execute(update(table).where(
+        table.c.contact_id == contact_id, table.c.resolved_at.is_(None),
+    ).values(resolved_at=now or utcnow()))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def has_open(*, session: Session, contact: Contact) -> bool:
     """Tell whether a contact has an escalation not yet resolved."""
     return session.exec(
@@ -141,7 +153,8 @@ def raise_now(*, session: Session, contact: Contact, now: datetime | None = None
 
 
 def resolve_served(*, session: Session, now: datetime) -> int:
-    """Resolve the open escalations of contacts that are claimed, closed or not a crisis."""
+    """Resolve the open escalations of contacts that are claimed, closed, not a crisis or
+    erased."""
     open_rows = session.exec(
         select(Escalation, Contact).join(Contact, col(Contact.id) == Escalation.contact_id)
         .where(col(Escalation.resolved_at).is_(None))
@@ -149,7 +162,7 @@ def resolve_served(*, session: Session, now: datetime) -> int:
     done = 0
     for row, contact in open_rows:
         if (contact.assigned_user_id is not None or contact.status not in UNSERVED
-                or not contact.crisis):
+                or not contact.crisis or contact.anonymised_at is not None):
             row.resolved_at = now
             session.add(row)
             done += 1
@@ -230,7 +243,8 @@ def texts_to_send(*, session: Session) -> list[Text]:
     rows = session.execute(
         sa_select(col(Escalation.id), col(Escalation.contact_id), col(Contact.reference))
         .join(Contact, col(Contact.id) == Escalation.contact_id)
-        .where(col(Escalation.sms_sid).is_(None), col(Escalation.resolved_at).is_(None))
+        .where(col(Escalation.sms_sid).is_(None), col(Escalation.resolved_at).is_(None),
+               col(Contact.anonymised_at).is_(None))
         .order_by(col(Escalation.id))
     ).all()
     return [Text(escalation_id=row_id, contact_id=contact_id, reference=reference)
