@@ -5,7 +5,9 @@ the field. What they change is audited (actor `cli`), as the admin's page's chan
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
@@ -14,6 +16,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from loket.cli.common import build_app, fail, say, text
 from loket.cli.help import Group
 from loket.domain.refusals import refusal_key, validation_line
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 MAX_TOKEN_DAYS = 3650
 # The database cannot be read: never migrated (no tables) or not reachable. SQLAlchemy's
@@ -97,27 +102,36 @@ def add_command(
 def password_command(email: str, temporary: bool) -> None:
     """Set a user's password, read from stdin; their logins end and their lockout is
     cleared (the way back in when the only admin is locked out). Audited."""
-    from loket.domain.accounts import find_user, password_problem, set_password
-    from loket.store.db import session_scope
+    from loket.domain.accounts import password_problem, set_password
 
     password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password)
     if problem:
         fail(refusal_line(problem))
+    address, active = change_user(email, lambda session, user_id: set_password(
+        session=session, user_id=user_id, password=password, temporary=temporary,
+        admin_id=None, actor="cli"))
+    say("user_password_temporary" if temporary else "user_password_set", email=address)
+    if not active:
+        say("user_password_disabled", email=address)
+
+
+def change_user(email: str, change: Callable[[Session, int], object]) -> tuple[str, bool]:
+    """Make one audited change to the user with this e-mail (exit 2 naming it when there is
+    none); return their stored address and whether they are active."""
+    from loket.domain.accounts import find_user
+    from loket.store.db import session_scope
+
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
             user = find_user(session=session, email=email)
             if user is None or user.id is None:
                 fail(text("user_no_email", email=email.strip()))
-            set_password(session=session, user_id=user.id, password=password,
-                         temporary=temporary, admin_id=None, actor="cli")
-            address, active = user.email, user.active
+            change(session, user.id)
+            return user.email, user.active
     except UNREADY:
         fail(text("no_tables"))
-    say("user_password_temporary" if temporary else "user_password_set", email=address)
-    if not active:
-        say("user_password_disabled", email=address)
 
 
 @user_group.command("reset-factor")
@@ -126,19 +140,10 @@ def reset_factor_command(email: str) -> None:
     """Reset a user's second factor: their logins end, their recovery codes go, and they
     enrol a new authenticator at their next login (the way back in when the only admin lost
     their phone and their recovery sheet). Audited."""
-    from loket.domain.accounts import find_user, reset_factor
-    from loket.store.db import session_scope
+    from loket.domain.accounts import reset_factor
 
-    app = build_app()
-    try:
-        with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
-            user = find_user(session=session, email=email)
-            if user is None or user.id is None:
-                fail(text("user_no_email", email=email.strip()))
-            reset_factor(session=session, user_id=user.id, admin_id=None, actor="cli")
-            address, active = user.email, user.active
-    except UNREADY:
-        fail(text("no_tables"))
+    address, active = change_user(email, lambda session, user_id: reset_factor(
+        session=session, user_id=user_id, admin_id=None, actor="cli"))
     say("user_factor_reset", email=address)
     if not active:
         say("user_password_disabled", email=address)
