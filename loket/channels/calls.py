@@ -22,6 +22,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from flask import Blueprint, Response, request, url_for
 from sqlmodel import Session, select
@@ -277,6 +279,10 @@ def caller(leg_id: int) -> Response:
     """A waiting caller taken out of their queue: join the counsellor's conference."""
 
     def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
+        if calls.caller_back(session=session, leg=leg):
+            # Nobody left on the call (the counsellor's phone ended first): never joined to
+            # an empty conference, nor counted answered; back in their queue.
+            return back_in_queue(session, leg, contact)
         since = contact.routed_at or contact.created_at
         waited = max(int((utcnow() - since).total_seconds()), 0)
         calls.caller_joined(session=session, leg=leg, waited_s=waited)
@@ -318,11 +324,26 @@ def status() -> Response:
     if not state or len(state) > 16:
         return bad_request("CallStatus is missing")
     answered_by = request.form.get("AnsweredBy", "").strip()[:32]
+    at = posted_time("Timestamp")
 
     def work(session: Session) -> Answer:
         leg = calls.leg_status(session=session, call_sid=sid, status=state,
-                               answered_by=answered_by, policy=calls.Policy.of(settings()))
+                               answered_by=answered_by, policy=calls.Policy.of(settings()),
+                               at=at)
         return "", leg.contact_id if leg else None
 
     return answer_once(channel=CHANNEL, kind="status", sid=f"{sid}:{state}", handle=work,
                        content_type="text/plain")
+
+
+def posted_time(field: str) -> datetime | None:
+    """Return a time Twilio posted (RFC 2822, e.g. a status callback's Timestamp), aware;
+    None when absent or unreadable."""
+    raw = request.form.get(field, "").strip()
+    if not raw or len(raw) > MAX_SID:
+        return None
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -814,7 +814,9 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
         if not contact.crisis:  # a crisis caller hears them from queue_twiml
             say(twiml, "spoken", contact.language, catalog=CRISIS)
         return queue_twiml(twiml, contact, None)
-    waiting = contacts.unanswered(contact)
+    # A caller claimed on the desk but never joined waits on the line too: never hung up.
+    held = calls.claimed_on_the_line(session=session, contact=contact)
+    waiting = contacts.unanswered(contact) or held
     if waiting and contact.crisis and contact.phone:
         # Never parked, never lost: the crisis stays in the queue, waiting now, and whoever
         # takes it calls the calling number back at once (the alarms go on meanwhile).
@@ -825,6 +827,11 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
         log.info("voice.crisis_reach_kept", contact_id=contact.id)
         return confirm_callback(twiml, contact, "asap", "queue_failed_crisis")
     if waiting and not contact.crisis and contact.phone:
+        if held:  # the desk calls them back: among its callbacks, held by no one
+            contacts.put_back(session=session, contact=contact, by_user_id=None,
+                              reason="the phone queue failed twice: a callback filed")
+        # Their wait so far: the figures count this call as not answered (abandoned).
+        contact.wait_seconds = seconds_since(contact.routed_at or contact.created_at)
         callbacks.request_callback(
             session=session, contact=contact, phone=contact.phone, window="asap"
         )

@@ -74,6 +74,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "not connected: the counsellor's phone hung up before the caller joined; the "
               "caller waits in the queue again",
     },
+    "call_error_move_refused": {
+        "nl": "niet doorverbonden: Twilio kon de beller niet naar je toe halen; de beller wacht "
+              "nog in de wachtrij, voor iedereen van de desk",
+        "en": "not connected: Twilio could not bring the caller to you; the caller still waits "
+              "in the queue, for anyone of the desk",
+    },
+    "call_error_no_number_left": {
+        "nl": "geen nummer meer om te bellen (de gegevens zijn gewist)",
+        "en": "no number left to call (the data was erased)",
+    },
+    "call_error_never_met": {
+        "nl": "niet doorverbonden: de hulpverlener was al weg toen de beller erbij kwam; de "
+              "beller wacht weer in de wachtrij",
+        "en": "not connected: the counsellor had left when the caller joined; the caller "
+              "waits in the queue again",
+    },
     "call_error_caller_gone_first": {
         "nl": "de beller had al opgehangen toen de telefoon werd opgenomen",
         "en": "the caller had hung up when the phone was answered",

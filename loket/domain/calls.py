@@ -180,8 +180,16 @@ def active_callback(*, session: Session, contact: Contact) -> CallbackRequest | 
 def again_status(session: Session, callback: CallbackRequest) -> str:
     """Return the status a callback goes back to when an attempt never reached the person:
     due again, or, for a crisis, callable at once (`crisis`)."""
+    if not callback.phone:
+        return ERASED  # no number left (the person was erased): nobody is rung again
     contact = session.get(Contact, callback.contact_id)
     return "crisis" if contact is not None and contact.crisis else "due"
+
+
+# A callback whose number is gone (`loket erase` while it was being called): cancelled, as the
+# erasure cancels one still to make; nothing rings anyone for it again.
+ERASED = "cancelled"
+NO_NUMBER_LEFT = "no number left to call"
 
 
 def counsellor_phone(user: User) -> str:
@@ -423,6 +431,7 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
         # The caller was never moved and waits on in their queue: their call's sid is free
         # for the next counsellor's leg that takes them (`answer_waiting_call`).
         leg.call_sid = None
+        move_refused(session=session, caller=leg)
     leg.updated_at = utcnow()
     session.add(leg)
     callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
@@ -436,6 +445,31 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
                 callback.status, callback.claimed_by = again_status(session, callback), None
                 release_callback_contact(session=session, callback=callback, now=utcnow())
         session.add(callback)
+
+
+MOVE_REFUSED = "not moved: Twilio refused to move the caller"
+
+
+def move_refused(*, session: Session, caller: CallLeg) -> None:
+    """Twilio refused for good to move the waiting caller into the counsellor's conference:
+    the counsellor's phone, silent in it, is hung up (the desk says why), and the caller,
+    still waiting in their queue, is let go of, so that anyone of the desk may take them (a
+    crisis's alarms go on)."""
+    waiting_in_it = session.exec(
+        select(CallLeg).where(CallLeg.conference == caller.conference,
+                              CallLeg.kind == "counsellor", col(CallLeg.status).in_(LIVE))
+    ).all()
+    contact = session.get(Contact, caller.contact_id)
+    for counsellor in waiting_in_it:
+        counsellor.error, counsellor.updated_at = MOVE_REFUSED, utcnow()
+        session.add(counsellor)
+        if counsellor.call_sid:
+            outbox.add(session, "end_leg", urgent=True, leg_id=counsellor.id or 0)
+        if (contact is not None and contact.status == "in_progress"
+                and contact.answered_at is None
+                and contact.assigned_user_id in (None, counsellor.user_id)):
+            contacts.put_back(session=session, contact=contact, by_user_id=None,
+                              reason=MOVE_REFUSED)
 
 
 # --- the counsellor answers; the person answers ------------------------------------------
@@ -554,7 +588,7 @@ def caller_joined(*, session: Session, leg: CallLeg, waited_s: int) -> None:
 
 
 def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str = "",
-               policy: Policy | None = None) -> CallLeg | None:
+               policy: Policy | None = None, at: datetime | None = None) -> CallLeg | None:
     """Record a leg's status from Twilio's signed callback (one that arrives late, behind
     where the leg is, changes nothing); a final status of the person's leg that nobody
     answered ends the attempt (once). Return the leg, None if unknown."""
@@ -562,7 +596,7 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
     if leg is None:
         return None
     record_status(session=session, leg=leg, status=status, answered_by=answered_by,
-                  policy=policy)
+                  policy=policy, at=at)
     return leg
 
 
@@ -576,8 +610,9 @@ def locked_leg(session: Session, where: Any) -> CallLeg | None:
 
 
 def record_status(*, session: Session, leg: CallLeg, status: str, answered_by: str = "",
-                  policy: Policy | None = None) -> CallLeg:
-    """Record a status of a leg the caller locked (`leg_status`)."""
+                  policy: Policy | None = None, at: datetime | None = None) -> CallLeg:
+    """Record a status of a leg the caller locked (`leg_status`); `at`: when Twilio says it
+    happened (its callback's Timestamp), when known."""
     if leg.status in FINAL:
         return leg  # a repeated callback changes nothing
     if status not in FINAL and PROGRESS.get(status, 0) < PROGRESS.get(leg.status, 0):
@@ -607,7 +642,7 @@ def record_status(*, session: Session, leg: CallLeg, status: str, answered_by: s
                              reason="the counsellor's phone did not answer"
                              if status != "completed" else NOT_CONFIRMED)
     if leg.kind in ("counsellor", "transfer"):
-        end_if_no_one_left(session=session, leg=leg)
+        end_if_no_one_left(session=session, leg=leg, ended_at=at)
     return leg
 
 
@@ -660,9 +695,12 @@ def counsellor_on_call(*, session: Session, conference: str) -> bool:
     return found is not None
 
 
-def end_if_no_one_left(*, session: Session, leg: CallLeg) -> None:
+def end_if_no_one_left(*, session: Session, leg: CallLeg,
+                       ended_at: datetime | None = None) -> None:
     """A counsellor hung up: when no other counsellor is on (or joining) the call, end the
-    person's side too, so nobody is left alone in a silent conference."""
+    person's side too, so nobody is left alone in a silent conference. A waiting caller who
+    joined only after the counsellor's call had ended (`ended_at`, Twilio's word of it, came
+    in after the caller's webhook) never met anyone: back in their queue, not answered."""
     others = session.exec(
         select(CallLeg).where(CallLeg.conference == leg.conference, CallLeg.id != leg.id,
                               col(CallLeg.status).in_(LIVE))
@@ -672,6 +710,10 @@ def end_if_no_one_left(*, session: Session, leg: CallLeg) -> None:
     for other in others:
         if (other.kind == "caller" and other.status in NOT_YET_JOINED
                 and move_called_off(session=session, caller=other, counsellor=leg)):
+            continue
+        if (other.kind == "caller" and other.status == "in-progress" and ended_at is not None
+                and leg.kind == "counsellor" and ended_at <= other.updated_at
+                and never_met(session=session, caller=other, counsellor=leg)):
             continue
         if other.kind in ("person", "caller") and other.call_sid:
             outbox.add(session, "end_leg", urgent=True, leg_id=other.id or 0)
@@ -705,6 +747,49 @@ def move_called_off(*, session: Session, caller: CallLeg, counsellor: CallLeg) -
     return True
 
 
+NEVER_MET = "not joined: the counsellor had left"
+
+
+def never_met(*, session: Session, caller: CallLeg, counsellor: CallLeg) -> bool:
+    """The waiting caller joined the counsellor's conference after the counsellor's call had
+    ended (their webhook beat Twilio's word of that end): nobody was there. They were not
+    answered: let go of, waiting again for anyone of the desk (a crisis's alarms go on), and
+    moved out of the empty conference back into their queue (`caller_back` answers the
+    move). Return whether it was so (a caller not joined to this counsellor's call: no)."""
+    contact = session.get(Contact, caller.contact_id)
+    if (contact is None or contact.status != "in_progress" or caller.call_sid is None
+            or contact.assigned_user_id not in (None, counsellor.user_id)):
+        return False
+    call_sid = caller.call_sid
+    now = utcnow()
+    caller.status, caller.error, caller.call_sid, caller.updated_at = (
+        "canceled", NEVER_MET, None, now)
+    session.add(caller)
+    session.flush()  # the call's sid is free for the leg that moves it back
+    contact.answered_at = contact.wait_seconds = None
+    contacts.put_back(session=session, contact=contact, by_user_id=None, reason=NEVER_MET)
+    new_leg(session=session, contact=contact, user=None, kind="caller",
+            conference=caller.conference, call_sid=call_sid, place=False)
+    return True
+
+
+def caller_back(*, session: Session, leg: CallLeg) -> bool:
+    """A waiting caller is moved into a conference with no counsellor left on it (Twilio's
+    word that the counsellor's call ended came first, or `never_met` moves them out of an
+    empty one): they are not joined, the move called off, and they go back in their queue.
+    Return whether it was so."""
+    if counsellor_on_call(session=session, conference=leg.conference):
+        return False
+    leg.status, leg.error, leg.call_sid, leg.updated_at = ("canceled", NEVER_MET, None,
+                                                          utcnow())
+    session.add(leg)
+    contact = session.get(Contact, leg.contact_id)
+    if (contact is not None and contact.status == "in_progress"
+            and contact.answered_at is None):
+        contacts.put_back(session=session, contact=contact, by_user_id=None, reason=NEVER_MET)
+    return True
+
+
 # --- an attempt's end ---------------------------------------------------------------------
 
 
@@ -722,6 +807,12 @@ def attempt_ended(*, session: Session, callback: CallbackRequest, outcome: str,
     assert contact is not None  # noqa: S101 - a callback belongs to a contact
     if outcome in ("reached", "wrong_number"):
         callback.status = "done"
+    elif not callback.phone:
+        # Erased while it was being called: no number left, never due again (nor a
+        # crisis's alarm for it); the contact is let go of.
+        callback.status, callback.claimed_by = ERASED, None
+        callback.error = NO_NUMBER_LEFT
+        release_callback_contact(session=session, callback=callback, now=now)
     elif contact.crisis:
         # A crisis is never parked: callable again at once, and the desk is alerted now.
         callback.status = "crisis"
@@ -754,6 +845,10 @@ def release_callback_contact(*, session: Session, callback: CallbackRequest,
     if contact is None or contact.status == "closed":
         return
     contact.assigned_user_id = None
+    if callback.status == ERASED:  # nothing left to call: not back among the callbacks
+        contact.updated_at = now
+        session.add(contact)
+        return
     contact.status = "waiting" if contact.crisis else "callback"  # a crisis waits: now
     contact.updated_at = now
     session.add(contact)

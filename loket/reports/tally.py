@@ -75,8 +75,8 @@ WAIT_CAP_S = 3600
 REFRESH_DAYS = 7  # days recounted per transaction: the write lock is held briefly
 REFRESH_LOCK = 0x4C4F4B45  # PostgreSQL advisory lock: one refresh at a time ("LOKE")
 DIMENSIONS = ("channel", "desk", "queue")
-# The intake step of a crisis caller kept open after leaving the queue unanswered
-# (`calls.keep_crisis_open`, which also records their wait).
+# The intake step of a caller kept to be called back after leaving the queue unanswered
+# (`calls.keep_crisis_open` for a crisis, `voice.queue_failed`; both record their wait).
 KEPT_CRISIS_STEP = "callback"
 # The callback status counted for a crisis contact's number kept to be called back at once,
 # which nobody asked for (`CallbackRequest.asked` false: `raw_callbacks`).
@@ -203,10 +203,12 @@ def count_facts(rows: Iterable[Sequence[Any]], day: date
         if work is not None:
             sums[1] += 1
             sums[2] += float(work)
-        # A crisis caller who hung up in the queue stays open, kept to be called back at
-        # once (`calls.left_unanswered`): their call is abandoned, even once a counsellor
-        # takes the contact from the desk later.
-        kept = crisis and step == KEPT_CRISIS_STEP
+        # A caller who left the queue unanswered and is kept to be called back: a crisis
+        # caller who hung up (`calls.left_unanswered`), a caller whose queue failed twice
+        # (`voice.queue_failed`); both with their wait. Their call is abandoned, even once
+        # a counsellor takes the contact from the desk later. (A caller who chose to keep
+        # their place has another step and no wait: a callback asked for, not abandoned.)
+        kept = step == KEPT_CRISIS_STEP
         if channel == "phone" and wait is not None and (answered or outcome == "abandoned"
                                                         or kept):
             waited = (channel, desk, queue, crisis,
