@@ -98,6 +98,9 @@ class QueueItemOut(BaseModel):
     priority: str | None
     flags: list[str]
     waiting_since: datetime
+    chat_ended: bool = Field(
+        default=False,
+        description="a web chat its person can no longer read: a reply to it is refused")
 
 
 class QueueQuery(BaseModel):
@@ -161,6 +164,11 @@ class ContactOut(BaseModel):
     messages: list[MessageOut]
     notes: list[NoteOut]
     history: list[str] = Field(description="earlier contacts of the person this user may see")
+    chat_ended: bool = Field(
+        default=False,
+        description="a web chat its person can no longer read (they closed it, or left it "
+                    "unused past the idle limit): a reply to it is refused (422, field text); "
+                    "they can start a new chat. Always false for other channels")
 
 
 class ClaimOut(BaseModel):

@@ -30,7 +30,7 @@ from loket.api.steps import ApiError, not_found, parsed, refusal, step
 from loket.channels.common import writing
 from loket.desk.identity import staff_required
 from loket.desk.workspace import me, source
-from loket.domain import break_glass, calls, contacts, lists, workspace
+from loket.domain import break_glass, calls, contacts, conversations, lists, workspace
 from loket.store.db import get_session
 from loket.store.models import Contact, User
 from loket.web import MAX_ID
@@ -96,12 +96,14 @@ def queue(queue: str) -> Answer | Response:
     if queue not in contacts.QUEUES:
         raise ApiError(404, "queue: no such queue", field="queue")
     limit = request.context.query.limit  # type: ignore[attr-defined]
-    listed = workspace.queue_for(session=get_session(), user=user,
-                                 limit=workspace.QUEUE_SHOWN)
+    listed = [i for i in workspace.queue_for(session=get_session(), user=user,
+                                             limit=workspace.QUEUE_SHOWN) if i.queue == queue]
+    ended = workspace.ended_chats(session=get_session(), items=listed)
     items = [
         schemas.QueueItemOut(reference=i.reference, channel=i.channel, priority=i.priority,
-                             flags=list(i.flags), waiting_since=i.waiting_since)
-        for i in listed if i.queue == queue
+                             flags=list(i.flags), waiting_since=i.waiting_since,
+                             chat_ended=i.reference in ended)
+        for i in listed
     ]
     out = schemas.QueueOut(queue=queue, items=items[:limit], total=len(items))
     tag = hashlib.sha256(out.model_dump_json().encode()).hexdigest()[:32]
@@ -162,6 +164,7 @@ def details(session: Session, contact: Contact, messages: list[schemas.MessageOu
             for n in workspace.notes_of(session=session, contact=contact)
         ],
         history=[c.reference for c in earlier],
+        chat_ended=conversations.chat_ended(contact),
     )
 
 

@@ -31,6 +31,7 @@ from loket.domain import escalation, support, workspace
 from loket.i18n import request_language
 from loket.store.db import get_session
 from loket.store.models import User
+from loket.store.types import utcnow
 
 bp = Blueprint("desk_poll", __name__, url_prefix="/desk")
 
@@ -44,22 +45,36 @@ def queue_rows() -> ResponseReturnValue:
     session = get_session()
     # From aggregates first: an unchanged queue answers 304 without reading its rows.
     version = workspace.queue_version(session=session, user=user)
+    # Rows that show the clock (a due callback's "N min late", an offer first to this
+    # counsellor until a time) change with the minute alone: their tag names the minute,
+    # so such a queue is answered anew once a minute though nothing else changed (rendered
+    # once per desk: `rows_for`). Other rows keep their tag while the waits count on.
+    minute = int(utcnow().timestamp()) // 60
+    clocked_tag = f"{version.tag}-{minute}"
     if request.if_none_match.contains(version.tag):
-        response = Response(status=304)
+        response, tag = Response(status=304), version.tag
+    elif request.if_none_match.contains(clocked_tag):
+        response, tag = Response(status=304), clocked_tag
     else:
-        key = (version.tag, request_language(), user.desk if version.shared else user.id)
-        html, ago = rows_for(key, lambda: render_rows(session, user))
+        key = (clocked_tag, request_language(), user.desk if version.shared else user.id)
+        html, ago = rows_for(key, lambda: render_rows(session, user, key))
+        tag = clocked_tag if clocked(key) else version.tag
         response = make_response(html)
         # The waits in rows rendered earlier (for a colleague) are that old: the page counts
         # on from then.
         response.headers["X-Rendered-Ago"] = str(ago)
-    response.set_etag(version.tag)
+    response.set_etag(tag)
     return response
 
 
-def render_rows(session: Session, user: User) -> str:
-    """Render the queue's rows."""
-    return render_template("desk/_queue_rows.html", **rows_of(session, user))
+def render_rows(session: Session, user: User, key: tuple[str, str, object] | None = None
+                ) -> str:
+    """Render the queue's rows (and, under `key`, whether they show the clock)."""
+    shown = rows_of(session, user)
+    if key is not None:
+        remember_clocked(key, any(item.callback_window or item.offered
+                                  for item in shown["items"]))
+    return render_template("desk/_queue_rows.html", **shown)
 
 
 def rows_of(session: Session, user: User) -> dict[str, Any]:
@@ -71,7 +86,8 @@ def rows_of(session: Session, user: User) -> dict[str, Any]:
              if len(items) >= workspace.QUEUE_SHOWN else len(items))
     words = row_words([])  # the rows' own words are looked up for the rows rendered anew
     return {"items": items, "total": total, "words": words,
-            "rows_html": rows_html(items, words),
+            "rows_html": rows_html(items, words,
+                                   workspace.ended_chats(session=session, items=items)),
             "helps": support.open_help(session=session, desk=user.desk, viewer=user),
             "alarms": alarms_for(session, user)}
 
@@ -81,13 +97,15 @@ WAITED_S, WAITED_TEXT = "\x01", "\x02"
 ROWS_KEPT = 10_000  # row fragments kept per process (a few desks' queues, many times over)
 
 
-def rows_html(items: list[workspace.QueueItem], words: dict[str, str]) -> Markup:
+def rows_html(items: list[workspace.QueueItem], words: dict[str, str],
+              ended: frozenset[str] = frozenset()) -> Markup:
     """Return the contacts' rows: each row's HTML rendered once per change of what it shows
     (kept per process, bounded) and joined with its wait, which changes every second (and
-    which the page counts on by itself). Hundreds of rows join in about a millisecond."""
+    which the page counts on by itself). Hundreds of rows join in about a millisecond.
+    `ended`: the web chats whose person can no longer read them (`workspace.ended_chats`)."""
     lang = request_language()
     kept = fragments()
-    keys = [row_key(item, lang) for item in items]
+    keys = [(*row_key(item, lang), item.reference in ended) for item in items]
     found: list[tuple[str, str, str] | None] = []
     with kept.lock:
         for key in keys:
@@ -101,7 +119,7 @@ def rows_html(items: list[workspace.QueueItem], words: dict[str, str]) -> Markup
     parts: list[str] = []
     for item, key, fragment in zip(items, keys, found, strict=True):
         if fragment is None:
-            fragment = render_row(item, words)
+            fragment = render_row(item, words, ended=item.reference in ended)
             with kept.lock:
                 kept.entries[key] = fragment
                 while len(kept.entries) > ROWS_KEPT:
@@ -119,12 +137,13 @@ def row_key(item: workspace.QueueItem, lang: str) -> tuple[object, ...]:
             late, item.call_error)
 
 
-def render_row(item: workspace.QueueItem, words: dict[str, str]) -> tuple[str, str, str]:
+def render_row(item: workspace.QueueItem, words: dict[str, str], *,
+               ended: bool = False) -> tuple[str, str, str]:
     """Render one row around stand-ins for its wait; return the three pieces between."""
     template = current_app.jinja_env.get_template("desk/_queue_row.html")
     lang = request_language()
     html = template.render(
-        item=item, words=words, waited_s=WAITED_S, waited_text=WAITED_TEXT,
+        item=item, words=words, waited_s=WAITED_S, waited_text=WAITED_TEXT, ended=ended,
         contact_url=url_for("desk_workspace.contact_page", reference="REFERENCE"),
         dt=lambda key, **values: texts.text(key, lang, **values),
     )
@@ -176,6 +195,7 @@ def row_words(items: list[workspace.QueueItem]) -> dict[str, str]:
     found: dict[str, str] = {
         "crisis": texts.text("crisis", lang), "free": texts.text("free", lang),
         "offered": texts.text("offered", lang),
+        "chat_ended": texts.text("queue_chat_ended", lang),
         "seconds": texts.text("seconds", lang, n="{n}"),
         "minutes": texts.text("minutes", lang, n="{n}"),
     }
@@ -201,6 +221,8 @@ class RowCache:
 
     entries: OrderedDict[tuple[str, str, object], tuple[str, float]] = field(
         default_factory=OrderedDict)  # the rows and when (monotonic) they were rendered
+    # Whether the rows kept under a key show the clock (`queue_rows`); unknown: they do.
+    clocked: OrderedDict[tuple[str, str, object], bool] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     rendering: dict[tuple[str, str, object], threading.Event] = field(default_factory=dict)
 
@@ -262,3 +284,19 @@ def remember(key: tuple[str, str, object], html: str) -> None:
         rows.entries.move_to_end(key)
         while len(rows.entries) > CACHE_SIZE:
             rows.entries.popitem(last=False)
+
+
+def remember_clocked(key: tuple[str, str, object], shows_clock: bool) -> None:
+    """Keep whether the rows rendered under this key show the clock."""
+    rows = cache()
+    with rows.lock:
+        rows.clocked[key] = shows_clock
+        while len(rows.clocked) > CACHE_SIZE:
+            rows.clocked.popitem(last=False)
+
+
+def clocked(key: tuple[str, str, object]) -> bool:
+    """Tell whether the rows under this key show the clock (unknown: as if they did)."""
+    rows = cache()
+    with rows.lock:
+        return rows.clocked.get(key, True)

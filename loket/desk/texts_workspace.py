@@ -19,6 +19,9 @@ QUEUE: dict[str, dict[str, str]] = {
     "col_holder": {"nl": "In behandeling bij", "en": "Worked by"},
     "crisis": {"nl": "Crisis", "en": "Crisis"},
     "free": {"nl": "vrij", "en": "free"},
+    # A queue row's web chat whose person can no longer read it (closed, or left unused).
+    "queue_chat_ended": {"nl": "Chat beëindigd: leest niets meer",
+                         "en": "Chat ended: reads nothing more"},
     "seconds": {"nl": "{n} s", "en": "{n} s"},
     "minutes": {"nl": "{n} min", "en": "{n} min"},
     "availability": {"nl": "Beschikbaarheid", "en": "Availability"},

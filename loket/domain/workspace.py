@@ -373,6 +373,19 @@ def held_live(*, session: Session, user: User) -> tuple[int, int]:
     return sum(held.get(c, 0) for c in TEXT_CHANNELS), held.get("phone", 0)
 
 
+def ended_chats(*, session: Session, items: list[QueueItem]) -> frozenset[str]:
+    """Return the references of the rows' web chats whose person can no longer read them
+    (`conversations.chat_ended`): a counsellor picking from the queue sees it."""
+    chats = [item.reference for item in items if item.channel == "webchat"]
+    if not chats:
+        return frozenset()
+    return frozenset(session.exec(
+        select(Contact.reference).where(col(Contact.reference).in_(chats),
+                                        Contact.channel == "webchat",
+                                        Contact.intake_step == conversations.CHAT_ENDED)
+    ).all())
+
+
 def place_in_line(*, session: Session, contact: Contact) -> int:
     """Return a waiting contact's place in its queue (1: next), in the order counsellors
     see it and take from it (`queue_statements`): a crisis first, then by
@@ -431,6 +444,7 @@ def release(*, session: Session, user: User, contact: Contact, source: str = "")
     """Let go of a held contact: it waits in its queue again (`contacts.release`); the
     counsellor holding nothing more is available again (`free_again`)."""
     contacts.release(session=session, contact=contact, user=user, source=source)
+    forget_drafts(session=session, contact=contact, user=user)
     free_again(session=session, user=user)
     return contact
 
@@ -606,6 +620,7 @@ def transfer(*, session: Session, user: User, contact: Contact, desk: str, note:
     add_note(session=session, user=user, contact=contact, text=note, kind="handover",
              source=source)
     contacts.transfer(session=session, contact=contact, user=user, desk=desk, source=source)
+    forget_drafts(session=session, contact=contact, user=user)
     free_again(session=session, user=user)
     return contact
 
@@ -638,6 +653,7 @@ def close(*, session: Session, user: User, contact: Contact, outcome: str,
     contact.categories = sorted(set(categories))
     contacts.close(session=session, contact=contact, outcome=outcome, actor="user",
                    detail=f"closed outcome={outcome}", user_id=user.id, source=source)
+    forget_drafts(session=session, contact=contact, user=None)
     set_availability(session=session, user=user, status="wrap-up", until=utcnow() + wrapup)
     return contact
 
@@ -719,13 +735,17 @@ DRAFT_KINDS = ("reply", "note", "transfer", "close")
 
 def save_draft(*, session: Session, user: User, contact: Contact, kind: str,
                body: str) -> None:
-    """Keep what a counsellor is typing (encrypted), so a lost connection loses nothing."""
+    """Keep what a counsellor is typing (encrypted), so a lost connection loses nothing; a
+    page's last save arriving after the contact was closed (in another tab, or the moment
+    after) keeps nothing (`forget_drafts`)."""
     if kind not in DRAFT_KINDS:
         raise Refused(f"one of {', '.join(DRAFT_KINDS)}", field="kind", key="r_draft")
     if len(body) > MAX_NOTE:
         raise Refused(f"at most {MAX_NOTE} characters", field="body", key="r_too_long",
                       n=MAX_NOTE)
     assert user.id is not None and contact.id is not None  # noqa: S101 - stored rows
+    if contact.status == access.CLOSED and body.strip():
+        return
     draft = session.exec(select(Draft).where(Draft.user_id == user.id,
                                              Draft.contact_id == contact.id,
                                              Draft.kind == kind)).first()
@@ -748,6 +768,17 @@ def drafts_of(*, session: Session, user: User, contact: Contact) -> dict[str, st
 def clear_draft(*, session: Session, user: User, contact: Contact, kind: str) -> None:
     """Forget a draft once what it held was sent or saved."""
     save_draft(session=session, user=user, contact=contact, kind=kind, body="")
+
+
+def forget_drafts(*, session: Session, contact: Contact, user: User | None) -> None:
+    """Forget what was typed for a contact once it left the counsellor's hands (released,
+    handed over: `user`'s drafts) or was closed (everyone's: nobody replies to it any
+    more). A draft holds personal text that would be kept for no one to send."""
+    found = select(Draft).where(Draft.contact_id == contact.id)
+    if user is not None:
+        found = found.where(Draft.user_id == user.id)
+    for draft in session.exec(found).all():
+        session.delete(draft)
 
 
 def unmask(*, session: Session, user: User, contact: Contact, source: str = "") -> None:

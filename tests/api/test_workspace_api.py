@@ -39,7 +39,7 @@ def test_the_queue_lists_crisis_first_without_personal_data(store_app: Flask) ->
     assert body["queue"] == "police"
     assert [item["reference"] for item in body["items"]] == [crisis, calm, overflow]
     assert set(body["items"][0]) == {"reference", "channel", "priority", "flags",
-                                     "waiting_since"}
+                                     "waiting_since", "chat_ended"}  # review 4
     text = answer.get_data(as_text=True)
     assert theirs not in text and PHONE not in text and "5678" not in text
 
@@ -58,7 +58,8 @@ def test_a_contact_s_details_have_the_design_s_shape_and_the_read_is_logged(
     body = answer.get_json()
     assert set(body) == {"reference", "channel", "desk", "queue", "priority", "crisis",
                          "flags", "status", "claimed_by", "waiting_since", "messages",
-                         "notes", "history"}
+                         "notes", "history", "chat_ended"}  # chat_ended: review 4
+    assert body["chat_ended"] is False  # an SMS never has a chat to end
     assert (body["reference"], body["desk"], body["status"], body["claimed_by"]) == (
         reference, "police", "in_progress", who.user.email)
     assert body["flags"] == ["crisis"]
