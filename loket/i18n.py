@@ -80,6 +80,20 @@ CRISIS = Catalog(
 LANGUAGE_COOKIE = "loket_lang"
 
 
+DURATION = Catalog("duration", {
+    "hours": {"nl": "{n} uur", "en": "{n} hours"},
+    "minutes": {"nl": "{n} minuten", "en": "{n} minutes"},
+})
+
+
+def span(minutes: int, lang: str) -> str:
+    """Say a span of time in words, in whole hours from two hours on ("2 uur", "90
+    minutes")."""
+    if minutes % 60 == 0 and minutes >= 120:
+        return DURATION.get("hours", lang, n=minutes // 60)
+    return DURATION.get("minutes", lang, n=minutes)
+
+
 def request_language() -> str:
     """Return the language of this web request: ?lang=, then the cookie, then the browser."""
     from flask import request

@@ -503,8 +503,6 @@ TEXTS = Catalog(
             "nl": "De persoon heeft de chat {span} niet gebruikt: hij is voor hen gesloten.",
             "en": "The person did not use the chat for {span}: it is closed for them.",
         },
-        "span_hours": {"nl": "{n} uur", "en": "{n} hours"},
-        "span_minutes": {"nl": "{n} minuten", "en": "{n} minutes"},
         "err_leave_expired": {
             "nl": "De pagina was verlopen: de chat staat nog open in deze browser. Druk nog een "
             "keer op de knop.",

@@ -52,7 +52,7 @@ from loket.channels.web_texts import (
 )
 from loket.domain import callbacks, contacts, conversations, menu, workspace
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
-from loket.i18n import request_language
+from loket.i18n import request_language, span
 from loket.security import limiter
 from loket.store.db import get_session
 from loket.store.models import Contact, Message
@@ -215,10 +215,7 @@ def end_access(session: Session, contact: Contact, note: str) -> None:
 
 def idle_span(lang: str) -> str:
     """Say the chat's idle limit in words ("2 uur", "90 minutes")."""
-    minutes = int(current_app.config["LOKET"].chat_idle_minutes)
-    if minutes % 60 == 0 and minutes >= 120:
-        return text("span_hours", lang, n=minutes // 60)
-    return text("span_minutes", lang, n=minutes)
+    return span(int(current_app.config["LOKET"].chat_idle_minutes), lang)
 
 
 def escalate(session: Session, contact: Contact) -> None:

@@ -105,8 +105,6 @@ CONTACT: dict[str, dict[str, str]] = {
               "reply (they can start a new chat). We only know for sure when they come back.",
     },
     "unsent_reply": {"nl": "Je niet verstuurde antwoord", "en": "Your reply, not sent"},
-    "span_hours": {"nl": "{n} uur", "en": "{n} hours"},
-    "span_minutes": {"nl": "{n} minuten", "en": "{n} minutes"},
     "send": {"nl": "Versturen", "en": "Send"},
     "intake": {"nl": "Intake en routering", "en": "Intake and routing"},
     "answers": {"nl": "Antwoorden", "en": "Answers"},

@@ -40,7 +40,7 @@ from loket.domain import (
     workspace,
 )
 from loket.domain.callbacks import AMSTERDAM
-from loket.i18n import request_language
+from loket.i18n import request_language, span
 from loket.store.db import get_session
 from loket.store.models import Contact, User
 from loket.web import message_number
@@ -204,10 +204,7 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool,
 
 def idle_span(idle: timedelta) -> str:
     """Say the web chat's idle limit in words, in the reader's language ("2 uur")."""
-    minutes, lang = int(idle.total_seconds()) // 60, request_language()
-    if minutes % 60 == 0 and minutes >= 120:
-        return texts.text("span_hours", lang, n=minutes // 60)
-    return texts.text("span_minutes", lang, n=minutes)
+    return span(int(idle.total_seconds()) // 60, request_language())
 
 
 def workspace_lists() -> lists.Lists:
