@@ -23,6 +23,7 @@ from redis import Redis
 from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
 from rq import Retry
+from rq.exceptions import InvalidJobOperation
 from rq.job import Job, JobStatus
 from rq.queue import Queue
 from sqlalchemy.engine import Engine
@@ -237,7 +238,10 @@ def take_lost(redis: Redis, suspects: list[tuple[Pending, Job]], now: datetime) 
     time.sleep(LOST_RECHECK_S)
     lost = []
     for row, job in absent:
-        still = job.get_status(refresh=True) == JobStatus.QUEUED
+        try:
+            still = job.get_status(refresh=True) == JobStatus.QUEUED
+        except InvalidJobOperation:  # Redis lost it meanwhile: the next pass enqueues it
+            continue
         if still and redis.lpos(keys[job.origin], job.id) is None:
             log.warning("outbox.job_lost", outbox_id=row.id, job=row.job)
             job.delete()

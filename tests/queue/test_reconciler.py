@@ -243,3 +243,27 @@ def test_a_redis_stall_does_not_hold_up_requests(
     assert len(waiting) >= 3  # the promised work waits in the outbox, nothing is lost
     age(engine, 10)
     assert outbox.reconcile(engine, Redis.from_url(own_redis.url)).enqueued == len(waiting)
+
+
+def test_a_job_gone_from_redis_while_looked_at_again_is_left_to_the_next_pass(
+    app: Flask, redis_conn: Redis, tmp_path: Path
+) -> None:
+    # The reconciler looks again at a job it found in no queue; meanwhile Redis lost it (a
+    # failover, restarted empty). That is no crash of the pass: the next pass finds the row
+    # dispatched with no job, and enqueues it again.
+    from datetime import timedelta
+
+    from loket.store.outbox import Pending
+    from loket.store.types import utcnow
+
+    engine = app.extensions["loket.engine"]
+    marker = tmp_path / "notes"
+    outbox_id, job, queue = dispatched_note(engine, redis_conn, marker)
+    assert redis_conn.lpop(queue.key) == job.id.encode()
+    dispatched = utcnow() - timedelta(seconds=outbox.LOST_AFTER_S + 1)
+    row = Pending(id=outbox_id, job="note", args={}, dispatched_at=dispatched, attempts=1)
+    redis_conn.delete(job.key)  # gone between the first look and the second
+    assert outbox.take_lost(redis_conn, [(row, job)], utcnow()) == []
+    age(engine, outbox.LOST_AFTER_S)
+    assert outbox.reconcile(engine, redis_conn).enqueued == 1
+    ran_once(app, redis_conn, outbox_id, marker, attempts=2)
