@@ -46,10 +46,10 @@ def listen(reference: str) -> ResponseReturnValue:
     try:
         with writing() as session:
             contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
-            # Another desk's contact that nobody asked this desk about is not there (404),
-            # never "exists, but …".
+            # Another desk's contact that nobody asked this desk about (or no more: closed,
+            # transferred away) is not there (404), never "exists, but …".
             if contact is None or contact.id is None or (
-                    contact.desk != user.desk and not support.asked_desk(
+                    contact.desk != user.desk and not support.help_stands(
                         session=session, contact_id=contact.id, desk=user.desk)):
                 abort(404)
             calls.listen_in(session=session, manager=user, contact=contact,

@@ -15,6 +15,7 @@ from loket.desk.identity import current_staff, staff_required
 from loket.desk.workspace import locked_or_404, me, refused_text, source, visible_or_404
 from loket.domain import support
 from loket.domain.refusals import Refused
+from loket.store.db import get_session
 from loket.store.models import User
 
 bp = Blueprint("desk_support", __name__, url_prefix="/desk")
@@ -59,7 +60,12 @@ def approve_flag(flag_id: int) -> ResponseReturnValue:
         done = support.approve_flag(session=session, approver=staff(), flag_id=flag_id,
                                     source=source())
     if not done:
-        abort(404)
+        # A colleague approved it a moment before: say so; for anyone else it is not there.
+        if not support.approved_already(session=get_session(), approver=staff(),
+                                        flag_id=flag_id):
+            abort(404)
+        flash("s_done_approved_already", "notice")
+        return redirect(back(), 303)
     flash("s_done_approved", "notice")
     return redirect(back(), 303)
 
@@ -72,7 +78,11 @@ def resolve_help(help_id: int) -> ResponseReturnValue:
         done = support.resolve_help(session=session, user=staff(), help_id=help_id,
                                     source=source())
     if not done:
-        abort(404)
+        # A colleague answered it a moment before: say so; for anyone else it is not there.
+        if not support.answered_already(session=get_session(), user=staff(), help_id=help_id):
+            abort(404)
+        flash("s_done_resolved_already", "notice")
+        return redirect(back(), 303)
     flash("s_done_resolved", "notice")
     return redirect(back(), 303)
 

@@ -18,6 +18,11 @@ PAGE: dict[str, dict[str, str]] = {
     "t_reference": {"nl": "Kenmerk van het contact", "en": "The contact's reference"},
     "t_show": {"nl": "Logboek tonen", "en": "Show the trail"},
     "t_none": {"nl": "Nog geen regels in het logboek.", "en": "No lines in the trail yet."},
+    "t_pages": {"nl": "Pagina's van het logboek", "en": "Pages of the trail"},
+    "t_page_lines": {"nl": "Regels {first}–{last} van {total}",
+                     "en": "Lines {first}–{last} of {total}"},
+    "t_previous": {"nl": "Vorige regels", "en": "Previous lines"},
+    "t_next": {"nl": "Volgende regels", "en": "Next lines"},
     "t_col_time": {"nl": "Tijd", "en": "Time"},
     "t_col_event": {"nl": "Gebeurtenis", "en": "Event"},
     "t_col_who": {"nl": "Wie", "en": "Who"},
@@ -44,6 +49,12 @@ EVENTS: dict[str, dict[str, str]] = {
     "t_event_close": {"nl": "Afgesloten", "en": "Closed"},
     "t_event_unmask": {"nl": "Nummer getoond", "en": "Number shown"},
     "t_event_trail": {"nl": "Logboek ingezien", "en": "Trail viewed"},
+    "t_event_call": {"nl": "Gesprek", "en": "Call"},
+    "t_event_escalate": {"nl": "Crisis opgeschaald", "en": "Crisis escalated"},
+    "t_event_help": {"nl": "Ondersteuning gevraagd", "en": "Support asked"},
+    "t_event_help-done": {"nl": "Ondersteuning opgepakt", "en": "Support answered"},
+    "t_event_flag": {"nl": "Kenmerk voorgesteld", "en": "Flag proposed"},
+    "t_event_flag-approve": {"nl": "Kenmerk goedgekeurd", "en": "Flag approved"},
 }
 
 ACTORS: dict[str, dict[str, str]] = {

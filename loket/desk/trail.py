@@ -22,6 +22,7 @@ from loket.store.models import Contact, User
 
 bp = Blueprint("desk_trail", __name__, url_prefix="/desk")
 MAX_REFERENCE = 16
+PER_PAGE = 100  # lines a page: a long case's trail (every view is a line) stays readable
 
 
 @bp.get("/trail")
@@ -37,7 +38,8 @@ def lookup() -> ResponseReturnValue:
 @bp.get("/contacts/<reference>/trail")
 @staff_required("admin", "manager")
 def trail(reference: str) -> ResponseReturnValue:
-    """Show one contact's trail, oldest first, and log that it was shown."""
+    """Show one contact's trail, oldest first, a page of lines at a time (`?page=N`; a
+    number past either end is the nearest page), and log that it was shown."""
     user = viewer()
     session = get_session()
     contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
@@ -46,16 +48,26 @@ def trail(reference: str) -> ResponseReturnValue:
     if contact is None and not audit_chain.has_trail(session, reference):
         abort(404)
     lines = audit_chain.trail(session, reference)
+    pages = max((len(lines) + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(max(page_asked(), 1), pages)
+    start = (page - 1) * PER_PAGE
     with writing() as writer:
         audit.record(session=writer, event="trail", contact=contact, user_id=user.id,
                      actor="user", detail="" if contact else f"trail of {reference} (erased)",
                      source=(request.remote_addr or "")[:64])
     lang = request_language()
     return render_template(
-        "desk/trail.html", reference=reference, lines=lines,
+        "desk/trail.html", reference=reference, lines=lines[start:start + PER_PAGE],
+        page=page, pages=pages, total=len(lines), first=start + 1,
         event_name=lambda event: label("t_event_", event, lang),
         actor_name=lambda actor: label("t_actor_", actor, lang),
     )
+
+
+def page_asked() -> int:
+    """Return the page number asked for; 1 when none or not a number."""
+    asked = request.args.get("page", "")
+    return int(asked) if asked.isdigit() and len(asked) < 7 else 1
 
 
 def label(prefix: str, value: str, lang: str) -> str:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from loket.domain import access, audit
 from loket.domain.conversations import public_name as holder_name
 from loket.domain.refusals import Refused, written
-from loket.store.models import Contact, HelpRequest, PersonFlag, User
+from loket.store.models import DESKS, Contact, HelpRequest, PersonFlag, User
 from loket.store.types import utcnow
 
 PERSON_FLAGS = ("abusive", "frequent")
@@ -42,7 +44,7 @@ class WaitingFlag:
     id: int
     reference: str | None
     flag: str
-    reason: str
+    reason: str | None
     set_by: str
     set_by_id: int
     expires_at: datetime
@@ -63,12 +65,29 @@ def ask_help(*, session: Session, user: User, contact: Contact, source: str = ""
     return True
 
 
-def asked_desk(*, session: Session, contact_id: int, desk: str | None) -> bool:
-    """Tell whether a counsellor ever asked this desk for help on this contact: the only
-    way a manager learns of a contact (listening in); for any other it is not there."""
+def standing(now: datetime | None = None) -> ColumnElement[bool]:
+    """Return the WHERE clause of the help requests that still stand (joined to their
+    contact): the contact is open and the counsellor who asked may still read it. A case
+    closed, or transferred to another desk, asks nothing more of this desk: its manager is
+    not shown it, nor may listen in on its call (DESIGN.md 'Who sees what')."""
+    moment = now or utcnow()
+    return and_(
+        col(Contact.status) != access.CLOSED,
+        or_(*(and_(col(HelpRequest.desk) == desk,
+                   access.visible_to_desk(desk, HelpRequest.user_id, moment))
+              for desk in DESKS)),
+    )
+
+
+def help_stands(*, session: Session, contact_id: int, desk: str | None) -> bool:
+    """Tell whether a counsellor asked this desk for help on this contact and the request
+    still stands (`standing`): the only way a manager learns of another desk's contact
+    (listening in on a case opened in an emergency); for any other it is not there."""
     return session.exec(
-        select(HelpRequest.id).where(HelpRequest.contact_id == contact_id,
-                                     HelpRequest.desk == desk)
+        select(HelpRequest.id)
+        .join(Contact, col(Contact.id) == HelpRequest.contact_id)
+        .where(HelpRequest.contact_id == contact_id, HelpRequest.desk == desk,
+               col(HelpRequest.resolved_at).is_(None), standing())
     ).first() is not None
 
 
@@ -76,12 +95,13 @@ def open_help(*, session: Session, desk: str | None, viewer: User | None = None
               ) -> list[Help]:
     """Return the desk's open help requests, oldest first (every desk's for None). A
     counsellor `viewer` is shown only those on contacts they may open: a colleague's
-    emergency access to another desk's case is not theirs to learn of."""
+    emergency access to another desk's case is not theirs to learn of. Only requests that
+    still stand (`standing`): not on a case closed or transferred away since."""
     query = (
         select(HelpRequest, Contact.reference, User)
         .join(Contact, col(Contact.id) == HelpRequest.contact_id)
         .join(User, col(User.id) == HelpRequest.user_id)
-        .where(col(HelpRequest.resolved_at).is_(None))
+        .where(col(HelpRequest.resolved_at).is_(None), standing())
         .order_by(col(HelpRequest.created_at))
     )
     if desk is not None:
@@ -96,10 +116,7 @@ def open_help(*, session: Session, desk: str | None, viewer: User | None = None
 def resolve_help(*, session: Session, user: User, help_id: int, source: str = "") -> bool:
     """Mark a help request of the user's desk as answered; False when it is not theirs."""
     row = session.get(HelpRequest, help_id, with_for_update=True, populate_existing=True)
-    if (row is None or row.resolved_at is not None
-            or user.role not in ("counsellor", "manager")
-            or (user.desk is not None and row.desk != user.desk)
-            or (user.role == "counsellor" and user.desk is None)):
+    if row is None or row.resolved_at is not None or not _desk_helps(user, row):
         return False
     row.resolved_at, row.resolved_by = utcnow(), user.id
     session.add(row)
@@ -107,6 +124,21 @@ def resolve_help(*, session: Session, user: User, help_id: int, source: str = ""
                  user_id=user.id, actor="user", detail=f"help request {help_id} answered",
                  source=source)
     return True
+
+
+def answered_already(*, session: Session, user: User, help_id: int) -> bool:
+    """Tell whether this help request of the user's desk was answered already (by a
+    colleague a moment before): said so, rather than a page that is not there."""
+    row = session.get(HelpRequest, help_id)
+    return row is not None and row.resolved_at is not None and _desk_helps(user, row)
+
+
+def _desk_helps(user: User, row: HelpRequest) -> bool:
+    """Tell whether this user is of the desk asked: its counsellors and manager (a manager
+    of no desk: every desk's)."""
+    if user.role == "manager":
+        return user.desk is None or row.desk == user.desk
+    return user.role == "counsellor" and user.desk is not None and row.desk == user.desk
 
 
 def set_flag(*, session: Session, user: User, contact: Contact, flag: str, reason: str,
@@ -137,11 +169,7 @@ def approve_flag(*, session: Session, approver: User, flag_id: int, source: str 
     row = session.get(PersonFlag, flag_id, with_for_update=True, populate_existing=True)
     now = utcnow()
     if (row is None or row.approved_at is not None or row.expires_at <= now
-            or not approver.active or row.set_by == approver.id):
-        return False
-    same_desk = approver.desk == row.desk
-    if not ((approver.role == "counsellor" and same_desk)
-            or (approver.role == "manager" and (approver.desk is None or same_desk))):
+            or row.set_by == approver.id or not _may_approve(approver, row)):
         return False
     row.approved_by, row.approved_at = approver.id, now
     session.add(row)
@@ -155,10 +183,29 @@ def approve_flag(*, session: Session, approver: User, flag_id: int, source: str 
     return True
 
 
+def approved_already(*, session: Session, approver: User, flag_id: int) -> bool:
+    """Tell whether a flag this user could approve was approved already (by a colleague a
+    moment before): said so, rather than a page that is not there."""
+    row = session.get(PersonFlag, flag_id)
+    return (row is not None and row.approved_at is not None and row.set_by != approver.id
+            and _may_approve(approver, row))
+
+
+def _may_approve(approver: User, row: PersonFlag) -> bool:
+    """Tell whether this user may approve a flag of this desk: an active counsellor of the
+    same desk, or its manager (a manager of no desk: any)."""
+    same_desk = approver.desk == row.desk
+    return approver.active and (
+        (approver.role == "counsellor" and same_desk)
+        or (approver.role == "manager" and (approver.desk is None or same_desk)))
+
+
 def flags_waiting(*, session: Session, viewer: User) -> list[WaitingFlag]:
     """Return the proposed flags of the viewer's desk that wait for approval (not expired),
     each naming the person's newest contact this viewer may be shown (`access.named_to`),
-    or none: never another desk's contact, which would tell that the person went there."""
+    or none: never another desk's contact, which would tell that the person went there.
+    The counsellor's reason (free text: it may hold a name, a number, what the person said)
+    is for counsellors only; a manager is shown None (DESIGN.md 'Who sees what')."""
     desk = viewer.desk
     query = (
         select(PersonFlag, User)
@@ -169,13 +216,15 @@ def flags_waiting(*, session: Session, viewer: User) -> list[WaitingFlag]:
     if desk is not None:
         query = query.where(PersonFlag.desk == desk)
     waiting = []
+    may_read_reason = viewer.role == "counsellor"
     for row, setter in session.exec(query).all():
         reference = session.exec(
             select(Contact.reference).where(Contact.phone_hash == row.phone_hash)
             .where(access.named_to(viewer)).order_by(col(Contact.created_at).desc())
         ).first()
         waiting.append(WaitingFlag(id=row.id or 0, reference=reference, flag=row.flag,
-                                   reason=row.reason, set_by=holder_name(setter),
+                                   reason=row.reason if may_read_reason else None,
+                                   set_by=holder_name(setter),
                                    set_by_id=row.set_by, expires_at=row.expires_at))
     return waiting
 
