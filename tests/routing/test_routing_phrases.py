@@ -90,6 +90,11 @@ CRISIS_TEXTS = [
     "I want to kill mysef",
     "SUICIDAL",
     "I want to end it al",
+    # A weapon named as one's own, said plainly (DESIGN.md: a weapon; err on caution).
+    "ik heb een wapen",
+    "Ik heb een pistool",
+    "I have a gun",
+    "I've got a gun",
 ]
 
 ORDINARY_TEXTS = [
