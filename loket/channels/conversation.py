@@ -6,7 +6,8 @@ callback) -> routed -> acked; `:again` marks a question asked a second time, and
 a conversation the person ended. A crisis phrase in any message (or split over two
 texts sent moments apart, `loket.channels.messaging`) skips what is left and routes the
 contact at once as urgent. A photo or voice note without text is told what Loket cannot do,
-never taken for a wrong answer.
+and a WhatsApp location pin that it came; neither is taken for a wrong answer. A question
+may be answered with its number or in words of one option ("veteraan", "bel me terug").
 
 Pure: `plan` reads the conversation's state and the message and returns the `Step` to take;
 the channel stores it (`loket.channels.messaging`). A step with an `action` (route, escalate,
@@ -52,6 +53,43 @@ _DIGIT = re.compile(r"\s*(\d)\s*[.)!]?\s*")
 # A choice with the option's words after it ("1 politie", "2. veteraan").
 _DIGIT_WORDS = re.compile(r"\s*(\d)(?:\s*[.):!-]\s*|\s+)([^\W\d_]+)[^\d]*")
 _KEYCAP = str.maketrans("", "", "\ufe0f\u20e3")  # 1\ufe0f\u20e3 is the emoji of a 1
+# A question answered in words instead of a number ("veteraan", "bel me maar terug"), in
+# either language: each option's words, a word matching when it starts with one of four
+# letters or more (plurals, "politieagent") or is a shorter one itself ("bel"). Only a short
+# answer that names exactly one option is taken; a negation ("niet bellen") or two options
+# ("politie en veteraan") is asked again.
+_POLICE = ("politi", "police", "agent", "cop", "diender")
+_MILITARY = (
+    "veter", "militair", "military", "soldaat", "soldier", "defensie", "defence", "defense",
+    "leger", "army", "marine", "landmacht", "luchtmacht", "navy", "airforce",
+)
+_FAMILY = (
+    "mijn", "my", "familie", "family", "naaste", "partner", "vrouw", "wife", "husband", "moeder",
+    "mother", "vader", "father", "zoon", "son", "dochter", "daughter", "broer", "brother", "zus",
+    "sister", "ouder", "parent", "kind", "child",
+)
+_OTHER = ("anders", "other", "overig")
+# "uit dienst" (left the service) reads as serving: asked again, never taken the wrong way.
+_NEGATIONS = frozenset({"niet", "geen", "nooit", "not", "no", "never", "dont", "nee", "uit"})
+_WORDED_MAX = 8  # words; a longer message is a story, not an answer
+WORDED: dict[str, dict[str, tuple[str, ...]]] = {
+    "serving": {
+        "1": ("dienst", "serving", "actief", "active", "beroeps"),
+        "2": ("veter", "oud", "former", "ex", "gepensioneerd", "retired", "vroeger"),
+    },
+    "respond": {
+        "1": ("chat", "schrijv", "schrijf", "type", "app", "appen", "write", "text", "sms"),
+        "2": (
+            "bel", "bell", "belt", "terugbel", "gebeld", "teruggebeld", "opbel", "call", "phone",
+            "telefo",
+        ),
+    },
+    "window": {
+        "1": ("snel", "asap", "meteen", "direct", "soon", "now", "nu", "zsm", "gelijk"),
+        "2": ("avond", "vanavond", "evening", "tonight"),
+        "3": ("morgen", "ochtend", "tomorrow", "morning"),
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +100,7 @@ class Inbound:
     sender: str
     body: str
     media: int = 0  # photos, videos, voice notes attached (Twilio's NumMedia)
+    place: str = ""  # a WhatsApp location pin: "52.3731, 4.8922 (its label, address)"
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Inbound:
@@ -70,12 +109,18 @@ class Inbound:
         return cls(
             form["MessageSid"].strip(), form["From"].strip(), form.get("Body", ""),
             int(media) if media.isdecimal() and media.isascii() else 0,
+            shared_place(form),
         )
 
     @property
     def only_media(self) -> bool:
         """Tell whether the message is a photo, video or voice note without any text."""
         return self.media > 0 and not self.body.strip()
+
+    @property
+    def only_place(self) -> bool:
+        """Tell whether the message is a location pin without any text."""
+        return bool(self.place) and not self.media and not self.body.strip()
 
     @property
     def channel(self) -> Literal["sms", "whatsapp"]:
@@ -110,8 +155,8 @@ class Inbound:
 
     def choice(self, question: str, language: str) -> str | None:
         """Return the menu number this message answers to a question: a bare number (a keycap
-        emoji too), or a number with a word of its option after it ("1 politie"), in either
-        language.
+        emoji too), a number with a word of its option after it ("1 politie"), or a short
+        answer in words that names one option (`worded`), in either language.
 
         A story that starts with a number ("3 jaar geleden ...") is no choice.
         """
@@ -119,7 +164,7 @@ class Inbound:
             return self.digit
         found = _DIGIT_WORDS.fullmatch(plain(self.body))
         if found is None:
-            return None
+            return worded(question, self.body)
         digit, word = found.group(1), found.group(2).casefold()
         for lang in (language, "en" if language == "nl" else "nl"):
             for line in TEXTS.get(question, lang).splitlines():
@@ -130,6 +175,47 @@ class Inbound:
                 ):
                     return digit
         return None
+
+
+def worded(question: str, body: str) -> str | None:
+    """Return the option a short answer names in words ("ik ben veteraan", "call me back"),
+    or None when it names none, more than one, or says what it does not want."""
+    words = _NON_WORD.sub(" ", plain(body).casefold().replace("'", "")).split()
+    if not words or len(words) > _WORDED_MAX or _NEGATIONS.intersection(words):
+        return None
+
+    def names(stems: tuple[str, ...]) -> bool:
+        return any(
+            word == stem or (len(stem) >= 4 and word.startswith(stem))
+            for word in words
+            for stem in stems
+        )
+
+    if question == "who":
+        police, military = names(_POLICE), names(_MILITARY)
+        if police == military:
+            return "5" if not police and names(_OTHER) else None
+        family = any(word in _FAMILY for word in words)
+        return ("3" if family else "1") if police else ("4" if family else "2")
+    if question == "window" and "morgenavond" in words:
+        return None  # tomorrow evening is no window we offer: ask which
+    named = [digit for digit, stems in WORDED.get(question, {}).items() if names(stems)]
+    return named[0] if len(named) == 1 else None
+
+
+def shared_place(form: Mapping[str, str]) -> str:
+    """Return a location pin Twilio posted (WhatsApp's Latitude, Longitude, Label, Address) as
+    the counsellor reads it, or "" when the message holds none."""
+    try:
+        latitude = float(form.get("Latitude", "").strip())
+        longitude = float(form.get("Longitude", "").strip())
+    except ValueError:
+        return ""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return ""  # nan and inf fail these too
+    words = [" ".join(form.get(name, "").split())[:200] for name in ("Label", "Address")]
+    named = ", ".join(word for word in words if word)
+    return f"{latitude:.5f}, {longitude:.5f}" + (f" ({named})" if named else "")
 
 
 def plain(body: str) -> str:
@@ -201,8 +287,8 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
     if message.language:
         return switch_language(state, message.language)
     step, _, again = state.intake_step.partition(":")
-    if message.only_media:
-        return on_media(state, step)
+    if message.only_media or message.only_place:
+        return on_media(state, step, "location" if message.only_place else "media")
     if step == "routed":
         return acknowledge(state)
     if step == "acked":
@@ -218,10 +304,11 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
     return on_who(state, message, bool(again))
 
 
-def on_media(state: State, step: str) -> Step:
+def on_media(state: State, step: str, key: str = "media") -> Step:
     """Say that a photo, video or voice note cannot be seen or heard here, every time (it may
-    hold what the person could not type); a question is asked again, not counted as missed."""
-    reply = say(state.language, "media", crisis=CRISIS.get("short", state.language))
+    hold what the person could not type), or that a location pin came (`key` location); a
+    question is asked again, not counted as missed."""
+    reply = say(state.language, key, crisis=CRISIS.get("short", state.language))
     if step in ROUTED_STEPS:
         return Step(reply=reply)
     return Step(reply=reply + "\n\n" + say(state.language, step if step in QUESTIONS else "who"))

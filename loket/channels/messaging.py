@@ -182,11 +182,15 @@ def handle_message(
 
 def stored_body(message: Inbound) -> str:
     """Return what the counsellor reads of a message: its text, and a note of what it had
-    attached that Loket does not show (a photo, a voice note), in the desk's language."""
-    if not message.media:
+    attached that Loket does not show (a photo, a voice note) or a location pin it shared,
+    in the desk's language."""
+    language = normalise_language(settings().default_language)
+    notes = [TEXTS.get("media_stored", language)] if message.media else []
+    if message.place:
+        notes.append(TEXTS.get("location_stored", language, place=message.place))
+    if not notes:
         return message.body
-    note = TEXTS.get("media_stored", normalise_language(settings().default_language))
-    return f"{message.body.strip()}\n{note}" if message.body.strip() else note
+    return "\n".join([message.body.strip(), *notes] if message.body.strip() else notes)
 
 
 def first_contact(message: Inbound) -> contacts.ContactIn:
@@ -227,8 +231,9 @@ class Conversation:
         if rules_runtime.is_crisis_text(self.message.body):
             return self.escalate()
         self.step("who")
-        if self.message.only_media:  # the greeting names 112 and 113 already
-            return self.say("media", crisis="").strip() + "\n\n" + greeting(self.contact.language)
+        if self.message.only_media or self.message.only_place:  # the greeting names 112, 113
+            key = "location" if self.message.only_place else "media"
+            return self.say(key, crisis="").strip() + "\n\n" + greeting(self.contact.language)
         return greeting(self.contact.language)
 
     def next(self) -> str | None:
@@ -305,13 +310,19 @@ class Conversation:
                              actor="person", detail="stop word: no texts, crisis kept open")
             else:
                 self.step(STOPPED)
-            return self.say("goodbye_crisis", crisis=CRISIS.get("short", contact.language))
+            return self.goodbye("goodbye_crisis")
         contacts.close(
             session=self.session, contact=contact, outcome="other", actor="person",
             detail="closed: stop word",
         )
         self.step(STOPPED)
-        return self.say("goodbye", crisis=CRISIS.get("short", contact.language))
+        return self.goodbye("goodbye")
+
+    def goodbye(self, key: str) -> str:
+        """Return the goodbye after a stop word, with how to write again on this channel (an
+        SMS number opted out with Twilio hears nothing more until it sends START)."""
+        again = self.say(f"again_{self.message.channel}")
+        return self.say(key, again=again, crisis=CRISIS.get("short", self.contact.language))
 
 
 def record_delivery(session: Session, *, sid: str, value: str) -> Answer:

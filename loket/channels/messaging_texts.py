@@ -114,23 +114,40 @@ TEXTS = Catalog(
             "en": "We cannot see or hear photos, videos or voice notes here. Could you type "
             "it? {crisis}",
         },
+        "location": {
+            "nl": "Dank je, je locatie is bij ons aangekomen. {crisis}",
+            "en": "Thank you, we have received your location. {crisis}",
+        },
+        "location_stored": {
+            "nl": "[Locatie gedeeld: {place}]",
+            "en": "[Location shared: {place}]",
+        },
         "media_stored": {
             "nl": "[Bijlage: foto, video of spraakbericht; niet te zien in Loket]",
             "en": "[Attachment: photo, video or voice note; not shown in Loket]",
         },
         "goodbye_crisis": {
             "nl": "We sturen je geen berichten meer. Omdat je schreef dat het niet goed met je "
-            "gaat, belt een hulpverlener je nog op om te horen hoe het met je is. Wil je ons "
-            "weer schrijven, stuur dan gewoon een bericht. {crisis}",
+            "gaat, belt een hulpverlener je nog op om te horen hoe het met je is. {again} "
+            "{crisis}",
             "en": "We will not send you more messages. Because of what you wrote, a counsellor "
-            "will still call you to hear how you are. To write to us again, just send a "
-            "message. {crisis}",
+            "will still call you to hear how you are. {again} {crisis}",
         },
         "goodbye": {
-            "nl": "Je gesprek met Loket is gestopt; we sturen je geen berichten meer. Wil je ons "
-            "later weer spreken, stuur dan gewoon een nieuw bericht. {crisis}",
+            "nl": "Je gesprek met Loket is gestopt; we sturen je geen berichten meer. {again} "
+            "{crisis}",
             "en": "Your conversation with Loket has ended; we will not send you more messages. "
-            "To reach us again later, just send a new message. {crisis}",
+            "{again} {crisis}",
+        },
+        # After a stop word Twilio delivers no SMS to the number until it sends START; on
+        # WhatsApp any message opens the conversation again.
+        "again_sms": {
+            "nl": "Wil je ons later weer schrijven, stuur dan eerst START.",
+            "en": "To write to us again later, first send START.",
+        },
+        "again_whatsapp": {
+            "nl": "Wil je ons later weer schrijven, stuur dan gewoon een nieuw bericht.",
+            "en": "To write to us again later, just send a new message.",
         },
     },
 )
