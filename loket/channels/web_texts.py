@@ -641,7 +641,7 @@ def remember_language(response: Response) -> Response:
 
 def normalise_phone(raw: str | None) -> str | None:
     """Return a phone number in international form (+31612345678), or None if it is not one."""
-    number = re.sub(r"[\s().-]", "", raw or "")
+    number = re.sub(r"[\s()./-]", "", raw or "")  # 06-123 456 78, 06/12345678, 06.12.34
     if number.startswith("00"):
         number = "+" + number[2:]
     elif number.startswith("0"):

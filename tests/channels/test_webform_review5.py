@@ -12,7 +12,8 @@ from tests.channels.test_webform import answers, send, stored
 
 @pytest.mark.parametrize(
     "number",
-    ["06-123 456 78", "+31 (0)6 1234 5678", "0031612345678", "06\u00a012345678", " 06 1234 5678 "],
+    ["06-123 456 78", "+31 (0)6 1234 5678", "0031612345678", "06\u00a012345678", " 06 1234 5678 ",
+     "06/12345678", "06/123.456.78"],
 )
 def test_a_national_number_as_people_type_it_is_kept_international(
     app: Flask, client: FlaskClient, number: str
