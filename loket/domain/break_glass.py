@@ -72,11 +72,12 @@ def active_grants(*, session: Session, user: User, now: datetime | None = None) 
     return {int(contact_id) for contact_id in rows}
 
 
-def running(user: User, now: datetime | None) -> tuple[ColumnElement[bool], ...]:
-    """Return the WHERE clauses of this user's running emergency accesses (joined with
-    their contacts): unexpired, and the contact still with the desk it was opened from."""
-    return (col(BreakGlass.user_id) == user.id, col(BreakGlass.expires_at) > (now or utcnow()),
-            access.granted_desk_owns())
+def running(user: User | None, now: datetime | None) -> tuple[ColumnElement[bool], ...]:
+    """Return the WHERE clauses of this user's running emergency accesses (every user's
+    for None), joined with their contacts: unexpired, and the contact still with the desk
+    it was opened from."""
+    clauses = (col(BreakGlass.expires_at) > (now or utcnow()), access.granted_desk_owns())
+    return clauses if user is None else (col(BreakGlass.user_id) == user.id, *clauses)
 
 
 def access_until(*, session: Session, user: User, contact: Contact,

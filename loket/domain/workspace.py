@@ -509,13 +509,12 @@ def release_unseen(*, session: Session, now: datetime | None = None) -> list[str
         .where(Contact.status == "in_progress",
                col(Contact.id).not_in(calls.live_call_contacts()))
     ).all()
-    # The running emergency accesses, by the rule of the pages (`break_glass.running`):
-    # unexpired, and the contact still with the desk it was opened from.
+    # The running emergency accesses, by the rule of the pages (`break_glass.running`).
     grants: dict[int, set[int]] = {}
     for user_id, contact_id in session.exec(
             select(BreakGlass.user_id, BreakGlass.contact_id)
             .join(Contact, col(Contact.id) == BreakGlass.contact_id)
-            .where(col(BreakGlass.expires_at) > now, access.granted_desk_owns())).all():
+            .where(*break_glass.running(None, now))).all():
         grants.setdefault(user_id, set()).add(contact_id)
     unseen = [contact.id for contact, user in held
               if not access.sees(user, contact, grants.get(user.id or 0, set()))]
