@@ -38,6 +38,7 @@ from loket.store.types import utcnow
 bp = Blueprint("calls", __name__, url_prefix="/twilio/calls")
 CHANNEL = "call"
 MAX_SID = 64
+MAX_POSTED_TIME = 64  # "Tue, 03 Dec 2026 02:15:09 +0000" is 31 characters
 CONFIRM_TIMEOUT_S = 6  # seconds the counsellor's phone has to press 1 after each prompt
 CONFIRM_ROUNDS = 2  # the prompt is said twice at most
 
@@ -340,7 +341,7 @@ def posted_time(field: str) -> datetime | None:
     """Return a time Twilio posted (RFC 2822, e.g. a status callback's Timestamp), aware;
     None when absent or unreadable."""
     raw = request.form.get(field, "").strip()
-    if not raw or len(raw) > MAX_SID:
+    if not raw or len(raw) > MAX_POSTED_TIME:
         return None
     try:
         moment = parsedate_to_datetime(raw)
