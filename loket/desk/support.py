@@ -26,9 +26,14 @@ bp = Blueprint("desk_support", __name__, url_prefix="/desk")
 def ask_help(reference: str) -> ResponseReturnValue:
     """Ask the desk's manager and colleagues for support on this contact."""
     seen = visible_or_404(reference)
-    with writing() as session:
-        contact = locked_or_404(session, me(), seen)
-        asked = support.ask_help(session=session, user=me(), contact=contact, source=source())
+    try:
+        with writing() as session:
+            contact = locked_or_404(session, me(), seen)
+            asked = support.ask_help(session=session, user=me(), contact=contact,
+                                     source=source())
+    except Refused as exc:
+        flash(refused_text(exc), "error")
+        return redirect(url_for("desk_workspace.contact_page", reference=reference), 303)
     flash("s_done_help" if asked else "s_done_help_open", "notice")
     return redirect(url_for("desk_workspace.contact_page", reference=reference), 303)
 

@@ -17,6 +17,10 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "Your request for support was sent."},
     "s_done_help_open": {"nl": "Je vraag om ondersteuning staat nog open.",
                          "en": "Your request for support is still open."},
+    "s_help_closed": {
+        "nl": "Dit contact is afgesloten: hierbij kun je geen ondersteuning meer vragen.",
+        "en": "This contact is closed: support can no longer be asked on it.",
+    },
     "s_done_resolved": {"nl": "Gemarkeerd als opgepakt.", "en": "Marked as answered."},
     "s_done_resolved_already": {"nl": "Deze vraag was al opgepakt door een collega.",
                                 "en": "A colleague had already answered this request."},

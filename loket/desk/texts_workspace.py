@@ -239,6 +239,10 @@ BREAK_GLASS: dict[str, dict[str, str]] = {
         "nl": "{name} ({desk}) opende {reference} op {at}: {reason}",
         "en": "{name} ({desk}) opened {reference} at {at}: {reason}",
     },
+    "m_review_line_no_reason": {
+        "nl": "{name} ({desk}) opende {reference} op {at}",
+        "en": "{name} ({desk}) opened {reference} at {at}",
+    },
     "m_reviewed": {"nl": "Beoordeeld", "en": "Reviewed"},
     "done_reviewed": {"nl": "Gemarkeerd als beoordeeld.", "en": "Marked as reviewed."},
 }

@@ -15,7 +15,8 @@ from sqlmodel import select
 from loket.channels.common import writing
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.domain import access, audit, audit_chain
+from loket.desk.trail_words import detail_text
+from loket.domain import access, audit, audit_chain, erasure
 from loket.i18n import request_language
 from loket.store.db import get_session
 from loket.store.models import Contact, User
@@ -29,7 +30,7 @@ PER_PAGE = 100  # lines a page: a long case's trail (every view is a line) stays
 @staff_required("admin", "manager")
 def lookup() -> ResponseReturnValue:
     """Ask for a contact's reference; with one, go to its trail."""
-    reference = request.args.get("reference", "").strip().upper()[:MAX_REFERENCE]
+    reference = erasure.as_reference(request.args.get("reference", ""))[:MAX_REFERENCE]
     if reference:
         return redirect(url_for(".trail", reference=reference), 303)
     return render_template("desk/trail.html", reference=None, lines=None)
@@ -39,7 +40,15 @@ def lookup() -> ResponseReturnValue:
 @staff_required("admin", "manager")
 def trail(reference: str) -> ResponseReturnValue:
     """Show one contact's trail, oldest first, a page of lines at a time (`?page=N`; a
-    number past either end is the nearest page), and log that it was shown."""
+    number past either end is the nearest page), and log that it was shown. A reference
+    written otherwise than stored (lower case, spaces) goes to the stored one's page, as
+    `loket audit` and `loket erase` read it (`erasure.as_reference`)."""
+    stored = erasure.as_reference(reference)
+    if not stored:
+        abort(404)
+    if stored != reference:
+        return redirect(url_for(".trail", reference=stored, page=request.args.get("page"),
+                                lang=request.args.get("lang")), 303)
     user = viewer()
     session = get_session()
     contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
@@ -61,6 +70,7 @@ def trail(reference: str) -> ResponseReturnValue:
         page=page, pages=pages, total=len(lines), first=start + 1,
         event_name=lambda event: label("t_event_", event, lang),
         actor_name=lambda actor: label("t_actor_", actor, lang),
+        detail_words=lambda detail: detail_text(detail, lang),
     )
 
 

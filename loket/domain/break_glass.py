@@ -31,7 +31,7 @@ class Review:
     reference: str
     counsellor: str
     counsellor_desk: str | None
-    reason: str
+    reason: str | None  # None: not for this reader (`to_review`)
     at: datetime
     expires_at: datetime
 
@@ -95,7 +95,9 @@ def access_until(*, session: Session, user: User, contact: Contact,
 
 
 def to_review(*, session: Session, desk: str | None) -> list[Review]:
-    """Return the emergency accesses to a desk's contacts its manager has not reviewed."""
+    """Return the emergency accesses to a desk's contacts its manager has not reviewed
+    (every desk's for None). The stated reason (free text: it may name the person) is
+    shown to that desk's manager only (DESIGN.md 'Who sees what'); for every desk's, None."""
     query = (
         select(BreakGlass, Contact.reference, User)
         .join(Contact, col(Contact.id) == BreakGlass.contact_id)
@@ -107,7 +109,8 @@ def to_review(*, session: Session, desk: str | None) -> list[Review]:
         query = query.where(BreakGlass.desk == desk)
     return [
         Review(id=grant.id or 0, reference=reference, counsellor=user.display_name or user.name,
-               counsellor_desk=user.desk, reason=grant.reason, at=grant.created_at,
+               counsellor_desk=user.desk, reason=grant.reason if desk is not None else None,
+               at=grant.created_at,
                expires_at=grant.expires_at)
         for grant, reference, user in session.exec(query).all()
     ]

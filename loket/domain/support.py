@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from loket.domain import access, audit
+from loket.domain import access, audit, calls
 from loket.domain.conversations import public_name as holder_name
 from loket.domain.refusals import Refused, written
 from loket.store.models import DESKS, Contact, HelpRequest, PersonFlag, User
@@ -35,6 +35,7 @@ class Help:
     reference: str
     counsellor: str
     since: datetime
+    call: bool  # a phone contact, or one with a call live now: a manager may listen in
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,12 @@ class WaitingFlag:
 
 def ask_help(*, session: Session, user: User, contact: Contact, source: str = "") -> bool:
     """Ask the desk's manager and colleagues for support on a contact; False when this
-    counsellor already asked and nobody answered yet."""
+    counsellor already asked and nobody answered yet. Refused on a closed case: a request
+    stands only while its case is open (`standing`), so nobody would see it."""
     assert user.id is not None and contact.id is not None  # noqa: S101 - stored rows
+    if contact.status == access.CLOSED:
+        raise Refused("the contact is closed: support is no longer asked on it",
+                      field="contact", key="s_help_closed")
     open_one = session.exec(select(HelpRequest).where(
         HelpRequest.user_id == user.id, HelpRequest.contact_id == contact.id,
         col(HelpRequest.resolved_at).is_(None))).first()
@@ -96,9 +101,13 @@ def open_help(*, session: Session, desk: str | None, viewer: User | None = None
     """Return the desk's open help requests, oldest first (every desk's for None). A
     counsellor `viewer` is shown only those on contacts they may open: a colleague's
     emergency access to another desk's case is not theirs to learn of. Only requests that
-    still stand (`standing`): not on a case closed or transferred away since."""
+    still stand (`standing`): not on a case closed or transferred away since. Each says
+    whether a call can carry the contact (`Help.call`): a chat or text has none to listen in
+    on, unless a call of it (a callback) is live."""
+    call = or_(col(Contact.channel) == "phone",
+               col(Contact.id).in_(calls.live_call_contacts()))
     query = (
-        select(HelpRequest, Contact.reference, User)
+        select(HelpRequest, Contact.reference, User, call)
         .join(Contact, col(Contact.id) == HelpRequest.contact_id)
         .join(User, col(User.id) == HelpRequest.user_id)
         .where(col(HelpRequest.resolved_at).is_(None), standing())
@@ -109,8 +118,8 @@ def open_help(*, session: Session, desk: str | None, viewer: User | None = None
     if viewer is not None and viewer.role == "counsellor":
         query = query.where(access.visible_to(viewer))
     return [Help(id=row.id or 0, reference=reference, counsellor=holder_name(asker),
-                 since=row.created_at)
-            for row, reference, asker in session.exec(query).all()]
+                 since=row.created_at, call=bool(by_call))
+            for row, reference, asker, by_call in session.exec(query).all()]
 
 
 def resolve_help(*, session: Session, user: User, help_id: int, source: str = "") -> bool:
