@@ -7,7 +7,8 @@ a conversation the person ended. A crisis phrase in any message (or split over t
 texts sent moments apart, `loket.channels.messaging`) skips what is left and routes the
 contact at once as urgent. A photo or voice note without text is told what Loket cannot do,
 and a WhatsApp location pin that it came; neither is taken for a wrong answer. A question
-may be answered with its number or in words of one option ("veteraan", "bel me terug").
+may be answered with its number or in words of one option ("veteraan", "bel me terug"); 0,
+"help" or "hulp" at any question asks for someone now, as the phone menu's 0 does.
 
 Pure: `plan` reads the conversation's state and the message and returns the `Step` to take;
 the channel stores it (`loket.channels.messaging`). A step with an `action` (route, escalate,
@@ -38,6 +39,9 @@ STOP_WORDS = frozenset({
     "STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE", "STOPALL", "STOP ALL", "CANCEL", "END", "QUIT",
     "OPTOUT", "REVOKE", "STOP MAAR", "STOP ERMEE", "AFMELDEN",
 })
+# Twilio's opt-in keywords: an SMS number that sent a stop word hears from us again only after
+# one of these (the whole message); on WhatsApp any message will do.
+START_WORDS = frozenset({"START", "YES", "UNSTOP"})
 LANGUAGE_WORDS = {"EN": "en", "ENGLISH": "en", "NL": "nl", "NEDERLANDS": "nl"}
 # "English please" asks for English; a bare "en" (Dutch for "and") only as the whole message.
 LANGUAGE_NAMES = frozenset({"ENGLISH", "NEDERLANDS"})
@@ -63,12 +67,37 @@ _MILITARY = (
     "veter", "militair", "military", "soldaat", "soldier", "defensie", "defence", "defense",
     "leger", "army", "marine", "landmacht", "luchtmacht", "navy", "airforce",
 )
-_FAMILY = (
-    "mijn", "my", "familie", "family", "naaste", "partner", "vrouw", "wife", "husband", "moeder",
-    "mother", "vader", "father", "zoon", "son", "dochter", "daughter", "broer", "brother", "zus",
-    "sister", "ouder", "parent", "kind", "child",
-)
+# Words that name a relative ("mijn zoon is agent", "wife of a veteran"): only these make the
+# answer a family member's; "mijn" or "my" alone does not ("mijn uitzending als militair").
+_FAMILY = frozenset({
+    "familie", "family", "familielid", "gezin", "naaste", "naasten", "relative", "partner",
+    "echtgenoot", "echtgenote", "wife", "husband", "spouse", "moeder", "mother", "mama", "mam",
+    "mom", "mum", "vader", "father", "papa", "pap", "dad", "zoon", "son", "dochter", "daughter",
+    "broer", "brother", "zus", "zuster", "sister", "ouder", "ouders", "parent", "parents",
+    "kind", "kinderen", "child", "children", "opa", "oma", "grandfather", "grandmother",
+    "grandpa", "grandma", "kleinzoon", "kleindochter", "kleinkind", "grandson", "granddaughter",
+    "oom", "tante", "uncle", "aunt", "schoonvader", "schoonmoeder", "schoonzoon",
+    "schoondochter", "zwager", "schoonzus", "stiefvader", "stiefmoeder", "boyfriend",
+    "girlfriend", "verloofde", "fiance", "fiancee",
+})
+# Words that name a relative only after "mijn" (or before "van"): "mijn man", "de vrouw van
+# een agent"; "ik ben een vrouw en veteraan" is the person herself.
+_FAMILY_AFTER_OWNER = frozenset({"man", "vrouw", "vriend", "vriendin"})
+_OWNERS = frozenset({"mijn", "mn", "my", "onze", "our"})  # "m'n" is read as "mn"
+_AFTER_OF = (["van"], ["of"])  # the next word, as a slice of the answer's words
 _OTHER = ("anders", "other", "overig")
+# "help", "hulp nodig", "I need help right now": the menu's 0, "ik heb nu direct hulp nodig"
+# (`asks_for_help`). Only a message of these words that names "help" or "hulp": "hulp voor
+# mijn man" names no option and is asked again; "geen hulp nodig" is a negation.
+_HELP = frozenset({"help", "hulp", "sos"})
+_HELP_FILLER = frozenset({
+    "ik", "i", "me", "mij", "heb", "have", "nodig", "need", "needed", "wil", "want", "graag",
+    "please", "pls", "plz", "aub", "svp", "alsjeblieft", "alstublieft", "nu", "now", "right",
+    "direct", "meteen", "dringend", "urgent", "een", "a", "iemand", "someone", "somebody",
+    "met", "with", "to", "spreken", "praten", "talk", "speak", "mens", "person", "hulpverlener",
+    "counsellor", "counselor", "is", "er", "there", "can", "kan", "kun", "je", "you", "mag",
+    "may", "get", "krijgen",
+})
 # "uit dienst" (left the service) reads as serving: asked again, never taken the wrong way.
 _NEGATIONS = frozenset({"niet", "geen", "nooit", "not", "no", "never", "dont", "nee", "uit"})
 _WORDED_MAX = 8  # words; a longer message is a story, not an answer
@@ -183,6 +212,8 @@ def worded(question: str, body: str) -> str | None:
     words = _NON_WORD.sub(" ", plain(body).casefold().replace("'", "")).split()
     if not words or len(words) > _WORDED_MAX or _NEGATIONS.intersection(words):
         return None
+    if asks_for_help(words):
+        return MENU_NOW
 
     def names(stems: tuple[str, ...]) -> bool:
         return any(
@@ -195,12 +226,32 @@ def worded(question: str, body: str) -> str | None:
         police, military = names(_POLICE), names(_MILITARY)
         if police == military:
             return "5" if not police and names(_OTHER) else None
-        family = any(word in _FAMILY for word in words)
+        family = names_relative(words)
         return ("3" if family else "1") if police else ("4" if family else "2")
     if question == "window" and "morgenavond" in words:
         return None  # tomorrow evening is no window we offer: ask which
     named = [digit for digit, stems in WORDED.get(question, {}).items() if names(stems)]
     return named[0] if len(named) == 1 else None
+
+
+def asks_for_help(words: list[str]) -> bool:
+    """Tell whether an answer's words only ask for help ("help", "ik heb hulp nodig", "I need
+    help right now"): the menu's 0, someone now."""
+    return bool(_HELP.intersection(words)) and _HELP_FILLER.issuperset(
+        word for word in words if word not in _HELP
+    )
+
+
+def names_relative(words: list[str]) -> bool:
+    """Tell whether an answer's words name a relative: a word such as "zoon" or "wife", or
+    "man", "vrouw", "vriend(in)" after a possessive ("mijn man") or before "van"."""
+    if any(word in _FAMILY for word in words):
+        return True
+    return any(
+        word in _FAMILY_AFTER_OWNER
+        and ((at > 0 and words[at - 1] in _OWNERS) or words[at + 1 : at + 2] in _AFTER_OF)
+        for at, word in enumerate(words)
+    )
 
 
 def shared_place(form: Mapping[str, str]) -> str:
@@ -295,6 +346,9 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
         return Step()  # a counsellor answers by hand; no automatic reply to every message
     if message.digit == MENU_ENGLISH:
         return switch_language(state, "en")
+    question = step if step in QUESTIONS else "who"
+    if message.choice(question, state.language) == MENU_NOW:
+        return Step(action="escalate")  # 0 or "help": someone now, at every question
     if step == "serving":
         return on_serving(state, message, bool(again))
     if step == "respond":
@@ -355,8 +409,6 @@ def pick(
 
 def on_who(state: State, message: Inbound, again: bool) -> Step:
     """Take who is writing: police, veteran or military, family of either, or other."""
-    if message.choice("who", state.language) == MENU_NOW:
-        return Step(action="escalate")
     choice, before = pick(state, message, "who", menu.BY_DIGIT, again, menu.OTHER)
     if choice is None:
         return ask_again(state, "who")

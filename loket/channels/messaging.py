@@ -23,12 +23,14 @@ from loket.channels.common import Answer, answer_once, continuity, settings, twi
 from loket.channels.conversation import (
     ROUTED_STEPS,
     SPLIT_WINDOW,
+    START_WORDS,
     STOP_WORDS,
     WHATSAPP,
     Inbound,
     State,
     Step,
     greeting,
+    keyword,
     plan,
     split_crisis,
 )
@@ -160,8 +162,13 @@ def handle_message(
     if contact is None:
         if message.word in STOP_WORDS:
             return twiml(None), None  # nothing open to stop; the goodbye was sent once
+        if seen is not None:
+            earlier = seen.earlier_language
+        else:
+            found = conversations.earlier_contact(session=session, sender=message.sender)
+            earlier = found.language if found is not None else None
         contact = contacts.open_contact(
-            session=session, contact_in=first_contact(message),
+            session=session, contact_in=first_contact(message, earlier),
             actor=f"channel:{message.channel}", intake_step="who",
             reference=seen.reference if seen else None,
         )
@@ -193,9 +200,11 @@ def stored_body(message: Inbound) -> str:
     return "\n".join([message.body.strip(), *notes] if message.body.strip() else notes)
 
 
-def first_contact(message: Inbound) -> contacts.ContactIn:
-    """Return what a first message tells about its sender."""
-    wanted = message.language or normalise_language(settings().default_language)
+def first_contact(message: Inbound, earlier: str | None = None) -> contacts.ContactIn:
+    """Return what a first message tells about its sender: the language it asks for, else
+    the one of their contact before (`earlier`, found by their number's keyed hash), else the
+    desk's."""
+    wanted = message.language or earlier or normalise_language(settings().default_language)
     return contacts.ContactIn(
         channel=message.channel,
         external_id=message.sid,
@@ -285,15 +294,56 @@ class Conversation:
         return self.say("chat_confirmed", reference=reference, position=position)
 
     def escalate(self) -> str:
-        """Make the contact urgent and route it now; answer with 112 and 113 first."""
+        """Make the contact urgent and route it now; answer with 112 and 113 first.
+
+        A person whose SMS number said stop and not START since (Twilio delivers no text to
+        it, this answer included) is kept waiting with their number to be called at once, as
+        a person in crisis who says stop is."""
         contact = self.contact
         if contacts.escalate(session=self.session, contact=contact, decide=rules_runtime.decide):
             log.warning("messaging.crisis", contact_id=contact.id)
-        if not self.routed:
+        if not self.routed and not self.texts_blocked:
             self.step("routed")
+        if self.texts_blocked or self.opted_out_before():
+            self.keep_to_call("crisis after a stop word: no texts, to be called")
         return self.say(
             "crisis", crisis=CRISIS.get("short", contact.language), reference=contact.reference
         )
+
+    @property
+    def texts_blocked(self) -> bool:
+        """Tell whether this conversation's person said stop on SMS and has not said START
+        since: Twilio delivers no text to the number, so the counsellor calls (on WhatsApp
+        any message opens the conversation again)."""
+        return (self.contact.intake_step == STOPPED and self.message.channel == "sms"
+                and self.message.word not in START_WORDS)
+
+    def opted_out_before(self) -> bool:
+        """Tell whether this conversation's SMS number said stop in its conversation before
+        and has not written START since (Twilio delivers no text to it)."""
+        if self.message.channel != "sms":
+            return False
+        last = conversations.earlier_contact(
+            session=self.session, sender=self.message.sender, channel="sms",
+            before=self.contact.id,
+        )
+        if last is None or last.intake_step != STOPPED:
+            return False
+        written = conversations.shown_messages(session=self.session, contact=self.contact)
+        return not any(message.direction == "in" and keyword(message.body) in START_WORDS
+                       for message in written)
+
+    def keep_to_call(self, detail: str) -> bool:
+        """Keep a person in crisis to whom no text goes waiting, with their number to be called
+        at once (`calls.keep_crisis_open`); return False when it was kept so already."""
+        kept = calls.keep_crisis_open(
+            session=self.session, contact=self.contact,
+            phone=contacts.bare_number(self.message.sender), step=STOPPED,
+        )
+        if kept:
+            audit.record(session=self.session, event="update", contact=self.contact,
+                         actor="person", detail=detail)
+        return kept
 
     def stop(self) -> str:
         """End the conversation on the person's word; the goodbye still names 112 and 113.
@@ -303,12 +353,7 @@ class Conversation:
         once (as a crisis caller who hangs up); the counsellor who takes it calls."""
         contact = self.contact
         if contact.crisis and contact.status != "closed":
-            if calls.keep_crisis_open(session=self.session, contact=contact,
-                                      phone=contacts.bare_number(self.message.sender),
-                                      step=STOPPED):
-                audit.record(session=self.session, event="update", contact=contact,
-                             actor="person", detail="stop word: no texts, crisis kept open")
-            else:
+            if not self.keep_to_call("stop word: no texts, crisis kept open"):
                 self.step(STOPPED)
             return self.goodbye("goodbye_crisis")
         contacts.close(

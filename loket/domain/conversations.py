@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any, Literal, cast
 
 from sqlalchemy import Select, and_, bindparam, func, insert, literal
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from loket.domain import contacts
@@ -53,6 +54,7 @@ class TextWebhook:
     answer: tuple[str | None, str] | None
     contact: Contact | None
     reference: str | None  # the candidate, when no contact has it
+    earlier_language: str | None = None  # of this number's newest contact, on any channel
 
 
 @cache
@@ -79,9 +81,18 @@ def text_webhook_query() -> Select[Any]:
         .correlate(None)
         .exists()
     )
+    earlier = (  # a returning sender is answered in the language they chose before
+        select(Contact.language)
+        .where(Contact.phone_hash == bindparam("phone_hash"))
+        .order_by(col(Contact.id).desc())
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
     one = select(literal(1).label("one")).subquery("one")
     query: Select[Any] = (
-        select(table.c.response, table.c.response_type, taken.label("taken"), Contact)
+        select_columns(table.c.response, table.c.response_type, taken.label("taken"),
+                       earlier.label("earlier_language"), Contact)
         .select_from(one)
         .outerjoin(table, table.c.idempotency_key == bindparam("key"))
         .outerjoin(Contact, col(Contact.id) == opened)
@@ -102,13 +113,14 @@ def read_text_webhook(
         "phone_hash": phone_hash(sender, session=session),
         "reference": reference,
     }
-    response, response_type, reference_taken, contact = session.execute(
+    response, response_type, reference_taken, language, contact = session.execute(
         text_webhook_query(), params
     ).one()
     return TextWebhook(
         answer=None if response_type is None else (response, response_type),
         contact=still_open(session=session, contact=contact),
         reference=None if reference_taken else reference,
+        earlier_language=language,
     )
 
 
@@ -139,6 +151,19 @@ def open_conversation(*, session: Session, channel: str, sender: str) -> Contact
         .limit(1)
     )
     return still_open(session=session, contact=session.exec(query).first())
+
+
+def earlier_contact(*, session: Session, sender: str, channel: str | None = None,
+                    before: int | None = None) -> Contact | None:
+    """Return the newest contact of this number (on this channel, or on any; older than the
+    contact `before` if given), found by the keyed hash of the number as every earlier
+    contact is (none after an erasure)."""
+    query = select(Contact).where(Contact.phone_hash == phone_hash(sender, session=session))
+    if channel is not None:
+        query = query.where(Contact.channel == channel)
+    if before is not None:
+        query = query.where(col(Contact.id) < before)
+    return session.exec(query.order_by(col(Contact.id).desc()).limit(1)).first()
 
 
 def add_message(

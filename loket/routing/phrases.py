@@ -2,11 +2,12 @@
 
 A pattern is a few groups of words that must all occur within a short window of words, in
 any order (or, where the pattern says so, in the order listed). Before matching, a text is
-folded (case, accents, apostrophes, letters typed three times or more), bounded (its head and
-tail, and words of at most `MAX_WORD` letters), and its text-message spellings are written
-out ("k" -> "ik", "nie" -> "niet"). A text word matches a pattern word when it is the same
-word, has the same stem (Snowball, in the pattern's language), starts with it (a word written
-with `*`), or is one edit away from it (rapidfuzz, for words of a few letters or more).
+folded (case, accents, apostrophes, letters typed three times or more, digits written for
+letters inside a word: "d00d", "z3lfmoord"), bounded (its head and tail, and words of at most
+`MAX_WORD` letters), and its text-message spellings are written out ("k" -> "ik", "nie" ->
+"niet"). A text word matches a pattern word when it is the same word, has the same stem
+(Snowball, in the pattern's language), starts with it (a word written with `*`), or is one
+edit away from it (rapidfuzz, for words of a few letters or more).
 
 Matching is linear in the length of the text: every word is looked at once, what a word
 matches is worked out once and remembered, and each pattern keeps only the last place of
@@ -61,6 +62,10 @@ _SWAP_LENGTH = 4  # shorter than the typo length: only a swap of two letters is 
 _ASCII_SPACES = bytes(byte if chr(byte).isalnum() and byte < 128 else 32 for byte in range(256))
 _ASCII_DROP = b"'`"
 _NO_MATCH: dict[int, int] = {}
+# Digits written for letters inside a word ("d00d", "z3lfmoord", "k1ll"): read as the letters.
+# A number alone ("113", "0800") is left as it is.
+_DIGIT_LETTERS = str.maketrans("013457", "oieast")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def words_of(text: str) -> list[str]:
@@ -362,12 +367,16 @@ class PhraseMatcher:
         """Return the words of text as they are matched: folded, bounded, spellings written out,
         and `$` after each sentence or clause."""
         spellings = self._spellings
+        text = bounded(text)
+        digits = _HAS_DIGIT.search(text) is not None
         out: list[str] = []
-        for word in _words_and_ends(_RUNS.sub(r"\1\1", bounded(text))):
+        for word in _words_and_ends(_RUNS.sub(r"\1\1", text)):
             if word == END:
                 if out and out[-1] != END:
                     out.append(END)
                 continue
+            if digits and not word.isalpha() and not word.isdecimal():
+                word = _RUNS.sub(r"\1\1", word.translate(_DIGIT_LETTERS))
             if len(word) > MAX_WORD:
                 word = word[:MAX_WORD]
             spelled = spellings.get(word)
