@@ -371,6 +371,21 @@ def hand_over_promises(*, session: Session, user_id: int, by_user_id: int | None
     )
 
 
+def release_held(*, session: Session, user_id: int, by_user_id: int | None,
+                 reason: str) -> list[str]:
+    """Put back in their queues the contacts of a counsellor disabled or moved to another
+    role or desk (their drafts of them forgotten), as a logout does (`workspace.leave`): but
+    a contact whose call is live, which stays with the counsellor on the phone with the
+    person (back in its queue, a colleague could take it and ring them too); once that call
+    has ended the escalation sweep lets go of it (`workspace.release_abandoned`,
+    `workspace.release_unseen`). Return the references let go."""
+    from loket.domain import calls
+
+    return contacts.release_all_held(
+        session=session, user_id=user_id, by_user_id=by_user_id, reason=reason,
+        keep=calls.on_a_live_call(session=session, user_id=user_id))
+
+
 def add_user(*, session: Session, user_in: UserIn, admin_id: int | None,
              actor: str = "admin") -> User:
     """Add a user (they enrol their second factor at their first login); audited."""
@@ -492,8 +507,7 @@ def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | 
         workspace.set_availability(session=session, user=user, status="away")
         revoke_user_tokens(session=session, user_id=user_id, admin_id=admin_id)
         reason = "the counsellor's account was disabled"
-        contacts.release_all_held(session=session, user_id=user_id, by_user_id=admin_id,
-                                  reason=reason)
+        release_held(session=session, user_id=user_id, by_user_id=admin_id, reason=reason)
         hand_over_promises(session=session, user_id=user_id, by_user_id=admin_id,
                            reason=reason)
     admin_audit(
@@ -519,7 +533,8 @@ def change_role(
 ) -> User:
     """Give a user another role and desk (their rights change at their next request, their
     API tokens' too); the contacts they held go back to their queues and their personal
-    callbacks to their desk; never the last active admin. Audited."""
+    callbacks to their desk (a contact whose call is live stays theirs until the call
+    ends: `release_held`); never the last active admin. Audited."""
     if user_id == admin_id and change.role != "admin":
         raise ValueError("role: you cannot take away your own admin role")
     if change.role != "admin":
@@ -527,8 +542,7 @@ def change_role(
     user = stored_user(session, user_id)
     if (user.role, user.desk) != (change.role, change.desk):
         reason = "the counsellor moved to another role or desk"
-        contacts.release_all_held(session=session, user_id=user_id, by_user_id=admin_id,
-                                  reason=reason)
+        release_held(session=session, user_id=user_id, by_user_id=admin_id, reason=reason)
         hand_over_promises(session=session, user_id=user_id, by_user_id=admin_id,
                            reason=reason)
     user.role, user.desk = change.role, change.desk

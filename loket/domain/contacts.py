@@ -602,7 +602,13 @@ def release_all_held(*, session: Session, user_id: int, by_user_id: int | None,
 def put_back(*, session: Session, contact: Contact, by_user_id: int | None,
              reason: str) -> None:
     """Let go of a held contact for its holder (locked by the caller): back in its queue,
-    held by no one; audited as released, by whoever did it (None: the system)."""
+    held by no one, the holder's drafts of it forgotten (`workspace.forget_drafts`);
+    audited as released, by whoever did it (None: the system)."""
+    from loket.domain import workspace  # it builds on this module
+
+    holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
+    if holder is not None:
+        workspace.forget_drafts(session=session, contact=contact, user=holder)
     _put_back(session=session, contact=contact)
     audit.record(session=session, event="release", contact=contact, user_id=by_user_id,
                  actor="user" if by_user_id is not None else "system",

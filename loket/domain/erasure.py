@@ -4,7 +4,8 @@
 personal fields (number, its keyed hash, name, e-mail, text), the channel's id, the routing
 trace (it may quote their words), its messages, notes and drafts, the numbers of its
 callbacks (one still to be made is cancelled: no number is left to call), its open crisis
-alarms (resolved: no more banner, step or on-call text about it) and the errors of
+alarms (resolved: no more banner, step or on-call text about it), its place in the queues
+(an open one is closed: nothing is left to serve) and the errors of
 its calls (a carrier's error may quote the number), the reasons given for a break-glass
 access to it, the raw webhook payloads and the answers stored for it, and what the sandbox
 recorded for it (a record that names no contact, as the person's leg of a callback, found by
@@ -31,7 +32,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from loket.domain import audit, escalation, inbound
+from loket.domain import audit, escalation, inbound, workspace
 from loket.domain.contacts import REFERENCE_LENGTH
 from loket.routing.values import DESKS
 from loket.store.models import (
@@ -45,6 +46,7 @@ from loket.store.models import (
     Note,
     OutboundAction,
     PersonFlag,
+    User,
 )
 from loket.store.types import utcnow
 
@@ -86,6 +88,8 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
     resolved = escalation.resolve_erased(session=session, contact_id=contact.id)
     if resolved:
         detail = f"{detail}; {resolved} alarm(s) resolved"
+    if out_of_the_queues(session=session, contact=contact):
+        detail = f"{detail}; taken out of the queues (it was open)"
     session.execute(update(CallLeg).where(col(CallLeg.contact_id) == contact.id)
                     .values(error=None))
     session.execute(update(BreakGlass).where(col(BreakGlass.contact_id) == contact.id)
@@ -102,6 +106,24 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
         .values(to=None, body=None))
     audit.record(session=session, event="delete", contact=contact, user_id=user_id,
                  actor=actor, detail=detail, source=source)
+
+
+def out_of_the_queues(*, session: Session, contact: Contact) -> bool:
+    """Close an open contact being erased: nothing is left to serve, so no desk's queue
+    shows an empty row for it, the routing counts no wait for it, nobody is offered it, and
+    the counsellor who held it, holding nothing else, is available again. Its outcome and
+    times stay as they were (the reports' figures do not change: it counts as it did, not
+    closed by anyone). Return whether it was open."""
+    if contact.status == "closed":
+        return False
+    contact.status, contact.updated_at = "closed", utcnow()
+    contact.offered_to_user_id = contact.offered_until = None
+    session.add(contact)
+    holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
+    if holder is not None:
+        session.flush()
+        workspace.free_again(session=session, user=holder)
+    return True
 
 
 def twilio_sids(session: Session, contact: Contact) -> list[str]:

@@ -771,8 +771,9 @@ def clear_draft(*, session: Session, user: User, contact: Contact, kind: str) ->
 
 def forget_drafts(*, session: Session, contact: Contact, user: User | None) -> None:
     """Forget what was typed for a contact once it left the counsellor's hands (released,
-    handed over: `user`'s drafts) or was closed (everyone's: nobody replies to it any
-    more). A draft holds personal text that would be kept for no one to send."""
+    handed over, let go of for them: `contacts.put_back`, a callback planned: `user`'s
+    drafts) or was closed (everyone's: nobody replies to it any more). A draft holds
+    personal text that would be kept for no one to send."""
     found = select(Draft).where(Draft.contact_id == contact.id)
     if user is not None:
         found = found.where(Draft.user_id == user.id)
