@@ -78,7 +78,7 @@ def test_an_english_locale_gives_english_confirmations_and_errors(
     assert done.exit_code == 0 and "database at head" in done.output
     bad = loket(["token", "revoke"], env)
     assert bad.exit_code == 2
-    assert bad.output.strip() == "error: --user or --token: give exactly one"
+    assert bad.output.strip() == "error: --id, --email/--user or --token: give exactly one"
 
 
 def test_the_default_locale_gives_dutch_confirmations_and_errors(cli_env: dict[str, str]) -> None:
@@ -86,7 +86,7 @@ def test_the_default_locale_gives_dutch_confirmations_and_errors(cli_env: dict[s
     assert done.exit_code == 0 and "database op head" in done.output
     bad = loket(["token", "revoke"])
     assert bad.exit_code == 2
-    assert bad.output.strip() == "fout: --user of --token: geef er precies één"
+    assert bad.output.strip() == "fout: --id, --email/--user of --token: geef er precies één"
 
 
 def test_a_configuration_error_is_said_in_the_locales_language_naming_the_variable(

@@ -175,27 +175,41 @@ HELP = Catalog(
             "getoond; alleen de hash wordt bewaard).",
             "Print a new API token with exactly that user's rights (shown once; only its hash "
             "is kept)."),
+        "token create --email": _both(
+            "E-mailadres van de gebruiker namens wie het token werkt (verplicht; --user: "
+            "hetzelfde).",
+            "E-mail of the user the token acts as (required; --user: the same)."),
         "token create --user": _both(
-            "E-mailadres van de gebruiker namens wie het token werkt.",
-            "E-mail of the user the token acts as."),
+            "De oudere spelling van --email.", "The older spelling of --email."),
         "token create --expires": _both(
             "Dagen tot het token niet meer werkt (standaard: tot het wordt ingetrokken).",
             "Days until the token stops working (default: until revoked)."),
         "token revoke": _both(
-            "Trek de API-tokens van een gebruiker in, of één token; ze werken meteen niet meer.",
-            "Revoke a user's API tokens, or one token; they stop working at once."),
+            "Trek de API-tokens van een gebruiker in, of één token (zelf of met zijn id); ze "
+            "werken meteen niet meer.",
+            "Revoke a user's API tokens, or one token (by itself or by its id); they stop "
+            "working at once."),
+        "token revoke --email": _both(
+            "Trek elk token van deze gebruiker (e-mailadres; --user: hetzelfde) in.",
+            "Revoke every token of this user (e-mail; --user: the same)."),
         "token revoke --user": _both(
-            "Trek elk token van deze gebruiker (e-mailadres) in.",
-            "Revoke every token of this user (e-mail)."),
+            "De oudere spelling van --email.", "The older spelling of --email."),
         "token revoke --token": _both("Trek dit ene token in.", "Revoke this one token."),
+        "token revoke --id": _both(
+            "Trek het ene token met dit id in (`loket token list` toont het).",
+            "Revoke the one token with this id (`loket token list` shows it)."),
         "token list": _both(
-            "Toon de API-tokens: van wie, aangemaakt, verloopt, laatst gebruikt en of elk nog "
-            "werkt (nooit een token of zijn hash). Leest alleen: komt niet in het auditlog.",
-            "List the API tokens: whose, created, expires, last used and whether each still "
-            "works (never a token nor its hash). Only reads: not written to the audit log."),
+            "Toon de API-tokens: id (voor `revoke --id`), van wie, aangemaakt, verloopt, "
+            "laatst gebruikt en of elk nog werkt (nooit een token of zijn hash). Leest alleen: "
+            "komt niet in het auditlog.",
+            "List the API tokens: id (for `revoke --id`), whose, created, expires, last used "
+            "and whether each still works (never a token nor its hash). Only reads: not "
+            "written to the audit log."),
         "token list --email": _both(
-            "Alleen de tokens van deze gebruiker (e-mailadres).",
-            "Only this user's tokens (e-mail)."),
+            "Alleen de tokens van deze gebruiker (e-mailadres; --user: hetzelfde).",
+            "Only this user's tokens (e-mail; --user: the same)."),
+        "token list --user": _both(
+            "De oudere spelling van --email.", "The older spelling of --email."),
         # --- route, rules ------------------------------------------------------------------
         "route": _both(
             "Route een contact: lees een request als JSON-object op stdin, toon het besluit "

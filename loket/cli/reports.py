@@ -2,7 +2,8 @@
 
 `report --from DATE --to DATE [--desk D] --format json|csv` counts the contacts that
 reached Loket on those Amsterdam days (both included): JSON as DESIGN.md's "Reports", or
-CSV rows `figure,key,value` under a header. A count from 1 to 4 is written "<5".
+CSV rows `figure,key,value` under a header. A count from 1 to 4 is written "<5", and a
+count that would give one back by subtraction is not given (null; empty in CSV).
 `capacity --calls-per-hour N --aht S --target T --level L` gives the counsellors one load
 needs; `capacity --from-data --weeks W` the plan per hour of the week from the store, the
 desks separate and pooled. `--simulate [--seed N]` adds a SimPy run of that staffing (one
@@ -208,15 +209,15 @@ def report_command(from_: datetime, to: datetime, desk: str | None, channel: str
     lang = lang or cli_language()
     start, end = from_.date(), to.date()
     check_range(start, end, lang)
-    from loket.reports.suppression import suppress_counts
     from loket.reports.volumes import Targets, figures
+    from loket.reports.volumes import shown as shown_figures
     from loket.store.db import read_scope
 
     app = build_app(lang=lang)
     settings = app.config["LOKET"]
     targets = Targets(crisis_s=settings.crisis_target_s, other_s=settings.service_target_s)
     with app.app_context(), read_scope(app.extensions["loket.engine"]) as session:
-        shown = suppress_counts(figures(session, start, end, desk, channel, targets=targets))
+        shown = shown_figures(figures(session, start, end, desk, channel, targets=targets))
     if output == "json":
         click.echo(json.dumps(shown, ensure_ascii=False))
         return
@@ -394,7 +395,7 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     """Print the plan from the store's last `weeks` weeks: separate, pooled, the saving;
     with a `seed`, what one simulated week of each plan gives."""
     from loket import rules_runtime
-    from loket.reports.plan import POOLED_WINDOW, plan
+    from loket.reports.plan import POOLED_WINDOW, plan, shown_plan
     from loket.store.db import read_scope
 
     app = build_app(lang=lang)
@@ -403,8 +404,9 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
         result = plan(session, weeks, target_s=target, level=level, window=window)
     simulated = None if seed is None else simulate_plan(result, seed)
     if as_json:
-        click.echo(json.dumps(result if simulated is None
-                              else {**result, "simulation": simulated}))
+        shown = shown_plan(result)  # the observed figures' small counts hidden
+        click.echo(json.dumps(shown if simulated is None
+                              else {**shown, "simulation": simulated}))
         return
     hours = result["counsellor_hours"]
     click.echo(TEXTS.get("plan_head", lang, weeks=weeks, start=result["from"],

@@ -214,14 +214,27 @@ TEXTS = Catalog(
             "en": "note: {email} is disabled; an admin enables the user again",
         },
         "token_no_active_user": {
-            "nl": "--user: geen actieve gebruiker {email}",
-            "en": "--user: no active user {email}",
+            "nl": "{option}: geen actieve gebruiker {email}",
+            "en": "{option}: no active user {email}",
         },
         "token_one_of": {
-            "nl": "--user of --token: geef er precies één",
-            "en": "--user or --token: give exactly one",
+            "nl": "--id, --email/--user of --token: geef er precies één",
+            "en": "--id, --email/--user or --token: give exactly one",
         },
-        "token_no_user": {"nl": "--user: geen gebruiker {email}", "en": "--user: no user {email}"},
+        "token_no_user": {"nl": "{option}: geen gebruiker {email}",
+                          "en": "{option}: no user {email}"},
+        "token_no_email": {
+            "nl": "--email: geef het e-mailadres van de gebruiker",
+            "en": "--email: give the user's e-mail address",
+        },
+        "token_email_twice": {
+            "nl": "--email: geef --email of --user (dezelfde optie), niet beide",
+            "en": "--email: give --email or --user (the same option), not both",
+        },
+        "token_no_id": {
+            "nl": "--id: geen token {id} dat nog werkt (zie `loket token list`)",
+            "en": "--id: no token {id} that still works (see `loket token list`)",
+        },
         "token_none": {
             "nl": "--token: zo'n token bestaat niet of werkt niet meer",
             "en": "--token: no such token that is still valid",
@@ -229,11 +242,11 @@ TEXTS = Catalog(
         "token_revoked_one": {"nl": "{n} token ingetrokken", "en": "revoked {n} token"},
         "token_revoked_many": {"nl": "{n} tokens ingetrokken", "en": "revoked {n} tokens"},
         "token_list_no_user": {
-            "nl": "--email: geen gebruiker {email}", "en": "--email: no user {email}"},
+            "nl": "{option}: geen gebruiker {email}", "en": "{option}: no user {email}"},
         "token_list_none": {"nl": "geen API-tokens", "en": "no API tokens"},
         "token_list_header": {
-            "nl": "gebruiker\taangemaakt\tverloopt\tlaatst gebruikt\tstatus",
-            "en": "user\tcreated\texpires\tlast used\tstate",
+            "nl": "id\tgebruiker\taangemaakt\tverloopt\tlaatst gebruikt\tstatus",
+            "en": "id\tuser\tcreated\texpires\tlast used\tstate",
         },
         "token_never": {"nl": "nooit", "en": "never"},
         "token_until_revoked": {"nl": "tot intrekking", "en": "until revoked"},

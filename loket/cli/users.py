@@ -1,6 +1,9 @@
 """`loket user add|password|code` and `loket token create|revoke|list`; bad input exits 2 naming
-the field. What they change is audited (actor `cli`), as the admin's page's changes are;
-`token list` only reads (it shows no token nor hash) and is not audited."""
+the field. The token commands name a user by `--email`, as the user commands do (`--user`,
+their older spelling, still works); `token list` shows each token's id, by which `token
+revoke --id` revokes that one. What they change is audited (actor `cli`), as the admin's
+page's changes are; `token list` only reads (it shows no token nor hash) and is not
+audited."""
 
 from __future__ import annotations
 
@@ -176,25 +179,52 @@ def token_group() -> None:
     """Manage API tokens."""
 
 
+Decorator = Callable[[Callable[..., None]], Callable[..., None]]
+
+
+def email_options(help_text: str) -> Decorator:
+    """Add `--email` and its older spelling `--user` (hidden: the same option) to a token
+    command; `chosen_email` makes one of them."""
+    def add(command: Callable[..., None]) -> Callable[..., None]:
+        command = click.option("--user", "user_email", hidden=True,
+                               help="The older spelling of --email.")(command)
+        return click.option("--email", help=help_text)(command)
+    return add
+
+
+def chosen_email(email: str | None, user_email: str | None) -> tuple[str | None, str]:
+    """Return the e-mail given by `--email` or by `--user`, and the option that gave it (a
+    refusal names that one); exit 2 when both are given."""
+    if email is not None and user_email is not None:
+        fail(text("token_email_twice"))
+    if user_email is not None:
+        return user_email, "--user"
+    return email, "--email"
+
+
 @token_group.command("create")
-@click.option("--user", "email", required=True, help="E-mail of the user the token acts as.")
+@email_options("E-mail of the user the token acts as (required; --user: the same).")
 @click.option(
     "--expires",
     type=click.IntRange(1, MAX_TOKEN_DAYS),
     help="Days until the token stops working (default: until revoked).",
 )
-def token_create_command(email: str, expires: int | None) -> None:
+def token_create_command(email: str | None, user_email: str | None,
+                         expires: int | None) -> None:
     """Print a new API token with exactly that user's rights (shown once; only its hash is
     kept)."""
     from loket.domain.accounts import find_user, issue_token
     from loket.store.db import session_scope
 
+    address, option = chosen_email(email, user_email)
+    if address is None:
+        fail(text("token_no_email"))
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
-            user = find_user(session=session, email=email)
+            user = find_user(session=session, email=address)
             if user is None or not user.active:
-                fail(text("token_no_active_user", email=email))
+                fail(text("token_no_active_user", email=address, option=option))
             token = issue_token(session=session, user=user, expires_days=expires,
                                 admin_id=None, actor="cli")
     except UNREADY:
@@ -203,24 +233,39 @@ def token_create_command(email: str, expires: int | None) -> None:
 
 
 @token_group.command("revoke")
-@click.option("--user", "email", help="Revoke every token of this user (e-mail).")
+@email_options("Revoke every token of this user (e-mail; --user: the same).")
 @click.option("--token", help="Revoke this one token.")
-def token_revoke_command(email: str | None, token: str | None) -> None:
-    """Revoke a user's API tokens, or one token; they stop working at once."""
-    from loket.domain.accounts import find_user, revoke_one_token, revoke_user_tokens
+@click.option("--id", "token_id", type=click.IntRange(1, 2**31 - 1),
+              help="Revoke the one token with this id (`loket token list` shows it).")
+def token_revoke_command(email: str | None, user_email: str | None, token: str | None,
+                         token_id: int | None) -> None:
+    """Revoke a user's API tokens, or one token (by itself or by its id); they stop working
+    at once."""
+    from loket.domain.accounts import (
+        find_user,
+        revoke_one_token,
+        revoke_token_id,
+        revoke_user_tokens,
+    )
     from loket.store.db import session_scope
 
-    if (email is None) == (token is None):
+    address, option = chosen_email(email, user_email)
+    if sum(given is not None for given in (address, token, token_id)) != 1:
         fail(text("token_one_of"))
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
-            if email is not None:
-                user = find_user(session=session, email=email)
+            if address is not None:
+                user = find_user(session=session, email=address)
                 if user is None or user.id is None:
-                    fail(text("token_no_user", email=email))
+                    fail(text("token_no_user", email=address, option=option))
                 count = revoke_user_tokens(session=session, user_id=user.id, admin_id=None,
                                            actor="cli")
+            elif token_id is not None:
+                count = revoke_token_id(session=session, token_id=token_id, admin_id=None,
+                                        actor="cli")
+                if count == 0:
+                    fail(text("token_no_id", id=token_id))
             else:
                 count = revoke_one_token(session=session, token=(token or "").strip(),
                                          admin_id=None, actor="cli")
@@ -246,13 +291,14 @@ def when(moment: datetime | None, none_key: str) -> str:
 
 
 @token_group.command("list")
-@click.option("--email", help="Only this user's tokens (e-mail).")
-def token_list_command(email: str | None) -> None:
-    """List the API tokens: whose, created, expires, last used and whether each still works
-    (never a token nor its hash). Only reads: not audited."""
+@email_options("Only this user's tokens (e-mail; --user: the same).")
+def token_list_command(email: str | None, user_email: str | None) -> None:
+    """List the API tokens: id (for `revoke --id`), whose, created, expires, last used and
+    whether each still works (never a token nor its hash). Only reads: not audited."""
     from loket.domain.accounts import find_user, token_lines
     from loket.store.db import session_scope
 
+    email, option = chosen_email(email, user_email)
     app = build_app()
     try:
         with app.app_context(), session_scope(app.extensions["loket.engine"]) as session:
@@ -260,7 +306,7 @@ def token_list_command(email: str | None) -> None:
             if email is not None:
                 user = find_user(session=session, email=email)
                 if user is None or user.id is None:
-                    fail(text("token_list_no_user", email=email.strip()))
+                    fail(text("token_list_no_user", email=email.strip(), option=option))
                 user_id = user.id
             lines = token_lines(session=session, user_id=user_id)
     except UNREADY:
@@ -270,7 +316,7 @@ def token_list_command(email: str | None) -> None:
         return
     say("token_list_header")
     for line in lines:
-        click.echo("\t".join((line.email, when(line.created_at, "token_never"),
+        click.echo("\t".join((str(line.id), line.email, when(line.created_at, "token_never"),
                               when(line.expires_at, "token_until_revoked"),
                               when(line.last_used_at, "token_never"),
                               text(TOKEN_STATES[line.state]))))

@@ -424,6 +424,20 @@ def revoke_one_token(*, session: Session, token: str, admin_id: int | None,
     return revoked
 
 
+def revoke_token_id(*, session: Session, token_id: int, admin_id: int | None,
+                    actor: str = "admin") -> int:
+    """Revoke the API token with this id (as `token_lines` shows it) if it is not revoked
+    yet; return 1, or 0 when there is no such token. Audited on its user."""
+    found = session.get(ApiToken, token_id)
+    if found is None or found.revoked:
+        return 0
+    found.revoked = True
+    session.add(found)
+    admin_audit(session=session, admin_id=admin_id, user_id=found.user_id, actor=actor,
+                what="1 API token(s) revoked")
+    return 1
+
+
 def revoke_user_tokens(*, session: Session, user_id: int, admin_id: int | None,
                        actor: str = "admin") -> int:
     """Revoke every API token of a user; return how many. Audited when there were any."""
@@ -453,8 +467,9 @@ TokenState = Literal["works", "revoked", "expired", "user_disabled"]
 @dataclass(frozen=True)
 class TokenLine:
     """An API token as the operator sees it: whose, when, whether it works; never the token
-    nor its hash."""
+    nor its hash; its id names it to `revoke_token_id`."""
 
+    id: int
     email: str
     created_at: datetime
     expires_at: datetime | None
@@ -480,7 +495,8 @@ def token_lines(*, session: Session, user_id: int | None = None,
             state = "expired"
         elif not user.active:
             state = "user_disabled"
-        lines.append(TokenLine(email=user.email, created_at=api_token.created_at,
+        lines.append(TokenLine(id=api_token.id or 0, email=user.email,
+                               created_at=api_token.created_at,
                                expires_at=api_token.expires_at,
                                last_used_at=api_token.last_used_at, state=state))
     return lines
@@ -489,7 +505,8 @@ def token_lines(*, session: Session, user_id: int | None = None,
 def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | None) -> User:
     """Enable or disable a user; disabling ends all their logins at once, sets them away,
     revokes their API tokens (enabled again, they need new ones), puts the contacts they
-    held back in their queues and hands their personal callbacks to their desk; never the
+    held back in their queues (a contact whose call is live stays theirs until the call
+    ends: `release_held`) and hands their personal callbacks to their desk; never the
     last active admin. Audited."""
     if not active and user_id == admin_id:
         raise ValueError("user: you cannot disable yourself")

@@ -5,6 +5,9 @@ handle times, N counsellors, nobody hangs up. With offered load A = calls per ho
 handle time / 3600 (in Erlangs), the chance that a contact waits at all is Erlang C,
 C(N, A); the share answered within t seconds is 1 - C(N, A) * exp(-(N - A) * t / aht).
 With N <= A the queue grows without end: every contact waits, the service level is 0.
+`counsellors_needed` can also cap occupancy (the share of their time counsellors are busy
+with contacts: `MAX_OCCUPANCY`, 85%, the usual contact-centre figure), for at a service
+target alone a large load asks people to be busy nearly all the time.
 Erlang C counts the counsellors at the desk; `rostered` gives the people to roster for them
 when a share of paid time goes elsewhere (shrinkage).
 
@@ -20,6 +23,9 @@ SECONDS_PER_HOUR = 3600
 # Shrinkage: the share of paid time a counsellor is not at the desk (breaks, training,
 # meetings, leave, sickness). More than this is a wrong input, not a roster.
 MAX_SHRINKAGE = 0.9
+# The share of their time counsellors can be busy with contacts, lasting: the usual
+# contact-centre cap (more burns people out, and leaves no room for a peak).
+MAX_OCCUPANCY = 0.85
 # More counsellors than this for one hour of one desk is a wrong input, not a plan.
 MAX_COUNSELLORS = 10_000
 
@@ -110,9 +116,12 @@ def staffing(counsellors: int, calls_per_hour: float, aht_s: float, target_s: fl
 
 
 def counsellors_needed(
-    calls_per_hour: float, aht_s: float, target_s: float, level: float
+    calls_per_hour: float, aht_s: float, target_s: float, level: float, *,
+    max_occupancy: float | None = None,
 ) -> int:
-    """Return the fewest counsellors whose service level is at least `level` (0 for no calls).
+    """Return the fewest counsellors whose service level is at least `level` (0 for no calls)
+    and, with `max_occupancy`, who are busy with contacts at most that share of their time
+    (load / N <= max_occupancy).
 
     `level` is a share between 0 and 1 (0.8: 80% answered within `target_s` seconds).
     """
@@ -120,11 +129,15 @@ def counsellors_needed(
         raise ValueError("the service level is a share between 0 and 1, both excluded")
     if not target_s >= 0:  # nan too
         raise ValueError("the target time cannot be negative")
+    if max_occupancy is not None and not 0 < max_occupancy <= 1:  # nan too
+        raise ValueError("the occupancy cap is a share above 0, at most 1")
     load = offered_load(calls_per_hour, aht_s)
     if load == 0:
         return 0
     too_many = TooManyCounsellors(f"more than {MAX_COUNSELLORS} counsellors: check the input")
     counsellors = math.floor(load) + 1  # the fewest for which the queue empties
+    if max_occupancy is not None:  # 17 at 85% of 16.7 Erlangs is 20 (a rounding error: not 21)
+        counsellors = max(counsellors, math.ceil(round(load / max_occupancy, 9)))
     if counsellors > MAX_COUNSELLORS:
         raise too_many  # before Erlang B's loop runs to millions
     while service_level(counsellors, load, aht_s, target_s) < level:

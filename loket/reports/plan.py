@@ -13,6 +13,10 @@ UTC hour in Python, so daylight-saving weeks land on the right local hour.
 
 Separate: every desk staffs its own queue for its own load, every hour.
 
+In either plan no hour's counsellors are busy with contacts more than `max_occupancy` of
+their time (85% unless set: `DEFAULT_MAX_OCCUPANCY`): at a service target alone a large
+load is met by people busy nearly all the time, which no roster keeps up.
+
 Pooled, as the routing policy (DESIGN.md, "The default policy") works:
 - Pooled hours. The hours come from the rules' own `pooled-hours` window (the rules file
   in force, or the window passed in), not from a copy here: in an ordinary week the hours
@@ -56,6 +60,7 @@ from sqlmodel import Session
 
 from loket.reports import tally
 from loket.reports.capacity import (
+    MAX_OCCUPANCY,
     MAX_SHRINKAGE,
     counsellors_needed,
     offered_load,
@@ -63,6 +68,7 @@ from loket.reports.capacity import (
     service_level,
 )
 from loket.reports.periods import AMSTERDAM, day_start, hour_of_week
+from loket.reports.suppression import SMALL, small
 from loket.routing.values import DESKS, PAIRED_DESKS
 from loket.routing.windows import Window
 from loket.store.snapshots import snapshot
@@ -71,6 +77,7 @@ HOURS_PER_WEEK = 168
 DEFAULT_AHT_S = 600.0  # as the desk's expected wait assumes before it has its own figures
 DEFAULT_TARGET_S = 20.0
 DEFAULT_LEVEL = 0.8
+DEFAULT_MAX_OCCUPANCY = MAX_OCCUPANCY  # the plan's occupancy cap unless a manager sets one
 NIGHT = (22, 7)  # from 22:00 up to, not including, 07:00
 WEEKEND = (5, 6)  # Saturday, Sunday (Monday is 0)
 POOL = "pool"
@@ -251,21 +258,22 @@ def combined(load: Load, how: int, desks: Iterable[str] = PAIRED_DESKS) -> tuple
     return rate, sum(r * load.aht_s(desk, how) for desk, r in rates.items()) / rate
 
 
-def shared(load: Load, how: int, target_s: float, level: float) -> dict[str, int]:
+def shared(load: Load, how: int, target_s: float, level: float,
+           max_occupancy: float | None = None) -> dict[str, int]:
     """Return police's and veterans' counsellors in an hour they share by overflow.
 
     Together they need what one queue of their combined load needs; each keeps the floor
     its own load needs to meet `level` within `OVERFLOW_WAIT_S`; the counsellors above the
     floors go one by one to the desk with the most load per counsellor (ties: the first of
-    `PAIRED_DESKS`).
+    `PAIRED_DESKS`). With `max_occupancy`, neither the two together nor a floor is busier.
     """
     rate, aht = combined(load, how)
-    together = counsellors_needed(rate, aht, target_s, level)
+    together = counsellors_needed(rate, aht, target_s, level, max_occupancy=max_occupancy)
     loads = {desk: offered_load(load.rate(desk, how), load.aht_s(desk, how))
              for desk in PAIRED_DESKS}
     counts: dict[str, int] = {
         desk: counsellors_needed(load.rate(desk, how), load.aht_s(desk, how), OVERFLOW_WAIT_S,
-                                 level) for desk in PAIRED_DESKS}
+                                 level, max_occupancy=max_occupancy) for desk in PAIRED_DESKS}
     for _ in range(together - sum(counts.values())):
         busiest = max(PAIRED_DESKS, key=lambda desk: loads[desk] / (counts[desk] or 0.5))
         counts[busiest] += 1
@@ -273,11 +281,15 @@ def shared(load: Load, how: int, target_s: float, level: float) -> dict[str, int
 
 
 def staff(load: Load, target_s: float, level: float, *,
-          pooled_hours: frozenset[int] = POOLED_HOURS, overflow: bool = True) -> dict[str, Any]:
+          pooled_hours: frozenset[int] = POOLED_HOURS, overflow: bool = True,
+          max_occupancy: float | None = None) -> dict[str, Any]:
     """Return the counsellors per hour of the week, separate and pooled, the totals and
-    `same_people` (see the module). `overflow=False` pools by the clock alone."""
+    `same_people` (see the module). `overflow=False` pools by the clock alone; with
+    `max_occupancy` no hour's counsellors are busier than that share of their time."""
+    cap = max_occupancy
     separate: dict[str, list[int]] = {
-        desk: [counsellors_needed(load.rate(desk, h), load.aht_s(desk, h), target_s, level)
+        desk: [counsellors_needed(load.rate(desk, h), load.aht_s(desk, h), target_s, level,
+                                  max_occupancy=cap)
                for h in range(HOURS_PER_WEEK)]
         for desk in DESKS
     }
@@ -287,12 +299,13 @@ def staff(load: Load, target_s: float, level: float, *,
     for how in range(HOURS_PER_WEEK):
         apart = sum(separate[desk][how] for desk in PAIRED_DESKS)
         if how in pooled_hours:
-            pooled[POOL][how] = counsellors_needed(*combined(load, how), target_s, level)
+            pooled[POOL][how] = counsellors_needed(*combined(load, how), target_s, level,
+                                                   max_occupancy=cap)
             for desk in PAIRED_DESKS:
                 pooled[desk][how] = 0
             by_clock += apart - pooled[POOL][how]
         elif overflow:
-            for paired, n in shared(load, how, target_s, level).items():
+            for paired, n in shared(load, how, target_s, level, cap).items():
                 pooled[paired][how] = n
             by_overflow += apart - sum(pooled[desk][how] for desk in PAIRED_DESKS)
     separate_hours = sum(map(sum, separate.values()))
@@ -343,13 +356,14 @@ def same_people(load: Load, separate: Mapping[str, Sequence[int]], target_s: flo
 
 
 def holiday_saving(load: Load, holidays: Sequence[Holiday], pooled: Mapping[str, Sequence[int]],
-                   target_s: float, level: float) -> int:
+                   target_s: float, level: float, max_occupancy: float | None = None) -> int:
     """Return the counsellor-hours the holidays' extra pooled hours save in all: per hour,
     the two desks' pooled-plan staffing minus what the pool needs."""
     saved = 0
     for holiday in holidays:
         for how in holiday.hours:
-            pool = counsellors_needed(*combined(load, how), target_s, level)
+            pool = counsellors_needed(*combined(load, how), target_s, level,
+                                      max_occupancy=max_occupancy)
             saved += sum(pooled[desk][how] for desk in PAIRED_DESKS) - pool
     return saved
 
@@ -380,6 +394,7 @@ def plan(
     today: date | None = None,
     window: Window | None = None,
     shrinkage: float = 0.0,
+    max_occupancy: float = DEFAULT_MAX_OCCUPANCY,
 ) -> dict[str, Any]:
     """Return the capacity plan from the last `weeks` whole weeks before `today` (Amsterdam).
 
@@ -396,6 +411,8 @@ def plan(
     `window` is the rules' `pooled-hours` window (default: of the rules file in force).
     `counsellor_hours.rostered` gives the hours a week to roster for the separate and the
     pooled plan when a share `shrinkage` of paid time is spent away from the desk.
+    `max_occupancy`: no hour's counsellors are busy with contacts more than this share of
+    their time (85%, the usual contact-centre cap): `max_occupancy` in the result.
     """
     if weeks < 1:
         raise ValueError("weeks: at least 1")
@@ -406,7 +423,8 @@ def plan(
     ordinary = ordinary_pooled_hours(window)
     first = today - timedelta(weeks=weeks)
     observed = observe(session, first, today - timedelta(days=1), weeks)
-    result = staff(observed, target_s, level, pooled_hours=ordinary)
+    result = staff(observed, target_s, level, pooled_hours=ordinary,
+                   max_occupancy=max_occupancy)
     hours = result["counsellor_hours"]
     roster = {name: rostered(hours[name], shrinkage) for name in ("separate", "pooled")}
     hours["rostered"] = {**roster, "difference": roster["separate"] - roster["pooled"]}
@@ -414,7 +432,8 @@ def plan(
     occupancy = {name: (round(load / hours[name], 3) if hours[name] else None)
                  for name in ("separate", "pooled")}
     holidays = holidays_between(window, today, 7 * weeks, ordinary)
-    saved = holiday_saving(observed, holidays, result["pooled"], target_s, level)
+    saved = holiday_saving(observed, holidays, result["pooled"], target_s, level,
+                           max_occupancy)
     return {
         "from": first.isoformat(),
         "to": (today - timedelta(days=1)).isoformat(),
@@ -422,6 +441,7 @@ def plan(
         "target_s": target_s,
         "level": level,
         "shrinkage": shrinkage,
+        "max_occupancy": max_occupancy,
         "pooled_hours": sorted(ordinary),
         **result,
         "occupancy": occupancy,
@@ -446,3 +466,20 @@ def weeks_with_data(first_day: date | None, today: date) -> int:
     if first_day is None:
         return 0
     return max(1, -(-(today - first_day).days // 7))
+
+
+def shown_plan(made: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a plan as it is shown (JSON): its observed figures with small counts hidden as
+    the reports hide them. An hour of a desk whose contacts over the observed days number 1
+    to 4 has "<5" for its calls an hour (the mean times the weeks would give the count
+    back) and no handle time (None: the mean of so few describes a person)."""
+    times = occurrences(date.fromisoformat(made["from"]), date.fromisoformat(made["to"]))
+    observed = made["observed"]
+    calls: dict[str, list[Any]] = {}
+    aht: dict[str, list[Any]] = {}
+    for desk, rates in observed["calls_per_hour"].items():
+        counts = [round(rate * times[how]) for how, rate in enumerate(rates)]
+        calls[desk] = [SMALL if small(n) else rate for n, rate in zip(counts, rates, strict=True)]
+        aht[desk] = [None if small(n) else seconds
+                     for n, seconds in zip(counts, observed["aht_s"][desk], strict=True)]
+    return {**made, "observed": {**observed, "calls_per_hour": calls, "aht_s": aht}}

@@ -1,8 +1,9 @@
 """The report's tables, from its figures: one list that the page prints (each with its
 chart) and that each CSV download writes, so both always show the same numbers.
 
-Takes the figures already suppressed (`suppress_counts`): a count from 1 to 4 is "<5" in
-every table, chart and file. `say(key, **values)` gives a text in the reader's language.
+Takes the figures as shown (`volumes.shown`): a count from 1 to 4 is "<5", and a count
+that would give one back by subtraction is not given (None, "–"), in every table, chart and
+file. `say(key, **values)` gives a text in the reader's language.
 """
 
 from __future__ import annotations

@@ -21,9 +21,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "rep_this_month": {"nl": "Deze maand", "en": "This month"},
     "rep_small": {
         "nl": "Aantallen van 1 tot 4 staan er als \u201c<5\u201d, zodat niemand te herkennen "
-              "is. Dagen zijn kalenderdagen in Nederlandse tijd.",
+              "is; een streepje staat voor een aantal dat is weggelaten omdat er met het "
+              "totaal een \u201c<5\u201d uit terug te rekenen zou zijn. Dagen zijn "
+              "kalenderdagen in Nederlandse tijd.",
         "en": "Counts from 1 to 4 are shown as \u201c<5\u201d so that no one can be singled "
-              "out. Days are calendar days in Dutch time.",
+              "out; a dash stands for a count left out because with the total it would give a "
+              "\u201c<5\u201d back. Days are calendar days in Dutch time.",
     },
     "rep_csv": {"nl": "Download {name} als CSV", "en": "Download {name} as CSV"},
     "rep_csv_all": {"nl": "Alle cijfers als CSV", "en": "All figures as CSV"},
@@ -179,6 +182,33 @@ TEXTS: dict[str, dict[str, str]] = {
               "hulpverlener-uren in te roosteren apart, {pooled} samen.",
         "en": "With {shrinkage}% of the time away from the desk, {separate} counsellor-hours "
               "a week are to be rostered separate, {pooled} pooled.",
+    },
+    "cap_occupancy_cap": {
+        "nl": "Het plan vraagt hulpverleners hoogstens {cap}% van hun tijd aan de desk met "
+              "contacten bezig te zijn, ook waar het servicedoel met minder mensen gehaald "
+              "wordt.",
+        "en": "The plan asks counsellors to be busy with contacts at most {cap}% of their "
+              "time at the desk, also where fewer people would meet the service target.",
+    },
+    "cap_occupancy_cap_field": {"nl": "Hoogste bezetting (deel, 0,5 tot 1)",
+                                "en": "Occupancy cap (share, 0.5 to 1)"},
+    "cap_desk_hours": {
+        "nl": "Voor {level}% binnen {target} s heeft {desk} {separate} hulpverlener-uren per "
+              "week nodig als de desks apart werken, {pooled} als ze samenwerken.",
+        "en": "For {level}% within {target} s, {desk} needs {separate} counsellor-hours a "
+              "week with the desks separate, {pooled} with the desks pooled.",
+    },
+    "cap_desk_pool": {
+        "nl": "Samen bemensen politie en veteranen daarnaast de gezamenlijke wachtrij (nacht "
+              "en weekend): {pool} hulpverlener-uren per week.",
+        "en": "Pooled, police and veterans also staff the shared queue (nights and weekends): "
+              "{pool} counsellor-hours a week.",
+    },
+    "cap_desk_only": {
+        "nl": "U ziet uw eigen desk en wat die met de gezamenlijke wachtrij deelt; het plan "
+              "van alle desks samen ziet een manager zonder eigen desk.",
+        "en": "You see your own desk and what it shares in the pool; a manager of no one desk "
+              "sees the plan of all desks together.",
     },
     "cap_occupancy": {
         "nl": "Bezetting: de hulpverleners van het plan zijn {separate}% van hun tijd aan de "

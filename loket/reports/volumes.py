@@ -15,12 +15,14 @@ call counts in the share's denominator, also one that hung up within the target,
 crisis caller who hung up and is kept open to be called back at once. A share or
 a percentile of fewer than five calls is not given (None): it would describe a person; nor
 is a share made of a count shown as "<5", or a total of the two classes (crisis, other)
-when exactly one class's count is "<5": either would give that count back.
+when exactly one class's count is "<5": either would give that count back. Likewise
+`shown`: where counts add up to one shown beside them (the channels to the total, a day's
+channels to its total), enough others are not given that no "<5" follows by subtraction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,7 +31,7 @@ from sqlmodel import Session
 
 from loket.reports import tally
 from loket.reports.periods import hour_of_week
-from loket.reports.suppression import THRESHOLD
+from loket.reports.suppression import THRESHOLD, Sum, suppress_linked
 from loket.routing.values import CHANNELS, DESKS, PAIRED_DESKS, QUEUES
 from loket.store.models import OUTCOMES
 from loket.store.snapshots import snapshot
@@ -262,3 +264,37 @@ def count_callbacks(rows: dict[tuple[Any, ...], list[float]]) -> dict[str, Any]:
             by_attempts[key] += n
     return {**found, "reached_by_attempts": by_attempts, "crisis_kept": kept,
             "crisis_kept_reached": kept_reached}
+
+
+def sums(counted: Mapping[str, Any]) -> list[Sum]:
+    """Return the report's counts that add up to a count shown beside them: the total by
+    channel, desk, queue and outcome, and by hour of the week; each day's total by
+    channel; the total, crisis and each channel over the days; overflow by direction;
+    the callbacks reached by attempts. (The phone's classes: `total_shown`.)"""
+    contacts = counted["contacts"]
+    days = list(counted["per_day"])
+    found: list[Sum] = [
+        (("contacts", "total"), [("contacts", part, key) for key in contacts[part]])
+        for part in ("by_channel", "by_desk", "by_queue", "by_outcome")
+    ]
+    found.append((("contacts", "overflow"),
+                  [("contacts", "overflow_by_direction", way)
+                   for way in contacts["overflow_by_direction"]]))
+    found += [(("per_day", day, "total"), [("per_day", day, c) for c in CHANNELS])
+              for day in days]
+    found += [(("contacts", name), [("per_day", day, name) for day in days])
+              for name in ("total", "crisis")]
+    found += [(("contacts", "by_channel", c), [("per_day", day, c) for day in days])
+              for c in CHANNELS]
+    found.append((("contacts", "total"),
+                  [("by_hour_of_week", d, h) for d in range(WEEKDAYS) for h in range(HOURS)]))
+    found.append((("callbacks", "reached"),
+                  [("callbacks", "reached_by_attempts", k)
+                   for k in counted["callbacks"]["reached_by_attempts"]]))
+    return found
+
+
+def shown(counted: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the figures as a report shows them (page, CSV and JSON alike): a count from 1
+    to 4 as "<5", and counts that would give one back by subtraction not given (None)."""
+    return suppress_linked(counted, sums(counted))

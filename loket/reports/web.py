@@ -2,8 +2,9 @@
 a desk and a channel) with a CSV download of every table, and `/reports/capacity` (the
 plan, desks separate and pooled).
 
-Managers only. A desk's manager sees their desk (the contacts it owns or served); a manager
-of no one desk chooses a desk or all. Nothing personal is read: the figures are counts.
+Managers only. A desk's manager sees their desk (the contacts it owns or served, and the
+pool for police and veterans), in the plan too; a manager of no one desk chooses a desk or
+all, and sees the whole plan. Nothing personal is read: the figures are counts.
 """
 
 from __future__ import annotations
@@ -20,19 +21,21 @@ from flask.typing import ResponseReturnValue
 
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
+from loket.domain import access
 from loket.i18n import request_language
 from loket.reports import charts
-from loket.reports.capacity import MAX_SHRINKAGE
+from loket.reports.capacity import MAX_SHRINKAGE, rostered
 from loket.reports.periods import AMSTERDAM, reportable
-from loket.reports.suppression import suppress_counts
+from loket.reports.plan import DEFAULT_MAX_OCCUPANCY, POOL
 from loket.reports.tables import Table, key_figures, tables
-from loket.reports.volumes import Targets, figures
+from loket.reports.volumes import Targets, figures, shown
 from loket.routing.values import CHANNELS, DESKS
 from loket.store.db import get_engine, read_scope
 from loket.store.models import User
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 MAX_DAYS = 3660  # ten years, as `loket report`
+MIN_OCCUPANCY_CAP = 0.5  # a lower cap is a typing error, not a plan
 WEEKDAYS = 7
 
 
@@ -126,8 +129,8 @@ def report_tables(filters: Filters, say: Any) -> tuple[list[Table], dict[str, An
     with read_scope(get_engine()) as session:
         counted = figures(session, filters.start, filters.end, filters.desk, filters.channel,
                           targets=targets)
-    shown = suppress_counts(counted)
-    return tables(shown, say), shown
+    visible = shown(counted)
+    return tables(visible, say), visible
 
 
 def chart_of(table: Table) -> Any:
@@ -213,17 +216,20 @@ def download(slug: str) -> ResponseReturnValue:
 @dataclass(frozen=True)
 class PlanFilters:
     """What a capacity plan is made of: whole weeks of data, a target and a service goal,
-    and the share of paid time away from the desk (shrinkage) to roster for."""
+    the share of paid time away from the desk (shrinkage) to roster for, and the most of
+    their time counsellors may be busy with contacts (occupancy cap)."""
 
     weeks: int = 8
     target_s: int = 20
     level: float = 0.8
     shrinkage: float = 0.0
+    occupancy: float = DEFAULT_MAX_OCCUPANCY
 
     def query(self) -> dict[str, str]:
         """Return the filters as a page's query string."""
         return {"weeks": str(self.weeks), "target": str(self.target_s),
-                "level": f"{self.level:g}", "shrinkage": f"{self.shrinkage:g}"}
+                "level": f"{self.level:g}", "shrinkage": f"{self.shrinkage:g}",
+                "occupancy": f"{self.occupancy:g}"}
 
 
 def read_number(args: Mapping[str, str], name: str, default: float, low: float, high: float,
@@ -248,29 +254,45 @@ def read_plan_filters(args: Mapping[str, str], say: Any) -> PlanFilters:
     target = read_number(args, "target", 20, 1, 600, say, "cap_target")
     level = read_number(args, "level", 0.8, 0.5, 0.99, say, "cap_level")
     shrinkage = read_number(args, "shrinkage", 0.0, 0.0, MAX_SHRINKAGE, say, "cap_shrinkage")
+    occupancy = read_number(args, "occupancy", DEFAULT_MAX_OCCUPANCY, MIN_OCCUPANCY_CAP, 1.0,
+                            say, "cap_occupancy_cap_field")
     if weeks != int(weeks) or target != int(target):
         raise BadFilter(say("cap_bad_number", field=say("cap_weeks" if weeks != int(weeks)
                                                         else "cap_target"),
                             low="1", high="52" if weeks != int(weeks) else "600"))
-    return PlanFilters(int(weeks), int(target), level, shrinkage)
+    return PlanFilters(int(weeks), int(target), level, shrinkage, occupancy)
 
 
-def plan_tables(made: Mapping[str, Any], say: Any) -> list[Table]:
+def queues_seen(user: User) -> tuple[str, ...] | None:
+    """Return the queues of the plan a manager sees: a desk's manager their desk's and, for
+    police and veterans, the pool's (DESIGN.md "Who sees what": D and the pool); None for a
+    manager of no one desk: every queue."""
+    return access.queues_counted(user.desk) if user.desk else None
+
+
+def plan_tables(made: Mapping[str, Any], say: Any,
+                queues_shown: tuple[str, ...] | None = None) -> list[Table]:
     """Return the plan's tables: hours a week per queue, and the counsellors needed per
-    hour of the week, separate and pooled (every desk together)."""
+    hour of the week, separate and pooled (every desk together); only the queues
+    `queues_shown` (all when None), their total the sum of those."""
     hours = made["counsellor_hours"]
-    separate_by = hours["separate_by_desk"]
-    pooled_by = hours["pooled_by_queue"]
+
+    def seen(queue: str) -> bool:
+        return queues_shown is None or queue in queues_shown
+
+    separate_by = {q: n for q, n in hours["separate_by_desk"].items() if seen(q)}
+    pooled_by = {q: n for q, n in hours["pooled_by_queue"].items() if seen(q)}
     queues = [*separate_by, *(q for q in pooled_by if q not in separate_by)]
     per_queue = Table(
         "hours", say("cap_hours"),
         [say("cap_queue"), say("cap_separate"), say("cap_pooled")],
         [[say(f"desk_{q}"), separate_by.get(q, 0), pooled_by.get(q, 0)] for q in queues]
-        + [[say("cap_all"), hours["separate"], hours["pooled"]]],
+        + [[say("cap_all"), sum(separate_by.values()), sum(pooled_by.values())]],
     )
     grids = []
     for slug, kind in (("separate", "cap_need_separate"), ("pooled", "cap_need_pooled")):
-        per_hour = [sum(counts[h] for counts in made[slug].values()) for h in range(168)]
+        per_hour = [sum(counts[h] for queue, counts in made[slug].items() if seen(queue))
+                    for h in range(168)]
         grids.append(Table(
             f"need-{slug}", say(kind), [say("rep_day"), *(f"{h:02d}" for h in range(24))],
             [[say(f"weekday_{d}"), *per_hour[d * 24:(d + 1) * 24]] for d in range(WEEKDAYS)],
@@ -279,12 +301,17 @@ def plan_tables(made: Mapping[str, Any], say: Any) -> list[Table]:
     return [per_queue, *grids]
 
 
-def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any) -> list[str]:
+def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any,
+             desk: str | None = None) -> list[str]:
     """Return the sentences a manager can quote: the hours saved in a week without public
     holidays, what the holidays of the coming weeks save on top, and the service level the
-    same people give pooled."""
+    same people give pooled. For a desk's manager (`desk`) only what their desk's and the
+    pool's hours say: the whole plan's figures hold the other desks' too."""
     hours = made["counsellor_hours"]
     level = f"{filters.level * 100:g}"
+    cap = say("cap_occupancy_cap", cap=f"{filters.occupancy * 100:g}")
+    if desk is not None:
+        return [*desk_sentence(made, filters, say, desk), cap]
     said = []
     if hours["difference"] > 0:
         said.append(say("cap_saves", level=level, target=filters.target_s,
@@ -313,6 +340,28 @@ def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any) -> list[st
     if same and same.get("pooled_level") is not None:
         said.append(say("cap_same_people", pooled=f"{same['pooled_level'] * 100:.1f}",
                         separate=f"{same['separate_level'] * 100:.1f}"))
+    said.append(cap)
+    return said
+
+
+def desk_sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any,
+                  desk: str) -> list[str]:
+    """Return the sentences of a desk's manager: their desk's hours a week separate and
+    pooled (the pool's apart), rostered with shrinkage, and that the whole is shown to a
+    manager of every desk."""
+    hours = made["counsellor_hours"]
+    separate = hours["separate_by_desk"].get(desk, 0)
+    pooled = hours["pooled_by_queue"].get(desk, 0)
+    pool = hours["pooled_by_queue"].get(POOL, 0) if POOL in access.queues_counted(desk) else 0
+    said = [say("cap_desk_hours", desk=say(f"desk_{desk}"), level=f"{filters.level * 100:g}",
+                target=filters.target_s, separate=separate, pooled=pooled)]
+    if pool:
+        said.append(say("cap_desk_pool", pool=pool))
+    if filters.shrinkage:
+        said.append(say("cap_rostered", shrinkage=f"{filters.shrinkage * 100:g}",
+                        separate=rostered(separate, filters.shrinkage),
+                        pooled=rostered(pooled + pool, filters.shrinkage)))
+    said.append(say("cap_desk_only"))
     return said
 
 
@@ -324,7 +373,8 @@ def make_plan(filters: PlanFilters) -> dict[str, Any]:
     window = rules_runtime.rules().windows.get(POOLED_WINDOW)
     with read_scope(get_engine()) as session:
         return plan(session, filters.weeks, target_s=filters.target_s, level=filters.level,
-                    window=window, shrinkage=filters.shrinkage)
+                    window=window, shrinkage=filters.shrinkage,
+                    max_occupancy=filters.occupancy)
 
 
 @bp.get("/capacity")
@@ -337,10 +387,11 @@ def capacity() -> ResponseReturnValue:
     except BadFilter as exc:
         return render_template("reports/capacity.html", error=str(exc), said=[], tables=[],
                                made=None, filters=PlanFilters(), chart_of=chart_of), 400
-    made = make_plan(filters)
-    return render_template("reports/capacity.html", error=None, said=sentence(made, filters, say),
-                           tables=plan_tables(made, say), made=made, filters=filters,
-                           chart_of=chart_of)
+    made, user = make_plan(filters), manager()
+    return render_template("reports/capacity.html", error=None,
+                           said=sentence(made, filters, say, user.desk),
+                           tables=plan_tables(made, say, queues_seen(user)), made=made,
+                           filters=filters, chart_of=chart_of)
 
 
 @bp.get("/capacity/<slug>.csv")
@@ -352,7 +403,7 @@ def capacity_download(slug: str) -> ResponseReturnValue:
         filters = read_plan_filters(request.args, say)
     except BadFilter as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
-    found = plan_tables(make_plan(filters), say)
+    found = plan_tables(make_plan(filters), say, queues_seen(manager()))
     table = next((t for t in found if t.slug == slug), None)
     if table is None:
         return Response(f"{say('rep_unknown_table')}\n", status=404, mimetype="text/plain")
