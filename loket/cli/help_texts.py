@@ -349,6 +349,10 @@ HELP = Catalog(
             "Beantwoord binnen zoveel seconden ...", "Answered within this many seconds ..."),
         "capacity --level": _both(
             "... voor dit deel (0.8: 80%).", "... for this share (0.8: 80%)."),
+        "capacity --occupancy": _both(
+            "Het grootste deel van hun tijd dat hulpverleners bezig zijn met contacten (0.85: "
+            "85%).",
+            "The most of their time counsellors are busy with contacts (0.85: 85%)."),
         "capacity --from-data": _both(
             "Plan in plaats daarvan uit de opgeslagen contacten per uur van de week.",
             "Plan from the store's contacts per hour of the week instead."),

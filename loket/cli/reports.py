@@ -27,6 +27,7 @@ from loket.cli.common import build_app, fail
 from loket.cli.help import Command
 from loket.cli.language import cli_language
 from loket.i18n import Catalog, holiday_name
+from loket.reports.capacity import MAX_OCCUPANCY
 
 MAX_DAYS = 3660  # ten years: more is a typing error, not a report
 MAX_WEEKS = 520
@@ -83,6 +84,10 @@ TEXTS = Catalog(
                   "{asa} s).",
             "en": "Needed for {level}% within {target} s: {n} counsellors "
                   "(service level {shown}%, chance to wait {wait}%, mean wait {asa} s).",
+        },
+        "occupancy": {
+            "nl": "Zij zijn {busy}% van hun tijd bezig met contacten (hoogstens {cap}%).",
+            "en": "They are busy with contacts {busy}% of their time (at most {cap}%).",
         },
         "one_fewer": {
             "nl": "Met {n} hulpverleners: servicelevel {shown}%.",
@@ -286,6 +291,9 @@ def flatten(figure: str, value: Any) -> Iterator[tuple[str, str, Any]]:
               show_default=True, help="Answered within this many seconds ...")
 @click.option("--level", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
               default=0.8, show_default=True, help="... for this share (0.8: 80%).")
+@click.option("--occupancy", type=click.FloatRange(min=0.5, max=1), default=MAX_OCCUPANCY,
+              show_default=True,
+              help="The most of their time counsellors are busy with contacts (0.85: 85%).")
 @click.option("--from-data", is_flag=True,
               help="Plan from the store's contacts per hour of the week instead.")
 @click.option("--weeks", type=click.IntRange(min=1, max=MAX_WEEKS), default=8,
@@ -299,20 +307,22 @@ def flatten(figure: str, value: Any) -> Iterator[tuple[str, str, Any]]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_LANG
 def capacity_command(calls_per_hour: float | None, aht: float | None, target: float,
-                     level: float, from_data: bool, weeks: int, simulate: bool, seed: int,
-                     as_json: bool, lang: str | None) -> None:
+                     level: float, occupancy: float, from_data: bool, weeks: int,
+                     simulate: bool, seed: int, as_json: bool, lang: str | None) -> None:
     """Erlang C: the counsellors a load needs for a service target, or the plan per hour
     of the week from the store, the desks separate and pooled; --simulate checks it."""
     lang = lang or cli_language()
     # click's FloatRange lets nan through (it compares false with either bound).
     for option, value in (("--calls-per-hour", calls_per_hour), ("--aht", aht),
-                          ("--target", target), ("--level", level)):
+                          ("--target", target), ("--level", level),
+                          ("--occupancy", occupancy)):
         if value is not None and math.isnan(value):
             fail(TEXTS.get("not_a_number", lang, option=option), lang)
     if from_data:
         if calls_per_hour is not None or aht is not None:
             fail(TEXTS.get("one_way", lang), lang)
-        print_plan(weeks, target, level, as_json, lang, seed if simulate else None)
+        print_plan(weeks, target, level, as_json, lang, seed if simulate else None,
+                   occupancy=occupancy)
         return
     if calls_per_hour is None:
         fail(TEXTS.get("need_load", lang), lang)
@@ -320,13 +330,16 @@ def capacity_command(calls_per_hour: float | None, aht: float | None, target: fl
         fail(TEXTS.get("need_aht", lang), lang)
     if simulate and calls_per_hour * 168 > MAX_SIMULATED_PER_WEEK:
         fail(TEXTS.get("sim_too_big", lang, n=MAX_SIMULATED_PER_WEEK), lang)
-    print_load(calls_per_hour, aht, target, level, as_json, lang, seed if simulate else None)
+    print_load(calls_per_hour, aht, target, level, as_json, lang, seed if simulate else None,
+               occupancy=occupancy)
 
 
 def print_load(calls_per_hour: float, aht: float, target: float, level: float,
-               as_json: bool, lang: str, seed: int | None = None) -> None:
-    """Print the counsellors one load needs, and what one fewer would give; with a `seed`,
-    what a simulation of one plain queue of them gives."""
+               as_json: bool, lang: str, seed: int | None = None, *,
+               occupancy: float = MAX_OCCUPANCY) -> None:
+    """Print the counsellors one load needs (none busy more than `occupancy` of their time),
+    and what one fewer would give; with a `seed`, what a simulation of one plain queue of
+    them gives."""
     from loket.reports.capacity import (
         MAX_COUNSELLORS,
         TooManyCounsellors,
@@ -335,7 +348,8 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
     )
 
     try:
-        needed = counsellors_needed(calls_per_hour, aht, target, level)
+        needed = counsellors_needed(calls_per_hour, aht, target, level,
+                                    max_occupancy=occupancy)
     except TooManyCounsellors:
         fail(TEXTS.get("too_many", lang, n=str(MAX_COUNSELLORS)), lang)
     best = staffing(needed, calls_per_hour, aht, target)
@@ -345,7 +359,8 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
     if as_json:
         shown: dict[str, Any] = {
             "calls_per_hour": calls_per_hour, "aht_s": aht, "target_s": target,
-            "level": level, "load_erlangs": round(best.load_erlangs, 3),
+            "level": level, "max_occupancy": occupancy,
+            "load_erlangs": round(best.load_erlangs, 3),
             "counsellors": needed, "service_level": round(best.service_level, 3),
             "wait_probability": round(best.wait_probability, 3),
             "average_wait_s": round(best.average_wait_s, 1),
@@ -364,6 +379,8 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
                          shown=percent(best.service_level),
                          wait=percent(best.wait_probability),
                          asa=f"{best.average_wait_s:.1f}"))
+    click.echo(TEXTS.get("occupancy", lang, busy=percent(best.occupancy),
+                         cap=f"{occupancy * 100:g}"))
     if fewer is not None:
         click.echo(TEXTS.get("one_fewer", lang, n=fewer.counsellors,
                              shown=percent(fewer.service_level)))
@@ -391,9 +408,10 @@ def percent(share: float) -> str:
 
 
 def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str,
-               seed: int | None = None) -> None:
-    """Print the plan from the store's last `weeks` weeks: separate, pooled, the saving;
-    with a `seed`, what one simulated week of each plan gives."""
+               seed: int | None = None, *, occupancy: float = MAX_OCCUPANCY) -> None:
+    """Print the plan from the store's last `weeks` weeks (no hour's counsellors busy more
+    than `occupancy` of their time): separate, pooled, the saving; with a `seed`, what one
+    simulated week of each plan gives."""
     from loket import rules_runtime
     from loket.reports.plan import POOLED_WINDOW, plan, shown_plan
     from loket.store.db import read_scope
@@ -401,7 +419,8 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     app = build_app(lang=lang)
     with app.app_context(), read_scope(app.extensions["loket.engine"]) as session:
         window = rules_runtime.rules(app).windows.get(POOLED_WINDOW)
-        result = plan(session, weeks, target_s=target, level=level, window=window)
+        result = plan(session, weeks, target_s=target, level=level, window=window,
+                      max_occupancy=occupancy)
     simulated = None if seed is None else simulate_plan(result, seed)
     if as_json:
         shown = shown_plan(result)  # the observed figures' small counts hidden

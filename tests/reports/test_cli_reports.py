@@ -216,3 +216,20 @@ def test_capacity_from_data_simulates_both_plans(app: Flask, cli_env: dict[str, 
     assert "With the same people as separate" in text.output
     dutch = CliRunner().invoke(main, ["capacity", "--from-data", "--weeks", "1", "--simulate"])
     assert "Simulatie van het plan samen" in dutch.output
+
+
+def test_capacity_caps_how_busy_counsellors_are() -> None:
+    # 100 contacts an hour of 10 minutes (16.7 Erlangs) answered within 10 minutes for half
+    # of them: Erlang C alone is met by 18 counsellors, busy 93% of their time; at most 85%
+    # busy takes 20 (16.7 / 0.85 = 19.6), and `--occupancy 1` lifts the cap.
+    args = ["capacity", "--calls-per-hour", "100", "--aht", "600", "--target", "600",
+            "--level", "0.5", "--json"]
+    capped = json.loads(CliRunner().invoke(main, args).output)
+    uncapped = json.loads(CliRunner().invoke(main, [*args, "--occupancy", "1"]).output)
+    assert (capped["counsellors"], capped["max_occupancy"]) == (20, 0.85)
+    assert capped["occupancy"] <= 0.85
+    assert (uncapped["counsellors"], uncapped["occupancy"]) == (18, 0.926)
+    said = CliRunner().invoke(main, args[:-1] + ["--lang", "en"]).output
+    assert "at most 85%" in said
+    refused = CliRunner().invoke(main, [*args, "--occupancy", "0.2"])
+    assert refused.exit_code == 2 and "--occupancy" in refused.output
