@@ -15,15 +15,16 @@
   where the person said a voicemail is safe, else nothing.
 - `/twilio/calls/<leg>/caller`: a waiting caller moved out of their queue joins the
   counsellor's conference.
-- `/twilio/calls/status`: each leg's progress; the person's leg ending unanswered ends the
+- `/twilio/calls/<leg>/not_connected`: the counsellor's phone, taken out of its conference
+  when Twilio refused to move the waiting caller to it, hears why and hangs up.
+- `/twilio/calls/status`: each leg's progress (one that comes before its leg's sid is stored
+  is matched again seconds later); the person's leg ending unanswered ends the
   attempt (retry, unreachable). No call is recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from flask import Blueprint, Response, request, url_for
 from sqlmodel import Session, select
@@ -38,7 +39,6 @@ from loket.store.types import utcnow
 bp = Blueprint("calls", __name__, url_prefix="/twilio/calls")
 CHANNEL = "call"
 MAX_SID = 64
-MAX_POSTED_TIME = 64  # "Tue, 03 Dec 2026 02:15:09 +0000" is 31 characters
 CONFIRM_TIMEOUT_S = 6  # seconds the counsellor's phone has to press 1 after each prompt
 CONFIRM_ROUNDS = 2  # the prompt is said twice at most
 
@@ -91,6 +91,14 @@ TEXTS = Catalog("calls", {
               "Blijf aan de lijn.",
         "en": "We could not connect you just now. You stay in the queue and keep your place. "
               "Please stay on the line.",
+    },
+    # To the counsellor who pressed 1 for a waiting caller Twilio could not move to them
+    # (the desk shows the same: `call_error_move_refused`); then their phone hangs up.
+    "not_connected": {
+        "nl": "De beller kon niet worden doorverbonden. De beller wacht nog in de wachtrij, "
+              "voor iedereen van de desk. Tot ziens.",
+        "en": "The caller could not be connected. The caller still waits in the queue, for "
+              "anyone of the desk. Goodbye.",
     },
     "gone": {
         "nl": "Dit gesprek is al afgelopen. Tot ziens.",
@@ -249,6 +257,24 @@ def confirm(leg_id: int, round_: int) -> Response:
     return leg_webhook(leg_id, calls.SCREENED, respond)
 
 
+@bp.post("/<int:leg_id>/not_connected")
+@twilio_signed
+def not_connected(leg_id: int) -> Response:
+    """The counsellor's phone, taken out of its conference because Twilio refused to move
+    the waiting caller to it (`calls.move_refused`): it hears why, then hangs up."""
+
+    def respond(session: Session, leg: CallLeg, contact: Contact) -> str:
+        lang = settings().default_language
+        if not calls.told_before_hang_up(leg):
+            return hang_up(lang)
+        twiml = VoiceResponse()
+        say_text(twiml, TEXTS.get("not_connected", lang), lang)
+        twiml.hangup()
+        return str(twiml)
+
+    return leg_webhook(leg_id, ("counsellor",), respond)
+
+
 @bp.post("/<int:leg_id>/person")
 @twilio_signed
 def person(leg_id: int) -> Response:
@@ -325,26 +351,16 @@ def status() -> Response:
     if not state or len(state) > 16:
         return bad_request("CallStatus is missing")
     answered_by = request.form.get("AnsweredBy", "").strip()[:32]
-    at = posted_time("Timestamp")
+    at = calls.posted_time(request.form.get("Timestamp", "").strip())
 
     def work(session: Session) -> Answer:
         leg = calls.leg_status(session=session, call_sid=sid, status=state,
                                answered_by=answered_by, policy=calls.Policy.of(settings()),
                                at=at)
+        if leg is None:  # before the sid is stored (the REST answer is late): soon again
+            calls.status_unmatched(session=session, call_sid=sid)
         return "", leg.contact_id if leg else None
 
     return answer_once(channel=CHANNEL, kind="status", sid=f"{sid}:{state}", handle=work,
                        content_type="text/plain")
 
-
-def posted_time(field: str) -> datetime | None:
-    """Return a time Twilio posted (RFC 2822, e.g. a status callback's Timestamp), aware;
-    None when absent or unreadable."""
-    raw = request.form.get(field, "").strip()
-    if not raw or len(raw) > MAX_POSTED_TIME:
-        return None
-    try:
-        moment = parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import structlog
@@ -26,7 +27,14 @@ from sqlmodel.sql.expression import SelectOfScalar
 from loket.domain import audit, callbacks, contacts, inbound
 from loket.domain.refusals import Refused
 from loket.queue import outbox
-from loket.store.models import CallbackRequest, CallLeg, Contact, User, table_of
+from loket.store.models import (
+    CallbackRequest,
+    CallLeg,
+    Contact,
+    InboundEvent,
+    User,
+    table_of,
+)
 from loket.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -452,14 +460,18 @@ MOVE_REFUSED = "not moved: Twilio refused to move the caller"
 
 def move_refused(*, session: Session, caller: CallLeg) -> None:
     """Twilio refused for good to move the waiting caller into the counsellor's conference:
-    the counsellor's phone, silent in it, is hung up (the desk says why), and the caller,
-    still waiting in their queue, is let go of, so that anyone of the desk may take them (a
-    crisis's alarms go on)."""
+    the counsellor's phone, silent in it, is told why and hung up (`told_before_hang_up`;
+    the desk says the same), and the caller, still waiting in their queue, is let go of, so
+    that anyone of the desk may take them (a crisis's alarms go on). A caller who was to be
+    moved back out of an empty conference (`never_met`) is in no queue: called back
+    (`stranded`)."""
     waiting_in_it = session.exec(
         select(CallLeg).where(CallLeg.conference == caller.conference,
                               CallLeg.kind == "counsellor", col(CallLeg.status).in_(LIVE))
     ).all()
     contact = session.get(Contact, caller.contact_id)
+    if contact is not None and moving_back(session=session, caller=caller):
+        stranded(session=session, contact=contact)
     for counsellor in waiting_in_it:
         counsellor.error, counsellor.updated_at = MOVE_REFUSED, utcnow()
         session.add(counsellor)
@@ -470,6 +482,50 @@ def move_refused(*, session: Session, caller: CallLeg) -> None:
                 and contact.assigned_user_id in (None, counsellor.user_id)):
             contacts.put_back(session=session, contact=contact, by_user_id=None,
                               reason=MOVE_REFUSED)
+
+
+def told_before_hang_up(leg: CallLeg) -> bool:
+    """Tell whether a counsellor's phone about to be hung up hears why first: the waiting
+    caller they pressed 1 for could not be moved to them (`move_refused`)."""
+    return leg.kind == "counsellor" and leg.error == MOVE_REFUSED
+
+
+def moving_back(*, session: Session, caller: CallLeg) -> bool:
+    """Tell whether this caller's leg moves them back out of an empty conference into their
+    queue (`never_met` left the leg that joined it, in the same conference)."""
+    found = session.exec(
+        select(CallLeg.id).where(CallLeg.conference == caller.conference,
+                                 CallLeg.kind == "caller", CallLeg.id != caller.id,
+                                 CallLeg.error == NEVER_MET)
+    ).first()
+    return found is not None
+
+
+STRANDED = "not moved back into the queue: a callback instead"
+
+
+def stranded(*, session: Session, contact: Contact) -> None:
+    """A waiting caller left in an empty conference could not be moved back into their
+    queue: as when their queue failed twice (the phone menu's `queue_failed`), a crisis with
+    a number stays waiting, to be called back at once (its alarms go on); another caller
+    with a number is called back as soon as possible; both count as not answered (their
+    wait so far). A caller with no number to call waits on, for anyone of the desk (taking
+    them moves their call)."""
+    if (contact.channel != "phone" or contact.status != "waiting"
+            or contact.answered_at is not None or not contact.phone):
+        return
+    waited = max(int((utcnow() - (contact.routed_at or contact.created_at)).total_seconds()), 0)
+    if contact.crisis:
+        if not keep_crisis_open(session=session, contact=contact, phone=contact.phone):
+            return
+    else:
+        callbacks.request_callback(session=session, contact=contact, phone=contact.phone,
+                                   window="asap")
+        contacts.set_step(session=session, contact=contact, step="callback")
+    contact.wait_seconds = waited
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, detail=STRANDED)
+    log.warning("calls.caller_stranded", contact_id=contact.id, crisis=contact.crisis)
 
 
 # --- the counsellor answers; the person answers ------------------------------------------
@@ -598,6 +654,68 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
     record_status(session=session, leg=leg, status=status, answered_by=answered_by,
                   policy=policy, at=at)
     return leg
+
+
+# Where the legs' status callbacks are kept (`channels/calls.py`: its channel, and kind).
+STATUS_CHANNEL, STATUS_KIND = "call", "status"
+# A status callback whose call's sid is not stored yet (Twilio's word came before the answer
+# to the request that placed the call) is matched again this long; then the quiet legs'
+# sweep (`legs_to_check`) asks Twilio instead.
+STATUS_MATCH_WITHIN = timedelta(seconds=90)
+
+
+def status_unmatched(*, session: Session, call_sid: str) -> None:
+    """A leg's status callback names a call no leg has yet: promise to match it again in
+    seconds (`match_early_statuses`), once its sid is stored."""
+    outbox.add(session, "match_status", urgent=True, call_sid=call_sid)
+
+
+def match_early_statuses(*, session: Session, call_sid: str, policy: Policy | None = None,
+                         now: datetime | None = None) -> str:
+    """Record the status callbacks of this call that came before its leg had the sid, kept
+    unmatched (`STATUS_MATCH_WITHIN`), in the order they came, as if they had come now; each
+    is then its leg's contact's, matched once. Return "matched", "not yet" (no leg has the
+    sid yet: to try again) or "none" (nothing left to match: matched already, or too old)."""
+    since = (now or utcnow()) - STATUS_MATCH_WITHIN
+    # The leg first: a run beside this one (or the leg's next status callback) waits, then
+    # sees what this one matched.
+    leg = locked_leg(session, CallLeg.call_sid == call_sid)
+    table = table_of(InboundEvent)
+    rows = session.execute(
+        sa_select(table.c.id, table.c.payload)
+        .where(table.c.channel == STATUS_CHANNEL, table.c.kind == STATUS_KIND,
+               table.c.contact_id.is_(None), table.c.created_at >= since)
+        .order_by(table.c.id)
+    ).all()
+    posted = [(event_id, json.loads(payload or "{}")) for event_id, payload in rows]
+    early = [(event_id, form) for event_id, form in posted if form.get("CallSid") == call_sid]
+    if not early:
+        return "none"
+    if leg is None:
+        return "not yet"
+    for _event_id, form in early:
+        record_status(session=session, leg=leg, status=str(form.get("CallStatus", ""))[:16],
+                      answered_by=str(form.get("AnsweredBy", ""))[:32], policy=policy,
+                      at=posted_time(str(form.get("Timestamp", ""))))
+    session.execute(update(table).where(table.c.id.in_([event_id for event_id, _ in early]),
+                                        table.c.contact_id.is_(None))
+                    .values(contact_id=leg.contact_id))
+    return "matched"
+
+
+MAX_POSTED_TIME = 64  # "Tue, 03 Dec 2026 02:15:09 +0000" is 31 characters
+
+
+def posted_time(raw: str) -> datetime | None:
+    """Return a time Twilio posted (RFC 2822, a status callback's Timestamp), aware; None
+    when absent or unreadable."""
+    if not raw or len(raw) > MAX_POSTED_TIME:
+        return None
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def locked_leg(session: Session, where: Any) -> CallLeg | None:

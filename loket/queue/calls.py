@@ -308,12 +308,42 @@ def move_caller(leg_id: int) -> str:
 
 
 def end_leg(leg_id: int) -> str:
-    """Hang up one leg (the person's side, once no counsellor is left on the call)."""
+    """Hang up one leg (the person's side, once no counsellor is left on the call); a
+    counsellor's phone whose caller could not be moved to it hears why first (when Twilio
+    refuses that, it is hung up all the same)."""
     with session_scope(get_engine()) as session:
         leg = session.get(CallLeg, leg_id)
         if leg is None or not leg.call_sid or leg.status in calls.FINAL:
             return "gone"
-        call_sid = leg.call_sid
+        call_sid, tell = leg.call_sid, calls.told_before_hang_up(leg)
+    if tell:
+        try:
+            get_gateway().redirect_call(call_sid=call_sid, url=leg_url(leg_id, "not_connected"))
+        except GatewayError as exc:
+            log.warning("call.tell_failed", leg_id=leg_id, error=str(exc)[:200])
+        else:
+            log.info("call.told_and_ended", leg_id=leg_id)
+            return "told"
     get_gateway().hangup_call(call_sid=call_sid)
     log.info("call.ended", leg_id=leg_id)
     return "ended"
+
+
+class NotMatchedYet(Exception):
+    """A status callback's call has no leg with its sid yet: the job's retry tries again."""
+
+
+def match_status(call_sid: str) -> str:
+    """Record the status callbacks of a call that came before its leg had the sid (the
+    answer to the request that placed it came later), seconds later: RQ's retries try
+    again while none has (`NotMatchedYet`), for `calls.STATUS_MATCH_WITHIN` at most; then
+    the quiet legs' sweep asks Twilio instead."""
+    with session_scope(get_engine()) as session:
+        done = calls.match_early_statuses(session=session, call_sid=call_sid,
+                                          policy=calls.Policy.of(settings()))
+    if done == "not yet":
+        raise NotMatchedYet("no leg has this call's sid yet")
+    if done == "matched":
+        log.info("call.status_matched")
+        return "matched"
+    return "left to the sweep"

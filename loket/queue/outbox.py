@@ -69,6 +69,7 @@ JOBS: dict[str, JobSpec] = {
     "place_leg": JobSpec("loket.queue.calls.place_leg", "urgent"),
     "move_caller": JobSpec("loket.queue.calls.move_caller", "urgent"),
     "end_leg": JobSpec("loket.queue.calls.end_leg", "urgent"),
+    "match_status": JobSpec("loket.queue.calls.match_status", "urgent"),
 }
 # RQ retries a failing job itself first; after that the reconciler enqueues it again,
 # waiting longer each time, up to MAX_ATTEMPTS enqueues; then it gives the row up, saying so.

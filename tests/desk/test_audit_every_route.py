@@ -100,7 +100,7 @@ UNAUDITED: dict[str, str] = {
     "messaging.inbound": "Twilio's webhook: the person's own message",
     "messaging.status": "Twilio's delivery report",
     **{f"calls.{name}": "Twilio's webhook for a call leg (audited by the call's steps)"
-       for name in ("caller", "confirm", "counsellor", "person", "status")},
+       for name in ("caller", "confirm", "counsellor", "not_connected", "person", "status")},
 }
 # The finer kinds of a deliberately unaudited answer of an audited route.
 UNAUDITED_ANSWERS = {
