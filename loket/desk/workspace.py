@@ -333,17 +333,7 @@ def still_open(contact: Contact, *, field: str) -> None:
 def perform_call(session: Any, user: User, contact: Contact, action: str, form: Any,
                  settings: Any) -> str:
     """Call a person back, answer a waiting caller, say how a callback went, plan one or
-    hand a live call over. A contact that left the counsellor's hands by it (a callback
-    planned or not reached, a warm transfer) takes what they typed on it with it."""
-    done = call_action(session, user, contact, action, form, settings)
-    if contact.assigned_user_id != user.id:
-        workspace.forget_drafts(session=session, contact=contact, user=user)
-    return done
-
-
-def call_action(session: Any, user: User, contact: Contact, action: str, form: Any,
-                settings: Any) -> str:
-    """Run one of the call actions (`perform_call`); return what to tell the counsellor."""
+    hand a live call over."""
     where = source()
     if action == "call":
         calls.start_callback(session=session, user=user, contact=contact, source=where)

@@ -177,3 +177,26 @@ def test_a_caller_whose_counsellor_s_phone_did_not_answer_takes_the_draft_along(
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
     assert contact.assigned_user_id is None
     assert drafts(store_app) == 0
+
+
+def test_a_callback_attempt_twilio_ends_forgets_the_draft_too(store_app: Flask) -> None:
+    # The person's phone did not answer: Twilio's status callback ends the attempt
+    # (`calls.attempt_ended`), not the counsellor's page; the contact goes back among the
+    # desk's callbacks and what its counsellor typed goes with it.
+    reference = waiting(store_app, channel="phone", status="callback")
+    drafted(store_app, reference)
+    with session_scope(engine_of(store_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+        assert contact.id is not None
+        callback = CallbackRequest(
+            contact_id=contact.id, phone="+31612345678", window="asap", status="calling",
+            attempts=1, window_start=utcnow() - timedelta(minutes=5),
+            window_end=utcnow() + timedelta(hours=1))
+        session.add(callback)
+        session.flush()
+        status = calls.attempt_ended(session=session, callback=callback, outcome="no_answer")
+    assert status == "pending"
+    with Session(engine_of(store_app)) as session:
+        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
+    assert contact.assigned_user_id is None
+    assert drafts(store_app) == 0
