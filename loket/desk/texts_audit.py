@@ -15,7 +15,7 @@ PAGE: dict[str, dict[str, str]] = {
         "en": "Who viewed this record or acted on it, oldest first (NEN 7513). Times in "
               "Amsterdam time. Opening this page is logged too.",
     },
-    "t_reference": {"nl": "Kenmerk van het contact", "en": "The contact's reference"},
+    "t_reference": {"nl": "Referentie van het contact", "en": "The contact's reference"},
     "t_show": {"nl": "Logboek tonen", "en": "Show the trail"},
     "t_none": {"nl": "Nog geen regels in het logboek.", "en": "No lines in the trail yet."},
     "t_pages": {"nl": "Pagina's van het logboek", "en": "Pages of the trail"},

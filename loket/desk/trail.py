@@ -54,20 +54,24 @@ def trail(reference: str) -> ResponseReturnValue:
     contact = session.exec(select(Contact).where(Contact.reference == reference)).first()
     if not access.can(user, "trail", contact):
         abort(404)
-    if contact is None and not audit_chain.has_trail(session, reference):
+    # The count, then only the page's lines (a long case has thousands: every view is one).
+    total = audit_chain.trail_size(session, reference)
+    if contact is None and not total:
         abort(404)
-    lines = audit_chain.trail(session, reference)
-    pages = max((len(lines) + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(max(page_asked(), 1), pages)
     start = (page - 1) * PER_PAGE
+    # No more than were counted: a line written meanwhile waits for the next view.
+    lines = audit_chain.trail(session, reference, offset=start,
+                              limit=min(PER_PAGE, total - start))
     with writing() as writer:
         audit.record(session=writer, event="trail", contact=contact, user_id=user.id,
                      actor="user", detail="" if contact else f"trail of {reference} (erased)",
                      source=(request.remote_addr or "")[:64])
     lang = request_language()
     return render_template(
-        "desk/trail.html", reference=reference, lines=lines[start:start + PER_PAGE],
-        page=page, pages=pages, total=len(lines), first=start + 1,
+        "desk/trail.html", reference=reference, lines=lines,
+        page=page, pages=pages, total=total, first=start + 1,
         event_name=lambda event: label("t_event_", event, lang),
         actor_name=lambda actor: label("t_actor_", actor, lang),
         detail_words=lambda detail: detail_text(detail, lang),

@@ -27,8 +27,8 @@ something to seal. (LOCK TABLE in this mode needs UPDATE, DELETE or TRUNCATE pri
 unit of work's write lock (`BEGIN IMMEDIATE`, the busy timeout) does both already. The
 primary key of `audit_seal` refuses a second seal of a row in any case.
 
-The trail. `trail` reads one contact's lines, oldest first, with who acted; who may read
-it is `access.can(user, "trail", contact)`.
+The trail. `trail` reads one contact's lines (all, or a page of them: `trail_size` counts
+them), oldest first, with who acted; who may read it is `access.can(user, "trail", contact)`.
 """
 
 from __future__ import annotations
@@ -276,14 +276,19 @@ class TrailLine:
         return self.email or self.actor
 
 
-def trail(session: Session, reference: str) -> list[TrailLine]:
-    """Return every audit line of one contact, oldest first."""
-    rows = session.execute(
+def trail(session: Session, reference: str, *, offset: int = 0,
+          limit: int | None = None) -> list[TrailLine]:
+    """Return one contact's audit lines, oldest first: every one, or (a page) `limit`
+    lines from the `offset`-th, read as such from the database."""
+    query = (
         select(AuditEvent, col(User.email), col(User.display_name), col(User.name))
         .outerjoin(User, col(User.id) == col(AuditEvent.user_id))
         .where(col(AuditEvent.contact_reference) == reference)
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
-    ).all()
+    )
+    if offset or limit is not None:
+        query = query.offset(offset).limit(limit)
+    rows = session.execute(query).all()
     return [
         TrailLine(
             id=line.id, at=line.at, event=line.event, actor=line.actor, email=email,
@@ -296,8 +301,13 @@ def trail(session: Session, reference: str) -> list[TrailLine]:
 
 def has_trail(session: Session, reference: str) -> bool:
     """Tell whether any audit line names this reference (also after the contact's erasure)."""
-    found = session.execute(
+    return bool(trail_size(session, reference))
+
+
+def trail_size(session: Session, reference: str) -> int:
+    """Return how many audit lines name this reference (also after the contact's erasure)."""
+    found: int = session.execute(
         select(func.count()).select_from(AuditEvent)
         .where(col(AuditEvent.contact_reference) == reference)
     ).scalar_one()
-    return bool(found)
+    return found

@@ -50,7 +50,7 @@ def test_an_unknown_reference_is_said_plainly(app: Flask) -> None:
     client, _ = counsellor(app)
     answer = post(client, "/desk/break-glass", reference="NOPE-123", reason=REASON)
     assert answer.status_code == 404
-    assert "Er is geen contact met dit kenmerk." in answer.get_data(as_text=True)
+    assert "Er is geen contact met deze referentie." in answer.get_data(as_text=True)
 
 
 def test_the_owning_desk_s_manager_reviews_it_and_no_other_manager_sees_it(
