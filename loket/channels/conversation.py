@@ -3,7 +3,8 @@
 A text conversation asks the phone menu's questions one message at a time. Its step lives in
 `Contact.intake_step`: who -> serving (only after 2) -> respond -> window (only for a
 callback) -> routed -> acked; `:again` marks a question asked a second time, and `stopped`
-a conversation the person ended. A crisis phrase in any message (or split over two
+a conversation the person ended, or one no text reaches (an SMS number Twilio opted out:
+routed, to be called, until it sends START). A crisis phrase in any message (or split over two
 texts sent moments apart, `loket.channels.messaging`) skips what is left and routes the
 contact at once as urgent. A photo or voice note without text is told what Loket cannot do,
 and a WhatsApp location pin that it came; neither is taken for a wrong answer. A question
@@ -12,7 +13,7 @@ may be answered with its number or in words of one option ("veteraan", "bel me t
 
 Pure: `plan` reads the conversation's state and the message and returns the `Step` to take;
 the channel stores it (`loket.channels.messaging`). A step with an `action` (route, escalate,
-stop) needs the store's work before its answer is known.
+stop, no_texts) needs the store's work before its answer is known.
 """
 
 from __future__ import annotations
@@ -294,7 +295,7 @@ class Step:
     reply: str | None = None
     answers: Mapping[str, str] = field(default_factory=dict)
     intake_step: str | None = None
-    action: Literal["route", "escalate", "stop"] | None = None
+    action: Literal["route", "escalate", "stop", "no_texts"] | None = None
     window: str = "asap"
     before: str = ""
 
@@ -332,8 +333,12 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
     if message.word in STOP_WORDS:
         return Step(action="stop")
     if state.intake_step == STOPPED:
-        # They write again after their stop: the conversation goes on by hand, and a
-        # counsellor may text them again.
+        if message.channel == "sms" and message.word not in START_WORDS:
+            # Twilio delivers no SMS to the number until it sends START: no answer, and
+            # the conversation stays one to call (`loket.channels.messaging`).
+            return Step(action="no_texts")
+        # START, or a WhatsApp message after their stop: the conversation goes on by hand,
+        # and a counsellor may text them again.
         return Step(intake_step="acked")
     if message.language:
         return switch_language(state, message.language)

@@ -104,13 +104,14 @@ def status() -> Response:
         return bad_request(problem)
     sid = request.form["MessageSid"].strip()
     value = request.form["MessageStatus"].strip().lower()
+    error = request.form.get("ErrorCode", "").strip()[:16]
     address = request.form.get("To", "") or request.form.get("From", "")
     channel = "whatsapp" if address.lower().startswith(WHATSAPP) else "sms"
     return answer_once(
         channel=channel,
         kind="status",
         sid=sid,
-        handle=partial(record_delivery, sid=sid, value=value),
+        handle=partial(record_delivery, sid=sid, value=value, error=error),
     )
 
 
@@ -176,7 +177,8 @@ def handle_message(
             session=session, contact=contact, direction="in", body=stored_body(message),
             external_id=message.sid,
         )
-        reply: str | None = Conversation(session, contact, message).first()
+        stopped = None if seen is None else seen.earlier_step == STOPPED
+        reply: str | None = Conversation(session, contact, message, stopped).first()
     else:
         conversations.add_message(
             session=session, contact=contact, direction="in", body=stored_body(message),
@@ -217,10 +219,14 @@ def first_contact(message: Inbound, earlier: str | None = None) -> contacts.Cont
 class Conversation:
     """A conversation's steps stored through the domain, with what routing, crisis and stop do."""
 
-    def __init__(self, session: Session, contact: Contact, message: Inbound) -> None:
+    def __init__(self, session: Session, contact: Contact, message: Inbound,
+                 stopped_before: bool | None = None) -> None:
         self.session = session
         self.contact = contact
         self.message = message
+        # Whether the number's conversation before this one on the channel had stopped, when
+        # the webhook's read already told (`conversations.TextWebhook.earlier_step`).
+        self.stopped_before = stopped_before
 
     def say(self, key: str, **values: str | int) -> str:
         """Return a text in the contact's language."""
@@ -235,10 +241,16 @@ class Conversation:
         """Store the conversation's step."""
         contacts.set_step(session=self.session, contact=self.contact, step=name)
 
-    def first(self) -> str:
-        """Answer a first message: greet, name 112 and 113, ask who is writing."""
+    def first(self) -> str | None:
+        """Answer a first message: greet, name 112 and 113, ask who is writing.
+
+        An SMS number that said stop in its conversation before and not START since gets no
+        answer (Twilio would not deliver it): its contact is routed now, to be called."""
         if rules_runtime.is_crisis_text(self.message.body):
             return self.escalate()
+        if self.opted_out_before():
+            self.no_texts()
+            return None
         self.step("who")
         if self.message.only_media or self.message.only_place:  # the greeting names 112, 113
             key = "location" if self.message.only_place else "media"
@@ -270,6 +282,9 @@ class Conversation:
             return self.escalate()
         if step.action == "stop":
             return self.stop()
+        if step.action == "no_texts":
+            self.no_texts()
+            return None
         return step.reply
 
     def route(self, window: str = "asap") -> str:
@@ -323,15 +338,28 @@ class Conversation:
         and has not written START since (Twilio delivers no text to it)."""
         if self.message.channel != "sms":
             return False
-        last = conversations.earlier_contact(
-            session=self.session, sender=self.message.sender, channel="sms",
-            before=self.contact.id,
-        )
-        if last is None or last.intake_step != STOPPED:
+        stopped = self.stopped_before
+        if stopped is None:
+            last = conversations.earlier_contact(
+                session=self.session, sender=self.message.sender, channel="sms",
+                before=self.contact.id,
+            )
+            stopped = last is not None and last.intake_step == STOPPED
+        if not stopped:
             return False
         written = conversations.shown_messages(session=self.session, contact=self.contact)
         return not any(message.direction == "in" and keyword(message.body) in START_WORDS
                        for message in written)
+
+    def no_texts(self) -> None:
+        """Answer nothing to a message from an SMS number Twilio opted out (no START since
+        its stop): the conversation reaches a counsellor, who is told to call
+        (`conversations.stop_texts`)."""
+        conversations.stop_texts(
+            session=self.session, contact=self.contact, phone=self.message.number,
+            decide=rules_runtime.decide, continuity=continuity(), actor="person",
+            detail="sms number opted out: no texts, to be called",
+        )
 
     def keep_to_call(self, detail: str) -> bool:
         """Keep a person in crisis to whom no text goes waiting, with their number to be called
@@ -370,12 +398,18 @@ class Conversation:
         return self.say(key, again=again, crisis=CRISIS.get("short", self.contact.language))
 
 
-def record_delivery(session: Session, *, sid: str, value: str) -> Answer:
-    """Move an outbound message's delivery status forward; an unknown sid changes nothing."""
+def record_delivery(session: Session, *, sid: str, value: str, error: str = "") -> Answer:
+    """Move an outbound message's delivery status forward; an unknown sid changes nothing.
+
+    Twilio's error 21610 (the SMS number opted out) stops the texts to its conversation
+    (`conversations.opted_out`)."""
     message = conversations.record_delivery(session=session, sid=sid, value=value)
     if message is None:
         log.info("messaging.status_unknown_message", message_sid=sid)
         return twiml(None), None
     if value not in conversations.DELIVERY_RANK:
         log.info("messaging.status_unknown_value", message_id=message.id, status=value[:32])
+    if error == conversations.OPTED_OUT_ERROR:
+        conversations.opted_out(session=session, contact_id=message.contact_id,
+                                decide=rules_runtime.decide, continuity=continuity())
     return twiml(None), message.contact_id

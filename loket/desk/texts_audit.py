@@ -93,6 +93,14 @@ DETAILS: dict[str, dict[str, str]] = {
         "nl": "Crisis na een stopwoord: geen berichten meer, wordt gebeld",
         "en": "Crisis after a stop word: no more texts, to be called",
     },
+    "t_detail_sms_opted_out": {
+        "nl": "Sms-nummer afgemeld: geen berichten meer, wordt gebeld",
+        "en": "SMS number opted out: no more texts, to be called",
+    },
+    "t_detail_twilio_opted_out": {
+        "nl": "Twilio-fout {code}, sms-nummer afgemeld: geen berichten meer, wordt gebeld",
+        "en": "Twilio error {code}, SMS number opted out: no more texts, to be called",
+    },
     "t_detail_stranded": {"nl": "Niet terug in de wachtrij gezet: terugbellen in de plaats",
                           "en": "Not moved back into the queue: a callback instead"},
     "t_detail_closed": {"nl": "Afgesloten, uitkomst: {outcome}",

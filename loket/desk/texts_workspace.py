@@ -81,12 +81,23 @@ CONTACT: dict[str, dict[str, str]] = {
                         "en": "Renew the emergency access (with a reason)"},
     "person_english": {"nl": "leest Engels: antwoord in het Engels",
                        "en": "reads English: answer in English"},
-    "stopped_texts": {
-        "nl": "Deze persoon stuurde STOP: er gaan geen berichten meer naar hen tot ze weer "
-        "schrijven. Bel hen terug.",
-        "en": "This person sent STOP: no more texts go to them until they write again. Call "
-        "them back.",
+    # A conversation no text goes to, per channel: an SMS number Twilio opted out hears
+    # nothing from us until it sends START; on WhatsApp any new message opens it again.
+    "stopped_texts_sms": {
+        "nl": "Deze persoon stuurde STOP: hun nummer is afgemeld en krijgt geen sms van ons "
+              "tot ze START sturen. Schrijven ze zonder START, dan lees je het hier, maar een "
+              "antwoord komt niet aan. Bel hen.",
+        "en": "This person sent STOP: their number is opted out and gets no texts from us "
+              "until they send START. What they write without START shows here, but a reply "
+              "would not arrive. Call them.",
     },
+    "stopped_texts_whatsapp": {
+        "nl": "Deze persoon stuurde STOP: er gaan geen berichten meer naar hen tot ze weer "
+              "schrijven. Bel hen terug.",
+        "en": "This person sent STOP: no more messages go to them until they write again. "
+              "Call them back.",
+    },
+    "stopped_call": {"nl": "Bellen", "en": "Call"},
     "chat_ended": {
         "nl": "De chat is voor deze persoon beëindigd: ze hebben hem gesloten, of {span} niet "
               "gebruikt. Ze lezen hier niets meer, dus een antwoord gaat niet weg; ze kunnen "
@@ -170,6 +181,12 @@ FEEDBACK: dict[str, dict[str, str]] = {
     "r_too_long": {"nl": "Hooguit {n} tekens.", "en": "At most {n} characters."},
     "r_stopped": {"nl": "Deze persoon vroeg ons te stoppen met berichten: bel hen.",
                   "en": "This person asked us to stop texting them: call them."},
+    "r_stopped_sms": {
+        "nl": "Niet verstuurd: deze persoon vroeg ons te stoppen met berichten: bel hen. Hun "
+              "nummer krijgt geen sms van ons tot ze START sturen.",
+        "en": "Not sent: this person asked us to stop texting them: call them. Their number "
+              "gets no texts from us until they send START.",
+    },
     "r_chat_ended": {
         "nl": "Niet verstuurd: de persoon leest je antwoord niet meer, want de chat is voor hen "
               "beëindigd (gesloten, of te lang niet gebruikt). Ze kunnen een nieuwe chat "

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, bindparam, func, insert, literal
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from loket.domain import contacts
+from loket.domain import audit, callbacks, calls, contacts
 from loket.domain.contacts import opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
@@ -55,6 +55,7 @@ class TextWebhook:
     contact: Contact | None
     reference: str | None  # the candidate, when no contact has it
     earlier_language: str | None = None  # of this number's newest contact, on any channel
+    earlier_step: str | None = None  # of its newest contact on this channel (`STOPPED`?)
 
 
 @cache
@@ -89,10 +90,20 @@ def text_webhook_query() -> Select[Any]:
         .correlate(None)
         .scalar_subquery()
     )
+    step_before = (  # an SMS number that said stop gets no texts until START
+        select(Contact.intake_step)
+        .where(Contact.channel == bindparam("channel"),
+               Contact.phone_hash == bindparam("phone_hash"))
+        .order_by(col(Contact.id).desc())
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
     one = select(literal(1).label("one")).subquery("one")
     query: Select[Any] = (
         select_columns(table.c.response, table.c.response_type, taken.label("taken"),
-                       earlier.label("earlier_language"), Contact)
+                       earlier.label("earlier_language"), step_before.label("earlier_step"),
+                       Contact)
         .select_from(one)
         .outerjoin(table, table.c.idempotency_key == bindparam("key"))
         .outerjoin(Contact, col(Contact.id) == opened)
@@ -113,7 +124,7 @@ def read_text_webhook(
         "phone_hash": phone_hash(sender, session=session),
         "reference": reference,
     }
-    response, response_type, reference_taken, language, contact = session.execute(
+    response, response_type, reference_taken, language, step, contact = session.execute(
         text_webhook_query(), params
     ).one()
     return TextWebhook(
@@ -121,6 +132,7 @@ def read_text_webhook(
         contact=still_open(session=session, contact=contact),
         reference=None if reference_taken else reference,
         earlier_language=language,
+        earlier_step=step,
     )
 
 
@@ -278,15 +290,61 @@ def record_delivery(*, session: Session, sid: str, value: str) -> Message | None
     return message
 
 
-# The step of a text conversation whose person said stop: no more texts go to them until
-# they write again (a person in crisis who says it stays open, to be called back).
+# The step of a text conversation whose person said stop: no more texts go to them (on
+# WhatsApp until they write again, on SMS until their number sends START: Twilio opted it
+# out); a person in crisis who says it stays open, to be called back.
 STOPPED = "stopped"
+# Twilio's error for a message to an SMS number that opted out (it sent STOP, not START since).
+OPTED_OUT_ERROR = "21610"
 # A text conversation whose questions are behind it, or that the person ended.
 ANSWERED_STEPS = ("routed", "acked", STOPPED)
 # The step of a web chat its person can no longer read: they closed it in their browser, or
 # left it unused past the idle limit (LOKET_CHAT_IDLE_MINUTES; that time is in their cookie,
 # so it is known once their browser comes back). A new chat is theirs to start.
 CHAT_ENDED = "ended"
+
+
+def texts_stopped(contact: Contact) -> bool:
+    """Tell whether no text may go to this conversation's person: they said stop (on SMS,
+    or Twilio reported their number opted out), and not START since."""
+    return contact.channel in ("sms", "whatsapp") and contact.intake_step == STOPPED
+
+
+def stop_texts(*, session: Session, contact: Contact, phone: str | None,
+               decide: contacts.Decide, continuity: timedelta | None, actor: str,
+               detail: str) -> bool:
+    """Send no more texts to a conversation whose SMS number Twilio opted out (the person
+    sent STOP, and not START since): its step becomes `stopped`, so that no automatic answer
+    goes out and the counsellor's page says to call and refuses a reply. A conversation still
+    at its questions is routed now with the answers so far (a callback asked for is
+    promised); a person in crisis is kept to be called at once. Return False when it was so
+    already, or is closed."""
+    if contact.status == "closed" or contact.intake_step == STOPPED:
+        return False
+    if contact.status == "new":
+        contacts.route_contact(session=session, contact=contact, decide=decide,
+                               continuity=continuity)
+        if contact.respond == "callback" and not contact.crisis and phone:
+            callbacks.request_callback(session=session, contact=contact, phone=phone)
+    if contact.crisis and phone:
+        calls.keep_crisis_open(session=session, contact=contact,
+                               phone=contacts.bare_number(phone), step=STOPPED)
+    contacts.set_step(session=session, contact=contact, step=STOPPED)
+    audit.record(session=session, event="update", contact=contact, actor=actor, detail=detail)
+    return True
+
+
+def opted_out(*, session: Session, contact_id: int, decide: contacts.Decide,
+              continuity: timedelta | None) -> bool:
+    """Stop the texts to an SMS conversation for which Twilio reported its number opted out
+    (error 21610, `OPTED_OUT_ERROR`); return whether this changed it (`stop_texts`)."""
+    contact = contacts.lock(session=session, contact_id=contact_id)
+    if contact is None or contact.channel != "sms":
+        return False
+    return stop_texts(session=session, contact=contact, phone=contact.phone, decide=decide,
+                      continuity=continuity, actor="channel:sms",
+                      detail=f"twilio error {OPTED_OUT_ERROR}, sms number opted out: no "
+                             "texts, to be called")
 
 
 def chat_ended(contact: Contact) -> bool:

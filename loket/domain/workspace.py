@@ -561,7 +561,11 @@ def reply(*, session: Session, user: User, contact: Contact, text: str,
     if contact.channel not in TEXT_CHANNELS:
         raise Refused("this contact has no written conversation", field="text",
                       key="r_not_text")
-    if contact.channel in ("sms", "whatsapp") and contact.intake_step == conversations.STOPPED:
+    if conversations.texts_stopped(contact) and contact.channel == "sms":
+        raise Refused("this person asked us to stop texting them: call them. Their number "
+                      "gets no texts from us until they send START", field="text",
+                      key="r_stopped_sms")
+    if conversations.texts_stopped(contact):
         raise Refused("this person asked us to stop texting them: call them", field="text",
                       key="r_stopped")
     if conversations.chat_ended(contact):

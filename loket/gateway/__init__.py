@@ -15,7 +15,12 @@ from loket.domain import outbound
 
 
 class GatewayError(Exception):
-    """Twilio refused or could not be reached; the job may retry."""
+    """Twilio refused or could not be reached; the job may retry. `code` is Twilio's error
+    code of a refusal (21610: an SMS number that opted out), None otherwise."""
+
+    def __init__(self, reason: str, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 class TwilioGateway(Protocol):
@@ -235,7 +240,8 @@ def refused_as_gateway_error() -> Iterator[None]:
     try:
         yield
     except TwilioRestException as exc:
-        raise GatewayError(f"Twilio answered {exc.status} (code {exc.code})") from None
+        raise GatewayError(f"Twilio answered {exc.status} (code {exc.code})",
+                           code=exc.code) from None
     except TwilioException as exc:
         raise GatewayError(type(exc).__name__) from None
     except RequestException as exc:

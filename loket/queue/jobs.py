@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from loket.domain import audit_chain
-from loket.gateway import get_gateway
+from loket.gateway import GatewayError, get_gateway
 from loket.queue import calls, outbox
 from loket.queue.connection import get_redis
 from loket.queue.resilience import Backoff
@@ -82,15 +82,44 @@ def _send_once(message_id: int) -> str:
             return "gone"
         if message.external_id:
             return "already sent"
+        if message.delivery_status == "failed":
+            return "refused before"
         contact = session.get(Contact, message.contact_id)
         if contact is None or not contact.phone:
             message.delivery_status = "undeliverable"
             return "no address"
         to, body, contact_id = contact.phone, message.body, contact.id
-    sid = get_gateway().send_message(to=to, body=body, contact_id=contact_id)
+    try:
+        sid = get_gateway().send_message(to=to, body=body, contact_id=contact_id)
+    except GatewayError as exc:
+        if not record_opted_out(engine, message_id, exc, to=to):
+            raise
+        return "opted out"
     record_sent(engine, message_id, sid)
     log.info("message.sent", message_id=message_id)
     return "sent"
+
+
+def record_opted_out(engine: Engine, message_id: int, refusal: GatewayError, *,
+                     to: str) -> bool:
+    """Keep that Twilio refused a message for its SMS number opted out (error 21610: STOP,
+    not START since): the message failed, not to be tried again, and its conversation is
+    one to call (`conversations.opted_out`). Return False for any other refusal."""
+    from loket import rules_runtime
+    from loket.domain import conversations
+
+    if str(refusal.code) != conversations.OPTED_OUT_ERROR or to.startswith("whatsapp:"):
+        return False
+    with session_scope(engine) as session:
+        message = session.get(Message, message_id)
+        if message is not None:
+            message.delivery_status = "failed"
+            session.add(message)
+            conversations.opted_out(session=session, contact_id=message.contact_id,
+                                    decide=rules_runtime.decide,
+                                    continuity=current_app.config["LOKET"].continuity)
+    log.warning("message.opted_out", message_id=message_id)
+    return True
 
 
 def record_sent(engine: Engine, message_id: int, sid: str, *,

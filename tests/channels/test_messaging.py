@@ -359,7 +359,8 @@ def test_stop_closes_politely_once_and_a_new_message_starts_afresh(
                                                                              True)
     assert [c.status for c in rows(engine, CallbackRequest)] == ["cancelled"]
     assert text(client, word) is None
-    welcome = text(client, "Hallo weer")
+    # Twilio opted the SMS number out: it hears from us after START (test_sms_optout_review5).
+    welcome = text(client, "START")
     assert welcome is not None and "Wie ben je?" in welcome
     assert [c.status for c in contacts(engine)] == ["closed", "new"]
 

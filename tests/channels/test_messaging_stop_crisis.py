@@ -1,7 +1,8 @@
 """A person in crisis who texts STOP is not closed away: no more texts go to them, the
 contact stays open with its alarms, and the counsellor who takes it calls them back at once
 (as a crisis caller who hangs up). Someone not in crisis who says stop is closed as before;
-whoever writes again after their stop may be texted again. Signed webhooks through the
+whoever writes again after their stop may be texted again: on WhatsApp at once, on SMS only
+after START (Twilio delivers no SMS to the number before). Signed webhooks through the
 routes, and the counsellor's page, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -71,16 +72,39 @@ def test_the_counsellor_may_not_text_a_person_who_said_stop_but_is_told_to_call(
     assert [m.direction for m in rows(engine, Message)] == ["in"] * 4  # nothing went out
 
 
-def test_whoever_writes_again_after_their_stop_may_be_texted_again(
+def test_whoever_writes_again_on_whatsapp_after_their_stop_may_be_texted_again(
     app: Flask, client: FlaskClient, engine: Engine
 ) -> None:
-    walk(client, "Hallo", "1", CRISIS_NL, "stop")
-    assert text(client, "Sorry, ik wil toch praten") is None  # a counsellor answers by hand
+    walk(client, "Hallo", "1", CRISIS_NL, "stop", sender=WHATSAPP)
+    assert text(client, "Sorry, ik wil toch praten", sender=WHATSAPP) is None  # by hand
     contact = only_contact(engine)
     assert (contact.status, contact.intake_step) == ("waiting", "acked")
 
     desk_client, _ = counsellor(app, desk=contact.desk or "police")
     act(desk_client, contact.reference, "claim")
+    sent = act(desk_client, contact.reference, "reply", text="Fijn dat je weer schrijft.")
+    assert "vroeg ons te stoppen" not in desk_client.get(sent.location).get_data(as_text=True)
+    assert [m.direction for m in rows(engine, Message)][-1] == "out"
+
+
+def test_whoever_writes_again_on_sms_after_their_stop_is_texted_only_after_start(
+    app: Flask, client: FlaskClient, engine: Engine
+) -> None:
+    walk(client, "Hallo", "1", CRISIS_NL, "stop")
+    # Twilio delivers no SMS to the number until it sends START: still one to call.
+    assert text(client, "Sorry, ik wil toch praten") is None
+    contact = only_contact(engine)
+    assert (contact.status, contact.intake_step) == ("waiting", "stopped")
+    desk_client, _ = counsellor(app, desk=contact.desk or "police")
+    act(desk_client, contact.reference, "claim")
+    page = desk_client.get(f"/desk/contacts/{contact.reference}").get_data(as_text=True)
+    assert "tot ze START sturen" in page and 'id="reply-text"' not in page
+    refused = act(desk_client, contact.reference, "reply", text="Fijn dat je weer schrijft.")
+    assert "tot ze START sturen" in desk_client.get(refused.location).get_data(as_text=True)
+    assert "out" not in [m.direction for m in rows(engine, Message)]
+
+    assert text(client, "START") is None  # Twilio confirms it itself
+    assert only_contact(engine).intake_step == "acked"
     sent = act(desk_client, contact.reference, "reply", text="Fijn dat je weer schrijft.")
     assert "vroeg ons te stoppen" not in desk_client.get(sent.location).get_data(as_text=True)
     assert [m.direction for m in rows(engine, Message)][-1] == "out"
