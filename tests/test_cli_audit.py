@@ -121,3 +121,14 @@ def test_verify_names_the_first_changed_row_and_exits_1(
 def lines_of_all(app: Flask) -> list[int]:
     with read_scope(app.extensions["loket.engine"]) as session:
         return [i for i in session.exec(select(AuditEvent.id)).all() if i is not None]
+
+
+def test_a_reference_written_down_otherwise_finds_its_trail(
+    app: Flask, cli_env: dict[str, str]
+) -> None:
+    # As `loket erase` and the trail page read it: "k7m 4q2" or "K7M4Q2" is "K7M-4Q2".
+    reference = a_contact(app)
+    for typed in (reference.replace("-", "").lower(), reference.replace("-", " ")):
+        result = CliRunner().invoke(main, ["audit", "--contact", typed])
+        assert result.exit_code == 0, result.output
+        assert [row.split("\t")[1] for row in result.output.splitlines()[1:2]] == ["create"]

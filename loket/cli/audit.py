@@ -44,10 +44,11 @@ def print_trail(reference: str) -> None:
 
     from loket.domain import audit, audit_chain
     from loket.domain.callbacks import AMSTERDAM
+    from loket.domain.erasure import as_reference
     from loket.store.db import read_scope, session_scope
     from loket.store.models import Contact
 
-    reference = reference.strip().upper()
+    reference = as_reference(reference)  # as `loket erase` and the trail page read it
     if not reference or len(reference) > MAX_REFERENCE:
         fail(text("audit_reference_length", n=MAX_REFERENCE))
     app = build_app()
