@@ -70,13 +70,17 @@ def _load(path: Path | None) -> Rules:
 
 
 def _as_text(decision: Decision) -> str:
-    """Return a decision and its trace as lines a person reads."""
+    """Return a decision and its trace as lines a person reads, in the locale's language."""
+    from loket.desk.trace_words import in_language  # imports Flask: only for --explain
+
+    language = cli_language()
     head = _text("route_decision", desk=decision.desk, queue=decision.queue,
                  priority=decision.priority, respond=decision.respond,
                  crisis=_text("yes" if decision.crisis else "no"),
                  flags=", ".join(decision.flags) or _text("none"), rule=decision.rule,
                  version=decision.rules_version)
-    lines = [f"  {n:>2}. {line}" for n, line in enumerate(decision.trace, 1)]
+    lines = [f"  {n:>2}. {in_language(line, language)}"
+             for n, line in enumerate(decision.trace, 1)]
     return "\n".join([head, _text("route_why"), *lines]) + "\n"
 
 
@@ -132,9 +136,18 @@ def route_command(batch: bool, explain: bool, rules_path: Path | None) -> None:
     bad = (_route_lines(rules, getattr(stdin, "read1", stdin.read), out, explain)
            if parts is None else _route_parts(rules, stdin.fileno(), parts, out))
     if bad is not None:
-        number, line = bad
-        _route_one(rules, line.decode("utf-8", "replace"), _text("route_line", n=number), explain)
-        raise SystemExit(2)  # not reached: _route_one names what is wrong and exits
+        _name_bad_line(rules, *bad, explain)
+
+
+def _name_bad_line(rules: Rules, number: int, line: bytes, explain: bool) -> NoReturn:
+    """Fail naming what is wrong with a bad line of a batch (its number first)."""
+    where = _text("route_line", n=number)
+    try:
+        text = line.decode().removeprefix("\ufeff")  # a byte order mark may start a line
+    except UnicodeDecodeError as error:
+        _fail(_text("route_not_utf8", where=where, byte=error.start + 1))
+    _route_one(rules, text, where, explain)
+    raise SystemExit(2)  # not reached: _route_one names what is wrong and exits
 
 
 def _route_lines(rules: Rules, read: Callable[[int], bytes], out: _Out,

@@ -274,6 +274,10 @@ TEXTS = Catalog(
             "nl": "{where}request: geen geldige JSON ({detail})",
             "en": "{where}request: not valid JSON ({detail})",
         },
+        "route_not_utf8": {
+            "nl": "{where}request: geen UTF-8-tekst (byte {byte})",
+            "en": "{where}request: not UTF-8 text (byte {byte})",
+        },
         "route_json_at": {"nl": "{msg} in kolom {column}", "en": "{msg} at column {column}"},
         "route_line": {"nl": "regel {n}: ", "en": "line {n}: "},
         "route_decision": {

@@ -1,8 +1,9 @@
 """The routing trace in the reader's language.
 
 The engine explains a decision in English, rule by rule: that is the routing contract's
-`trace`, which `loket route --explain` prints and the contact stores as the engine said it.
-A counsellor who reads Dutch gets each line in Dutch on the staff pages, phrase by phrase,
+`trace`, which `loket route` answers in its JSON and the contact stores as the engine said
+it. A counsellor who reads Dutch gets each line in Dutch on the staff pages, and so does
+`loket route --explain` in a Dutch locale, phrase by phrase,
 from the finite set of phrases the engine says (loket/routing/conditions.py, actions.py,
 windows.py). What a rules file names stays as written: rule ids, window names, pattern
 ids, a label the file made up. A phrase this table does not know stays in English: a new

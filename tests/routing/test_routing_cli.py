@@ -47,7 +47,7 @@ def test_route_explain_prints_text() -> None:
     assert lines[0] == ("desk police, wachtrij police, prioriteit normal, reactie now, "
                         "crisis nee, kenmerken geen")
     assert lines[1].startswith("  besloten door regel police (regels sha256:")
-    assert "   4. police: yes (organisation is police) -> desk police" in lines
+    assert "   4. police: ja (organisatie is politie) -> desk politie" in lines
 
 
 @pytest.mark.parametrize(("stdin", "message"), [
