@@ -156,7 +156,7 @@ def details(session: Session, contact: Contact, messages: list[schemas.MessageOu
         queue=contact.queue, priority=contact.priority, crisis=contact.crisis,
         flags=sorted(contact.flags), status=contact.status,
         claimed_by=holder.email if holder else None,
-        waiting_since=contact.routed_at or contact.created_at,
+        waiting_since=contacts.waiting_since(contact),
         messages=messages,
         notes=[
             schemas.NoteOut(kind=n.kind, text=n.body, at=n.created_at,

@@ -34,7 +34,6 @@ from loket.channels.common import Answer, answer_once, say_text, settings, twili
 from loket.domain import calls, contacts, lists
 from loket.i18n import CRISIS, Catalog
 from loket.store.models import CallLeg, Contact
-from loket.store.types import utcnow
 
 bp = Blueprint("calls", __name__, url_prefix="/twilio/calls")
 CHANNEL = "call"
@@ -310,9 +309,7 @@ def caller(leg_id: int) -> Response:
             # Nobody left on the call (the counsellor's phone ended first): never joined to
             # an empty conference, nor counted answered; back in their queue.
             return back_in_queue(session, leg, contact)
-        since = contact.routed_at or contact.created_at
-        waited = max(int((utcnow() - since).total_seconds()), 0)
-        calls.caller_joined(session=session, leg=leg, waited_s=waited)
+        calls.caller_joined(session=session, leg=leg, waited_s=contacts.waited_s(contact))
         twiml = VoiceResponse()
         say_text(twiml, TEXTS.get("connecting", contact.language), contact.language)
         return str(conference(twiml, leg.conference, ends_it=True))

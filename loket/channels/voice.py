@@ -734,7 +734,7 @@ def file_kept_place(session: Session, contact: Contact) -> None:
     callback = callbacks.request_callback(
         session=session, contact=contact, phone=contact.phone, window="asap"
     )
-    callback.waiting_since = contact.routed_at or contact.created_at
+    callback.waiting_since = contacts.waiting_since(contact)
     session.add(callback)
     contacts.set_step(session=session, contact=contact, step=KEPT)
     log.info("voice.place_kept", contact_id=contact.id, callback_id=callback.id)
@@ -822,7 +822,7 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
         # takes it calls the calling number back at once (the alarms go on meanwhile).
         if calls.keep_crisis_open(session=session, contact=contact, phone=contact.phone):
             # Their wait so far: the figures count the call abandoned (it was not answered).
-            contact.wait_seconds = seconds_since(contact.routed_at or contact.created_at)
+            contact.wait_seconds = contacts.waited_s(contact)
             session.add(contact)
         log.info("voice.crisis_reach_kept", contact_id=contact.id)
         return confirm_callback(twiml, contact, "asap", "queue_failed_crisis")
@@ -831,7 +831,7 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
             contacts.put_back(session=session, contact=contact, by_user_id=None,
                               reason="the phone queue failed twice: a callback filed")
         # Their wait so far: the figures count this call as not answered (abandoned).
-        contact.wait_seconds = seconds_since(contact.routed_at or contact.created_at)
+        contact.wait_seconds = contacts.waited_s(contact)
         callbacks.request_callback(
             session=session, contact=contact, phone=contact.phone, window="asap"
         )

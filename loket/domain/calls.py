@@ -515,7 +515,7 @@ def stranded(*, session: Session, contact: Contact) -> None:
     if (contact.channel != "phone" or contact.status != "waiting"
             or contact.answered_at is not None or not contact.phone):
         return
-    waited = max(int((utcnow() - (contact.routed_at or contact.created_at)).total_seconds()), 0)
+    waited = contacts.waited_s(contact)
     if contact.crisis:
         if not keep_crisis_open(session=session, contact=contact, phone=contact.phone):
             return
@@ -1126,9 +1126,7 @@ def calls_to_check(*, session: Session, quiet_for: timedelta, limit: int = 50,
     rows = session.exec(
         select(Contact.id, Contact.external_id)
         .where(Contact.channel == "phone",
-               or_(col(Contact.status).in_(STILL_WAITING),
-                   and_(col(Contact.status) == "in_progress", col(Contact.answered_at).is_(None),
-                        col(Contact.intake_step).in_(contacts.ON_THE_LINE))),
+               or_(col(Contact.status).in_(STILL_WAITING), and_(*claimed_not_joined())),
                col(Contact.external_id).is_not(None), col(Contact.updated_at) < since,
                *awaiting_its_call())
         .order_by(col(Contact.updated_at)).limit(limit)
@@ -1217,10 +1215,18 @@ def claimed_on_the_line(*, session: Session, contact: Contact) -> bool:
     """Tell whether a caller waiting on the line was claimed by a counsellor on the desk but
     never joined with them (claimed is not answered: `contacts.claim`), their first call
     still all they have: when they hang up, their call is abandoned."""
-    return (contact.channel == "phone" and contact.status == "in_progress"
-            and contact.answered_at is None and contact.intake_step in contacts.ON_THE_LINE
-            and contact.id is not None
-            and still_awaiting_its_call(session=session, contact_id=contact.id))
+    if contact.channel != "phone" or contact.id is None:
+        return False
+    found = session.exec(select(Contact.id).where(
+        Contact.id == contact.id, *claimed_not_joined(), *awaiting_its_call())).first()
+    return found is not None
+
+
+def claimed_not_joined() -> tuple[ColumnElement[bool], ...]:
+    """Return the conditions of a caller on the line (in their queue) whom a counsellor
+    claimed on the desk but who was never answered (`claimed_on_the_line`)."""
+    return (col(Contact.status) == "in_progress", col(Contact.answered_at).is_(None),
+            col(Contact.intake_step).in_(contacts.ON_THE_LINE))
 
 
 def keep_crisis_open(*, session: Session, contact: Contact, phone: str,

@@ -12,7 +12,7 @@ import secrets
 import statistics
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from pydantic import field_validator
 from sqlalchemy import and_, case, insert, null, or_, update
@@ -434,6 +434,27 @@ def unanswered(contact: Contact) -> bool:
     """Tell whether no counsellor has (or had) the contact yet: new, routed, waiting or a
     callback still to make."""
     return STATUS_RANK.get(contact.status, 0) < STATUS_RANK["in_progress"]
+
+
+class Routed(Protocol):
+    """A contact, or a row of its `routed_at` and `created_at` columns."""
+
+    @property
+    def routed_at(self) -> datetime | None: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def waiting_since(contact: Routed) -> datetime:
+    """Return when the contact began to wait for a counsellor: when it was routed (a
+    crisis keeps its first routing: `route_contact`), or, never routed, when it came in."""
+    return contact.routed_at or contact.created_at
+
+
+def waited_s(contact: Routed, now: datetime | None = None) -> int:
+    """Return the whole seconds the contact has waited since `waiting_since` (never below 0)."""
+    return max(int(((now or utcnow()) - waiting_since(contact)).total_seconds()), 0)
 
 
 def wait_now(*, session: Session, contact: Contact) -> Contact:

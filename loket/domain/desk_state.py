@@ -8,6 +8,7 @@ from datetime import datetime, time
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from loket.domain import contacts
 from loket.domain.callbacks import AMSTERDAM
 from loket.domain.workspace import OPEN, availability_now
 from loket.store.models import Contact, User
@@ -52,15 +53,14 @@ def live(*, session: Session, desk: str, now: datetime | None = None) -> DeskSta
                   col(Contact.routed_at), col(Contact.created_at))
         .where(col(Contact.queue).in_(names), col(Contact.status).in_(OPEN))
     ).all()
-    for queue, status, crisis, routed_at, created_at in rows:
-        state = queues[str(queue)]
-        if status == "in_progress":
+    for row in rows:
+        state = queues[str(row.queue)]
+        if row.status == "in_progress":
             state.in_progress += 1
             continue
         state.waiting += 1
-        state.crisis_waiting += int(bool(crisis))
-        waited = int((now - (routed_at or created_at)).total_seconds())
-        state.longest_wait_s = max(state.longest_wait_s, waited)
+        state.crisis_waiting += int(bool(row.crisis))
+        state.longest_wait_s = max(state.longest_wait_s, contacts.waited_s(row, now))
     counsellors = {"available": 0, "busy": 0, "wrap-up": 0, "away": 0}
     for user in session.exec(
         select(User).where(User.role == "counsellor", User.desk == desk, col(User.active))

@@ -25,7 +25,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from loket.domain import audit
+from loket.domain import audit, contacts
 from loket.i18n import Catalog
 from loket.store.models import Contact, Escalation, table_of
 from loket.store.types import utcnow
@@ -99,7 +99,7 @@ def raise_due(*, session: Session, timing: Timing, now: datetime | None = None
     resolve_served(session=session, now=now)
     raised = []
     for contact, highest, last in unserved_crises(session=session, before=now - timing.after):
-        since = contact.routed_at or contact.created_at
+        since = contacts.waiting_since(contact)
         step = timing.step_at(since, now)
         if 0 < highest >= step:
             if not has_open(session=session, contact=contact):
