@@ -49,7 +49,8 @@ def hold_sender(*, session: Session, channel: str, sender: str) -> None:
 @dataclass(frozen=True)
 class TextWebhook:
     """What one read tells a text webhook: its stored answer if it is a replay, the sender's
-    open conversation if any, and whether a candidate reference is free."""
+    open conversation if any, whether a candidate reference is free, and of the number's
+    contacts before: the newest's language (any channel) and step (this channel)."""
 
     answer: tuple[str | None, str] | None
     contact: Contact | None
