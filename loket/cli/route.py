@@ -125,7 +125,7 @@ def route_command(batch: bool, explain: bool, rules_path: Path | None) -> None:
     rules = _load(rules_path)
     out = sys.stdout
     if not batch:
-        raw = sys.stdin.read()
+        raw = _decoded(sys.stdin.buffer.read(), "")
         if not raw.strip():
             _fail(_text("route_no_input"))
         out.write(_route_one(rules, raw, "", explain))
@@ -142,12 +142,17 @@ def route_command(batch: bool, explain: bool, rules_path: Path | None) -> None:
 def _name_bad_line(rules: Rules, number: int, line: bytes, explain: bool) -> NoReturn:
     """Fail naming what is wrong with a bad line of a batch (its number first)."""
     where = _text("route_line", n=number)
+    _route_one(rules, _decoded(line, where), where, explain)
+    raise SystemExit(2)  # not reached: _route_one names what is wrong and exits
+
+
+def _decoded(raw: bytes, where: str) -> str:
+    """Return a request's text: UTF-8 (a byte order mark before it is dropped); fail naming
+    the first byte that is not."""
     try:
-        text = line.decode().removeprefix("\ufeff")  # a byte order mark may start a line
+        return raw.decode().removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         _fail(_text("route_not_utf8", where=where, byte=error.start + 1))
-    _route_one(rules, text, where, explain)
-    raise SystemExit(2)  # not reached: _route_one names what is wrong and exits
 
 
 def _route_lines(rules: Rules, read: Callable[[int], bytes], out: _Out,

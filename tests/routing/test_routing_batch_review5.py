@@ -40,3 +40,22 @@ def test_a_bad_field_after_a_byte_order_mark_is_named() -> None:
     result = _batch(GOOD + b"\n" + b"\xef\xbb\xbf" + bad + b"\n")
     assert result.exit_code == 2
     assert result.stderr.startswith("fout: regel 2: contact.channel: unknown value 'fax'")
+
+
+def _one(stdin: bytes):  # noqa: ANN202
+    """Run `loket route` (one request) in-process under a Dutch locale."""
+    return CliRunner().invoke(route_command, [], input=stdin,
+                              env={"LC_ALL": "", "LC_MESSAGES": "", "LANG": "nl_NL.UTF-8"})
+
+
+def test_one_request_not_in_utf8_is_named_as_in_a_batch() -> None:
+    result = _one(LATIN1)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "fout: request: geen UTF-8-tekst (byte 44)\n"
+
+
+def test_one_request_after_a_byte_order_mark_is_routed() -> None:
+    result = _one(b"\xef\xbb\xbf" + GOOD)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["desk"] == "police"
