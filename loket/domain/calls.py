@@ -896,15 +896,19 @@ def caller_back(*, session: Session, leg: CallLeg) -> bool:
     """A waiting caller is moved into a conference with no counsellor left on it (Twilio's
     word that the counsellor's call ended came first, or `never_met` moves them out of an
     empty one): they are not joined, the move called off, and they go back in their queue.
-    Return whether it was so."""
+    Return whether it was so. A colleague who claimed the caller in the moment between keeps
+    them: the caller is enqueued again all the same, and the colleague's phone moves them."""
     if counsellor_on_call(session=session, conference=leg.conference):
         return False
     leg.status, leg.error, leg.call_sid, leg.updated_at = ("canceled", NEVER_MET, None,
                                                           utcnow())
     session.add(leg)
     contact = session.get(Contact, leg.contact_id)
+    left = session.exec(select(CallLeg.user_id).where(
+        CallLeg.conference == leg.conference, CallLeg.kind == "counsellor")).all()
     if (contact is not None and contact.status == "in_progress"
-            and contact.answered_at is None):
+            and contact.answered_at is None
+            and (contact.assigned_user_id is None or contact.assigned_user_id in left)):
         contacts.put_back(session=session, contact=contact, by_user_id=None, reason=NEVER_MET)
     return True
 
