@@ -267,7 +267,7 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
                                           window=window, voicemail_allowed=voicemail_allowed)
     callback.claimed_by = user.id if personal else None
     session.add(callback)
-    forget_holders_drafts(session=session, contact=contact)
+    contacts.forget_holders_drafts(session=session, contact=contact)
     contact.assigned_user_id = None
     session.add(contact)
     audit.record(session=session, event="update", contact=contact, user_id=user.id,
@@ -961,23 +961,13 @@ def attempt_ended(*, session: Session, callback: CallbackRequest, outcome: str,
     return callback.status
 
 
-def forget_holders_drafts(*, session: Session, contact: Contact) -> None:
-    """Forget what the contact's holder typed for it, as it leaves their hands (a callback
-    planned or tried): `workspace.forget_drafts`."""
-    from loket.domain import workspace  # it builds on this module
-
-    holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
-    if holder is not None:
-        workspace.forget_drafts(session=session, contact=contact, user=holder)
-
-
 def release_callback_contact(*, session: Session, callback: CallbackRequest,
                              now: datetime) -> None:
     """Put a callback's contact back in its queue's callbacks, held by no one."""
     contact = session.get(Contact, callback.contact_id)
     if contact is None or contact.status == "closed":
         return
-    forget_holders_drafts(session=session, contact=contact)
+    contacts.forget_holders_drafts(session=session, contact=contact)
     contact.assigned_user_id = None
     if callback.status == ERASED:  # nothing left to call: not back among the callbacks
         contact.updated_at = now

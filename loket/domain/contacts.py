@@ -620,16 +620,22 @@ def release_all_held(*, session: Session, user_id: int, by_user_id: int | None,
     return [contact.reference for contact in held]
 
 
-def put_back(*, session: Session, contact: Contact, by_user_id: int | None,
-             reason: str) -> None:
-    """Let go of a held contact for its holder (locked by the caller): back in its queue,
-    held by no one, the holder's drafts of it forgotten (`workspace.forget_drafts`);
-    audited as released, by whoever did it (None: the system)."""
+def forget_holders_drafts(*, session: Session, contact: Contact) -> None:
+    """Forget what the contact's holder typed for it, as it leaves their hands
+    (`workspace.forget_drafts`): let go of, a callback planned or tried."""
     from loket.domain import workspace  # it builds on this module
 
     holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
     if holder is not None:
         workspace.forget_drafts(session=session, contact=contact, user=holder)
+
+
+def put_back(*, session: Session, contact: Contact, by_user_id: int | None,
+             reason: str) -> None:
+    """Let go of a held contact for its holder (locked by the caller): back in its queue,
+    held by no one, the holder's drafts of it forgotten (`workspace.forget_drafts`);
+    audited as released, by whoever did it (None: the system)."""
+    forget_holders_drafts(session=session, contact=contact)
     _put_back(session=session, contact=contact)
     audit.record(session=session, event="release", contact=contact, user_id=by_user_id,
                  actor="user" if by_user_id is not None else "system",
