@@ -13,7 +13,7 @@ THRESHOLD = 5
 
 def suppressed(n: int) -> int | str:
     """Return a count as shown: 0 stays 0, 1 to 4 become "<5", 5 and more stay."""
-    return SMALL if 0 < n < THRESHOLD else n
+    return SMALL if small(n) else n
 
 
 def suppress_counts(figures: Mapping[str, Any]) -> dict[str, Any]:

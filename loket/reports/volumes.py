@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from loket.reports import tally
 from loket.reports.periods import hour_of_week
-from loket.reports.suppression import THRESHOLD, Sum, suppress_linked
+from loket.reports.suppression import THRESHOLD, Sum, small, suppress_linked
 from loket.routing.values import CHANNELS, DESKS, PAIRED_DESKS, QUEUES
 from loket.store.models import OUTCOMES
 from loket.store.snapshots import snapshot
@@ -174,11 +174,6 @@ def percentile(counts: dict[int, int], share: float) -> int | None:
         if seen >= rank:
             return wait
     return max(counts)
-
-
-def small(n: int) -> bool:
-    """Return whether a count is shown as "<5" (1 to 4)."""
-    return 0 < n < THRESHOLD
 
 
 def level(within: int, answered: int, abandoned: int) -> float | None:
