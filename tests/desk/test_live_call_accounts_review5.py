@@ -18,21 +18,9 @@ from loket.store.db import session_scope
 from loket.store.models import CallLeg, Contact, User
 from loket.store.types import utcnow
 from tests.desk.helpers import make_user
+from tests.desk.test_drafts_review5 import on_the_phone
 from tests.desk.test_leaving import held
 from tests.desk.test_workspace import act, counsellor, engine_of, waiting
-
-
-def on_the_phone(app: Flask, reference: str, user: User) -> int:
-    """The counsellor's live call on this contact: its leg's id."""
-    with session_scope(engine_of(app)) as session:
-        contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
-        assert contact.id is not None
-        leg = CallLeg(contact_id=contact.id, user_id=user.id, kind="counsellor",
-                      call_sid=f"CA{contact.id:032d}", conference=f"loket-{contact.id}",
-                      status="in-progress")
-        session.add(leg)
-        session.flush()
-        return leg.id or 0
 
 
 def hang_up(app: Flask, leg_id: int) -> None:
