@@ -11,8 +11,8 @@ from typing import Any
 import structlog
 from flask import Flask, current_app
 
-from loket.config import PROJECT_ROOT, Settings
-from loket.routing import Rules, RulesHolder
+from loket.config import PROJECT_ROOT, ConfigError, Settings
+from loket.routing import Rules, RulesError, RulesHolder
 
 log = structlog.get_logger(__name__)
 DEFAULT_RULES = PROJECT_ROOT / "routing_rules" / "default.yaml"
@@ -27,10 +27,14 @@ def rules_path(settings: Settings) -> Path:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Load the rules once; a broken file stops the start with its errors."""
+    """Load the rules once; a broken file stops the start with its problems, a line each (a
+    ConfigError: a command says them and exits 2)."""
     key = (str(rules_path(settings).resolve()), settings.rules_reload_s)
     if key not in _holders:
-        _holders[key] = RulesHolder(key[0], settings.rules_reload_s)
+        try:
+            _holders[key] = RulesHolder(key[0], settings.rules_reload_s)
+        except RulesError as error:
+            raise ConfigError(str(error)) from None
     app.extensions["loket.rules"] = _holders[key]
 
 

@@ -71,7 +71,7 @@ def _load(path: Path | None) -> Rules:
 
 def _as_text(decision: Decision) -> str:
     """Return a decision and its trace as lines a person reads, in the locale's language."""
-    from loket.desk.trace_words import in_language  # imports Flask: only for --explain
+    from loket.routing.trace_words import in_language  # only for --explain
 
     language = cli_language()
     head = _text("route_decision", desk=decision.desk, queue=decision.queue,

@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from loket import rules_runtime
 from loket.channels.common import writing
-from loket.desk import poll, texts, trace_words
+from loket.desk import poll, texts
 from loket.desk.identity import current_staff, staff_required
 from loket.domain import (
     access,
@@ -41,6 +41,7 @@ from loket.domain import (
 )
 from loket.domain.callbacks import AMSTERDAM
 from loket.i18n import request_language, span
+from loket.routing import trace_words
 from loket.store.db import get_session
 from loket.store.models import Contact, User
 from loket.web import message_number

@@ -379,6 +379,9 @@ class ConditionCompiler:
                 limit = math.inf
             if not math.isfinite(limit):
                 raise ConditionError(path, f"{op} needs a finite number, not {arg!r}")
+            if limit < 0:
+                raise ConditionError(path, f"{subject}: {op} needs a number of 0 or more, not "
+                                     f"{show(arg)} (a count or a wait is never negative)")
             right_guard, right_expr = "", repr(limit)
             limit_words = f"{show(limit)}{unit}"
 

@@ -26,3 +26,11 @@ class RulesError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+def dotted(path: tuple[str | int, ...]) -> str:
+    """Return a path into a rules file as a readable address (steps.owner[3].when)."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the file"

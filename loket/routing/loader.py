@@ -15,7 +15,7 @@ from loket.routing.actions import compile_action
 from loket.routing.analysis import RuleShape, check_step
 from loket.routing.conditions import ALWAYS, ConditionCompiler, ConditionError
 from loket.routing.engine import CRISIS_PHRASES, Rule, Rules
-from loket.routing.errors import Problem, RulesError
+from loket.routing.errors import Problem, RulesError, dotted
 from loket.routing.paths import schema_path
 from loket.routing.phrases import (
     Forgiveness,
@@ -23,6 +23,7 @@ from loket.routing.phrases import (
     PhraseMatcher,
     pattern_of,
     pattern_problem,
+    split_word,
 )
 from loket.routing.safety import CRISIS_FLOOR, SafetyRule, check_crisis_promises
 from loket.routing.source import SourceMap
@@ -61,8 +62,12 @@ def load_rules(path: str | Path) -> Rules:
 def parse_rules(text: str, *, file: str = "<rules>", version: str | None = None) -> Rules:
     """Return the compiled rules in YAML text, or raise RulesError."""
     content = text.encode("utf-8")
-    data, source = _read_checked(text, content, file)
-    return _Compiler(data, source).compile(version or rules_version(content))
+    try:
+        data, source = _read_checked(text, content, file)
+        return _Compiler(data, source).compile(version or rules_version(content))
+    except RecursionError:  # conditions nested some hundred deep (no real policy is)
+        raise RulesError([Problem(file, None, None, "the file is nested too deeply to read")]
+                         ) from None
 
 
 def _read_checked(text: str, content: bytes, file: str) -> tuple[Any, SourceMap]:
@@ -137,14 +142,6 @@ def _rule_at(data: Any, path: Where) -> str | None:
     return None
 
 
-def _dotted(path: Where) -> str:
-    """Return a path into the file as a readable address."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "the file"
-
-
 def _validate_schema(data: Any, source: SourceMap) -> None:
     """Raise RulesError for every place the data breaks the schema."""
     from loket.routing.schema import conforms
@@ -157,18 +154,38 @@ def _validate_schema(data: Any, source: SourceMap) -> None:
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
         chosen = best_match([error]) if error.context else error
         path = tuple(chosen.absolute_path)
+        said = chosen.message
+        if isinstance(chosen.instance, date) and chosen.validator == "type":
+            written = chosen.instance.isoformat()  # YAML reads 2026-12-24 as a date
+            said = f"{written} is read as a date, not as text: put it in quotes ('{written}')"
         problems.append(Problem(source.file, source.line(path), _rule_at(data, path),
-                                f"{_dotted(path)}: {chosen.message}"))
+                                f"{dotted(path)}: {said}"))
     if problems:
         raise RulesError(problems)
 
 
-def _minutes(value: str | int) -> int:
-    """Return a time of day as minutes since midnight."""
-    if isinstance(value, int):
-        return value
+def _minutes(value: str | float) -> int:
+    """Return a time of day as minutes since midnight ("HH:MM", or minutes: 1320 or 1320.0,
+    which the schema counts as a whole number too)."""
+    if not isinstance(value, str):
+        return int(value)
     hours, minutes = value.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def _unknown_holidays(country: str, region: str | None) -> str:
+    """Return what is wrong when the holidays package knows no calendar of a country (and
+    region): the country, or only the region."""
+    if region is not None:
+        try:
+            HolidayCalendar(country)
+        except NotImplementedError:
+            pass
+        else:
+            return (f"unknown holiday region {region!r} of {country} (a subdivision of "
+                    "the holidays package)")
+    return (f"unknown holiday country {country!r} (a country code of the holidays package, "
+            "e.g. NL)")
 
 
 class _Compiler:
@@ -250,8 +267,7 @@ class _Compiler:
                 try:
                     calendar = calendars[key] = HolidayCalendar(*key)
                 except NotImplementedError:
-                    self.problem((*where, "holidays"), f"unknown holiday country {key[0]!r} "
-                                 "(a country code of the holidays package, e.g. NL)")
+                    self.problem((*where, "holidays"), _unknown_holidays(*key))
                     return None
         days = frozenset(WEEKDAYS.index(day) for day in spec["days"]) if "days" in spec else None
         label = spec.get("label") or ", ".join(k for k in ("days", "hours", "dates", "holidays")
@@ -263,6 +279,7 @@ class _Compiler:
         lists: dict[str, PhraseMatcher] = {}
         for name, doc in self.data.get("phrases", {}).items():
             forgive = Forgiveness(**doc.get("forgive", {}))
+            classes = self._word_classes(name, doc.get("words") or {})
             patterns: list[Pattern] = []
             seen: dict[str, Where] = {}
             for language, items in doc.items():
@@ -271,7 +288,7 @@ class _Compiler:
                 for index, item in enumerate(items):
                     where: Where = ("phrases", name, language, index)
                     pattern = pattern_of(item, language)
-                    problem = pattern_problem(pattern, doc.get("words"))
+                    problem = pattern_problem(pattern, classes)
                     if problem:
                         self.problem(where, f"phrase list {name}: {problem}")
                     elif pattern.id in seen:
@@ -281,14 +298,31 @@ class _Compiler:
                         seen[pattern.id] = where
                         patterns.append(pattern)
             try:
-                lists[name] = PhraseMatcher(patterns, forgive, doc.get("spellings"),
-                                            doc.get("words"))
+                lists[name] = PhraseMatcher(patterns, forgive, doc.get("spellings"), classes)
             except ValueError as error:
                 self.problem(("phrases", name), f"phrase list {name}: {error}")
         if CRISIS_PHRASES not in lists and not self.problems:
             self.problem(("phrases",), "the phrase list 'crisis' is missing (the SMS channel "
                          "and the crisis rule use it)")
         return lists
+
+    def _word_classes(self, name: str, classes: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Return the word classes of a phrase list, leaving out (as a problem) a word that is
+        not one word, and a class left with none."""
+        kept: dict[str, list[str]] = {}
+        for cls, words in classes.items():
+            good = []
+            for index, word in enumerate(words):
+                parts = split_word(word)
+                if len(parts) == 1:
+                    good.append(word)
+                    continue
+                said = "has no letters" if not parts else "is more than one word"
+                self.problem(("phrases", name, "words", cls, index),
+                             f"phrase list {name}: word class {cls}: {word!r} {said}")
+            if good:
+                kept[cls] = good
+        return kept
 
     def _crisis_promises(self, steps: dict[str, tuple[Rule, ...]],
                          phrases: dict[str, PhraseMatcher]) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from loket.routing.errors import Problem, RulesError
+from loket.routing.errors import Problem, RulesError, dotted
 
 if TYPE_CHECKING:
     import yaml
 
 Path = tuple[str | int, ...]
+# The YAML tags of a key that is text: a string, and `<<` (a merge of an anchored mapping).
+_TEXT_KEYS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:merge"})
+# What YAML reads a key that is not text as, in words.
+_KINDS = {"bool": "true or false", "int": "a number", "float": "a number", "null": "null",
+          "timestamp": "a date", "seq": "a list", "map": "a mapping"}
 
 
 class SourceMap:
@@ -28,6 +33,17 @@ class SourceMap:
         return None
 
 
+def _not_text(key_node: yaml.Node, path: Path) -> str:
+    """Return what is wrong with a key that YAML reads as something other than text."""
+    kind = key_node.tag.rsplit(":", 1)[-1]
+    written = key_node.value if isinstance(key_node.value, str) else None
+    where = dotted(path)
+    if written is None:
+        return f"{where}: a key is {_KINDS.get(kind, kind)}, not text"
+    return (f"{where}: key {written} is read as {_KINDS.get(kind, kind)}, not as text: "
+            f"put it in quotes ('{written}')")
+
+
 def _record(node: yaml.Node, path: Path, source: SourceMap, problems: list[Problem]) -> None:
     """Record the lines of node and its children; report duplicate keys."""
     import yaml
@@ -36,6 +52,10 @@ def _record(node: yaml.Node, path: Path, source: SourceMap, problems: list[Probl
     if isinstance(node, yaml.MappingNode):
         seen: set[object] = set()
         for key_node, value_node in node.value:
+            if key_node.tag not in _TEXT_KEYS:
+                problems.append(Problem(source.file, key_node.start_mark.line + 1, None,
+                                        _not_text(key_node, path)))
+                continue
             key = key_node.value
             if key in seen:
                 problems.append(Problem(source.file, key_node.start_mark.line + 1, None,

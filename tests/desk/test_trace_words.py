@@ -12,8 +12,8 @@ from flask import Flask
 from hypothesis import given
 from sqlmodel import select
 
-from loket.desk.trace_words import in_language
 from loket.routing import parse_request
+from loket.routing.trace_words import in_language
 from loket.store.db import session_scope
 from loket.store.models import Contact
 from tests.desk.test_workspace import counsellor, engine_of, waiting

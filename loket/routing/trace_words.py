@@ -1,14 +1,15 @@
-"""The routing trace in the reader's language.
+"""The routing trace in a reader's language, the language given.
 
 The engine explains a decision in English, rule by rule: that is the routing contract's
 `trace`, which `loket route` answers in its JSON and the contact stores as the engine said
-it. A counsellor who reads Dutch gets each line in Dutch on the staff pages, and so does
-`loket route --explain` in a Dutch locale, phrase by phrase,
-from the finite set of phrases the engine says (loket/routing/conditions.py, actions.py,
-windows.py). What a rules file names stays as written: rule ids, window names, pattern
-ids, a label the file made up. A phrase this table does not know stays in English: a new
-phrase of the engine is then untranslated, never lost (tests/desk/test_trace_words.py
-checks that every phrase the default rules say has its Dutch).
+it. A reader of Dutch gets each line in Dutch, phrase by phrase, from the finite set of
+phrases the engine says (loket/routing/conditions.py, actions.py, windows.py): a counsellor
+on the staff pages (the desk passes the request's language) and `loket route --explain` in
+a Dutch locale, which imports no Flask. What a rules file names stays as written: rule ids,
+window names, pattern ids, a label the file made up. A phrase this table does not know
+stays in English: a new phrase of the engine is then untranslated, never lost
+(tests/desk/test_trace_words.py checks that every phrase the default rules say has its
+Dutch).
 """
 
 from __future__ import annotations
