@@ -10,13 +10,17 @@ its calls (a carrier's error may quote the number), the reasons given for a brea
 access to it, the raw webhook payloads and the answers stored for it, and what the sandbox
 recorded for it (a record that names no contact, as the person's leg of a callback, found by
 the Twilio sids of its messages and calls). What the reports count stays: channel, desk,
-queue, flags, outcome, times, waits. One audit line says it happened (`delete`); the audit
-trail itself is kept, as NEN 7513 asks.
+queue, flags, outcome (an open one's is `erased`: it was handled), times, waits. One audit
+line says it happened (`delete`); the audit trail itself is kept, as NEN 7513 asks.
 
 `erase` is one person's request (`loket erase --contact REF`): the contact, every other
-contact with the same keyed number, and the flags on that number. `retain` is the nightly
+contact with the same keyed number, and the flags on that number; a call of theirs still
+live is hung up through Twilio (`hang_up`), whoever is on it: it must not go on against a
+contact that no longer exists. The caller hears nothing more, the line ends: the erasure is
+an operator's act on the person's own request, not a conversation. `retain` is the nightly
 retention: every contact closed longer ago than its desk's period, in batches (an open one
-is never touched, however old); the flags on a number go once no contact with that number is
+is never touched, however old, nor its call; it hangs nothing up: a contact closed a day
+or more ago has no call left); the flags on a number go once no contact with that number is
 left un-anonymised; the webhooks of no contact go after a day (they only answer retries).
 Nothing of this is in Redis: jobs carry ids only and the tallies hold counts.
 """
@@ -29,11 +33,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from loket.domain import audit, escalation, inbound, workspace
+from loket.domain import audit, calls, escalation, inbound, workspace
 from loket.domain.contacts import REFERENCE_LENGTH
+from loket.queue import outbox
 from loket.routing.values import DESKS
 from loket.store.models import (
     BreakGlass,
@@ -50,14 +56,21 @@ from loket.store.models import (
 )
 from loket.store.types import utcnow
 
+log = structlog.get_logger(__name__)
+
 # How long the API's `Idempotency-Key`s and their answers are kept (a retry comes within
 # minutes; a day is plenty).
 RETRY_KEYS_KEPT = timedelta(days=1)
 
 BATCH = 500
 # A callback not yet made (`pending`, `due`, a crisis's callable at once): erased, it is
-# cancelled. One being called (`calling`) is a live call, left to end.
+# cancelled. One being called (`calling`) is a live call: hung up on request (`hang_up`),
+# it keeps its status until Twilio says how the call ended.
 CALLBACK_TO_MAKE = ("pending", "due", "crisis")
+# A leg whose job has not placed (or moved) it yet: called off, its job finds it taken.
+NOT_TAKEN = ("placed", "moving")
+# The outcome of a contact erased while still open (`OUTCOMES`; the reports count it so).
+ERASED = "erased"
 
 
 def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
@@ -111,12 +124,13 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
 def out_of_the_queues(*, session: Session, contact: Contact) -> bool:
     """Close an open contact being erased: nothing is left to serve, so no desk's queue
     shows an empty row for it, the routing counts no wait for it, nobody is offered it, and
-    the counsellor who held it, holding nothing else, is available again. Its outcome and
-    times stay as they were (the reports' figures do not change: it counts as it did, not
-    closed by anyone). Return whether it was open."""
+    the counsellor who held it, holding nothing else, is available again. It was handled:
+    its outcome is `erased`, the reports' own place for it (a manager counts it no more as
+    still open). Its times stay as they were: no close time is made up, so no handle time
+    is counted for it. Return whether it was open."""
     if contact.status == "closed":
         return False
-    contact.status, contact.updated_at = "closed", utcnow()
+    contact.status, contact.outcome, contact.updated_at = "closed", ERASED, utcnow()
     contact.offered_to_user_id = contact.offered_until = None
     session.add(contact)
     holder = session.get(User, contact.assigned_user_id) if contact.assigned_user_id else None
@@ -124,6 +138,49 @@ def out_of_the_queues(*, session: Session, contact: Contact) -> bool:
         session.flush()
         workspace.free_again(session=session, user=holder)
     return True
+
+
+def hang_up(*, session: Session, contact: Contact) -> int:
+    """End the calls of a contact being erased that are still live, through Twilio (the
+    outbox's `end_leg`, after the commit): every leg with a call (the person's, the
+    counsellor's phone, a listener's, a colleague's), and the caller's own call while they
+    are still on the line in the phone menu or their queue (a leg is stored for it to end
+    by: no other holds its sid once the contact is erased). A leg its job has not placed or
+    moved yet is called off instead (nobody's phone rings for the erased contact). A leg
+    being placed this very moment has no call to end yet: its person's side has no number
+    left, nor a caller to move. Nothing is said before: the line ends. Return how many
+    calls are ended."""
+    assert contact.id is not None  # noqa: S101 - a stored contact
+    now = utcnow()
+    ended = 0
+    for leg in session.exec(select(CallLeg).where(CallLeg.contact_id == contact.id,
+                                                  col(CallLeg.status).in_(calls.LIVE))).all():
+        if leg.status in NOT_TAKEN:
+            # A caller's leg not moved yet frees their call's sid: ended below.
+            leg.status, leg.call_sid, leg.updated_at = "canceled", None, now
+            session.add(leg)
+        elif leg.call_sid:
+            outbox.add(session, "end_leg", urgent=True, leg_id=leg.id or 0)
+            ended += 1
+    session.flush()
+    if on_the_line(session=session, contact=contact):
+        own = calls.new_leg(session=session, contact=contact, user=None, kind="caller",
+                            call_sid=contact.external_id, status="in-progress")
+        outbox.add(session, "end_leg", urgent=True, leg_id=own.id or 0)
+        ended += 1
+    if ended:
+        log.info("erasure.calls_ended", contact_id=contact.id, calls=ended)
+    return ended
+
+
+def on_the_line(*, session: Session, contact: Contact) -> bool:
+    """Tell whether an open phone contact's caller is still on their own call, held by no
+    leg: in the phone menu, or waiting in their queue (Twilio has not said it ended)."""
+    if contact.channel != "phone" or not contact.external_id or contact.status == "closed":
+        return False
+    held = session.exec(select(CallLeg.id).where(CallLeg.call_sid == contact.external_id)
+                        ).first()
+    return held is None and not calls.caller_left(session=session, contact=contact)
 
 
 def twilio_sids(session: Session, contact: Contact) -> list[str]:
@@ -174,6 +231,7 @@ def erase(*, session: Session, reference: str, actor: str, user_id: int | None =
         found += session.exec(select(Contact).where(Contact.phone_hash == contact.phone_hash,
                                                     Contact.id != contact.id)).all()
     for each in found:
+        hang_up(session=session, contact=each)  # before its call's sid and webhooks go
         anonymise(session=session, contact=each, actor=actor, user_id=user_id, source=source,
                   detail=f"personal data erased on request (with {reference})")
     return [each.reference for each in found]

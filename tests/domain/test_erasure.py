@@ -3,8 +3,10 @@ is kept, their other contacts too, the counts the reports need unchanged, audite
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from click.testing import CliRunner
 from flask import Flask
@@ -61,6 +63,16 @@ def the_person_everywhere(app: Flask, reference_of: str) -> None:
         ])
 
 
+def as_erased(before: dict[str, Any], n: int) -> dict[str, Any]:
+    """Return report figures with `n` open contacts erased: the same counts, but those `n`
+    moved from "still open" to the outcome `erased` (review 6: they were handled)."""
+    after = copy.deepcopy(before)
+    by_outcome = after["contacts"]["by_outcome"]
+    by_outcome["open"] -= n
+    by_outcome["erased"] += n
+    return after
+
+
 def test_erase_removes_the_person_everywhere_and_keeps_the_counts(store_app: Flask) -> None:
     day = local("2026-11-10 14:00")
     seed(store_app, day, channel="sms", desk="police", outcome="helped")
@@ -74,6 +86,9 @@ def test_erase_removes_the_person_everywhere_and_keeps_the_counts(store_app: Fla
         other.name = "Piet"
     with read_scope(engine) as session:
         before = figures(session, date(2026, 11, 1), date(2026, 11, 30))
+        still_open = len(session.exec(select(Contact).where(
+            Contact.channel != "webchat", Contact.status != "closed")).all())
+    assert still_open == 1  # the phone contact with the same number
 
     with session_scope(engine) as session:
         erased = erasure.erase(session=session, reference="ERA-SE001", actor="test")
@@ -94,7 +109,9 @@ def test_erase_removes_the_person_everywhere_and_keeps_the_counts(store_app: Fla
         assert kept.name == "Piet" and kept.anonymised_at is None
         lines = session.exec(select(AuditEvent).where(AuditEvent.event == "delete")).all()
         assert sorted(line.contact_reference or "" for line in lines) == sorted(erased)
-        assert figures(session, date(2026, 11, 1), date(2026, 11, 30)) == before
+        # The reports' figures unchanged, but the open one counts as erased, not open.
+        assert figures(session, date(2026, 11, 1), date(2026, 11, 30)) == as_erased(
+            before, still_open)
 
 
 

@@ -1,7 +1,7 @@
 """A person erased while their contact was still open (review 5): nothing is left to serve,
 so it leaves every queue at once, closed: no empty row on any desk, no wait counted for the
-routing, its counsellor free again; a contact closed before keeps the outcome it had. On
-SQLite and PostgreSQL."""
+routing, its counsellor free again, its outcome `erased` (review 6); a contact closed before
+keeps the outcome it had. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ def test_an_erased_contact_leaves_every_queue(store_app: Flask) -> None:
     for reference in (police, pooled):
         contact = stored(store_app, reference)
         assert contact.status == "closed"
-        # The figures stay as they were (`test_erasure`): no outcome nor close time made up.
-        assert contact.outcome is None and contact.closed_at is None
+        # Handled: erased (review 6: the reports count it so, not as open); no close time
+        # is made up.
+        assert contact.outcome == "erased" and contact.closed_at is None
     with Session(engine_of(store_app)) as session:  # the routing counts one waiting
         state = contacts.live_state(session=session)
     assert state["police"]["waiting"] == 1 and state["pool"]["waiting"] == 0
