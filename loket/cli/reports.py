@@ -89,6 +89,24 @@ TEXTS = Catalog(
             "nl": "Zij zijn {busy}% van hun tijd bezig met contacten (hoogstens {cap}%).",
             "en": "They are busy with contacts {busy}% of their time (at most {cap}%).",
         },
+        "cap_raised": {
+            "nl": "Het servicedoel alleen vraagt {alone} hulpverleners; de bezettingsgrens van "
+                  "{cap}% maakt er {n} van.",
+            "en": "The service target alone needs {alone} counsellors; the occupancy cap of "
+                  "{cap}% makes it {n}.",
+        },
+        "plan_cap": {
+            "nl": "De bezettingsgrens van {cap}% voegt {separate} hulpverlener-uren per week "
+                  "toe apart, {pooled} samen (het servicedoel alleen vraagt er {alone_separate} "
+                  "en {alone_pooled}).",
+            "en": "The occupancy cap of {cap}% adds {separate} counsellor-hours a week "
+                  "separate, {pooled} pooled (the service target alone asks "
+                  "{alone_separate} and {alone_pooled}).",
+        },
+        "plan_cap_none": {
+            "nl": "De bezettingsgrens van {cap}% verhoogt in dit plan geen enkel uur.",
+            "en": "The occupancy cap of {cap}% raises no hour in this plan.",
+        },
         "one_fewer": {
             "nl": "Met {n} hulpverleners: servicelevel {shown}%.",
             "en": "With {n} counsellors: service level {shown}%.",
@@ -104,10 +122,10 @@ TEXTS = Catalog(
             "en": "Separate: {hours} counsellor-hours a week ({detail}).",
         },
         "plan_pooled": {
-            "nl": "Samen (nacht 22-07 en weekend politie en veteranen in één pool, "
-                  "overdag overloop): {hours} hulpverlener-uren per week ({detail}).",
-            "en": "Pooled (night 22-07 and weekend police and veterans in one pool, "
-                  "overflow in the daytime): {hours} counsellor-hours a week ({detail}).",
+            "nl": "Samen ({pooled} uur per week politie en veteranen in één pool, de andere "
+                  "uren overloop): {hours} hulpverlener-uren per week ({detail}).",
+            "en": "Pooled ({pooled} hours a week police and veterans in one pool, overflow "
+                  "in the other hours): {hours} counsellor-hours a week ({detail}).",
         },
         "plan_saves": {
             "nl": "Bij hetzelfde servicedoel scheelt samenwerken {hours} "
@@ -116,10 +134,10 @@ TEXTS = Catalog(
                   "a week.",
         },
         "plan_saves_how": {
-            "nl": "Daarvan {clock} door de nacht- en weekendpool en {overflow} door "
-                  "overloop overdag (een bovengrens; zie --simulate).",
-            "en": "Of these, {clock} by the night and weekend pool and {overflow} by "
-                  "overflow in the daytime (an upper bound; see --simulate).",
+            "nl": "Daarvan {clock} door de pool en {overflow} door overloop in de andere "
+                  "uren (een bovengrens; zie --simulate).",
+            "en": "Of these, {clock} by the pool and {overflow} by overflow in the other "
+                  "hours (an upper bound; see --simulate).",
         },
         "plan_same_people": {
             "nl": "Met dezelfde mensen als apart: servicelevel {pooled}% samen in plaats "
@@ -352,6 +370,7 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
                                     max_occupancy=occupancy)
     except TooManyCounsellors:
         fail(TEXTS.get("too_many", lang, n=str(MAX_COUNSELLORS)), lang)
+    alone = counsellors_needed(calls_per_hour, aht, target, level)  # never more than needed
     best = staffing(needed, calls_per_hour, aht, target)
     fewer = staffing(needed - 1, calls_per_hour, aht, target) if needed > 0 else None
     simulated = None if seed is None else simulate_load(calls_per_hour, aht, needed, target,
@@ -361,7 +380,8 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
             "calls_per_hour": calls_per_hour, "aht_s": aht, "target_s": target,
             "level": level, "max_occupancy": occupancy,
             "load_erlangs": round(best.load_erlangs, 3),
-            "counsellors": needed, "service_level": round(best.service_level, 3),
+            "counsellors": needed, "counsellors_without_cap": alone,
+            "service_level": round(best.service_level, 3),
             "wait_probability": round(best.wait_probability, 3),
             "average_wait_s": round(best.average_wait_s, 1),
             "occupancy": round(best.occupancy, 3),
@@ -381,6 +401,9 @@ def print_load(calls_per_hour: float, aht: float, target: float, level: float,
                          asa=f"{best.average_wait_s:.1f}"))
     click.echo(TEXTS.get("occupancy", lang, busy=percent(best.occupancy),
                          cap=f"{occupancy * 100:g}"))
+    if alone < needed:
+        click.echo(TEXTS.get("cap_raised", lang, alone=alone, cap=f"{occupancy * 100:g}",
+                             n=needed))
     if fewer is not None:
         click.echo(TEXTS.get("one_fewer", lang, n=fewer.counsellors,
                              shown=percent(fewer.service_level)))
@@ -436,10 +459,19 @@ def print_plan(weeks: int, target: float, level: float, as_json: bool, lang: str
     click.echo(TEXTS.get("plan_separate", lang, hours=hours["separate"],
                          detail=detail(hours["separate_by_desk"])))
     click.echo(TEXTS.get("plan_pooled", lang, hours=hours["pooled"],
+                         pooled=len(result["pooled_hours"]),
                          detail=detail(hours["pooled_by_queue"])))
     click.echo(TEXTS.get("plan_saves", lang, hours=hours["difference"]))
     click.echo(TEXTS.get("plan_saves_how", lang, clock=hours["by_clock"],
                          overflow=hours["by_overflow"]))
+    by_cap, cap = hours["by_cap"], f"{occupancy * 100:g}"
+    if by_cap["separate"] or by_cap["pooled"]:
+        click.echo(TEXTS.get("plan_cap", lang, cap=cap, separate=by_cap["separate"],
+                             pooled=by_cap["pooled"],
+                             alone_separate=hours["separate"] - by_cap["separate"],
+                             alone_pooled=hours["pooled"] - by_cap["pooled"]))
+    else:
+        click.echo(TEXTS.get("plan_cap_none", lang, cap=cap))
     busy = result["occupancy"]
     if busy["separate"] is not None and busy["pooled"] is not None:
         click.echo(TEXTS.get("plan_occupancy", lang, separate=percent(busy["separate"]),

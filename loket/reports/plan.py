@@ -4,9 +4,13 @@ Observed load. From the contacts of the last whole weeks (Amsterdam days up to t
 today excluded): per owner desk and Amsterdam hour of the week, the mean arrivals an hour
 (over the times that hour occurred: twice in a week for 02:00 on the night the clocks go
 back, not at all on the night they go forward) and the mean handle time (`closed_at -
-answered_at` of the contacts answered and closed; the desk's own mean over all hours
-where an hour has none, `DEFAULT_AHT_S` where the desk has none). Erlang C then gives the
-counsellors each hour needs to meet the service target.
+answered_at` of the contacts answered and closed). An hour's own mean counts only when at least five
+contacts give it (`suppression.THRESHOLD`): fewer make a shaky figure, and one that
+describes a person. Such an hour takes the desk's mean (over all its hours; over its hours
+of five or more when the other hours hold only 1 to 4 contacts, so that their mean cannot be
+worked back), and `DEFAULT_AHT_S` where even that has fewer than five; `observed.aht_basis`
+says which ("hour", "desk", "default"). Erlang C then gives the counsellors each hour needs
+to meet the service target.
 The counts come from the hourly tally (`tally.HOURS`: per desk and UTC hour, a few thousand
 rows for eight weeks, never a row per contact); the Amsterdam hour of the week is found per
 UTC hour in Python, so daylight-saving weeks land on the right local hour.
@@ -16,6 +20,9 @@ Separate: every desk staffs its own queue for its own load, every hour.
 In either plan no hour's counsellors are busy with contacts more than `max_occupancy` of
 their time (85% unless set: `DEFAULT_MAX_OCCUPANCY`): at a service target alone a large
 load is met by people busy nearly all the time, which no roster keeps up.
+`without_cap` holds both plans as the service target alone would staff them, and
+`counsellor_hours.by_cap` the counsellor-hours a week the cap adds to each: so a reader
+can tell an hour the cap raised from one the target asks for.
 
 Pooled, as the routing policy (DESIGN.md, "The default policy") works:
 - Pooled hours. The hours come from the rules' own `pooled-hours` window (the rules file
@@ -68,7 +75,7 @@ from loket.reports.capacity import (
     service_level,
 )
 from loket.reports.periods import AMSTERDAM, day_start, hour_of_week
-from loket.reports.suppression import SMALL, small
+from loket.reports.suppression import SMALL, THRESHOLD, small
 from loket.routing.values import DESKS, PAIRED_DESKS
 from loket.routing.windows import Window
 from loket.store.snapshots import snapshot
@@ -139,13 +146,23 @@ class Observed:
 
     def aht_s(self, desk: str, how: int) -> float:
         """Return the mean handle time of a desk in an hour of the week (see the module)."""
+        return self.handle_time(desk, how)[0]
+
+    def handle_time(self, desk: str, how: int) -> tuple[float, str]:
+        """Return the handle time planned with for a desk in an hour of the week and where
+        it comes from: "hour" (its own, of five contacts or more), "desk" (the desk's
+        mean) or "default" (see the module)."""
         handled = self.handled.get(desk, [0] * HOURS_PER_WEEK)
         work = self.work_s.get(desk, [0.0] * HOURS_PER_WEEK)
-        if handled[how]:
-            return work[how] / handled[how]
-        if sum(handled):
-            return sum(work) / sum(handled)
-        return DEFAULT_AHT_S
+        if handled[how] >= THRESHOLD:
+            return work[how] / handled[how], "hour"
+        hours = [h for h in range(HOURS_PER_WEEK) if handled[h] >= THRESHOLD]
+        if not small(sum(handled) - sum(handled[h] for h in hours)):
+            hours = list(range(HOURS_PER_WEEK))  # the other hours hold 0, or 5 and more
+        contacts = sum(handled[h] for h in hours)
+        if contacts:
+            return sum(work[h] for h in hours) / contacts, "desk"
+        return DEFAULT_AHT_S, "default"
 
 
 def observe(session: Session, first: date, last: date, weeks: int) -> Observed:
@@ -283,10 +300,44 @@ def shared(load: Load, how: int, target_s: float, level: float,
 def staff(load: Load, target_s: float, level: float, *,
           pooled_hours: frozenset[int] = POOLED_HOURS, overflow: bool = True,
           max_occupancy: float | None = None) -> dict[str, Any]:
-    """Return the counsellors per hour of the week, separate and pooled, the totals and
-    `same_people` (see the module). `overflow=False` pools by the clock alone; with
-    `max_occupancy` no hour's counsellors are busier than that share of their time."""
-    cap = max_occupancy
+    """Return the counsellors per hour of the week, separate and pooled, the totals,
+    `same_people` and `without_cap` (see the module). `overflow=False` pools by the clock
+    alone; with `max_occupancy` no hour's counsellors are busier than that share of their
+    time."""
+    separate, pooled, by_clock, by_overflow = staffed(load, target_s, level, pooled_hours,
+                                                      overflow, max_occupancy)
+    if max_occupancy is None:
+        loose_separate, loose_pooled = separate, pooled
+    else:
+        loose_separate, loose_pooled, _, _ = staffed(load, target_s, level, pooled_hours,
+                                                     overflow, None)
+    separate_hours = sum(map(sum, separate.values()))
+    pooled_hours_total = sum(map(sum, pooled.values()))
+    return {
+        "separate": separate,
+        "pooled": pooled,
+        "counsellor_hours": {
+            "separate": separate_hours,
+            "pooled": pooled_hours_total,
+            "difference": separate_hours - pooled_hours_total,
+            "by_clock": by_clock,
+            "by_overflow": by_overflow,
+            "separate_by_desk": {desk: sum(hours) for desk, hours in separate.items()},
+            "pooled_by_queue": {queue: sum(hours) for queue, hours in pooled.items()},
+            "by_cap": {"separate": separate_hours - sum(map(sum, loose_separate.values())),
+                       "pooled": pooled_hours_total - sum(map(sum, loose_pooled.values()))},
+        },
+        "same_people": same_people(load, separate, target_s, pooled_hours=pooled_hours,
+                                   overflow=overflow),
+        "without_cap": {"separate": loose_separate, "pooled": loose_pooled},
+    }
+
+
+def staffed(load: Load, target_s: float, level: float, pooled_hours: frozenset[int],
+            overflow: bool, cap: float | None,
+            ) -> tuple[dict[str, list[int]], dict[str, list[int]], int, int]:
+    """Return the counsellors per hour of the week, separate and pooled, and the
+    counsellor-hours pooling saves by the clock and by overflow."""
     separate: dict[str, list[int]] = {
         desk: [counsellors_needed(load.rate(desk, h), load.aht_s(desk, h), target_s, level,
                                   max_occupancy=cap)
@@ -308,23 +359,7 @@ def staff(load: Load, target_s: float, level: float, *,
             for paired, n in shared(load, how, target_s, level, cap).items():
                 pooled[paired][how] = n
             by_overflow += apart - sum(pooled[desk][how] for desk in PAIRED_DESKS)
-    separate_hours = sum(map(sum, separate.values()))
-    pooled_hours_total = sum(map(sum, pooled.values()))
-    return {
-        "separate": separate,
-        "pooled": pooled,
-        "counsellor_hours": {
-            "separate": separate_hours,
-            "pooled": pooled_hours_total,
-            "difference": separate_hours - pooled_hours_total,
-            "by_clock": by_clock,
-            "by_overflow": by_overflow,
-            "separate_by_desk": {desk: sum(hours) for desk, hours in separate.items()},
-            "pooled_by_queue": {queue: sum(hours) for queue, hours in pooled.items()},
-        },
-        "same_people": same_people(load, separate, target_s, pooled_hours=pooled_hours,
-                                   overflow=overflow),
-    }
+    return separate, pooled, by_clock, by_overflow
 
 
 def same_people(load: Load, separate: Mapping[str, Sequence[int]], target_s: float, *,
@@ -375,13 +410,16 @@ def offered_hours(load: Load) -> float:
                for desk in DESKS for how in range(HOURS_PER_WEEK))
 
 
-def observed_figures(load: Load) -> dict[str, dict[str, list[float]]]:
-    """Return the load as plain lists per desk: calls an hour and handle seconds."""
+def observed_figures(load: Observed) -> dict[str, dict[str, list[Any]]]:
+    """Return the load as plain lists per desk: calls an hour, the handle seconds planned
+    with and where they come from ("hour", "desk", "default": see the module)."""
+    times = {desk: [load.handle_time(desk, h) for h in range(HOURS_PER_WEEK)] for desk in DESKS}
     return {
         "calls_per_hour": {desk: [round(load.rate(desk, h), 4) for h in range(HOURS_PER_WEEK)]
                            for desk in DESKS},
-        "aht_s": {desk: [round(load.aht_s(desk, h), 1) for h in range(HOURS_PER_WEEK)]
-                  for desk in DESKS},
+        "aht_s": {desk: [round(seconds, 1) for seconds, _ in hours]
+                  for desk, hours in times.items()},
+        "aht_basis": {desk: [basis for _, basis in hours] for desk, hours in times.items()},
     }
 
 
@@ -412,7 +450,8 @@ def plan(
     `counsellor_hours.rostered` gives the hours a week to roster for the separate and the
     pooled plan when a share `shrinkage` of paid time is spent away from the desk.
     `max_occupancy`: no hour's counsellors are busy with contacts more than this share of
-    their time (85%, the usual contact-centre cap): `max_occupancy` in the result.
+    their time (85%, the usual contact-centre cap): `max_occupancy` in the result;
+    `without_cap` both plans without it, `counsellor_hours.by_cap` the hours it adds.
     """
     if weeks < 1:
         raise ValueError("weeks: at least 1")

@@ -163,6 +163,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "From the contacts of {weeks} weeks ({start} to {end}): per desk and hour of "
               "the week the mean number of contacts and the mean handle time, with Erlang C.",
     },
+    "cap_aht_fallback": {
+        "nl": "Een uur met minder dan vijf gesprekken met een bekende duur rekent met de "
+              "gemiddelde gespreksduur van zijn desk, of met {default} s als ook de desk er "
+              "te weinig heeft: zo weinig gesprekken geven geen betrouwbaar gemiddelde en "
+              "zouden iemand herkenbaar maken.",
+        "en": "An hour with fewer than five conversations of known length takes its desk's "
+              "mean handle time, or {default} s where the desk too has too few: so few give "
+              "no reliable mean and would single someone out.",
+    },
     "cap_weeks": {"nl": "Weken", "en": "Weeks"},
     "cap_target": {"nl": "Streeftijd (s)", "en": "Target (s)"},
     "cap_level": {"nl": "Servicedoel (deel, 0,5 tot 0,99)",
@@ -189,6 +198,39 @@ TEXTS: dict[str, dict[str, str]] = {
               "wordt.",
         "en": "The plan asks counsellors to be busy with contacts at most {cap}% of their "
               "time at the desk, also where fewer people would meet the service target.",
+    },
+    "cap_raised": {
+        "nl": "De bezettingsgrens van {cap}% vraagt {separate} hulpverlener-uren per week meer "
+              "dan het servicedoel alleen als de desks apart werken, {pooled} meer als ze "
+              "samenwerken; bij de tabellen per uur staat welke uren dat zijn.",
+        "en": "The occupancy cap of {cap}% asks {separate} counsellor-hours a week more than "
+              "the service target alone with the desks separate, {pooled} more with the "
+              "desks pooled; the tables per hour say which hours.",
+    },
+    "cap_not_raised": {
+        "nl": "De bezettingsgrens van {cap}% verhoogt in dit plan geen enkel uur: het "
+              "servicedoel alleen vraagt evenveel hulpverleners.",
+        "en": "The occupancy cap of {cap}% raises no hour in this plan: the service target "
+              "alone asks as many counsellors.",
+    },
+    "cap_raised_hours": {
+        "nl": "Hoger door de bezettingsgrens ({cap}%): {hours}.",
+        "en": "Raised by the occupancy cap ({cap}%): {hours}.",
+    },
+    "cap_pool_shared": {
+        "nl": "De gezamenlijke wachtrij bemensen politie en veteranen samen; de uren ervan "
+              "horen niet bij \u00e9\u00e9n desk en zijn daarom niet bij die van uw desk "
+              "opgeteld.",
+        "en": "Police and veterans staff the shared queue together; its hours belong to "
+              "neither desk alone and are not added to your desk's.",
+    },
+    "cap_desk_rostered": {
+        "nl": "Met {shrinkage}% van de tijd niet aan de desk zijn per week {separate} "
+              "hulpverlener-uren in te roosteren apart, {pooled} samen, en {pool} voor de "
+              "gezamenlijke wachtrij.",
+        "en": "With {shrinkage}% of the time away from the desk, {separate} counsellor-hours "
+              "a week are to be rostered separate, {pooled} pooled, and {pool} for the shared "
+              "queue.",
     },
     "cap_occupancy_cap_field": {"nl": "Hoogste bezetting (deel, 0,5 tot 1)",
                                 "en": "Occupancy cap (share, 0.5 to 1)"},

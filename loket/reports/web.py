@@ -26,7 +26,7 @@ from loket.i18n import request_language
 from loket.reports import charts
 from loket.reports.capacity import MAX_SHRINKAGE, rostered
 from loket.reports.periods import AMSTERDAM, reportable
-from loket.reports.plan import DEFAULT_MAX_OCCUPANCY, POOL
+from loket.reports.plan import DEFAULT_AHT_S, DEFAULT_MAX_OCCUPANCY, POOL
 from loket.reports.tables import Table, key_figures, tables
 from loket.reports.volumes import Targets, figures, shown
 from loket.routing.values import CHANNELS, DESKS
@@ -270,48 +270,105 @@ def queues_seen(user: User) -> tuple[str, ...] | None:
     return access.queues_counted(user.desk) if user.desk else None
 
 
+def seen_in(queues_shown: tuple[str, ...] | None, queue: str) -> bool:
+    """Return whether a queue of the plan is shown (every queue when `queues_shown` is None)."""
+    return queues_shown is None or queue in queues_shown
+
+
+def per_hour(plan_of: Mapping[str, list[int]], queues_shown: tuple[str, ...] | None,
+             ) -> list[int]:
+    """Return the counsellors per hour of the week of the queues shown together."""
+    return [sum(counts[h] for queue, counts in plan_of.items() if seen_in(queues_shown, queue))
+            for h in range(168)]
+
+
+def raised_hours(made: Mapping[str, Any], slug: str,
+                 queues_shown: tuple[str, ...] | None) -> list[int]:
+    """Return the hours of the week at which the occupancy cap raised the counsellors of
+    the queues shown above what the service target alone asks (plan `slug`)."""
+    capped = per_hour(made[slug], queues_shown)
+    alone = per_hour(made["without_cap"][slug], queues_shown)
+    return [h for h in range(168) if capped[h] > alone[h]]
+
+
+def hour_ranges(hours: list[int], say: Any) -> str:
+    """Return hours of the week as runs a reader takes in: "ma 09:00-12:00, di 14:00-15:00"."""
+    runs: list[list[int]] = []
+    for how in sorted(hours):
+        if runs and how == runs[-1][1] + 1 and how % 24:
+            runs[-1][1] = how
+        else:
+            runs.append([how, how])
+    return ", ".join(f"{say(f'weekday_{first // 24}')} {first % 24:02d}:00\u2013"
+                     f"{last % 24 + 1:02d}:00" for first, last in runs)
+
+
 def plan_tables(made: Mapping[str, Any], say: Any,
                 queues_shown: tuple[str, ...] | None = None) -> list[Table]:
     """Return the plan's tables: hours a week per queue, and the counsellors needed per
-    hour of the week, separate and pooled (every desk together); only the queues
-    `queues_shown` (all when None), their total the sum of those."""
+    hour of the week, separate and pooled (every desk together), each with the hours the
+    occupancy cap raised; only the queues `queues_shown` (all when None), their total the
+    sum of those. A desk's manager who sees the pool gets no total: the pool is staffed by
+    police and veterans together, and added to one desk's hours it would make pooling look
+    dearer than it is."""
     hours = made["counsellor_hours"]
-
-    def seen(queue: str) -> bool:
-        return queues_shown is None or queue in queues_shown
-
-    separate_by = {q: n for q, n in hours["separate_by_desk"].items() if seen(q)}
-    pooled_by = {q: n for q, n in hours["pooled_by_queue"].items() if seen(q)}
+    shared = queues_shown is not None and POOL in queues_shown
+    separate_by = {q: n for q, n in hours["separate_by_desk"].items()
+                   if seen_in(queues_shown, q)}
+    pooled_by = {q: n for q, n in hours["pooled_by_queue"].items() if seen_in(queues_shown, q)}
     queues = [*separate_by, *(q for q in pooled_by if q not in separate_by)]
-    per_queue = Table(
-        "hours", say("cap_hours"),
-        [say("cap_queue"), say("cap_separate"), say("cap_pooled")],
-        [[say(f"desk_{q}"), separate_by.get(q, 0), pooled_by.get(q, 0)] for q in queues]
-        + [[say("cap_all"), sum(separate_by.values()), sum(pooled_by.values())]],
-    )
+    rows = [[say(f"desk_{q}"), separate_by.get(q, 0), pooled_by.get(q, 0)] for q in queues]
+    if not shared:
+        rows.append([say("cap_all"), sum(separate_by.values()), sum(pooled_by.values())])
+    per_queue = Table("hours", say("cap_hours"),
+                      [say("cap_queue"), say("cap_separate"), say("cap_pooled")], rows,
+                      note=say("cap_pool_shared") if shared else "")
+    cap = f"{made['max_occupancy'] * 100:g}"
     grids = []
     for slug, kind in (("separate", "cap_need_separate"), ("pooled", "cap_need_pooled")):
-        per_hour = [sum(counts[h] for queue, counts in made[slug].items() if seen(queue))
-                    for h in range(168)]
+        counts = per_hour(made[slug], queues_shown)
+        raised = raised_hours(made, slug, queues_shown)
+        notes = [say("cap_raised_hours", cap=cap, hours=hour_ranges(raised, say))] if raised \
+            else []
+        if shared and slug == "pooled":
+            notes.append(say("cap_pool_shared"))
         grids.append(Table(
             f"need-{slug}", say(kind), [say("rep_day"), *(f"{h:02d}" for h in range(24))],
-            [[say(f"weekday_{d}"), *per_hour[d * 24:(d + 1) * 24]] for d in range(WEEKDAYS)],
-            "heat",
+            [[say(f"weekday_{d}"), *counts[d * 24:(d + 1) * 24]] for d in range(WEEKDAYS)],
+            "heat", note=" ".join(notes),
         ))
     return [per_queue, *grids]
+
+
+def cap_said(made: Mapping[str, Any], say: Any, queues_shown: tuple[str, ...] | None) -> str:
+    """Return the sentence on what the occupancy cap did to the queues shown: the
+    counsellor-hours a week it adds to either plan, or that it raised no hour."""
+    cap = f"{made['max_occupancy'] * 100:g}"
+    if not any(raised_hours(made, slug, queues_shown) for slug in ("separate", "pooled")):
+        return str(say("cap_not_raised", cap=cap))
+    added = {slug: sum(per_hour(made[slug], queues_shown))
+             - sum(per_hour(made["without_cap"][slug], queues_shown))
+             for slug in ("separate", "pooled")}
+    return str(say("cap_raised", cap=cap, **added))
 
 
 def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any,
              desk: str | None = None) -> list[str]:
     """Return the sentences a manager can quote: the hours saved in a week without public
     holidays, what the holidays of the coming weeks save on top, and the service level the
-    same people give pooled. For a desk's manager (`desk`) only what their desk's and the
-    pool's hours say: the whole plan's figures hold the other desks' too."""
+    same people give pooled, what the occupancy cap adds. For a desk's manager (`desk`) only
+    what their desk's and the pool's hours say (the whole plan's figures hold the other
+    desks' too), and the warning that the weeks asked reach back before the first contact
+    (the plan of every desk, theirs too, then asks too few people)."""
     hours = made["counsellor_hours"]
     level = f"{filters.level * 100:g}"
     cap = say("cap_occupancy_cap", cap=f"{filters.occupancy * 100:g}")
+    since, enough = made.get("observed_since"), made.get("weeks_with_data", 0)
+    too_few = [say("cap_data_since", since=since, weeks=filters.weeks, enough=enough)
+               ] if since and enough < filters.weeks else []
     if desk is not None:
-        return [*desk_sentence(made, filters, say, desk), cap]
+        return [*desk_sentence(made, filters, say, desk), *too_few, cap,
+                cap_said(made, say, access.queues_counted(desk))]
     said = []
     if hours["difference"] > 0:
         said.append(say("cap_saves", level=level, target=filters.target_s,
@@ -327,9 +384,7 @@ def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any,
     if busy.get("separate") is not None and busy.get("pooled") is not None:
         said.append(say("cap_occupancy", separate=f"{busy['separate'] * 100:.1f}",
                         pooled=f"{busy['pooled'] * 100:.1f}"))
-    since, enough = made.get("observed_since"), made.get("weeks_with_data", 0)
-    if since and enough < filters.weeks:
-        said.append(say("cap_data_since", since=since, weeks=filters.weeks, enough=enough))
+    said.extend(too_few)
     holidays = made.get("holidays")
     if holidays and holidays["days"]:
         said.append(say("cap_holidays", start=holidays["from"], end=holidays["to"],
@@ -340,7 +395,7 @@ def sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any,
     if same and same.get("pooled_level") is not None:
         said.append(say("cap_same_people", pooled=f"{same['pooled_level'] * 100:.1f}",
                         separate=f"{same['separate_level'] * 100:.1f}"))
-    said.append(cap)
+    said.extend([cap, cap_said(made, say, None)])
     return said
 
 
@@ -357,10 +412,15 @@ def desk_sentence(made: Mapping[str, Any], filters: PlanFilters, say: Any,
                 target=filters.target_s, separate=separate, pooled=pooled)]
     if pool:
         said.append(say("cap_desk_pool", pool=pool))
-    if filters.shrinkage:
+    if filters.shrinkage and pool:
+        said.append(say("cap_desk_rostered", shrinkage=f"{filters.shrinkage * 100:g}",
+                        separate=rostered(separate, filters.shrinkage),
+                        pooled=rostered(pooled, filters.shrinkage),
+                        pool=rostered(pool, filters.shrinkage)))
+    elif filters.shrinkage:
         said.append(say("cap_rostered", shrinkage=f"{filters.shrinkage * 100:g}",
                         separate=rostered(separate, filters.shrinkage),
-                        pooled=rostered(pooled + pool, filters.shrinkage)))
+                        pooled=rostered(pooled, filters.shrinkage)))
     said.append(say("cap_desk_only"))
     return said
 
@@ -391,7 +451,8 @@ def capacity() -> ResponseReturnValue:
     return render_template("reports/capacity.html", error=None,
                            said=sentence(made, filters, say, user.desk),
                            tables=plan_tables(made, say, queues_seen(user)), made=made,
-                           filters=filters, chart_of=chart_of)
+                           filters=filters, chart_of=chart_of,
+                           aht_default=f"{DEFAULT_AHT_S:g}")
 
 
 @bp.get("/capacity/<slug>.csv")

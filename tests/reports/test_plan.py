@@ -186,7 +186,7 @@ def test_same_people_is_none_without_contacts(store_app: Flask) -> None:
         result = plan(session, 1, today=MONDAY, window=default_window())
     assert result["same_people"] == {"separate_level": None, "pooled_level": None}
     assert set(result["counsellor_hours"]) >= {"separate", "pooled", "difference"}
-    assert set(result["observed"]) == {"calls_per_hour", "aht_s"}
+    assert set(result["observed"]) == {"calls_per_hour", "aht_s", "aht_basis"}
 
 
 def test_the_plan_is_quick_for_a_week_of_national_volume() -> None:
