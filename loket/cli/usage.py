@@ -23,6 +23,7 @@ USAGE = Catalog("cli-usage", {
     "options": {"nl": "Opties", "en": "Options"},
     "[OPTIONS]": {"nl": "[OPTIES]", "en": "[OPTIONS]"},
     "COMMAND": {"nl": "OPDRACHT", "en": "COMMAND"},
+    "[COMMAND]": {"nl": "[OPDRACHT]", "en": "[COMMAND]"},  # a group that also runs alone
     "[ARGS]...": {"nl": "[ARGUMENTEN]...", "en": "[ARGS]..."},
     "commands": {"nl": "Opdrachten", "en": "Commands"},
     "try_help": {"nl": "Zie '{command} --help' voor hulp.",
