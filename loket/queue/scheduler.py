@@ -27,9 +27,14 @@ STEADY_S = 60.0
 
 
 def build_cron(redis: Redis, generation: int) -> CronScheduler:
-    """Return a cron scheduler with Loket's periodic jobs registered."""
+    """Return a cron scheduler with Loket's periodic jobs registered.
+
+    RQ reads a cron expression in the process's local time: the scheduler's process keeps
+    UTC (`utc_clock`), so that the retention runs at 03:30 UTC on any machine, as the README
+    and docs/production.md say, not at 03:30 in whatever zone the machine is set to."""
     from loket.queue import calls, escalations, jobs
 
+    utc_clock()
     cron = CronScheduler(connection=redis, name=f"loket-{os.getpid()}-{generation}")
     cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
     cron.register(jobs.seal_audit, "maintenance", interval=SEAL_AUDIT_EVERY_S)
@@ -38,6 +43,13 @@ def build_cron(redis: Redis, generation: int) -> CronScheduler:
     cron.register(jobs.apply_retention, "maintenance", cron=RETENTION_CRON, job_timeout=3600)
     cron.register(escalations.sweep, "urgent", interval=ESCALATE_EVERY_S, ttl=ESCALATE_TTL_S)
     return cron
+
+
+def utc_clock() -> None:
+    """Make this process's local time UTC (the scheduler's: see `build_cron`)."""
+    if os.environ.get("TZ") != "UTC":
+        os.environ["TZ"] = "UTC"
+        time.tzset()
 
 
 def run_scheduler(redis: Redis) -> None:
