@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import re
 import secrets
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
-from loket.config import ConfigError, load_settings
+from loket.config import ConfigError, Settings, load_settings
 
 GOOD_PRODUCTION = {
     "LOKET_ENV": "production",
@@ -151,3 +153,15 @@ def test_an_on_call_number_that_cannot_be_texted_stops_the_start_naming_it(
     for wrong in ("0612345678", "+31 6 1234 5678", "+31612345678,+31687654321", "+3161"):
         with pytest.raises(ConfigError, match="LOKET_ONCALL_NUMBER: één telefoonnummer"):
             load_settings(environ={**env, "LOKET_ONCALL_NUMBER": wrong})
+
+
+def test_env_example_names_every_setting() -> None:
+    """The README says every variable is documented in config/env.example: each setting is
+    there under the name Loket reads it by (TWILIO_* for Twilio's, LOKET_* for the rest)."""
+    example = (Path(__file__).resolve().parent.parent / "config" / "env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    wanted = {
+        name.upper() if name.startswith("twilio_") else f"LOKET_{name.upper()}"
+        for name in (field.name for field in fields(Settings)) if name != "testing"
+    }
+    assert wanted - named == set()
