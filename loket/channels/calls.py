@@ -17,9 +17,11 @@
   counsellor's conference.
 - `/twilio/calls/<leg>/not_connected`: the counsellor's phone, taken out of its conference
   when Twilio refused to move the waiting caller to it, hears why and hangs up.
-- `/twilio/calls/status`: each leg's progress (one that comes before its leg's sid is stored
-  is matched again seconds later); the person's leg ending unanswered ends the
-  attempt (retry, unreachable). No call is recorded.
+- `/twilio/calls/status?leg=<leg>`: each leg's progress, found by the leg its URL names,
+  even before (or without) the answer that stores its call's sid; the person's leg ending
+  unanswered ends the attempt (retry, unreachable). No call is recorded. Without `leg` (a
+  call placed by an earlier version), found by its sid: one that comes before its leg's
+  sid is stored is matched again seconds later.
 """
 
 from __future__ import annotations
@@ -340,7 +342,13 @@ def back_in_queue(session: Session, leg: CallLeg, contact: Contact) -> str:
 @bp.post("/status")
 @twilio_signed
 def status() -> Response:
-    """Record a leg's progress (initiated, ringing, answered, completed, busy, ...)."""
+    """Record a leg's progress (initiated, ringing, answered, completed, busy, ...): of the
+    leg its URL names (`calls.placed_leg_status`), or, with none named, of the leg with the
+    call's sid (matched again soon when none has it yet)."""
+    named = request.args.get("leg")
+    if named is not None and not (named.isascii() and named.isdigit() and len(named) < 19):
+        return bad_request("leg is not a leg's number")
+    leg_id = int(named) if named is not None else None
     sid = call_sid()
     state = request.form.get("CallStatus", "").strip()
     if sid is None:
@@ -351,9 +359,14 @@ def status() -> Response:
     at = calls.posted_time(request.form.get("Timestamp", "").strip())
 
     def work(session: Session) -> Answer:
+        policy = calls.Policy.of(settings())
+        if leg_id is not None:
+            leg = calls.placed_leg_status(session=session, leg_id=leg_id, call_sid=sid,
+                                          status=state, answered_by=answered_by,
+                                          policy=policy, at=at)
+            return "", leg.contact_id if leg else None
         leg = calls.leg_status(session=session, call_sid=sid, status=state,
-                               answered_by=answered_by, policy=calls.Policy.of(settings()),
-                               at=at)
+                               answered_by=answered_by, policy=policy, at=at)
         if leg is None:  # before the sid is stored (the REST answer is late): soon again
             calls.status_unmatched(session=session, call_sid=sid)
         return "", leg.contact_id if leg else None

@@ -815,27 +815,13 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
             say(twiml, "spoken", contact.language, catalog=CRISIS)
         return queue_twiml(twiml, contact, None)
     # A caller claimed on the desk but never joined waits on the line too: never hung up.
-    held = calls.claimed_on_the_line(session=session, contact=contact)
-    waiting = contacts.unanswered(contact) or held
-    if waiting and contact.crisis and contact.phone:
+    reached = calls.reach_later(session=session, contact=contact)
+    if reached in (calls.KEPT_OPEN, calls.OPEN_ALREADY):
         # Never parked, never lost: the crisis stays in the queue, waiting now, and whoever
         # takes it calls the calling number back at once (the alarms go on meanwhile).
-        if calls.keep_crisis_open(session=session, contact=contact, phone=contact.phone):
-            # Their wait so far: the figures count the call abandoned (it was not answered).
-            contact.wait_seconds = contacts.waited_s(contact)
-            session.add(contact)
         log.info("voice.crisis_reach_kept", contact_id=contact.id)
         return confirm_callback(twiml, contact, "asap", "queue_failed_crisis")
-    if waiting and not contact.crisis and contact.phone:
-        if held:  # the desk calls them back: among its callbacks, held by no one
-            contacts.put_back(session=session, contact=contact, by_user_id=None,
-                              reason="the phone queue failed twice: a callback filed")
-        # Their wait so far: the figures count this call as not answered (abandoned).
-        contact.wait_seconds = contacts.waited_s(contact)
-        callbacks.request_callback(
-            session=session, contact=contact, phone=contact.phone, window="asap"
-        )
-        contacts.set_step(session=session, contact=contact, step="callback")
+    if reached == calls.CALLED_BACK:
         return confirm_callback(twiml, contact, "asap", "queue_failed_callback")
     say(twiml, "queue_failed", contact.language)
     say(twiml, "spoken", contact.language, catalog=CRISIS)

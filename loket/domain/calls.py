@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from sqlalchemy import ColumnElement, and_, or_, update
@@ -418,11 +418,12 @@ def take_leg(*, session: Session, leg_id: int, kind: str | None = None) -> CallL
 
 
 def leg_placed(*, session: Session, leg_id: int, call_sid: str) -> None:
-    """Keep the sid Twilio gave a leg."""
-    leg = session.get(CallLeg, leg_id)
-    if leg is not None and leg.call_sid is None:
-        leg.call_sid, leg.status, leg.error, leg.updated_at = call_sid, "queued", None, utcnow()
-        session.add(leg)
+    """Keep the sid Twilio gave a leg, unless its status callback told it first
+    (`placed_leg_status`): one conditional update, never undoing what that recorded."""
+    table = table_of(CallLeg)
+    session.execute(
+        update(table).where(table.c.id == leg_id, table.c.call_sid.is_(None))
+        .values(call_sid=call_sid, status="queued", error=None, updated_at=utcnow()))
 
 
 def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
@@ -507,26 +508,54 @@ STRANDED = "not moved back into the queue: a callback instead"
 
 def stranded(*, session: Session, contact: Contact) -> None:
     """A waiting caller left in an empty conference could not be moved back into their
-    queue: as when their queue failed twice (the phone menu's `queue_failed`), a crisis with
-    a number stays waiting, to be called back at once (its alarms go on); another caller
-    with a number is called back as soon as possible; both count as not answered (their
-    wait so far). A caller with no number to call waits on, for anyone of the desk (taking
-    them moves their call)."""
+    queue: reached later (`reach_later`), as when their queue failed twice. A caller with
+    no number to call waits on, for anyone of the desk (taking them moves their call)."""
     if (contact.channel != "phone" or contact.status != "waiting"
-            or contact.answered_at is not None or not contact.phone):
+            or contact.answered_at is not None):
         return
+    if reach_later(session=session, contact=contact) not in (KEPT_OPEN, CALLED_BACK):
+        return
+    audit.record(session=session, event="update", contact=contact, detail=STRANDED)
+    log.warning("calls.caller_stranded", contact_id=contact.id, crisis=contact.crisis)
+
+
+# What `reach_later` did: a crisis kept open now, or kept so before (nothing changed); an
+# as-soon-as-possible callback filed.
+Reached = Literal["kept_open", "open_already", "callback"]
+KEPT_OPEN: Reached = "kept_open"
+OPEN_ALREADY: Reached = "open_already"
+CALLED_BACK: Reached = "callback"
+QUEUE_FAILED_TWICE = "the phone queue failed twice: a callback filed"
+
+
+def reach_later(*, session: Session, contact: Contact) -> Reached | None:
+    """A waiting caller we cannot keep on the line (their queue failed twice, or they could
+    not be moved back into it): a crisis with a number stays open, waiting now, to be
+    called back at once (`keep_crisis_open`; its alarms go on); another caller with a
+    number gets an as-soon-as-possible callback (step "callback"), let go of first when a
+    counsellor claimed them on the desk but never joined them (`claimed_on_the_line`: only
+    a caller whose queue failed; the desk calls them back, held by no one). Both record
+    their wait so far: the figures count the call not answered. Return what happened;
+    None, changing nothing, for a caller no longer waiting or with no number to call."""
+    held = claimed_on_the_line(session=session, contact=contact)
+    if not (contacts.unanswered(contact) or held) or not contact.phone:
+        return None
     waited = contacts.waited_s(contact)
     if contact.crisis:
         if not keep_crisis_open(session=session, contact=contact, phone=contact.phone):
-            return
+            return OPEN_ALREADY
+        reached = KEPT_OPEN
     else:
+        if held:
+            contacts.put_back(session=session, contact=contact, by_user_id=None,
+                              reason=QUEUE_FAILED_TWICE)
         callbacks.request_callback(session=session, contact=contact, phone=contact.phone,
                                    window="asap")
         contacts.set_step(session=session, contact=contact, step="callback")
+        reached = CALLED_BACK
     contact.wait_seconds = waited
     session.add(contact)
-    audit.record(session=session, event="update", contact=contact, detail=STRANDED)
-    log.warning("calls.caller_stranded", contact_id=contact.id, crisis=contact.crisis)
+    return reached
 
 
 # --- the counsellor answers; the person answers ------------------------------------------
@@ -657,11 +686,34 @@ def leg_status(*, session: Session, call_sid: str, status: str, answered_by: str
     return leg
 
 
+def placed_leg_status(*, session: Session, leg_id: int, call_sid: str, status: str,
+                      answered_by: str = "", policy: Policy | None = None,
+                      at: datetime | None = None) -> CallLeg | None:
+    """Record a status Twilio posted to the leg's own status callback (its URL names the
+    leg): a leg without a sid yet takes the one posted, whether Twilio's word came before
+    the answer to the request that placed the call or instead of it (the job stopped before
+    storing it: else the leg would stay live for good, and the sweep that asks Twilio about
+    quiet legs knows no call to ask about). A status of another call (an earlier try that
+    Twilio placed after all) changes nothing. Return the leg, None when not this call's."""
+    leg = locked_leg(session, CallLeg.id == leg_id)
+    if leg is None:
+        return None
+    if leg.call_sid is None and leg.status not in FINAL:
+        leg.call_sid, leg.error, leg.updated_at = call_sid, None, utcnow()
+        session.add(leg)
+    elif leg.call_sid != call_sid:
+        return None
+    record_status(session=session, leg=leg, status=status, answered_by=answered_by,
+                  policy=policy, at=at)
+    return leg
+
+
 # Where the legs' status callbacks are kept (`channels/calls.py`: its channel, and kind).
 STATUS_CHANNEL, STATUS_KIND = "call", "status"
-# A status callback whose call's sid is not stored yet (Twilio's word came before the answer
-# to the request that placed the call) is matched again this long; then the quiet legs'
-# sweep (`legs_to_check`) asks Twilio instead.
+# A status callback that names no leg (a call placed by an earlier version:
+# `placed_leg_status`) whose call's sid is not stored yet (Twilio's word came before
+# the answer to the request that placed the call) is matched again this long; then the
+# quiet legs' sweep (`legs_to_check`) asks Twilio instead.
 STATUS_MATCH_WITHIN = timedelta(seconds=90)
 
 

@@ -162,9 +162,10 @@ def leg_url(leg_id: int, part: str) -> str:
     return f"{settings().public_url.rstrip('/')}/twilio/calls/{leg_id}/{part}"
 
 
-def status_url() -> str:
-    """Return the public URL of the legs' status callbacks."""
-    return f"{settings().public_url.rstrip('/')}/twilio/calls/status"
+def status_url(leg_id: int) -> str:
+    """Return the public URL of a leg's status callbacks: it names the leg, so they find it
+    before (or without) the answer that gives its call's sid."""
+    return f"{settings().public_url.rstrip('/')}/twilio/calls/status?leg={leg_id}"
 
 
 def final_try() -> bool:
@@ -215,7 +216,7 @@ def dial(leg: Dial) -> str:
     part = "counsellor" if leg.kind in calls.SCREENED else leg.kind
     return get_gateway().place_call(
         to=leg.to, url=leg_url(leg.leg_id, part), caller_id=leg.caller_id,
-        status_callback=status_url(), machine_detection=leg.kind == "person",
+        status_callback=status_url(leg.leg_id), machine_detection=leg.kind == "person",
     )
 
 
@@ -334,10 +335,11 @@ class NotMatchedYet(Exception):
 
 
 def match_status(call_sid: str) -> str:
-    """Record the status callbacks of a call that came before its leg had the sid (the
-    answer to the request that placed it came later), seconds later: RQ's retries try
-    again while none has (`NotMatchedYet`), for `calls.STATUS_MATCH_WITHIN` at most; then
-    the quiet legs' sweep asks Twilio instead."""
+    """Record the status callbacks that named no leg (calls placed by an earlier version:
+    `status_url`) and came before their leg had the sid (the answer to the request that
+    placed it came later), seconds later: RQ's retries try again while none has
+    (`NotMatchedYet`), for `calls.STATUS_MATCH_WITHIN` at most; then the quiet legs' sweep
+    asks Twilio instead."""
     with session_scope(get_engine()) as session:
         done = calls.match_early_statuses(session=session, call_sid=call_sid,
                                           policy=calls.Policy.of(settings()))

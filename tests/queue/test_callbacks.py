@@ -30,7 +30,7 @@ from tests.conftest import POSTGRES_URL
 from tests.conftest import _truncate as truncate
 from tests.desk.helpers import api_token, log_in, make_user
 from tests.desk.test_workspace import act, engine_of, waiting
-from tests.twilio_double import TwilioDouble, answer_counsellor_leg, press, signed_post
+from tests.twilio_double import BASE, TwilioDouble, answer_counsellor_leg, press, signed_post
 
 PERSON = "+31612345678"
 COUNSELLOR_PHONE = "+31687654321"
@@ -188,7 +188,10 @@ def test_a_callback_rings_the_counsellor_then_the_person_from_the_desk_number(
     assert placed[0].params["Url"].endswith(f"/twilio/calls/{legs(calls_app, reference)[0].id}"
                                             "/counsellor")
     assert placed[1].params["Url"].endswith(f"/twilio/calls/{person.id}/person")
-    assert all(r.params["StatusCallback"].endswith("/twilio/calls/status") for r in placed)
+    # Each leg's progress is posted to a URL naming it (found before its sid is stored).
+    assert [r.params["StatusCallback"] for r in placed] == [
+        f"{BASE}/twilio/calls/status?leg={legs(calls_app, reference)[0].id}",
+        f"{BASE}/twilio/calls/status?leg={person.id}"]
     assert placed[1].params.get("MachineDetection") and not placed[0].params.get(
         "MachineDetection")
     answer = signed_post(calls_app.test_client(), f"/twilio/calls/{person.id}/person",
