@@ -7,8 +7,9 @@ routes are not registered: `v1.openapi_document` serves the document at
 `/api/v1/openapi.json`, and the UI pages would load scripts from elsewhere (the CSP forbids
 it). The document depends on the code only (the blueprint's routes and the models), so
 spectree's generating it once per process, on first request, is what any app would get. A
-bad body is answered `{"error": "<field>: <what is wrong>", "field": "<field>"}`;
-the logs get the field names only, never what was sent.
+bad body is answered `{"error": "<field>: <what is wrong>", "field": "<field>"}` in the
+client's language (pydantic's English, or `loket.api.language.PROBLEMS` when it asks for
+Dutch); the logs get the field names only, never what was sent.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from typing import Any
 
 import structlog
 from flask import jsonify
+from pydantic import ValidationError
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
 from loket.api import schemas
+from loket.api.language import problem, say
 from loket.api.schemas import ErrorOut
 
 log = structlog.get_logger(__name__)
 BAD_BODY = 422
 BEARER = "bearer"
-NOT_JSON = "send a JSON object (Content-Type: application/json)"
 
 
 def field_of(location: Any) -> str:
@@ -39,15 +41,16 @@ def bad_body(req: Any, resp: Any, error: Exception | None, instance: Any,
     """Turn spectree's answer to a bad body into `{"error", "field"}`, logged without values."""
     if error is None or resp is None:
         return
-    problems = adapter.validation_errors(error)
+    problems = (error.errors(include_url=False) if isinstance(error, ValidationError)
+                else adapter.validation_errors(error))
     if not_json(req, error):  # validated as `{}`, it would name a field: the body is wrong
-        problems = [{"loc": (), "msg": NOT_JSON}]
-    first = problems[0] if problems else {"loc": (), "msg": "send a JSON object"}
+        problems = [{"loc": (), "type": "not_json"}]
+    first = problems[0] if problems else {"loc": (), "type": "not_json"}
     field = field_of(first.get("loc", ()))
     log.info("api.bad_body", endpoint=req.endpoint,
              fields=[field_of(p.get("loc", ())) for p in problems])
-    resp.set_data(jsonify(error=f"{field}: {first.get('msg', 'not valid')}", field=field)
-                  .get_data())
+    reason = say("not_json") if first.get("type") == "not_json" else problem(first)
+    resp.set_data(jsonify(error=f"{field}: {reason}", field=field).get_data())
     resp.mimetype = "application/json"
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from loket.api.language import said
+from loket.api.language import said, say
 from loket.channels.common import writing
 from loket.desk.workspace import me
 from loket.domain import access, accounts, break_glass, contacts, inbound, workspace
@@ -52,15 +52,14 @@ def refusal(exc: workspace.Refused, field: str) -> str:
 
 def not_found() -> ApiError:
     """Return the one answer for a contact that is not there or not the caller's to see."""
-    return ApiError(404, "reference: no such contact", field="reference")
+    return ApiError(404, f"reference: {say('no_contact')}", field="reference")
 
 
 def parsed(model: type[Any]) -> Any:
     """Return the body spectree validated against `model`; 400 when none was sent as JSON."""
     body = getattr(getattr(request, "context", None), "json", None)
     if not isinstance(body, model):
-        raise ApiError(400, "body: send a JSON object (Content-Type: application/json)",
-                       field="body")
+        raise ApiError(400, f"body: {say('not_json')}", field="body")
     return body
 
 
@@ -162,17 +161,25 @@ def keep(session: Session, key: str, action: str, out: BaseModel, status: int,
 def replay(session: Session, key: str, answer: type[M]) -> tuple[M, int] | None:
     """Return the answer kept under this key (marked as a replay), if any; 422 when the key
     was used for another call or body."""
+    kept = kept_answer(session, key)
+    if kept is None:
+        return None
+    return answer.model_validate(kept["body"]), int(kept["status"])
+
+
+def kept_answer(session: Session, key: str) -> dict[str, Any] | None:
+    """Return what was kept under this key (`status`, `body`) and mark this answer as a
+    replay, if anything was; 422 when the key was used for another call or body."""
     found = inbound.find_answer(session=session, key=key)
     if found is None or found[0] is None:
         return None
-    kept = json.loads(found[0])
+    kept: dict[str, Any] = json.loads(found[0])
     if kept["call"] != fingerprint():
-        raise ApiError(422, f"{KEY_HEADER}: this key was used for another call or body; "
-                       "use a new key for a new call", field=KEY_HEADER)
+        raise ApiError(422, f"{KEY_HEADER}: {say('key_reused')}", field=KEY_HEADER)
 
     @after_this_request
     def _mark(response: Response) -> Response:
         response.headers[REPLAYED_HEADER] = "true"
         return response
 
-    return answer.model_validate(kept["body"]), int(kept["status"])
+    return kept

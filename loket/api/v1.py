@@ -22,11 +22,22 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from loket.api import schemas
-from loket.api.openapi import NOT_JSON, SPEC, answers
-from loket.api.steps import ApiError, not_found, parsed, refusal, step
+from loket.api.language import say
+from loket.api.openapi import SPEC, answers
+from loket.api.steps import (
+    ApiError,
+    keep,
+    kept_answer,
+    not_found,
+    parsed,
+    refusal,
+    retry_key,
+    step,
+)
 from loket.channels.common import writing
 from loket.desk.identity import staff_required
 from loket.desk.workspace import me, source
@@ -57,7 +68,7 @@ def readable_body() -> None:
     try:
         request.get_json(silent=True)
     except RecursionError:
-        raise ApiError(422, f"body: {NOT_JSON}", field="body") from None
+        raise ApiError(422, f"body: {say('not_json')}", field="body") from None
 
 
 @bp.after_request
@@ -94,7 +105,7 @@ def queue(queue: str) -> Answer | Response:
     pooled desk, an overflow of their own desk's, an emergency access), and nothing else."""
     user = me()
     if queue not in contacts.QUEUES:
-        raise ApiError(404, "queue: no such queue", field="queue")
+        raise ApiError(404, f"queue: {say('no_queue')}", field="queue")
     limit = request.context.query.limit  # type: ignore[attr-defined]
     listed = [i for i in workspace.queue_for(session=get_session(), user=user,
                                              limit=workspace.QUEUE_SHOWN) if i.queue == queue]
@@ -332,29 +343,52 @@ def close(reference: str) -> Answer:
 
 @bp.post("/contacts/<reference>/break-glass")
 @staff_required(COUNSELLOR)
-@SPEC.validate(json=schemas.BreakGlassIn,
+@SPEC.validate(json=schemas.BreakGlassIn, headers=schemas.Retry,
                resp=answers(200, schemas.ContactOut, HTTP_400=schemas.ErrorOut),
                operation_id="break_glass")
 def emergency(reference: str) -> Answer:
-    """Open another desk's contact in an emergency, for a limited time; logged as such."""
+    """Open another desk's contact in an emergency, for a limited time; logged as such.
+    Retried with its `Idempotency-Key`, it answers the contact again (a read, audited)
+    while that access runs, and opens no second one."""
     body: schemas.BreakGlassIn = parsed(schemas.BreakGlassIn)
-    user = me()
-    minutes = current_app.config["LOKET"].break_glass_minutes
     try:
-        with writing() as session:
-            found = break_glass.open_case(session=session, user=user, reference=reference,
-                                          reason=body.reason, minutes=minutes, source=source())
-            if found is None:
-                raise not_found()
-            earlier = workspace.earlier_contacts(session=session, user=user, contact=found)
-            workspace.read(session=session, user=user, contact=found, source=source(),
-                           detail="api break-glass", listed=earlier)
-            messages, more = conversation(session, found)
-            out = details(session, found, messages, earlier)
-    except workspace.Refused as exc:
-        raise ApiError(422, refusal(exc, exc.field), field=exc.field) from None
+        out, more = opened(reference, body.reason)
+    except IntegrityError:
+        if retry_key() is None:
+            raise
+        out, more = opened(reference, body.reason)  # a copy sent at once kept the key first
     next_page(out.reference, more)
     return out
+
+
+def opened(reference: str, reason: str) -> tuple[schemas.ContactOut, int | None]:
+    """Open the contact by breaking the glass (or, for a call answered before under its
+    key, the contact it opened) in one unit of work; return it and its next page."""
+    user = me()
+    key = retry_key()
+    minutes = current_app.config["LOKET"].break_glass_minutes
+    with writing() as session:
+        again = key is not None and kept_answer(session, key) is not None
+        if again:
+            found = workspace.visible_contact(session=session, user=user,
+                                              reference=reference.strip().upper())
+        else:
+            try:
+                found = break_glass.open_case(session=session, user=user, reference=reference,
+                                              reason=reason, minutes=minutes, source=source())
+            except workspace.Refused as exc:
+                raise ApiError(422, refusal(exc, exc.field), field=exc.field) from None
+        if found is None:
+            raise not_found()
+        earlier = workspace.earlier_contacts(session=session, user=user, contact=found)
+        workspace.read(session=session, user=user, contact=found, source=source(),
+                       detail="api break-glass" + (" retried" if again else ""),
+                       listed=earlier)
+        messages, more = conversation(session, found)
+        out = details(session, found, messages, earlier)
+        if key is not None and not again:  # kept: what was done, not what was shown
+            keep(session, key, "break_glass", schemas.DoneOut(status="opened"), 200, found.id)
+    return out, more
 
 
 @bp.put("/me/availability")
