@@ -833,7 +833,14 @@ def call_ended(session: Session, contact: Contact | None) -> VoiceResponse:
     """Record the end of a call: abandoned before an answer, or a callback half asked; a
     caller taken into a counsellor's call has left it."""
     call_status = request.form.get("CallStatus", "")
-    if contact is None or call_status not in FINAL_CALL_STATUSES:
+    if call_status not in FINAL_CALL_STATUSES:
+        return VoiceResponse()
+    if contact is None:
+        # A caller erased while on the line (`erasure.hang_up`): their contact no longer
+        # knows the call, but the leg that took them to a counsellor does; it is over.
+        sid = call_sid_or_none()
+        if sid is not None:
+            calls.caller_call_ended(session=session, call_sid=sid)
         return VoiceResponse()
     if contact.external_id:  # taken into a counsellor's call: that leg is over too
         calls.caller_call_ended(session=session, call_sid=contact.external_id)

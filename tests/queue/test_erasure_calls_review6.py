@@ -115,6 +115,14 @@ def test_erasing_a_caller_on_the_phone_with_a_counsellor_ends_the_call(
 
     ended = hung_up(twilio_double)
     assert caller_sid in ended and mine.call_sid in ended  # both sides, whoever is on it
+    # Twilio reports the caller's call ended: their leg is over (the contact no longer
+    # knows the call, the leg does), so nothing hangs them up a second time below.
+    answer = signed_post(calls_app.test_client(), "/twilio/voice/status",
+                         {"CallSid": caller_sid, "From": PERSON, "To": DESK_NUMBER,
+                          "CallStatus": "completed", "CallDuration": "80"})
+    assert answer.status_code == 200
+    assert [leg.status for leg in legs(calls_app, reference) if leg.kind == "caller"] == [
+        "completed"]
     # The counsellor's phone reports its end: recorded, the counsellor is on no call.
     answer = signed_post(calls_app.test_client(), "/twilio/calls/status",
                          {**params, "CallStatus": "completed"})
@@ -123,6 +131,7 @@ def test_erasing_a_caller_on_the_phone_with_a_counsellor_ends_the_call(
     assert [leg.status for leg in legs(calls_app, reference) if leg.kind == "counsellor"] == [
         "completed"]
     assert contacts_stored(calls_app) == 1
+    assert hung_up(twilio_double).count(caller_sid) == 1  # asked to end once, not again
 
 
 def test_erasing_a_person_whose_callback_is_on_the_phone_ends_that_call(
