@@ -173,6 +173,8 @@ TEXTS = Catalog(
                           "en": "--email: no user {email}"},
         "user_pw_short": {"nl": "wachtwoord (stdin): minstens {n} tekens",
                           "en": "password (stdin): at least {n} characters"},
+        "user_pw_long": {"nl": "wachtwoord (stdin): hooguit {n} tekens",
+                         "en": "password (stdin): at most {n} characters"},
         "user_pw_common": {"nl": "wachtwoord (stdin): te gebruikelijk, kies een ander",
                            "en": "password (stdin): too common, choose another"},
         "user_pw_pattern": {"nl": "wachtwoord (stdin): een toetsenbordpatroon, kies een ander",

@@ -41,19 +41,25 @@ USER_REFUSALS = (("email", "exists", "user_email_taken"), ("email", "", "user_ba
                  ("desk", "", "user_needs_desk"), ("phone", "", "user_bad_phone"),
                  ("name", "", "user_long_name"), ("display_name", "", "user_long_display_name"),
                  ("password", "common", "user_pw_common"),
-                 ("password", "pattern", "user_pw_pattern"), ("password", "", "user_pw_short"))
+                 ("password", "pattern", "user_pw_pattern"),
+                 ("password", "at most", "user_pw_long"), ("password", "", "user_pw_short"))
 
 
 def refusal_line(line: str, *, email: str = "") -> str:
     """Return a refusal of `user add` or `user password` in the locale's language, naming
     the option; a line no entry knows stays as the domain gave it (it names its field)."""
-    from loket.domain.accounts import MAX_DISPLAY_NAME, MAX_NAME, MIN_PASSWORD_LENGTH
+    from loket.domain.accounts import (
+        MAX_DISPLAY_NAME,
+        MAX_NAME,
+        MAX_PASSWORD_LENGTH,
+        MIN_PASSWORD_LENGTH,
+    )
 
     key = refusal_key(line, USER_REFUSALS, "")
     if not key:
         return line
-    n = {"user_long_display_name": MAX_DISPLAY_NAME,
-         "user_pw_short": MIN_PASSWORD_LENGTH}.get(key, MAX_NAME)
+    n = {"user_long_display_name": MAX_DISPLAY_NAME, "user_pw_short": MIN_PASSWORD_LENGTH,
+         "user_pw_long": MAX_PASSWORD_LENGTH}.get(key, MAX_NAME)
     return text(key, email=email.strip(), n=n)
 
 
@@ -140,9 +146,9 @@ def change_user(email: str, change: Callable[[Session, int], object]) -> tuple[s
 @user_group.command("reset-factor")
 @click.option("--email", required=True, help="The user's e-mail address.")
 def reset_factor_command(email: str) -> None:
-    """Reset a user's second factor: their logins end, their recovery codes go, and they
-    enrol a new authenticator at their next login (the way back in when the only admin lost
-    their phone and their recovery sheet). Audited."""
+    """Reset a user's second factor: their logins end, their recovery codes go, their
+    lockout is cleared, and they enrol a new authenticator at their next login (the way
+    back in when the only admin lost their phone and their recovery sheet). Audited."""
     from loket.domain.accounts import reset_factor
 
     address, active = change_user(email, lambda session, user_id: reset_factor(

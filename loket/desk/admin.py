@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 
 from loket.desk import texts
+from loket.desk.auth import expired_page
 from loket.desk.identity import current_staff, staff_required
 from loket.domain import accounts, logins
 from loket.domain.refusals import refusal_key, validation_line
@@ -31,6 +33,7 @@ REFUSALS: tuple[tuple[str, str, str], ...] = (
     ("email", "", "a_bad_email"),
     ("password", "common", "a_pw_common"),
     ("password", "pattern", "a_pw_pattern"),
+    ("password", "at most", "a_pw_long"),
     ("password", "", "a_pw_short"),
     ("user", "last active admin", "a_last_admin"),
     ("role", "last active admin", "a_last_admin"),
@@ -69,6 +72,13 @@ def page(error: str | None = None, typed: dict[str, str] | None = None) -> Respo
         tokens=accounts.live_tokens(session=session, now=now),
     )
     return (body, 400) if error else body
+
+
+@bp.errorhandler(CSRFError)
+def expired(_error: CSRFError) -> ResponseReturnValue:
+    """Answer a change sent from the page open over an hour (its token expired): nothing was
+    done, a link back to the page (400)."""
+    return expired_page(url_for(".users"))
 
 
 @bp.get("/admin")

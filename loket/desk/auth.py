@@ -39,6 +39,7 @@ from flask import (
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
@@ -58,7 +59,6 @@ ADDRESS_RATE = "30 per minute"  # the posts of one client address
 ACCOUNT_RATE = "10 per minute"  # the posts for one account, from anywhere
 LIMITED = ("login", "second_factor", "enrol")
 STAFF_LIMITED = ("password",)  # limited per logged-in user, not per account tried
-MAX_PASSWORD = 200  # the login form takes no longer one
 # Why a change of one's own password was refused (`field: reason`, logins.change_password),
 # by field and a word of the reason, to the text the user reads; the first match wins.
 PASSWORD_REFUSALS: tuple[tuple[str, str, str], ...] = (
@@ -68,6 +68,7 @@ PASSWORD_REFUSALS: tuple[tuple[str, str, str], ...] = (
     ("password", "same", "pw_same"),
     ("password", "common", "pw_common"),
     ("password", "pattern", "pw_pattern"),
+    ("password", "at most", "pw_long"),
     ("password", "", "pw_short"),
 )
 DEVICE_COOKIE = "loket_device"
@@ -78,7 +79,8 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     """E-mail and password."""
 
     email = StringField(validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        validators=[DataRequired(), Length(max=accounts.MAX_PASSWORD_LENGTH)])
 
 
 class CodeForm(FlaskForm):  # type: ignore[misc]
@@ -88,11 +90,13 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
 
 
 class PasswordForm(FlaskForm):  # type: ignore[misc]
-    """The current password and the new one, twice."""
+    """The current password and the new one, twice (a new one too long is refused as such:
+    `accounts.password_problem`)."""
 
-    current_password = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
-    new_password = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
-    new_password_again = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    current_password = PasswordField(
+        validators=[DataRequired(), Length(max=accounts.MAX_PASSWORD_LENGTH)])
+    new_password = PasswordField(validators=[DataRequired()])
+    new_password_again = PasswordField(validators=[DataRequired()])
 
 
 def source() -> str:
@@ -219,7 +223,8 @@ def check(user: User, code: str) -> bool:
         stored = session.get(User, user.id, with_for_update=True, populate_existing=True)
         if stored is None or not stored.active:
             return False
-        if logins.check_code(session=session, user=stored, code=code, trusted=trusted):
+        if logins.check_code(session=session, user=stored, code=code, trusted=trusted,
+                             source=source()):
             return True
         logins.failed(session=session, user=stored, attempts=attempts)
     log.info("login.refused", step="code", user_id=user.id)
@@ -239,7 +244,7 @@ def complete(user: User, *, enrolled: bool = False) -> list[str] | None:
         if new_token is None:
             return None
         if enrolled:
-            accounts.confirm_second_factor(session=session, user=stored)
+            accounts.confirm_second_factor(session=session, user=stored, source=source())
             codes = logins.new_recovery_codes(session=session, user=stored)
         logins.succeeded(session=session, user=stored)
     identity.log_in(user, new_token, complete=True)
@@ -342,6 +347,23 @@ def logout() -> ResponseReturnValue:
     """End this login on the server."""
     identity.log_out()
     return redirect(url_for(".login", out=1), 303)
+
+
+def expired_page(back: str) -> ResponseReturnValue:
+    """Answer a staff form sent with an expired token (its page open over an hour) or none:
+    nothing was done (400); a link `back` to the page, with a fresh token. A logout says
+    that the login goes on, with a logout button that works (a counsellor who walks away
+    from a shared computer after a bare "bad request" is still logged in)."""
+    logout = request.endpoint == "desk_auth.logout" and identity.login_token() is not None
+    log.info("staff.form_expired", endpoint=request.endpoint)
+    return render_template("desk/expired.html", logout=logout, back=back), 400
+
+
+@bp.errorhandler(CSRFError)
+def expired(_error: CSRFError) -> ResponseReturnValue:
+    """Answer a login step, the password page or logout sent without a valid CSRF token."""
+    logout = request.endpoint == f"{bp.name}.logout"
+    return expired_page(url_for(".login") if logout else request.full_path.rstrip("?"))
 
 
 @bp.record_once

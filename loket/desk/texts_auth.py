@@ -19,6 +19,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "E-mail, password or code is not right. Please try again; after a few "
         "attempts you have to wait a while.",
     },
+    # A form sent with an expired token (its page open over an hour) or none.
+    "expired_title": {"nl": "Deze pagina stond te lang open",
+                      "en": "This page was open too long"},
+    "expired_text": {
+        "nl": "Deze pagina stond te lang open: er is niets gedaan. Open haar opnieuw en "
+              "probeer het nog een keer.",
+        "en": "This page was open too long: nothing was done. Open it again and try once "
+              "more.",
+    },
+    "expired_back": {"nl": "Pagina opnieuw openen", "en": "Open the page again"},
+    "expired_logout": {
+        "nl": "Je bent nog niet uitgelogd: deze pagina stond te lang open. Log nu uit met "
+              "de knop hieronder.",
+        "en": "You are not logged out yet: this page was open too long. Log out now with "
+              "the button below.",
+    },
     "code_title": {"nl": "Tweede stap", "en": "Second step"},
     "code_intro": {
         "nl": "Vul de code van zes cijfers uit je authenticator-app in, of een herstelcode.",
@@ -97,6 +113,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "pw_short": {"nl": "nieuw wachtwoord: minstens 12 tekens",
                  "en": "new password: at least 12 characters"},
+    "pw_long": {"nl": "nieuw wachtwoord: hooguit 200 tekens",
+                "en": "new password: at most 200 characters"},
     "pw_common": {"nl": "nieuw wachtwoord: te gebruikelijk, kies een ander",
                   "en": "new password: too common, choose another"},
     "pw_pattern": {"nl": "nieuw wachtwoord: een toetsenbordpatroon, kies een ander",
@@ -131,14 +149,14 @@ TEXTS: dict[str, dict[str, str]] = {
               "wat hij vasthield gaat terug naar de wachtrij en zijn persoonlijke "
               "terugbelafspraken gaan naar de desk; een andere rol of desk doet die laatste "
               "twee ook. API-tokens intrekken kan niet ongedaan worden. Tweede "
-              "stap opnieuw instellen beëindigt alle logins; bij de volgende login koppelt "
-              "de gebruiker opnieuw een authenticator-app.",
+              "stap opnieuw instellen beëindigt alle logins en heft een blokkade op; bij de "
+              "volgende login koppelt de gebruiker opnieuw een authenticator-app.",
         "en": "Disable ends all of that user's logins at once, revokes their API tokens "
               "(enabled again, the user needs new ones), puts what they held back in the "
               "queue and hands their personal callbacks to the desk; another role or desk "
               "does the last two as well. Revoking API tokens cannot be undone. Reset "
-              "second step ends "
-              "all their logins; at their next login they link an authenticator app again.",
+              "second step ends all their logins and lifts a lockout; at their next login "
+              "they link an authenticator app again.",
     },
     "a_must_change": {"nl": "kiest bij de volgende login een wachtwoord",
                       "en": "chooses a password at the next login"},
@@ -191,6 +209,8 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "e-mail: a user with this address exists already"},
     "a_pw_short": {"nl": "wachtwoord: minstens 12 tekens",
                    "en": "password: at least 12 characters"},
+    "a_pw_long": {"nl": "wachtwoord: hooguit 200 tekens",
+                  "en": "password: at most 200 characters"},
     "a_pw_common": {"nl": "wachtwoord: te gebruikelijk, kies een ander",
                     "en": "password: too common, choose another"},
     "a_pw_pattern": {"nl": "wachtwoord: een toetsenbordpatroon, kies een ander",

@@ -30,6 +30,7 @@ from loket.store.models import (
 from loket.store.types import utcnow
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200  # the login page takes no longer one
 MAX_NAME = 120
 MAX_DISPLAY_NAME = 40
 E164 = re.compile(r"\+[1-9][0-9]{7,14}")
@@ -109,6 +110,12 @@ def phone_number(value: str | None) -> str | None:
 
 KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop")
 COMMON_WORD_AND_DIGITS = re.compile(r"[a-z]{3,}[0-9!@#$%.]*")
+# What a password spray tries first, followed by digits and signs: a word starting with one
+# of these ("Welkom01!", "Veteranen2026"), or just a season ("Zomer2026!!!").
+COMMON_WORDS = ("password", "wachtwoord", "welkom", "welcome", "loket", "politie", "veteraan",
+                "veteran", "defensie", "debasis")
+SEASONS = frozenset(("zomer", "winter", "lente", "herfst", "voorjaar", "najaar", "summer",
+                     "spring", "autumn", "fall"))
 
 
 @cache
@@ -121,18 +128,19 @@ def common_passwords() -> frozenset[str]:
 
 
 def password_problem(password: str) -> str | None:
-    """Return why a password is refused (too short, common, a pattern), or None."""
+    """Return why a password is refused (too short or long, common, a pattern), or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"password: at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"password: at most {MAX_PASSWORD_LENGTH} characters"
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) <= 2:
         return "password: too common, choose another"
     stem = lowered.rstrip("0123456789!@#$%.") or lowered
     if any(stem in row * 3 for row in KEYBOARD_ROWS):
         return "password: a keyboard pattern, choose another"
-    if COMMON_WORD_AND_DIGITS.fullmatch(lowered) and any(
-        stem.startswith(word) for word in ("password", "wachtwoord", "welkom", "welcome",
-                                           "loket", "politie", "veteraan", "defensie")
+    if COMMON_WORD_AND_DIGITS.fullmatch(lowered) and (
+        stem in SEASONS or any(stem.startswith(word) for word in COMMON_WORDS)
     ):
         return "password: too common, choose another"
     return None
@@ -256,10 +264,13 @@ def find_user(*, session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
-def confirm_second_factor(*, session: Session, user: User) -> None:
-    """Record that the user enrolled their authenticator app (a code was confirmed)."""
+def confirm_second_factor(*, session: Session, user: User, source: str = "") -> None:
+    """Record that the user enrolled their authenticator app (a code was confirmed); audited
+    (after a reset, the trail shows who enrolled again and from where)."""
     user.totp_enrolled_at = utcnow()
     session.add(user)
+    audit.record(session=session, event="update", contact=None, user_id=user.id,
+                 actor="user", detail=f"user={user.id} second factor enrolled", source=source)
 
 
 class UserChange(SQLModel):
@@ -297,12 +308,14 @@ def replace_password(user: User, password: str, *, temporary: bool) -> None:
 
 
 def reset_second_factor(*, session: Session, user: User) -> None:
-    """Give the user a new TOTP secret to enrol again; delete their recovery codes and end
-    their logins."""
+    """Give the user a new TOTP secret to enrol again; delete their recovery codes, end
+    their logins and clear their lockout (codes tried from memory after a lost phone lock
+    the account: whoever reset it has spoken to them, they enrol now, not in an hour)."""
     assert user.id is not None  # noqa: S101 - a stored user has an id
     user.totp_secret, user.totp_enrolled_at, user.totp_last_step = (
         pyotp.random_base32(), None, None,
     )
+    user.failed_logins, user.locked_until = 0, None
     session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))  # type: ignore[call-overload]
     session.add(user)
     end_logins(session=session, user_id=user.id)
@@ -536,8 +549,8 @@ def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | 
 
 def reset_factor(*, session: Session, user_id: int, admin_id: int | None,
                  actor: str = "admin") -> User:
-    """Reset a user's second factor (new secret, no recovery codes, logins ended): they
-    enrol again at their next login. Audited."""
+    """Reset a user's second factor (new secret, no recovery codes, logins ended, lockout
+    cleared): they enrol again at their next login. Audited."""
     user = stored_user(session, user_id)
     reset_second_factor(session=session, user=user)
     admin_audit(session=session, admin_id=admin_id, user_id=user_id, actor=actor,

@@ -16,12 +16,12 @@ from typing import NamedTuple
 
 import pyotp
 import structlog
-from sqlalchemy import CompoundSelect, union
+from sqlalchemy import CompoundSelect, func, union
 from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
 from loket.domain import accounts, audit
-from loket.store.models import ApiToken, LoginSession, RecoveryCode, User
+from loket.store.models import ApiToken, LoginSession, RecoveryCode, User, table_of
 from loket.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -205,8 +205,17 @@ def lockout_for(failures: int, attempts: int) -> timedelta | None:
 
 
 def failed(*, session: Session, user: User, attempts: int = 5) -> timedelta | None:
-    """Count one failed password or code; return the lockout it earned, if any."""
-    user.failed_logins += 1
+    """Count one failed password or code; return the lockout it earned, if any.
+
+    Counted in the row itself (`failed_logins + 1`), not from the copy read earlier: wrong
+    passwords posted at once each count. The row stays locked until commit.
+    """
+    table = table_of(User)
+    user.failed_logins = int(session.execute(
+        update(table).where(table.c.id == user.id)
+        .values(failed_logins=table.c.failed_logins + 1)
+        .returning(table.c.failed_logins)
+    ).scalar_one())
     lockout = lockout_for(user.failed_logins, attempts)
     if lockout is not None:
         user.locked_until = utcnow() + lockout
@@ -224,11 +233,13 @@ def succeeded(*, session: Session, user: User) -> None:
     session.add(user)
 
 
-def check_code(*, session: Session, user: User, code: str, trusted: bool = False) -> bool:
+def check_code(*, session: Session, user: User, code: str, trusted: bool = False,
+               source: str = "") -> bool:
     """Tell whether a TOTP code (or an unused recovery code) is the user's; each works once.
 
     A TOTP code of a time step already used is refused (replay), as is any code while the
-    account is locked out (unless from a `trusted` browser, as in `check_password`).
+    account is locked out (unless from a `trusted` browser, as in `check_password`). A
+    recovery code spent is audited (`source`: from where).
     """
     if (locked(user) and not trusted) or not user.totp_secret:
         return False
@@ -246,7 +257,7 @@ def check_code(*, session: Session, user: User, code: str, trusted: bool = False
                 session.add(user)
                 return True
         return False
-    return use_recovery_code(session=session, user=user, code=code)
+    return use_recovery_code(session=session, user=user, code=code, source=source)
 
 
 def new_recovery_codes(*, session: Session, user: User) -> list[str]:
@@ -263,8 +274,9 @@ def new_recovery_codes(*, session: Session, user: User) -> list[str]:
     return codes
 
 
-def use_recovery_code(*, session: Session, user: User, code: str) -> bool:
-    """Spend one recovery code; True when it was the user's and unused."""
+def use_recovery_code(*, session: Session, user: User, code: str, source: str = "") -> bool:
+    """Spend one recovery code; True when it was the user's and unused. Audited, with how
+    many are left (someone logged in without the authenticator: a lost phone, or not them)."""
     result = session.exec(  # type: ignore[call-overload]
         update(RecoveryCode)
         .where(
@@ -274,7 +286,14 @@ def use_recovery_code(*, session: Session, user: User, code: str) -> bool:
         )
         .values(used_at=utcnow())
     )
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    left = session.exec(select(func.count()).select_from(RecoveryCode).where(
+        col(RecoveryCode.user_id) == user.id, col(RecoveryCode.used_at).is_(None))).one()
+    audit.record(session=session, event="update", contact=None, user_id=user.id, actor="user",
+                 detail=f"user={user.id} recovery code used, {left} left", source=source)
+    log.info("login.recovery_code_used", user_id=user.id, left=left)
+    return True
 
 
 # --- a user changing their own password ----------------------------------------------------
