@@ -170,7 +170,8 @@ def test_a_failure_while_storing_the_form_is_a_loket_page(
     # The database would not take the write: "try again shortly" (503), not a crash (500).
     assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
     html = assert_loket_page(response, lang, phrase)
-    assert SECRET_STORY not in html
+    # The form comes back with what they wrote, to send again: nothing typed is lost.
+    assert f">{SECRET_STORY}</textarea>" in html
 
 
 # --- JSON routes ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 from wtforms import Field, Form, StringField
 from wtforms.validators import StopValidation
 
-from loket.domain.callbacks import AMSTERDAM
+from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS, callback_window
 from loket.i18n import CRISIS, LANGUAGE_COOKIE, LANGUAGES, Catalog, request_language
 from loket.store.types import utcnow
 
@@ -184,6 +184,10 @@ TEXTS = Catalog(
         "window_evening": {
             "nl": "Vanavond tussen 18:00 en 21:00",
             "en": "This evening between 18:00 and 21:00",
+        },
+        "window_evening_tomorrow": {
+            "nl": "Morgenavond tussen 18:00 en 21:00",
+            "en": "Tomorrow evening between 18:00 and 21:00",
         },
         "window_tomorrow": {
             "nl": "Morgen tussen 9:00 en 12:00",
@@ -537,6 +541,38 @@ TEXTS = Catalog(
             "nl": "after: verwacht een berichtnummer",
             "en": "after: expected a message number",
         },
+        "err_unavailable": {
+            "nl": "We konden je formulier even niet opslaan. Alles wat je invulde staat er nog. "
+            "Probeer het over een paar seconden opnieuw: verstuur het dan nog eens. Bij direct "
+            "gevaar bel 112, bij gedachten aan zelfdoding 113 of 0800-0113.",
+            "en": "We could not save your form just now. Everything you filled in is still "
+            "here. Please try again in a few seconds: send it once more then. In immediate "
+            "danger call 112, with thoughts of suicide 113 or 0800-0113.",
+        },
+        "err_chat_unavailable": {
+            "nl": "We konden je bericht even niet opslaan: het is niet verstuurd. Je tekst staat "
+            "hieronder. Probeer het over een paar seconden opnieuw. Bij direct gevaar bel "
+            "112, bij gedachten aan zelfdoding 113 of 0800-0113.",
+            "en": "We could not save your message just now: it was not sent. Your text is "
+            "below. Please try again in a few seconds. In immediate danger call 112, with "
+            "thoughts of suicide 113 or 0800-0113.",
+        },
+        "chat_send_again": {"nl": "Verstuur opnieuw", "en": "Send again"},
+        "chat_back": {"nl": "Terug naar je chat", "en": "Back to your chat"},
+        "err_start_expired": {
+            "nl": "De pagina was verlopen. Kies hieronder nog eens wie je bent.",
+            "en": "The page had expired. Please choose who you are below once more.",
+        },
+        "err_callback_gone": {
+            "nl": "Deze chat is niet meer open in deze browser: hij is hier gesloten, of een "
+            "tijd niet gebruikt. Je terugbelverzoek is niet verstuurd. Kies hieronder wie je "
+            "bent om opnieuw te beginnen; bij direct gevaar bel 112, bij gedachten aan "
+            "zelfdoding 113 of 0800-0113.",
+            "en": "This chat is no longer open in this browser: it was closed here, or not used "
+            "for a while. Your callback request was not sent. Choose who you are below to "
+            "start again; in immediate danger call 112, with thoughts of suicide 113 or "
+            "0800-0113.",
+        },
         "err_chat_gone": {
             "nl": "Deze chat is niet meer open in deze browser: hij is hier gesloten, of een "
             "tijd niet gebruikt. Je bericht is niet verstuurd. Begin een nieuwe chat en stuur "
@@ -545,6 +581,13 @@ TEXTS = Catalog(
             "en": "This chat is no longer open in this browser: it was closed here, or not used "
             "for a while. Your message was not sent. Start a new chat and send it there; in "
             "immediate danger call 112, with thoughts of suicide 113 or 0800-0113.",
+        },
+        "chat_poll_offline": {
+            "nl": "Geen verbinding: nieuwe berichten komen nu niet binnen. We blijven het "
+            "proberen. Bij direct gevaar bel 112, bij gedachten aan zelfdoding 113 of "
+            "0800-0113.",
+            "en": "No connection: new messages are not coming in right now. We keep trying. "
+            "In immediate danger call 112, with thoughts of suicide 113 or 0800-0113.",
         },
         "chat_gone_status": {
             "nl": "Deze chat is niet meer open in deze browser. Begin een nieuwe chat om verder "
@@ -600,6 +643,17 @@ def callback_when(window: str, start: datetime, end: datetime, lang: str) -> str
         day = f"{local_start:%d-%m-%Y}"
     start_text, end_text = f"{local_start:%H:%M}", f"{local_end:%H:%M}"
     return text("when_window", lang, day=day, start=start_text, end=end_text)
+
+
+def window_options(lang: str, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Return the callback windows as (value, text) to choose from, the evening named as
+    it falls now: past its end (21:00 in Amsterdam) it is tomorrow evening, as the callback
+    will be (`callbacks.callback_window`), never an evening already gone."""
+    local = (now or utcnow()).astimezone(AMSTERDAM)
+    start, _end = callback_window("evening", local)
+    tomorrow = start.astimezone(AMSTERDAM).date() > local.date()
+    keys = {"evening": "window_evening_tomorrow"} if tomorrow else {}
+    return [(w, text(keys.get(w, f"window_{w}"), lang)) for w in CALLBACK_WINDOWS]
 
 
 def language_url(code: str) -> str:

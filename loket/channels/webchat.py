@@ -49,9 +49,11 @@ from loket.channels.web_texts import (
     one_of,
     retention_period,
     text,
+    window_options,
 )
 from loket.domain import callbacks, contacts, conversations, menu, workspace
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
+from loket.errors import RETRY_AFTER_S, UNAVAILABLE, answer_unavailable
 from loket.i18n import request_language, span
 from loket.security import limiter
 from loket.store.db import get_session
@@ -329,7 +331,7 @@ def render_step(
     elif contact.intake_step == "callback":
         context["form"] = form or CallbackForm(window="asap", voicemail="no")
         context["errors"] = form_errors(context["form"])
-        context["windows"] = [(w, text(f"window_{w}", lang)) for w in CALLBACK_WINDOWS]
+        context["windows"] = window_options(lang)
         context["yes_no"] = [("yes", text("yes", lang)), ("no", text("no", lang))]
     else:
         context.update(conversation(session, contact, lang), body=body, message_key=new_key())
@@ -464,6 +466,10 @@ def callback() -> ResponseReturnValue:
     form = CallbackForm()
     with writing() as session:
         contact = current_chat(session, lock=True)
+        if contact is None and (form.phone.data or "").strip():
+            # Left here, or idle too long, while they typed their number: say it was not
+            # sent, not a start page without a word.
+            return render_start("err_callback_gone", status=404)
         if contact is None or contact.intake_step != "callback":
             return redirect(url_for(".chat"), 303)
         if not form.validate():
@@ -646,8 +652,10 @@ def expired(_error: CSRFError) -> ResponseReturnValue:
     contact = current_chat(get_session())
     if contact is None and request.form.get("body"):  # a message to a chat gone meanwhile
         return render_start(status=400, unsent=request.form.get("body", "").strip())
-    if contact is None:
-        return render_start("err_chat_expired", request.form.get("name", ""), 400)
+    if contact is None and (request.form.get("phone") or "").strip():  # a callback, likewise
+        return render_start("err_callback_gone", status=400)
+    if contact is None:  # no chat (yet, or any more) here: the start page asks again
+        return render_start("err_start_expired", request.form.get("name", ""), 400)
     if request.endpoint == "webchat.leave":  # not closed: say so beside its button
         return render_step(contact, leave_error=True, status=400)
     return render_step(
@@ -661,3 +669,21 @@ def too_many(_error: TooManyRequests) -> ResponseReturnValue:
     if wants_json():
         return jsonify(ok=False, error=text("too_many_text", request_language())), 429
     return render_template("public/too_many.html"), 429
+
+
+def unavailable(error: Exception) -> ResponseReturnValue:
+    """The database did not answer a message sent without the script (a restart, a
+    failover): show the text back in its box to send again, under the same key, rather than
+    a page that loses it (503). The script keeps its text itself (`errors`' JSON answer)."""
+    body = (request.form.get("body") or "").strip()
+    if request.endpoint != "webchat.send" or wants_json() or not body:
+        return answer_unavailable(error)
+    current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
+    key = request.form.get(MESSAGE_KEY, "")
+    page = render_template("public/chat_retry.html", body=body,
+                           message_key=key if START_ID.fullmatch(key) else None)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_S)}
+
+
+for _kind in UNAVAILABLE:
+    bp.register_error_handler(_kind, unavailable)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
@@ -37,10 +37,12 @@ from loket.channels.web_texts import (
     retention_period,
     text,
     valid_email,
+    window_options,
 )
 from loket.domain import callbacks, contacts, menu
 from loket.domain.callbacks import CALLBACK_WINDOWS
 from loket.domain.contacts import ContactIn
+from loket.errors import RETRY_AFTER_S, UNAVAILABLE, answer_unavailable
 from loket.i18n import LANGUAGES, request_language
 from loket.security import limiter
 from loket.store.db import get_session
@@ -159,7 +161,7 @@ def options(lang: str) -> dict[str, list[tuple[str, str]]]:
         "need": labelled("need", NEEDS),
         "urgent": labelled("urgent", URGENCY),
         "reach": labelled("reach", REACH),
-        "window": labelled("window", CALLBACK_WINDOWS),
+        "window": window_options(lang),
         "voicemail": [("yes", text("yes", lang)), ("no", text("no", lang))],
         "language": labelled("language", LANGUAGES),
     }
@@ -369,3 +371,18 @@ def expired(_error: CSRFError) -> ResponseReturnValue:
 def too_many(_error: TooManyRequests) -> ResponseReturnValue:
     """Ask a client over the rate limit to wait, and still name 112 and 113."""
     return render_template("public/too_many.html"), 429
+
+
+def unavailable(error: Exception) -> ResponseReturnValue:
+    """The database did not answer a form being sent (a restart, a failover): show the form
+    again with everything they filled in, to send again in a moment (503), rather than a
+    page that loses it. Sent again unchanged, it is stored once (`submission_token`)."""
+    if request.endpoint != "webform.submit":
+        return answer_unavailable(error)
+    current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
+    page, _status = render_form(new_form(), problem="err_unavailable")
+    return page, 503, {"Retry-After": str(RETRY_AFTER_S)}
+
+
+for _kind in UNAVAILABLE:
+    bp.register_error_handler(_kind, unavailable)

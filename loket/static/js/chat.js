@@ -1,7 +1,9 @@
 /* Loket public pages: progressive enhancement only. Everything works without this file.
  * - Move focus to an error summary (the autofocus attribute does it too).
  * - Chat: show new messages and the queue line live (polling every 2 s while the page is
- *   visible, at once when it comes back), and send messages without reloading the page.
+ *   visible, at once when it comes back; one poll on its way at a time), and say in the
+ *   status line when polls keep failing that new messages are not coming in; and send
+ *   messages without reloading the page.
  *   A message is never lost: without an answer it stays in the box to send again (its key
  *   makes the server store it once), and what is typed while it is on its way stays too;
  *   refused only because the page's token expired, it is sent again at once with the new one.
@@ -27,6 +29,10 @@
   var empty = document.getElementById("messages-empty");
   var refreshHint = document.getElementById("refresh-hint");
   var pollTimer = null;
+  var polling = false; // one poll on its way at a time: a slow connection is not flooded
+  var failedPolls = 0; // polls in a row that got no usable answer
+  var POLL_TIMEOUT_MS = 10000; // a poll without an answer by then counts as failed
+  var FAILS_BEFORE_SAYING = 2; // one lost poll is a blip; two in a row, the person is told
 
   function addMessage(m) {
     if (document.getElementById("m-" + m.id)) {
@@ -65,6 +71,7 @@
     if (!update) {
       return;
     }
+    failedPolls = 0; // the server answered: the status line below is current again
     (update.messages || []).forEach(addMessage);
     if (typeof update.last_id === "number" && update.last_id > after) {
       after = update.last_id;
@@ -89,16 +96,48 @@
   }
 
   function poll() {
+    if (polling) {
+      return;
+    }
+    polling = true;
     var url = list.getAttribute("data-poll") + "?after=" + after;
-    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    var controller = window.AbortController ? new window.AbortController() : null;
+    var timer = window.setTimeout(function () {
+      if (controller) {
+        controller.abort();
+      }
+    }, POLL_TIMEOUT_MS);
+    fetch(url, {
+      credentials: "same-origin",
+      headers: {"Accept": "application/json"},
+      signal: controller ? controller.signal : undefined
+    })
       .then(function (r) {
         if (r.status === 404) { // closed in another tab, or idle too long: say so
           return r.json().then(gone);
         }
-        return r.ok ? r.json() : null;
+        if (!r.ok) {
+          throw new Error("no usable answer");
+        }
+        return r.json().then(apply);
       })
-      .then(apply)
-      .catch(function () { /* the next poll tries again */ });
+      .catch(pollFailed)
+      .then(function () {
+        window.clearTimeout(timer);
+        polling = false;
+      });
+  }
+
+  // No answer, or an error page (a proxy, a restart): the next poll tries again, and after
+  // a few in a row the status line says new messages are not coming in (a reply could be
+  // waiting). The next answer puts the queue line back.
+  function pollFailed() {
+    failedPolls += 1;
+    var offline = list.getAttribute("data-poll-offline");
+    if (failedPolls >= FAILS_BEFORE_SAYING && statusLine && offline &&
+        statusLine.textContent !== offline) {
+      statusLine.textContent = offline;
+    }
   }
 
   function gone(answer) {
