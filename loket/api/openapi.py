@@ -10,10 +10,16 @@ spectree's generating it once per process, on first request, is what any app wou
 bad body is answered `{"error": "<field>: <what is wrong>", "field": "<field>"}` in the
 client's language (pydantic's English, or `loket.api.language.PROBLEMS` when it asks for
 Dutch); the logs get the field names only, never what was sent.
+
+What spectree cannot declare, `Spec.spec` adds to the document it generates, from what the
+calls declare: a call that may answer 304 reads `If-None-Match` and tags its answers with an
+`ETag`; an answer carrying a contact (a page of its conversation) may carry `Link:
+rel="next"`; a call naming nothing in its path (no contact, no queue) has no 404.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import structlog
@@ -71,7 +77,50 @@ def bad_answer(req: Any, resp: Any, error: Exception | None, instance: Any,
         log.error("api.bad_answer", endpoint=req.endpoint, fields=fields)
 
 
-SPEC = SpecTree(
+ETAG: dict[str, Any] = {
+    "description": "this answer's tag: sent back in `If-None-Match`, it gets 304 while "
+                   "nothing changed",
+    "schema": {"type": "string"}}
+IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match", "in": "header", "required": False,
+    "description": "the `ETag` of the answer the client has: 304, with no body, while it is "
+                   "still the answer",
+    "schema": {"type": "string"}}
+LINK: dict[str, Any] = {
+    "description": 'while more of the conversation follows: `<URL>; rel="next"` (RFC 8288), '
+                   "the next page (`?after=` the last message id of this one)",
+    "schema": {"type": "string"}}
+CONTACT_REF = "#/components/schemas/" + schemas.ContactOut.__name__
+
+
+class Spec(SpecTree):
+    """spectree's document, with the headers and statuses it cannot declare (see above)."""
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """Return the OpenAPI document (spectree's, generated once, completed here)."""
+        return described(copy.deepcopy(super().spec))
+
+
+def described(document: dict[str, Any]) -> dict[str, Any]:
+    """Complete each call of the document with what spectree cannot declare."""
+    for path, calls in document["paths"].items():
+        for operation in calls.values():
+            responses: dict[str, Any] = operation["responses"]
+            if "{" not in path:  # a 404 names the contact or queue that is not there
+                responses.pop("404", None)
+            if "304" in responses:
+                operation["parameters"].append(IF_NONE_MATCH)
+                for status in ("200", "304"):
+                    responses[status].setdefault("headers", {})["ETag"] = ETAG
+            for answer in responses.values():
+                schema = answer.get("content", {}).get("application/json", {}).get("schema")
+                if schema == {"$ref": CONTACT_REF}:
+                    answer.setdefault("headers", {})["Link"] = LINK
+    return document
+
+
+SPEC = Spec(
     "flask",
     title="Loket API",
     description="The counsellors' workspace as JSON: the same rights as the pages, every "

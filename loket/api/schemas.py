@@ -7,15 +7,33 @@ misspelt field is named, not silently ignored. Queue rows carry no personal data
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
-from loket.domain import break_glass, workspace
+from loket.domain import break_glass, contacts, workspace
+from loket.routing import values
+from loket.routing.values import Desk
 
-Desk = Literal["police", "veterans", "debasis"]
+
+def one_of(allowed: Iterable[str]) -> WithJsonSchema:
+    """Describe a string the API answers as one of these values (the code's own)."""
+    return WithJsonSchema({"type": "string", "enum": list(allowed)})
+
+
+# What a contact is described by: strings in the store, whose values the routing contract
+# (`loket.routing.values`) and the contact's life (`contacts.STATUS_RANK`) define; the
+# document lists them, the answers are not checked against them again.
+ChannelName = Annotated[str, one_of(values.CHANNELS)]
+DeskName = Annotated[str, one_of(values.DESKS)]
+QueueName = Annotated[str, one_of(values.QUEUES)]
+PriorityName = Annotated[str, one_of(values.PRIORITIES)]
+FlagName = Annotated[str, one_of(values.FLAGS)]
+StatusName = Annotated[str, one_of(contacts.STATUS_RANK)]
+
 QUEUE_PAGE = 100  # a queue's contacts listed when the client names no `limit`
 MESSAGES_PAGE = 500  # a conversation's messages in one answer (`Link: rel="next"`: more)
 
@@ -94,9 +112,9 @@ class QueueItemOut(BaseModel):
     """One contact waiting in a queue: no personal data."""
 
     reference: str
-    channel: str
-    priority: str | None
-    flags: list[str]
+    channel: ChannelName
+    priority: PriorityName | None
+    flags: list[FlagName]
     waiting_since: datetime
     chat_ended: bool = Field(
         default=False,
@@ -123,7 +141,7 @@ class ContactQuery(BaseModel):
 class QueueOut(BaseModel):
     """A queue's open contacts, crisis first, then by priority and wait."""
 
-    queue: str
+    queue: QueueName
     items: list[QueueItemOut]
     total: int = Field(description="how many contacts wait in this queue (counted up to "
                                    f"{workspace.QUEUE_SHOWN}): more than `items` when "
@@ -152,13 +170,13 @@ class ContactOut(BaseModel):
     """A contact's details (reading them is audited)."""
 
     reference: str
-    channel: str
-    desk: str | None
-    queue: str | None
-    priority: str | None
+    channel: ChannelName
+    desk: DeskName | None
+    queue: QueueName | None
+    priority: PriorityName | None
     crisis: bool
-    flags: list[str]
-    status: str
+    flags: list[FlagName]
+    status: StatusName
     claimed_by: str | None = Field(description="the e-mail address of who holds it")
     waiting_since: datetime
     messages: list[MessageOut]
