@@ -121,7 +121,14 @@ def answer_internal(error: InternalError) -> Response:
     if isinstance(error.orig, IdleInTransactionSessionTimeout):
         return answer_unavailable(error)
     current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
-    return answer_error(InternalServerError())
+    return respond(InternalServerError())
+
+
+def respond(error: HTTPException) -> Response:
+    """Answer an HTTP error through the handler the app registered for its status (the
+    API's under /api/), else as `answer_error` does."""
+    answer = current_app.handle_http_exception(error)
+    return answer if isinstance(answer, Response) else answer_error(error)
 
 
 def answer_unavailable(error: Exception) -> Response:
@@ -130,7 +137,8 @@ def answer_unavailable(error: Exception) -> Response:
     stack is logged as every failure's is, without the values of the request."""
     # Logged as Flask logs a 500 (stdlib logging, rendered without locals or values).
     current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
-    return answer_error(ServiceUnavailable(retry_after=RETRY_AFTER_S))
+    # Through the app's handler of a 503: under /api/ the API's own (`api.failures`).
+    return respond(ServiceUnavailable(retry_after=RETRY_AFTER_S))
 
 
 def answer_error(error: HTTPException) -> Response:

@@ -254,3 +254,22 @@ def test_a_database_that_does_not_answer_gets_try_again_not_a_crash(
     assert "112" in texted.get_data(as_text=True)
     # Once it answers again, so does Loket.
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "briefly unavailable: try again after retry-after seconds"),
+    ("nl", "even niet beschikbaar"),
+])
+def test_the_api_says_a_database_outage_as_the_api_does(
+    postgres_app: Flask, postgres_engine: Engine, language: str, said: str
+) -> None:
+    # Under /api/ a database that does not answer is the API's 503 (review 6), in the
+    # client's language, not the public pages' words.
+    postgres_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = postgres_app.test_client()
+    with refusing_connections(postgres_engine):
+        api = client.get("/api/v1/queue/police", headers={
+            "Authorization": "Bearer any", "Accept-Language": language})
+    assert api.status_code == 503 and int(api.headers["Retry-After"]) > 0
+    assert api.json is not None and api.json["ok"] is False and api.json["status"] == 503
+    assert said in api.json["error"].lower()
