@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -75,52 +77,114 @@ def backup_command(target: str) -> None:
     LOKET_DATA_KEY and LOKET_HASH_KEY apart from the backups, and both safe."""
     from pathlib import Path
 
-    path = Path(target)
-    if path.exists():
-        fail(text("db_backup_exists", target=target))
-    if not path.parent.is_dir():
-        fail(text("db_backup_no_folder", folder=path.parent))
+    if not target.strip():
+        fail(text("db_backup_no_name"))
+    path = Path(target).absolute()
     app = build_app()
     engine = app.extensions["loket.engine"]
     if engine.dialect.name == "sqlite":
-        backup_sqlite(engine, path)
+        source = sqlite_source(engine)
+        claim(path, target)
+        with removed_unless_done(path):
+            backup_sqlite(source, path)
     else:
-        backup_postgres(engine, path)
+        pg_dump = pg_dump_program()
+        claim(path, target)
+        with removed_unless_done(path):
+            backup_postgres(engine, pg_dump, path)
     say("db_backup_done", dialect=engine.dialect.name, path=path)
 
 
-def backup_sqlite(engine: Engine, path: Path) -> None:
+def claim(path: Path, target: str) -> None:
+    """Create the backup file, empty and readable by its owner only; fail (naming --to) when
+    it exists (a link to nowhere too) or cannot be written."""
+    import os
+
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        fail(text("db_backup_exists", target=target))
+    except OSError as exc:
+        if not path.parent.is_dir():
+            fail(text("db_backup_no_folder", folder=path.parent))
+        fail(text("db_backup_unwritable", target=target, reason=exc.strerror or exc))
+
+
+@contextmanager
+def removed_unless_done(path: Path) -> Iterator[None]:
+    """Remove a backup file that was not written whole (a retry is then not refused)."""
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def sqlite_source(engine: Engine) -> Path:
+    """Return the SQLite file to back up; fail when it is not there (a mistyped URL would
+    otherwise be backed up as a new, empty database)."""
+    from pathlib import Path
+
+    name = engine.url.database or ""
+    if not name or name == ":memory:" or not Path(name).is_file():
+        fail(text("db_backup_no_database", database=name or ":memory:"))
+    return Path(name)
+
+
+def backup_sqlite(source: Path, path: Path) -> None:
     """Copy a SQLite database page by page with its backup API (consistent while in use)."""
     import sqlite3
 
-    source = sqlite3.connect(str(engine.url.database), timeout=10)
     try:
-        target = sqlite3.connect(str(path))
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-    finally:
-        source.close()
+        with closing(sqlite3.connect(source, timeout=10)) as reading, \
+                closing(sqlite3.connect(path)) as writing:
+            reading.backup(writing)
+    except sqlite3.Error as exc:
+        fail(text("db_backup_failed", reason=exc))
 
 
-def backup_postgres(engine: Engine, path: Path) -> None:
-    """Dump a PostgreSQL database with pg_dump (custom format), bounded in time."""
+def pg_dump_program() -> str:
+    """Return pg_dump's path; fail, saying what to install, when it is not on PATH."""
     import shutil
-    import subprocess
 
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         fail(text("db_no_pg_dump"))
+    return pg_dump
+
+
+def backup_postgres(engine: Engine, pg_dump: str, path: Path) -> None:
+    """Dump a PostgreSQL database with pg_dump (custom format), bounded in time. The
+    password goes in pg_dump's environment: every user of the machine can read its
+    command line."""
+    import os
+    import subprocess
+
+    from sqlalchemy.engine import URL
+
     url = engine.url.set(drivername="postgresql")
-    done = subprocess.run(  # noqa: S603 - pg_dump with our own database's address
-        [pg_dump, "--format=custom", f"--file={path}",
-         url.render_as_string(hide_password=False)],
-        capture_output=True, text=True, timeout=3600, check=False,
-    )
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+        url = URL.create(url.drivername, url.username, None, url.host, url.port,
+                         url.database, url.query)
+    try:
+        done = subprocess.run(  # noqa: S603 - pg_dump with our own database's address
+            [pg_dump, "--format=custom", f"--file={path}",
+             f"--dbname={url.render_as_string(hide_password=False)}"],
+            capture_output=True, text=True, timeout=PG_DUMP_TIMEOUT_S, check=False, env=env,
+        )
+    except subprocess.TimeoutExpired:
+        fail(text("db_pg_dump_timeout", minutes=PG_DUMP_TIMEOUT_S // 60))
     if done.returncode != 0:
-        said = done.stderr.strip().splitlines()
-        fail(f"pg_dump: {said[-1]}" if said else text("db_pg_dump_failed"))
+        lines = done.stderr.strip().splitlines()
+        if not lines:
+            fail(text("db_pg_dump_failed"))
+        fail(lines[-1] if lines[-1].startswith("pg_dump") else f"pg_dump: {lines[-1]}")
+
+
+# The longest `loket db backup` lets pg_dump run.
+PG_DUMP_TIMEOUT_S = 3600
 
 
 # Tables the application may only read and add to: the NEN 7513 trail and its seals.

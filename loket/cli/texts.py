@@ -100,14 +100,36 @@ TEXTS = Catalog(
             "nl": "--to: de map {folder} bestaat niet",
             "en": "--to: the folder {folder} does not exist",
         },
+        "db_backup_no_name": {
+            "nl": "--to: geef de naam van het backupbestand",
+            "en": "--to: give the backup file's name",
+        },
+        "db_backup_unwritable": {
+            "nl": "--to: kan {target} niet schrijven: {reason}",
+            "en": "--to: cannot write {target}: {reason}",
+        },
+        "db_backup_no_database": {
+            "nl": "LOKET_DATABASE_URL: er is geen SQLite-database {database}; controleer het "
+                  "pad",
+            "en": "LOKET_DATABASE_URL: there is no SQLite database {database}; check the path",
+        },
+        "db_backup_failed": {
+            "nl": "backup mislukt, er is niets geschreven: {reason}",
+            "en": "backup failed, nothing was written: {reason}",
+        },
+        "db_pg_dump_timeout": {
+            "nl": "pg_dump: na {minutes} minuten gestopt, er is niets geschreven",
+            "en": "pg_dump: stopped after {minutes} minutes, nothing was written",
+        },
         "db_backup_done": {
             "nl": "backup: {dialect}-database geschreven naar {path}",
             "en": "backup: {dialect} database written to {path}",
         },
         "db_no_pg_dump": {
-            "nl": "pg_dump is niet geïnstalleerd: installeer de clientprogramma's van "
-                  "PostgreSQL",
-            "en": "pg_dump is not installed: install PostgreSQL's client tools",
+            "nl": "pg_dump staat niet op PATH: installeer de clientprogramma's van PostgreSQL "
+                  "(de hoofdversie van de server of nieuwer), of zet hun map op PATH",
+            "en": "pg_dump is not on PATH: install PostgreSQL's client tools (the server's "
+                  "major version or newer), or put their folder on PATH",
         },
         "db_pg_dump_failed": {"nl": "pg_dump: mislukt", "en": "pg_dump: failed"},
         "db_role_name": {

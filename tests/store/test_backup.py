@@ -24,7 +24,9 @@ from loket.store.models import Contact
 from tests.conftest import loket_env
 from tests.reports.seed import NAME, PHONE, local, seed
 
-RESTORED_DB = "loket_restore_test"
+# Beside the tests' own database, named after it: runs on other databases of the same
+# server do not drop it.
+RESTORED_SUFFIX = "_restore"
 
 
 @pytest.fixture
@@ -42,13 +44,14 @@ def cli_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[Flask], None]:
 def empty_postgres(postgres_app: Flask) -> Iterator[str]:
     """An empty PostgreSQL database beside the tests' own; its URL."""
     url = make_url(postgres_app.config["LOKET"].database_url)
+    restored = f"{url.database}{RESTORED_SUFFIX}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{RESTORED_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{RESTORED_DB}"'))
-    yield url.set(database=RESTORED_DB).render_as_string(hide_password=False)
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{restored}"'))
+    yield url.set(database=restored).render_as_string(hide_password=False)
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{RESTORED_DB}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)'))
     admin.dispose()
 
 
