@@ -302,9 +302,8 @@ class Conversation:
             callbacks.request_callback(
                 session=session, contact=contact, phone=self.message.number, window=window
             )
-            return self.say(
-                "callback_confirmed", reference=reference, when=self.say(f"when_{window}")
-            )
+            when = self.say(f"when_{callbacks.said_window(window)}")  # tonight, or tomorrow
+            return self.say("callback_confirmed", reference=reference, when=when)
         position = workspace.place_in_line(session=session, contact=contact)
         return self.say("chat_confirmed", reference=reference, position=position)
 

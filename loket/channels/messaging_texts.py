@@ -87,6 +87,8 @@ TEXTS = Catalog(
         },
         "when_asap": {"nl": "zo snel mogelijk", "en": "as soon as possible"},
         "when_evening": {"nl": "'s avonds tussen 18 en 21 uur", "en": "in the evening, 6-9 pm"},
+        "when_evening_tomorrow": {"nl": "morgenavond tussen 18 en 21 uur",
+                                  "en": "tomorrow evening, 6-9 pm"},
         "when_tomorrow": {
             "nl": "morgen tussen 9 en 12 uur",
             "en": "tomorrow between 9 am and noon",

@@ -582,7 +582,8 @@ def confirm_callback(
 ) -> VoiceResponse:
     """Confirm a callback with its reference spelled out, name 112 and 113, and hang up."""
     lang = contact.language
-    when = TEXTS.get(f"when_{window}", lang) if f"when_{window}" in TEXTS else ""
+    said = f"when_{callbacks.said_window(window)}"  # tonight's evening, or tomorrow's
+    when = TEXTS.get(said, lang) if said in TEXTS else ""
     say(twiml, key, lang, when=when, reference=spell(contact.reference))
     say(twiml, "spoken", lang, catalog=CRISIS)
     twiml.hangup()

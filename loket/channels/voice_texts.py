@@ -62,6 +62,8 @@ TEXTS = Catalog(
         "when_asap": {"nl": "zo snel mogelijk", "en": "as soon as possible"},
         "when_evening": {"nl": "in de avond tussen 18 en 21 uur", "en": "in the evening "
                          "between 6 and 9 pm"},
+        "when_evening_tomorrow": {"nl": "morgenavond tussen 18 en 21 uur",
+                                  "en": "tomorrow evening between 6 and 9 pm"},
         "when_tomorrow": {"nl": "morgen tussen 9 en 12 uur", "en": "tomorrow between 9 am "
                           "and noon"},
         "callback_confirmed": {

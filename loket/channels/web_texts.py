@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 from wtforms import Field, Form, StringField
 from wtforms.validators import StopValidation
 
-from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS, callback_window
+from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS, said_window
 from loket.i18n import CRISIS, LANGUAGE_COOKIE, LANGUAGES, Catalog, request_language
 from loket.store.types import utcnow
 
@@ -647,13 +647,10 @@ def callback_when(window: str, start: datetime, end: datetime, lang: str) -> str
 
 def window_options(lang: str, now: datetime | None = None) -> list[tuple[str, str]]:
     """Return the callback windows as (value, text) to choose from, the evening named as
-    it falls now: past its end (21:00 in Amsterdam) it is tomorrow evening, as the callback
-    will be (`callbacks.callback_window`), never an evening already gone."""
-    local = (now or utcnow()).astimezone(AMSTERDAM)
-    start, _end = callback_window("evening", local)
-    tomorrow = start.astimezone(AMSTERDAM).date() > local.date()
-    keys = {"evening": "window_evening_tomorrow"} if tomorrow else {}
-    return [(w, text(keys.get(w, f"window_{w}"), lang)) for w in CALLBACK_WINDOWS]
+    it falls now: with under half an hour of it left it is tomorrow evening, as the
+    callback will be (`callbacks.said_window`), never an evening already gone."""
+    at = now or utcnow()
+    return [(w, text(f"window_{said_window(w, at)}", lang)) for w in CALLBACK_WINDOWS]
 
 
 def language_url(code: str) -> str:

@@ -58,9 +58,16 @@ def code_text(key: str, value: object, lang: str) -> str:
 
 
 def desk_context() -> dict[str, Any]:
-    """Give templates `dt(key, **values)` in the request's language."""
+    """Give templates `dt(key, **values)` in the request's language, `cb_when(callback)`
+    (its window by its real day) and `cb_windows()` (the windows to agree, likewise)."""
+    from loket.desk.texts_calls import plan_windows, window_label
+
     lang = request_language()
-    return {"dt": lambda key, **values: text(key, lang, **values)}
+    return {
+        "dt": lambda key, **values: text(key, lang, **values),
+        "cb_when": lambda cb: window_label(cb.window, cb.window_start, cb.window_end, lang),
+        "cb_windows": lambda: plan_windows(lang),
+    }
 
 
 def init_app(app: Flask) -> None:

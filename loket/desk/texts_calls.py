@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from loket.desk.texts import text
+from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS, callback_window
+from loket.store.types import utcnow
+
 TEXTS: dict[str, dict[str, str]] = {
     "calls_title": {"nl": "Bellen", "en": "Calls"},
     "cb_window": {"nl": "Terugbellen: {window}", "en": "Call back: {window}"},
     "cb_window_asap": {"nl": "zo snel mogelijk", "en": "as soon as possible"},
-    "cb_window_evening": {"nl": "vanavond 18–21 uur", "en": "this evening 18–21"},
-    "cb_window_tomorrow": {"nl": "morgen 9–12 uur", "en": "tomorrow 9–12"},
+    # Without its day (the trail, a due row): `window_label` names the day.
+    "cb_window_evening": {"nl": "tussen 18 en 21 uur", "en": "between 18 and 21"},
+    "cb_window_tomorrow": {"nl": "tussen 9 en 12 uur", "en": "between 9 and 12"},
+    "cb_when": {"nl": "{day} {start}–{end} uur", "en": "{day} {start}–{end}"},
+    "cb_day_evening_today": {"nl": "vanavond", "en": "this evening"},
+    "cb_day_evening_tomorrow": {"nl": "morgenavond", "en": "tomorrow evening"},
+    "cb_day_morning_today": {"nl": "vanochtend", "en": "this morning"},
+    "cb_day_morning_tomorrow": {"nl": "morgenochtend", "en": "tomorrow morning"},
     "cb_late": {"nl": "{n} min te laat", "en": "{n} min late"},
     "cb_voicemail_yes": {
         "nl": "Inspreken mag (een neutraal bericht zonder organisatienaam).",
@@ -252,3 +264,33 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "The callback is due for the desk again."},
     "done_closed_unreachable": {"nl": "Gesloten.", "en": "Closed."},
 }
+
+
+def _clock(moment: datetime) -> str:
+    """Say a time of day as the desk does: "18", "9", "19:30"."""
+    return str(moment.hour) if moment.minute == 0 else f"{moment.hour}:{moment:%M}"
+
+
+def window_label(window: str, start: datetime, end: datetime, lang: str, *,
+                 now: datetime | None = None) -> str:
+    """Name a callback's window by its real day as seen in Amsterdam now: "vanavond 18–21
+    uur", "morgenavond 18–21 uur", "vanochtend 9–12 uur", else its date ("7-12-2026 ...")."""
+    if window == "asap":
+        return text("cb_window_asap", lang)
+    local_start, local_end = start.astimezone(AMSTERDAM), end.astimezone(AMSTERDAM)
+    today = (now or utcnow()).astimezone(AMSTERDAM).date()
+    part = "evening" if window == "evening" else "morning"
+    if local_start.date() == today:
+        day = text(f"cb_day_{part}_today", lang)
+    elif local_start.date() == today + timedelta(days=1):
+        day = text(f"cb_day_{part}_tomorrow", lang)
+    else:
+        day = f"{local_start.day}-{local_start.month}-{local_start.year}"
+    return text("cb_when", lang, day=day, start=_clock(local_start), end=_clock(local_end))
+
+
+def plan_windows(lang: str, *, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Return the windows a counsellor may agree now as (value, label), by their real day."""
+    at = now or utcnow()
+    return [(window, window_label(window, *callback_window(window, at), lang, now=at))
+            for window in CALLBACK_WINDOWS]

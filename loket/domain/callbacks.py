@@ -13,24 +13,44 @@ from loket.store.types import utcnow
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")
+SHORTEST_EVENING = timedelta(minutes=30)  # less of this evening left: tomorrow evening
+NIGHT_ENDS = 6  # before 06:00 in Amsterdam "tomorrow morning" is the coming morning
 
 
 def callback_window(window: str, at: datetime) -> tuple[datetime, datetime]:
-    """Return the start and end of a callback window, in UTC, as seen in Amsterdam."""
+    """Return the start and end of a callback window, in UTC, as seen in Amsterdam.
+
+    `evening` is 18:00-21:00, from now on if it has begun; with less than half an hour
+    of it left it is tomorrow evening. `tomorrow` is 09:00-12:00 of the next day, but asked
+    in the night (before 06:00) it is the coming morning: the day the person wakes up to.
+    """
     local = at.astimezone(AMSTERDAM)
     if window == "asap":
         return at, at + timedelta(hours=2)
     if window == "evening":
         start = local.replace(hour=18, minute=0, second=0, microsecond=0)
         end = local.replace(hour=21, minute=0, second=0, microsecond=0)
-        if local >= end:
+        if end - max(start, local) < SHORTEST_EVENING:
             start, end = start + timedelta(days=1), end + timedelta(days=1)
         return max(start, local).astimezone(at.tzinfo), end.astimezone(at.tzinfo)
     if window == "tomorrow":
-        day = (local + timedelta(days=1)).date()
+        day = (local + timedelta(days=0 if local.hour < NIGHT_ENDS else 1)).date()
         start = datetime(day.year, day.month, day.day, 9, tzinfo=AMSTERDAM)
         return start.astimezone(at.tzinfo), (start + timedelta(hours=3)).astimezone(at.tzinfo)
     raise ValueError(f"window: unknown value {window!r} (expected one of asap, evening, tomorrow)")
+
+
+def said_window(window: str, at: datetime | None = None) -> str:
+    """Return the window as the person who chose it now is told it: `evening_tomorrow` when
+    the evening is tomorrow's (under half an hour of tonight's left: `callback_window`),
+    else the window itself. A person who picked "this evening" at 20:45 hears "tomorrow
+    evening", as the callback will be."""
+    if window == "evening":
+        now = at or utcnow()
+        start, _end = callback_window(window, now)
+        if start.astimezone(AMSTERDAM).date() > now.astimezone(AMSTERDAM).date():
+            return "evening_tomorrow"
+    return window
 
 
 def request_callback(

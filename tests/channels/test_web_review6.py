@@ -133,7 +133,9 @@ def test_the_evening_offered_is_the_evening_the_callback_will_be(hour: int) -> N
 def test_the_form_and_the_chat_offer_the_evening_as_it_is_now(
     client: FlaskClient, app: Flask
 ) -> None:
-    late = utcnow().astimezone(AMSTERDAM).hour >= 21
+    now = utcnow()
+    start, _end = callback_window("evening", now)  # tomorrow's with under half an hour left
+    late = start.astimezone(AMSTERDAM).date() > now.astimezone(AMSTERDAM).date()
     evening = "Morgenavond tussen 18:00 en 21:00" if late else "Vanavond tussen 18:00 en 21:00"
     assert evening in client.get("/contact").get_data(as_text=True)
     start_chat(client)  # straight to the conversation; a new browser asks for a callback

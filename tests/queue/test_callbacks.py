@@ -157,7 +157,7 @@ def test_a_callback_is_due_when_its_window_opens_and_only_then_in_the_desk_queue
         assert calls.make_due(session=session, callback_id=callback_id,
                               now=row.window_start + timedelta(minutes=1))
     rows = client.get("/desk/queue/rows").get_data(as_text=True)
-    assert reference in rows and "Terugbellen: morgen 9–12 uur" in rows
+    assert reference in rows and "Terugbellen: tussen 9 en 12 uur" in rows
 
 
 def test_the_reconciler_makes_due_what_redis_lost(calls_app: Flask, redis_conn: Redis) -> None:
