@@ -57,6 +57,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     # send none (Referrer-Policy: no-referrer, so that no address leaves with a visitor):
     # behind TLS every form would be refused. The signed token and SameSite cookies remain.
     app.config["WTF_CSRF_SSL_STRICT"] = False
+    # A form's token lasts as long as a staff login can (its absolute limit), not Flask-WTF's
+    # hour: a counsellor keeps a contact open through a long conversation, and the login
+    # itself ends after its idle time and that limit. The token stays bound to the session.
+    app.config["WTF_CSRF_TIME_LIMIT"] = settings.staff_session_hours * 3600
     app.extensions["loket.csrf"] = CSRFProtect(app)
     app.extensions["loket.limiter"] = build_limiter(app, settings)
 

@@ -6,11 +6,13 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from sqlmodel import select
 
 from loket.channels.common import writing
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
+from loket.desk.workspace import expired_form
 from loket.domain import break_glass, calls, desk_state, escalation, support
 from loket.domain.refusals import Refused
 from loket.i18n import request_language
@@ -36,6 +38,13 @@ def overview() -> ResponseReturnValue:
         unreachable=[u for desk in desks for u in calls.for_manager(session=session, desk=desk)],
         alarms=escalation.open_banners(session=session),
     )
+
+
+@bp.errorhandler(CSRFError)
+def expired(_error: CSRFError) -> ResponseReturnValue:
+    """Answer a button pressed on the page open over an hour (its token expired) or sent
+    with no token: nothing was done, a link back to the page."""
+    return expired_form(url_for(".overview"))
 
 
 @bp.post("/manager/listen/<reference>")

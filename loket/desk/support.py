@@ -9,16 +9,36 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 
 from loket.channels.common import writing
 from loket.desk.identity import current_staff, staff_required
-from loket.desk.workspace import locked_or_404, me, refused_text, source, visible_or_404
+from loket.desk.workspace import (
+    expired_form,
+    locked_or_404,
+    me,
+    refused_text,
+    source,
+    visible_or_404,
+)
 from loket.domain import support
 from loket.domain.refusals import Refused
 from loket.store.db import get_session
 from loket.store.models import User
 
 bp = Blueprint("desk_support", __name__, url_prefix="/desk")
+
+
+@bp.errorhandler(CSRFError)
+def expired(_error: CSRFError) -> ResponseReturnValue:
+    """Answer a form sent from a page open over an hour (its token expired) or with no
+    token: nothing was done, a flag's reason shown back, a link to the page."""
+    reference = (request.view_args or {}).get("reference")
+    if reference is None:
+        return expired_form(back())
+    flag = request.endpoint == f"{bp.name}.set_flag"
+    return expired_form(url_for("desk_workspace.contact_page", reference=reference),
+                        field="reason" if flag else "", label="unsent_reason")
 
 
 @bp.post("/contacts/<reference>/help")
@@ -100,6 +120,8 @@ def staff() -> User:
 
 
 def back() -> str:
-    """Return the page to go back to: the manager's or the queue."""
-    user = staff()
-    return url_for("desk_manager.overview" if user.role == "manager" else "desk_workspace.queue")
+    """Return the page to go back to: the manager's or the queue (also for a form whose
+    token expired, sent by whoever is logged in, if anyone)."""
+    user = current_staff()
+    manager = user is not None and user.role == "manager"
+    return url_for("desk_manager.overview" if manager else "desk_workspace.queue")

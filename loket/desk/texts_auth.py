@@ -19,7 +19,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "E-mail, password or code is not right. Please try again; after a few "
         "attempts you have to wait a while.",
     },
-    # A form sent with an expired token (its page open over an hour) or none.
+    # A form sent with an expired token (its page open longer than a login lasts) or none.
     "expired_title": {"nl": "Deze pagina stond te lang open",
                       "en": "This page was open too long"},
     "expired_text": {

@@ -116,6 +116,16 @@ CONTACT: dict[str, dict[str, str]] = {
               "reply (they can start a new chat). We only know for sure when they come back.",
     },
     "unsent_reply": {"nl": "Je niet verstuurde antwoord", "en": "Your reply, not sent"},
+    # A form sent from a page open too long (its CSRF token expired): what it carried.
+    "unsent_note": {"nl": "Je niet opgeslagen notitie", "en": "Your note, not saved"},
+    "unsent_reason": {"nl": "Je niet verstuurde reden", "en": "Your reason, not sent"},
+    "expired_unsent": {
+        "nl": "Deze pagina stond te lang open: er is niets verstuurd of opgeslagen. Wat je "
+              "schreef staat hieronder: kopieer het, open de pagina opnieuw en probeer het "
+              "nog een keer.",
+        "en": "This page was open too long: nothing was sent or saved. What you wrote is "
+              "below: copy it, open the page again and try once more.",
+    },
     "send": {"nl": "Versturen", "en": "Send"},
     "intake": {"nl": "Intake en routering", "en": "Intake and routing"},
     "answers": {"nl": "Antwoorden", "en": "Answers"},

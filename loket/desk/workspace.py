@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
+import structlog
 from flask import (
     Blueprint,
     Response,
@@ -22,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from loket import rules_runtime
@@ -47,6 +49,7 @@ from loket.store.models import Contact, User
 from loket.web import message_number
 
 bp = Blueprint("desk_workspace", __name__, url_prefix="/desk")
+log = structlog.get_logger(__name__)
 ACTIONS = ("claim", "release", "reply", "note", "transfer", "close", "unmask", "risk", "draft",
            "wish", "call", "answer", "call_outcome", "warm_transfer", "plan_callback")
 
@@ -265,9 +268,42 @@ def act(reference: str, action: str) -> ResponseReturnValue:
 
 # Where the page opens again after an action that stays on it.
 DONE_AT = {"reply": "#conversation", "note": "#notes"}
+# The box an action's form carries, and the words over it when a page open too long shows
+# back what it held (`expired`).
+UNSENT = {"reply": ("text", "unsent_reply"), "note": ("text", "unsent_note"),
+          "transfer": ("note", "unsent_note"), "close": ("note", "unsent_note"),
+          "warm_transfer": ("note", "unsent_note")}
 # The box each refused action's text came from: (draft kind, form field).
 TYPED = {"reply": ("reply", "text"), "note": ("note", "text"), "transfer": ("transfer", "note"),
          "close": ("close", "note")}
+
+
+@bp.errorhandler(CSRFError)
+def expired(_error: CSRFError) -> ResponseReturnValue:
+    """Answer a form sent from a page open over an hour (its token expired) or with no
+    token: nothing was sent or done, what its box held shown back, a link to the page."""
+    args = request.view_args or {}
+    if request.endpoint == f"{bp.name}.break_glass_open":
+        reference = request.form.get("reference", "").strip()[:16] or None
+        return expired_form(url_for(".break_glass_form", reference=reference),
+                            field="reason", label="unsent_reason")
+    if "reference" in args:
+        action = str(args.get("action", ""))
+        field, label = UNSENT.get(action, ("", ""))
+        back = url_for(".contact_page", reference=args["reference"]) + DONE_AT.get(action, "")
+        return expired_form(back, field=field, label=label)
+    return expired_form(url_for(".queue"))
+
+
+def expired_form(back: str, *, field: str = "", label: str = "") -> ResponseReturnValue:
+    """Answer a staff form sent with an expired CSRF token (or none): nothing was sent or
+    done (400), a link `back` to its page; the free text its box `field` held (a reply, a
+    note, a reason) shown under `label`, to copy, so that nothing typed is lost. Nothing is
+    stored, not even as a draft: a post without a valid token changes nothing."""
+    typed = str(request.form.get(field, ""))[:workspace.MAX_NOTE] if field else ""
+    log.info("staff.form_expired", endpoint=request.endpoint)
+    return render_template("desk/expired.html", logout=False, back=back,
+                           typed=typed if typed.strip() else "", typed_label=label), 400
 
 
 def keep_typed(user: User, seen: Contact, action: str, form: Any) -> None:
