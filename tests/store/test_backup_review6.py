@@ -10,14 +10,14 @@ import sqlite3
 import stat
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner, Result
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
@@ -28,10 +28,7 @@ from loket.store.migrate import alembic_config
 from loket.store.models import Contact
 from tests.conftest import loket_env
 from tests.reports.seed import PHONE, local, seed
-
-# Beside the tests' own database, named after it: runs on other databases of the same
-# server do not drop it.
-RESTORED_SUFFIX = "_restore_review6"
+from tests.store.test_backup import empty_postgres  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -190,21 +187,6 @@ def test_a_sqlite_backup_taken_while_contacts_arrive_is_whole_and_readable(
     assert len(got) >= 20 and {c.phone for c in got} == {PHONE}
 
 
-@pytest.fixture
-def empty_postgres(postgres_app: Flask) -> Iterator[str]:
-    """An empty PostgreSQL database beside the tests' own; its URL."""
-    url = make_url(postgres_app.config["LOKET"].database_url)
-    restored = f"{url.database}{RESTORED_SUFFIX}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{restored}"'))
-    yield url.set(database=restored).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def restore_as_documented(backup_file: Path, database_url: str) -> None:
     """pg_restore --no-owner into an empty database (docs/production.md, "Restore")."""
     pg_restore = shutil.which("pg_restore")
@@ -219,7 +201,7 @@ def restore_as_documented(backup_file: Path, database_url: str) -> None:
 
 def test_a_restored_postgres_database_carries_on_where_it_stopped(
     postgres_app: Flask, make_app: Callable[..., Flask], cli_for: Callable[[Flask], None],
-    empty_postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    empty_postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
     seed(postgres_app, local("2026-11-10 14:00"), count=3)
     cli_for(postgres_app)
