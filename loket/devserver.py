@@ -1,16 +1,20 @@
 """`loket dev`: one process tree of embedded Redis, web, worker and scheduler.
 
-The supervisor owns every child: each runs in its own process group and is told to die
-with the supervisor (Linux PDEATHSIG). A child that dies is started again (at most
-RESTART_LIMIT times in RESTART_WINDOW_S); on Ctrl-C or SIGTERM the supervisor stops them in
-order (web first, Redis last) and waits, so nothing is left running, then checkpoints the
-SQLite WAL so the database file alone holds the data.
+The supervisor claims the instance folder (one `loket dev` per folder, `loket.cli.dev_instance`)
+and stops what a killed run left there. It owns every child: each runs in its own process
+group (a Ctrl-C at the terminal reaches the supervisor alone) and is told to die with the
+supervisor (Linux PDEATHSIG). A child that dies is started again (at most RESTART_LIMIT times
+in RESTART_WINDOW_S), named with its status or signal; on Ctrl-C or SIGTERM the supervisor
+stops web, worker and scheduler together, then Redis, killing what does not stop within
+STOP_GRACE_S, so nothing is left running; then it checkpoints the SQLite WAL so the database
+file alone holds the data.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import os
 import shutil
 import signal
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from loket.cli.dev_instance import InstanceClaim, InstanceRefused
 from loket.cli.dev_texts import DEV_TEXTS
 from loket.cli.language import cli_language
 from loket.config import Settings
@@ -84,7 +89,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Run in the child before exec: its own process group, killed when the parent dies."""
     os.setpgrp()
     if sys.platform.startswith("linux"):
@@ -93,6 +98,26 @@ def _die_with_parent() -> None:
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         except OSError:
             pass
+        if os.getppid() != parent:  # the parent died before the line above took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def exit_reason(returncode: int) -> str:
+    """Say how a child ended: its exit status, or the signal that killed it."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = str(-returncode)
+        return text("by_signal", signal=name)
+    return text("with_status", status=returncode)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def valkey_binary() -> str:
@@ -135,6 +160,7 @@ class DevSupervisor:
     host: str = "127.0.0.1"
     children: list[Child] = field(default_factory=list)
     stopping: bool = False
+    claim: InstanceClaim | None = None
 
     def say(self, line: str) -> None:
         """Tell the person at the terminal what is happening."""
@@ -144,36 +170,45 @@ class DevSupervisor:
         self.stopping = True
 
     def _popen(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = open(Path(self.settings.instance_path) / f"{name}.log", "ab")  # noqa: SIM115
+        # Redis's output goes to redis.log (the hint when it does not start names it); the
+        # others print on the terminal.
+        log = None
+        if name == "redis":
+            log = open(Path(self.settings.instance_path) / "redis.log", "ab")  # noqa: SIM115
         try:
             return subprocess.Popen(  # noqa: S603
                 argv,
                 env=env,
-                stdout=log if name == "redis" else None,
-                stderr=subprocess.STDOUT if name == "redis" else None,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509
+                stdout=log,
+                stderr=subprocess.STDOUT if log else None,
+                preexec_fn=functools.partial(_die_with_parent, os.getpid()),  # noqa: PLW1509
             )
         finally:
-            log.close()
+            if log:
+                log.close()
+
+    def _record(self) -> None:
+        if self.claim is not None:
+            self.claim.record((c.name, c.process.pid) for c in self.children)
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Child:
         """Start a child in its own process group."""
         child = Child(name, self._popen(name, argv, env), argv, env)
         self.children.append(child)
+        self._record()
         return child
 
     def restart(self, child: Child) -> bool:
         """Start a child that died again; False when it died too often to go on."""
+        reason = exit_reason(child.process.returncode)
         if not child.may_restart(time.monotonic()):
-            self.say(text("restart_limit", name=child.name, times=RESTART_LIMIT,
-                         seconds=f"{RESTART_WINDOW_S:.0f}"))
+            self.say(text("restart_limit", name=child.name, times=RESTART_LIMIT + 1,
+                          seconds=f"{RESTART_WINDOW_S:.0f}", reason=reason))
             return False
-        self.say(text("restarted", name=child.name, status=child.process.returncode))
-        try:
-            os.killpg(child.process.pid, signal.SIGKILL)  # what it left in its group
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.say(text("restarted", name=child.name, reason=reason))
+        _signal_group(child.process.pid, signal.SIGKILL)  # what it left in its group
         child.process = self._popen(child.name, child.argv, child.env)
+        self._record()
         return True
 
     def start_redis(self, env: dict[str, str]) -> str:
@@ -212,11 +247,20 @@ class DevSupervisor:
         raise RuntimeError(text("redis_not_started"))
 
     def run_step(self, argv: list[str], env: dict[str, str]) -> None:
-        """Run a one-off command (migrate, seed) and stop on failure."""
-        result = subprocess.run(argv, env=env, check=False)  # noqa: S603
-        if result.returncode != 0:
-            raise RuntimeError(text("step_failed", step=" ".join(argv[2:]),
-                                   status=result.returncode))
+        """Run a one-off command (migrate, seed) and stop on failure; on Ctrl-C or SIGTERM
+        stop it (it runs in a group of its own, so the terminal's Ctrl-C does not reach it)."""
+        step = self._popen("step", argv, env)
+        while True:
+            try:
+                step.wait(0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if self.stopping:
+                    self._stop_group(Child("step", step))
+                    return
+        if step.returncode != 0 and not self.stopping:
+            raise RuntimeError(text("step_failed", step=" ".join(["loket", *argv[3:]]),
+                                    reason=exit_reason(step.returncode)))
 
     def wait_healthy(self) -> bool:
         """Wait until /healthz answers 200; False when the web app (or a child, too often) dies."""
@@ -232,9 +276,15 @@ class DevSupervisor:
             dead = self.exited()
             # The web app dying while it starts is a fault to report; a worker or scheduler
             # dying meanwhile is started again, as it would be once the banner is shown.
-            if dead is not None and (dead.name == "web" or not self.restart(dead)):
+            if dead is not None and dead.name == "web":
+                self.say(text("died_starting", name=dead.name,
+                              reason=exit_reason(dead.process.returncode)))
+                return False
+            if dead is not None and not self.restart(dead):
                 return False
             time.sleep(0.25)
+        if not self.stopping:
+            self.say(text("unhealthy", seconds=f"{START_TIMEOUT_S:.0f}"))
         return False
 
     def exited(self) -> Child | None:
@@ -254,30 +304,53 @@ class DevSupervisor:
         self.say(text("code_hint"))
         self.say(text("stop_hint"))
 
-    def stop_all(self) -> None:
-        """Stop the children in reverse order of start; kill what does not stop in time."""
-        for child in reversed(self.children):
+    def _stop_group(self, *children: Child) -> None:
+        """SIGTERM these children together; kill those still running after STOP_GRACE_S."""
+        for child in children:
             if child.process.poll() is None:
-                try:
-                    os.killpg(child.process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-                try:
-                    child.process.wait(STOP_GRACE_S)
-                except subprocess.TimeoutExpired:
-                    self.say(text("killed", name=child.name))
-                    os.killpg(child.process.pid, signal.SIGKILL)
-                    child.process.wait()
-            # Reap whatever the child left in its group (gunicorn workers, work horses).
+                _signal_group(child.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for child in children:
             try:
-                os.killpg(child.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+                child.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.say(text("killed", name=child.name, seconds=f"{STOP_GRACE_S:.0f}"))
+                _signal_group(child.process.pid, signal.SIGKILL)
+                child.process.wait()
+            # Reap whatever the child left in its group (gunicorn workers, work horses).
+            _signal_group(child.process.pid, signal.SIGKILL)
+
+    def stop_all(self) -> None:
+        """Stop web, worker and scheduler together, then Redis (at most 2 x STOP_GRACE_S)."""
+        self._stop_group(*(c for c in self.children if c.name != "redis"))
+        self._stop_group(*(c for c in self.children if c.name == "redis"))
+        if self.claim is not None:
+            self.claim.forget()
 
     def run(self) -> int:
-        """Run until Ctrl-C, SIGTERM or a child's death; return the exit status."""
+        """Run until Ctrl-C, SIGTERM or a child's death; return the exit status (0 after
+        Ctrl-C or SIGTERM, 1 when a child failed, 2 when it could not begin)."""
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        try:
+            self.claim = InstanceClaim.take(Path(self.settings.instance_path), self.port)
+        except InstanceRefused as exc:
+            self.say(str(exc))
+            return 2
+        try:
+            for name, pid in self.claim.stop_leftovers():
+                self.say(text("leftover_stopped", name=name, pid=pid))
+            check_port_free(self.host, self.port)
+        except PortInUse as exc:
+            self.say(str(exc))
+            self.claim.release()
+            return 2
+        try:
+            return self._run_tree()
+        finally:
+            self.claim.release()
+
+    def _run_tree(self) -> int:
         py = [sys.executable, "-m", "loket.cli"]
         env = dict(os.environ)
         env["LOKET_INSTANCE_PATH"] = self.settings.instance_path
@@ -286,17 +359,14 @@ class DevSupervisor:
         status = 0
         metrics_dir = ""
         try:
-            check_port_free(self.host, self.port)
-        except PortInUse as exc:
-            self.say(str(exc))
-            return 2
-        try:
             if self.settings.embedded_redis:
                 env["LOKET_REDIS_URL"] = self.start_redis(env)
                 self.say(text("redis_started"))
             self.run_step([*py, "db", "upgrade"], env)
-            if self.seed_demo:
+            if self.seed_demo and not self.stopping:
                 self.run_step([*py, "demo", "--if-empty"], env)
+            if self.stopping:
+                return 0
             from loket.cli.processes import WORKERS, gunicorn_argv
 
             # One scrape of /metrics sums both gunicorn workers (see loket.gunicorn_conf).
@@ -308,17 +378,16 @@ class DevSupervisor:
             if self.wait_healthy():
                 self.banner()
             elif not self.stopping:
-                self.say(text("unhealthy"))
                 return 1
             while not self.stopping:
                 dead = self.exited()
                 if dead is not None and not self.restart(dead):
-                    status = 1
-                    break
+                    return 1
                 time.sleep(0.3)
-        except RuntimeError as exc:
-            self.say(str(exc))
-            status = 1
+        except (RuntimeError, OSError) as exc:
+            if not self.stopping:  # not what Ctrl-C cut short (a Redis that had not answered)
+                self.say(str(exc))
+                status = 1
         finally:
             self.say(text("stopping"))
             self.stop_all()

@@ -77,24 +77,50 @@ DEV_TEXTS = Catalog(
         },
         "redis_started": {"nl": "ingebouwde Redis gestart", "en": "embedded Redis started"},
         "step_failed": {
-            "nl": "{step} mislukte met status {status}",
-            "en": "{step} failed with status {status}",
+            "nl": "{step} stopte {reason}; zie de regels hierboven",
+            "en": "{step} {reason}; see the lines above",
         },
+        # How a child ended, inside the lines below.
+        "with_status": {"nl": "met status {status}", "en": "exited with status {status}"},
+        "by_signal": {"nl": "door signaal {signal}", "en": "was killed by signal {signal}"},
         "restart_limit": {
-            "nl": "{name} stopte {times} keer binnen {seconds} s; alles stopt",
-            "en": "{name} stopped {times} times within {seconds} s; stopping",
+            "nl": "{name} stopte {times} keer binnen {seconds} s (de laatste keer {reason}); "
+                  "alles stopt",
+            "en": "{name} stopped {times} times within {seconds} s (last: {reason}); stopping",
         },
         "restarted": {
-            "nl": "{name} stopte (status {status}), opnieuw gestart",
-            "en": "{name} stopped (status {status}), started again",
+            "nl": "{name} stopte {reason}; opnieuw gestart",
+            "en": "{name} {reason}; started again",
+        },
+        "died_starting": {
+            "nl": "{name} stopte tijdens het starten {reason}; alles stopt",
+            "en": "{name} {reason} while starting; stopping",
         },
         "killed": {
-            "nl": "{name} stopte niet op tijd; afgebroken",
-            "en": "{name} did not stop in time; killing it",
+            "nl": "{name} stopte niet binnen {seconds} s; afgebroken",
+            "en": "{name} did not stop within {seconds} s; killed",
         },
         "unhealthy": {
-            "nl": "de webapp werd niet gezond; alles stopt",
-            "en": "the web app did not become healthy; stopping",
+            "nl": "de webapp antwoordde niet binnen {seconds} s op /healthz; alles stopt",
+            "en": "the web app did not answer /healthz within {seconds} s; stopping",
+        },
+        # --- the instance folder (loket.cli.dev_instance) -------------------------------------
+        "instance_unwritable": {
+            "nl": "kan niet schrijven in de instance-map {path} ({error}); geef er schrijfrecht "
+                  "op of kies een andere map (LOKET_INSTANCE_PATH=...)",
+            "en": "cannot write to the instance folder {path} ({error}); make it writable "
+                  "or choose another folder (LOKET_INSTANCE_PATH=...)",
+        },
+        "instance_busy": {
+            "nl": "er draait al een loket dev voor de instance-map {path} (pid {pid}, {url}); "
+                  "stop die eerst (Ctrl-C daar) of kies een andere map (LOKET_INSTANCE_PATH=...)",
+            "en": "another loket dev already runs on the instance folder {path} (pid {pid}, "
+                  "{url}); stop that one first (Ctrl-C there) or choose another folder "
+                  "(LOKET_INSTANCE_PATH=...)",
+        },
+        "leftover_stopped": {
+            "nl": "{name} (pid {pid}) van een eerdere run gestopt",
+            "en": "stopped {name} (pid {pid}), left running by an earlier run",
         },
         "stopping": {"nl": "stoppen", "en": "stopping"},
         "checkpointed": {
