@@ -26,7 +26,20 @@ ESCALATE_TTL_S = 10
 STEADY_S = 60.0
 
 
-def build_cron(redis: Redis, generation: int) -> CronScheduler:
+class LoketCron(CronScheduler):
+    """RQ's cron scheduler that remembers a stop request: RQ raises StopRequested from its
+    signal handler and then registers its death in Redis, and when Redis does not answer,
+    that error replaces the StopRequested (`run_scheduler` would wait for Redis for ever
+    instead of stopping)."""
+
+    stop_requested = False
+
+    def _request_stop(self, signum: int, frame: object) -> None:
+        self.stop_requested = True
+        super()._request_stop(signum, frame)
+
+
+def build_cron(redis: Redis, generation: int) -> LoketCron:
     """Return a cron scheduler with Loket's periodic jobs registered.
 
     RQ reads a cron expression in the process's local time: the scheduler's process keeps
@@ -35,7 +48,7 @@ def build_cron(redis: Redis, generation: int) -> CronScheduler:
     from loket.queue import calls, escalations, jobs
 
     utc_clock()
-    cron = CronScheduler(connection=redis, name=f"loket-{os.getpid()}-{generation}")
+    cron = LoketCron(connection=redis, name=f"loket-{os.getpid()}-{generation}")
     cron.register(jobs.reconcile, "maintenance", interval=RECONCILE_EVERY_S)
     cron.register(jobs.seal_audit, "maintenance", interval=SEAL_AUDIT_EVERY_S)
     cron.register(jobs.refresh_reports, "maintenance", interval=REPORTS_EVERY_S)
@@ -63,12 +76,16 @@ def run_scheduler(redis: Redis) -> None:
     while True:
         generation += 1
         started = time.monotonic()
+        cron = build_cron(redis, generation)
         try:
-            build_cron(redis, generation).start()
+            cron.start()
             return  # RQ's scheduler returns only when asked to stop
         except StopRequested:
             return
         except RedisError as exc:
+            if cron.stop_requested:  # asked to stop, then Redis failed as it said goodbye
+                log.info("scheduler.stopped", redis_error=type(exc).__name__)
+                return
             error = exc
         if time.monotonic() - started > STEADY_S:
             backoff.reset()
