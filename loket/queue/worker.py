@@ -29,18 +29,20 @@ from rq.queue import Queue
 from rq.registry import StartedJobRegistry
 
 from loket.queue import outbox
-from loket.queue.connection import QUEUE_NAMES, get_queue
+from loket.queue.connection import PROCESS_TIMEOUT_S, QUEUE_NAMES, get_queue
 from loket.queue.resilience import Backoff, wait_for_redis
 from loket.store.db import get_engine
 
 log = structlog.get_logger(__name__)
 STEADY_S = 60.0  # a worker that ran this long starts its next restart from the shortest wait
+SCHEDULER_STOP_S = 5.0  # RQ's scheduler process gets this long to stop, then it is killed
 
 
 class AppJobs:
     """What both worker classes add to RQ's: the app's context and the outbox's done mark."""
 
     app: Flask
+    connection: Redis  # RQ's worker's
     stop_asked: bool = False
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
@@ -50,6 +52,35 @@ class AppJobs:
 
             app = create_app()
         self.app = app
+
+    def stop_scheduler(self) -> None:
+        """Stop RQ's scheduler process within `SCHEDULER_STOP_S`: RQ waits for it without a
+        bound, and one stuck on a Redis that does not answer kept the worker from stopping
+        (a SIGTERM during a Redis stall left it running). Its jobs are in Redis; the next
+        worker's scheduler takes them on."""
+        process = getattr(getattr(self, "scheduler", None), "_process", None)
+        if process is None or not process.pid:
+            return
+        try:
+            os.kill(process.pid, signal.SIGTERM)
+        except OSError:
+            pass
+        process.join(SCHEDULER_STOP_S)
+        if process.is_alive():
+            log.warning("worker.scheduler_killed", pid=process.pid, after_s=SCHEDULER_STOP_S)
+            process.kill()
+            process.join(SCHEDULER_STOP_S)
+
+    def register_death(self) -> None:
+        """Say goodbye in Redis with the process's short timeout: RQ lengthens its client's
+        socket timeout to outlast a blocking dequeue (minutes), and a worker told to stop
+        while Redis stalled waited that long here."""
+        pool = self.connection.connection_pool
+        kwargs = {**pool.connection_kwargs, "socket_timeout": PROCESS_TIMEOUT_S}
+        self.connection.connection_pool = type(pool)(  # a pool of short-timeout connections
+            connection_class=pool.connection_class, **kwargs)
+        pool.disconnect(inuse_connections=False)  # the pubsub thread's own stays
+        super().register_death()  # type: ignore[misc]
 
     def handle_warm_shutdown_request(self) -> None:
         """Remember that a stop was asked for (SIGTERM, Ctrl-C): `run_worker` ends then."""
@@ -119,6 +150,8 @@ def run_worker(app: Flask, redis: Redis, *, burst: bool = False) -> None:
         except StopRequested:
             return
         if burst or worker.stop_asked:
+            if error is not None:  # Redis failed as it said goodbye: stopped all the same
+                log.info("worker.stopped", redis_error=type(error).__name__)
             return
         if time.monotonic() - started > STEADY_S:
             backoff.reset()

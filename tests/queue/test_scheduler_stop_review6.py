@@ -1,9 +1,11 @@
-"""A scheduler asked to stop while Redis is away stops (review 6): it waited for Redis for
-ever when the stop request came while it was stuck on a Redis that did not answer (the
-request was lost in the Redis client's error), so a supervisor's SIGTERM left it behind.
+"""A scheduler or worker asked to stop while Redis is away stops (review 6): the scheduler
+waited for Redis for ever when the stop request came while it was stuck on a Redis that did
+not answer (the request was lost in the Redis client's error), and the worker waited without
+a bound for RQ's scheduler process, stuck likewise; a supervisor's SIGTERM left both
+behind.
 
-Runs `loket scheduler` as a process against a Redis of the test's own, stalled (SIGSTOP)
-or killed, then sends SIGTERM.
+Runs `loket scheduler` / `loket worker` as a process against a Redis of the test's own,
+stalled (SIGSTOP) or killed, then sends SIGTERM.
 """
 
 from __future__ import annotations
@@ -29,20 +31,23 @@ def stopped_within(process: subprocess.Popen[bytes], seconds: float) -> int | No
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fault", ["stall", "kill"])
-def test_a_scheduler_told_to_stop_while_redis_is_away_stops(
-    cli_env: dict[str, str], own_redis: OwnRedis, tmp_path: Path, fault: str
+@pytest.mark.parametrize(("command", "started"), [("scheduler", "Enqueued job"),
+                                                  ("worker", "Listening on")])
+def test_a_process_told_to_stop_while_redis_is_away_stops(
+    cli_env: dict[str, str], own_redis: OwnRedis, tmp_path: Path, fault: str, command: str,
+    started: str,
 ) -> None:
-    log = tmp_path / "scheduler.log"
-    scheduler = loket_process("scheduler", {**cli_env, "LOKET_REDIS_URL": own_redis.url}, log)
+    log = tmp_path / f"{command}.log"
+    process = loket_process(command, {**cli_env, "LOKET_REDIS_URL": own_redis.url}, log)
     try:
-        wait_for(lambda: "Enqueued job" in log.read_text(), 30, "the scheduler to start")
+        wait_for(lambda: started in log.read_text(), 30, f"the {command} to start")
         getattr(own_redis, fault)()
         # Its next enqueue (every 2 s) meets the fault; SIGTERM comes while it is stuck on it.
         time.sleep(3.0)
-        status = stopped_within(scheduler, 10)
+        status = stopped_within(process, 20)  # the worker's scheduler gets 5 s
         assert status is not None, log.read_text()[-3000:]
         assert status == 0
     finally:
         if fault == "stall":
             own_redis.resume()
-        stop_process(scheduler)
+        stop_process(process)
