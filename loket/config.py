@@ -379,7 +379,16 @@ def _kept_secret(path: Path, make: Any) -> str:
 def complete_development(settings: Settings) -> Settings:
     """Fill in what development may leave empty: instance folder, database, keys."""
     instance = Path(settings.instance_path or (Path.cwd() / "instance")).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+        return _completed(settings, instance)
+    except OSError as exc:  # a folder it may not make or write: one line, not a traceback
+        raise ConfigError("instance_unwritable", path=instance,
+                          error=exc.strerror or type(exc).__name__) from exc
+
+
+def _completed(settings: Settings, instance: Path) -> Settings:
+    """Return development's settings with the instance folder's database and keys."""
     changes: dict[str, Any] = {"instance_path": str(instance)}
     if not settings.database_url:
         changes["database_url"] = f"sqlite:///{instance / 'loket.sqlite3'}"

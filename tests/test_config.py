@@ -165,3 +165,23 @@ def test_env_example_names_every_setting() -> None:
         for name in (field.name for field in fields(Settings)) if name != "testing"
     }
     assert wanted - named == set()
+
+
+def test_an_instance_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    """A LOKET_INSTANCE_PATH Loket cannot make or write is one line naming it, on every
+    command, not a traceback (review 6)."""
+    from click.testing import CliRunner
+
+    from loket.cli import main
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    folder = blocked / "instance"
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ={"LOKET_INSTANCE_PATH": str(folder)})
+    assert "LOKET_INSTANCE_PATH" in refused.value.in_language("en")
+    assert str(folder) in refused.value.in_language("nl")
+    done = CliRunner().invoke(main, ["report", "--from", "2026-11-01", "--to", "2026-11-02"],
+                              env={"LOKET_INSTANCE_PATH": str(folder), "LANG": "C.UTF-8"})
+    assert done.exit_code == 2, done.output
+    assert "LOKET_INSTANCE_PATH" in done.output and "Traceback" not in done.output

@@ -92,6 +92,12 @@ CONFIG_TEXTS = Catalog(
             "nl": "LOKET_DATA_KEY ontbreekt: zet een of meer Fernet-sleutels",
             "en": "LOKET_DATA_KEY is missing: set one or more Fernet keys",
         },
+        "instance_unwritable": {
+            "nl": "LOKET_INSTANCE_PATH: de map {path} kan niet worden gemaakt of beschreven "
+                  "({error}); kies een map waarin Loket mag schrijven",
+            "en": "LOKET_INSTANCE_PATH: the folder {path} cannot be made or written "
+                  "({error}); choose a folder Loket may write in",
+        },
         "hash_key_weak": {
             "nl": "LOKET_HASH_KEY ontbreekt of is zwak: zet voorgoed een lange willekeurige "
                   "waarde",
