@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from loket.desk.texts import text
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS, callback_window
+from loket.i18n import Catalog
 from loket.store.types import utcnow
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -264,6 +266,17 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "The callback is due for the desk again."},
     "done_closed_unreachable": {"nl": "Gesloten.", "en": "Closed."},
 }
+
+
+@cache
+def _catalog() -> Catalog:
+    return Catalog("desk-calls", TEXTS)
+
+
+def text(key: str, lang: str, **values: Any) -> str:
+    """Return one of these texts (`desk.texts` merges them into the staff pages' catalog,
+    and imports this module: so they are read here, not through it)."""
+    return _catalog().get(key, lang, **values)
 
 
 def _clock(moment: datetime) -> str:
