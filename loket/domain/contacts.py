@@ -12,11 +12,11 @@ import secrets
 import statistics
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
 from pydantic import field_validator
 from sqlalchemy import and_, case, insert, null, or_, update
-from sqlalchemy.orm import QueryableAttribute, lazyload
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, func, select
 
 from loket.domain import audit, callbacks
@@ -38,8 +38,6 @@ PERSONAL_FIELDS = ("phone", "name", "email", "text")
 STATUS_RANK = {"new": 0, "routed": 1, "waiting": 2, "callback": 2, "in_progress": 3, "closed": 4}
 OPEN_STATUSES = ("new", "routed", "waiting", "callback", "in_progress")
 
-# The contact's flag rows as a relationship attribute (SQLModel types it as the list).
-FLAG_ROWS = cast("QueryableAttribute[Any]", Contact.flag_rows)
 OPENED = "loket.contacts.opened"  # session.info: ids of the contacts opened in this unit of work
 
 Decide = Callable[[Mapping[str, Any], Mapping[str, Any], datetime], Mapping[str, Any]]
@@ -135,13 +133,19 @@ def open_contact(
         phone_hash=phone_hash(contact_in.phone, session=session) if contact_in.phone else None,
         created_at=now,
         updated_at=now,
+        trace=[],  # given, not defaulted: a model's default factories cost more than this
+        categories=[],
     )
-    # One INSERT ... RETURNING through the ORM: the stored contact comes back as a persistent
-    # object, without building it attribute by attribute and flushing it. A new contact has
-    # no flags yet: they load (lazily) only if it is routed in this unit of work.
-    contact: Contact = session.scalars(
-        insert(Contact).returning(Contact).options(lazyload(FLAG_ROWS)), [values]
-    ).one()
+    # A row with only its id back, then the object it is: nothing of what was just written
+    # travels back from the database (its personal fields decrypted again) and the ORM's
+    # bulk-insert machinery is skipped. The object holds every column's value, as one loaded
+    # would; its flags load (lazily) only if it is routed in this unit of work.
+    contact = Contact(**values)
+    table = table_of(Contact)
+    row = {c.key: getattr(contact, c.key) for c in table.columns if c.key != "id"}
+    contact.id = session.execute(insert(table).returning(table.c.id), row).scalar_one()
+    make_transient_to_detached(contact)
+    session.add(contact)
     session.info.setdefault(OPENED, set()).add(contact.id)
     audit.record(
         session=session, event="create", contact=contact, actor=actor,

@@ -104,10 +104,9 @@ def text_webhook_query() -> Select[Any]:
     query: Select[Any] = (
         select_columns(table.c.response, table.c.response_type, taken.label("taken"),
                        earlier.label("earlier_language"), step_before.label("earlier_step"),
-                       Contact)
+                       opened.label("open_id"))
         .select_from(one)
         .outerjoin(table, table.c.idempotency_key == bindparam("key"))
-        .outerjoin(Contact, col(Contact.id) == opened)
     )
     return query
 
@@ -125,16 +124,32 @@ def read_text_webhook(
         "phone_hash": phone_hash(sender, session=session),
         "reference": reference,
     }
-    response, response_type, reference_taken, language, step, contact = session.execute(
+    response, response_type, reference_taken, language, step, open_id = session.execute(
         text_webhook_query(), params
     ).one()
     return TextWebhook(
         answer=None if response_type is None else (response, response_type),
-        contact=still_open(session=session, contact=contact),
+        contact=None if response_type is not None else open_by_id(session=session,
+                                                                   contact_id=open_id),
         reference=None if reference_taken else reference,
         earlier_language=language,
         earlier_step=step,
     )
+
+
+def open_by_id(*, session: Session, contact_id: int | None) -> Contact | None:
+    """Load the conversation the read found open (by its id), locked as `still_open` locks
+    it, or None when there is none or it has closed meanwhile.
+
+    The read asks for the id only: on PostgreSQL the lock reads the row again anyway, and
+    a first message, the common case, has no conversation to load.
+    """
+    if contact_id is None:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        locked = contacts.lock(session=session, contact_id=contact_id)
+        return None if locked is None or locked.status == "closed" else locked
+    return session.get(Contact, contact_id)
 
 
 def still_open(*, session: Session, contact: Contact | None) -> Contact | None:
