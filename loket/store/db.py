@@ -52,10 +52,12 @@ def make_engine(url: str, *, lock_timeout_s: float = 5.0, statement_timeout_s: f
         return engine
     kwargs.setdefault("connect_args", postgres.connect_args(
         url, lock_timeout_s=lock_timeout_s, statement_timeout_s=statement_timeout_s))
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 16)
     kwargs.setdefault("max_overflow", 16)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        postgres.ping_when_needed(engine)
+    return engine
 
 
 class GuardedSession(Session):

@@ -11,9 +11,13 @@ releasing its locks. Settings already in the database URL's query win.
 
 from __future__ import annotations
 
+import select
+import time
 from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 
 CONNECT_TIMEOUT_S = 5
 TCP_USER_TIMEOUT_MS = 15_000  # unacknowledged data: the peer is gone
@@ -41,6 +45,53 @@ def connect_args(url: str, *, lock_timeout_s: float, statement_timeout_s: float)
     # Later `-c` settings win: the URL's own options after ours.
     found["options"] = f"{bounds} {given}" if given else bounds
     return found
+
+
+# A pooled connection idle longer than this is pinged before use; one used more recently only
+# when the server has since said something on it (see `ping_when_needed`).
+IDLE_PING_S = 5.0
+CHECKED_IN = "loket.checked_in"  # the pool record's info key: when it was last handed back
+
+
+def ping_when_needed(engine: Engine, *, idle_s: float = IDLE_PING_S) -> None:
+    """Hand out only live connections, without a round trip for each request.
+
+    SQLAlchemy's `pool_pre_ping` asks the server on every checkout: one round trip more for
+    every unit of work. A server that ends a connection (a restart, `pg_terminate_backend`,
+    an idle timeout) first says so on it, so the socket of a connection it ended has
+    something to read, while an idle live one has nothing. A connection is therefore pinged
+    when its socket is readable or it has been idle longer than `idle_s`; a ping that fails
+    makes the pool replace it (`DisconnectionError`), as pre-ping does.
+    """
+    dialect = engine.dialect
+
+    def _mark(dbapi_connection: Any, record: Any, *_: Any) -> None:
+        record.info[CHECKED_IN] = time.monotonic()
+
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(CHECKED_IN)
+        if since is not None and time.monotonic() - since < idle_s and not _said_something(
+            dbapi_connection
+        ):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure: the pool replaces it
+            raise DisconnectionError("the database ended this connection") from error
+
+    event.listen(engine, "connect", _mark)
+    event.listen(engine, "checkin", _mark)
+    event.listen(engine, "checkout", _check)
+
+
+def _said_something(dbapi_connection: Any) -> bool:
+    """Tell whether the server sent anything on this idle connection (or closed it)."""
+    try:
+        fileno = dbapi_connection.pgconn.socket
+        readable, _, _ = select.select([fileno], [], [], 0)
+    except (OSError, ValueError, AttributeError):
+        return True  # no usable socket: let the ping decide
+    return bool(readable)
 
 
 UNBOUNDED_STATEMENTS = "SET LOCAL statement_timeout = 0"  # a migration may take long
