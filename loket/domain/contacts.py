@@ -16,13 +16,20 @@ from typing import Any, Literal, Protocol
 
 from pydantic import field_validator
 from sqlalchemy import and_, case, insert, null, or_, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, func, select
 
 from loket.domain import audit, callbacks
 from loket.queue import outbox
 from loket.store.crypto import keyring
-from loket.store.models import CallbackRequest, Contact, ContactFlag, User, table_of
+from loket.store.models import (
+    CallbackRequest,
+    Contact,
+    ContactFlag,
+    User,
+    as_loaded,
+    stored_row,
+    table_of,
+)
 from loket.store.types import utcnow
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to say aloud
@@ -133,18 +140,15 @@ def open_contact(
         phone_hash=phone_hash(contact_in.phone, session=session) if contact_in.phone else None,
         created_at=now,
         updated_at=now,
-        trace=[],  # given, not defaulted: a model's default factories cost more than this
-        categories=[],
     )
-    # A row with only its id back, then the object it is: nothing of what was just written
-    # travels back from the database (its personal fields decrypted again) and the ORM's
-    # bulk-insert machinery is skipped. The object holds every column's value, as one loaded
-    # would; its flags load (lazily) only if it is routed in this unit of work.
-    contact = Contact(**values)
+    # A row with only its id back, then the object it is, made as a loaded one is: nothing
+    # of what was just written travels back from the database (its personal fields
+    # decrypted again), and neither the ORM's bulk insert nor the model's constructor runs.
+    # Its flags load (lazily) only if it is routed in this unit of work.
+    row = stored_row(Contact, values)
     table = table_of(Contact)
-    row = {c.key: getattr(contact, c.key) for c in table.columns if c.key != "id"}
-    contact.id = session.execute(insert(table).returning(table.c.id), row).scalar_one()
-    make_transient_to_detached(contact)
+    row["id"] = session.execute(insert(table).returning(table.c.id), row).scalar_one()
+    contact = as_loaded(Contact, row)
     session.add(contact)
     session.info.setdefault(OPENED, set()).add(contact.id)
     audit.record(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Index, Table, UniqueConstraint, text, true
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import make_transient_to_detached, relationship
 from sqlmodel import Field, SQLModel
 
 from loket.store.types import EncryptedText, JSONText, UTCDateTime, empty_dict, empty_list, utcnow
@@ -30,6 +30,7 @@ OUTCOMES = (
 # as a callback, callable at once).
 CALLBACK_STATUSES = ("pending", "due", "calling", "done", "unreachable", "missed", "closed",
                      "cancelled", "crisis")
+_Model = TypeVar("_Model", bound=SQLModel)
 ROLES = ("counsellor", "manager", "admin")
 DESKS = ("police", "veterans", "debasis")
 AUDIT_EVENTS = ("create", "read", "update", "delete", "search", "export", "emergency")
@@ -40,6 +41,33 @@ def table_of(model: type[SQLModel]) -> Table:
     back as objects in the same unit of work (audit lines, payloads, messages)."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
+
+
+def stored_row(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
+    """Return a new row of a table model to insert: its fields' defaults (each factory called
+    once, as the model's constructor would), then `values`; the primary key the database
+    gives."""
+    row: dict[str, Any] = {}
+    keys = {column.key for column in table_of(model).primary_key.columns}
+    for name, field in model.model_fields.items():
+        if name in keys:
+            continue
+        if field.default_factory is not None:
+            row[name] = field.default_factory()  # type: ignore[call-arg]
+        elif not field.is_required():
+            row[name] = field.default
+    row.update(values)
+    return row
+
+
+def as_loaded(model: type[_Model], row: dict[str, Any]) -> _Model:
+    """Return the object of a row just written, as if the session had read it back: made
+    the way SQLAlchemy makes a loaded object (no constructor, no change history), with its
+    primary key as identity, ready for `session.add`. Relationships load when first used."""
+    obj: _Model = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(row)
+    make_transient_to_detached(obj)
+    return obj
 
 
 def partial_index(name: str, *columns: str, where: str) -> Index:

@@ -147,3 +147,32 @@ def test_a_crisis_in_a_held_contact_never_moves_it_away_from_its_counsellor(app:
         assert contact is not None
         contacts.escalate(session=session, contact=contact, decide=elsewhere)
         assert (contact.desk, contact.queue) == ("veterans", "debasis")
+
+
+def test_a_new_contact_is_what_a_later_read_finds_and_its_changes_are_stored(
+    store_app: Flask,
+) -> None:
+    # open_contact gets only the id back and makes the object as a loaded one: every field
+    # must be what the database then holds, and a change made to it in the same unit of
+    # work must be written (it is tracked like any loaded object's).
+    engine = _engine(store_app)
+    with session_scope(engine) as session:
+        opened = contacts.open_contact(
+            session=session,
+            contact_in=ContactIn(channel="sms", phone="+31612345678", text=" Hallo ",
+                                 language="en", external_id="SM-new"),
+            intake_step="who",
+        )
+        seen = opened.model_dump()
+        contacts.set_step(session=session, contact=opened, step="need")
+        contacts.set_flags(contact=opened, flags=["pooled"])
+    with read_scope(engine) as session:
+        stored = session.get(Contact, seen["id"])
+        assert stored is not None
+        again = stored.model_dump()
+        assert stored.flags == ["pooled"]
+    assert again.pop("intake_step") == "need" and seen.pop("intake_step") == "who"
+    assert again.pop("updated_at") >= seen.pop("updated_at")
+    assert again == seen
+    assert seen["phone"] == "+31612345678" and seen["text"] == "Hallo"
+    assert seen["status"] == "new" and seen["trace"] == [] and seen["categories"] == []
