@@ -114,7 +114,8 @@ def text_webhook_query() -> Select[Any]:
 def read_text_webhook(
     *, session: Session, key: str, channel: str, sender: str, reference: str
 ) -> TextWebhook:
-    """Answer, in one SELECT inside the unit of work, what a text message needs first.
+    """Answer, in one SELECT inside the unit of work, what a text message needs first; a
+    sender with an open conversation has it loaded (and on PostgreSQL locked) after.
 
     Call it after `hold_sender`: what it reads is then what this unit of work may change.
     """
@@ -162,8 +163,7 @@ def still_open(*, session: Session, contact: Contact | None) -> Contact | None:
     """
     if contact is None or session.get_bind().dialect.name != "postgresql":
         return contact
-    locked = contacts.lock(session=session, contact_id=contact.id)
-    return None if locked is None or locked.status == "closed" else locked
+    return open_by_id(session=session, contact_id=contact.id)
 
 
 def open_conversation(*, session: Session, channel: str, sender: str) -> Contact | None:
