@@ -30,7 +30,6 @@ OUTCOMES = (
 # as a callback, callable at once).
 CALLBACK_STATUSES = ("pending", "due", "calling", "done", "unreachable", "missed", "closed",
                      "cancelled", "crisis")
-_Model = TypeVar("_Model", bound=SQLModel)
 ROLES = ("counsellor", "manager", "admin")
 DESKS = ("police", "veterans", "debasis")
 AUDIT_EVENTS = ("create", "read", "update", "delete", "search", "export", "emergency")
@@ -41,6 +40,9 @@ def table_of(model: type[SQLModel]) -> Table:
     back as objects in the same unit of work (audit lines, payloads, messages)."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
+
+
+_Model = TypeVar("_Model", bound=SQLModel)
 
 
 def stored_row(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:

@@ -87,11 +87,11 @@ def ping_when_needed(engine: Engine, *, idle_s: float = IDLE_PING_S) -> None:
 def _said_something(dbapi_connection: Any) -> bool:
     """Tell whether the server sent anything on this idle connection (or closed it)."""
     try:
-        fileno = dbapi_connection.pgconn.socket
-        readable, _, _ = select.select([fileno], [], [], 0)
+        poller = select.poll()  # not select(): no limit on the descriptor's number
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError, AttributeError):
         return True  # no usable socket: let the ping decide
-    return bool(readable)
 
 
 UNBOUNDED_STATEMENTS = "SET LOCAL statement_timeout = 0"  # a migration may take long
