@@ -167,6 +167,10 @@ def test_rows_rendered_for_a_colleague_say_how_old_their_waits_are(
     second, _ = counsellor(store_app)
     clock = [1000.0]
     monkeypatch.setattr(poll.time, "monotonic", lambda: clock[0])
+    # The rows' tag names the wall clock's minute: held still, so that a minute turning
+    # between the two polls does not make them two renders (it did, now and then).
+    now = poll.utcnow()
+    monkeypatch.setattr(poll, "utcnow", lambda: now)
     fresh = first.get("/desk/queue/rows")
     assert fresh.headers["X-Rendered-Ago"] == "0"
     clock[0] += 7  # the colleague's poll, 7 s later, gets the same rows from the cache
