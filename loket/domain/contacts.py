@@ -12,11 +12,13 @@ import secrets
 import statistics
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal, Protocol
 
 from pydantic import field_validator
-from sqlalchemy import and_, case, insert, null, or_, update
+from sqlalchemy import and_, bindparam, case, null, or_, update
 from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from loket.domain import audit, callbacks
 from loket.queue import outbox
@@ -27,6 +29,7 @@ from loket.store.models import (
     ContactFlag,
     User,
     as_loaded,
+    insert_into,
     stored_row,
     table_of,
 )
@@ -146,15 +149,19 @@ def open_contact(
     # decrypted again), and neither the ORM's bulk insert nor the model's constructor runs.
     # Its flags load (lazily) only if it is routed in this unit of work.
     row = stored_row(Contact, values)
-    table = table_of(Contact)
-    row["id"] = session.execute(insert(table).returning(table.c.id), row).scalar_one()
+    line = audit.line(event="create", contact_reference=row["reference"], actor=actor,
+                      detail=f"channel={contact_in.channel}")
+    statement = insert_into(Contact, returning_id=True)
+    if session.get_bind().dialect.name == "postgresql":  # the audit line in the same statement
+        row["id"] = session.execute(
+            audit.written_with(statement), audit.with_line(row, line)
+        ).scalar_one()
+    else:
+        row["id"] = session.execute(statement, row).scalar_one()
+        audit.write(session=session, values=line)
     contact = as_loaded(Contact, row)
     session.add(contact)
     session.info.setdefault(OPENED, set()).add(contact.id)
-    audit.record(
-        session=session, event="create", contact=contact, actor=actor,
-        detail=f"channel={contact_in.channel}",
-    )
     return contact
 
 
@@ -188,14 +195,27 @@ def lock(
 
     Another unit of work that locks it waits, then reads what this one committed.
     """
-    query = select(Contact).with_for_update().execution_options(populate_existing=True)
     if contact_id is not None:
-        query = query.where(Contact.id == contact_id)
+        found = session.exec(lock_query("id"), params={"id": contact_id})
     elif channel is not None and external_id is not None:
-        query = query.where(Contact.channel == channel, Contact.external_id == external_id)
+        found = session.exec(
+            lock_query("external_id"), params={"channel": channel, "external_id": external_id}
+        )
     else:
         raise ValueError("lock: give contact_id, or channel and external_id")
-    return session.exec(query).first()
+    return found.first()
+
+
+@cache
+def lock_query(by: Literal["id", "external_id"]) -> SelectOfScalar[Contact]:
+    """Return `lock`'s SELECT ... FOR UPDATE by id or by the channel's id, its values bound
+    parameters (built once: a new statement a call costs its cache key again)."""
+    query = select(Contact).with_for_update().execution_options(populate_existing=True)
+    if by == "id":
+        return query.where(Contact.id == bindparam("id"))
+    return query.where(
+        Contact.channel == bindparam("channel"), Contact.external_id == bindparam("external_id")
+    )
 
 
 # --- answers and steps ----------------------------------------------------------------------

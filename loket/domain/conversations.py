@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Literal, cast
 
-from sqlalchemy import Select, and_, bindparam, func, insert, literal
+from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -15,7 +15,7 @@ from loket.domain import audit, callbacks, calls, contacts
 from loket.domain.contacts import opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
-from loket.store.models import Contact, InboundEvent, Message, User, table_of
+from loket.store.models import Contact, InboundEvent, Message, User, insert_into, table_of
 from loket.store.types import utcnow
 
 # Delivery statuses in the order they happen: a late callback never moves a message back.
@@ -43,7 +43,13 @@ def hold_sender(*, session: Session, channel: str, sender: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         digest = keyring(session).keyed_hash(f"{channel}:{sender}")
         key = int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)
-        session.exec(select(func.pg_advisory_xact_lock(key)))
+        session.execute(sender_lock(), {"key": key})
+
+
+@cache
+def sender_lock() -> Select[Any]:
+    """Return the advisory lock `hold_sender` takes, its key a bound parameter (built once)."""
+    return select_columns(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
 
 @dataclass(frozen=True)
@@ -217,8 +223,9 @@ def add_message(
         "created_at": utcnow(),
     }
     # A row, not an object: a message is not read back or changed in the same unit of work.
-    table = table_of(Message)
-    message_id: int = session.execute(insert(table).returning(table.c.id), values).scalar_one()
+    message_id: int = session.execute(
+        insert_into(Message, returning_id=True), values
+    ).scalar_one()
     if send:
         outbox.add(session, "send_message", urgent=contact.crisis, message_id=message_id)
     if not opened_here(session=session, contact=contact):  # a new one carries this moment

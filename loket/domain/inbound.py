@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
-from loket.store.models import InboundEvent, table_of
+from loket.store.models import InboundEvent, insert_into, table_of
 from loket.store.types import utcnow
 
 MAX_KEY = 160
@@ -72,7 +72,7 @@ def record(
         "created_at": utcnow(),
     }
     # A row, not an object: a payload is read back only by a later request.
-    session.execute(insert(table_of(InboundEvent)), [event])
+    session.execute(insert_into(InboundEvent), event)
 
 
 def payloads(*, session: Session, contact_id: int, kind: str) -> list[str]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Index, Table, UniqueConstraint, text, true
+from sqlalchemy import Index, Insert, Table, UniqueConstraint, insert, text, true
 from sqlalchemy.orm import make_transient_to_detached, relationship
 from sqlmodel import Field, SQLModel
 
@@ -40,6 +41,18 @@ def table_of(model: type[SQLModel]) -> Table:
     back as objects in the same unit of work (audit lines, payloads, messages)."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
+
+
+@cache
+def insert_into(model: type[SQLModel], *, returning_id: bool = False) -> Insert:
+    """Return the Core INSERT into a model's table (with `RETURNING id` when asked).
+
+    Built on first use and kept: SQLAlchemy finds a kept statement's compiled form by the
+    cache key it worked out once, where a new statement every write costs that key again.
+    """
+    table = table_of(model)
+    statement = insert(table)
+    return statement.returning(table.c.id) if returning_id else statement
 
 
 _Model = TypeVar("_Model", bound=SQLModel)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from loket.domain import callbacks, contacts
 from loket.domain.contacts import Conflict, ContactIn
 from loket.store.db import read_scope, session_scope
 from loket.store.models import AuditEvent, CallbackRequest, Contact, User
+from loket.store.types import utcnow
 
 
 def _engine(app: Flask) -> Engine:
@@ -176,3 +178,23 @@ def test_a_new_contact_is_what_a_later_read_finds_and_its_changes_are_stored(
     assert again == seen
     assert seen["phone"] == "+31612345678" and seen["text"] == "Hallo"
     assert seen["status"] == "new" and seen["trace"] == [] and seen["categories"] == []
+
+
+def test_opening_a_contact_writes_its_audit_line_and_a_refused_one_writes_none(
+    store_app: Flask,
+) -> None:
+    # On PostgreSQL the audit line goes in the contact's own INSERT (one statement): the
+    # line must be the same as the one written apart on SQLite, and a refused INSERT must
+    # leave no line behind.
+    engine = _engine(store_app)
+    arrived = ContactIn(channel="sms", phone="+31612345678", text="Hallo", external_id="SM-1")
+    with session_scope(engine) as session:
+        opened = contacts.open_contact(session=session, contact_in=arrived, actor="channel:sms")
+        reference = opened.reference
+    with pytest.raises(IntegrityError), session_scope(engine) as session:  # the sid is taken
+        contacts.open_contact(session=session, contact_in=arrived, actor="channel:sms",
+                              reference="XXX-XXX")
+    with read_scope(engine) as session:
+        lines = [(line.event, line.contact_reference, line.actor, line.detail, line.user_id,
+                  line.at <= utcnow()) for line in session.exec(select(AuditEvent))]
+    assert lines == [("create", reference, "channel:sms", "channel=sms", None, True)]
