@@ -267,7 +267,7 @@ def test_the_explain_example_of_routing_md_is_what_route_explain_prints() -> Non
     assert code == 0
     assert english == re.sub(r"sha256:[0-9a-f]{12}", version, shown)
     code, dutch, _ = invoke(["route", "--explain"], "C.UTF-8", request)
-    assert code == 0 and dutch.startswith("desk police, wachtrij veterans, prioriteit urgent")
+    assert code == 0 and dutch.startswith("desk politie, wachtrij veteranen, prioriteit urgent")
     assert "  besloten door regel police" in dutch
 
 

@@ -71,14 +71,18 @@ def _load(path: Path | None) -> Rules:
 
 def _as_text(decision: Decision) -> str:
     """Return a decision and its trace as lines a person reads, in the locale's language."""
-    from loket.routing.trace_words import in_language  # only for --explain
+    from loket.routing.trace_words import in_language, value_in_language  # only for --explain
 
     language = cli_language()
-    head = _text("route_decision", desk=decision.desk, queue=decision.queue,
-                 priority=decision.priority, respond=decision.respond,
+
+    def said(value: str) -> str:
+        return value_in_language(value, language)
+
+    head = _text("route_decision", desk=said(decision.desk), queue=said(decision.queue),
+                 priority=said(decision.priority), respond=said(decision.respond),
                  crisis=_text("yes" if decision.crisis else "no"),
-                 flags=", ".join(decision.flags) or _text("none"), rule=decision.rule,
-                 version=decision.rules_version)
+                 flags=", ".join(map(said, decision.flags)) or _text("none"),
+                 rule=decision.rule, version=decision.rules_version)
     lines = [f"  {n:>2}. {in_language(line, language)}"
              for n, line in enumerate(decision.trace, 1)]
     return "\n".join([head, _text("route_why"), *lines]) + "\n"

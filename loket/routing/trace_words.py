@@ -128,6 +128,12 @@ def _dutch() -> tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
             (re.compile(words), lambda m: _WORDS[m[1]]))
 
 
+def value_in_language(value: str, lang: str) -> str:
+    """Return one value a decision names (a desk, queue, priority, flag) in this language, as
+    its trace says it ("pool" is "gezamenlijk" in Dutch); a name of the file's stays."""
+    return _WORDS.get(value, value) if lang == "nl" else value
+
+
 def in_language(line: str, lang: str) -> str:
     """Return one trace line in this language (Dutch, or English as the engine said it)."""
     found = _LINE.fullmatch(line)

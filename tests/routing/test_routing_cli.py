@@ -44,8 +44,8 @@ def test_route_explain_prints_text() -> None:
     result = run(["--explain"], LINE)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == ("desk police, wachtrij police, prioriteit normal, reactie now, "
-                        "crisis nee, kenmerken geen")
+    assert lines[0] == ("desk politie, wachtrij politie, prioriteit normaal, reactie nu, "
+                        "crisis nee, kenmerken geen")  # its values as the trace says them
     assert lines[1].startswith("  besloten door regel police (regels sha256:")
     assert "   4. police: ja (organisatie is politie) -> desk politie" in lines
 
@@ -102,8 +102,8 @@ def test_batch_bad_json_names_the_line() -> None:
 def test_batch_explain_separates_decisions() -> None:
     result = run(["--batch", "--explain"], LINE + "\n" + LINE + "\n")
     assert result.exit_code == 0
-    assert result.stdout.count("desk police, wachtrij police") == 2
-    assert "\n\ndesk police" in result.stdout
+    assert result.stdout.count("desk politie, wachtrij politie") == 2
+    assert "\n\ndesk politie" in result.stdout
 
 
 def test_other_rules_by_option_and_by_environment(tmp_path: Path) -> None:
