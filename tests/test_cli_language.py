@@ -142,7 +142,7 @@ def test_an_option_of_the_command_chooses_over_the_locale() -> None:
 def test_route_explain_is_text_in_the_locales_language() -> None:
     dutch, english = loket(["route", "--explain"], None, REQUEST), \
         loket(["route", "--explain"], ENGLISH, REQUEST)
-    assert dutch.output.startswith("desk police, wachtrij police, prioriteit ")
+    assert dutch.output.startswith("desk politie, wachtrij politie, prioriteit ")
     assert "\n  waarom:\n" in dutch.output
     assert english.output.startswith("desk police, queue police, priority ")
     assert "\n  why:\n" in english.output

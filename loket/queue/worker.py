@@ -140,16 +140,24 @@ def run_worker(app: Flask, redis: Redis, *, burst: bool = False) -> None:
     generation = 0
     while True:
         generation += 1
-        worker = AppWorker(queues(redis), connection=redis, app=app, name=f"{name}-{generation}")
+        stop_now_on_signal()  # until RQ puts in its own handlers, after its start in Redis
         started = time.monotonic()
+        worker: AppWorker | None = None
         error: RedisError | None = None
         try:
+            # RQ's worker names itself in Redis as it is made: Redis may be away already.
+            worker = AppWorker(queues(redis), connection=redis, app=app,
+                               name=f"{name}-{generation}")
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
         except RedisError as exc:
+            if worker is None and burst:
+                raise  # a burst is asked for once: no Redis, no work done, said as an error
             error = exc
         except StopRequested:
+            if worker is not None:
+                worker.stop_scheduler()  # it may have started before the stop came
             return
-        if burst or worker.stop_asked:
+        if burst or (worker is not None and worker.stop_asked):
             if error is not None:  # Redis failed as it said goodbye: stopped all the same
                 log.info("worker.stopped", redis_error=type(error).__name__)
             return
@@ -178,13 +186,22 @@ def redis_error(redis: Redis) -> RedisError | None:
     return None
 
 
+def _stop(_signum: int, _frame: FrameType | None) -> None:
+    raise StopRequested()
+
+
+def stop_now_on_signal() -> None:
+    """Make SIGTERM and Ctrl-C stop the process at once (`StopRequested`) until RQ's worker
+    installs its own handlers: it does so only after it has registered itself and started its
+    scheduler in Redis, and a SIGTERM while a stalled Redis held it there killed the process
+    (status -15) instead of stopping it."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop)
+
+
 @contextmanager
 def stop_on_signal() -> Iterator[None]:
     """Between RQ's loops, SIGTERM and Ctrl-C stop the process at once."""
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        raise StopRequested()
-
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield

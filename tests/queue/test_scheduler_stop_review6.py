@@ -51,3 +51,23 @@ def test_a_process_told_to_stop_while_redis_is_away_stops(
         if fault == "stall":
             own_redis.resume()
         stop_process(process)
+
+
+@pytest.mark.slow
+def test_a_worker_told_to_stop_before_redis_let_it_start_stops(
+    cli_env: dict[str, str], own_redis: OwnRedis, tmp_path: Path,
+) -> None:
+    # RQ's worker puts in its signal handlers only after it has registered itself and started
+    # its scheduler in Redis; a SIGTERM before that, while Redis stalled, killed the process
+    # (status -15: seen under load, a stall just after "Listening on") instead of stopping it.
+    own_redis.stall()
+    log = tmp_path / "worker.log"
+    process = loket_process("worker", {**cli_env, "LOKET_REDIS_URL": own_redis.url}, log)
+    try:
+        time.sleep(3.0)  # started, and stuck on its first word to Redis
+        assert process.poll() is None, log.read_text()[-3000:]
+        status = stopped_within(process, 20)
+        assert status == 0, log.read_text()[-3000:]
+    finally:
+        own_redis.resume()
+        stop_process(process)
