@@ -113,6 +113,12 @@ class Contact(SQLModel, table=True):
         ),
         # The contacts still in their intake (the reconciler routes the unanswered texts).
         partial_index("ix_contact_new_updated_at", "updated_at", where="status = 'new'"),
+        # A number's contacts, newest first: on any channel (the language it chose before)
+        # and on one (its open conversation, its step before). Each query finds its rows by
+        # these alone, whatever the planner knows of the table: with the number's hash by
+        # itself, PostgreSQL without statistics also read the channel's every contact.
+        Index("ix_contact_phone_hash", "phone_hash", "id"),
+        Index("ix_contact_phone_hash_channel", "phone_hash", "channel", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -145,7 +151,7 @@ class Contact(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=64)
     # Personal data: encrypted at rest; the phone also as a keyed hash.
     phone: str | None = Field(default=None, sa_type=EncryptedText)
-    phone_hash: str | None = Field(default=None, max_length=64, index=True)
+    phone_hash: str | None = Field(default=None, max_length=64)  # indexed: __table_args__
     name: str | None = Field(default=None, sa_type=EncryptedText)
     email: str | None = Field(default=None, sa_type=EncryptedText)
     text: str | None = Field(default=None, sa_type=EncryptedText)
