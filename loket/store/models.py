@@ -113,12 +113,9 @@ class Contact(SQLModel, table=True):
         ),
         # The contacts still in their intake (the reconciler routes the unanswered texts).
         partial_index("ix_contact_new_updated_at", "updated_at", where="status = 'new'"),
-        # A number's contacts, newest first: on any channel (the language it chose before)
-        # and on one (its open conversation, its step before). Each query finds its rows by
-        # these alone, whatever the planner knows of the table: with the number's hash by
-        # itself, PostgreSQL without statistics also read the channel's every contact.
+        # A number's contacts, newest first (the text webhook's read: its open conversation,
+        # its step before, the language it chose before).
         Index("ix_contact_phone_hash", "phone_hash", "id"),
-        Index("ix_contact_phone_hash_channel", "phone_hash", "channel", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
