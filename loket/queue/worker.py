@@ -12,8 +12,6 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -138,9 +136,9 @@ def run_worker(app: Flask, redis: Redis, *, burst: bool = False) -> None:
     backoff = Backoff()
     name = f"loket-{socket.gethostname()}-{os.getpid()}"
     generation = 0
+    stop_now_on_signal()  # until RQ puts in its own handlers, after its start in Redis
     while True:
         generation += 1
-        stop_now_on_signal()  # until RQ puts in its own handlers, after its start in Redis
         started = time.monotonic()
         worker: AppWorker | None = None
         error: RedisError | None = None
@@ -163,18 +161,18 @@ def run_worker(app: Flask, redis: Redis, *, burst: bool = False) -> None:
             return
         if time.monotonic() - started > STEADY_S:
             backoff.reset()
-        with stop_on_signal():
-            try:
-                if error is None:
-                    error = redis_error(redis)
-                if error is not None:
-                    wait_for_redis(redis, process="worker", error=error, backoff=backoff)
-                else:
-                    wait = backoff.next_wait()
-                    log.warning("worker.restarting", generation=generation, wait_s=round(wait, 2))
-                    time.sleep(wait)
-            except StopRequested:
-                return
+        stop_now_on_signal()  # RQ's handlers were the ended worker's, until the next starts
+        try:
+            if error is None:
+                error = redis_error(redis)
+            if error is not None:
+                wait_for_redis(redis, process="worker", error=error, backoff=backoff)
+            else:
+                wait = backoff.next_wait()
+                log.warning("worker.restarting", generation=generation, wait_s=round(wait, 2))
+                time.sleep(wait)
+        except StopRequested:
+            return
 
 
 def redis_error(redis: Redis) -> RedisError | None:
@@ -191,20 +189,9 @@ def _stop(_signum: int, _frame: FrameType | None) -> None:
 
 
 def stop_now_on_signal() -> None:
-    """Make SIGTERM and Ctrl-C stop the process at once (`StopRequested`) until RQ's worker
-    installs its own handlers: it does so only after it has registered itself and started its
-    scheduler in Redis, and a SIGTERM while a stalled Redis held it there killed the process
-    (status -15) instead of stopping it."""
+    """Make SIGTERM and Ctrl-C stop the process at once (`StopRequested`) while no RQ worker
+    has its own handlers in: before one has registered itself and started its scheduler in
+    Redis (a SIGTERM while a stalled Redis held it there killed the process, status -15), and
+    between RQ's loops."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stop)
-
-
-@contextmanager
-def stop_on_signal() -> Iterator[None]:
-    """Between RQ's loops, SIGTERM and Ctrl-C stop the process at once."""
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
