@@ -1,7 +1,8 @@
 """Who is asking: a staff member's server-side login (Flask-Login) or an API token.
 
-The Flask session cookie holds only the login's random token (`_user_id`), new at every
-login and again once the second factor is given, so a session cannot be fixed in advance;
+The Flask session cookie holds the login's random token (`_user_id`) and the forms' (CSRF)
+token, both new at every login step and the forms' again at logout, so a session cannot be
+fixed in advance;
 the login itself lives in `login_session` (only the token's SHA-256). A login whose second
 factor was not given yet opens no staff page. Under `/api/` only a bearer token counts
 (never the cookie): it stands for its user, with exactly that user's rights.
@@ -13,7 +14,18 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Request, abort, current_app, jsonify, redirect, request, url_for
+from flask import (
+    Flask,
+    Request,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user
 from flask_login import login_user as flask_login_user
 from flask_login import logout_user as flask_logout_user
@@ -128,9 +140,20 @@ def login_token() -> str | None:
 
 def log_in(user: User, token: str, *, complete: bool = False) -> None:
     """Put a new login's token in the session cookie, replacing any earlier one (after the
-    password, and again with a new token once the second factor was given)."""
+    password, and again with a new token once the second factor was given); the forms'
+    token is new too (`new_form_token`)."""
     flask_logout_user()
+    new_form_token()
     flask_login_user(Staff(user, token, complete=complete))
+
+
+def new_form_token() -> None:
+    """Forget this browser's form (CSRF) token: the next form gets a new one. At every
+    login step and at logout, so that a token known before (a session cookie planted on a
+    shared computer, a page seen over a shoulder) carries no form of the login after it."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)
 
 
 def log_out() -> None:
@@ -147,6 +170,7 @@ def log_out() -> None:
                                 idle_minutes=settings.staff_idle_minutes,
                                 session_hours=settings.staff_session_hours)
     flask_logout_user()
+    new_form_token()
 
 
 def home_url(user: User) -> str:

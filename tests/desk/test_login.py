@@ -282,6 +282,32 @@ def test_a_new_token_at_every_login_so_a_planted_session_is_useless(app: Flask) 
     assert session_token(again) not in (None, half)
 
 
+def test_a_form_token_from_before_the_login_carries_no_staff_form_after_it(
+    app: Flask,
+) -> None:
+    # Whoever knew the browser's form token before the login (a session cookie planted on a
+    # shared computer, a page read over the user's shoulder) could otherwise make the
+    # logged-in counsellor's browser post a staff form: the token is new at each step.
+    user = make_user(app, role="admin")
+    client = app.test_client()
+    before = csrf(client, "/desk/login")
+    post_password(client, user.email)
+    half = csrf(client, "/desk/second-factor")
+    assert post_code(client, code_of(user)).status_code == 303
+    for known in (before, half):
+        refused = client.post("/desk/logout", data={"csrf_token": known})
+        assert refused.status_code == 400
+        assert session_token(client) is not None  # still logged in: nothing was done
+    out = client.post("/desk/logout", data={"csrf_token": csrf(client, "/desk/admin")})
+    assert out.status_code == 303 and session_token(client) is None
+    # After the logout, a token of the ended login opens nothing for the next one either.
+    after = csrf(client, "/desk/login")
+    assert client.post("/desk/login", data={"email": user.email, "password": PASSWORD,
+                                            "csrf_token": half}).status_code == 400
+    assert post_password(client, user.email).status_code == 303
+    assert after
+
+
 def test_disabling_a_user_ends_all_their_logins(app: Flask) -> None:
     admin = make_user(app, role="admin")
     user = make_user(app, role="admin", email="second-admin@example.org")
