@@ -68,8 +68,14 @@ def gunicorn_argv(
 @click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104
 def serve_command(port: int | None, workers: int, threads: int, host: str) -> None:
     """Serve the web app under gunicorn."""
+    from loket.store.db import get_engine
+    from loket.store.postgres import warn_when_autovacuum_off
+
     app = build_app()
     port = port or app.config["LOKET"].port
+    engine = get_engine(app)
+    warn_when_autovacuum_off(engine)
+    engine.dispose()  # gunicorn's workers open their own connections
     argv = gunicorn_argv(port, workers, host, threads=threads)
     # One scrape of /metrics sums every worker of this tree (gunicorn removes it on exit).
     os.environ[MULTIPROCESS_DIR] = private_metrics_dir()

@@ -15,9 +15,10 @@ import select
 import time
 from typing import Any
 
+import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 CONNECT_TIMEOUT_S = 5
 TCP_USER_TIMEOUT_MS = 15_000  # unacknowledged data: the peer is gone
@@ -95,3 +96,52 @@ def _said_something(dbapi_connection: Any) -> bool:
 
 
 UNBOUNDED_STATEMENTS = "SET LOCAL statement_timeout = 0"  # a migration may take long
+
+
+# The tables of this schema that turn autovacuum off for themselves (`autovacuum_enabled`
+# read as PostgreSQL reads a boolean: off, false, 0, no, ...).
+_TABLES_WITHOUT_AUTOVACUUM = """
+SELECT c.relname FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL unnest(c.reloptions) AS option
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+  AND CASE WHEN split_part(option, '=', 1) = 'autovacuum_enabled'
+           THEN NOT split_part(option, '=', 2)::boolean ELSE false END
+ORDER BY c.relname
+"""
+
+
+def autovacuum_off(engine: Engine) -> list[str]:
+    """Return where PostgreSQL's autovacuum is off for Loket's database: "server" when it is
+    off for the whole server, then each table of Loket's schema that turns it off for itself.
+
+    Without it nothing ANALYZEs the tables as they grow: plans made while they were small
+    are kept (a pooled connection keeps its prepared statements' generic plans), and the
+    dead rows of every update stay. An empty list: nothing to say.
+    """
+    with engine.connect() as connection:
+        found = [] if connection.exec_driver_sql("SHOW autovacuum").scalar_one() == "on" else [
+            "server"]
+        found += connection.exec_driver_sql(_TABLES_WITHOUT_AUTOVACUUM).scalars().all()
+    return found
+
+
+def warn_when_autovacuum_off(engine: Engine) -> list[str]:
+    """Log a warning (`db.autovacuum_off`) naming where autovacuum is off; return where.
+
+    Said once when `loket serve` starts. A database that does not answer then is not this
+    check's business (the health check says so): it says nothing and lets the server start.
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    # Its logger is taken now, once a start: it logs with the configuration in force then.
+    log = structlog.get_logger(__name__)
+    try:
+        found = autovacuum_off(engine)
+    except SQLAlchemyError as error:
+        log.info("db.autovacuum_unchecked", error=type(error).__name__)
+        return []
+    if found:
+        log.warning("db.autovacuum_off", where=found,
+                    hint="turn autovacuum on (PostgreSQL's default): see docs/production.md")
+    return found
