@@ -88,7 +88,7 @@ def test_call_walks_the_menu_into_a_queue(server: Served) -> None:
     assert "bel dan 1 1 2" in out and "bel dan 1 1 3" in out  # spoken digit by digit
     assert out.count("Loket vraagt:") >= 3
     assert "Je toetst 2." in out and "Je toetst 1." in out
-    assert "Je wacht in wachtrij debasis" in out
+    assert "Je wacht in wachtrij De Basis" in out
     with Session(engine_of(server)) as session:
         contact = session.exec(select(Contact).where(Contact.channel == "phone")).one()
     assert contact.queue == "debasis"

@@ -25,6 +25,7 @@ import click
 from loket.cli.help import Group
 from loket.cli.language import cli_language
 from loket.i18n import Catalog
+from loket.routing.trace_words import value_in_language
 
 DEFAULT_FROM = "+31612345678"
 SANDBOX_TO = "+3185000000"
@@ -330,7 +331,8 @@ class Call:
     def wait_in_queue(self, enqueue: ET.Element) -> Iterator[str]:
         """Wait one round in the queue (its hold message), then hang up as the caller."""
         queue = spoken(enqueue)
-        yield TEXTS.get("queue", self.lang, queue=queue)
+        # As the routing's trace names it in this language ("debasis" is "De Basis").
+        yield TEXTS.get("queue", self.lang, queue=value_in_language(queue, self.lang))
         queue_sid = fresh_sid("QU")
         wait_url = enqueue.get("waitUrl")
         if wait_url:
