@@ -2,10 +2,10 @@
 
 The Flask session cookie holds the login's random token (`_user_id`) and the forms' (CSRF)
 token, both new at every login step and the forms' again at logout, so a session cannot be
-fixed in advance;
-the login itself lives in `login_session` (only the token's SHA-256). A login whose second
-factor was not given yet opens no staff page. Under `/api/` only a bearer token counts
-(never the cookie): it stands for its user, with exactly that user's rights.
+fixed in advance; the login itself lives in `login_session` (only the token's SHA-256). A
+login whose second factor was not given yet opens no staff page. Under `/api/` only a
+bearer token counts (never the cookie): it stands for its user, with exactly that user's
+rights.
 """
 
 from __future__ import annotations

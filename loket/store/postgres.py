@@ -7,6 +7,9 @@ another transaction holds (a row, an advisory lock, a table during a migration) 
 for at most the lock timeout, one statement runs at most the statement timeout, and a
 transaction left open by a stalled process is ended by the server after that bound too,
 releasing its locks. Settings already in the database URL's query win.
+
+And one check of the server's upkeep: `warn_when_autovacuum_off`, said when `loket serve`
+starts.
 """
 
 from __future__ import annotations
