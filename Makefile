@@ -6,15 +6,30 @@ RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .PHONY: run test test-slow lint bench chaos load shape-tools lock browser clean help
+# In the language `loket` speaks (loket/cli/language.py): the first of LC_ALL, LC_MESSAGES
+# and LANG that is set decides; English for en*, Dutch otherwise.
 help:
-	@echo "make run    - install, migrate, seed a demo, start web + worker + scheduler + Redis"
-	@echo "make test   - install and run the suite (all but the long fault tests)"
-	@echo "make test-slow - the long fault tests (CI runs both)"
-	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - the benchmarks (routing, crisis patterns, intake, the workspace, callbacks, escalation, the capacity simulation, reports on a million demo contacts)"
-	@echo "make chaos  - the production shape (PostgreSQL, Redis, 2 web behind nginx, 2 workers, 2 schedulers) under faults"
-	@echo "make load   - the production shape at 300 requests/s for ten minutes"
-	@echo "make lock   - re-pin requirements*.lock from pyproject.toml"
+	@lang=nl; for v in "$$LC_ALL" "$$LC_MESSAGES" "$$LANG"; do \
+	  if [ -n "$$v" ]; then case "$$v" in en*) lang=en;; esac; break; fi; done; \
+	if [ "$$lang" = en ]; then \
+	  echo "make run    - install, migrate, seed a demo, start web + worker + scheduler + Redis"; \
+	  echo "make test   - install and run the suite (all but the long fault tests)"; \
+	  echo "make test-slow - the long fault tests (CI runs both)"; \
+	  echo "make lint   - ruff and mypy"; \
+	  echo "make bench  - the benchmarks (routing, crisis patterns, intake, the workspace, callbacks, escalation, the capacity simulation, reports on a million demo contacts)"; \
+	  echo "make chaos  - the production shape (PostgreSQL, Redis, 2 web behind nginx, 2 workers, 2 schedulers) under faults"; \
+	  echo "make load   - the production shape at 300 requests/s for ten minutes"; \
+	  echo "make lock   - re-pin requirements*.lock from pyproject.toml"; \
+	else \
+	  echo "make run    - installeert, migreert, vult een demo en start web + worker + scheduler + Redis"; \
+	  echo "make test   - installeert en draait de tests (alle behalve de lange storingstests)"; \
+	  echo "make test-slow - de lange storingstests (CI draait beide)"; \
+	  echo "make lint   - ruff en mypy"; \
+	  echo "make bench  - de benchmarks (routering, crisispatronen, intake, de werkplek, terugbellen, escalatie, de capaciteitssimulatie, rapporten over een miljoen democontacten)"; \
+	  echo "make chaos  - de productieopstelling (PostgreSQL, Redis, 2 web achter nginx, 2 workers, 2 schedulers) onder storingen"; \
+	  echo "make load   - de productieopstelling tien minuten lang op 300 verzoeken/s"; \
+	  echo "make lock   - legt requirements*.lock opnieuw vast uit pyproject.toml"; \
+	fi
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Loket needs Python 3.11 or newer (set PYTHON=...)")'
