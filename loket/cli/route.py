@@ -43,6 +43,14 @@ def _text(key: str, **values: object) -> str:
     return TEXTS.get(key, cli_language(), **values)
 
 
+def _said(problem: object) -> str:
+    """Return a problem of the routing package (a rules file's, a request's, the JSON
+    decoder's) in the locale's language: Dutch by default, English as the package said it."""
+    from loket.routing.problem_words import problem_in_language  # only to print a problem
+
+    return problem_in_language(str(problem), cli_language())
+
+
 def _error(message: str) -> None:
     """Print one line naming what is wrong on stderr (`fout: ...`, `error: ...`)."""
     click.echo(_text("error", message=message), err=True)
@@ -65,8 +73,8 @@ def _load(path: Path | None) -> Rules:
         return load_rules(path if path is not None else default_rules_path())
     except RulesError as error:
         for problem in error.problems[1:]:
-            _error(str(problem))
-        _fail(str(error.problems[0]))
+            _error(_said(problem))
+        _fail(_said(error.problems[0]))
 
 
 def _as_text(decision: Decision) -> str:
@@ -95,13 +103,13 @@ def _route_one(rules: Rules, raw: str, where: str, explain: bool) -> str:
     try:
         obj = json.loads(raw)
     except ValueError as error:
-        detail = (_text("route_json_at", msg=error.msg, column=error.colno)
-                  if isinstance(error, json.JSONDecodeError) else str(error))
+        detail = (_text("route_json_at", msg=_said(error.msg), column=error.colno)
+                  if isinstance(error, json.JSONDecodeError) else _said(error))
         _fail(_text("route_not_json", where=where, detail=detail))
     try:
         request = parse_request(obj)
     except RoutingInputError as error:
-        _fail(f"{where}{error}")
+        _fail(f"{where}{_said(error)}")
     decision = rules.decide(request.contact, request.state, request.at)
     if explain:
         return _as_text(decision)
@@ -414,7 +422,7 @@ def check_command(paths: tuple[Path, ...]) -> None:
         except RulesError as error:
             bad = True
             for problem in error.problems:
-                _error(str(problem))
+                _error(_said(problem))
             continue
         click.echo(_text("rules_ok", path=path, n=rules.rule_count, version=rules.version))
     if bad:

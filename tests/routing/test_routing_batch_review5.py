@@ -39,7 +39,7 @@ def test_a_bad_field_after_a_byte_order_mark_is_named() -> None:
     bad = json.dumps({"contact": {"channel": "fax"}}).encode()
     result = _batch(GOOD + b"\n" + b"\xef\xbb\xbf" + bad + b"\n")
     assert result.exit_code == 2
-    assert result.stderr.startswith("fout: regel 2: contact.channel: unknown value 'fax'")
+    assert result.stderr.startswith("fout: regel 2: contact.channel: onbekende waarde 'fax'")
 
 
 def _one(stdin: bytes):  # noqa: ANN202

@@ -19,7 +19,7 @@ REQUEST = {"contact": {"channel": "phone", "organisation": "police"},
            "state": {"police": {"waiting": 1, "available": 1, "expected_wait_s": 60}},
            "at": "2026-01-13T12:00:00+01:00"}
 LINE = json.dumps(REQUEST)
-BAD_CHANNEL = ("fout: contact.channel: unknown value 'fax' (expected one of phone, sms, "
+BAD_CHANNEL = ("fout: contact.channel: onbekende waarde 'fax' (verwacht een van phone, sms, "
                "whatsapp, webchat, webform)\n")
 
 
@@ -53,11 +53,12 @@ def test_route_explain_prints_text() -> None:
 @pytest.mark.parametrize(("stdin", "message"), [
     (json.dumps({"contact": {"channel": "fax"}}), BAD_CHANNEL),
     ("", "fout: request: geen invoer (verwacht één JSON-object op stdin)\n"),
-    ("{", "fout: request: geen geldige JSON (Expecting property name enclosed in double quotes "
-          "in kolom 2)\n"),
-    ("[]", "fout: request: expected a JSON object, got array []\n"),
+    ("{", "fout: request: geen geldige JSON (naam van een veld tussen dubbele aanhalingstekens "
+          "verwacht in kolom 2)\n"),
+    ("[]", "fout: request: verwacht een JSON-object, kreeg lijst []\n"),
     (json.dumps({"contact": {"channel": "phone"}, "at": "2026-01-13T12:00:00"}),
-     "fout: at: '2026-01-13T12:00:00' has no UTC offset (add e.g. +01:00 or Z)\n"),
+     "fout: at: '2026-01-13T12:00:00' heeft geen UTC-verschil (voeg er bijv. +01:00 of Z aan "
+     "toe)\n"),
 ])
 def test_bad_input_exits_2_with_one_line(stdin: str, message: str) -> None:
     result = run([], stdin)
@@ -125,7 +126,8 @@ def test_a_bad_rules_file_exits_2(tmp_path: Path) -> None:
     result = run(["--rules", str(broken)], LINE)
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(f"fout: {broken}:")
-    assert "rule peer-support: unknown desk 'basis'" in result.stderr
+    assert ("regel peer-support: onbekende desk 'basis' (verwacht een van police, veterans, "
+            "debasis)") in result.stderr
 
 
 def test_rules_check_default() -> None:
@@ -146,15 +148,17 @@ def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
     errors = result.stderr.splitlines()
     assert len(errors) == 2
     assert all(line.startswith(f"fout: {broken}:") for line in errors)
-    assert any("rule veterans: duplicate id" in line for line in errors)
-    assert any("rule serving-military: unknown value 'servng'" in line for line in errors)
+    assert any("regel veterans: dubbele id: regel veterans staat ook op regel" in line
+               for line in errors)
+    assert any("regel serving-military: onbekende waarde 'servng' voor contact.status" in line
+               for line in errors)
 
 
 def test_rules_check_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(rules_group, ["check", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2
-    assert result.stderr == f"fout: {tmp_path / 'none.yaml'}: cannot read: No such file or " \
-        "directory\n"
+    assert result.stderr == f"fout: {tmp_path / 'none.yaml'}: kan het bestand niet lezen: " \
+        "bestand of map bestaat niet\n"
 
 
 @pytest.mark.parametrize("command", [route_command, rules_group])
@@ -182,8 +186,8 @@ def test_a_real_process_streams_a_batch_and_fails_cleanly() -> None:
     done = _spawn(["--batch"], "\n".join([LINE, LINE, bad, LINE]) + "\n")
     assert done.returncode == 2
     assert [json.loads(line)["desk"] for line in done.stdout.splitlines()] == ["police"] * 2
-    assert done.stderr == ("fout: regel 3: contact.risk: unknown value 'severe' (expected one "
-                           "of none, concern, acute)\n")
+    assert done.stderr == ("fout: regel 3: contact.risk: onbekende waarde 'severe' (verwacht een "
+                           "van none, concern, acute)\n")
 
 
 def test_batch_takes_spaces_a_byte_order_mark_and_crlf() -> None:

@@ -123,7 +123,8 @@ def test_route_with_a_negative_threshold_routes_nothing_and_exits_2(tmp_path: Pa
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"fout: {path}:")
-    assert "rule long-wait-overflow: state.other.available: " in result.stderr
+    assert "regel long-wait-overflow: state.other.available: gte heeft een getal van 0 of meer " \
+        "nodig, niet -1" in result.stderr
 
 
 # Other bad input the loader met with a traceback (a 500 when the web app reloads the file).
