@@ -191,15 +191,10 @@ def _yaml(found: re.Match[str]) -> str | None:
 
 def _yaml_problem(text: str) -> str | None:
     """Say what PyYAML found, or None when it is a problem not known here."""
-    for pattern, said in _compiled_yaml()[0]:
-        found = pattern.fullmatch(text)
-        if found is None:
-            continue
-        if not isinstance(said, str):
-            return said(found)
-        dutch = found.expand(said)  # tokens ',' or ']': the "or" is said in Dutch
-        return dutch.replace("' or '", "' of '").replace("> or ", "> of ")
-    return None
+    dutch = _first_said(_compiled_yaml()[0], text)
+    if dutch is None:
+        return None
+    return dutch.replace("' or '", "' of '").replace("> or ", "> of ")  # tokens ',' or ']'
 
 
 def _crisis(found: re.Match[str]) -> str | None:
@@ -456,7 +451,13 @@ def _place_pattern() -> re.Pattern[str]:
 
 def _message(text: str) -> str | None:
     """Return one message (no place before it) in Dutch, or None when it is not known."""
-    for pattern, said in _compiled():
+    return _first_said(_compiled(), text)
+
+
+def _first_said(forms: tuple[tuple[re.Pattern[str], Said], ...], text: str) -> str | None:
+    """Return the text said in Dutch by the first of these forms that matches it whole and
+    can say it, or None."""
+    for pattern, said in forms:
         found = pattern.fullmatch(text)
         if found is None:
             continue
