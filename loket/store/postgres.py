@@ -123,17 +123,17 @@ def autovacuum_off(engine: Engine) -> list[str]:
     dead rows of every update stay. An empty list: nothing to say.
     """
     with engine.connect() as connection:
-        found = [] if connection.exec_driver_sql("SHOW autovacuum").scalar_one() == "on" else [
-            "server"]
-        found += connection.exec_driver_sql(_TABLES_WITHOUT_AUTOVACUUM).scalars().all()
-    return found
+        server_on = connection.exec_driver_sql("SHOW autovacuum").scalar_one() == "on"
+        tables = list(connection.exec_driver_sql(_TABLES_WITHOUT_AUTOVACUUM).scalars())
+    return ([] if server_on else ["server"]) + tables
 
 
 def warn_when_autovacuum_off(engine: Engine) -> list[str]:
     """Log a warning (`db.autovacuum_off`) naming where autovacuum is off; return where.
 
     Said once when `loket serve` starts. A database that does not answer then is not this
-    check's business (the health check says so): it says nothing and lets the server start.
+    check's business (the health check says so): it logs only that it could not look
+    (`db.autovacuum_unchecked`, info) and lets the server start.
     """
     if engine.dialect.name != "postgresql":
         return []
