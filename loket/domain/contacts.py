@@ -27,6 +27,7 @@ from loket.store.models import (
     CallbackRequest,
     Contact,
     ContactFlag,
+    Note,
     User,
     as_loaded,
     insert_into,
@@ -351,7 +352,10 @@ def route_contact(
 
     A contact a counsellor holds keeps its desk, queue and the flags that say where it is
     served (both, overflow, pooled): raising its risk or a crisis phrase mid-conversation
-    makes it urgent, never takes it from the counsellor serving it.
+    makes it urgent, never takes it from the counsellor serving it. So does a contact a
+    counsellor handed over to another desk (`handed_over`): the rules route by who the
+    person is, and would give it back to the desk that let it go, which may see nothing
+    more of it.
 
     With `continuity`, a returning person's new contact is first offered, that long, to the
     counsellor who last helped them (`offer_to_last_counsellor`)."""
@@ -363,7 +367,8 @@ def route_contact(
     waiting_since = contact.routed_at if contact.crisis or contact.status == "waiting" else None
     decision = decide(routing_input(contact), state or live_state(session=session), at)
     flags = set(decision["flags"])
-    if contact.assigned_user_id is not None and contact.status == "in_progress":
+    held = contact.assigned_user_id is not None and contact.status == "in_progress"
+    if held or handed_over(session=session, contact=contact):
         placed = {row.flag for row in contact.flag_rows} & PLACE_FLAGS
         flags = (flags - PLACE_FLAGS) | placed
     else:
@@ -392,6 +397,15 @@ def route_contact(
         detail=f"routed desk={contact.desk} queue={contact.queue}",
     )
     return contact
+
+
+def handed_over(*, session: Session, contact: Contact) -> bool:
+    """Tell whether a counsellor handed the contact over to the desk it is with now (a
+    transfer, which always leaves its handover note: `workspace.transfer`)."""
+    if contact.id is None or opened_here(session=session, contact=contact):
+        return False
+    query = select(Note.id).where(Note.contact_id == contact.id, Note.kind == "handover")
+    return session.exec(query.limit(1)).first() is not None
 
 
 def offer_to_last_counsellor(*, session: Session, contact: Contact,
