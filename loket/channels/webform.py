@@ -141,8 +141,13 @@ def _setup(state: BlueprintSetupState) -> None:
 
 
 def new_form() -> ContactForm:
-    """Build the form from the post, or empty with this page's language and a fresh form id."""
-    form = ContactForm(language=request_language(), window="asap", voicemail="no")
+    """Build the form from the post, or empty with this page's language and a fresh form id.
+
+    Only a form post fills it: a body of another kind (JSON, broken or not) reads as an
+    empty form, refused field by field, where Flask-WTF would parse it and fail with it."""
+    formdata = request.form if request.method == "POST" else None
+    form = ContactForm(formdata=formdata, language=request_language(), window="asap",
+                       voicemail="no")
     if not FORM_ID.fullmatch(form.form_id.data or ""):
         form.form_id.data = secrets.token_urlsafe(16)
     if not cookie.get(SENDER):
