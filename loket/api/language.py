@@ -51,6 +51,8 @@ PROBLEMS: Mapping[str, str] = {
     "string_unicode": "Dit moet geldige tekst (Unicode) zijn.",
     "string_too_short": "Dit moet minstens {min_length} tekens lang zijn.",
     "string_too_long": "Dit mag hoogstens {max_length} tekens lang zijn.",
+    "string_too_short_1": "Dit mag niet leeg zijn.",  # one character: not "1 tekens"
+    "string_too_long_1": "Dit mag hoogstens 1 teken lang zijn.",
     "string_pattern_mismatch": "Dit heeft niet de vorm {pattern}.",
     "list_too_short": "Geef er minstens {min_length}.",
     "list_too_long": "Geef er hoogstens {max_length}.",
@@ -98,6 +100,9 @@ def problem(found: Mapping[str, Any]) -> str:
     context = dict(found.get("ctx") or {})
     if kind in ("too_short", "too_long"):  # a list's length, or a header's (a string)
         kind = ("list_" if context.get("field_type") == "List" else "string_") + kind
+    if kind.startswith("string_too_") and 1 in (context.get("min_length"),
+                                                 context.get("max_length")):
+        kind += "_1"
     if kind == "literal_error":
         context["expected"] = str(context.get("expected", "")).replace("' or '", "' of '")
     try:
