@@ -120,6 +120,18 @@ def phone_hash(phone: str, *, session: Session) -> str:
     return keyring(session).keyed_hash(bare_number(phone))
 
 
+# A contact's fields that its later steps fill (routing, a claim, closing, an offer, the
+# person's choice, erasure), never its opening: its INSERT leaves them out, and they are
+# NULL. That also keeps the INSERT, with its audit line, well under the 50 parameters above
+# which psycopg parses a statement anew at every execution instead of once.
+FILLED_LATER = frozenset({
+    "outcome", "desk", "queue", "priority", "respond", "rule", "rules_version",
+    "assigned_user_id", "routed_at", "answered_at", "closed_at", "wait_seconds", "claimed_at",
+    "contact_type", "offered_to_user_id", "offered_until", "continuity_opt_out",
+    "anonymised_at",
+})
+
+
 def open_contact(
     *,
     session: Session,
@@ -153,12 +165,13 @@ def open_contact(
     line = audit.line(event="create", contact_reference=row["reference"], actor=actor,
                       detail=f"channel={contact_in.channel}")
     statement = insert_into(Contact, returning_id=True)
+    written = {k: v for k, v in row.items() if v is not None or k not in FILLED_LATER}
     if session.get_bind().dialect.name == "postgresql":  # the audit line in the same statement
         row["id"] = session.execute(
-            audit.written_with(statement), audit.with_line(row, line)
+            audit.written_with(statement), audit.with_line(written, line)
         ).scalar_one()
     else:
-        row["id"] = session.execute(statement, row).scalar_one()
+        row["id"] = session.execute(statement, written).scalar_one()
         audit.write(session=session, values=line)
     contact = as_loaded(Contact, row)
     session.add(contact)
