@@ -5,6 +5,7 @@ that let it go, which may see nothing more of it (DESIGN.md "Who sees what")."""
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from loket.store.db import session_scope
@@ -25,7 +26,8 @@ def police_contact(app: Flask) -> str:
     return reference
 
 
-def handed_to_basis(app: Flask, reference: str, old_desk: str = "police") -> tuple:
+def handed_to_basis(app: Flask, reference: str,
+                    old_desk: str = "police") -> tuple[FlaskClient, FlaskClient]:
     """The old desk hands the contact to De Basis; De Basis writes a note and lets it wait
     in its queue. Return the two counsellors' clients."""
     old, _ = counsellor(app, desk=old_desk)
