@@ -260,7 +260,30 @@ class Conversation:
     def next(self) -> str | None:
         """Answer a later message: work out its step, store it, do what it asks."""
         crisis = rules_runtime.is_crisis_text(self.message.body) or self.split_crisis()
-        return self.take(plan(state_of(self.contact), self.message, crisis=crisis))
+        step = plan(state_of(self.contact), self.message, crisis=crisis)
+        reply = self.take(step)
+        if step.action in (None, "no_texts") and self.back_in_queue():
+            if step.action == "no_texts":
+                return None  # Twilio delivers no SMS to the number: the counsellor calls
+            return self.written_again(reply)
+        return reply
+
+    def back_in_queue(self) -> bool:
+        """Put the contact back in its queue when every callback of it failed: the person
+        writes again (`conversations.written_after_failed_callbacks`)."""
+        return conversations.written_after_failed_callbacks(
+            session=self.session, contact=self.contact, decide=rules_runtime.decide,
+            continuity=continuity(), actor="person",
+        )
+
+    def written_again(self, reply: str | None) -> str:
+        """Say that the message of a person whose callback failed reached the desk and that
+        a counsellor will answer (after what a photo or a location pin was told)."""
+        again = self.say("written_again", reference=self.contact.reference)
+        self.step("acked")  # one answer: a counsellor answers the messages after it
+        if reply and (self.message.only_media or self.message.only_place):
+            return f"{reply}\n\n{again}"
+        return again
 
     def split_crisis(self) -> bool:
         """Tell whether this message and the person's one before it, sent moments apart, make

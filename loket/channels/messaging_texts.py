@@ -110,6 +110,14 @@ TEXTS = Catalog(
             "en": "Thank you, we have your message. We will call you back as agreed. "
             "Reference {reference}.",
         },
+        # A person whose callback could not be made (unanswered, or its time passed) writes
+        # again: their message is back in the desk's queue.
+        "written_again": {
+            "nl": "Dank je, je bericht is bij ons. We konden je eerder niet bereiken. Een "
+            "hulpverlener neemt zo snel mogelijk contact met je op. Referentie {reference}.",
+            "en": "Thank you, we have your message. We could not reach you earlier. A "
+            "counsellor will contact you as soon as possible. Reference {reference}.",
+        },
         "media": {
             "nl": "Foto's, video's en spraakberichten kunnen we hier niet zien of horen. "
             "Wil je het typen? {crisis}",

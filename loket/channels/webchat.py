@@ -66,6 +66,9 @@ log = structlog.get_logger(__name__)
 CHAT = "webchat_id"  # the chat's external id, in the signed session cookie
 SEEN = "webchat_seen"  # when this browser last asked (epoch seconds): access ends when idle
 LEFT = "webchat_left"
+# This browser's chat that ended through idle time: its id as the browser held it, and its
+# reference. A crisis written to it after (the page left open) opens a new chat: `follow_up`.
+ENDED = "webchat_ended"
 # The start page's one-time id: the same start sent again (a lost answer, Back, a double
 # click) opens the same chat, whose id is a keyed hash of this browser's key and it.
 BROWSER = "webchat_browser"  # a random key of this browser, in the signed cookie
@@ -147,6 +150,7 @@ def current_chat(session: Session, *, lock: bool = False) -> Contact | None:
         # Its access ended here: once this request is answered, the chat records it for
         # the counsellor (`record_idle_end`).
         g.webchat_idle = (str(chat_id), cookie.get(SEEN))
+        remember_ended(session, str(chat_id))
         cookie.pop(CHAT, None)
         return None
     if lock:
@@ -158,6 +162,15 @@ def current_chat(session: Session, *, lock: bool = False) -> Contact | None:
     if contact is None:
         cookie.pop(CHAT, None)
     return contact
+
+
+def remember_ended(session: Session, chat_id: str) -> None:
+    """Keep in the cookie which chat ended here through idle time (the answer that tells
+    it may be a poll, or a page loaded again): a crisis written from the page still open
+    opens a new chat, carrying its answers (`follow_up`). Its id finds it only until the
+    chat records the end (`record_idle_end`, after this request): then its reference does."""
+    ended = contacts.find_contact(session=session, channel="webchat", external_id=chat_id)
+    cookie[ENDED] = {"chat": chat_id, "reference": ended.reference if ended else None}
 
 
 def still_active() -> bool:
@@ -399,6 +412,7 @@ def start() -> ResponseReturnValue:
     except IntegrityError:  # the same start sent twice at once: the other one stored it
         open_once(contact_in, choice)
     cookie[CHAT], cookie[SEEN] = chat_id, int(time.time())
+    cookie.pop(ENDED, None)
     return redirect(url_for(".chat"), 303)
 
 
@@ -502,25 +516,38 @@ def send() -> ResponseReturnValue:
         return jsonify(ok=False, error=text("err_after", request_language())), 400
     with writing() as session:
         contact = current_chat(session, lock=True)
-        if contact is None:  # left here, or idle too long: nothing stored, the text kept
-            return refuse_gone(form.body.data or "")
-        if contact.intake_step not in CONVERSATION_STEPS:
+        body, key = (form.body.data or "").strip(), posted_key()
+        if contact is None:  # left here, or idle too long: only a crisis opens a new chat
+            idle = cookie.get(ENDED)
+            if not (isinstance(idle, dict) and isinstance(idle.get("chat"), str)
+                    and form.validate() and rules_runtime.is_crisis_text(body)):
+                return refuse_gone(form.body.data or "")  # nothing stored, the text kept
+            reference = idle.get("reference")
+            ended = (conversations.chat_by_reference(session=session, reference=reference)
+                     if isinstance(reference, str) else None)
+            contact = follow_up(session, ended, body, key, chat_before=idle["chat"])
+            was_crisis = False
+        elif contact.intake_step not in CONVERSATION_STEPS:
             return (
                 refuse_send(None, "err_chat_expired", 409)
                 if wants_json()
                 else redirect(url_for(".chat"), 303)
             )
-        body, key = (form.body.data or "").strip(), posted_key()
-        if contact.status == "closed":  # closed meanwhile: only a crisis opens a new chat
+        elif contact.status == "closed":  # closed meanwhile: only a crisis opens a new chat
             if not (form.validate() and rules_runtime.is_crisis_text(body)):
                 return refuse_send(contact, "chat_unsent", 409, form.body.data or "")
-            contact, was_crisis = follow_up(session, contact, body, key), False
+            contact = follow_up(session, contact, body, key, chat_before=contact.external_id)
+            was_crisis = False
         elif not form.validate():
             return refuse_send(contact, str(form.body.errors[0]), 400, form.body.data or "")
         else:
             was_crisis = contact.crisis
             if not already_stored(session, contact, body, key):
                 add_message(session, contact, body, key)
+                conversations.written_after_failed_callbacks(
+                    session=session, contact=contact, decide=rules_runtime.decide,
+                    continuity=continuity(), actor="person",
+                )
             if contact.language != request_language():
                 # They switched the page's language: the counsellor answers in it.
                 contacts.update_answers(session=session, contact=contact,
@@ -560,35 +587,44 @@ def joined_crisis(session: Session, contact: Contact, body: str) -> bool:
     return split_crisis(before, body, rules_runtime.is_crisis_text)
 
 
-def follow_up(session: Session, closed: Contact, body: str, key: str | None) -> Contact:
-    """Open a new chat for a crisis written to a chat the counsellor closed meanwhile.
+def follow_up(session: Session, ended: Contact | None, body: str, key: str | None, *,
+              chat_before: str | None) -> Contact:
+    """Open a new chat for a crisis written to a chat that ended: the counsellor closed it
+    meanwhile, or it went idle in this browser (`chat_before`: the chat's id as the browser
+    held it; `ended` the chat, None when it is no longer found).
 
-    It carries the message and the answers of the closed chat, is routed urgent and
+    It carries the message and the answers of the ended chat, is routed urgent and
     answered now, and this browser holds it from here on. The same message sent again (a
     double tap, the script's retry after a lost answer) finds the chat it opened: its id is
-    a keyed hash of the closed chat's id and the message's key.
+    a keyed hash of the ended chat's id and the message's key.
     """
     chat_id = secrets.token_urlsafe(16)
-    if key is not None:
-        chat_id = keyed_id(session, f"webchat-follow-up:{closed.external_id}:{key}")
+    if key is not None and chat_before:
+        chat_id = keyed_id(session, f"webchat-follow-up:{chat_before}:{key}")
         found = contacts.lock(session=session, channel="webchat", external_id=chat_id)
         if found is not None:
             if not already_stored(session, found, body, key):
                 add_message(session, found, body, key)
             cookie[CHAT], cookie[SEEN] = chat_id, int(time.time())
+            cookie.pop(ENDED, None)
             return found
+    answers: dict[str, Any] = {"language": request_language()}
+    if ended is not None:
+        answers = {
+            "organisation": ended.organisation,
+            "serving_status": ended.serving_status,
+            "relation": ended.relation,
+            "need": ended.need,
+            "language": ended.language,
+            "anonymous": ended.anonymous,
+            "name": ended.name,
+        }
     contact_in = contacts.ContactIn.model_validate(
         {
             "channel": "webchat",
             "external_id": chat_id,
-            "organisation": closed.organisation,
-            "serving_status": closed.serving_status,
-            "relation": closed.relation,
-            "need": closed.need,
-            "language": closed.language,
-            "anonymous": closed.anonymous,
-            "name": closed.name,
-            "consent": True,  # as for the closed chat: the start page said what is kept
+            **answers,
+            "consent": True,  # as for the ended chat: the start page said what is kept
             "preference": "chat",
         }
     )
@@ -598,6 +634,7 @@ def follow_up(session: Session, closed: Contact, body: str, key: str | None) -> 
     contacts.set_step(session=session, contact=contact, step="chat")
     add_message(session, contact, body, key)
     cookie[CHAT], cookie[SEEN] = contact.external_id, int(time.time())
+    cookie.pop(ENDED, None)
     return contact
 
 
@@ -626,6 +663,7 @@ def leave() -> ResponseReturnValue:
             end_access(session, contact, text("chat_left_note", "nl"))
     cookie.pop(CHAT, None)
     cookie.pop(SEEN, None)
+    cookie.pop(ENDED, None)
     cookie[LEFT] = True
     return redirect(url_for(".chat"), 303)
 

@@ -170,6 +170,10 @@ DETAILS: dict[str, dict[str, str]] = {
                                   "en": "Callback: {call_outcome}"},
     "t_detail_tried_again": {"nl": "Terugbellen nog één keer geprobeerd",
                              "en": "Callback tried once more"},
+    "t_detail_wrote_again": {
+        "nl": "Schreef opnieuw nadat terugbellen mislukte: weer in de wachtrij",
+        "en": "Wrote again after the callback failed: back in the queue",
+    },
     "t_detail_listening": {"nl": "Meegeluisterd (de hulpverlener gecoacht)",
                            "en": "Listening in (coaching the counsellor)"},
     "t_detail_warm_transfer": {"nl": "Warme overdracht aan {desk} tijdens het gesprek",

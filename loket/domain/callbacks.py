@@ -15,6 +15,10 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CALLBACK_WINDOWS = ("asap", "evening", "tomorrow")
 SHORTEST_EVENING = timedelta(minutes=30)  # less of this evening left: tomorrow evening
 NIGHT_ENDS = 6  # before 06:00 in Amsterdam "tomorrow morning" is the coming morning
+# A callback still to be made: on the clock, due, or being called.
+STILL_TO_MAKE = ("pending", "due", "calling")
+# A callback that failed: every attempt unanswered, or its window passed (the manager's list).
+FAILED = ("unreachable", "missed")
 
 
 def callback_window(window: str, at: datetime) -> tuple[datetime, datetime]:
@@ -145,6 +149,19 @@ def make_crisis_callbacks(*, session: Session, contact: Contact) -> int:
         callback.status, callback.claimed_by, callback.updated_at = "crisis", None, utcnow()
         session.add(callback)
     return len(open_ones)
+
+
+def only_failed(*, session: Session, contact: Contact) -> bool:
+    """Tell whether the contact's callbacks all failed: one at least unreachable or missed,
+    none still to make (pending, due or being called). Nothing brings such a contact back
+    to a queue (`workspace.callback_is_due`) but the person writing again."""
+    statuses = set(session.exec(
+        select(CallbackRequest.status).where(
+            CallbackRequest.contact_id == contact.id,
+            col(CallbackRequest.status).in_((*FAILED, *STILL_TO_MAKE)),
+        )
+    ).all())
+    return bool(statuses) and statuses.isdisjoint(STILL_TO_MAKE)
 
 
 def latest_callback(*, session: Session, contact: Contact) -> CallbackRequest | None:

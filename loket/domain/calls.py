@@ -1064,14 +1064,15 @@ class Unreachable:
 
 
 def for_manager(*, session: Session, desk: str | None) -> list[Unreachable]:
-    """Return the desk's callbacks that were never reached or whose window passed."""
+    """Return the desk's callbacks that were never reached or whose window passed, of
+    contacts still waiting for a call (not back in a queue: their person wrote again)."""
     rows = session.execute(
         sa_select(col(CallbackRequest.id), col(Contact.reference), col(Contact.channel),
                   col(CallbackRequest.attempts), col(CallbackRequest.status),
                   col(CallbackRequest.last_outcome), col(CallbackRequest.updated_at))
         .join(Contact, col(Contact.id) == CallbackRequest.contact_id)
         .where(col(CallbackRequest.status).in_(FOR_MANAGER), col(Contact.desk) == desk,
-               col(Contact.status) != "closed")
+               col(Contact.status) == "callback")
         .order_by(col(CallbackRequest.updated_at))
     ).all()
     return [Unreachable(callback_id=r[0] or 0, reference=r[1], channel=r[2], attempts=r[3],
@@ -1081,13 +1082,15 @@ def for_manager(*, session: Session, desk: str | None) -> list[Unreachable]:
 def manager_callback(*, session: Session, user: User, callback_id: int) -> CallbackRequest:
     """Return one of the manager's desk's unreachable callbacks, its contact and it locked
     (in the intake's order: contact, then callback) and read again; Refused otherwise. A
-    person who writes crisis words meanwhile is seen: a crisis is not on the list."""
+    person who writes crisis words meanwhile is seen: a crisis is not on the list, nor a
+    contact back in a queue because its person wrote again."""
     found = session.get(CallbackRequest, callback_id)
     contact = contacts.lock(session=session, contact_id=found.contact_id) if found else None
     callback = session.get(CallbackRequest, callback_id, with_for_update=True,
                            populate_existing=True) if contact else None
     if (callback is None or contact is None or callback.status not in FOR_MANAGER
-            or contact.crisis or contact.desk != user.desk or user.role != "manager"):
+            or contact.crisis or contact.status != "callback" or contact.desk != user.desk
+            or user.role != "manager"):
         raise Refused("no such callback on your list", field="callback", key="r_no_callback")
     return callback
 

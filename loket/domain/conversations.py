@@ -367,9 +367,38 @@ def opted_out(*, session: Session, contact_id: int, decide: contacts.Decide,
                              "texts, to be called")
 
 
+def written_after_failed_callbacks(*, session: Session, contact: Contact,
+                                   decide: contacts.Decide, continuity: timedelta | None,
+                                   actor: str = "person") -> bool:
+    """Put a contact whose callbacks all failed (unreachable, or their window missed; none
+    still to make) back in its queue when its person writes again: nothing else brings it
+    there (`workspace.callback_is_due`). It is routed again, answered now, and waits from
+    now; the failed callbacks stay as they ended (the manager's list, the reports, and a
+    crisis later makes them callable at once, as `contacts.escalate` does). Return whether
+    it changed: a callback still to make (tomorrow's, say) keeps the contact as it is."""
+    if contact.status != "callback" or contact.crisis:
+        return False
+    if not callbacks.only_failed(session=session, contact=contact):
+        return False
+    contacts.update_answers(session=session, contact=contact, preference="now")
+    contact.status = "routed"  # as `contacts.escalate` does: routed again, then waiting
+    contacts.route_contact(session=session, contact=contact, decide=decide,
+                           continuity=continuity)
+    audit.record(session=session, event="update", contact=contact, actor=actor,
+                 detail="wrote again after the callback failed: back in the queue")
+    return True
+
+
 def chat_ended(contact: Contact) -> bool:
     """Tell whether this is a web chat its person can no longer read."""
     return contact.channel == "webchat" and contact.intake_step == CHAT_ENDED
+
+
+def chat_by_reference(*, session: Session, reference: str) -> Contact | None:
+    """Return the web chat of this reference, if there is one."""
+    return session.exec(
+        select(Contact).where(Contact.reference == reference, Contact.channel == "webchat")
+    ).first()
 
 
 def last_written_at(*, session: Session, contact: Contact) -> datetime | None:

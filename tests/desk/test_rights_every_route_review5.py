@@ -138,6 +138,10 @@ def hidden_contact(app: Flask, kind: str) -> Hidden:
                          else "police")
     contact_id, owner_id, stranger_id = stored(app, reference).id, owner.id, stranger.id
     assert contact_id is not None and owner_id is not None and stranger_id is not None
+    # The unreachable callback's contact waits for a call (one back in a queue is not on
+    # the manager's list): another of the same desk.
+    called_id = stored(app, waiting(app, desk=desk, queue=queue, flags=flags, channel="phone",
+                                    status="callback" if status == "waiting" else status)).id
     now = utcnow()
     with session_scope(engine_of(app)) as session:
         found = session.get(Contact, contact_id)
@@ -157,7 +161,7 @@ def hidden_contact(app: Flask, kind: str) -> Hidden:
                                      reason=REASON, created_at=now,
                                      expires_at=now + timedelta(minutes=30))),
         callback_id=add(app, CallbackRequest(
-            contact_id=contact_id, phone=PHONE, window="asap", window_start=now,
+            contact_id=called_id, phone=PHONE, window="asap", window_start=now,
             window_end=now + timedelta(hours=2), status="unreachable", due_at=now,
             updated_at=now)),
         leg_id=add(app, CallLeg(contact_id=contact_id, user_id=owner_id, kind="counsellor",
