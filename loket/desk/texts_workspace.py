@@ -210,6 +210,12 @@ FEEDBACK: dict[str, dict[str, str]] = {
                "en": "Choose police, veterans or De Basis."},
     "r_same_desk": {"nl": "Het contact hoort al bij deze desk.",
                     "en": "The contact already belongs to this desk."},
+    "r_emergency_transfer": {
+        "nl": "Een noodtoegang maakt het contact niet van jouw desk: de eigen desk draagt "
+              "het over.",
+        "en": "An emergency access does not make the case your desk's: its own desk hands "
+              "it over.",
+    },
     "r_handover_note": {"nl": "Schrijf wat de volgende desk moet weten.",
                         "en": "Write what the next desk needs to know."},
     "r_outcome": {"nl": "Kies een uitkomst.", "en": "Choose an outcome."},

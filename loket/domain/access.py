@@ -16,7 +16,8 @@ is the same rule for reading as a query filter, so a list never shows what `can`
 - break-glass: any active counsellor may open another desk's contact with a stated
   reason (`break_glass`); while that access lasts (and the contact stays with the desk it
   was opened from) the contact is visible to them, as if their desk served it, and every
-  use is audited.
+  use is audited. It helps now and ends: it never makes the case the holder's desk's
+  (`workspace.transfer`).
 """
 
 from __future__ import annotations

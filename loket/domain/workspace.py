@@ -610,9 +610,14 @@ def add_note(*, session: Session, user: User, contact: Contact, text: str,
 def transfer(*, session: Session, user: User, contact: Contact, desk: str, note: str,
              source: str = "") -> Contact:
     """Hand a held contact over to another desk with a note; the sender loses access (and,
-    holding nothing more, is available again: `free_again`)."""
+    holding nothing more, is available again: `free_again`). An emergency access helps now
+    and ends with the case where it was: one who sees the contact only by it cannot take
+    it to their own desk (they would keep it past the access); its own desk can."""
     if desk not in ("police", "veterans", "debasis"):
         raise Refused("police, veterans or debasis", field="desk", key="r_desk")
+    if desk == user.desk and not access.sees(user, contact):
+        raise Refused("an emergency access does not make the case your desk's: its own "
+                      "desk hands it over", field="desk", key="r_emergency_transfer")
     if desk == contact.desk and contact.queue == desk:
         # A desk's contact in the pool (a colleague of the other desk took it at night) may
         # go back to its own desk's queue.
