@@ -198,10 +198,17 @@ def check_password(
 
 
 def lockout_for(failures: int, attempts: int) -> timedelta | None:
-    """Return how long `failures` failed logins in a row lock an account out, if at all."""
+    """Return how long `failures` failed logins in a row lock an account out, if at all:
+    doubling from LOCKOUT_FIRST, never more than LOCKOUT_MAX (however many failures: the
+    doubling stops at the cap, where 2**41 minutes is past what a timedelta holds)."""
     if failures < attempts:
         return None
-    return min(LOCKOUT_FIRST * 2 ** (failures - attempts), LOCKOUT_MAX)
+    lockout = LOCKOUT_FIRST
+    for _ in range(failures - attempts):
+        if lockout >= LOCKOUT_MAX:
+            break
+        lockout *= 2
+    return min(lockout, LOCKOUT_MAX)
 
 
 def failed(*, session: Session, user: User, attempts: int = 5) -> timedelta | None:
