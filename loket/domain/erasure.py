@@ -307,4 +307,5 @@ def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retentio
             break
     with unit_of_work() as session:  # the API's retry keys, and the webhooks of no contact
         inbound.forget(session=session, before=now - RETRY_KEYS_KEPT)
+        inbound.forget_after_erasure(session=session)
     return total

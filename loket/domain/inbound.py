@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from loket.store.models import InboundEvent, insert_into, table_of
+from loket.store.models import Contact, InboundEvent, insert_into, table_of
 from loket.store.types import utcnow
 
 MAX_KEY = 160
@@ -105,3 +105,18 @@ def forget(*, session: Session, before: datetime) -> int:
         or_(table.c.channel == "api", table.c.contact_id.is_(None)),
         table.c.created_at < before))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def forget_after_erasure(*, session: Session) -> int:
+    """Clear what the webhooks that came for a contact after it was anonymised keep of the
+    person, as its erasure cleared the ones before (a call's last status, sent when the
+    erasure hung it up, names their number); return how many rows changed."""
+    table = table_of(InboundEvent)
+    erased = table.c.contact_id.in_(
+        select(col(Contact.id)).where(col(Contact.anonymised_at).is_not(None)))
+    payloads = session.execute(update(table).where(erased, table.c.payload.is_not(None))
+                               .values(payload=None))
+    # A webhook's answer may say back what was sent; the API's (ids, a status) stay.
+    answers = session.execute(update(table).where(
+        erased, table.c.channel != "api", table.c.response.is_not(None)).values(response=None))
+    return int(payloads.rowcount) + int(answers.rowcount)  # type: ignore[attr-defined]
