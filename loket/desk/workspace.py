@@ -186,9 +186,9 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool,
         lang=request_language(),
         drafts=workspace.drafts_of(session=session, user=user, contact=contact),
         risks=workspace.RISKS,
-        person_flags=support.active_flags(
-            session=session, phone_hashes=[contact.phone_hash] if contact.phone_hash else []
-        ).get(contact.phone_hash or "", []),
+        person_flags=support.flags_shown(session=session, viewer=user,
+                                         references=[contact.reference]
+                                         ).get(contact.reference, ()),
         flag_choices=support.PERSON_FLAGS,
         flag_days=current_app.config["LOKET"].person_flag_days,
         me_name=workspace.holder_name(user),

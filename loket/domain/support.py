@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -123,9 +123,11 @@ def open_help(*, session: Session, desk: str | None, viewer: User | None = None
 
 
 def resolve_help(*, session: Session, user: User, help_id: int, source: str = "") -> bool:
-    """Mark a help request of the user's desk as answered; False when it is not theirs."""
+    """Mark a help request as answered; False, and nothing changed, when it is not one this
+    user is shown (`shown_help`) or it is answered already."""
     row = session.get(HelpRequest, help_id, with_for_update=True, populate_existing=True)
-    if row is None or row.resolved_at is not None or not _desk_helps(user, row):
+    if (row is None or row.resolved_at is not None
+            or not shown_help(session=session, user=user, help_id=help_id)):
         return False
     row.resolved_at, row.resolved_by = utcnow(), user.id
     session.add(row)
@@ -136,18 +138,37 @@ def resolve_help(*, session: Session, user: User, help_id: int, source: str = ""
 
 
 def answered_already(*, session: Session, user: User, help_id: int) -> bool:
-    """Tell whether this help request of the user's desk was answered already (by a
-    colleague a moment before): said so, rather than a page that is not there."""
+    """Tell whether a help request this user is shown (`shown_help`) was answered already
+    (by a colleague a moment before): said so, rather than a page that is not there."""
     row = session.get(HelpRequest, help_id)
-    return row is not None and row.resolved_at is not None and _desk_helps(user, row)
+    return (row is not None and row.resolved_at is not None
+            and shown_help(session=session, user=user, help_id=help_id))
 
 
-def _desk_helps(user: User, row: HelpRequest) -> bool:
-    """Tell whether this user is of the desk asked: its counsellors and manager (a manager
-    of no desk: every desk's)."""
+def shown_help(*, session: Session, user: User, help_id: int) -> bool:
+    """Tell whether this user is shown this help request (answered or not), by the rule of
+    `open_help`: it still stands (`standing`), and it asked the user's desk (a manager of no
+    desk: any desk); a counsellor must moreover be one who may open its contact. For anyone
+    else it is not there, as a help request that does not exist."""
+    return session.exec(
+        select(HelpRequest.id)
+        .join(Contact, col(Contact.id) == HelpRequest.contact_id)
+        .where(HelpRequest.id == help_id, standing(), help_shown_to(user))
+    ).first() is not None
+
+
+def help_shown_to(user: User) -> ColumnElement[bool]:
+    """Return the WHERE clause (on help requests joined to their contact) of those shown to
+    this user beside `standing`: an active manager those of their desk (of no desk: all), an
+    active counsellor those of their desk on contacts they may open; nobody else any."""
+    if not user.active:
+        return false()
     if user.role == "manager":
-        return user.desk is None or row.desk == user.desk
-    return user.role == "counsellor" and user.desk is not None and row.desk == user.desk
+        return true() if user.desk is None else col(HelpRequest.desk) == user.desk
+    desk = access.counsellor_desk(user)
+    if desk is None:
+        return false()
+    return and_(col(HelpRequest.desk) == desk, access.visible_to(user))
 
 
 def set_flag(*, session: Session, user: User, contact: Contact, flag: str, reason: str,
@@ -238,19 +259,36 @@ def flags_waiting(*, session: Session, viewer: User) -> list[WaitingFlag]:
     return waiting
 
 
-def active_flags(*, session: Session, phone_hashes: list[str]) -> dict[str, list[str]]:
-    """Return the approved, unexpired flags of these persons, by phone hash."""
-    wanted = sorted({h for h in phone_hashes if h})
-    if not wanted:
+def flags_shown(*, session: Session, viewer: User, references: list[str]
+                ) -> dict[str, tuple[str, ...]]:
+    """Return, by contact reference, the approved and unexpired flags on the person behind
+    each of these contacts, as `viewer` is shown them (codes, sorted, each once).
+
+    A flag is on a person (by phone hash), but it is shown on a contact only when it was
+    set by the desk that owns that contact or by the viewer's own desk: desks that know of
+    the person's contact anyway. A flag of any other desk would tell the viewer that the
+    person went to that desk and how it judged them (as `flags_waiting` never names another
+    desk's contact). So De Basis, reading its own contact of a person the police flagged,
+    is shown nothing of it; a police counsellor serving a veterans' contact in the pool is
+    shown the veterans' flags and the police's own. A flag of no desk is shown nowhere.
+    Only contacts the viewer may read (`access.visible_to`) get any: a manager, an admin or
+    anyone else is shown none.
+    """
+    wanted = sorted({r for r in references if r})
+    desk = access.counsellor_desk(viewer)
+    if not wanted or desk is None:
         return {}
     rows = session.exec(
-        select(PersonFlag.phone_hash, PersonFlag.flag)
-        .where(col(PersonFlag.phone_hash).in_(wanted), col(PersonFlag.approved_at).is_not(None),
-               col(PersonFlag.expires_at) > utcnow())
+        select(Contact.reference, PersonFlag.flag)
+        .join(PersonFlag, col(PersonFlag.phone_hash) == Contact.phone_hash)
+        .where(col(Contact.reference).in_(wanted), access.visible_to(viewer),
+               col(PersonFlag.approved_at).is_not(None), col(PersonFlag.expires_at) > utcnow(),
+               or_(col(PersonFlag.desk) == Contact.desk, col(PersonFlag.desk) == desk))
         .order_by(col(PersonFlag.flag))
     ).all()
     found: dict[str, list[str]] = {}
-    for phone_hash, flag in rows:
-        if flag not in found.setdefault(phone_hash, []):
-            found[phone_hash].append(flag)
-    return found
+    for reference, flag in rows:
+        if flag not in found.setdefault(reference, []):
+            found[reference].append(flag)
+    return {reference: tuple(flags) for reference, flags in found.items()}
+

@@ -115,13 +115,13 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None,
         # so what they hold never drops out of sight.
         shown = {row[0] for row in rows}
         rows += [row for row in connection.execute(below, values).all() if row[0] not in shown]
-    person = support.active_flags(session=session,
-                                  phone_hashes=[row[9] for row in rows if row[9]])
+    person = support.flags_shown(session=session, viewer=user,
+                                 references=[row[1] for row in rows if row[9]])
     due = due_callbacks(session=session, contact_ids=[
         row[0] for row in rows if row[7] in ("callback", "in_progress")])
     items = []
     for (contact_id, reference, channel, desk, queue, priority, crisis, status, waiting,
-         hashed, offered_here, holder_id, display_name, name, flags) in rows:
+         _hashed, offered_here, holder_id, display_name, name, flags) in rows:
         items.append(QueueItem(
             reference=reference, channel=channel, desk=desk, queue=queue, priority=priority,
             crisis=bool(crisis), flags=tuple(sorted(flags.split(","))) if flags else (),
@@ -130,7 +130,7 @@ def queue_for(*, session: Session, user: User, now: datetime | None = None,
             holder=(conversations.shown_name(display_name, name, holder_id)
                     if holder_id is not None else None),
             offered=bool(offered_here),
-            person_flags=tuple(person.get(hashed or "", ())),
+            person_flags=person.get(reference, ()),
             **due.get(contact_id, {}),
         ))
     return items
