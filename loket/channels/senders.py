@@ -11,11 +11,21 @@ import re
 WHATSAPP = "whatsapp:"
 E164 = re.compile(r"\+[1-9][0-9]{7,14}")  # "+" and 8 to 15 digits, no leading zero
 CLIENT = re.compile(r"client:[A-Za-z0-9_.@-]{1,121}")  # a Twilio Voice SDK (browser) caller
-# What Twilio and carriers put in a call's From when the caller withholds their number
-# (+266696687 spells ANONYMOUS on a keypad).
+# What Twilio and carriers put in a call's From when the caller withholds their number.
+# Twilio has sent the words spelled in keypad digits (its changelog of 16 November 2022,
+# "Upcoming changes to withheld caller ID behavior for <Dial> calls"), with or without
+# "+"; some are too short for a number (BLOCKED, UNKNOWN) and others look like one
+# (RESTRICTED, UNAVAILABLE), so each is named here: never refused, never called back.
+SPELLED = (
+    "266696687",  # ANONYMOUS
+    "7378742833",  # RESTRICTED
+    "86282452253",  # UNAVAILABLE
+    "2562533",  # BLOCKED
+    "8656696",  # UNKNOWN
+)
 WITHHELD = frozenset({
     "", "anonymous", "restricted", "unknown", "private", "unavailable", "blocked",
-    "+266696687", "266696687",
+    *SPELLED, *(f"+{digits}" for digits in SPELLED),
 })
 MESSAGE_REASON = "From: expected a phone number like +31612345678 or whatsapp:+31612345678"
 CALLER_REASON = (
