@@ -18,7 +18,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, col, delete, select, update
 
-from loket.domain import audit, contacts
+from loket.domain import audit, break_glass, contacts
 from loket.store.models import (
     ApiToken,
     CallbackRequest,
@@ -519,8 +519,8 @@ def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | 
     """Enable or disable a user; disabling ends all their logins at once, sets them away,
     revokes their API tokens (enabled again, they need new ones), puts the contacts they
     held back in their queues (a contact whose call is live stays theirs until the call
-    ends: `release_held`) and hands their personal callbacks to their desk; never the
-    last active admin. Audited."""
+    ends: `release_held`), hands their personal callbacks to their desk and ends their
+    emergency accesses; never the last active admin. Audited."""
     if not active and user_id == admin_id:
         raise ValueError("user: you cannot disable yourself")
     if not active:
@@ -540,6 +540,7 @@ def set_active(*, session: Session, user_id: int, active: bool, admin_id: int | 
         release_held(session=session, user_id=user_id, by_user_id=admin_id, reason=reason)
         hand_over_promises(session=session, user_id=user_id, by_user_id=admin_id,
                            reason=reason)
+        break_glass.end_grants(session=session, user_id=user_id)
     admin_audit(
         session=session, admin_id=admin_id, user_id=user_id,
         what="enabled" if active else "disabled",
@@ -564,7 +565,8 @@ def change_role(
     """Give a user another role and desk (their rights change at their next request, their
     API tokens' too); the contacts they held go back to their queues and their personal
     callbacks to their desk (a contact whose call is live stays theirs until the call
-    ends: `release_held`); never the last active admin. Audited."""
+    ends: `release_held`) and their emergency accesses end; never the last active admin.
+    Audited."""
     if user_id == admin_id and change.role != "admin":
         raise ValueError("role: you cannot take away your own admin role")
     if change.role != "admin":
@@ -575,6 +577,7 @@ def change_role(
         release_held(session=session, user_id=user_id, by_user_id=admin_id, reason=reason)
         hand_over_promises(session=session, user_id=user_id, by_user_id=admin_id,
                            reason=reason)
+        break_glass.end_grants(session=session, user_id=user_id)
     user.role, user.desk = change.role, change.desk
     session.add(user)
     admin_audit(

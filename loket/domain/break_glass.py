@@ -72,6 +72,19 @@ def active_grants(*, session: Session, user: User, now: datetime | None = None) 
     return {int(contact_id) for contact_id in rows}
 
 
+def end_grants(*, session: Session, user_id: int) -> int:
+    """End now every emergency access this user still holds (their account disabled, or
+    moved to another role or desk: it was given to them as they were); return how many.
+    Each stays on its desk manager's review list, ending at this moment."""
+    now = utcnow()
+    grants = session.exec(select(BreakGlass).where(BreakGlass.user_id == user_id,
+                                                   col(BreakGlass.expires_at) > now)).all()
+    for grant in grants:
+        grant.expires_at = now
+        session.add(grant)
+    return len(grants)
+
+
 def running(user: User | None, now: datetime | None) -> tuple[ColumnElement[bool], ...]:
     """Return the WHERE clauses of this user's running emergency accesses (every user's
     for None), joined with their contacts: unexpired, and the contact still with the desk
