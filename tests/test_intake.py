@@ -24,7 +24,9 @@ from loket.store.models import CallbackRequest, Outbox
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
-def test_a_crisis_escalation_cancels_the_callback_and_answers_now(store_app: Flask) -> None:
+def test_a_crisis_escalation_makes_the_callback_callable_at_once_and_answers_now(
+    store_app: Flask,
+) -> None:
     with store_app.app_context(), session_scope(store_app.extensions["loket.engine"]) as session:
         contact = open_contact(
             session, ContactIn(channel="webform", organisation="police", preference="callback")
@@ -36,7 +38,7 @@ def test_a_crisis_escalation_cancels_the_callback_and_answers_now(store_app: Fla
         assert (contact.crisis, contact.priority, contact.respond) == (True, "urgent", "now")
         assert contact.status == "waiting" and contact.desk == "police"
         callbacks = session.exec(select(CallbackRequest)).all()
-        assert [c.status for c in callbacks] == ["cancelled"]
+        assert [c.status for c in callbacks] == ["crisis"]  # its number: called at once
         assert not escalate(session, contact, rules_runtime.decide)  # already a crisis
         urgent = [row for row in session.exec(select(Outbox)) if row.args["_queue"] == "urgent"]
         assert len(urgent) == 1

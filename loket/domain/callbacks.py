@@ -135,14 +135,15 @@ def cancel_callbacks(*, session: Session, contact: Contact) -> int:
 
 
 def make_crisis_callbacks(*, session: Session, contact: Contact) -> int:
-    """A contact became a crisis: its callback already due, or given up on (unreachable, its
+    """A contact became a crisis: its callback still to come (pending: for a caller who hung
+    up it is the only way to reach them), already due, or given up on (unreachable, its
     window missed), is callable at once by anyone on the desk and bound to no window, so no
     window's end takes it from the counsellor serving it and no manager closes it as one
     more unreachable callback. Return how many changed."""
     open_ones = session.exec(
         select(CallbackRequest).where(
             CallbackRequest.contact_id == contact.id,
-            col(CallbackRequest.status).in_(("due", "unreachable", "missed")),
+            col(CallbackRequest.status).in_(("pending", "due", "unreachable", "missed")),
         )
     ).all()
     for callback in open_ones:

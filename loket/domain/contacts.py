@@ -474,8 +474,7 @@ def escalate(*, session: Session, contact: Contact, decide: Decide) -> bool:
     if contact.crisis and contact.risk == "acute":
         return False
     update_answers(session=session, contact=contact, risk="acute", preference="now")
-    callbacks.cancel_callbacks(session=session, contact=contact)
-    callbacks.make_crisis_callbacks(session=session, contact=contact)
+    callbacks.make_crisis_callbacks(session=session, contact=contact)  # callable at once
     if contact.status == "callback":
         contact.status = "routed"  # a crisis is never parked in a callback queue
     route_contact(session=session, contact=contact, decide=decide)

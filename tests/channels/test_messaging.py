@@ -304,7 +304,7 @@ def test_crisis_after_a_callback_promise_is_answered_now_not_later(
     assert reply is not None and "112" in reply and "113" in reply
     contact = only_contact(engine)
     assert (contact.status, contact.crisis, contact.respond) == ("waiting", True, "now")
-    assert [c.status for c in rows(engine, CallbackRequest)] == ["cancelled"]
+    assert [c.status for c in rows(engine, CallbackRequest)] == ["crisis"]  # callable now
 
 
 def test_menu_zero_is_help_right_now(client: FlaskClient, engine: Engine) -> None:
