@@ -24,7 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from loket.domain import audit, callbacks, contacts, inbound
+from loket.domain import access, audit, break_glass, callbacks, contacts, inbound
 from loket.domain.refusals import Refused
 from loket.queue import outbox
 from loket.store.models import (
@@ -262,7 +262,7 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
                       key="r_window")
     if personal:
         counsellor_phone(user)
-    callbacks.cancel_callbacks(session=session, contact=contact)
+    replace_callbacks(session=session, contact=contact)
     callback = callbacks.request_callback(session=session, contact=contact, phone=contact.phone,
                                           window=window, voicemail_allowed=voicemail_allowed)
     callback.claimed_by = user.id if personal else None
@@ -274,6 +274,26 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
                  actor="user", detail=f"callback planned window={window} personal={personal}",
                  source=source)
     return callback
+
+
+# Callbacks a newly planned one replaces: every one still to make that nobody is calling.
+REPLACED = ("pending", "due")
+
+
+def replace_callbacks(*, session: Session, contact: Contact) -> int:
+    """Cancel the contact's callbacks still to make that nobody is calling now (pending, or
+    due in the desk's queue): a callback planned for later replaces them, so nobody rings
+    the person outside the window they chose. Return how many were cancelled."""
+    replaced = session.exec(
+        select(CallbackRequest).where(CallbackRequest.contact_id == contact.id,
+                                      col(CallbackRequest.status).in_(REPLACED))
+        # Locked, as read now: one `ring_personal` took meanwhile is being called, not replaced.
+        .with_for_update().execution_options(populate_existing=True)
+    ).all()
+    for callback in replaced:
+        callback.status, callback.updated_at = "cancelled", utcnow()
+        session.add(callback)
+    return len(replaced)
 
 
 def ring_due_personal(*, session: Session, limit: int) -> list[CallLeg]:
@@ -299,15 +319,19 @@ def ring_due_personal(*, session: Session, limit: int) -> list[CallLeg]:
 
 def ring_personal(*, session: Session, callback_id: int) -> CallLeg | None:
     """When a personal callback is due, ring its counsellor (Loket places the call, as if
-    they pressed "call"), when they are active, not away, have a phone and no live call;
-    otherwise it stays due in the desk's queue. Return the counsellor's leg to place."""
+    they pressed "call"), when they are active, not away, have a phone and no live call,
+    and may still see the contact (their desk or role changed, their emergency access
+    ended: not theirs to call any more); otherwise it stays due in the desk's queue.
+    Return the counsellor's leg to place."""
     callback = session.get(CallbackRequest, callback_id)
     if callback is None or callback.status != "due" or callback.claimed_by is None:
         return None
     user = session.get(User, callback.claimed_by)
     contact = session.get(Contact, callback.contact_id)
     if (user is None or contact is None or not user.active or not user.phone
-            or user.availability == "away" or contact.assigned_user_id not in (None, user.id)):
+            or user.availability == "away" or contact.assigned_user_id not in (None, user.id)
+            or not access.sees(user, contact, break_glass.active_grants(session=session,
+                                                                         user=user))):
         return None
     on_a_call = session.exec(
         select(CallLeg.id).where(CallLeg.user_id == user.id, CallLeg.kind == "counsellor",
@@ -444,7 +468,7 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
         move_refused(session=session, caller=leg)
     leg.updated_at = utcnow()
     session.add(leg)
-    callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
+    callback = attempt_of(session=session, leg=leg)
     if callback is not None:
         callback.error = leg.error
         if final and callback.status == "calling":
@@ -582,9 +606,9 @@ def counsellor_not_confirmed(*, session: Session, leg: CallLeg) -> None:
     leg.status, leg.error, leg.updated_at = "no-answer", NOT_CONFIRMED, now
     session.add(leg)
     contact = session.get(Contact, leg.contact_id)
-    callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
-    if callback is not None:
-        if callback.status == "calling":
+    if leg.callback_id is not None:
+        callback = attempt_of(session=session, leg=leg)
+        if callback is not None and callback.status == "calling":
             back_to_desk(session=session, callback=callback, reason=NOT_CONFIRMED)
             if contact is not None:
                 audit.record(session=session, event="update", contact=contact,
@@ -646,6 +670,13 @@ def person_answered(*, session: Session, leg: CallLeg, answered_by: str,
     machine = answered_by.startswith("machine") or answered_by == "fax"
     if callback is None:
         return "hangup"
+    if attempt_of(session=session, leg=leg) is None:
+        # A leg of an earlier attempt (given up on meanwhile): the attempt under way is not
+        # this one's to end. Nobody is left alone in a silent conference nor on a voicemail.
+        if machine:
+            return "message" if callback.voicemail_allowed else "hangup"
+        return "join" if counsellor_on_call(session=session, conference=leg.conference) \
+            else "sorry"
     if not machine and not counsellor_on_call(session=session, conference=leg.conference):
         # Nobody to join: never leave the person in a silent conference, nor count them
         # reached. The callback is due again at once, this ring not counted as an attempt.
@@ -794,7 +825,7 @@ def record_status(*, session: Session, leg: CallLeg, status: str, answered_by: s
     session.add(leg)
     if status not in FINAL:
         return leg  # answered is not taken: a colleague takes a transfer by pressing 1
-    callback = session.get(CallbackRequest, leg.callback_id) if leg.callback_id else None
+    callback = attempt_of(session=session, leg=leg)
     if callback is not None and callback.status == "calling":
         if leg.kind == "person":
             attempt_ended(session=session, callback=callback,
@@ -831,6 +862,26 @@ def back_to_desk(*, session: Session, callback: CallbackRequest, reason: str) ->
     callback.error, callback.updated_at = reason, now
     release_callback_contact(session=session, callback=callback, now=now)
     session.add(callback)
+
+
+def attempt_of(*, session: Session, leg: CallLeg) -> CallbackRequest | None:
+    """Return the callback whose attempt under way this leg is part of; None for a leg of no
+    callback, or of an earlier attempt. Each attempt rings the counsellor first, in a
+    conference of its own that the person's leg joins; the attempt under way is that of the
+    callback's newest counsellor leg. So a late status of an earlier attempt's leg (the
+    person's "completed" after a voicemail was hung up on and the callback called again)
+    records that leg's own status only, and never ends the attempt now ringing. Told by the
+    legs' ids, not by clocks: the web and the workers may not agree to the microsecond."""
+    if leg.callback_id is None:
+        return None
+    newest = session.exec(
+        select(CallLeg.conference).where(CallLeg.callback_id == leg.callback_id,
+                                         CallLeg.kind == "counsellor")
+        .order_by(col(CallLeg.id).desc())
+    ).first()
+    if newest is not None and newest != leg.conference:
+        return None
+    return session.get(CallbackRequest, leg.callback_id)
 
 
 def person_rung(*, session: Session, leg: CallLeg) -> bool:
