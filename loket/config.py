@@ -46,6 +46,11 @@ E164 = r"\+[1-9]\d{7,14}"
 T = TypeVar("T")
 
 
+# The longest retention period, in days (a hundred years): a longer one is no period, and
+# past what a date can hold once taken from today.
+RETENTION_MAX_DAYS = 36_500
+
+
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names the variable.
 
@@ -180,9 +185,10 @@ class Settings:
     def retention_by_desk(self) -> dict[str, int]:
         """Return the desks' own retention periods in days ("desk=days,...")."""
         return desk_values(
-            self.retention_desk_days, "desk=days (police, veterans or debasis, 1 or more)",
+            self.retention_desk_days,
+            f"desk=days (police, veterans or debasis, 1 to {RETENTION_MAX_DAYS})",
             lambda desk, days: desk in ("police", "veterans", "debasis") and days.isdigit()
-            and int(days) >= 1, int)
+            and 1 <= int(days) <= RETENTION_MAX_DAYS, int)
 
     def desk_number(self, desk: str | None) -> str:
         """Return the number a desk calls from (its own, else TWILIO_FROM_NUMBER)."""
@@ -266,6 +272,9 @@ def load_settings(
     ):
         if getattr(settings, name) < 1:
             raise ConfigError("at_least_1", var=env_name(name))
+    if settings.retention_days > RETENTION_MAX_DAYS:
+        raise ConfigError("retention_at_most", var=env_name("retention_days"),
+                          days=RETENTION_MAX_DAYS)
     for name in ("service_target_s", "crisis_target_s"):
         if getattr(settings, name) > 600:
             raise ConfigError("at_most_600", var=env_name(name))

@@ -135,6 +135,17 @@ def test_a_desk_s_retention_period_and_a_wrong_one_named(tmp_path: Path) -> None
         load_settings(environ={**env, "LOKET_SERVICE_TARGET_S": "900"})
 
 
+def test_a_retention_period_past_a_hundred_years_is_refused_named(tmp_path: Path) -> None:
+    # "Keep for ever" written as a million days: the cutoff, today less it, is no date (the
+    # purge and the nightly retention failed on it with a traceback).
+    env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
+    assert load_settings(environ={**env, "LOKET_RETENTION_DAYS": "36500"}).retention_days == 36500
+    with pytest.raises(ConfigError, match="LOKET_RETENTION_DAYS: hooguit 36500 dagen"):
+        load_settings(environ={**env, "LOKET_RETENTION_DAYS": "1000000"})
+    with pytest.raises(ConfigError, match="LOKET_RETENTION_DESK_DAYS"):
+        load_settings(environ={**env, "LOKET_RETENTION_DESK_DAYS": "police=1000000"})
+
+
 def test_desk_numbers_are_read_and_a_wrong_one_named(tmp_path: Path) -> None:
     env = {"LOKET_INSTANCE_PATH": str(tmp_path)}
     given = load_settings(environ={**env, "LOKET_DESK_NUMBERS": "police=+3130, debasis=+3120"})

@@ -35,6 +35,10 @@ CONFIG_TEXTS = Catalog(
             "nl": "{var}: moet 1 of meer zijn",
             "en": "{var}: must be 1 or more",
         },
+        "retention_at_most": {
+            "nl": "{var}: hooguit {days} dagen",
+            "en": "{var}: at most {days} days",
+        },
         "at_most_600": {
             "nl": "{var}: hooguit 600 seconden",
             "en": "{var}: at most 600 seconds",
@@ -61,9 +65,9 @@ CONFIG_TEXTS = Catalog(
         },
         "retention_desk_days": {
             "nl": "LOKET_RETENTION_DESK_DAYS: verwacht desk=days (police, veterans of debasis, "
-                  "1 of meer), niet {got!r}",
+                  "1 tot en met 36500), niet {got!r}",
             "en": "LOKET_RETENTION_DESK_DAYS: expected desk=days (police, veterans or debasis, "
-                  "1 or more), got {got!r}",
+                  "1 to 36500), got {got!r}",
         },
         "workspace_lists": {
             "nl": "LOKET_WORKSPACE_LISTS: {problem}",
