@@ -82,7 +82,7 @@ def request_callback(session: Session, contact: Contact, **details: Any) -> Call
 
 
 def cancel_callbacks(session: Session, contact: Contact) -> int:
-    """Cancel a contact's pending callbacks (`callbacks.cancel_callbacks`)."""
+    """Cancel a contact's callbacks still to make (`callbacks.cancel_callbacks`)."""
     return callbacks.cancel_callbacks(session=session, contact=contact)
 
 

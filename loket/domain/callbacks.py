@@ -122,10 +122,13 @@ def keep_crisis_reach(
 
 
 def cancel_callbacks(*, session: Session, contact: Contact) -> int:
-    """Cancel the callbacks still pending for a contact (answered now, or stopped)."""
+    """Cancel a contact's callbacks still to make that nobody is calling (pending, due, or
+    callable at once for a crisis): its contact closed, or stopped. One being called ends
+    with its call."""
     pending = session.exec(
         select(CallbackRequest).where(
-            CallbackRequest.contact_id == contact.id, CallbackRequest.status == "pending"
+            CallbackRequest.contact_id == contact.id,
+            col(CallbackRequest.status).in_(("pending", "due", "crisis")),
         )
     ).all()
     for callback in pending:

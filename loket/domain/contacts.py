@@ -566,7 +566,8 @@ def close(
     user_id: int | None = None,
     source: str = "",
 ) -> Contact:
-    """Close a contact with its outcome; its pending callbacks are cancelled."""
+    """Close a contact with its outcome; its callbacks still to make are cancelled (none
+    rings a counsellor, nor waits in a queue, for a contact closed)."""
     now = utcnow()
     contact.status, contact.outcome, contact.closed_at, contact.updated_at = (
         "closed", outcome, now, now,

@@ -14,6 +14,7 @@ from tests.desk.test_workspace import act, engine_of
 from tests.queue.test_callbacks import (
     COUNSELLOR_PHONE,
     callback_for,
+    callback_row,
     calls_app,  # noqa: F401 - the fixture
     counsellor_with_phone,
     run_jobs,
@@ -40,3 +41,19 @@ def test_a_callback_for_tomorrow_raised_to_crisis_is_called_now(
     act(client, reference, "call")
     run_jobs(calls_app, redis_conn)
     assert twilio_double.calls_to() == [COUNSELLOR_PHONE]  # the counsellor's phone first
+
+
+def test_closing_a_contact_cancels_its_due_callback(
+    calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,  # noqa: F811
+) -> None:
+    """Closed (the person was helped by text meanwhile), its callback that fell due rings
+    nobody and waits in no queue."""
+    client, _me = counsellor_with_phone(calls_app)
+    reference, callback_id = callback_for(calls_app, window="asap")
+    run_jobs(calls_app, redis_conn)
+    assert callback_row(calls_app, callback_id).status == "due"
+    assert act(client, reference, "claim").status_code == 303
+    assert act(client, reference, "close", outcome="helped", note="").status_code == 303
+    assert callback_row(calls_app, callback_id).status == "cancelled"
+    run_jobs(calls_app, redis_conn)
+    assert twilio_double.calls_to() == []
