@@ -123,13 +123,15 @@ def keep_crisis_reach(
 
 def cancel_callbacks(*, session: Session, contact: Contact) -> int:
     """Cancel a contact's callbacks still to make that nobody is calling (pending, due, or
-    callable at once for a crisis): its contact closed, or stopped. One being called ends
-    with its call."""
+    callable at once for a crisis): its contact closed, or a callback planned for later
+    replaces them, so nobody rings the person outside the window they chose. One being
+    called ends with its call: the rows are locked and read as they are now, so one that
+    `calls.ring_personal` took meanwhile is not cancelled."""
     pending = session.exec(
         select(CallbackRequest).where(
             CallbackRequest.contact_id == contact.id,
             col(CallbackRequest.status).in_(("pending", "due", "crisis")),
-        )
+        ).with_for_update().execution_options(populate_existing=True)
     ).all()
     for callback in pending:
         callback.status, callback.updated_at = "cancelled", utcnow()

@@ -262,7 +262,7 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
                       key="r_window")
     if personal:
         counsellor_phone(user)
-    replace_callbacks(session=session, contact=contact)
+    callbacks.cancel_callbacks(session=session, contact=contact)  # replaced by this one
     callback = callbacks.request_callback(session=session, contact=contact, phone=contact.phone,
                                           window=window, voicemail_allowed=voicemail_allowed)
     callback.claimed_by = user.id if personal else None
@@ -274,26 +274,6 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
                  actor="user", detail=f"callback planned window={window} personal={personal}",
                  source=source)
     return callback
-
-
-# Callbacks a newly planned one replaces: every one still to make that nobody is calling.
-REPLACED = ("pending", "due")
-
-
-def replace_callbacks(*, session: Session, contact: Contact) -> int:
-    """Cancel the contact's callbacks still to make that nobody is calling now (pending, or
-    due in the desk's queue): a callback planned for later replaces them, so nobody rings
-    the person outside the window they chose. Return how many were cancelled."""
-    replaced = session.exec(
-        select(CallbackRequest).where(CallbackRequest.contact_id == contact.id,
-                                      col(CallbackRequest.status).in_(REPLACED))
-        # Locked, as read now: one `ring_personal` took meanwhile is being called, not replaced.
-        .with_for_update().execution_options(populate_existing=True)
-    ).all()
-    for callback in replaced:
-        callback.status, callback.updated_at = "cancelled", utcnow()
-        session.add(callback)
-    return len(replaced)
 
 
 def ring_due_personal(*, session: Session, limit: int) -> list[CallLeg]:
