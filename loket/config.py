@@ -311,7 +311,7 @@ def check_calls(settings: Settings) -> None:
     try:
         settings.retention_by_desk  # noqa: B018 - read to check
     except DeskValuesError as exc:
-        raise ConfigError("retention_desk_days", got=exc.part) from None
+        raise ConfigError("retention_desk_days", got=exc.part, days=RETENTION_MAX_DAYS) from None
 
 
 def check_lists(settings: Settings) -> None:

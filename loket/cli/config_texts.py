@@ -65,9 +65,9 @@ CONFIG_TEXTS = Catalog(
         },
         "retention_desk_days": {
             "nl": "LOKET_RETENTION_DESK_DAYS: verwacht desk=days (police, veterans of debasis, "
-                  "1 tot en met 36500), niet {got!r}",
+                  "1 tot en met {days}), niet {got!r}",
             "en": "LOKET_RETENTION_DESK_DAYS: expected desk=days (police, veterans or debasis, "
-                  "1 to 36500), got {got!r}",
+                  "1 to {days}), got {got!r}",
         },
         "workspace_lists": {
             "nl": "LOKET_WORKSPACE_LISTS: {problem}",
