@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from loket import demo, rules_runtime
+from loket.domain.callbacks import AMSTERDAM, NIGHT_ENDS
 from loket.store.db import session_scope
 from loket.store.models import CallbackRequest, Contact, Message
 
@@ -243,7 +245,9 @@ def test_a_callback_asks_number_window_and_voicemail(app: Flask, client: FlaskCl
     [callback] = stored(app, CallbackRequest)
     assert (callback.window, callback.voicemail_allowed) == ("tomorrow", True)
     page = client.get("/chat").get_data(as_text=True)
-    assert "We bellen je terug: morgen tussen 09:00 en 12:00" in page
+    # Asked in the night (before 06:00 in Amsterdam), "tomorrow morning" is the coming one.
+    day = "vandaag" if datetime.now(AMSTERDAM).hour < NIGHT_ENDS else "morgen"
+    assert f"We bellen je terug: {day} tussen 09:00 en 12:00" in page
     assert contact.reference in page
 
 
