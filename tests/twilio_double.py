@@ -78,6 +78,9 @@ class TwilioDouble:
     server: ThreadingHTTPServer | None = None
     # What a GET of a call answers (its status); a call not named here is in progress.
     call_statuses: dict[str, str] = field(default_factory=dict)
+    # Called with each request the double accepted, before it answers (a test's moment to
+    # make something happen between Twilio taking a request and the caller hearing back).
+    before_answer: Callable[[Recorded], None] | None = None
 
     def fail_next(self, *, status: int = 500, code: int = 20500, times: int = 1) -> None:
         """Answer the next `times` requests with a Twilio error."""
@@ -195,9 +198,12 @@ def handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
             auth_ok = self.headers.get("Authorization") == expected
             path = self.path.split("?")[0]
             status, body = respond(double, method, path, params, auth_ok=auth_ok)
+            recorded = Recorded(method, path, params, auth_ok, lists, status, body)
             with double.lock:
-                double.requests.append(
-                    Recorded(method, path, params, auth_ok, lists, status, body))
+                double.requests.append(recorded)
+                hook = double.before_answer
+            if hook is not None and status < 400:
+                hook(recorded)
             self.answer(status, body)
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name

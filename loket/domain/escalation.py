@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from loket.domain import audit, contacts
@@ -187,6 +188,16 @@ class Banner:
         return self.waited_s // 60
 
 
+def still_alarming() -> tuple[ColumnElement[bool], ...]:
+    """Return the WHERE clauses of an escalation still alarming (joined to its contact): open,
+    and its contact still an unserved crisis nobody holds, not erased. What the sweep will
+    resolve (`resolve_served`) is gone from the banners the moment it is served, not at the
+    next sweep (which waits while Redis is away)."""
+    return (col(Escalation.resolved_at).is_(None), col(Contact.assigned_user_id).is_(None),
+            col(Contact.status).in_(UNSERVED), col(Contact.crisis).is_(True),
+            col(Contact.anonymised_at).is_(None))
+
+
 def open_banners(*, session: Session, now: datetime | None = None) -> list[Banner]:
     """Return the open escalations (the newest step of each contact), longest waiting first.
     Every desk sees them (a crisis is everyone's); whether a reference opens is the access
@@ -200,7 +211,7 @@ def open_banners(*, session: Session, now: datetime | None = None) -> list[Banne
                   func.min(case((and_(col(Escalation.sms_sid).is_not(None),
                                       col(Escalation.sms_sid) != SENDING), 1), else_=0)))
         .join(Contact, col(Contact.id) == Escalation.contact_id)
-        .where(col(Escalation.resolved_at).is_(None))
+        .where(*still_alarming())
         .group_by(col(Contact.reference), col(Contact.desk), col(Contact.queue))
     ).all()
     # Routed again while alarmed (a crisis phrase), a contact has waited at least since its

@@ -27,6 +27,7 @@ from loket.domain import (
     calls,
     contacts,
     conversations,
+    escalation,
     logins,
     support,
 )
@@ -271,9 +272,11 @@ def version_statement(desk: str) -> Any:
         sa_select(func.count()).select_from(HelpRequest).where(*asking).scalar_subquery(),
         sa_select(func.max(HelpRequest.id)).where(*asking).scalar_subquery(),
         sa_select(func.count()).select_from(BreakGlass).where(*granted).scalar_subquery(),
-        # Open escalations (a crisis unclaimed too long): their number and newest step.
-        sa_select(func.count() * 100000 + func.coalesce(func.max(Escalation.id), 0))
-        .where(col(Escalation.resolved_at).is_(None)).scalar_subquery(),
+        # Escalations still alarming (a crisis unclaimed too long): their number and which
+        # (a claim takes a banner down at once on every desk, before the sweep resolves it).
+        sa_select(func.count() * 100000 + func.coalesce(func.sum(Escalation.id), 0))
+        .join(Contact, col(Contact.id) == Escalation.contact_id)
+        .where(*escalation.still_alarming()).correlate(None).scalar_subquery(),
     ).select_from(Contact).where(*queue_conditions(desk, me, now))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import structlog
 from flask import current_app
@@ -18,6 +19,7 @@ from loket.config import Settings
 from loket.domain import calls
 from loket.gateway import GatewayError, get_gateway
 from loket.queue.connection import get_queue, get_redis
+from loket.queue.resilience import keep_after_send
 from loket.store.db import get_engine, session_scope
 from loket.store.models import CallbackRequest, CallLeg, Contact, User
 from loket.store.types import utcnow
@@ -231,8 +233,9 @@ def place(leg_id: int, *, final: bool) -> str:
     sid = dialled(leg, final=final)  # raises for the job's retry when not final
     if sid is None:
         return "failed"
-    with session_scope(engine) as session:
-        calls.leg_placed(session=session, leg_id=leg_id, call_sid=sid)
+    # Twilio rings now: a database blip must not lose the sid its status callbacks name.
+    keep_after_send(engine, partial(keep_sids, [(leg_id, sid)]), within_s=RECORD_SID_WITHIN_S,
+                    event="call", leg_id=leg_id)
     log.info("call.placed", leg_id=leg_id, kind=leg.kind)
     return "placed"
 
@@ -271,10 +274,8 @@ def ring_personal() -> int:
             session.flush()
             taken = [dial for dial in (take(session, leg.id or 0) for leg in legs) if dial]
         sids = [(leg.leg_id, dialled(leg, final=True)) for leg in taken]
-        with session_scope(engine) as session:
-            for leg_id, sid in sids:
-                if sid is not None:
-                    calls.leg_placed(session=session, leg_id=leg_id, call_sid=sid)
+        keep_after_send(engine, partial(keep_sids, sids), within_s=RECORD_SID_WITHIN_S,
+                        event="call", legs=len(sids))
         placed += sum(sid is not None for _, sid in sids)
         if len(legs) < RING_BATCH:
             break
@@ -284,6 +285,15 @@ def ring_personal() -> int:
 
 
 RING_BATCH = 200  # personal callbacks rung per transaction
+# How long the sids of calls placed are tried to be kept while the database refuses.
+RECORD_SID_WITHIN_S = 30.0
+
+
+def keep_sids(sids: list[tuple[int, str | None]], session: Session) -> None:
+    """Keep the sids of the legs placed (a leg not placed: None, skipped)."""
+    for leg_id, sid in sids:
+        if sid is not None:
+            calls.leg_placed(session=session, leg_id=leg_id, call_sid=sid)
 
 
 def move_caller(leg_id: int) -> str:

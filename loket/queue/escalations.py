@@ -5,17 +5,25 @@ another scheduler's run; no transaction is held while the text is sent."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 import structlog
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
 
 from loket.config import Settings
 from loket.domain import escalation, workspace
 from loket.gateway import GatewayError, get_gateway
 from loket.i18n import normalise_language
+from loket.queue.resilience import keep_after_send
 from loket.store.db import get_engine, read_scope, session_scope
 
 log = structlog.get_logger(__name__)
+# How long a sent on-call text's sid is tried to be kept while the database refuses: well
+# inside the claim's two minutes (`escalation.STALE_CLAIM`), after which it would be sent
+# again.
+RECORD_TEXT_WITHIN_S = 30.0
 
 
 def timing(settings: Settings) -> escalation.Timing:
@@ -88,7 +96,18 @@ def text_oncall(number: str, language: str = "nl") -> int:
         except GatewayError:
             sid = None
             log.warning("escalation.text_failed", escalation_id=text.escalation_id)
-        with session_scope(engine) as session:
-            escalation.record_text(session=session, escalation_id=text.escalation_id, sid=sid)
+        try:
+            keep_after_send(engine, partial(keep_text, text.escalation_id, sid),
+                            within_s=RECORD_TEXT_WITHIN_S, event="escalation.text",
+                            escalation_id=text.escalation_id)
+        except DBAPIError:
+            # Logged; the claim goes stale and the text is sent again (twice beats never).
+            # The other steps' texts are not held up by this one.
+            pass
         sent += sid is not None
     return sent
+
+
+def keep_text(escalation_id: int, sid: str | None, session: Session) -> None:
+    """Keep a text's sid, or give its claim back (None)."""
+    escalation.record_text(session=session, escalation_id=escalation_id, sid=sid)

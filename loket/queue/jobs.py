@@ -6,20 +6,19 @@ Jobs run inside the app's context, pushed by the worker class (`loket.queue.work
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 import structlog
 from flask import current_app
 from redis.exceptions import LockError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
 
 from loket.domain import audit_chain
 from loket.gateway import GatewayError, get_gateway
 from loket.queue import calls, outbox
 from loket.queue.connection import get_redis
-from loket.queue.resilience import Backoff
+from loket.queue.resilience import keep_after_send
 from loket.store.db import get_engine, session_scope
 from loket.store.models import Contact, Message
 
@@ -128,25 +127,14 @@ def record_sent(engine: Engine, message_id: int, sid: str, *,
 
     Twilio has sent it: failing here would let the job's retry send it a second time, so a
     database blip (a restart, a row held past the lock timeout) is waited out, bounded."""
-    deadline = time.monotonic() + within_s
-    backoff = Backoff(base_s=0.5, cap_s=5.0)
-    while True:
-        try:
-            with session_scope(engine) as session:
-                message = session.get(Message, message_id)
-                if message is not None and not message.external_id:
-                    message.external_id = sid
-                    message.delivery_status = "sent"
-            return
-        except DBAPIError as exc:
-            wait = backoff.next_wait()
-            if time.monotonic() + wait > deadline:
-                log.error("message.sent_unrecorded", message_id=message_id,
-                          error=type(exc).__name__)
-                raise
-            log.warning("message.record_retry", message_id=message_id,
-                        error=type(exc).__name__, wait_s=round(wait, 2))
-            time.sleep(wait)
+
+    def keep(session: Session) -> None:
+        message = session.get(Message, message_id)
+        if message is not None and not message.external_id:
+            message.external_id = sid
+            message.delivery_status = "sent"
+
+    keep_after_send(engine, keep, within_s=within_s, event="message", message_id=message_id)
 
 
 def reconcile() -> int:

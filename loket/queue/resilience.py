@@ -1,4 +1,5 @@
-"""Living with a Redis that stalls or restarts: backoff, a circuit breaker, waiting to reconnect.
+"""Living with a Redis that stalls or restarts: backoff, a circuit breaker, waiting to reconnect;
+and keeping what Twilio already did while the database refuses a moment.
 
 The web's Redis client fails fast and then leaves Redis alone for a few seconds (the circuit
 breaker), so no request waits for it; what it could not enqueue stays in the outbox for the
@@ -17,6 +18,11 @@ from dataclasses import dataclass, field
 import structlog
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from loket.store.db import session_scope
 
 log = structlog.get_logger(__name__)
 
@@ -102,3 +108,30 @@ def wait_for_redis(
     log.info("redis.reconnected", process=process, attempts=backoff.attempt, away_s=round(away, 2))
     backoff.reset()
     return away
+
+
+def keep_after_send(engine: Engine, write: Callable[[Session], None], *, within_s: float,
+                    event: str, sleep: Callable[[float], None] = time.sleep,
+                    **ids: int) -> None:
+    """Run `write` in a unit of work of its own, trying again for `within_s` while the
+    database refuses (a restart takes seconds; a row held past the lock timeout).
+
+    For what Twilio has done already (a text sent, a call placed): failing at once would
+    let a retry do it a second time. Logged as `<event>.record_retry` at each wait; past the
+    bound, `<event>.sent_unrecorded` and the error is raised. `ids` (ids only, nothing
+    personal) go into both lines."""
+    deadline = time.monotonic() + within_s
+    backoff = Backoff(base_s=0.5, cap_s=5.0)
+    while True:
+        try:
+            with session_scope(engine) as session:
+                write(session)
+            return
+        except DBAPIError as exc:
+            wait = backoff.next_wait()
+            if time.monotonic() + wait > deadline:
+                log.error(f"{event}.sent_unrecorded", error=type(exc).__name__, **ids)
+                raise
+            log.warning(f"{event}.record_retry", error=type(exc).__name__,
+                        wait_s=round(wait, 2), **ids)
+            sleep(wait)
