@@ -101,6 +101,12 @@ TEXTS = Catalog("calls", {
         "en": "The caller could not be connected. The caller still waits in the queue, for "
               "anyone of the desk. Goodbye.",
     },
+    # To a warm transfer's colleague who may no longer take the call (it moved on).
+    "not_yours": {
+        "nl": "U kunt dit gesprek niet meer overnemen: het is intussen elders ondergebracht. "
+              "Tot ziens.",
+        "en": "You can no longer take this call: it has been handed on meanwhile. Goodbye.",
+    },
     "gone": {
         "nl": "Dit gesprek is al afgelopen. Tot ziens.",
         "en": "This call has already ended. Goodbye.",
@@ -246,7 +252,10 @@ def confirm(leg_id: int, round_: int) -> Response:
             say_text(twiml, TEXTS.get("listening", lang), lang)
             return str(conference(twiml, leg.conference, ends_it=False, coach=coached))
         if leg.kind == "transfer":
-            calls.colleague_joined(session=session, leg=leg)
+            if not calls.colleague_joined(session=session, leg=leg):
+                say_text(twiml, TEXTS.get("not_yours", lang), lang)
+                twiml.hangup()
+                return str(twiml)
             say_text(twiml, TEXTS.get("moving", lang), lang)
         else:
             calls.counsellor_answered(session=session, leg=leg)

@@ -72,6 +72,13 @@ def active_grants(*, session: Session, user: User, now: datetime | None = None) 
     return {int(contact_id) for contact_id in rows}
 
 
+def sees_now(*, session: Session, user: User, contact: Contact,
+             now: datetime | None = None) -> bool:
+    """Tell whether this counsellor may read this contact now, their running emergency
+    accesses counted (`access.sees` with `active_grants`)."""
+    return access.sees(user, contact, active_grants(session=session, user=user, now=now))
+
+
 def end_grants(*, session: Session, user_id: int) -> int:
     """End now every emergency access this user still holds (their account disabled, or
     moved to another role or desk: it was given to them as they were); return how many.

@@ -24,7 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from loket.domain import access, audit, break_glass, callbacks, contacts, inbound
+from loket.domain import audit, break_glass, callbacks, contacts, inbound
 from loket.domain.refusals import Refused
 from loket.queue import outbox
 from loket.store.models import (
@@ -310,8 +310,7 @@ def ring_personal(*, session: Session, callback_id: int) -> CallLeg | None:
     contact = session.get(Contact, callback.contact_id)
     if (user is None or contact is None or not user.active or not user.phone
             or user.availability == "away" or contact.assigned_user_id not in (None, user.id)
-            or not access.sees(user, contact, break_glass.active_grants(session=session,
-                                                                         user=user))):
+            or not break_glass.sees_now(session=session, user=user, contact=contact)):
         return None
     on_a_call = session.exec(
         select(CallLeg.id).where(CallLeg.user_id == user.id, CallLeg.kind == "counsellor",
@@ -575,7 +574,8 @@ def counsellor_confirmed(*, leg: CallLeg) -> bool:
     return leg.answered_by == HUMAN
 
 
-def counsellor_not_confirmed(*, session: Session, leg: CallLeg) -> None:
+def counsellor_not_confirmed(*, session: Session, leg: CallLeg,
+                             reason: str = NOT_CONFIRMED) -> None:
     """The counsellor's phone answered but nobody pressed 1 (a voicemail, a wrong key
     twice): as if it did not answer, and nobody else was rung (nor, on a warm transfer,
     joined to the call). The leg ends; a callback goes back to the desk (due again, a
@@ -583,7 +583,7 @@ def counsellor_not_confirmed(*, session: Session, leg: CallLeg) -> None:
     stays in their queue, held by no one, so that anyone of the desk may take them (and a
     crisis's alarms go on)."""
     now = utcnow()
-    leg.status, leg.error, leg.updated_at = "no-answer", NOT_CONFIRMED, now
+    leg.status, leg.error, leg.updated_at = "no-answer", reason, now
     session.add(leg)
     contact = session.get(Contact, leg.contact_id)
     if leg.callback_id is not None:
@@ -593,9 +593,9 @@ def counsellor_not_confirmed(*, session: Session, leg: CallLeg) -> None:
             if contact is not None:
                 audit.record(session=session, event="update", contact=contact,
                              user_id=leg.user_id, detail=f"callback back to the desk: "
-                                                         f"{NOT_CONFIRMED}")
+                                                         f"{reason}")
     elif leg.kind == "counsellor":
-        caller_back_in_queue(session=session, leg=leg, reason=NOT_CONFIRMED)
+        caller_back_in_queue(session=session, leg=leg, reason=reason)
     # A colleague's voicemail on a warm transfer: when the counsellor left meanwhile, the
     # person is not left alone in a silent conference.
     end_if_no_one_left(session=session, leg=leg)
@@ -1426,10 +1426,14 @@ def warm_transfer(*, session: Session, user: User, contact: Contact, desk: str, 
     if leg is None or leg.user_id != user.id:
         raise Refused("no call of yours on this contact is live", field="call",
                       key="r_no_live_call")
+    on_a_call = (select(CallLeg.user_id)
+                 .where(col(CallLeg.kind).in_(SCREENED), col(CallLeg.status).in_(LIVE),
+                        col(CallLeg.user_id).is_not(None)))
     colleague = session.exec(
         select(User).where(User.desk == desk, User.role == "counsellor",
                            col(User.active).is_(True), col(User.available).is_(True),
-                           col(User.phone).is_not(None), User.id != user.id)
+                           col(User.phone).is_not(None), User.id != user.id,
+                           col(User.id).not_in(on_a_call))
         .order_by(col(User.id))
     ).first()
     if colleague is None and desk in ("police", "veterans", "debasis"):
@@ -1446,20 +1450,34 @@ def warm_transfer(*, session: Session, user: User, contact: Contact, desk: str, 
     return joined
 
 
-def colleague_joined(*, session: Session, leg: CallLeg) -> None:
+# Said on the desk when the colleague of a warm transfer may no longer take the call.
+NOT_THEIRS = "the colleague may no longer see the contact"
+
+
+def colleague_joined(*, session: Session, leg: CallLeg) -> bool:
     """A counsellor added to a live call (a warm transfer) pressed 1 on their phone: they
-    join it, and hold it now."""
+    join it, and hold it now. Not when they may no longer see the contact (their account
+    disabled or moved to another desk, the contact handed on to a third desk while their
+    phone rang: they would hear another desk's call): the leg ends as one not confirmed,
+    and False is returned."""
+    contact = session.get(Contact, leg.contact_id)
+    colleague = session.get(User, leg.user_id) if leg.user_id is not None else None
+    if (contact is None or colleague is None or not colleague.active
+            or contact.anonymised_at is not None
+            or not break_glass.sees_now(session=session, user=colleague, contact=contact)):
+        counsellor_not_confirmed(session=session, leg=leg, reason=NOT_THEIRS)
+        return False
     leg.status, leg.answered_by, leg.updated_at = "in-progress", HUMAN, utcnow()
     session.add(leg)
-    contact = session.get(Contact, leg.contact_id)
-    if contact is None or leg.user_id is None or contact.status == "closed":
-        return
+    if contact.status == "closed":
+        return True
     if contact.assigned_user_id is None:
         contact.assigned_user_id = leg.user_id
         contact.status, contact.updated_at = "in_progress", utcnow()
         session.add(contact)
         audit.record(session=session, event="claim", contact=contact, user_id=leg.user_id,
                      actor="user", detail="joined the call (warm transfer)")
+    return True
 
 
 def manager_joined(*, session: Session, leg: CallLeg) -> str | None:

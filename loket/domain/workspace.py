@@ -528,9 +528,8 @@ def release_unseen(*, session: Session, now: datetime | None = None) -> list[str
             .with_for_update(skip_locked=True).execution_options(populate_existing=True)
         ).first()
         holder = session.get(User, contact.assigned_user_id) if contact else None
-        if contact is None or holder is None or access.sees(
-                holder, contact, break_glass.active_grants(session=session, user=holder,
-                                                           now=now)):
+        if contact is None or holder is None or break_glass.sees_now(
+                session=session, user=holder, contact=contact, now=now):
             continue  # in use meanwhile, or seen again: the next sweep looks again
         contacts.put_back(session=session, contact=contact, by_user_id=None,
                           reason="the holder's access to it ended")

@@ -55,12 +55,12 @@ def holding(engine: Engine, table: str, row_id: int, seconds: float) -> Iterator
 
     def hold() -> None:
         if engine.dialect.name == "sqlite":
-            conn = sqlite3.connect(engine.url.database or "", isolation_level=None)
-            conn.execute("BEGIN IMMEDIATE")
+            raw = sqlite3.connect(engine.url.database or "", isolation_level=None)
+            raw.execute("BEGIN IMMEDIATE")
             locked.set()
             done.wait(seconds)
-            conn.execute("ROLLBACK")
-            conn.close()
+            raw.execute("ROLLBACK")
+            raw.close()
             return
         with engine.connect() as conn, conn.begin():
             conn.execute(sql(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE"),  # noqa: S608 - test's own
