@@ -217,10 +217,11 @@ def counsellor(leg_id: int) -> Response:
 
 
 def caller_gone(session: Session, leg: CallLeg, contact: Contact) -> bool:
-    """Tell whether the waiting caller this counsellor's leg was to take hung up meanwhile
-    (said on the desk)."""
-    return leg.kind == "counsellor" and calls.caller_gone_first(session=session, leg=leg,
-                                                                 contact=contact)
+    """Tell whether the waiting caller this counsellor's leg was to take hung up meanwhile,
+    or the callback attempt it rang for is over (said on the desk)."""
+    return leg.kind == "counsellor" and (
+        calls.caller_gone_first(session=session, leg=leg, contact=contact)
+        or calls.callback_attempt_over(session=session, leg=leg))
 
 
 @bp.post("/<int:leg_id>/confirm/<int:round_>")

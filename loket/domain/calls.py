@@ -383,6 +383,21 @@ def caller_gone_first(*, session: Session, leg: CallLeg, contact: Contact) -> bo
     return True
 
 
+def callback_attempt_over(*, session: Session, leg: CallLeg) -> bool:
+    """The counsellor answered the ring of a callback attempt that is over meanwhile (given
+    up for not reporting back, `STUCK_AFTER`; called again since; cancelled): a 1 pressed
+    would ring the person outside the attempt under way, perhaps twice at once. The leg is
+    to hang up (its status callback then ends it); the desk is told. Return whether so."""
+    if leg.callback_id is None:
+        return False
+    callback = attempt_of(session=session, leg=leg)
+    if callback is not None and callback.status == "calling":
+        return False
+    leg.error, leg.updated_at = "this call attempt was over", utcnow()
+    session.add(leg)
+    return True
+
+
 def new_leg(*, session: Session, contact: Contact, user: User | None, kind: str,
             callback: CallbackRequest | None = None, conference: str | None = None,
             call_sid: str | None = None, place: bool = True, status: str | None = None
