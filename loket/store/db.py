@@ -37,7 +37,10 @@ READS_ONLY = "loket.reads_only"  # session.info key of a session that must not w
 def make_engine(url: str, *, lock_timeout_s: float = 5.0, statement_timeout_s: float = 60.0,
                 **kwargs: Any) -> Engine:
     """Build an engine; SQLite gets WAL, a bounded busy timeout and the transaction rule,
-    PostgreSQL bounds on connecting, locks, statements and idle transactions."""
+    PostgreSQL bounds on connecting, locks, statements and idle transactions. A database
+    error never repeats a statement's values (its text goes to logs, a failed job's record
+    in Redis and error reports: the values may be a person's)."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             raise ValueError("an in-memory SQLite database cannot be shared; use a file")
