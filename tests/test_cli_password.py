@@ -134,7 +134,10 @@ def test_the_help_says_the_password_comes_from_stdin_in_both_languages() -> None
     (["--email", "nieuw@example.org", "--role", "admin", "--phone", "0612"], NEW,
      "fout: --phone: een internationaal nummer zoals +31612345678 (E.164)",
      "error: --phone: an international number like +31612345678 (E.164)"),
-], ids=["password", "email", "desk", "phone"])
+    (["--email", "nieuw@example.org", "--role", "admin", "--desk", "police"], NEW,
+     "fout: --desk: een beheerder hoort bij geen desk (laat --desk weg)",
+     "error: --desk: an admin belongs to no desk (leave out --desk)"),
+], ids=["password", "email", "desk", "phone", "admin_desk"])
 def test_user_add_refuses_in_the_locale_s_language_naming_the_option(
     app: Flask, cli_env: dict[str, str], options: list[str], stdin: str, dutch: str,
     english: str,

@@ -209,6 +209,10 @@ TEXTS = Catalog(
             "nl": "--desk: een hulpverlener heeft een desk nodig (police, veterans of debasis)",
             "en": "--desk: a counsellor needs a desk (police, veterans or debasis)",
         },
+        "user_admin_desk": {
+            "nl": "--desk: een beheerder hoort bij geen desk (laat --desk weg)",
+            "en": "--desk: an admin belongs to no desk (leave out --desk)",
+        },
         "user_bad_phone": {
             "nl": "--phone: een internationaal nummer zoals +31612345678 (E.164)",
             "en": "--phone: an international number like +31612345678 (E.164)",

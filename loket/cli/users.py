@@ -38,7 +38,8 @@ def user_group() -> None:
 # word of the reason, to the line the operator reads in the locale's language; the first
 # match wins.
 USER_REFUSALS = (("email", "exists", "user_email_taken"), ("email", "", "user_bad_email"),
-                 ("desk", "", "user_needs_desk"), ("phone", "", "user_bad_phone"),
+                 ("desk", "admin", "user_admin_desk"), ("desk", "", "user_needs_desk"),
+                 ("phone", "", "user_bad_phone"),
                  ("name", "", "user_long_name"), ("display_name", "", "user_long_display_name"),
                  ("password", "common", "user_pw_common"),
                  ("password", "pattern", "user_pw_pattern"),

@@ -39,6 +39,7 @@ REFUSALS: tuple[tuple[str, str, str], ...] = (
     ("role", "last active admin", "a_last_admin"),
     ("role", "own", "a_own_admin"),
     ("role", "", "a_bad_role"),
+    ("desk", "admin", "a_admin_desk"),
     ("desk", "", "a_bad_desk"),
     ("user", "own password", "a_own_password"),
     ("user", "yourself", "a_self_disable"),

@@ -222,6 +222,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "a_bad_desk": {"nl": "loket: een hulpverlener hoort bij een loket (politie, veteranen of "
                          "De Basis)",
                    "en": "desk: a counsellor needs a desk (police, veterans or De Basis)"},
+    "a_admin_desk": {"nl": "loket: een beheerder hoort bij geen loket",
+                     "en": "desk: an admin belongs to no desk"},
     "a_last_admin": {"nl": "gebruiker: de laatste actieve beheerder blijft beheerder, anders "
                            "kan niemand de gebruikers nog beheren",
                      "en": "user: the last active admin stays one, or nobody could manage "

@@ -85,9 +85,21 @@ class UserIn(SQLModel):
 
     @model_validator(mode="after")
     def _desk_for_counsellor(self) -> UserIn:
-        if self.role == "counsellor" and self.desk is None:
-            raise ValueError("desk: a counsellor needs a desk (police, veterans or debasis)")
+        problem = desk_problem(self.role, self.desk)
+        if problem:
+            raise ValueError(problem)
         return self
+
+
+def desk_problem(role: str, desk: str | None) -> str | None:
+    """Return why a role and desk do not go together, or None: a counsellor needs a desk;
+    an admin has none (they manage accounts, not a desk's contacts); a manager may have
+    one (their desk's figures) or none (every desk's)."""
+    if role == "counsellor" and desk is None:
+        return "desk: a counsellor needs a desk (police, veterans or debasis)"
+    if role == "admin" and desk is not None:
+        return "desk: an admin belongs to no desk"
+    return None
 
 
 def clean_display_name(value: str) -> str:
@@ -274,15 +286,16 @@ def confirm_second_factor(*, session: Session, user: User, source: str = "") -> 
 
 
 class UserChange(SQLModel):
-    """A new role and desk for a user (a counsellor needs a desk)."""
+    """A new role and desk for a user (`desk_problem`)."""
 
     role: Literal["counsellor", "manager", "admin"]
     desk: Literal["police", "veterans", "debasis"] | None = None
 
     @model_validator(mode="after")
     def _desk_for_counsellor(self) -> UserChange:
-        if self.role == "counsellor" and self.desk is None:
-            raise ValueError("desk: a counsellor needs a desk (police, veterans or debasis)")
+        problem = desk_problem(self.role, self.desk)
+        if problem:
+            raise ValueError(problem)
         return self
 
 

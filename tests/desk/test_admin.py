@@ -169,6 +169,23 @@ def test_a_counsellor_without_a_desk_and_an_unknown_user_are_refused(app: Flask)
     assert audit_lines(app) == []
 
 
+def test_an_admin_with_a_desk_is_refused_and_without_one_made(app: Flask) -> None:
+    admin = make_user(app, role="admin")
+    user = make_user(app, role="counsellor", desk="police")
+    client = app.test_client()
+    log_in(client, app, admin)
+    refused = client.post(f"/desk/admin/users/{user.id}/role",  # the desk still chosen
+                          data={"csrf_token": csrf(client), "role": "admin", "desk": "police"})
+    assert refused.status_code == 400
+    assert "loket: een beheerder hoort bij geen loket" in refused.get_data(as_text=True)
+    made = client.post(f"/desk/admin/users/{user.id}/role",
+                       data={"csrf_token": csrf(client), "role": "admin", "desk": ""})
+    assert made.status_code == 303
+    with session_scope(app.extensions["loket.engine"]) as session:
+        stored = session.get(User, user.id)
+        assert stored is not None and (stored.role, stored.desk) == ("admin", None)
+
+
 def test_an_admin_sets_the_phone_a_call_rings_first_and_the_trail_keeps_no_number(
     admin_client: tuple[Flask, FlaskClient, User],
 ) -> None:
