@@ -88,9 +88,8 @@ def _type_name(value: object) -> str:
 
 def _wrong_type(field: str, value: object, expected: str) -> RoutingInputError:
     """Return the error for a value of the wrong JSON type."""
-    return RoutingInputError(
-        field, value, f"expected {expected}, got {_type_name(value)} {_show(value)}"
-    )
+    got = "null" if value is None else f"{_type_name(value)} {_show(value)}"  # not "null null"
+    return RoutingInputError(field, value, f"expected {expected}, got {got}")
 
 
 def _unknown_keys(where: str, obj: Mapping[str, Any], allowed: frozenset[str],

@@ -242,12 +242,19 @@ def _use(found: re.Match[str]) -> str | None:
     return f"test {found['v']} geldt niet voor {found['s']} (gebruik {use})"
 
 
+def _wrong_null(found: re.Match[str]) -> str | None:
+    """Say a request value that is null where a value of a type was expected."""
+    expected = _EXPECTED.get(found["e"])
+    return None if expected is None else f"verwacht {expected}, kreeg null"
+
+
 _ONE_OF = r" \(expected one of (?P<l>.*)\)"
 # Every message form, as a whole; the first that matches says it.
 _MESSAGES: tuple[tuple[str, Said], ...] = (
     # inputs.py and engine.py: a request
     (r"expected (?P<e>[\w ,-]+?|an ISO 8601 time string), got (?P<t>\w+) (?P<v>.*)",
      _wrong_type),
+    (r"expected (?P<e>[\w ,-]+?|an ISO 8601 time string), got null", _wrong_null),
     (r"unknown field" + _ONE_OF, lambda m: f"onbekend veld {_one_of(m)}"),
     (r"unknown value " + _QUOTED + _ONE_OF, _unknown("onbekende waarde")),
     (r"is required", "is verplicht"),

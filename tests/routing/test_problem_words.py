@@ -480,7 +480,7 @@ REQUEST_CASES = [
     ('{"contact": {"channel": "phone"}, "state": {"police": {"waiting": 1.5}}}',
      "state.police.waiting: verwacht een geheel getal, kreeg 1.5"),
     ('{"contact": {"channel": "phone"}, "state": {"police": {"waiting": null}}}',
-     "state.police.waiting: verwacht een geheel getal van 0 of meer, kreeg null null"),
+     "state.police.waiting: verwacht een geheel getal van 0 of meer, kreeg null"),
     ('{"contact": {"channel": "phone"}, "state": {"police": {"expected_wait_s": -1}}}',
      "state.police.expected_wait_s: verwacht een getal van 0 of meer, kreeg -1"),
     ('{"contact": {"channel": "phone"}, "state": {"pool": {"expected_wait_s": {}}}}',
