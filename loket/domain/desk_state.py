@@ -67,10 +67,12 @@ def live(*, session: Session, desk: str, now: datetime | None = None) -> DeskSta
     ).all():
         counsellors[availability_now(user, now)] += 1
     today = start_of_today(now)
+    # To another desk's queue: the pool (nights and weekends, served by both pooled
+    # desks) is no other desk, and the reports do not count it as overflow either.
     out_count = session.exec(
         select(func.count()).select_from(Contact).where(
-            Contact.desk == desk, col(Contact.queue) != desk, col(Contact.queue).is_not(None),
-            Contact.created_at >= today,
+            Contact.desk == desk, col(Contact.queue).not_in((desk, "pool")),
+            col(Contact.queue).is_not(None), Contact.created_at >= today,
         )
     ).one()
     in_count = session.exec(
