@@ -415,6 +415,13 @@ TEXTS = Catalog(
         "chat_mode_callback": {"nl": "Bel me terug", "en": "Call me back"},
         "chat_callback_title": {"nl": "Terugbellen", "en": "Call back"},
         "chat_callback_submit": {"nl": "Bel me terug", "en": "Call me back"},
+        "chat_instead": {"nl": "Liever nu chatten", "en": "Rather chat now"},
+        "chat_instead_hint": {
+            "nl": "Kun je nu niet veilig bellen, of typ je liever? Chat dan nu met een "
+            "hulpverlener.",
+            "en": "Is a call not safe right now, or would you rather type? Then chat with a "
+            "counsellor now.",
+        },
         "chat_callback_done": {
             "nl": "We bellen je terug: {when}. Je referentie is {reference}.",
             "en": "We will call you back: {when}. Your reference is {reference}.",

@@ -88,11 +88,16 @@ WHO: dict[str, dict[str, str]] = {
 MILITARY = menu.SERVING
 MODES = ("chat", "callback")
 CONVERSATION_STEPS = ("chat", "callback_done")
+# The steps at which "chat now" is taken: the mode question, and the callback form (a
+# call turns out not to be safe, or they would rather type: its "Liever nu chatten", or
+# "Nu chatten" pressed again on the page before it, the browser's Back).
+CHAT_NOW_STEPS = ("mode", "callback")
 # The steps at which a button's question was answered already: the press sent again (a
 # double tap on a slow phone) shows where the chat is, not an error.
 PASSED: dict[str, tuple[str, ...]] = {
     **{choice: ("mode", "callback", *CONVERSATION_STEPS) for choice in MILITARY},
-    **{choice: ("callback", *CONVERSATION_STEPS) for choice in MODES},
+    "chat": CONVERSATION_STEPS,
+    "callback": ("callback", *CONVERSATION_STEPS),
 }
 
 
@@ -460,11 +465,8 @@ def answer() -> ResponseReturnValue:
             contacts.update_answers(session=session, contact=contact,
                                     serving_status=MILITARY[choice])
             contacts.set_step(session=session, contact=contact, step="mode")
-        elif step == "mode" and choice == "chat":
-            contacts.update_answers(session=session, contact=contact, preference="chat")
-            contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
-                           continuity=continuity())
-            contacts.set_step(session=session, contact=contact, step="chat")
+        elif step in CHAT_NOW_STEPS and choice == "chat":
+            chat_now(session, contact)
         elif step == "mode" and choice == "callback":
             contacts.set_step(session=session, contact=contact, step="callback")
         elif step in PASSED.get(choice, ()):  # the same press again (a double tap): done
@@ -472,6 +474,16 @@ def answer() -> ResponseReturnValue:
         else:
             return render_step(contact, error="err_choice", status=400)
     return redirect(url_for(".chat"), 303)
+
+
+def chat_now(session: Session, contact: Contact) -> None:
+    """Take "chat now", at the mode question or from the callback form: the same either
+    way. Nothing was routed and no callback kept before (the callback form's answer does
+    both, and moves on from its step), so the chat is routed now, to be answered now."""
+    contacts.update_answers(session=session, contact=contact, preference="chat")
+    contacts.route_contact(session=session, contact=contact, decide=rules_runtime.decide,
+                           continuity=continuity())
+    contacts.set_step(session=session, contact=contact, step="chat")
 
 
 @bp.post("/chat/callback")
