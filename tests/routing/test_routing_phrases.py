@@ -95,6 +95,22 @@ CRISIS_TEXTS = [
     "Ik heb een pistool",
     "I have a gun",
     "I've got a gun",
+    # Someone else's weapon, in English as in Dutch ("mijn man heeft een wapen").
+    "my husband has a gun and he is drunk",
+    "he has a gun, please help",
+    "mijn man heeft een wapen en hij is dronken",
+    # An overdose already taken: a count, or "pills" with no "my" before it.
+    "I took 30 pills",
+    "I took 20 paracetamol",
+    "I took pills an hour ago",
+    "I've taken 40 tablets",
+    "ik heb 30 pillen genomen",
+    "ik heb een uur geleden pillen genomen",
+    "hij heeft 20 paracetamol geslikt",
+    # What nl-mezelf-tegenhouden was written for, after "me" left its self group.
+    "ik kan mezelf niet tegenhouden",
+    "ik kan me niet meer tegenhouden",
+    "I can't stop myself",
 ]
 
 ORDINARY_TEXTS = [
@@ -132,6 +148,13 @@ def test_crisis_texts_are_found(text: str) -> None:
     "I'm dying to hear back about my pension", "this paperwork is killing me",
     "I don't want to jump the gun, but has my application been approved?",
     "Ik ga met de trein voor mijn afspraak", "Ik heb een snijwond aan mijn vinger van het koken",
+    # Asking to stop being texted ("stop ... me" once matched the Dutch nl-mezelf-tegenhouden).
+    "stop texting me", "Stop sending me messages", "please stop messaging me",
+    "stop met me te sms'en",
+    # Medication taken as prescribed.
+    "I took my pills this morning", "I took 2 paracetamol for my headache",
+    "I have to take 12 pills a day for my heart", "ik heb vanochtend mijn pillen genomen",
+    "ik heb een uur geleden mijn medicijnen ingenomen",
 ])
 def test_ordinary_texts_are_not_crisis(text: str) -> None:
     assert not default_rules().is_crisis_text(text), default_rules().find_crisis_phrase(text)
