@@ -77,3 +77,8 @@ def decide(contact: Mapping[str, Any], state: Mapping[str, Any], at: datetime) -
 def is_crisis_text(text: str | None) -> bool:
     """Tell whether a text holds a crisis phrase of the rules in force."""
     return bool(text) and rules().is_crisis_text(text or "")
+
+
+def crisis_language(text: str | None) -> str | None:
+    """Return the language of the crisis phrase a text holds (`nl`, `en`), None: none."""
+    return rules().crisis_language(text) if text else None

@@ -39,6 +39,10 @@ SPLIT_WINDOW = timedelta(minutes=5)
 STOP_WORDS = frozenset({
     "STOP", "STOPP", "STOPPEN", "UNSUBSCRIBE", "STOPALL", "STOP ALL", "CANCEL", "END", "QUIT",
     "OPTOUT", "REVOKE", "STOP MAAR", "STOP ERMEE", "AFMELDEN",
+    # said politely, or twice: the person asks the same
+    "STOP ALSJEBLIEFT", "STOP ALSTUBLIEFT", "STOP AUB", "ALSJEBLIEFT STOP", "AUB STOP",
+    "PLEASE STOP", "STOP PLEASE", "STOP STOP", "STOPPEN AUB", "STOPPEN ALSJEBLIEFT",
+    "STOP TEXTING ME", "STOP MESSAGING ME", "STOP SENDING ME MESSAGES",
 })
 # Twilio's opt-in keywords: an SMS number that sent a stop word hears from us again only after
 # one of these (the whole message); on WhatsApp any message will do.
@@ -102,6 +106,9 @@ _HELP_FILLER = frozenset({
 # "uit dienst" (left the service) reads as serving: asked again, never taken the wrong way.
 _NEGATIONS = frozenset({"niet", "geen", "nooit", "not", "no", "never", "dont", "nee", "uit"})
 _WORDED_MAX = 8  # words; a longer message is a story, not an answer
+# "Wil je nu chatten ... of teruggebeld worden?" answered with its own word: chat now. Only
+# when no option is named otherwise ("bel me nu" is a call).
+_RESPOND_NOW = ("nu", "now", "meteen", "direct", "zsm")
 WORDED: dict[str, dict[str, tuple[str, ...]]] = {
     "serving": {
         "1": ("dienst", "serving", "actief", "active", "beroeps"),
@@ -232,6 +239,8 @@ def worded(question: str, body: str) -> str | None:
     if question == "window" and "morgenavond" in words:
         return None  # tomorrow evening is no window we offer: ask which
     named = [digit for digit, stems in WORDED.get(question, {}).items() if names(stems)]
+    if question == "respond" and not named and names(_RESPOND_NOW):
+        return "1"
     return named[0] if len(named) == 1 else None
 
 

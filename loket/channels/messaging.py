@@ -21,6 +21,7 @@ from loket import rules_runtime
 from loket.channels import senders
 from loket.channels.common import Answer, answer_once, continuity, settings, twilio_signed
 from loket.channels.conversation import (
+    MENU_NOW,
     ROUTED_STEPS,
     SPLIT_WINDOW,
     START_WORDS,
@@ -37,7 +38,7 @@ from loket.channels.conversation import (
 from loket.channels.messaging_texts import TEXTS
 from loket.domain import audit, callbacks, calls, contacts, conversations, workspace
 from loket.domain.conversations import STOPPED
-from loket.i18n import CRISIS, normalise_language
+from loket.i18n import CRISIS, LANGUAGES, normalise_language
 from loket.store.models import Contact
 
 bp = Blueprint("messaging", __name__, url_prefix="/twilio/messaging")
@@ -242,12 +243,15 @@ class Conversation:
         contacts.set_step(session=self.session, contact=self.contact, step=name)
 
     def first(self) -> str | None:
-        """Answer a first message: greet, name 112 and 113, ask who is writing.
+        """Answer a first message: greet, name 112 and 113, ask who is writing; a crisis
+        phrase, or asking for help ("help", the menu's 0), reaches someone now.
 
         An SMS number that said stop in its conversation before and not START since gets no
         answer (Twilio would not deliver it): its contact is routed now, to be called."""
         if rules_runtime.is_crisis_text(self.message.body):
-            return self.escalate()
+            return self.in_their_words(self.escalate())
+        if self.message.choice("who", self.contact.language) == MENU_NOW:
+            return self.escalate()  # "help", "0": someone now, the first message too
         if self.opted_out_before():
             self.no_texts()
             return None
@@ -256,6 +260,18 @@ class Conversation:
             key = "location" if self.message.only_place else "media"
             return self.say(key, crisis="").strip() + "\n\n" + greeting(self.contact.language)
         return greeting(self.contact.language)
+
+    def in_their_words(self, reply: str) -> str:
+        """Add the crisis answer in the language the person wrote their crisis phrase in, when
+        that is not the contact's and they asked for no language: an English speaker's first
+        "I want to die" is answered in English too, not in Dutch only."""
+        written = rules_runtime.crisis_language(self.message.body)
+        if (self.message.language is not None or written not in LANGUAGES
+                or written == self.contact.language):
+            return reply
+        return reply + "\n\n" + TEXTS.get(
+            "crisis", written or "", crisis=CRISIS.get("short", written or ""),
+            reference=self.contact.reference)
 
     def next(self) -> str | None:
         """Answer a later message: work out its step, store it, do what it asks."""

@@ -58,6 +58,8 @@ class Rules:
             "decision_json")
         crisis = self.phrases.get(CRISIS_PHRASES)
         self._crisis_find = crisis.find if crisis is not None else None
+        self._crisis_languages = ({p.id: p.language for p in crisis.patterns}
+                                  if crisis is not None else {})
 
     def __repr__(self) -> str:
         return f"<Rules {self.path} {self.version} ({self.rule_count} rules)>"
@@ -100,6 +102,12 @@ class Rules:
         if self._crisis_find is None:
             return None
         return self._crisis_find(text)
+
+    def crisis_language(self, text: str | None) -> str | None:
+        """Return the language of the list whose crisis phrase the text holds (`nl`, `en`);
+        None when it holds none."""
+        found = self.find_crisis_phrase(text)
+        return None if found is None else self._crisis_languages.get(found.phrase)
 
     def is_crisis_text(self, text: str | None) -> bool:
         """Return whether text holds a crisis phrase of these rules."""
