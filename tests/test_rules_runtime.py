@@ -49,9 +49,13 @@ def test_a_changed_threshold_takes_effect_and_a_broken_file_keeps_the_last_good_
         _touch_later(rules_file)
         kept = rules_runtime.decide(POLICE, STATE, WEEKDAY_NOON)
         assert kept["rules_version"] == lowered["rules_version"]
-    health = app.test_client().get("/healthz").json
+    answer = app.test_client().get("/healthz")
+    health = answer.json
     assert health is not None
     assert health["rules"] == {"version": lowered["rules_version"], "state": "stale"}
+    # The last good rules keep routing: the process stays in the load balancer (200), and
+    # the stale state is there to alert on (README, docs/production.md).
+    assert answer.status_code == 200 and health["status"] == "ok"
 
 
 def test_crisis_phrases_of_the_rules_are_used_by_the_app(app: Flask) -> None:
