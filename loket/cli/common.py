@@ -15,6 +15,9 @@ from loket.config import ConfigError
 if TYPE_CHECKING:
     from flask import Flask
 
+# PostgreSQL's SQLSTATE for a table that does not exist (SQLite says "no such table").
+UNDEFINED_TABLE = "42P01"
+
 
 def text(key: str, **values: Any) -> str:
     """Return one of the command's texts in the locale's language."""
@@ -44,3 +47,29 @@ def build_app(overrides: Mapping[str, Any] | None = None, lang: str | None = Non
     except ConfigError as exc:
         lang = lang or cli_language()
         fail(exc.in_language(lang), lang)
+
+
+def refuse_store_problem(exc: Exception, lang: str | None = None) -> None:
+    """Fail with one line, in the locale's language, when `exc` is a problem of the store an
+    operator can put right: a stored value the data keys in force cannot read (a key dropped
+    from LOKET_DATA_KEY too early: put it back) or a database never migrated (run
+    `loket db upgrade`). Return for any other exception, which the caller raises again.
+
+    Every command runs through this (`loket.cli.help.Command.invoke`), so no command prints
+    a traceback for these.
+    """
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from loket.store.crypto import DataKeyError
+
+    if isinstance(exc, DataKeyError):
+        fail(TEXTS.get("data_key_unreadable", lang or cli_language()), lang)
+    if isinstance(exc, OperationalError | ProgrammingError) and missing_table(exc):
+        fail(TEXTS.get("no_tables", lang or cli_language()), lang)
+
+
+def missing_table(exc: Exception) -> bool:
+    """Tell whether a database error says a table does not exist (a database not migrated)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code == UNDEFINED_TABLE or "no such table" in str(orig)

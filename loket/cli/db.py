@@ -61,8 +61,9 @@ def rotate_keys_command(batch: int) -> None:
     app = build_app()
     try:
         done = rotate_all(app.extensions["loket.engine"], batch=batch)
-    except DataKeyError as exc:
-        fail(text("db_key_problem", problem=str(exc)))
+    except DataKeyError:
+        # Which value and why is crypto's English; the line names the variable to fix.
+        fail(text("db_key_problem"))
     except (OperationalError, ProgrammingError):
         fail(text("no_tables"))
     say("db_rotated", total=done.total, kept=sum(done.current.values()))
@@ -160,18 +161,12 @@ def backup_postgres(engine: Engine, pg_dump: str, path: Path) -> None:
     import os
     import subprocess
 
-    from sqlalchemy.engine import URL
-
-    url = engine.url.set(drivername="postgresql")
     env = dict(os.environ)
-    if url.password is not None:
-        env["PGPASSWORD"] = str(url.password)
-        url = URL.create(url.drivername, url.username, None, url.host, url.port,
-                         url.database, url.query)
+    if engine.url.password is not None:
+        env["PGPASSWORD"] = str(engine.url.password)
     try:
         done = subprocess.run(  # noqa: S603 - pg_dump with our own database's address
-            [pg_dump, "--format=custom", f"--file={path}",
-             f"--dbname={url.render_as_string(hide_password=False)}"],
+            [pg_dump, "--format=custom", f"--file={path}", f"--dbname={libpq_uri(engine)}"],
             capture_output=True, text=True, timeout=PG_DUMP_TIMEOUT_S, check=False, env=env,
         )
     except subprocess.TimeoutExpired:
@@ -181,6 +176,26 @@ def backup_postgres(engine: Engine, pg_dump: str, path: Path) -> None:
         if not lines:
             fail(text("db_pg_dump_failed"))
         fail(lines[-1] if lines[-1].startswith("pg_dump") else f"pg_dump: {lines[-1]}")
+
+
+def libpq_uri(engine: Engine) -> str:
+    """Return the database's address as a libpq URI for pg_dump, without its password.
+
+    The query (`?options=-c%20lock_timeout%3D3000&connect_timeout=5`, as docs/production.md
+    has it) is percent-encoded again: SQLAlchemy renders a space as `+`, which libpq does not
+    decode (pg_dump would refuse the parameter "+lock_timeout").
+    """
+    from urllib.parse import quote
+
+    from sqlalchemy.engine import URL
+
+    given = engine.url  # `URL.set(password=None)` would keep the password: made anew
+    url = URL.create("postgresql", given.username, None, given.host, given.port, given.database)
+    pairs = [(key, value) for key, values in given.query.items()
+             for value in ((values,) if isinstance(values, str) else values)]
+    query = "&".join(f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in pairs)
+    address = url.render_as_string(hide_password=False)
+    return f"{address}?{query}" if query else address
 
 
 # The longest `loket db backup` lets pg_dump run.

@@ -63,9 +63,24 @@ class Command(click.Command):
             raise Refused(USAGE.get("extra", cli_language(), words=" ".join(ctx.args)), ctx)
         return rest
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a data key that cannot read a stored value, or a database never
+        migrated, is refused in one line naming what to do (`loket.cli.common`), never a
+        traceback."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from loket.cli.common import refuse_store_problem
+
+            lang = ctx.params.get("lang")
+            refuse_store_problem(exc, lang if lang in ("nl", "en") else None)
+            raise
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Write the usage line, in the locale's language."""
-        lang = cli_language()
+        """Write the usage line, in the locale's language (or the one the command was told
+        with --lang, once parsed)."""
+        told = ctx.params.get("lang")
+        lang = told if told in ("nl", "en") else cli_language()
         words = " ".join(self.collect_usage_pieces(ctx)).split(" ")
         formatter.write_usage(
             ctx.command_path, " ".join(USAGE.get(w, lang) if w in USAGE else w for w in words),

@@ -385,8 +385,13 @@ def connect(url: str | None, lang: str) -> tuple[Twilio, str, str]:
         fail(TEXTS.get("production", lang), lang)
     base = (url or settings.public_url).rstrip("/")
     if not usable_url(base):
-        raise click.BadParameter(TEXTS.get("bad_url", lang, url=url or base),
-                                 param_hint="'--url'")
+        # Raised in the command, past the parsing that words Click's refusals in the
+        # locale's language: refused here as the parsing would (`fout: --url: ...`).
+        from loket.cli.usage import USAGE, Refused
+
+        raise Refused(USAGE.get("invalid", lang, field="--url",
+                                reason=TEXTS.get("bad_url", lang, url=url or base)),
+                      click.get_current_context(silent=True), lang)
     twilio = Twilio(base, settings.twilio_auth_token, lang)
     return (twilio, settings.twilio_from_number or SANDBOX_TO,
             settings.twilio_account_sid or DEV_ACCOUNT_SID)

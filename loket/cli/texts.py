@@ -19,6 +19,14 @@ TEXTS = Catalog(
             "nl": "de database heeft nog geen tabellen; draai eerst `loket db upgrade`",
             "en": "the database has no tables yet; run `loket db upgrade` first",
         },
+        "data_key_unreadable": {
+            "nl": "een opgeslagen waarde is met de sleutels in LOKET_DATA_KEY niet te lezen: "
+                  "zet de sleutel terug waarmee ze geschreven is (verwijderd voordat "
+                  "`loket db rotate-keys` klaar was?)",
+            "en": "a stored value cannot be read with the keys in LOKET_DATA_KEY: put back "
+                  "the key it was written with (removed before `loket db rotate-keys` "
+                  "finished?)",
+        },
         # --- loket audit -------------------------------------------------------------------
         "audit_contact_and_command": {
             "nl": "--contact: geef het zonder opdracht: loket audit --contact REF",
@@ -82,9 +90,10 @@ TEXTS = Catalog(
         },
         "db_at": {"nl": "database op {revision}", "en": "database at {revision}"},
         "db_key_problem": {
-            "nl": "{problem}; herstel LOKET_DATA_KEY en draai opnieuw (wat herschreven is, "
-                  "blijft)",
-            "en": "{problem}; fix LOKET_DATA_KEY and run again (what was rewritten stays)",
+            "nl": "een opgeslagen waarde is met de sleutels in LOKET_DATA_KEY niet te lezen; "
+                  "herstel LOKET_DATA_KEY en draai opnieuw (wat herschreven is, blijft)",
+            "en": "a stored value cannot be read with the keys in LOKET_DATA_KEY; fix "
+                  "LOKET_DATA_KEY and run again (what was rewritten stays)",
         },
         "db_rotated": {
             "nl": "{total} waarden opnieuw versleuteld met de nieuwste sleutel ({kept} waren "

@@ -53,11 +53,17 @@ EXAMPLE_DAY = datetime(2026, 11, 30, 9, 0)  # noqa: DTZ001 - only shown, as a fo
 
 
 class Refused(click.UsageError):
-    """A usage error already said in the locale's language; shown under the usage line."""
+    """A usage error already said in the locale's language (or the one the command was told,
+    `lang`); shown under the usage line."""
+
+    def __init__(self, message: str, ctx: click.Context | None = None,
+                 lang: str | None = None) -> None:
+        super().__init__(message, ctx)
+        self.lang = lang
 
     def show(self, file: IO[Any] | None = None) -> None:
         """Write the usage line, the hint and the error, in the locale's language."""
-        lang = cli_language()
+        lang = self.lang or cli_language()
         if self.ctx is not None:
             click.echo(f"{self.ctx.get_usage()}\n"
                        f"{USAGE.get('try_help', lang, command=self.ctx.command_path)}\n",
