@@ -2,8 +2,9 @@
 
 A call is one Contact keyed by its CallSid. The question reached lives in
 `contact.intake_step` as `name[:answer...][+]` (`+` once the question was repeated), so each
-webhook reads the call's state from the store: a replay gets the stored answer (`answer_once`)
-and a late or out-of-order request is answered with the question now due, changing nothing.
+webhook reads the call's state (step and language) from the store: a replay gets the stored
+answer (`answer_once`) and a late or out-of-order request is answered with the question now
+due, changing nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ ANNOUNCE_WINDOW_S = 10  # a wait round starting this soon after a whole minute a
 CRISIS_EVERY = 3  # the waiting caller hears 112 and 113 again every third announcement
 KEEP_PLACE_KEY = "1"  # pressed while waiting: keep my place and call me back
 KEPT = "kept"  # the step of a caller who kept their place: a callback filed, leaving the queue
+LANGUAGE_KEY = "9"  # at the menu: switch between Dutch and English
+DUTCH = "nl"
 CRISIS_KEY = who_menu.HELP_NOW  # "I need help right now", honoured at every one-key question
 FINAL_CALL_STATUSES = frozenset(ENDED_CALL_STATUSES)
 QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
@@ -250,9 +253,10 @@ def event_webhook(kind: str, handle: EventHandler) -> Response:
 
 
 def step_seen(call_sid: str, default: str) -> str:
-    """Return the step the call has reached as stored now (part of a webhook's identity)."""
+    """Return the step the call has reached and its language as stored now (part of a
+    webhook's identity: a turn after a switch of language is a new request, never a replay)."""
     contact = contacts.find_contact(session=get_session(), channel=CHANNEL, external_id=call_sid)
-    return contact.intake_step if contact else default
+    return f"{contact.intake_step}@{contact.language}" if contact else default
 
 
 def refuse_caller() -> Response | None:
@@ -336,13 +340,14 @@ def ask(twiml: VoiceResponse, contact: Contact, name: str) -> VoiceResponse:
 
 def offer_help_again(twiml: VoiceResponse, lang: str, *, press_zero: bool) -> VoiceResponse:
     """After a silence, offer help now (0) and name 113 and 112 first: inside the next
-    question, so 0 can be pressed while it is said, or before whatever ends or holds the call.
+    question, so 0 can be pressed while it is said, or before whatever ends or holds the call
+    (112 and 113 only then: without a `<Gather>` nobody could press 0).
     """
+    gather = next((verb for verb in twiml.verbs if isinstance(verb, Gather)), None)
     offer = VoiceResponse()
-    if press_zero:
+    if press_zero and gather is not None:
         say(offer, "no_input", lang)
     say(offer, "spoken", lang, catalog=CRISIS)
-    gather = next((verb for verb in twiml.verbs if isinstance(verb, Gather)), None)
     target = gather if gather is not None else twiml
     target.verbs[:0] = offer.verbs
     return twiml
@@ -397,26 +402,38 @@ def repeat_once(session: Session, contact: Contact, step: Step) -> VoiceResponse
 
 def choose_menu(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
     """Record who is calling (or switch language); the default is 5, other or unknown."""
-    if digits == "9":
-        return switch_language(session, contact)
+    if digits == LANGUAGE_KEY:
+        return switch_language(session, contact, step)
     who = who_menu.BY_DIGIT.get(digits)
     if who is None:
         retry = repeat_once(session, contact, step)
         if retry is not None:
             return retry
         who = who_menu.OTHER
-    if who.asks_serving:
-        return move(session, contact, Step("military"))
+    # Stored at once: help now (0) at the next question keeps who is calling.
     contacts.update_answers(session=session, contact=contact, **who.answers)
-    return move(session, contact, Step("mode"))
+    return move(session, contact, Step("military" if who.asks_serving else "mode"))
 
 
-def switch_language(session: Session, contact: Contact) -> VoiceResponse:
-    """Switch to the other language and greet again in it, 112 and 113 included."""
+def switch_language(session: Session, contact: Contact, step: Step) -> VoiceResponse:
+    """Switch to the other language and greet again in it, 112 and 113 included.
+
+    The menu asked again must never look like one asked before (a webhook's identity is its
+    step and language, `step_seen`): its step counts the switches into Dutch (`menu:1` after
+    Dutch, English, Dutch), so step and language together differ after every switch.
+    """
     other = "en" if contact.language == "nl" else "nl"
+    into_dutch = menu_switches(step) + (other == DUTCH)
     contacts.update_answers(session=session, contact=contact, language=other)
-    contacts.set_step(session=session, contact=contact, step=str(Step("menu")))
+    menu = Step("menu", (str(into_dutch),) if into_dutch else ())
+    contacts.set_step(session=session, contact=contact, step=str(menu))
     return greet(session, contact)
+
+
+def menu_switches(step: Step) -> int:
+    """Return how often the caller switched the menu into Dutch (0 when never)."""
+    counted = step.answers[0] if step.name == "menu" and step.answers else "0"
+    return int(counted) if counted.isdigit() else 0
 
 
 def choose_military(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
@@ -514,11 +531,13 @@ def stored_callback_answers(step: Step) -> tuple[str, str]:
 def dialled_number(digits: str) -> str | None:
     """Return a keyed-in number in E.164 (0612345678 -> +31612345678), or None."""
     raw = "".join(ch for ch in digits if ch.isdigit())
+    number = None
     if raw.startswith("00") and 10 <= len(raw) <= 17:
-        return "+" + raw[2:]
-    if raw.startswith("0") and not raw.startswith("00") and len(raw) == 10:
-        return "+31" + raw[1:]
-    return None
+        number = "+" + raw[2:]
+    elif raw.startswith("0") and len(raw) == 10:
+        number = "+31" + raw[1:]
+    # No number to call back unless it is one (0000000000 is not: no leading zero in E.164).
+    return number if number is not None and senders.E164.fullmatch(number) else None
 
 
 # --- routing, queue and callback ------------------------------------------------------------
@@ -630,10 +649,18 @@ def hold_message(session: Session, contact: Contact | None) -> VoiceResponse:
     `ANNOUNCE_WINDOW_S` of a whole minute in the queue (`QueueTime`) announces, with the
     figures of that moment (112 and 113 every third time); any other round is quiet until
     the next whole minute. A caller who may keep their place can press 1 all along: the
-    round is one `<Gather>`, which falls through without a key, and the round ends.
+    round is one `<Gather>`, which falls through without a key, and the round ends. A caller
+    whose contact was closed on the desk meanwhile hears so, with 112 and 113, and the call
+    ends (a `<Leave>` would count as a queue failure and enqueue them again).
     """
     lang = contact.language if contact else default_language()
     twiml = VoiceResponse()
+    if contact is not None and contact.status == "closed":
+        # Closed on the desk while on the line: nobody will take this call any more.
+        say(twiml, "closed_while_waiting", lang)
+        say(twiml, "spoken", lang, catalog=CRISIS)
+        twiml.hangup()
+        return twiml
     offer = may_keep_place(contact)
     round_: Gather | VoiceResponse = keep_place_gather(twiml) if offer else twiml
     queue_time = form_seconds_or_none("QueueTime")

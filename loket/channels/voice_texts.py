@@ -135,6 +135,12 @@ TEXTS = Catalog(
             "nl": "Alle hulpverleners zijn in gesprek. Blijf aan de lijn, u wordt zo geholpen.",
             "en": "All counsellors are busy. Please stay on the line, you will be helped soon.",
         },
+        "closed_while_waiting": {
+            "nl": "Sorry, uw gesprek is inmiddels afgesloten en er komt nu geen hulpverlener "
+            "meer aan de lijn. Heeft u nog hulp nodig, bel ons dan gerust opnieuw.",
+            "en": "Sorry, your call has been closed in the meantime and no counsellor will come "
+            "on the line now. If you still need help, please call us again.",
+        },
         "queue_retry": {
             "nl": "Sorry, er ging iets mis met de wachtrij. We proberen het opnieuw.",
             "en": "Sorry, something went wrong with the queue. We are trying again.",
