@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import math
 import os
 import re
@@ -18,8 +19,9 @@ from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet
 
-from loket.cli.config_texts import CONFIG_TEXTS
+from loket.cli.config_texts import CONFIG_TEXTS, OS_REASONS
 from loket.cli.language import cli_language
+from loket.i18n import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
@@ -41,6 +43,12 @@ MIN_SECRET_BITS_PER_CHAR = 3.0
 MIN_KEY_DISTINCT_BYTES = 16
 # A phone number in international form (E.164): the on-call phone the crisis alarms text.
 E164 = r"\+[1-9]\d{7,14}"
+# A desk's caller id: E.164's form alone (+, a country code not starting with 0, at most 15
+# digits), no spaces; Twilio refuses anything else as a caller id.
+E164_FORM = r"\+[1-9]\d{1,14}"
+# The desks a desk's own setting may name (loket.store.models.DESKS, kept here so reading the
+# configuration imports no models).
+DESKS = ("police", "veterans", "debasis")
 
 
 T = TypeVar("T")
@@ -55,7 +63,8 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message names the variable.
 
     It holds a key of `CONFIG_TEXTS` and its values, and is said in the locale's language
-    when printed (Dutch by default); one made from a ready message says just that.
+    when printed (Dutch by default); one made from a ready message says just that. A value
+    that is itself said per language is a callable given the language (see `os_reason`).
     """
 
     def __init__(self, key: str, **values: Any) -> None:
@@ -66,11 +75,26 @@ class ConfigError(Exception):
     def in_language(self, lang: str) -> str:
         """Return the message in a language (nl or en)."""
         if self.key in CONFIG_TEXTS:
-            return CONFIG_TEXTS.get(self.key, lang, **self.values)
+            values = {name: value(lang) if callable(value) else value
+                      for name, value in self.values.items()}
+            return CONFIG_TEXTS.get(self.key, lang, **values)
         return self.key
 
     def __str__(self) -> str:
         return self.in_language(cli_language())
+
+
+def os_reason(exc: OSError) -> Callable[[str], str]:
+    """Return why a file cannot be read or written, said in a language when called with it
+    (the system's own words for a reason `OS_REASONS` does not hold)."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+
+    def said(lang: str) -> str:
+        if name in OS_REASONS:
+            return OS_REASONS.get(name, lang)
+        return exc.strerror or type(exc).__name__
+
+    return said
 
 
 class DeskValuesError(ValueError):
@@ -178,8 +202,9 @@ class Settings:
     @property
     def desk_number_map(self) -> dict[str, str]:
         """Return each desk's caller id for callbacks ("desk=+31...")."""
-        return desk_values(self.desk_numbers, "desk=+number",
-                           lambda desk, number: bool(desk) and number.startswith("+"), str)
+        return desk_values(self.desk_numbers, "desk=+number (police, veterans or debasis)",
+                           lambda desk, number: desk in DESKS
+                           and re.fullmatch(E164_FORM, number) is not None, str)
 
     @property
     def retention_by_desk(self) -> dict[str, int]:
@@ -187,7 +212,7 @@ class Settings:
         return desk_values(
             self.retention_desk_days,
             f"desk=days (police, veterans or debasis, 1 to {RETENTION_MAX_DAYS})",
-            lambda desk, days: desk in ("police", "veterans", "debasis") and days.isdigit()
+            lambda desk, days: desk in DESKS and days.isdigit()
             and 1 <= int(days) <= RETENTION_MAX_DAYS, int)
 
     def desk_number(self, desk: str | None) -> str:
@@ -251,9 +276,11 @@ def load_settings(
         var = env_name(name)
         if var in environ and environ[var] != "":
             values[name] = environ[var]
+    port_var = env_name("port")
     if "port" not in values or str(values.get("port")) == "8000":
         if environ.get("PORT"):
             values["port"] = environ["PORT"]
+            port_var = "PORT"
     values.update(overrides or {})
     unknown = sorted(set(values) - set(types))
     if unknown:
@@ -262,6 +289,12 @@ def load_settings(
     settings = Settings(**clean)
     if settings.env not in {"development", "production"}:
         raise ConfigError("env", value=settings.env)
+    if not 1 <= settings.port <= 65535:
+        if "port" in (overrides or {}):
+            port_var = env_name("port")
+        raise ConfigError("port_range", var=port_var, value=settings.port)
+    if settings.default_language not in LANGUAGES:
+        raise ConfigError("default_language", value=settings.default_language)
     if settings.trusted_proxies < 0:
         raise ConfigError("at_least_0", var="LOKET_TRUSTED_PROXIES")
     for name in (
@@ -285,6 +318,7 @@ def load_settings(
         # A bound, never "wait for ever" (0 would mean that to PostgreSQL).
         if not 0.01 <= getattr(settings, name) <= 3600:
             raise ConfigError("timeout_bounds", var=env_name(name))
+    check_addresses(settings)
     check_lists(settings)
     check_calls(settings)
     if settings.production:
@@ -314,13 +348,51 @@ def check_calls(settings: Settings) -> None:
         raise ConfigError("retention_desk_days", got=exc.part, days=RETENTION_MAX_DAYS) from None
 
 
+def check_addresses(settings: Settings) -> None:
+    """Refuse a database, Redis or rate limit address that cannot be read, naming the
+    variable, without connecting. The address is not repeated: it may hold a password."""
+    if settings.database_url:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            make_url(settings.database_url).get_dialect()
+        except NoSuchModuleError:
+            raise ConfigError("database_url_unknown_kind") from None
+        except (ArgumentError, ValueError):
+            raise ConfigError("database_url_malformed") from None
+    if settings.redis_url:
+        from redis.connection import parse_url
+
+        try:
+            parse_url(settings.redis_url)
+        except ValueError:
+            raise ConfigError("redis_url_malformed") from None
+    if settings.rate_limit_storage_url:
+        from urllib.parse import urlparse
+
+        from limits.storage import SCHEMES
+
+        try:
+            scheme = urlparse(settings.rate_limit_storage_url).scheme
+        except ValueError:
+            scheme = ""
+        # The limiter counts synchronously: an async+ storage is not one it can use.
+        if scheme not in SCHEMES or scheme.startswith("async+"):
+            raise ConfigError("rate_limit_storage_malformed")
+
+
 def check_lists(settings: Settings) -> None:
     """Read the workspace's lists now, so a broken file stops the start, naming the entry."""
     from loket.domain import lists
 
+    path = lists.path_of(settings.workspace_lists)
     try:
-        lists.load(lists.path_of(settings.workspace_lists))
+        lists.load(path)
     except lists.ListError as exc:
+        if exc.unreadable is not None:
+            raise ConfigError("workspace_lists_unreadable", path=path,
+                              reason=os_reason(exc.unreadable)) from exc
         raise ConfigError("workspace_lists", problem=str(exc)) from exc
 
 
@@ -392,8 +464,7 @@ def complete_development(settings: Settings) -> Settings:
         instance.mkdir(parents=True, exist_ok=True)
         return _completed(settings, instance)
     except OSError as exc:  # a folder it may not make or write: one line, not a traceback
-        raise ConfigError("instance_unwritable", path=instance,
-                          error=exc.strerror or type(exc).__name__) from exc
+        raise ConfigError("instance_unwritable", path=instance, error=os_reason(exc)) from exc
 
 
 def _completed(settings: Settings, instance: Path) -> Settings:

@@ -94,8 +94,20 @@ def span(minutes: int, lang: str) -> str:
     return DURATION.get("minutes", lang, n=minutes)
 
 
+def default_language() -> str:
+    """Return the app's default language (LOKET_DEFAULT_LANGUAGE), or Dutch without an app."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        settings = current_app.config.get("LOKET")
+        if settings is not None:
+            return normalise_language(getattr(settings, "default_language", None))
+    return DEFAULT_LANGUAGE
+
+
 def request_language() -> str:
-    """Return the language of this web request: ?lang=, then the cookie, then the browser."""
+    """Return the language of this web request: ?lang=, then the cookie, then the browser,
+    then the app's default language (LOKET_DEFAULT_LANGUAGE)."""
     from flask import request
     from werkzeug.exceptions import HTTPException
 
@@ -109,7 +121,7 @@ def request_language() -> str:
     if cookie in LANGUAGES:
         return cookie
     best = request.accept_languages.best_match(LANGUAGES)
-    return best or DEFAULT_LANGUAGE
+    return best or default_language()
 
 
 @cache

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from flask import Flask, current_app
 
-from loket.config import PROJECT_ROOT, ConfigError, Settings
+from loket.config import PROJECT_ROOT, ConfigError, Settings, os_reason
 from loket.routing import Rules, RulesError, RulesHolder
 
 log = structlog.get_logger(__name__)
@@ -29,8 +29,14 @@ def rules_path(settings: Settings) -> Path:
 def init_app(app: Flask, settings: Settings) -> None:
     """Load the rules once; a broken file stops the start with its problems, a line each (a
     ConfigError: a command says them and exits 2)."""
-    key = (str(rules_path(settings).resolve()), settings.rules_reload_s)
+    path = rules_path(settings)
+    key = (str(path.resolve()), settings.rules_reload_s)
     if key not in _holders:
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:  # said in the operator's language, naming the variable
+            raise ConfigError("rules_unreadable", path=path, reason=os_reason(exc)) from None
         try:
             _holders[key] = RulesHolder(key[0], settings.rules_reload_s)
         except RulesError as error:

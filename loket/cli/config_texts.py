@@ -54,8 +54,64 @@ CONFIG_TEXTS = Catalog(
                   "separated (e.g. 15,60)",
         },
         "desk_numbers": {
-            "nl": "LOKET_DESK_NUMBERS: verwacht desk=+number, niet {got!r}",
-            "en": "LOKET_DESK_NUMBERS: expected desk=+number, got {got!r}",
+            "nl": "LOKET_DESK_NUMBERS: verwacht desk=+number (police, veterans of debasis; een "
+                  "nummer in internationale vorm, + en hooguit 15 cijfers, zonder spaties), "
+                  "niet {got!r}",
+            "en": "LOKET_DESK_NUMBERS: expected desk=+number (police, veterans or debasis; a "
+                  "number in international form, + and at most 15 digits, no spaces), "
+                  "got {got!r}",
+        },
+        "port_range": {
+            "nl": "{var}: een poort van 1 tot en met 65535, niet {value}",
+            "en": "{var}: a port from 1 to 65535, not {value}",
+        },
+        "default_language": {
+            "nl": "LOKET_DEFAULT_LANGUAGE: nl of en, niet {value!r}",
+            "en": "LOKET_DEFAULT_LANGUAGE: nl or en, not {value!r}",
+        },
+        "database_url_malformed": {
+            "nl": "LOKET_DATABASE_URL: geen database-adres; het heeft de vorm "
+                  "soort://gebruiker@host/naam (bijvoorbeeld postgresql+psycopg://loket@db/loket)",
+            "en": "LOKET_DATABASE_URL: not a database address; it has the form "
+                  "kind://user@host/name (for example postgresql+psycopg://loket@db/loket)",
+        },
+        "database_url_unknown_kind": {
+            "nl": "LOKET_DATABASE_URL: een soort database die Loket niet kent; het begint met "
+                  "postgresql+psycopg:// (of sqlite:/// in ontwikkeling)",
+            "en": "LOKET_DATABASE_URL: a kind of database Loket does not know; it starts with "
+                  "postgresql+psycopg:// (or sqlite:/// in development)",
+        },
+        "redis_url_malformed": {
+            "nl": "LOKET_REDIS_URL: geen Redis-adres; het begint met redis://, rediss:// of "
+                  "unix:// (bijvoorbeeld redis://redis:6379/0)",
+            "en": "LOKET_REDIS_URL: not a Redis address; it starts with redis://, rediss:// or "
+                  "unix:// (for example redis://redis:6379/0)",
+        },
+        "rate_limit_storage_malformed": {
+            "nl": "LOKET_RATE_LIMIT_STORAGE_URL: geen opslag voor de limieten; het begint met "
+                  "bijvoorbeeld redis://, rediss://, memcached:// of memory://",
+            "en": "LOKET_RATE_LIMIT_STORAGE_URL: not a storage for the rate limits; it starts "
+                  "with, for example, redis://, rediss://, memcached:// or memory://",
+        },
+        "rules_unreadable": {
+            "nl": "LOKET_RULES_PATH: kan het regelbestand {path} niet lezen: {reason}",
+            "en": "LOKET_RULES_PATH: cannot read the rules file {path}: {reason}",
+        },
+        "workspace_lists_unreadable": {
+            "nl": "LOKET_WORKSPACE_LISTS: kan het lijstenbestand {path} niet lezen: {reason}",
+            "en": "LOKET_WORKSPACE_LISTS: cannot read the lists file {path}: {reason}",
+        },
+        "data_key_malformed": {
+            "nl": "LOKET_DATA_KEY: sleutel {position} is geen gegevenssleutel (32 willekeurige "
+                  "bytes in URL-veilige base64, zoals Fernet.generate_key() ze geeft)",
+            "en": "LOKET_DATA_KEY: key {position} is not a data key (32 random bytes in "
+                  "URL-safe base64, as Fernet.generate_key() prints)",
+        },
+        "hash_key_short": {
+            "nl": "LOKET_HASH_KEY ontbreekt of is korter dan {n} tekens: zet één lange "
+                  "willekeurige waarde die nooit verandert",
+            "en": "LOKET_HASH_KEY is missing or shorter than {n} characters: set one long "
+                  "random value that never changes",
         },
         "oncall_number": {
             "nl": "LOKET_ONCALL_NUMBER: één telefoonnummer in internationale vorm, + en 8 tot "
@@ -131,5 +187,22 @@ CONFIG_TEXTS = Catalog(
             "nl": "{var} ontbreekt: productie antwoordt en verstuurt via Twilio",
             "en": "{var} is missing: production answers and sends through Twilio",
         },
+    },
+)
+
+# Why a file cannot be read, by the operating system's error (errno's name); another reason
+# is said as the system says it.
+OS_REASONS = Catalog(
+    "os reasons",
+    {
+        "ENOENT": {"nl": "het bestand bestaat niet", "en": "no such file"},
+        "EACCES": {"nl": "geen toegang", "en": "permission denied"},
+        "EPERM": {"nl": "geen toegang", "en": "permission denied"},
+        "EISDIR": {"nl": "het is een map", "en": "it is a folder"},
+        "ENOTDIR": {"nl": "een deel van het pad is geen map",
+                    "en": "a part of the path is not a folder"},
+        "ENAMETOOLONG": {"nl": "de naam is te lang", "en": "the name is too long"},
+        "ELOOP": {"nl": "te veel symbolische koppelingen",
+                  "en": "too many symbolic links"},
     },
 )

@@ -18,7 +18,15 @@ DESKS = ("all", "police", "veterans", "debasis")
 
 
 class ListError(ValueError):
-    """The lists file is not usable; the message names the entry."""
+    """The lists file is not usable; the message names the entry.
+
+    `unreadable` holds the system's error when the file could not be read at all (the
+    configuration says it in the operator's language).
+    """
+
+    def __init__(self, message: str, unreadable: OSError | None = None) -> None:
+        super().__init__(message)
+        self.unreadable = unreadable
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,9 @@ def load(path: Path) -> Lists:
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
+        raise ListError(f"workspace lists {path}: {exc}", unreadable=exc) from exc
+    except tomllib.TOMLDecodeError as exc:
         raise ListError(f"workspace lists {path}: {exc}") from exc
     outcomes = tuple(choice(entry, f"outcomes[{n}]") for n, entry in
                      enumerate(data.get("outcomes", [])))

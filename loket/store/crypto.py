@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -49,7 +49,17 @@ DIALECT_ATTRIBUTE = "loket_keyring"
 
 
 class DataKeyError(Exception):
-    """A key is missing or malformed, or a value cannot be decrypted with the keys in force."""
+    """A key is missing or malformed, or a value cannot be decrypted with the keys in force.
+
+    One about a key's setting also carries a key of the configuration's catalog and its
+    values (`config_key`, `config_values`), so a start refused over it is said in the
+    operator's language.
+    """
+
+    def __init__(self, message: str, config_key: str = "", **config_values: Any) -> None:
+        super().__init__(message)
+        self.config_key = config_key
+        self.config_values = config_values
 
 
 def _hkdf(secret: bytes, info: bytes) -> bytes:
@@ -64,7 +74,8 @@ def _data_key_bytes(key: str, position: int) -> bytes:
     if len(raw) != DATA_KEY_BYTES:
         raise DataKeyError(
             f"LOKET_DATA_KEY: key {position} is not a data key (32 random bytes in URL-safe "
-            "base64, as Fernet.generate_key() prints)"
+            "base64, as Fernet.generate_key() prints)",
+            "data_key_malformed", position=position,
         )
     return raw
 
@@ -94,11 +105,13 @@ class Keyring:
 
     def __init__(self, data_keys: Sequence[str], hash_key: str) -> None:
         if not data_keys:
-            raise DataKeyError("LOKET_DATA_KEY is missing: set one or more data keys")
+            raise DataKeyError("LOKET_DATA_KEY is missing: set one or more data keys",
+                               "data_key_missing")
         if len(hash_key) < MIN_HASH_KEY_CHARS:
             raise DataKeyError(
                 "LOKET_HASH_KEY is missing or shorter than "
-                f"{MIN_HASH_KEY_CHARS} characters: set one long random value that never changes"
+                f"{MIN_HASH_KEY_CHARS} characters: set one long random value that never changes",
+                "hash_key_short", n=MIN_HASH_KEY_CHARS,
             )
         self.data_keys = tuple(data_keys)
         self._sealers = [_Sealer(k, n) for n, k in enumerate(data_keys, start=1)]
@@ -175,6 +188,8 @@ def init_app(app: Flask, settings: Settings) -> Keyring:
     try:
         ring = Keyring(settings.data_keys, settings.hash_key)
     except DataKeyError as exc:
+        if exc.config_key:
+            raise ConfigError(exc.config_key, **exc.config_values) from None
         raise ConfigError(str(exc)) from None
     return _install(app, ring)
 
