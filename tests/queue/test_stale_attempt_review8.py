@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
 from redis import Redis
 
 from loket.domain import calls
@@ -58,15 +59,22 @@ def press_one(app: Flask, leg: CallLeg) -> str:
     return answer.get_data(as_text=True)
 
 
+def calling(app: Flask, redis: Redis) -> tuple[FlaskClient, str]:
+    """A due callback claimed and called: the counsellor's phone rings. Return their browser
+    and the reference."""
+    client, _ = counsellor_with_phone(app)
+    reference, callback_id = callback_for(app)
+    make_due_now(app, callback_id)
+    act(client, reference, "claim")
+    assert act(client, reference, "call").status_code == 303
+    run_jobs(app, redis)
+    return client, reference
+
+
 def test_the_phone_of_an_attempt_given_up_does_not_ring_the_person(
     calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,  # noqa: F811
 ) -> None:
-    client, _ = counsellor_with_phone(calls_app)
-    reference, callback_id = callback_for(calls_app)
-    make_due_now(calls_app, callback_id)
-    act(client, reference, "claim")
-    assert act(client, reference, "call").status_code == 303
-    run_jobs(calls_app, redis_conn)
+    client, reference = calling(calls_app, redis_conn)
     [stale] = counsellor_legs(calls_app, reference)
     given_up(calls_app)
 
@@ -81,12 +89,7 @@ def test_the_phone_of_an_attempt_given_up_does_not_ring_the_person(
 def test_after_calling_again_only_the_new_attempt_rings_the_person_once(
     calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,  # noqa: F811
 ) -> None:
-    client, _ = counsellor_with_phone(calls_app)
-    reference, callback_id = callback_for(calls_app)
-    make_due_now(calls_app, callback_id)
-    act(client, reference, "claim")
-    assert act(client, reference, "call").status_code == 303
-    run_jobs(calls_app, redis_conn)
+    client, reference = calling(calls_app, redis_conn)
     given_up(calls_app)
     assert act(client, reference, "call").status_code == 303  # called again
     run_jobs(calls_app, redis_conn)
