@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, update
+from sqlalchemy import and_, case, not_, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
@@ -57,6 +57,15 @@ class Timing:
         return since + self.after + (step - 1) * self.every
 
 
+def unserved_crisis() -> tuple[ColumnElement[bool], ...]:
+    """Return the WHERE clauses of a contact that is still an unserved crisis: a crisis,
+    held by nobody, waiting (`UNSERVED`), not erased. What the alarms rise for, what the
+    banners show (`still_alarming`), and what is resolved once no longer so
+    (`resolve_served`)."""
+    return (col(Contact.crisis).is_(True), col(Contact.assigned_user_id).is_(None),
+            col(Contact.status).in_(UNSERVED), col(Contact.anonymised_at).is_(None))
+
+
 def unserved_crises(*, session: Session, before: datetime
                     ) -> list[tuple[Contact, int, datetime | None]]:
     """Return the crisis contacts nobody holds that were routed before `before`, or that
@@ -68,8 +77,7 @@ def unserved_crises(*, session: Session, before: datetime
     rows = session.exec(
         select(Contact, func.coalesce(raised.c.step, 0), raised.c.last)
         .outerjoin(raised, raised.c.contact_id == Contact.id)
-        .where(col(Contact.crisis).is_(True), col(Contact.assigned_user_id).is_(None),
-               col(Contact.status).in_(UNSERVED), col(Contact.anonymised_at).is_(None),
+        .where(*unserved_crisis(),
                or_(col(Contact.routed_at) <= before, raised.c.step.is_not(None)))
     ).all()
     return [(contact, int(step), last) for contact, step, last in rows]
@@ -156,18 +164,14 @@ def raise_now(*, session: Session, contact: Contact, now: datetime | None = None
 def resolve_served(*, session: Session, now: datetime) -> int:
     """Resolve the open escalations of contacts that are claimed, closed, not a crisis or
     erased."""
-    open_rows = session.exec(
-        select(Escalation, Contact).join(Contact, col(Contact.id) == Escalation.contact_id)
-        .where(col(Escalation.resolved_at).is_(None))
+    served = session.exec(
+        select(Escalation).join(Contact, col(Contact.id) == Escalation.contact_id)
+        .where(col(Escalation.resolved_at).is_(None), not_(and_(*unserved_crisis())))
     ).all()
-    done = 0
-    for row, contact in open_rows:
-        if (contact.assigned_user_id is not None or contact.status not in UNSERVED
-                or not contact.crisis or contact.anonymised_at is not None):
-            row.resolved_at = now
-            session.add(row)
-            done += 1
-    return done
+    for row in served:
+        row.resolved_at = now
+        session.add(row)
+    return len(served)
 
 
 @dataclass(frozen=True)
@@ -193,9 +197,7 @@ def still_alarming() -> tuple[ColumnElement[bool], ...]:
     and its contact still an unserved crisis nobody holds, not erased. What the sweep will
     resolve (`resolve_served`) is gone from the banners the moment it is served, not at the
     next sweep (which waits while Redis is away)."""
-    return (col(Escalation.resolved_at).is_(None), col(Contact.assigned_user_id).is_(None),
-            col(Contact.status).in_(UNSERVED), col(Contact.crisis).is_(True),
-            col(Contact.anonymised_at).is_(None))
+    return (col(Escalation.resolved_at).is_(None), *unserved_crisis())
 
 
 def open_banners(*, session: Session, now: datetime | None = None) -> list[Banner]:
