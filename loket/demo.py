@@ -37,6 +37,7 @@ from loket.domain.contacts import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
     Decide,
+    overflow_direction,
 )
 from loket.reports import tally
 from loket.store import seed as seed_rows
@@ -686,6 +687,8 @@ def _contact_row(
         "outcome": timeline.outcome if status == "closed" else None,
         "desk": decision["desk"],
         "queue": decision["queue"],
+        "overflow_direction": overflow_direction(
+            decision["desk"], decision["queue"], decision["flags"]),
         "priority": decision["priority"],
         "crisis": bool(decision["crisis"]),
         "respond": decision["respond"],

@@ -125,7 +125,8 @@ def phone_hash(phone: str, *, session: Session) -> str:
 # NULL. That also keeps the INSERT, with its audit line, well under the 50 parameters above
 # which psycopg parses a statement anew at every execution instead of once.
 FILLED_LATER = frozenset({
-    "outcome", "desk", "queue", "priority", "respond", "rule", "rules_version",
+    "outcome", "desk", "queue", "overflow_direction", "priority", "respond", "rule",
+    "rules_version",
     "assigned_user_id", "routed_at", "answered_at", "closed_at", "wait_seconds", "claimed_at",
     "contact_type", "offered_to_user_id", "offered_until", "continuity_opt_out",
     "anonymised_at",
@@ -368,7 +369,8 @@ def route_contact(
     makes it urgent, never takes it from the counsellor serving it. So does a contact a
     counsellor handed over to another desk (`handed_over`): the rules route by who the
     person is, and would give it back to the desk that let it go, which may see nothing
-    more of it.
+    more of it. Desk, queue and flags decided here give an overflow its direction
+    (`overflow_direction`), which no later transfer changes.
 
     With `continuity`, a returning person's new contact is first offered, that long, to the
     counsellor who last helped them (`offer_to_last_counsellor`)."""
@@ -387,6 +389,7 @@ def route_contact(
     else:
         contact.desk = decision["desk"]
         contact.queue = decision["queue"]
+        contact.overflow_direction = overflow_direction(contact.desk, contact.queue, flags)
     contact.priority = decision["priority"]
     contact.crisis = bool(decision["crisis"])
     contact.respond = decision["respond"]
@@ -410,6 +413,16 @@ def route_contact(
         detail=f"routed desk={contact.desk} queue={contact.queue}",
     )
     return contact
+
+
+def overflow_direction(desk: str | None, queue: str | None, flags: Collection[str]
+                       ) -> str | None:
+    """Return the direction of an overflow as routed, "owner>queue" (`veterans>police`);
+    None when the contact is no overflow. A transfer later moves desk and queue, never this:
+    the reports count the overflow the routing made (`Contact.overflow_direction`)."""
+    if "overflow" not in flags or not desk or not queue or desk == queue:
+        return None
+    return f"{desk}>{queue}"
 
 
 def handed_over(*, session: Session, contact: Contact) -> bool:

@@ -67,17 +67,18 @@ def live(*, session: Session, desk: str, now: datetime | None = None) -> DeskSta
     ).all():
         counsellors[availability_now(user, now)] += 1
     today = start_of_today(now)
-    # To another desk's queue: the pool (nights and weekends, served by both pooled
-    # desks) is no other desk, and the reports do not count it as overflow either.
+    # An overflow as its routing decided it (`Contact.overflow_direction`, as the reports
+    # count it): a transfer since moved its desk and queue, not its direction. The pool
+    # (nights and weekends, served by both pooled desks) is no other desk: no overflow.
+    direction = col(Contact.overflow_direction)
     out_count = session.exec(
         select(func.count()).select_from(Contact).where(
-            Contact.desk == desk, col(Contact.queue).not_in((desk, "pool")),
-            col(Contact.queue).is_not(None), Contact.created_at >= today,
+            direction.startswith(f"{desk}>", autoescape=True), Contact.created_at >= today,
         )
     ).one()
     in_count = session.exec(
         select(func.count()).select_from(Contact).where(
-            Contact.queue == desk, col(Contact.desk) != desk, Contact.created_at >= today,
+            direction.endswith(f">{desk}", autoescape=True), Contact.created_at >= today,
         )
     ).one()
     return DeskState(desk=desk, queues=list(queues.values()), counsellors=counsellors,

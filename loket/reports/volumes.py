@@ -70,8 +70,9 @@ def figures(
 
     `contacts`: total, by_channel, by_desk (owner), by_queue (served), by_outcome (closed
     ones; `open` for the rest), crisis, overflow (the `overflow` flag), overflow_by_direction
-    (owner>served), pooled (the `pooled` flag or queue `pool`). `per_day`: per day the
-    total, crisis and each channel. `by_hour_of_week`: seven lists (Monday first) of 24
+    (owner>served as routed, whatever transfer followed: `tally.direction`; they add up to
+    overflow), pooled (the `pooled` flag or queue `pool`). `per_day`: per day the total,
+    crisis and each channel. `by_hour_of_week`: seven lists (Monday first) of 24
     counts, Amsterdam time. `service`: the phone's (see the module). `callbacks`: those
     asked for by these contacts.
 
@@ -120,7 +121,7 @@ def count_contacts(rows: dict[tuple[Any, ...], list[float]], start: date,
         day += timedelta(days=1)
     total = crisis = overflow = pooled = 0
     for key, (n_float,) in rows.items():
-        day_, channel, owner, queue, outcome, is_crisis, is_overflow, is_pooled = key
+        day_, channel, owner, queue, outcome, is_crisis, is_overflow, is_pooled, way = key
         n = int(n_float)
         total += n
         by_channel[channel] = by_channel.get(channel, 0) + n
@@ -135,8 +136,7 @@ def count_contacts(rows: dict[tuple[Any, ...], list[float]], start: date,
             daily["crisis"] += n
         if is_overflow:
             overflow += n
-            if owner and queue and owner != queue:
-                way = f"{owner}>{queue}"
+            if way:  # as routed: a transfer since changed desk and queue, not this
                 directions[way] = directions.get(way, 0) + n
         pooled += n if is_pooled else 0
     return {

@@ -143,6 +143,9 @@ class Contact(SQLModel, table=True):
     rule: str | None = Field(default=None, max_length=64)
     rules_version: str | None = Field(default=None, max_length=64)
     trace: list[str] = Field(default_factory=empty_list, sa_type=JSONText)
+    # An overflow's direction as its routing decided it, "owner>queue" (`veterans>police`),
+    # kept whatever transfer follows: the reports count it (None: no overflow).
+    overflow_direction: str | None = Field(default=None, max_length=33)
     # Channel state: the IVR step or chat step reached, and the channel's own id.
     intake_step: str = Field(default="start", max_length=32)
     external_id: str | None = Field(default=None, max_length=64)
@@ -561,6 +564,7 @@ class TallyContact(SQLModel, table=True):
     crisis: bool
     overflow: bool
     pooled: bool
+    overflow_direction: str = Field(max_length=33)  # '' for none (`Contact.overflow_direction`)
     n: int
 
 

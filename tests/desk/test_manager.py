@@ -13,7 +13,7 @@ def test_a_manager_sees_waiting_crisis_counsellors_and_overflow_but_no_person(
 ) -> None:
     first = waiting(store_app, seconds_ago=125)
     crisis = waiting(store_app, crisis=True, seconds_ago=20)
-    to_veterans = waiting(store_app, desk="police", queue="veterans")
+    to_veterans = waiting(store_app, desk="police", queue="veterans", flags=("overflow",))
     waiting(store_app, desk="veterans")  # another desk's: not counted here
     client, _ = counsellor(store_app)
     act(client, first, "claim")

@@ -60,6 +60,7 @@ def waiting(
         contact.routed_at = utcnow().replace(microsecond=0) - _seconds(seconds_ago)
         for flag in flags:
             contact.flag_rows.append(ContactFlag(flag=flag))
+        contact.overflow_direction = contact_domain.overflow_direction(desk, contact.queue, flags)
         session.add(contact)
         return contact.reference
 

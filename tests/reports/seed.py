@@ -55,6 +55,8 @@ def seed(
                 contact.closed_at = contact.answered_at + timedelta(seconds=handle_s)
             for flag in flags:
                 contact.flag_rows.append(ContactFlag(flag=flag))
+            contact.overflow_direction = contacts.overflow_direction(  # as routed
+                contact.desk, contact.queue, flags)
             session.add(contact)
 
 

@@ -109,7 +109,9 @@ def test_every_change_after_a_refresh_counts_at_once(store_app: Flask) -> None:
     assert got["contacts"]["by_desk"]["debasis"] == 1 + 0  # October's are out of range
     assert got["contacts"]["crisis"] == 10
     assert got["contacts"]["by_outcome"]["referred"] == 1
-    assert got["contacts"]["overflow_by_direction"]["veterans>police"] == 4
+    # The transferred overflow keeps the direction it was routed in; the deleted one is out.
+    assert got["contacts"]["overflow"] == 5
+    assert got["contacts"]["overflow_by_direction"]["veterans>police"] == 5
     assert got["callbacks"]["reached"] == 0 and got["callbacks"]["unreachable"] == 1
     assert got["callbacks"]["attempts"] == 3
     refresh(store_app)
