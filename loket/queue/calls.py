@@ -289,7 +289,7 @@ RING_BATCH = 200  # personal callbacks rung per transaction
 RECORD_SID_WITHIN_S = 30.0
 
 
-def keep_sids(sids: list[tuple[int, str | None]], session: Session) -> None:
+def keep_sids(sids: list[tuple[int, str | None]], *, session: Session) -> None:
     """Keep the sids of the legs placed (a leg not placed: None, skipped)."""
     for leg_id, sid in sids:
         if sid is not None:

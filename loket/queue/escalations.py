@@ -10,7 +10,6 @@ from functools import partial
 import structlog
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from loket.config import Settings
 from loket.domain import escalation, workspace
@@ -97,7 +96,8 @@ def text_oncall(number: str, language: str = "nl") -> int:
             sid = None
             log.warning("escalation.text_failed", escalation_id=text.escalation_id)
         try:
-            keep_after_send(engine, partial(keep_text, text.escalation_id, sid),
+            keep_after_send(engine, partial(escalation.record_text,
+                                            escalation_id=text.escalation_id, sid=sid),
                             within_s=RECORD_TEXT_WITHIN_S, event="escalation.text",
                             escalation_id=text.escalation_id)
         except DBAPIError:
@@ -107,7 +107,3 @@ def text_oncall(number: str, language: str = "nl") -> int:
         sent += sid is not None
     return sent
 
-
-def keep_text(escalation_id: int, sid: str | None, session: Session) -> None:
-    """Keep a text's sid, or give its claim back (None)."""
-    escalation.record_text(session=session, escalation_id=escalation_id, sid=sid)

@@ -128,7 +128,7 @@ def record_sent(engine: Engine, message_id: int, sid: str, *,
     Twilio has sent it: failing here would let the job's retry send it a second time, so a
     database blip (a restart, a row held past the lock timeout) is waited out, bounded."""
 
-    def keep(session: Session) -> None:
+    def keep(*, session: Session) -> None:
         message = session.get(Message, message_id)
         if message is not None and not message.external_id:
             message.external_id = sid

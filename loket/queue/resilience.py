@@ -20,7 +20,6 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from loket.store.db import session_scope
 
@@ -110,10 +109,10 @@ def wait_for_redis(
     return away
 
 
-def keep_after_send(engine: Engine, write: Callable[[Session], None], *, within_s: float,
+def keep_after_send(engine: Engine, write: Callable[..., None], *, within_s: float,
                     event: str, sleep: Callable[[float], None] = time.sleep,
                     **ids: int) -> None:
-    """Run `write` in a unit of work of its own, trying again for `within_s` while the
+    """Run `write(session=...)` in a unit of work of its own, trying again for `within_s` while the
     database refuses (a restart takes seconds; a row held past the lock timeout).
 
     For what Twilio has done already (a text sent, a call placed): failing at once would
@@ -125,7 +124,7 @@ def keep_after_send(engine: Engine, write: Callable[[Session], None], *, within_
     while True:
         try:
             with session_scope(engine) as session:
-                write(session)
+                write(session=session)
             return
         except DBAPIError as exc:
             wait = backoff.next_wait()
