@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from loket.reports import tally
 from loket.reports.periods import hour_of_week
-from loket.reports.suppression import THRESHOLD, Sum, small, suppress_linked
+from loket.reports.suppression import THRESHOLD, Path, Sum, small, suppress_linked
 from loket.routing.values import CHANNELS, DESKS, PAIRED_DESKS, QUEUES
 from loket.store.models import OUTCOMES
 from loket.store.snapshots import snapshot
@@ -291,5 +291,15 @@ def sums(counted: Mapping[str, Any]) -> list[Sum]:
 
 def shown(counted: Mapping[str, Any]) -> dict[str, Any]:
     """Return the figures as a report shows them (page, CSV and JSON alike): a count from 1
-    to 4 as "<5", and counts that would give one back by subtraction not given (None)."""
-    return suppress_linked(counted, sums(counted))
+    to 4 as "<5", and counts that would give one back by subtraction not given (None):
+    the days' and hours' counts before the breakdowns, the breakdowns before the totals
+    (`rank`)."""
+    return suppress_linked(counted, sums(counted), rank=rank)
+
+
+def rank(path: Path) -> int:
+    """Return how much a count of the report is kept shown when one must be hidden: a day's
+    or an hour's 0, a breakdown's (by channel, desk, direction, attempts) 1, a total 2."""
+    if path[0] in ("per_day", "by_hour_of_week"):
+        return 0
+    return 1 if len(path) > 2 else 2
