@@ -14,9 +14,13 @@ from loket.store.types import EncryptedText, JSONText, UTCDateTime, empty_dict, 
 
 # Contact status lifecycle: new -> routed -> waiting | callback -> in_progress -> closed.
 CONTACT_STATUSES = ("new", "routed", "waiting", "callback", "in_progress", "closed")
+# Every outcome a contact closes with: the counsellors' default list (`config/workspace.toml`,
+# `workspace.CLOSE_OUTCOMES`) and those Loket sets itself. The reports count each, 0 or not.
 OUTCOMES = (
     "helped",
     "referred",
+    "no_contact",
+    "wrong_desk",
     "handed_over",
     "callback_failed",
     "abandoned",
