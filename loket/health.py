@@ -1,4 +1,5 @@
-"""`/healthz`: can the database be read and written, is Redis there, are the rules loaded."""
+"""`/healthz`: can the database be read and written, is Redis there, are the rules loaded,
+are the background worker and scheduler running."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from loket import rules_runtime
-from loket.queue.connection import redis_ok
+from loket.queue.connection import background_problem, redis_ok
 from loket.store.db import get_engine, read_scope
 from loket.store.sqlite import BUSY_TIMEOUT_MS
 
@@ -95,5 +96,9 @@ def healthz() -> ResponseReturnValue:
         "redis": "ok" if redis else "down",
         # A rules file that failed to load leaves the last good rules in force: "stale".
         "rules": rules_runtime.status(),
+        # The background processes as Redis knows them (`background_problem`): not in the
+        # answer's code, which says whether this web process can take contacts.
+        "background": background_problem(current_app.extensions.get("loket.redis"))
+        if redis else "unknown",
     }
     return jsonify(body), 200 if healthy else 503

@@ -69,6 +69,11 @@ def test_dev_serves_healthz_and_stops_every_child(tmp_path: Path, stop_signal: i
             time.sleep(0.5)
         assert status == 200, (tmp_path / "dev.out").read_text()[-3000:]
         assert (body["status"], body["database"], body["redis"]) == ("ok", "ok", "ok")
+        # Its worker and scheduler are up: what `/healthz` says of the background.
+        while time.monotonic() < deadline and body.get("background") != "ok":
+            time.sleep(0.5)
+            body = _get(f"http://127.0.0.1:{port}/healthz")[1]
+        assert body.get("background") == "ok", body
         children = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(command_line(c) for c in children)
         assert "valkey-server" in names and "gunicorn" in names and " worker" in names

@@ -9,6 +9,9 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue, Worker
+from rq.cron import CronScheduler
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -87,3 +90,28 @@ def test_503_naming_the_lock_on_postgresql(
         response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json is not None and response.json["database_write"] == "locked"
+
+
+def test_the_background_processes_as_redis_knows_them(
+    client: FlaskClient, redis_conn: Redis
+) -> None:
+    # Review 9: DESIGN.md's process list had no `loket scheduler`; a deployment without one
+    # has no crisis escalation and no reconciler, and nothing said so. `/healthz` names it,
+    # without taking the web process out of the load balancer (200).
+    def background() -> str:
+        response = client.get("/healthz")
+        assert response.status_code == 200 and response.json is not None
+        return str(response.json["background"])
+
+    assert background() == "no_worker"
+    worker = Worker([Queue("urgent", connection=redis_conn)], connection=redis_conn,
+                    name="health-worker")
+    worker.register_birth()
+    assert background() == "no_scheduler"
+    scheduler = CronScheduler(connection=redis_conn, name="health-scheduler")
+    scheduler.register_birth()
+    assert background() == "ok"
+    # A worker killed outright: its key lapses, its name stays in RQ's registry.
+    redis_conn.delete(worker.key)
+    assert background() == "no_worker"
+    scheduler.register_death()

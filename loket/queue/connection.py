@@ -10,6 +10,7 @@ Two kinds of client, because two kinds of caller:
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, current_app
@@ -154,3 +155,32 @@ def redis_ok(redis: Redis | None) -> bool:
         return bool(redis.ping())
     except Exception:  # noqa: BLE001 - any failure means "not ok" for a health check
         return False
+
+
+def background_problem(redis: Redis | None) -> str:
+    """Return whether the background processes are there, as Redis knows them: "ok", or
+    "no_worker" (no `loket worker` alive: replies, callbacks and calls wait) or
+    "no_scheduler" (no `loket scheduler` seen within RQ's two minutes: no crisis
+    escalation, reconciler, sealing, report recount or retention); "unknown" without
+    Redis. Reads only: a health check never cleans RQ's registries."""
+    from rq.cron_scheduler_registry import get_registry_key
+    from rq.defaults import DEFAULT_CRON_SCHEDULER_TTL
+    from rq.worker_registration import get_keys
+
+    if redis is None:
+        return "unknown"
+    try:
+        # A worker's own key lapses when it stops beating (killed); its name in the
+        # registry stays until a living worker cleans it.
+        names = sorted(get_keys(connection=redis))
+        with redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(name)
+            if not any(pipe.execute()):
+                return "no_worker"
+        seen_since = time.time() - DEFAULT_CRON_SCHEDULER_TTL
+        if not redis.zcount(get_registry_key(), seen_since, "+inf"):
+            return "no_scheduler"
+    except Exception:  # noqa: BLE001 - any failure means "not known" for a health check
+        return "unknown"
+    return "ok"
