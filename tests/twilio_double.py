@@ -184,11 +184,14 @@ def handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
 
         def answer(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client stopped waiting (its timeout): Twilio's answer is lost
 
         def handle_any(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)

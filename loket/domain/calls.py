@@ -445,12 +445,19 @@ def leg_placed(*, session: Session, leg_id: int, call_sid: str) -> None:
 
 
 def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
-               policy: Policy | None = None) -> None:
+               policy: Policy | None = None) -> str | None:
     """Say on the desk why a leg could not be placed; a final failure ends the attempt (the
-    callback is due again, the waiting caller stays in their queue)."""
-    leg = session.get(CallLeg, leg_id)
+    callback is due again, the waiting caller stays in their queue).
+
+    A leg placed after all (Twilio took the request, its answer was lost: a timeout) is
+    left as it is, and the sid its status callback named is returned: placing it again
+    would ring the phone twice. (A waiting caller's leg carries their own call's sid from
+    the start: not a sign of anything.)"""
+    leg = locked_leg(session, CallLeg.id == leg_id)
     if leg is None or leg.status in FINAL:
-        return  # called off meanwhile (`move_called_off`): nothing to place again
+        return None  # called off meanwhile (`move_called_off`): nothing to place again
+    if leg.kind != "caller" and leg.call_sid is not None:
+        return leg.call_sid
     leg.error = f"could not place the call: {reason}"[:200]
     # Not final: back to where the job's retry takes it again (a caller to move, or a leg
     # to place).
@@ -473,6 +480,7 @@ def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
                 callback.status, callback.claimed_by = again_status(session, callback), None
                 release_callback_contact(session=session, callback=callback, now=utcnow())
         session.add(callback)
+    return None
 
 
 MOVE_REFUSED = "not moved: Twilio refused to move the caller"

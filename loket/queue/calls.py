@@ -242,7 +242,8 @@ def place(leg_id: int, *, final: bool) -> str:
 
 def dialled(leg: Dial, *, final: bool) -> str | None:
     """Dial a taken leg; on a refusal say so on the desk and return None when `final`,
-    else raise for the job's retry."""
+    else raise for the job's retry. A call Twilio placed though its answer was lost (its
+    status callback named it meanwhile) is not placed again: its sid is returned."""
     reason = "no number" if not leg.to else ""
     if leg.to:
         try:
@@ -251,13 +252,20 @@ def dialled(leg: Dial, *, final: bool) -> str | None:
             reason = str(exc)
             if not final:
                 with session_scope(get_engine()) as session:
-                    calls.leg_failed(session=session, leg_id=leg.leg_id, reason=reason,
-                                     final=False, policy=calls.Policy.of(settings()))
+                    placed = calls.leg_failed(session=session, leg_id=leg.leg_id,
+                                              reason=reason, final=False,
+                                              policy=calls.Policy.of(settings()))
+                if placed is not None:
+                    log.warning("call.answer_lost", leg_id=leg.leg_id, kind=leg.kind)
+                    return placed
                 log.warning("call.place_failed", leg_id=leg.leg_id, kind=leg.kind, final=False)
                 raise
     with session_scope(get_engine()) as session:
-        calls.leg_failed(session=session, leg_id=leg.leg_id, reason=reason, final=True,
-                         policy=calls.Policy.of(settings()))
+        placed = calls.leg_failed(session=session, leg_id=leg.leg_id, reason=reason,
+                                  final=True, policy=calls.Policy.of(settings()))
+    if placed is not None:
+        log.warning("call.answer_lost", leg_id=leg.leg_id, kind=leg.kind)
+        return placed
     log.warning("call.place_failed", leg_id=leg.leg_id, kind=leg.kind, final=True)
     return None
 
