@@ -30,6 +30,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
@@ -156,9 +157,15 @@ class Client:
         return ET.fromstring(first.text)  # noqa: S314 - Loket's own answer
 
     def api(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
-        """Call the API as a counsellor; a 5xx or no answer is tried again."""
+        """Call the API as a counsellor; a 5xx or no answer is tried again. A step (POST)
+        carries an `Idempotency-Key`, the same on every try, as a client that tries again
+        must: an answer lost after the step was done (a web process killed, the database
+        restarted under the commit) then gets the step's answer, not the step twice."""
+        headers = {"Authorization": f"Bearer {token}"}
+        if method == "POST":
+            headers["Idempotency-Key"] = uuid.uuid4().hex
         return self.send(method, "/api/v1" + path, ok=lambda a: a.status_code < 500,
-                         headers={"Authorization": f"Bearer {token}"}, **kwargs)
+                         headers=headers, **kwargs)
 
 
 def route(path: str) -> str:
