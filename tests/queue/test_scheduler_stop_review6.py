@@ -15,9 +15,19 @@ import subprocess
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.queue.conftest import OwnRedis, loket_process, stop_process, wait_for
+
+
+def talks_to(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Tell whether a process holds a TCP connection to a port on loopback."""
+    try:
+        found = psutil.Process(process.pid).net_connections(kind="tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(c.raddr and c.raddr.port == port for c in found)
 
 
 def stopped_within(process: subprocess.Popen[bytes], seconds: float) -> int | None:
@@ -64,7 +74,10 @@ def test_a_worker_told_to_stop_before_redis_let_it_start_stops(
     log = tmp_path / "worker.log"
     process = loket_process("worker", {**cli_env, "LOKET_REDIS_URL": own_redis.url}, log)
     try:
-        time.sleep(3.0)  # started, and stuck on its first word to Redis
+        # Started, and stuck on its first word to Redis: connected to it. (A fixed wait was
+        # not enough where the worker's imports alone took longer: killed before it ran.)
+        wait_for(lambda: talks_to(process, own_redis.port), 60, "the worker to reach Redis")
+        time.sleep(0.5)  # its first request sent, no answer coming
         assert process.poll() is None, log.read_text()[-3000:]
         status = stopped_within(process, 20)
         assert status == 0, log.read_text()[-3000:]
