@@ -244,29 +244,23 @@ def dialled(leg: Dial, *, final: bool) -> str | None:
     """Dial a taken leg; on a refusal say so on the desk and return None when `final`,
     else raise for the job's retry. A call Twilio placed though its answer was lost (its
     status callback named it meanwhile) is not placed again: its sid is returned."""
-    reason = "no number" if not leg.to else ""
+    error: GatewayError | None = None
     if leg.to:
         try:
             return dial(leg)
         except GatewayError as exc:
-            reason = str(exc)
-            if not final:
-                with session_scope(get_engine()) as session:
-                    placed = calls.leg_failed(session=session, leg_id=leg.leg_id,
-                                              reason=reason, final=False,
-                                              policy=calls.Policy.of(settings()))
-                if placed is not None:
-                    log.warning("call.answer_lost", leg_id=leg.leg_id, kind=leg.kind)
-                    return placed
-                log.warning("call.place_failed", leg_id=leg.leg_id, kind=leg.kind, final=False)
-                raise
+            error = exc
+    ends = final or error is None  # no number: nothing a retry could change
     with session_scope(get_engine()) as session:
-        placed = calls.leg_failed(session=session, leg_id=leg.leg_id, reason=reason,
-                                  final=True, policy=calls.Policy.of(settings()))
+        placed = calls.leg_failed(session=session, leg_id=leg.leg_id,
+                                  reason=str(error) if error else "no number", final=ends,
+                                  policy=calls.Policy.of(settings()))
     if placed is not None:
         log.warning("call.answer_lost", leg_id=leg.leg_id, kind=leg.kind)
         return placed
-    log.warning("call.place_failed", leg_id=leg.leg_id, kind=leg.kind, final=True)
+    log.warning("call.place_failed", leg_id=leg.leg_id, kind=leg.kind, final=ends)
+    if error is not None and not ends:
+        raise error
     return None
 
 
