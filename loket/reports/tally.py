@@ -54,6 +54,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from loket.domain import access
+from loket.domain.contacts import overflow_direction
 from loket.reports.periods import AMSTERDAM, day_start
 from loket.store import seed as seed_rows
 from loket.store.models import (
@@ -161,9 +162,7 @@ def direction(overflow: bool, routed: str | None, desk: str, queue: str) -> str:
     desk and queue as they are. '' for none."""
     if not overflow:
         return ""
-    if routed:
-        return routed
-    return f"{desk}>{queue}" if desk and queue and desk != queue else ""
+    return routed or overflow_direction(desk, queue, ("overflow",)) or ""
 
 
 def wait_bucket(seconds: int) -> int:
