@@ -9,14 +9,25 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
+from loket.store.db import session_scope
+from loket.store.models import User
 from tests.channels.test_voice import contact_of, said
 from tests.channels.test_voice_waiting import wait_round, waiting_call
+from tests.desk.helpers import make_user
 from tests.desk.test_workspace import waiting
 
 
 def test_a_crisis_caller_first_in_line_hears_they_are_next(
     app: Flask, client: FlaskClient
 ) -> None:
+    # One police counsellor is free (busy with no one yet): the crisis stays with the queue
+    # the others wait in at any hour. With nobody free anywhere, a crisis in the daytime
+    # goes to the queue with the shorter wait (the policy's crisis-overflow), not this one.
+    free = make_user(app, role="counsellor", desk="police")
+    with session_scope(app.extensions["loket.engine"]) as session:
+        user = session.get(User, free.id)
+        assert user is not None
+        user.available = True
     first = waiting_call(client, "1", "1", caller="+31611110001")
     second = waiting_call(client, "1", "1", caller="+31611110002")
     crisis = waiting_call(client, "0", caller="+31611110003")
