@@ -45,6 +45,10 @@ bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 
 CHANNEL = "phone"
 MAX_CALL_SID = 64
+# The question a `<Gather>` asked, in its action URL (`step@language`, as `step_seen` gives
+# it): Twilio signs the URL, so a retry of an answer is known as that answer whenever it comes.
+ASKED = "at"
+MAX_ASKED = 80
 GATHER_TIMEOUT_S = 6
 KEYED_TIMEOUT_S = 10
 WAIT_ROUND_S = 60  # a waiting caller hears their place and expected wait once a minute
@@ -202,7 +206,7 @@ def call_webhook(kind: str, handle: CallHandler) -> Response:
     call_sid = call_sid_or_none()
     if call_sid is None:
         return unreadable_call()
-    at = step_seen(call_sid, "new")
+    at = asked() or step_seen(call_sid, "new")
 
     def work(session: Session) -> tuple[str, Contact | None]:
         contact = contacts.lock(session=session, channel=CHANNEL, external_id=call_sid)
@@ -250,6 +254,18 @@ def event_webhook(kind: str, handle: EventHandler) -> Response:
         return str(handle(session, contact)), contact
 
     return answer_once(channel=CHANNEL, kind=kind, sid=f"{call_sid}:{at}", handle=work)
+
+
+def asked() -> str | None:
+    """Return the question this answer's `<Gather>` asked (`ASKED` in its signed action URL),
+    or None for a URL without it (a call whose question was asked before it was added).
+
+    Part of the answer's identity in place of the step the call has reached by the time the
+    answer arrives: Twilio's retry of an answer handled before (its first answer was slow to
+    reach Twilio) is then that answer again, replayed, not a second one (a second 9 would
+    switch the language back)."""
+    value = request.args.get(ASKED, "")
+    return value if 0 < len(value) <= MAX_ASKED else None
 
 
 def step_seen(call_sid: str, default: str) -> str:
@@ -323,7 +339,7 @@ def spell(reference: str) -> str:
 def ask(twiml: VoiceResponse, contact: Contact, name: str) -> VoiceResponse:
     """Add a question; without an answer Twilio posts to the same action without Digits."""
     text, endpoint = QUESTIONS[name]
-    action = url_for(endpoint)
+    action = url_for(endpoint, **{ASKED: f"{contact.intake_step}@{contact.language}"})
     if name == "cb_keyed":
         gather = twiml.gather(input="dtmf", finish_on_key="#", timeout=KEYED_TIMEOUT_S,
                               action=action, method="POST")

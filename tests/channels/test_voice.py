@@ -118,6 +118,12 @@ def parse(data: bytes) -> ET.Element:
     return ET.fromstring(data)  # noqa: S314 - the app under test wrote it
 
 
+def action_path(verb: ET.Element) -> str:
+    """Return the path a verb's answer is posted to (its action URL without the query, which
+    names the question asked)."""
+    return verb.attrib["action"].split("?", 1)[0]
+
+
 def said(twiml: ET.Element) -> str:
     """Return everything a TwiML answer says, in order."""
     return " ".join(say.text or "" for say in twiml.iter("Say"))
@@ -206,7 +212,7 @@ def test_first_answer_names_112_and_113_in_dutch_and_offers_the_menu(
     assert {say.attrib["language"] for say in twiml.findall("./Say")} == {"nl-NL"}
     gather = twiml.find("./Gather[@action]")
     assert gather is not None
-    assert gather.attrib["action"] == "/twilio/voice/menu"
+    assert action_path(gather) == "/twilio/voice/menu"
     assert gather.attrib["input"] == "dtmf"
     assert gather.attrib["numDigits"] == "1"
     assert gather.attrib["timeout"] == "6"
@@ -216,7 +222,9 @@ def test_first_answer_names_112_and_113_in_dutch_and_offers_the_menu(
     english_offer = [s for s in gather.iter("Say") if s.attrib["language"] == "en-GB"]
     assert [s.text for s in english_offer] == ["For English, press 9."]
     redirect = twiml.find("./Redirect")
-    assert redirect is not None and redirect.text == "/twilio/voice/menu"
+    # Silence posts to the same question: the same action URL, the question asked included.
+    assert redirect is not None and redirect.text == gather.attrib["action"]
+    assert redirect.text == "/twilio/voice/menu?at=menu@nl"
 
     contact = contact_of(app, call.sid)
     assert contact.channel == "phone"
@@ -265,7 +273,7 @@ def test_each_menu_path_is_stored_routed_and_enqueued(
     call = Call(client)
     asked = call.walk(*keys)
     gather = asked.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/mode"
+    assert gather is not None and action_path(gather) == "/twilio/voice/mode"
     twiml = call.press("1")
 
     contact = contact_of(app, call.sid)
@@ -289,7 +297,7 @@ def test_the_military_question_offers_serving_and_former(client: FlaskClient) ->
     call = Call(client)
     twiml = call.walk("2")
     gather = twiml.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/military"
+    assert gather is not None and action_path(gather) == "/twilio/voice/military"
     assert "toets 1" in said(gather) and "toets 2" in said(gather)
 
 
@@ -330,7 +338,7 @@ def test_nine_repeats_the_menu_in_english_then_a_path_works_in_english(
     twiml = call.walk("9")
     assert names_crisis_lines(said(twiml))
     gather = twiml.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/menu"
+    assert gather is not None and action_path(gather) == "/twilio/voice/menu"
     assert "press 1" in said(gather)
     assert [s.text for s in gather.iter("Say") if s.attrib["language"] == "nl-NL"] == [
         "Voor Nederlands, toets 9."
@@ -366,7 +374,7 @@ def test_a_callback_on_the_calling_number_is_filed_and_confirmed(
     call = Call(client)
     asked = call.walk("1", "2")
     gather = asked.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/callback/number"
+    assert gather is not None and action_path(gather) == "/twilio/voice/callback/number"
     call.press("1")
     call.press(window_key)
     twiml = call.press(voicemail_key)
@@ -390,7 +398,7 @@ def test_a_callback_on_a_keyed_in_number(app: Flask, client: FlaskClient) -> Non
     asked = call.walk("3", "2", "2")
     gather = asked.find("./Gather[@action]")
     assert gather is not None
-    assert gather.attrib["action"] == "/twilio/voice/callback/keyed"
+    assert action_path(gather) == "/twilio/voice/callback/keyed"
     assert gather.attrib["finishOnKey"] == "#"
     call.press("0201234567")
     call.press("3")
@@ -411,7 +419,7 @@ def test_an_anonymous_caller_keys_in_an_international_number(
     call = Call(client, caller="+266696687")
     asked = call.walk("4", "2")
     gather = asked.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/callback/keyed"
+    assert gather is not None and action_path(gather) == "/twilio/voice/callback/keyed"
     call.press("0032470123456")
     call.press("1")
     call.press("1")
@@ -428,7 +436,7 @@ def test_a_wrong_keyed_number_is_asked_again_then_the_calling_number_is_used(
     again = call.press("12")
     assert "Sorry" in said(again)
     gather = again.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/callback/keyed"
+    assert gather is not None and action_path(gather) == "/twilio/voice/callback/keyed"
     call.press("99")
     call.press("2")
     call.press("2")
@@ -489,11 +497,11 @@ def test_no_input_twice_in_the_menu_takes_other_or_unknown(
     again = call.silence()
     assert "Sorry" in said(again)
     gather = again.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/menu"
+    assert gather is not None and action_path(gather) == "/twilio/voice/menu"
     assert contact_of(app, call.sid).intake_step == "menu+"
     twiml = call.silence()
     gather = twiml.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/mode"
+    assert gather is not None and action_path(gather) == "/twilio/voice/mode"
     contact = contact_of(app, call.sid)
     assert (contact.organisation, contact.relation) == ("unknown", "self")
 
@@ -580,7 +588,7 @@ def test_a_wrong_digit_repeats_the_question_once(app: Flask, client: FlaskClient
     again = call.press("7")
     assert "Sorry, dat heb ik niet begrepen." in said(again)
     gather = again.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/menu"
+    assert gather is not None and action_path(gather) == "/twilio/voice/menu"
     call.press("3")
     contact = contact_of(app, call.sid)
     assert (contact.organisation, contact.relation) == ("police", "family")
@@ -645,7 +653,7 @@ def test_a_late_answer_to_an_earlier_question_changes_nothing(
     call.walk("1")
     twiml = call.post("/twilio/voice/menu", Digits="4")
     gather = twiml.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/mode"
+    assert gather is not None and action_path(gather) == "/twilio/voice/mode"
     contact = contact_of(app, call.sid)
     assert (contact.organisation, contact.relation, contact.intake_step) == (
         "police", "self", "mode"
@@ -690,7 +698,7 @@ def test_an_unknown_call_on_a_later_step_restarts_the_menu(
     twiml = call.post("/twilio/voice/mode", Digits="1")
     assert names_crisis_lines(said(twiml))
     gather = twiml.find("./Gather[@action]")
-    assert gather is not None and gather.attrib["action"] == "/twilio/voice/menu"
+    assert gather is not None and action_path(gather) == "/twilio/voice/menu"
     contact = contact_of(app, call.sid)
     assert (contact.intake_step, contact.status, contact.preference) == ("menu", "new", "now")
 
