@@ -339,7 +339,7 @@ def spell(reference: str) -> str:
 def ask(twiml: VoiceResponse, contact: Contact, name: str) -> VoiceResponse:
     """Add a question; without an answer Twilio posts to the same action without Digits."""
     text, endpoint = QUESTIONS[name]
-    action = url_for(endpoint, **{ASKED: f"{contact.intake_step}@{contact.language}"})
+    action = url_for(endpoint, at=f"{contact.intake_step}@{contact.language}")  # ASKED
     if name == "cb_keyed":
         gather = twiml.gather(input="dtmf", finish_on_key="#", timeout=KEYED_TIMEOUT_S,
                               action=action, method="POST")
