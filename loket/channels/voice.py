@@ -45,8 +45,8 @@ bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 
 CHANNEL = "phone"
 MAX_CALL_SID = 64
-# The question a `<Gather>` asked, in its action URL (`step@language`, as `step_seen` gives
-# it): Twilio signs the URL, so a retry of an answer is known as that answer whenever it comes.
+# The question a `<Gather>` asked, in its action URL (step and language: `asked_as`): Twilio
+# signs the URL, so a retry of an answer is known as that answer whenever it comes.
 ASKED = "at"
 MAX_ASKED = 80
 GATHER_TIMEOUT_S = 6
@@ -268,6 +268,14 @@ def asked() -> str | None:
     return value if 0 < len(value) <= MAX_ASKED else None
 
 
+def asked_as(contact: Contact) -> str:
+    """Return the question the call is at, as its `<Gather>`'s action URL names it: step and
+    language in characters a URL carries as they are (`cb_window.own~-nl` for `cb_window:own+`
+    in Dutch), so the URL Twilio signs is the URL it posts to, never re-encoded."""
+    step = contact.intake_step.replace(":", ".").replace("+", "~")
+    return f"{step}-{contact.language}"
+
+
 def step_seen(call_sid: str, default: str) -> str:
     """Return the step the call has reached and its language as stored now (part of a
     webhook's identity: a turn after a switch of language is a new request, never a replay)."""
@@ -339,7 +347,7 @@ def spell(reference: str) -> str:
 def ask(twiml: VoiceResponse, contact: Contact, name: str) -> VoiceResponse:
     """Add a question; without an answer Twilio posts to the same action without Digits."""
     text, endpoint = QUESTIONS[name]
-    action = url_for(endpoint, at=f"{contact.intake_step}@{contact.language}")  # ASKED
+    action = url_for(endpoint, at=asked_as(contact))  # ASKED
     if name == "cb_keyed":
         gather = twiml.gather(input="dtmf", finish_on_key="#", timeout=KEYED_TIMEOUT_S,
                               action=action, method="POST")

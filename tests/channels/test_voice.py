@@ -224,7 +224,7 @@ def test_first_answer_names_112_and_113_in_dutch_and_offers_the_menu(
     redirect = twiml.find("./Redirect")
     # Silence posts to the same question: the same action URL, the question asked included.
     assert redirect is not None and redirect.text == gather.attrib["action"]
-    assert redirect.text == "/twilio/voice/menu?at=menu@nl"
+    assert redirect.text == "/twilio/voice/menu?at=menu-nl"
 
     contact = contact_of(app, call.sid)
     assert contact.channel == "phone"

@@ -5,6 +5,7 @@ handled as a second key press."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from flask import Flask
@@ -64,3 +65,22 @@ def test_a_retried_answer_to_an_earlier_question_changes_nothing(
     assert said(again) == said(first)
     contact = contact_of(app, call.sid)
     assert (contact.organisation, contact.intake_step) == ("police", step)
+
+
+def test_every_question_s_action_url_needs_no_escaping(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The URL Twilio signs is the URL it posts to: no character in it that a client could
+    escape differently (a repeated question, answers kept in the step, English)."""
+    call = Call(client)
+    call.start()
+    actions = []
+    for key in ("7", "9", "1", "2", "1", "2"):  # wrong, English, police, callback, own, evening
+        gather = call.twiml.find("./Gather")
+        assert gather is not None, said(call.twiml)
+        actions.append(gather.attrib["action"])
+        call.press(key)
+    assert all(re.fullmatch(r"/twilio/voice/[a-z/_]+\?at=[a-z0-9_.~-]+", a) for a in actions), (
+        actions)
+    assert len(set(actions)) == len(actions), actions
+    assert "/twilio/voice/menu?at=menu~-nl" in actions  # the menu asked again
