@@ -277,10 +277,11 @@ def asked_as(contact: Contact) -> str:
 
 
 def step_seen(call_sid: str, default: str) -> str:
-    """Return the step the call has reached and its language as stored now (part of a
-    webhook's identity: a turn after a switch of language is a new request, never a replay)."""
+    """Return the step the call has reached and its language as stored now, named as a
+    question's action URL names it (`asked_as`; part of a webhook's identity: a turn after a
+    switch of language is a new request, never a replay)."""
     contact = contacts.find_contact(session=get_session(), channel=CHANNEL, external_id=call_sid)
-    return f"{contact.intake_step}@{contact.language}" if contact else default
+    return asked_as(contact) if contact else default
 
 
 def refuse_caller() -> Response | None:
