@@ -4,7 +4,9 @@ Observed load. From the contacts of the last whole weeks (Amsterdam days up to t
 today excluded): per owner desk and Amsterdam hour of the week, the mean arrivals an hour
 (over the times that hour occurred: twice in a week for 02:00 on the night the clocks go
 back, not at all on the night they go forward) and the mean handle time (`closed_at -
-answered_at` of the contacts answered and closed). An hour's own mean counts only when at least five
+answered_at` of the contacts answered and closed, each counting at most two hours:
+`tally.HANDLE_CAP_S`, so that a text conversation left open for days does not count as days
+of a counsellor's work). An hour's own mean counts only when at least five
 contacts give it (`suppression.THRESHOLD`): fewer make a shaky figure, and one that
 describes a person. Such an hour takes the desk's mean (over all its hours; over its hours
 of five or more when the other hours hold only 1 to 4 contacts, so that their mean cannot be

@@ -159,9 +159,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "cap_basis": {
         "nl": "Uit de contacten van {weeks} weken ({start} t/m {end}): per desk en per uur "
               "van de week het gemiddelde aantal contacten en de gemiddelde gespreksduur, "
-              "met Erlang C.",
+              "met Erlang C. Eén contact telt ten hoogste {cap} uur gespreksduur: een "
+              "tekstgesprek dat dagen openstond, kostte niet dagen werk.",
         "en": "From the contacts of {weeks} weeks ({start} to {end}): per desk and hour of "
-              "the week the mean number of contacts and the mean handle time, with Erlang C.",
+              "the week the mean number of contacts and the mean handle time, with Erlang C. "
+              "One contact counts at most {cap} hours of handle time: a text conversation "
+              "left open for days did not take days of work.",
     },
     "cap_aht_fallback": {
         "nl": "Een uur met minder dan vijf gesprekken met een bekende duur rekent met de "

@@ -28,6 +28,7 @@ from loket.reports.capacity import MAX_SHRINKAGE, rostered
 from loket.reports.periods import AMSTERDAM, reportable
 from loket.reports.plan import DEFAULT_AHT_S, DEFAULT_MAX_OCCUPANCY, POOL
 from loket.reports.tables import Table, key_figures, tables
+from loket.reports.tally import HANDLE_CAP_S
 from loket.reports.volumes import Targets, figures, shown
 from loket.routing.values import CHANNELS, DESKS
 from loket.store.db import get_engine, read_scope
@@ -452,7 +453,8 @@ def capacity() -> ResponseReturnValue:
                            said=sentence(made, filters, say, user.desk),
                            tables=plan_tables(made, say, queues_seen(user)), made=made,
                            filters=filters, chart_of=chart_of,
-                           aht_default=f"{DEFAULT_AHT_S:g}")
+                           aht_default=f"{DEFAULT_AHT_S:g}",
+                           handle_cap_h=f"{HANDLE_CAP_S / 3600:g}")
 
 
 @bp.get("/capacity/<slug>.csv")
