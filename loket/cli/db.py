@@ -56,11 +56,14 @@ def rotate_keys_command(batch: int) -> None:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from loket.store.crypto import DataKeyError
-    from loket.store.rotation import rotate_all
+    from loket.store.rotation import UnreadableValue, rotate_all
 
     app = build_app()
     try:
         done = rotate_all(app.extensions["loket.engine"], batch=batch)
+    except UnreadableValue as unreadable:
+        # The column and the row's id (no personal data), so the operator can find it.
+        fail(text("db_value_unreadable", place=unreadable.place, row=unreadable.row_id))
     except DataKeyError:
         # Which value and why is crypto's English; the line names the variable to fix.
         fail(text("db_key_problem"))

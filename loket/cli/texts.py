@@ -95,6 +95,15 @@ TEXTS = Catalog(
             "en": "a stored value cannot be read with the keys in LOKET_DATA_KEY; fix "
                   "LOKET_DATA_KEY and run again (what was rewritten stays)",
         },
+        "db_value_unreadable": {
+            "nl": "{place} van rij {row} is met de sleutels in LOKET_DATA_KEY niet te lezen "
+                  "(beschadigd, of geschreven met een sleutel die er niet meer in staat); "
+                  "herstel LOKET_DATA_KEY of die waarde en draai opnieuw (wat herschreven is, "
+                  "blijft)",
+            "en": "{place} of row {row} cannot be read with the keys in LOKET_DATA_KEY "
+                  "(damaged, or written with a key no longer in it); fix LOKET_DATA_KEY or "
+                  "that value and run again (what was rewritten stays)",
+        },
         "db_rotated": {
             "nl": "{total} waarden opnieuw versleuteld met de nieuwste sleutel ({kept} waren "
                   "dat al); de oudere sleutels kunnen nu uit LOKET_DATA_KEY",

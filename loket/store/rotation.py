@@ -13,7 +13,7 @@ from sqlalchemy import Integer, Text, column, select, table, update
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from loket.store.crypto import Keyring, keyring_of
+from loket.store.crypto import DataKeyError, Keyring, keyring_of
 from loket.store.types import EncryptedText
 
 
@@ -28,6 +28,15 @@ class Rotated:
     def total(self) -> int:
         """Return the number of values re-encrypted."""
         return sum(self.rewritten.values())
+
+
+class UnreadableValue(DataKeyError):
+    """A stored value the rotation cannot read: which column of which row, and why."""
+
+    def __init__(self, place: str, row_id: int, why: DataKeyError) -> None:
+        super().__init__(f"{place} of row {row_id}: {why}")
+        self.place = place
+        self.row_id = row_id
 
 
 def encrypted_columns() -> dict[str, list[str]]:
@@ -64,11 +73,14 @@ def rotate_all(engine: Engine, ring: Keyring | None = None, batch: int = 500) ->
                         token, place = row[c], f"{name}.{c}"
                         if token is None:
                             continue
-                        if ring.is_current(token, column=place):
-                            ring.decrypt(token, column=place)  # still proves it opens
-                            current += 1
-                        else:
-                            values[c] = ring.rotate(token, column=place)
+                        try:
+                            if ring.is_current(token, column=place):
+                                ring.decrypt(token, column=place)  # still proves it opens
+                                current += 1
+                            else:
+                                values[c] = ring.rotate(token, column=place)
+                        except DataKeyError as why:
+                            raise UnreadableValue(place, int(row["id"]), why) from why
                     if values:
                         conn.execute(update(raw).where(raw.c.id == row["id"]).values(**values))
                         rewritten += len(values)
