@@ -261,14 +261,26 @@ def version_statement(desk: str) -> Any:
     now = bindparam("now", type_=UTCDateTime)
     mine = case((col(Contact.offered_to_user_id) == me, 1), else_=0)
     held = case((col(Contact.assigned_user_id) == me, 1), else_=0)
-    flagged = (col(PersonFlag.approved_at).is_not(None), col(PersonFlag.expires_at) > now)
+    # The approved flags the rows can show (`support.flags_shown`): on the person of a
+    # contact in this queue, of the contact's desk or this one. A flag another desk sets on
+    # someone else changes nothing here (no sign of another desk's work). Read from the
+    # flags, few, each probing the contacts of its number.
+    in_queue = sa_exists().where(
+        col(Contact.phone_hash) == PersonFlag.phone_hash,
+        or_(col(PersonFlag.desk) == Contact.desk, col(PersonFlag.desk) == desk),
+        *queue_conditions(desk, me, now),
+    ).correlate_except(Contact)
+    flagged = (col(PersonFlag.approved_at).is_not(None), col(PersonFlag.expires_at) > now,
+               in_queue)
     asking = (col(HelpRequest.resolved_at).is_(None), col(HelpRequest.desk) == desk)
     granted = (col(BreakGlass.user_id) == me, col(BreakGlass.expires_at) > now)
     return sa_select(
         func.count(), func.max(Contact.updated_at), func.sum(Contact.id), func.sum(mine),
         func.sum(held),
-        sa_select(func.count()).select_from(PersonFlag).where(*flagged).scalar_subquery(),
-        sa_select(func.max(PersonFlag.approved_at)).where(*flagged).scalar_subquery(),
+        sa_select(func.count()).select_from(PersonFlag).where(*flagged).correlate(None)
+        .scalar_subquery(),
+        sa_select(func.max(PersonFlag.approved_at)).where(*flagged).correlate(None)
+        .scalar_subquery(),
         sa_select(func.count()).select_from(HelpRequest).where(*asking).scalar_subquery(),
         sa_select(func.max(HelpRequest.id)).where(*asking).scalar_subquery(),
         sa_select(func.count()).select_from(BreakGlass).where(*granted).scalar_subquery(),
