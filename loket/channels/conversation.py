@@ -354,6 +354,11 @@ def plan(state: State, message: Inbound, *, crisis: bool) -> Step:
     step, _, again = state.intake_step.partition(":")
     if message.only_media or message.only_place:
         return on_media(state, step, "location" if message.only_place else "media")
+    if step in ROUTED_STEPS and state.status == "callback" and \
+            message.choice("who", state.language) == MENU_NOW:
+        # "help", "0": someone now, also after a callback was promised (a person waiting to
+        # be called back tomorrow is not parked until then), as the phone's 0 in the queue.
+        return Step(action="escalate")
     if step == "routed":
         return acknowledge(state)
     if step == "acked":
