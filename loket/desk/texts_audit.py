@@ -138,6 +138,8 @@ DETAILS: dict[str, dict[str, str]] = {
                             "en": "Escalated, step {step} (crisis unclaimed)"},
     "t_detail_erased": {"nl": "Persoonsgegevens gewist op verzoek (met {reference})",
                         "en": "Personal data erased on request (with {reference})"},
+    "t_detail_erased_person": {"nl": "Persoonsgegevens gewist op verzoek van de persoon",
+                               "en": "Personal data erased at the person's request"},
     "t_detail_retention": {"nl": "Persoonsgegevens verwijderd na de bewaartermijn ({date})",
                            "en": "Personal data removed after the retention period ({date})"},
     "t_detail_callbacks_cancelled": {"nl": "{n} terugbelverzoek(en) nog te doen, geannuleerd",

@@ -56,6 +56,7 @@ _DETAILS: tuple[tuple[str, str], ...] = (
     (r"break-glass (?P<n>\d+) reviewed", "t_detail_reviewed"),
     (r"escalation step=(?P<step>\d+) \(crisis unclaimed\)", "t_detail_escalation"),
     (r"personal data erased on request \(with (?P<reference>[^)]*)\)", "t_detail_erased"),
+    (r"personal data erased at the person's request", "t_detail_erased_person"),
     (r"personal data removed after the retention period \((?P<date>[^)]*)\)",
      "t_detail_retention"),
     (r"(?P<n>\d+) callback\(s\) still to make cancelled", "t_detail_callbacks_cancelled"),

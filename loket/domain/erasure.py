@@ -214,6 +214,9 @@ def as_reference(typed: str) -> str:
     return typed.strip().upper()
 
 
+ERASED_WITH_ANOTHER = "personal data erased at the person's request"
+
+
 class NoSuchContact(LookupError):
     """No contact has this reference."""
 
@@ -232,8 +235,12 @@ def erase(*, session: Session, reference: str, actor: str, user_id: int | None =
                                                     Contact.id != contact.id)).all()
     for each in found:
         hang_up(session=session, contact=each)  # before its call's sid and webhooks go
+        # The reference asked with is named on its own contact only: the person's other
+        # contacts may be another desk's, whose trail would then name this one's case.
+        detail = (f"personal data erased on request (with {reference})" if each is contact
+                  else ERASED_WITH_ANOTHER)
         anonymise(session=session, contact=each, actor=actor, user_id=user_id, source=source,
-                  detail=f"personal data erased on request (with {reference})")
+                  detail=detail)
     return [each.reference for each in found]
 
 

@@ -67,6 +67,7 @@ def test_the_detail_column_reads_in_dutch_and_english_as_stored_in_english(
     "emergency access for 60 min", "break-glass 3 reviewed", "api break-glass",
     "escalation step=2 (crisis unclaimed)",
     "personal data erased on request (with K7M-4Q2); 1 callback(s) still to make cancelled",
+    "personal data erased at the person's request; taken out of the queues (it was open)",
     "callback attempt=2 outcome=no_answer status=pending",
     "callback planned window=evening personal=False",
     "callback back to the desk: your phone did not confirm",
