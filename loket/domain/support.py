@@ -187,9 +187,22 @@ def set_flag(*, session: Session, user: User, contact: Contact, flag: str, reaso
     row = PersonFlag(phone_hash=contact.phone_hash, flag=flag, desk=user.desk, reason=why,
                      set_by=user.id, created_at=now, expires_at=now + timedelta(days=days))
     session.add(row)
-    audit.record(session=session, event="flag", contact=contact, user_id=user.id,
+    shown_on = contact if contact.desk == row.desk else flag_contact(session, row, user)
+    audit.record(session=session, event="flag", contact=shown_on, user_id=user.id,
                  actor="user", detail=f"flag {flag} proposed for {days} days", source=source)
     return row
+
+
+def flag_contact(session: Session, row: PersonFlag, user: User) -> Contact | None:
+    """Return the contact whose trail tells of a flag: the person's newest contact of the
+    flag's own desk that the user may be shown. Never another desk's (a veterans contact a
+    police counsellor served in the pool), whose trail would tell that desk of this desk's
+    flag, which its counsellors are never shown (`flags_shown`); None when there is none (the
+    line is kept without a contact)."""
+    return session.exec(select(Contact).where(Contact.phone_hash == row.phone_hash,
+                                              Contact.desk == row.desk)
+                        .where(access.named_to(user))
+                        .order_by(col(Contact.created_at).desc())).first()
 
 
 def approve_flag(*, session: Session, approver: User, flag_id: int, source: str = "") -> bool:
@@ -203,12 +216,8 @@ def approve_flag(*, session: Session, approver: User, flag_id: int, source: str 
         return False
     row.approved_by, row.approved_at = approver.id, now
     session.add(row)
-    # On the person's newest contact the approver may be shown: never on another desk's,
-    # whose trail would then tell that desk of this one's flag.
-    contact = session.exec(select(Contact).where(Contact.phone_hash == row.phone_hash)
-                           .where(access.named_to(approver))
-                           .order_by(col(Contact.created_at).desc())).first()
-    audit.record(session=session, event="flag-approve", contact=contact, user_id=approver.id,
+    audit.record(session=session, event="flag-approve",
+                 contact=flag_contact(session, row, approver), user_id=approver.id,
                  actor="user", detail=f"flag {row.flag} approved", source=source)
     return True
 
