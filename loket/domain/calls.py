@@ -1416,17 +1416,22 @@ def listen_in(*, session: Session, manager: User, contact: Contact, source: str 
     coaching), when the counsellor asked for help on this contact; their phone rings, and
     is screened as a counsellor's: only a 1 pressed joins it (`manager_joined`), so a
     voicemail never hears the call."""
+    from loket.domain import support
     from loket.store.models import HelpRequest
 
+    # The request must stand (`support.standing`) and, on a live call, be the one of the
+    # counsellor on it: never a call another counsellor (of another desk, after a release)
+    # took over.
+    leg = live_counsellor_leg(session=session, contact=contact)
+    on_the_call = [] if leg is None else [HelpRequest.user_id == leg.user_id]
     asked = session.exec(
-        select(HelpRequest.id).where(HelpRequest.contact_id == contact.id,
-                                     col(HelpRequest.resolved_at).is_(None),
-                                     HelpRequest.desk == manager.desk)
+        select(HelpRequest.id).join(Contact, col(Contact.id) == HelpRequest.contact_id)
+        .where(HelpRequest.contact_id == contact.id, col(HelpRequest.resolved_at).is_(None),
+               HelpRequest.desk == manager.desk, support.standing(), *on_the_call)
     ).first()
     if manager.role != "manager" or asked is None:
         raise Refused("only on a call whose counsellor asked your desk for help",
                       field="call", key="r_no_help_asked")
-    leg = live_counsellor_leg(session=session, contact=contact)
     if leg is None:
         raise Refused("no call of this contact is live", field="call", key="r_no_live_call")
     counsellor_phone(manager)

@@ -78,6 +78,10 @@ def standing(now: datetime | None = None) -> ColumnElement[bool]:
     moment = now or utcnow()
     return and_(
         col(Contact.status) != access.CLOSED,
+        # Another counsellor took the case on: it is theirs now, and asks nothing of the desk
+        # of the one who asked (a pooled case served by its own desk after a release).
+        or_(col(Contact.assigned_user_id).is_(None),
+            col(Contact.assigned_user_id) == HelpRequest.user_id),
         or_(*(and_(col(HelpRequest.desk) == desk,
                    access.visible_to_desk(desk, HelpRequest.user_id, moment))
               for desk in DESKS)),
