@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -70,12 +71,12 @@ def ask_help(*, session: Session, user: User, contact: Contact, source: str = ""
     return True
 
 
-def standing(now: datetime | None = None) -> ColumnElement[bool]:
+def standing(now: datetime | ColumnElement[Any] | None = None) -> ColumnElement[bool]:
     """Return the WHERE clause of the help requests that still stand (joined to their
     contact): the contact is open and the counsellor who asked may still read it. A case
     closed, or transferred to another desk, asks nothing more of this desk: its manager is
     not shown it, nor may listen in on its call (DESIGN.md 'Who sees what')."""
-    moment = now or utcnow()
+    moment = utcnow() if now is None else now
     return and_(
         col(Contact.status) != access.CLOSED,
         # Another counsellor took the case on: it is theirs now, and asks nothing of the desk

@@ -272,7 +272,10 @@ def version_statement(desk: str) -> Any:
     ).correlate_except(Contact)
     flagged = (col(PersonFlag.approved_at).is_not(None), col(PersonFlag.expires_at) > now,
                in_queue)
-    asking = (col(HelpRequest.resolved_at).is_(None), col(HelpRequest.desk) == desk)
+    # The help requests the rows show (`support.open_help`): standing, on a case this
+    # counsellor may open (not a colleague's emergency access to another desk's case).
+    asking = (col(HelpRequest.resolved_at).is_(None), col(HelpRequest.desk) == desk,
+              support.standing(now), access.visible_to_desk(desk, me, now))
     granted = (col(BreakGlass.user_id) == me, col(BreakGlass.expires_at) > now)
     return sa_select(
         func.count(), func.max(Contact.updated_at), func.sum(Contact.id), func.sum(mine),
@@ -281,8 +284,12 @@ def version_statement(desk: str) -> Any:
         .scalar_subquery(),
         sa_select(func.max(PersonFlag.approved_at)).where(*flagged).correlate(None)
         .scalar_subquery(),
-        sa_select(func.count()).select_from(HelpRequest).where(*asking).scalar_subquery(),
-        sa_select(func.max(HelpRequest.id)).where(*asking).scalar_subquery(),
+        sa_select(func.count()).select_from(HelpRequest)
+        .join(Contact, col(Contact.id) == HelpRequest.contact_id).where(*asking)
+        .correlate(None).scalar_subquery(),
+        sa_select(func.max(HelpRequest.id))
+        .join(Contact, col(Contact.id) == HelpRequest.contact_id).where(*asking)
+        .correlate(None).scalar_subquery(),
         sa_select(func.count()).select_from(BreakGlass).where(*granted).scalar_subquery(),
         # Escalations still alarming (a crisis unclaimed too long): their number and which
         # (a claim takes a banner down at once on every desk, before the sweep resolves it).
