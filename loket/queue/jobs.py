@@ -32,6 +32,13 @@ RECORD_SENT_WITHIN_S = 30.0
 # try bounded by the lock timeout) fit in the lock's time.
 SEND_LOCK_S = 60.0
 SEND_WAIT_S = 20.0
+# Twilio's refusals of a message that no retry changes: an invalid or unreachable number
+# (21211, 21612, 21614), a country the account may not text (21408), a sender number that
+# cannot send it (21606), a text too long (21617), a WhatsApp message outside the 24 hours
+# after the person's last message (63016) or an address WhatsApp does not know (63003).
+# The message is failed at once, shown "not delivered" on the desk: the counsellor calls.
+REFUSED_FOR_GOOD = frozenset({"21211", "21408", "21606", "21612", "21614", "21617", "63003",
+                              "63016"})
 
 
 def contact_routed(contact_id: int) -> str:
@@ -91,9 +98,12 @@ def _send_once(message_id: int) -> str:
     try:
         sid = get_gateway().send_message(to=to, body=body, contact_id=contact_id)
     except GatewayError as exc:
-        if not record_opted_out(engine, message_id, exc, to=to):
+        if record_opted_out(engine, message_id, exc, to=to):
+            return "opted out"
+        if str(exc.code) not in REFUSED_FOR_GOOD:
             raise
-        return "opted out"
+        mark_unsent(engine, message_id, why=f"twilio {exc.code}")
+        return "refused"
     record_sent(engine, message_id, sid)
     log.info("message.sent", message_id=message_id)
     return "sent"
@@ -119,6 +129,17 @@ def record_opted_out(engine: Engine, message_id: int, refusal: GatewayError, *,
                                     continuity=current_app.config["LOKET"].continuity)
     log.warning("message.opted_out", message_id=message_id)
     return True
+
+
+def mark_unsent(engine: Engine, message_id: int, *, why: str) -> None:
+    """Keep that a message will not be sent (Twilio refused it for good, or every try
+    failed): failed, shown "not delivered" on the desk, never tried again."""
+    with session_scope(engine) as session:
+        message = session.get(Message, message_id)
+        if message is not None and not message.external_id:
+            message.delivery_status = "failed"
+            session.add(message)
+    log.warning("message.not_sent", message_id=message_id, why=why)
 
 
 def record_sent(engine: Engine, message_id: int, sid: str, *,

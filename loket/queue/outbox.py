@@ -139,6 +139,12 @@ def give_up(engine: Engine, row: Pending, why: str) -> None:
     in its last error, which the reconciler's later passes skip."""
     log.error("outbox.gave_up", outbox_id=row.id, job=row.job, attempts=row.attempts, why=why)
     store_rows.mark_dispatched(engine, [], refused=(row.id, f"{GAVE_UP}: {why}"))
+    message_id = row.args.get("message_id")
+    if row.job == "send_message" and isinstance(message_id, int):
+        # The counsellor is told on the desk that their reply did not go ("not delivered").
+        from loket.queue.jobs import mark_unsent
+
+        mark_unsent(engine, message_id, why=GAVE_UP)
 
 
 def _enqueue_all(engine: Engine, redis: Redis, rows: list[Pending]) -> int:
