@@ -215,6 +215,13 @@ def start_callback(*, session: Session, user: User, contact: Contact, source: st
     contacts.require_held(contact, user)
     counsellor_phone(user)
     callback = active_callback(session=session, contact=contact)
+    if callback is None and dropped_in_crisis(session=session, contact=contact):
+        # A person in crisis whose answered call dropped (a lost signal): rung back at once,
+        # as a crisis caller who hung up before an answer is (a crisis is never only planned
+        # as a callback: `plan_callback`).
+        callback = callbacks.keep_crisis_reach(session=session, contact=contact,
+                                               phone=contact.phone, asked=False)
+        session.flush()
     if callback is None or callback.status not in CALLABLE:
         raise Refused("no callback of this contact is due", field="callback",
                       key="r_no_callback")
@@ -238,9 +245,20 @@ def call(*, session: Session, user: User, contact: Contact, source: str = "") ->
     """Ring the counsellor's phone for this contact: to call a due callback, or to take a
     caller waiting in a queue."""
     callback = active_callback(session=session, contact=contact)
-    if callback is not None:
+    if callback is not None or dropped_in_crisis(session=session, contact=contact):
         return start_callback(session=session, user=user, contact=contact, source=source)
     return answer_waiting_call(session=session, user=user, contact=contact, source=source)
+
+
+def dropped_in_crisis(*, session: Session, contact: Contact) -> bool:
+    """Tell whether this is a crisis caller, answered, whose call is over while the contact
+    is still open: nobody on the line, a number to ring back."""
+    if not (contact.crisis and contact.channel == "phone" and contact.phone
+            and contact.answered_at is not None and contact.status != "closed"):
+        return False
+    live = session.exec(select(CallLeg.id).where(CallLeg.contact_id == contact.id,
+                                                 col(CallLeg.status).in_(LIVE))).first()
+    return live is None
 
 
 def plan_callback(*, session: Session, user: User, contact: Contact, window: str,
