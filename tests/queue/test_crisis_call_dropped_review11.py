@@ -18,8 +18,8 @@ from tests.queue.test_callbacks import (
     COUNSELLOR_PHONE,
     DESK_NUMBER,
     PERSON,
-    calls_app,  # noqa: F401 - the fixture, on SQLite and PostgreSQL
     call_status,
+    calls_app,  # noqa: F401 - the fixture, on SQLite and PostgreSQL
     counsellor_with_phone,
     legs,
     run_jobs,
