@@ -9,7 +9,6 @@ due, changing nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -512,7 +511,7 @@ def choose_keyed_number(
     session: Session, contact: Contact, step: Step, digits: str
 ) -> VoiceResponse:
     """Take a keyed-in number; it stays in the encrypted inbound payload until filed."""
-    if dialled_number(digits) is not None:
+    if callbacks.dialled_number(digits) is not None:
         return move(session, contact, Step("cb_window", ("keyed",)))
     retry = repeat_once(session, contact, step)
     if retry is not None:
@@ -551,18 +550,6 @@ def stored_callback_answers(step: Step) -> tuple[str, str]:
     choice = step.answers[0] if step.answers else "own"
     window = step.answers[1] if len(step.answers) > 1 else "asap"
     return choice, window if window in callbacks.CALLBACK_WINDOWS else "asap"
-
-
-def dialled_number(digits: str) -> str | None:
-    """Return a keyed-in number in E.164 (0612345678 -> +31612345678), or None."""
-    raw = "".join(ch for ch in digits if ch.isdigit())
-    number = None
-    if raw.startswith("00") and 10 <= len(raw) <= 17:
-        number = "+" + raw[2:]
-    elif raw.startswith("0") and len(raw) == 10:
-        number = "+31" + raw[1:]
-    # No number to call back unless it is one (0000000000 is not: no leading zero in E.164).
-    return number if number is not None and senders.E164.fullmatch(number) else None
 
 
 # --- routing, queue and callback ------------------------------------------------------------
@@ -637,17 +624,12 @@ def confirm_callback(
 def callback_phone(session: Session, contact: Contact, choice: str) -> str | None:
     """Return the number to call back: the keyed-in one or the calling number.
 
-    A keyed-in number lives only in the encrypted payload of its inbound event; the newest
-    usable one is the caller's (the menu never returns to that question once answered).
+    A keyed-in number lives in the encrypted payload of its inbound event
+    (`callbacks.keyed_number`).
     """
     if choice != "keyed":
         return contact.phone
-    assert contact.id is not None  # noqa: S101 - a stored contact has an id
-    for payload in inbound.payloads(session=session, contact_id=contact.id, kind="cb_keyed"):
-        number = dialled_number(str(json.loads(payload).get("Digits", "")))
-        if number is not None:
-            return number
-    return None
+    return callbacks.keyed_number(session=session, contact=contact)
 
 
 # --- waiting, queue results and call status -------------------------------------------------

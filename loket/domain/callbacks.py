@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from loket.config import E164
+from loket.domain import inbound
 from loket.queue import outbox
 from loket.store.models import CallbackRequest, Contact
 from loket.store.types import utcnow
@@ -177,3 +181,29 @@ def latest_callback(*, session: Session, contact: Contact) -> CallbackRequest | 
         .where(CallbackRequest.contact_id == contact.id)
         .order_by(col(CallbackRequest.id).desc())
     ).first()
+
+
+def dialled_number(digits: str) -> str | None:
+    """Return a keyed-in number in E.164 (0612345678 -> +31612345678), or None."""
+    raw = "".join(ch for ch in digits if ch.isdigit())
+    number = None
+    if raw.startswith("00") and 10 <= len(raw) <= 17:
+        number = "+" + raw[2:]
+    elif raw.startswith("0") and len(raw) == 10:
+        number = "+31" + raw[1:]
+    # No number to call back unless it is one (0000000000 is not: no leading zero in E.164).
+    return number if number is not None and re.fullmatch(E164, number) else None
+
+
+def keyed_number(*, session: Session, contact: Contact) -> str | None:
+    """Return the number a caller keyed in to be called back on, or None.
+
+    It lives only in the encrypted payload of its inbound event (`cb_keyed`); the newest
+    usable one is the caller's (the menu never returns to that question once answered)."""
+    if contact.id is None:
+        return None
+    for payload in inbound.payloads(session=session, contact_id=contact.id, kind="cb_keyed"):
+        number = dialled_number(str(json.loads(payload).get("Digits", "")))
+        if number is not None:
+            return number
+    return None

@@ -582,18 +582,21 @@ def reach_later(*, session: Session, contact: Contact) -> Reached | None:
     their wait so far: the figures count the call not answered. Return what happened;
     None, changing nothing, for a caller no longer waiting or with no number to call."""
     held = claimed_on_the_line(session=session, contact=contact)
-    if not (contacts.unanswered(contact) or held) or not contact.phone:
+    if not (contacts.unanswered(contact) or held):
+        return None
+    phone = number_to_reach(session=session, contact=contact)
+    if not phone:
         return None
     waited = contacts.waited_s(contact)
     if contact.crisis:
-        if not keep_crisis_open(session=session, contact=contact, phone=contact.phone):
+        if not keep_crisis_open(session=session, contact=contact, phone=phone):
             return OPEN_ALREADY
         reached = KEPT_OPEN
     else:
         if held:
             contacts.put_back(session=session, contact=contact, by_user_id=None,
                               reason=QUEUE_FAILED_TWICE)
-        callbacks.request_callback(session=session, contact=contact, phone=contact.phone,
+        callbacks.request_callback(session=session, contact=contact, phone=phone,
                                    window="asap")
         contacts.set_step(session=session, contact=contact, step="callback")
         reached = CALLED_BACK
@@ -1313,12 +1316,14 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
     """A caller left before a counsellor answered: an abandoned call. But a crisis with a
     number to call is never lost: it stays open, waiting now, its alarms going on, with
     the number kept (`keep_crisis_reach`: never scheduled) for whoever takes it to call
-    back at once. A hidden number leaves nothing to call: abandoned, as any other."""
+    back at once (their own, or the one they keyed in: `number_to_reach`). A hidden number
+    and none keyed in leaves nothing to call: abandoned, as any other."""
     held = claimed_on_the_line(session=session, contact=contact)
-    if contact.crisis and contact.phone and (contacts.unanswered(contact) or held):
+    phone = number_to_reach(session=session, contact=contact) if contact.crisis else None
+    if contact.crisis and phone and (contacts.unanswered(contact) or held):
         # Once, whichever of Twilio's words about the call's end comes first. A counsellor
         # who claimed them on the desk keeps them, to call back at once.
-        if keep_crisis_open(session=session, contact=contact, phone=contact.phone):
+        if keep_crisis_open(session=session, contact=contact, phone=phone):
             if waited_s is not None:  # the reports count this call abandoned (not answered)
                 contact.wait_seconds = waited_s
             audit.record(session=session, event="update", contact=contact, actor=actor,
@@ -1330,6 +1335,16 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
                           reason=f"{detail} before being joined")
     contacts.mark_abandoned(session=session, contact=contact, waited_s=waited_s, actor=actor,
                             detail=detail)
+
+
+def number_to_reach(*, session: Session, contact: Contact) -> str | None:
+    """Return the number a caller can be called back on: their own, or, for a hidden
+    number, the one they keyed in at the callback question (`callbacks.keyed_number`)."""
+    if contact.phone:
+        return contact.phone
+    if contact.channel != "phone":
+        return None
+    return callbacks.keyed_number(session=session, contact=contact)
 
 
 def claimed_on_the_line(*, session: Session, contact: Contact) -> bool:
