@@ -6,6 +6,9 @@ A contact the user may not see is a 404, the same as one that does not exist.
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -37,6 +40,7 @@ from loket.domain import (
     calls,
     contacts,
     conversations,
+    inbound,
     lists,
     support,
     workspace,
@@ -198,6 +202,7 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool,
         callback=callbacks.latest_callback(session=session, contact=contact),
         legs=calls.legs_of(session=session, contact=contact),
         live_call=calls.live_counsellor_leg(session=session, contact=contact),
+        reply_key=new_reply_key(),
         dropped=calls.dropped_in_crisis(session=session, contact=contact),
         call_outcomes=calls.OUTCOMES,
         emergency_until=break_glass.access_until(session=session, user=user, contact=contact),
@@ -265,6 +270,28 @@ def act(reference: str, action: str) -> ResponseReturnValue:
     # Back where the counsellor was working: the conversation after a reply, the notes
     # after a note (the page's top otherwise).
     return redirect(back + DONE_AT.get(action, ""), 303)
+
+
+# A reply form's own key (`reply_key`, new with every page): the same form posted twice, by a
+# double click or the browser sending it again, is one reply. Kept as the API keeps its
+# `Idempotency-Key`s (an `InboundEvent`), per counsellor and hashed, and forgotten after a
+# day (`inbound.forget`).
+REPLY_KEY = "reply_key"
+REPLY_CHANNEL = "desk"
+REPLY_KEY_FORM = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_reply_key() -> str:
+    """Return a fresh key for the reply form of a page."""
+    return secrets.token_urlsafe(16)
+
+
+def reply_once_key(user: User, form: Any) -> str | None:
+    """Return where this reply form's key is kept, or None for a form without a usable one."""
+    given = str(form.get(REPLY_KEY, ""))
+    if not REPLY_KEY_FORM.fullmatch(given):
+        return None
+    return f"{REPLY_CHANNEL}:{user.id}:{hashlib.sha256(given.encode()).hexdigest()}"
 
 
 # Where the page opens again after an action that stays on it.
@@ -403,9 +430,16 @@ def perform_with_text(session: Any, user: User, contact: Contact, action: str, f
     """Run an action that carries what the counsellor wrote; None for any other action."""
     where = source()
     if action == "reply":
+        once = reply_once_key(user, form)
+        if once is not None and inbound.find_answer(session=session, key=once) is not None:
+            return "sent"  # the same form sent again (a double click, a resend): sent once
         workspace.reply(session=session, user=user, contact=contact,
                         text=form.get("text", "").strip() or canned_text(form, user),
                         source=where)
+        if once is not None:
+            inbound.record(session=session, key=once, channel=REPLY_CHANNEL, kind="desk.reply",
+                           payload="", response="sent", response_type="text/plain",
+                           contact_id=contact.id)
         return "sent"
     if action == "note":
         workspace.add_note(session=session, user=user, contact=contact,

@@ -95,14 +95,14 @@ def count(*, session: Session, contact_id: int, kind: str) -> int:
 
 def forget(*, session: Session, before: datetime) -> int:
     """Delete the webhooks and API calls received before `before` that only answer retries;
-    return how many. The API's retry keys keep their call's answer (a retry comes within
-    minutes, a day is plenty); a webhook of no contact answers Twilio's retries of it only,
-    and its payload holds a number (a delivery report of a message already erased, a status
-    of a call that is no person's, a webhook refused by the steps). A contact's webhooks
-    stay with it."""
+    return how many. The API's retry keys keep their call's answer, and the desk's reply
+    forms theirs (a retry comes within minutes, a day is plenty); a webhook of no contact
+    answers Twilio's retries of it only, and its payload holds a number (a delivery report
+    of a message already erased, a status of a call that is no person's, a webhook refused
+    by the steps). A contact's webhooks stay with it."""
     table = table_of(InboundEvent)
     result = session.execute(delete(table).where(
-        or_(table.c.channel == "api", table.c.contact_id.is_(None)),
+        or_(table.c.channel.in_(("api", "desk")), table.c.contact_id.is_(None)),
         table.c.created_at < before))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
