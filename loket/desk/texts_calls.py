@@ -44,12 +44,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "cb_status_crisis": {"nl": "crisis: nu beantwoord", "en": "crisis: answered now"},
     "cb_call": {"nl": "Bel terug", "en": "Call back"},
     "cb_dropped_hint": {
-        "nl": "Het gesprek met deze persoon in crisis is weggevallen: bel direct terug. Je "
-              "eigen telefoon gaat eerst over; neem je op, dan bellen we de persoon met het "
-              "nummer van de desk.",
-        "en": "The call with this person in crisis dropped: call them back now. Your own "
-              "phone rings first; when you answer, we call the person from the desk's "
-              "number.",
+        "nl": "Het gesprek met deze persoon in crisis is voorbij. Viel het weg, bel dan "
+              "direct terug: je eigen telefoon gaat eerst over; neem je op, dan bellen we de "
+              "persoon met het nummer van de desk.",
+        "en": "The call with this person in crisis has ended. If it dropped, call them back "
+              "now: your own phone rings first; when you answer, we call the person from the "
+              "desk's number.",
     },
     "cb_call_hint": {
         "nl": "Je eigen telefoon gaat eerst over; neem je op, dan bellen we de persoon met het "

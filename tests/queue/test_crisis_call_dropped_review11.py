@@ -57,7 +57,7 @@ def test_a_crisis_caller_whose_answered_call_drops_can_be_called_back_at_once(
     assert contact.crisis and contact.status != "closed"
     rung_before = twilio_double.calls_to().count(COUNSELLOR_PHONE)
     shown = client.get(f"/desk/contacts/{reference}").get_data(as_text=True)
-    assert "Het gesprek met deze persoon in crisis is weggevallen" in shown
+    assert "Het gesprek met deze persoon in crisis is voorbij. Viel het weg" in shown
 
     # The counsellor rings the person back at once, through Loket.
     page = client.get(act(client, reference, "call").location).get_data(as_text=True)
