@@ -1320,7 +1320,7 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
     and none keyed in leaves nothing to call: abandoned, as any other."""
     held = claimed_on_the_line(session=session, contact=contact)
     phone = number_to_reach(session=session, contact=contact) if contact.crisis else None
-    if contact.crisis and phone and (contacts.unanswered(contact) or held):
+    if phone and (contacts.unanswered(contact) or held):  # a crisis with a number to call
         # Once, whichever of Twilio's words about the call's end comes first. A counsellor
         # who claimed them on the desk keeps them, to call back at once.
         if keep_crisis_open(session=session, contact=contact, phone=phone):
