@@ -57,7 +57,7 @@ KEEP_PLACE_KEY = "1"  # pressed while waiting: keep my place and call me back
 KEPT = "kept"  # the step of a caller who kept their place: a callback filed, leaving the queue
 LANGUAGE_KEY = "9"  # at the menu: switch between Dutch and English
 DUTCH = "nl"
-CRISIS_KEY = who_menu.HELP_NOW  # "I need help right now", honoured at every one-key question
+CRISIS_KEY = who_menu.HELP_NOW  # "I need help right now", at every question (alone, when keying a number)
 FINAL_CALL_STATUSES = frozenset(ENDED_CALL_STATUSES)
 QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
 MILITARY = who_menu.SERVING_DIGITS
@@ -225,7 +225,9 @@ def step_webhook(name: str, choose: Chooser) -> Response:
         if step.name != name:
             return resume(session, contact, VoiceResponse())
         digits = request.form.get("Digits", "").strip()
-        if digits == CRISIS_KEY and name != "cb_keyed":
+        # At the keyed-number question 0 is a digit of a number; a lone 0 is no number but
+        # the help-now key every earlier question offered.
+        if digits == CRISIS_KEY:
             contacts.update_answers(session=session, contact=contact, risk="acute",
                                     preference="now")
             return enqueue(session, contact, "connecting_crisis")
