@@ -88,6 +88,7 @@ WHO: dict[str, dict[str, str]] = {
 MILITARY = menu.SERVING
 MODES = ("chat", "callback")
 CONVERSATION_STEPS = ("chat", "callback_done")
+QUESTIONS = ("military", "mode", "callback")  # the steps before a chat is routed
 # The steps at which "chat now" is taken: the mode question, and the callback form (a
 # call turns out not to be safe, or they would rather type: its "Liever nu chatten", or
 # "Nu chatten" pressed again on the page before it, the browser's Back).
@@ -164,6 +165,8 @@ def current_chat(session: Session, *, lock: bool = False) -> Contact | None:
         contact = contacts.find_contact(
             session=session, channel="webchat", external_id=str(chat_id)
         )
+    if contact is not None and contact.status == "closed" and contact.intake_step in QUESTIONS:
+        contact = None  # closed at its first questions, left too long (`close_unstarted`)
     if contact is None:
         cookie.pop(CHAT, None)
     return contact
@@ -231,6 +234,7 @@ def end_access(session: Session, contact: Contact, note: str) -> None:
         contacts.set_step(session=session, contact=contact, step=conversations.CHAT_ENDED)
     contacts.update_answers(session=session, contact=contact,
                             external_id=secrets.token_urlsafe(16))
+    conversations.close_unstarted(session=session, contact=contact)
 
 
 def idle_span(lang: str) -> str:

@@ -442,3 +442,33 @@ def route_unanswered(
                                continuity=continuity)
         contacts.set_step(session=session, contact=contact, step="routed")
     return [contact.reference for contact in stalled]
+
+
+LEFT_UNSTARTED = "web chat left before its questions were answered"
+
+
+def close_unstarted_chats(*, session: Session, idle: timedelta, now: datetime | None = None,
+                          limit: int = 100) -> list[str]:
+    """Close the web chats whose person went away at the first questions (who, serving or
+    veteran, chat or callback): nothing was routed and nothing written (a chat takes the
+    person's words only once it is routed), and no number left to reach them. Open, they
+    would stand in no queue for good, their name kept past every retention (which takes
+    closed contacts). After `idle` without a step they are closed as abandoned; a chat that
+    is left (`webchat.end_access`) is closed at once. Returns the references closed."""
+    cutoff = (now or utcnow()) - idle
+    stalled = session.exec(
+        select(Contact).where(Contact.channel == "webchat", Contact.status == "new",
+                              col(Contact.updated_at) < cutoff)
+        .order_by(col(Contact.id)).limit(limit)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    ).all()
+    for contact in stalled:
+        close_unstarted(session=session, contact=contact)
+    return [contact.reference for contact in stalled]
+
+
+def close_unstarted(*, session: Session, contact: Contact) -> None:
+    """Close a web chat left at its first questions (see `close_unstarted_chats`)."""
+    if contact.channel == "webchat" and contact.status == "new":
+        contacts.mark_abandoned(session=session, contact=contact, waited_s=None,
+                                actor="system", detail=LEFT_UNSTARTED)

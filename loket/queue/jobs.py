@@ -160,13 +160,14 @@ def record_sent(engine: Engine, message_id: int, sid: str, *,
 
 def reconcile() -> int:
     """Bring the outbox's unfinished rows to RQ or to done, and the callbacks RQ's scheduler
-    did not make due, and route the unanswered texts; return how many outbox rows were
-    enqueued. Each part runs whatever another raised; the first error then fails the job
-    (so RQ records it), after all three ran."""
+    did not make due, route the unanswered texts and close the web chats left at their first
+    questions; return how many outbox rows were enqueued. Each part runs whatever another
+    raised; the first error then fails the job (so RQ records it), after all of them ran."""
     enqueued = 0
     errors: list[Exception] = []
     for name, part in (("outbox", _reconcile_outbox), ("callbacks", calls.reconcile_callbacks),
-                       ("unanswered_texts", route_unanswered_texts)):
+                       ("unanswered_texts", route_unanswered_texts),
+                       ("unstarted_chats", close_unstarted_chats)):
         try:
             result = part()
         except Exception as exc:  # noqa: BLE001 - logged here, raised below after the others
@@ -203,6 +204,20 @@ def route_unanswered_texts() -> int:
     if routed:
         log.info("texts.routed_unanswered", count=len(routed))
     return len(routed)
+
+
+def close_unstarted_chats() -> int:
+    """Close the web chats left at their first questions for longer than a chat's idle time
+    (LOKET_CHAT_IDLE_MINUTES): they hold no words and stand in no queue. Returns how many."""
+    from loket.domain import conversations
+
+    settings = current_app.config["LOKET"]
+    with session_scope(get_engine()) as session:
+        closed = conversations.close_unstarted_chats(
+            session=session, idle=timedelta(minutes=settings.chat_idle_minutes))
+    if closed:
+        log.info("webchat.closed_unstarted", count=len(closed))
+    return len(closed)
 
 
 def refresh_reports() -> int:
