@@ -4,7 +4,9 @@
 is the same rule for reading as a query filter, so a list never shows what `can` refuses.
 
 - counsellor of desk D: contacts owned by D; contacts D serves now (its queue is D, or the
-  `pool` for police and veterans) while they are open; contacts flagged `both` for police
+  `pool` for police and veterans) while they are open (what still waits in the pool when
+  the pooled hours end is moved to its own desk's queue: `contacts.leave_pool`, run by
+  the reconciler); contacts flagged `both` for police
   and veterans while one of them owns it. After a transfer away (owner and queue another
   desk) nothing more: a `both` contact handed to De Basis is De Basis's alone.
   Claiming needs sight of the contact and no other holder; a note needs sight of it, open

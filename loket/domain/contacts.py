@@ -415,6 +415,53 @@ def route_contact(
     return contact
 
 
+POOL = "pool"
+
+
+def leave_pool(*, session: Session, decide: Decide, now: datetime | None = None,
+               limit: int = 200) -> list[str]:
+    """Move what still waits in the `pool` when the pooled hours are over to the queue the
+    rules give it now; return the references moved.
+
+    Police and veterans serve the pool together in the pooled hours only (DESIGN.md): a
+    veterans contact routed there on Saturday and still waiting on Monday is not the
+    police's to read or serve any more. Only unheld contacts move (one a counsellor is
+    serving stays with them; released, it is moved at the next sweep). The record stays
+    with its owner desk: the queue is the rules' when they keep that desk (its own, or
+    another in a crisis nobody of its own can take), else the owner's own. The wait goes on
+    from when it was routed; its routing flags (pooled) stay as the routing made them.
+    A first offer to a counsellor (`offer_to_last_counsellor`) ends: everyone may take it.
+    A live caller stays in their Twilio queue: they are answered by their call, wherever
+    Loket lists them."""
+    at = now or utcnow()
+    waiting = session.exec(
+        select(Contact).where(Contact.queue == POOL,
+                              col(Contact.status).in_(("routed", "waiting", "callback")))
+        .order_by(col(Contact.id)).limit(limit)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    ).all()
+    if not waiting:
+        return []
+    state = live_state(session=session, now=at)
+    moved: list[str] = []
+    for contact in waiting:
+        decision = decide(routing_input(contact), state, at)
+        if decision["queue"] == POOL:
+            continue
+        queue = decision["queue"] if decision["desk"] == contact.desk else contact.desk
+        if queue is None or queue == POOL:
+            continue
+        contact.queue = queue
+        contact.offered_to_user_id = contact.offered_until = None
+        contact.updated_at = utcnow()
+        session.add(contact)
+        outbox.add(session, "contact_routed", urgent=contact.crisis, contact_id=contact.id)
+        audit.record(session=session, event="update", contact=contact,
+                     detail=f"pooled hours over: queue=pool>{queue}")
+        moved.append(contact.reference)
+    return moved
+
+
 def overflow_direction(desk: str | None, queue: str | None, flags: Collection[str]
                        ) -> str | None:
     """Return the direction of an overflow as routed, "owner>queue" (`veterans>police`);

@@ -160,14 +160,16 @@ def record_sent(engine: Engine, message_id: int, sid: str, *,
 
 def reconcile() -> int:
     """Bring the outbox's unfinished rows to RQ or to done, and the callbacks RQ's scheduler
-    did not make due, route the unanswered texts and close the web chats left at their first
-    questions; return how many outbox rows were enqueued. Each part runs whatever another
+    did not make due, route the unanswered texts, close the web chats left at their first
+    questions and move what waits in the pool out of it once the pooled hours are over;
+    return how many outbox rows were enqueued. Each part runs whatever another
     raised; the first error then fails the job (so RQ records it), after all of them ran."""
     enqueued = 0
     errors: list[Exception] = []
     for name, part in (("outbox", _reconcile_outbox), ("callbacks", calls.reconcile_callbacks),
                        ("unanswered_texts", route_unanswered_texts),
-                       ("unstarted_chats", close_unstarted_chats)):
+                       ("unstarted_chats", close_unstarted_chats),
+                       ("pool_after_hours", leave_pool)):
         try:
             result = part()
         except Exception as exc:  # noqa: BLE001 - logged here, raised below after the others
@@ -204,6 +206,20 @@ def route_unanswered_texts() -> int:
     if routed:
         log.info("texts.routed_unanswered", count=len(routed))
     return len(routed)
+
+
+def leave_pool() -> int:
+    """Move what still waits in the pool when the pooled hours are over to the queue the
+    rules give it now (its own desk's): the other desk no longer serves it. Returns how
+    many."""
+    from loket import rules_runtime
+    from loket.domain import contacts
+
+    with session_scope(get_engine()) as session:
+        moved = contacts.leave_pool(session=session, decide=rules_runtime.decide)
+    if moved:
+        log.info("pool.left_after_hours", count=len(moved))
+    return len(moved)
 
 
 def close_unstarted_chats() -> int:
