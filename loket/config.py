@@ -212,7 +212,7 @@ class Settings:
         return desk_values(
             self.retention_desk_days,
             f"desk=days (police, veterans or debasis, 1 to {RETENTION_MAX_DAYS})",
-            lambda desk, days: desk in DESKS and days.isdigit()
+            lambda desk, days: desk in DESKS and days.isascii() and days.isdigit()
             and 1 <= int(days) <= RETENTION_MAX_DAYS, int)
 
     def desk_number(self, desk: str | None) -> str:

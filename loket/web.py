@@ -20,7 +20,7 @@ def message_number(value: str | None) -> int | None:
     (not digits, or beyond the ids a row can have)."""
     if value is None or value == "":
         return 0
-    if not value.isdigit() or len(value) > len(str(MAX_ID)):
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ID)):
         return None
     number = int(value)
     return number if number <= MAX_ID else None

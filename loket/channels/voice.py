@@ -459,7 +459,7 @@ def switch_language(session: Session, contact: Contact, step: Step) -> VoiceResp
 def menu_switches(step: Step) -> int:
     """Return how often the caller switched the menu into Dutch (0 when never)."""
     counted = step.answers[0] if step.name == "menu" and step.answers else "0"
-    return int(counted) if counted.isdigit() else 0
+    return int(counted) if counted.isascii() and counted.isdigit() else 0
 
 
 def choose_military(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:

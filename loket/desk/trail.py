@@ -81,7 +81,7 @@ def trail(reference: str) -> ResponseReturnValue:
 def page_asked() -> int:
     """Return the page number asked for; 1 when none or not a number."""
     asked = request.args.get("page", "")
-    return int(asked) if asked.isdigit() and len(asked) < 7 else 1
+    return int(asked) if asked.isascii() and asked.isdigit() and len(asked) < 7 else 1
 
 
 def label(prefix: str, value: str, lang: str) -> str:

@@ -185,7 +185,7 @@ def latest_callback(*, session: Session, contact: Contact) -> CallbackRequest | 
 
 def dialled_number(digits: str) -> str | None:
     """Return a keyed-in number in E.164 (0612345678 -> +31612345678), or None."""
-    raw = "".join(ch for ch in digits if ch.isdigit())
+    raw = "".join(ch for ch in digits if ch in "0123456789")
     number = None
     if raw.startswith("00") and 10 <= len(raw) <= 17:
         number = "+" + raw[2:]

@@ -251,7 +251,7 @@ def check_code(*, session: Session, user: User, code: str, trusted: bool = False
     if (locked(user) and not trusted) or not user.totp_secret:
         return False
     code = "".join(code.split())
-    if code.isdigit() and len(code) == 6:
+    if code.isascii() and code.isdigit() and len(code) == 6:  # "١٢٣٤٥٦" is no code
         totp = pyotp.TOTP(user.totp_secret)
         now = utcnow()
         for offset in range(-TOTP_WINDOW, TOTP_WINDOW + 1):
