@@ -57,7 +57,8 @@ KEEP_PLACE_KEY = "1"  # pressed while waiting: keep my place and call me back
 KEPT = "kept"  # the step of a caller who kept their place: a callback filed, leaving the queue
 LANGUAGE_KEY = "9"  # at the menu: switch between Dutch and English
 DUTCH = "nl"
-CRISIS_KEY = who_menu.HELP_NOW  # "I need help right now", at every question (alone, when keying a number)
+# "I need help right now", at every question (pressed alone when keying in a number)
+CRISIS_KEY = who_menu.HELP_NOW
 FINAL_CALL_STATUSES = frozenset(ENDED_CALL_STATUSES)
 QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
 MILITARY = who_menu.SERVING_DIGITS

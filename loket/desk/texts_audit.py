@@ -71,6 +71,11 @@ DETAILS: dict[str, dict[str, str]] = {
     "t_detail_channel": {"nl": "Kanaal: {channel}", "en": "Channel: {channel}"},
     "t_detail_routed": {"nl": "Gerouteerd: desk {desk}, wachtrij {queue}",
                         "en": "Routed: desk {desk}, queue {queue}"},
+    "t_detail_pool_over": {
+        "nl": "Gezamenlijke uren voorbij: van de gezamenlijke wachtrij naar {queue}",
+        "en": "Pooled hours over: from the shared queue to {queue}"},
+    "t_detail_chat_unstarted": {"nl": "Webchat verlaten voordat de vragen beantwoord waren",
+                                "en": "Web chat left before its questions were answered"},
     "t_detail_claimed": {"nl": "Opgepakt", "en": "Claimed"},
     "t_detail_released": {"nl": "Teruggegeven", "en": "Released"},
     "t_detail_released_because": {"nl": "Teruggegeven: {reason}", "en": "Released: {reason}"},

@@ -21,6 +21,8 @@ from loket.desk import texts
 _DETAILS: tuple[tuple[str, str], ...] = (
     (r"channel=(?P<channel>\S+)", "t_detail_channel"),
     (r"routed desk=(?P<desk>\S+) queue=(?P<queue>\S+)", "t_detail_routed"),
+    (r"pooled hours over: queue=pool>(?P<queue>\S+)", "t_detail_pool_over"),
+    (r"web chat left before its questions were answered", "t_detail_chat_unstarted"),
     (r"claimed", "t_detail_claimed"),
     (r"released", "t_detail_released"),
     (r"released: (?P<reason>.+)", "t_detail_released_because"),

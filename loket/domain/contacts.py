@@ -455,7 +455,8 @@ def leave_pool(*, session: Session, decide: Decide, now: datetime | None = None,
         contact.offered_to_user_id = contact.offered_until = None
         contact.updated_at = utcnow()
         session.add(contact)
-        outbox.add(session, "contact_routed", urgent=contact.crisis, contact_id=contact.id)
+        if contact.id is not None:  # stored: read from the database above
+            outbox.add(session, "contact_routed", urgent=contact.crisis, contact_id=contact.id)
         audit.record(session=session, event="update", contact=contact,
                      detail=f"pooled hours over: queue=pool>{queue}")
         moved.append(contact.reference)

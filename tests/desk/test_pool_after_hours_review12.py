@@ -7,7 +7,7 @@ go. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 from redis import Redis
@@ -20,9 +20,9 @@ from loket.store.db import session_scope
 from loket.store.models import Contact
 from tests.desk.test_workspace import act, counsellor, engine_of, stored, waiting
 
-SATURDAY_NOON = datetime(2026, 12, 5, 11, 0, tzinfo=timezone.utc)   # 12:00 in Amsterdam
-MONDAY_NOON = datetime(2026, 12, 7, 11, 0, tzinfo=timezone.utc)
-MONDAY_NIGHT = datetime(2026, 12, 7, 22, 30, tzinfo=timezone.utc)   # 23:30: pooled again
+SATURDAY_NOON = datetime(2026, 12, 5, 11, 0, tzinfo=UTC)   # 12:00 in Amsterdam
+MONDAY_NOON = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
+MONDAY_NIGHT = datetime(2026, 12, 7, 22, 30, tzinfo=UTC)   # 23:30: pooled again
 
 
 def pooled_veteran(app: Flask, **extra: object) -> str:
