@@ -147,7 +147,10 @@ def change(user_id: int, change: str) -> ResponseReturnValue:
     except ValidationError as exc:
         return refused(validation_line(exc))
     except ValueError as exc:
-        return refused(str(exc))
+        # A refused number is shown back in that user's box, to be mended, not typed anew.
+        typed = ({"phone_of": str(user_id), "phone": str(request.form.get("phone", ""))[:40]}
+                 if change == "phone" else None)
+        return refused(str(exc), typed)
     flash({"password": "a_password_set", "revoke_tokens": "a_tokens_revoked"}.get(
         change, "a_changed"), "notice")
     return redirect(url_for(".users"), 303)

@@ -303,7 +303,7 @@ UNSENT = {"reply": ("text", "unsent_reply"), "note": ("text", "unsent_note"),
           "warm_transfer": ("note", "unsent_note")}
 # The box each refused action's text came from: (draft kind, form field).
 TYPED = {"reply": ("reply", "text"), "note": ("note", "text"), "transfer": ("transfer", "note"),
-         "close": ("close", "note")}
+         "warm_transfer": ("transfer", "note"), "close": ("close", "note")}  # one handover note
 
 
 @bp.errorhandler(CSRFError)

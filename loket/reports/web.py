@@ -438,6 +438,9 @@ def make_plan(filters: PlanFilters) -> dict[str, Any]:
                     max_occupancy=filters.occupancy)
 
 
+PLAN_FIELDS = ("weeks", "target", "level", "shrinkage", "occupancy")  # the form's fields
+
+
 @bp.get("/capacity")
 @staff_required("manager")
 def capacity() -> ResponseReturnValue:
@@ -446,10 +449,13 @@ def capacity() -> ResponseReturnValue:
     try:
         filters = read_plan_filters(request.args, say)
     except BadFilter as exc:
+        # The form shows back what was asked (the defaults only where nothing was).
+        typed = {name: (request.args.get(name) or "").strip()[:32] for name in PLAN_FIELDS}
         return render_template("reports/capacity.html", error=str(exc), said=[], tables=[],
-                               made=None, filters=PlanFilters(), chart_of=chart_of), 400
+                               made=None, filters=PlanFilters(), typed=typed,
+                               chart_of=chart_of), 400
     made, user = make_plan(filters), manager()
-    return render_template("reports/capacity.html", error=None,
+    return render_template("reports/capacity.html", error=None, typed={},
                            said=sentence(made, filters, say, user.desk),
                            tables=plan_tables(made, say, queues_seen(user)), made=made,
                            filters=filters, chart_of=chart_of,
