@@ -434,7 +434,7 @@ def perform_with_text(session: Any, user: User, contact: Contact, action: str, f
         if once is not None and inbound.find_answer(session=session, key=once) is not None:
             return "sent"  # the same form sent again (a double click, a resend): sent once
         workspace.reply(session=session, user=user, contact=contact,
-                        text=form.get("text", "").strip() or canned_text(form, user),
+                        text=form.get("text", "").strip() or canned_text(form, user, contact),
                         source=where)
         if once is not None:
             inbound.record(session=session, key=once, channel=REPLY_CHANNEL, kind="desk.reply",
@@ -471,11 +471,12 @@ def message_id(value: str) -> int | None:
     return message_number(value) if value else None
 
 
-def canned_text(form: Any, user: User) -> str:
-    """Return the chosen canned reply in the page's language, or nothing (without
-    JavaScript a counsellor sends one by choosing it and leaving the text empty)."""
+def canned_text(form: Any, user: User, contact: Contact) -> str:
+    """Return the chosen canned reply in the person's language (it is sent to them), or
+    nothing (without JavaScript a counsellor sends one by choosing it and leaving the text
+    empty)."""
     key = form.get("canned", "")
-    lang = request_language()
+    lang = contact.language
     for canned in workspace_lists().canned_for(user.desk):
         if f"{canned.desk}/{canned.choice.key}" == key:
             return canned.choice.label(lang).replace("{name}", workspace.holder_name(user))

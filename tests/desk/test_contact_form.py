@@ -67,8 +67,11 @@ def test_a_canned_reply_is_sent_without_javascript_with_the_counsellor_s_name(
     with Session(engine_of(app)) as session:
         [message] = session.exec(select(Message).where(Message.direction == "out")).all()
     assert message.body.startswith("Hallo, je spreekt met Sam.")
+    # On an English page the choices read in English; what goes into the box, and to the
+    # person, is in the person's language (Dutch here).
     english = client.get(f"/desk/contacts/{reference}?lang=en").get_data(as_text=True)
-    assert "113 Suicide Prevention" in english
+    assert ">Are you thinking about suicide?" in english
+    assert 'data-text="Denk je aan zelfdoding?' in english
 
 
 def test_a_draft_is_kept_shown_again_and_forgotten_once_sent(store_app: Flask) -> None:
