@@ -180,10 +180,19 @@ def leg_webhook(leg_id: int, kinds: tuple[str, ...], respond: LegAnswer,
             return over(session, leg, contact), contact
         if (leg is None or contact is None or leg.kind not in kinds or leg.status in calls.FINAL
                 or (leg.call_sid is not None and leg.call_sid != sid)):
-            return hang_up(contact.language if contact else settings().default_language), contact
+            return hang_up(phone_language(kinds, contact)), contact
         return respond(session, leg, contact), contact
 
     return answer_once(channel=CHANNEL, kind=kinds[0], sid=f"{sid}:{leg_id}", handle=work)
+
+
+def phone_language(kinds: tuple[str, ...], contact: Contact | None) -> str:
+    """Return the language of the phone this webhook answers: a counsellor's (their own,
+    a colleague's taking a transfer, a manager's listening in) speaks the desk's, the
+    person's their own."""
+    if kinds[0] in calls.SCREENED or contact is None:
+        return str(settings().default_language)
+    return contact.language
 
 
 def screening(leg: CallLeg, contact: Contact, round_: int) -> str:

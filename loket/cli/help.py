@@ -15,7 +15,7 @@ import click
 
 from loket.cli.help_texts import HELP
 from loket.cli.language import cli_language
-from loket.cli.usage import USAGE, Refused, help_extra, refused
+from loket.cli.usage import USAGE, Refused, help_extra, refused, told_language
 
 SHARED_OPTIONS = ("--help", "--version")
 
@@ -53,14 +53,15 @@ class Command(click.Command):
         if strict:  # let Click leave them in ctx.args, to name them here
             ctx.allow_extra_args = True
         try:
-            rest = super().parse_args(ctx, args)
+            rest = super().parse_args(ctx, list(args))
         except click.UsageError as exc:
-            raise refused(exc, ctx) from None
+            raise refused(exc, ctx, args) from None
         finally:
             if strict:
                 ctx.allow_extra_args = False
         if strict and ctx.args and not ctx.resilient_parsing:
-            raise Refused(USAGE.get("extra", cli_language(), words=" ".join(ctx.args)), ctx)
+            lang = told_language(ctx)
+            raise Refused(USAGE.get("extra", lang, words=" ".join(ctx.args)), ctx, lang=lang)
         return rest
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -42,6 +42,10 @@ USAGE = Catalog("cli-usage", {
     "number": {"nl": "{field}: geef een getal", "en": "{field}: give a number"},
     "in_range": {"nl": "{field}: geef een getal {range}", "en": "{field}: give a number {range}"},
     "invalid": {"nl": "{field}: {reason}", "en": "{field}: {reason}"},
+    "path_file": {"nl": "{field}: geef een bestand dat bestaat en te lezen is",
+                  "en": "{field}: give a file that exists and can be read"},
+    "path": {"nl": "{field}: geef een pad dat bestaat en te lezen is",
+             "en": "{field}: give a path that exists and can be read"},
     "no_such_command": {"nl": "onbekende opdracht '{name}'", "en": "no such command '{name}'"},
     "extra": {"nl": "onverwacht op de opdrachtregel: {words}",
               "en": "unexpected on the command line: {words}"},
@@ -98,15 +102,37 @@ def reason_for(exc: click.BadParameter, field: str, lang: str) -> str:
         return USAGE.get("whole_number", lang, field=field)
     if kind is click.FLOAT:
         return USAGE.get("number", lang, field=field)
+    if isinstance(kind, click.Path):  # Click's reason is English: say what it asks
+        return USAGE.get("path_file" if not kind.dir_okay else "path", lang, field=field)
     return USAGE.get("invalid", lang, field=field, reason=exc.message)
 
 
-def refused(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
-    """Return Click's refusal said in the locale's language (NoArgsIsHelp, which shows the
-    help, and one already said are returned as they are)."""
+LANGUAGES = ("nl", "en")
+
+
+def told_language(ctx: click.Context | None, args: list[str] | None = None) -> str:
+    """Return the language the command line asked for with `--lang` (parsed already, or
+    still among its words: a refusal can come before Click reads it), else the locale's."""
+    lang = ctx.params.get("lang") if ctx is not None else None
+    if lang in LANGUAGES:
+        return str(lang)
+    words = list(args or ())
+    for at, word in enumerate(words):
+        value = (word.partition("=")[2] if word.startswith("--lang=")
+                 else words[at + 1] if word == "--lang" and at + 1 < len(words) else None)
+        if value in LANGUAGES:
+            return str(value)
+    return cli_language()
+
+
+def refused(exc: click.UsageError, ctx: click.Context, args: list[str] | None = None
+            ) -> click.UsageError:
+    """Return Click's refusal said in the language asked for (`told_language`: `--lang`,
+    else the locale's); NoArgsIsHelp, which shows the help, and one already said are
+    returned as they are."""
     if isinstance(exc, Refused | click.exceptions.NoArgsIsHelpError):
         return exc
-    lang = cli_language()
+    lang = told_language(ctx, args)
     if isinstance(exc, click.MissingParameter):
         message = USAGE.get("missing", lang, field=field_of(exc.param))
     elif isinstance(exc, click.NoSuchOption):
@@ -123,7 +149,7 @@ def refused(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
         message = reason_for(exc, field_of(exc.param), lang)
     else:
         return exc
-    return Refused(message, exc.ctx or ctx)
+    return Refused(message, exc.ctx or ctx, lang=lang)
 
 
 def help_extra(option: click.Option, ctx: click.Context, lang: str) -> str:
