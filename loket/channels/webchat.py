@@ -37,7 +37,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from loket import rules_runtime
-from loket.channels.common import continuity, keyed_id, writing
+from loket.channels.common import continuity, keyed_id, settings, writing
 from loket.channels.conversation import SPLIT_WINDOW, split_crisis
 from loket.channels.web_texts import (
     MAX_CHAT_MESSAGE,
@@ -54,7 +54,7 @@ from loket.channels.web_texts import (
 from loket.domain import callbacks, contacts, conversations, menu, workspace
 from loket.domain.callbacks import AMSTERDAM, CALLBACK_WINDOWS
 from loket.errors import RETRY_AFTER_S, UNAVAILABLE, answer_unavailable
-from loket.i18n import request_language, span
+from loket.i18n import normalise_language, request_language, span
 from loket.security import limiter
 from loket.store.db import get_session
 from loket.store.models import Contact, Message
@@ -210,7 +210,8 @@ def record_idle_end(response: BaseResponse) -> BaseResponse:
         with writing() as session:
             contact = contacts.lock(session=session, channel="webchat", external_id=chat_id)
             if contact is not None and not written_since(session, contact, seen):
-                end_access(session, contact, text("chat_idle_note", "nl", span=idle_span("nl")))
+                lang = desk_language()
+                end_access(session, contact, text("chat_idle_note", lang, span=idle_span(lang)))
     except SQLAlchemyError as exc:
         log.warning("webchat.idle_end_failed", error=type(exc).__name__)
     return response
@@ -235,6 +236,12 @@ def end_access(session: Session, contact: Contact, note: str) -> None:
     contacts.update_answers(session=session, contact=contact,
                             external_id=secrets.token_urlsafe(16))
     conversations.close_unstarted(session=session, contact=contact)
+
+
+def desk_language() -> str:
+    """Return the language of the notes Loket writes into a chat for the counsellor (the
+    person left, the chat went idle): the desk's, as for a text's photo or location note."""
+    return normalise_language(settings().default_language)
 
 
 def idle_span(lang: str) -> str:
@@ -676,7 +683,7 @@ def leave() -> ResponseReturnValue:
     with writing() as session:
         contact = current_chat(session, lock=True)
         if contact is not None:
-            end_access(session, contact, text("chat_left_note", "nl"))
+            end_access(session, contact, text("chat_left_note", desk_language()))
     cookie.pop(CHAT, None)
     cookie.pop(SEEN, None)
     cookie.pop(ENDED, None)
