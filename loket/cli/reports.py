@@ -27,7 +27,7 @@ from loket.cli.common import build_app, fail
 from loket.cli.help import Command
 from loket.cli.language import cli_language
 from loket.i18n import Catalog, holiday_name
-from loket.reports.capacity import MAX_OCCUPANCY
+from loket.reports.capacity import LEVEL_RANGE, MAX_OCCUPANCY, TARGET_RANGE_S
 
 MAX_DAYS = 3660  # ten years: more is a typing error, not a report
 MAX_WEEKS = 520
@@ -305,10 +305,10 @@ def flatten(figure: str, value: Any) -> Iterator[tuple[str, str, Any]]:
               help="Contacts arriving an hour.")
 @click.option("--aht", type=click.FloatRange(min=1, max=86_400, min_open=False),
               help="Average handle time in seconds.")
-@click.option("--target", type=click.FloatRange(min=0, max=3600), default=20.0,
+@click.option("--target", type=click.FloatRange(*TARGET_RANGE_S), default=20.0,
               show_default=True, help="Answered within this many seconds ...")
-@click.option("--level", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
-              default=0.8, show_default=True, help="... for this share (0.8: 80%).")
+@click.option("--level", type=click.FloatRange(*LEVEL_RANGE), default=0.8, show_default=True,
+              help="... for this share (0.8: 80%).")
 @click.option("--occupancy", type=click.FloatRange(min=0.5, max=1), default=MAX_OCCUPANCY,
               show_default=True,
               help="The most of their time counsellors are busy with contacts (0.85: 85%).")

@@ -23,6 +23,11 @@ SECONDS_PER_HOUR = 3600
 # Shrinkage: the share of paid time a counsellor is not at the desk (breaks, training,
 # meetings, leave, sickness). More than this is a wrong input, not a roster.
 MAX_SHRINKAGE = 0.9
+# What a plan may be asked for, on the page and the command line alike: a target wait of
+# 1 s to 10 min, a service level of 50% to 99% (beyond it the levels one counsellor apart
+# are no longer told apart, and no desk plans for them).
+TARGET_RANGE_S = (1.0, 600.0)
+LEVEL_RANGE = (0.5, 0.99)
 # The share of their time counsellors can be busy with contacts, lasting: the usual
 # contact-centre cap (more burns people out, and leaves no room for a peak).
 MAX_OCCUPANCY = 0.85

@@ -277,6 +277,20 @@ def combined(load: Load, how: int, desks: Iterable[str] = PAIRED_DESKS) -> tuple
     return rate, sum(r * load.aht_s(desk, how) for desk, r in rates.items()) / rate
 
 
+def pool_needed(load: Load, how: int, target_s: float, level: float,
+                max_occupancy: float | None = None) -> int:
+    """Return the counsellors the pool needs in an hour: what one queue of the two desks'
+    load needs, and never fewer than either desk's own load needs alone. (One queue of
+    their arrival-weighted handle time understates a mix of long and short contacts: many
+    short ones hide the long conversations of the other desk.)"""
+    together = counsellors_needed(*combined(load, how), target_s, level,
+                                  max_occupancy=max_occupancy)
+    alone = max(counsellors_needed(load.rate(desk, how), load.aht_s(desk, how), target_s,
+                                   level, max_occupancy=max_occupancy)
+                for desk in PAIRED_DESKS)
+    return max(together, alone)
+
+
 def shared(load: Load, how: int, target_s: float, level: float,
            max_occupancy: float | None = None) -> dict[str, int]:
     """Return police's and veterans' counsellors in an hour they share by overflow.
@@ -352,8 +366,7 @@ def staffed(load: Load, target_s: float, level: float, pooled_hours: frozenset[i
     for how in range(HOURS_PER_WEEK):
         apart = sum(separate[desk][how] for desk in PAIRED_DESKS)
         if how in pooled_hours:
-            pooled[POOL][how] = counsellors_needed(*combined(load, how), target_s, level,
-                                                   max_occupancy=cap)
+            pooled[POOL][how] = pool_needed(load, how, target_s, level, max_occupancy=cap)
             for desk in PAIRED_DESKS:
                 pooled[desk][how] = 0
             by_clock += apart - pooled[POOL][how]
@@ -399,8 +412,7 @@ def holiday_saving(load: Load, holidays: Sequence[Holiday], pooled: Mapping[str,
     saved = 0
     for holiday in holidays:
         for how in holiday.hours:
-            pool = counsellors_needed(*combined(load, how), target_s, level,
-                                      max_occupancy=max_occupancy)
+            pool = pool_needed(load, how, target_s, level, max_occupancy=max_occupancy)
             saved += sum(pooled[desk][how] for desk in PAIRED_DESKS) - pool
     return saved
 

@@ -24,7 +24,7 @@ from loket.desk.identity import current_staff, staff_required
 from loket.domain import access
 from loket.i18n import request_language
 from loket.reports import charts
-from loket.reports.capacity import MAX_SHRINKAGE, rostered
+from loket.reports.capacity import LEVEL_RANGE, MAX_SHRINKAGE, TARGET_RANGE_S, rostered
 from loket.reports.periods import AMSTERDAM, reportable
 from loket.reports.plan import DEFAULT_AHT_S, DEFAULT_MAX_OCCUPANCY, POOL
 from loket.reports.tables import Table, key_figures, tables
@@ -252,8 +252,8 @@ def read_number(args: Mapping[str, str], name: str, default: float, low: float, 
 def read_plan_filters(args: Mapping[str, str], say: Any) -> PlanFilters:
     """Return the plan's filters; BadFilter naming the field when one cannot be used."""
     weeks = read_number(args, "weeks", 8, 1, 52, say, "cap_weeks")
-    target = read_number(args, "target", 20, 1, 600, say, "cap_target")
-    level = read_number(args, "level", 0.8, 0.5, 0.99, say, "cap_level")
+    target = read_number(args, "target", 20, *TARGET_RANGE_S, say, "cap_target")
+    level = read_number(args, "level", 0.8, *LEVEL_RANGE, say, "cap_level")
     shrinkage = read_number(args, "shrinkage", 0.0, 0.0, MAX_SHRINKAGE, say, "cap_shrinkage")
     occupancy = read_number(args, "occupancy", DEFAULT_MAX_OCCUPANCY, MIN_OCCUPANCY_CAP, 1.0,
                             say, "cap_occupancy_cap_field")
