@@ -107,6 +107,11 @@ TEXTS = Catalog("calls", {
               "Tot ziens.",
         "en": "You can no longer take this call: it has been handed on meanwhile. Goodbye.",
     },
+    # To a counsellor or manager whose access changed while their phone rang.
+    "no_longer_yours": {
+        "nl": "Dit gesprek is niet meer voor u: uw toegang is intussen veranderd. Tot ziens.",
+        "en": "This call is no longer yours to take: your access changed meanwhile. Goodbye.",
+    },
     "gone": {
         "nl": "Dit gesprek is al afgelopen. Tot ziens.",
         "en": "This call has already ended. Goodbye.",
@@ -257,6 +262,10 @@ def confirm(leg_id: int, round_: int) -> Response:
         twiml = VoiceResponse()
         if leg.kind == "coach":
             coached = calls.manager_joined(session=session, leg=leg)
+            if coached is None and leg.error == calls.NO_LONGER_THEIRS:
+                say_text(twiml, TEXTS.get("no_longer_yours", lang), lang)
+                twiml.hangup()
+                return str(twiml)
             if coached is None:
                 return hang_up(lang)  # the call ended meanwhile: nothing to listen to
             say_text(twiml, TEXTS.get("listening", lang), lang)
@@ -268,6 +277,10 @@ def confirm(leg_id: int, round_: int) -> Response:
                 return str(twiml)
             say_text(twiml, TEXTS.get("moving", lang), lang)
         else:
+            if not calls.may_put_through(session=session, leg=leg):
+                say_text(twiml, TEXTS.get("no_longer_yours", lang), lang)
+                twiml.hangup()
+                return str(twiml)
             calls.counsellor_answered(session=session, leg=leg)
             say_text(twiml, TEXTS.get("calling" if leg.callback_id else "moving", lang), lang)
         # A counsellor leaving does not end it (a warm transfer goes on without them); when

@@ -207,6 +207,11 @@ REASONS: dict[str, dict[str, str]] = {
                        "en": "the counsellor moved to another role or desk"},
     "t_reason_move_refused": {"nl": "niet verbonden: Twilio weigerde de beller door te zetten",
                               "en": "not moved: Twilio refused to move the caller"},
+    "t_reason_no_longer_theirs": {
+        "nl": "niet doorverbonden: de toegang veranderde terwijl de telefoon overging",
+        "en": "not put through: the access changed while the phone rang"},
+    "t_reason_not_theirs": {"nl": "de collega mag het contact niet meer zien",
+                            "en": "the colleague may no longer see the contact"},
     "t_reason_not_confirmed": {"nl": "de telefoon van de hulpverlener bevestigde niet (geen 1)",
                                "en": "the counsellor's phone did not confirm (no 1)"},
     "t_reason_called_off": {"nl": "niet verbonden: de telefoon van de hulpverlener hing eerst op",

@@ -132,6 +132,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "het gesprek was al afgelopen",
         "en": "the call had ended",
     },
+    "call_error_no_longer_theirs": {
+        "nl": "niet doorverbonden: de toegang veranderde terwijl de telefoon overging",
+        "en": "not put through: the access changed while the phone rang",
+    },
+    "call_error_not_theirs": {
+        "nl": "de collega mag het contact niet meer zien",
+        "en": "the colleague may no longer see the contact",
+    },
     "call_error_not_confirmed": {
         "nl": "je telefoon bevestigde het gesprek niet (geen 1 gedrukt)",
         "en": "your phone did not confirm the call (no 1 pressed)",

@@ -92,6 +92,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"the counsellor moved to another role or desk", "t_reason_moved"),
     (r"not moved: Twilio refused to move the caller", "t_reason_move_refused"),
     (r"your phone did not confirm", "t_reason_not_confirmed"),
+    (r"no longer theirs to take when they pressed 1", "t_reason_no_longer_theirs"),
+    (r"the colleague may no longer see the contact", "t_reason_not_theirs"),
     (r"not moved: the counsellor's phone hung up first", "t_reason_called_off"),
     (r"not joined: the counsellor had left", "t_reason_never_met"),
     (r"the phone queue failed twice: a callback filed", "t_reason_queue_failed"),

@@ -1443,26 +1443,33 @@ def leg_checked(*, session: Session, leg_id: int, call_sid: str, status: str,
     return False
 
 
+def help_asked(*, session: Session, manager: User, contact: Contact, leg: CallLeg | None
+               ) -> int | None:
+    """Return the help request that lets this manager listen in on a contact's call, None
+    when none does. It must stand (`support.standing`), be asked of the manager's desk and,
+    on a live call, be the one of the counsellor on it: never a call another counsellor (of
+    another desk, after a release) took over."""
+    from loket.domain import support
+    from loket.store.models import HelpRequest
+
+    if manager.role != "manager":
+        return None
+    on_the_call = [] if leg is None else [HelpRequest.user_id == leg.user_id]
+    return session.exec(
+        select(HelpRequest.id).join(Contact, col(Contact.id) == HelpRequest.contact_id)
+        .where(HelpRequest.contact_id == contact.id, col(HelpRequest.resolved_at).is_(None),
+               HelpRequest.desk == manager.desk, support.standing(), *on_the_call)
+    ).first()
+
+
 def listen_in(*, session: Session, manager: User, contact: Contact, source: str = ""
               ) -> CallLeg:
     """The desk's manager listens to a live call and speaks to the counsellor only (Twilio's
     coaching), when the counsellor asked for help on this contact; their phone rings, and
     is screened as a counsellor's: only a 1 pressed joins it (`manager_joined`), so a
     voicemail never hears the call."""
-    from loket.domain import support
-    from loket.store.models import HelpRequest
-
-    # The request must stand (`support.standing`) and, on a live call, be the one of the
-    # counsellor on it: never a call another counsellor (of another desk, after a release)
-    # took over.
     leg = live_counsellor_leg(session=session, contact=contact)
-    on_the_call = [] if leg is None else [HelpRequest.user_id == leg.user_id]
-    asked = session.exec(
-        select(HelpRequest.id).join(Contact, col(Contact.id) == HelpRequest.contact_id)
-        .where(HelpRequest.contact_id == contact.id, col(HelpRequest.resolved_at).is_(None),
-               HelpRequest.desk == manager.desk, support.standing(), *on_the_call)
-    ).first()
-    if manager.role != "manager" or asked is None:
+    if help_asked(session=session, manager=manager, contact=contact, leg=leg) is None:
         raise Refused("only on a call whose counsellor asked your desk for help",
                       field="call", key="r_no_help_asked")
     if leg is None:
@@ -1513,6 +1520,26 @@ def warm_transfer(*, session: Session, user: User, contact: Contact, desk: str, 
 
 # Said on the desk when the colleague of a warm transfer may no longer take the call.
 NOT_THEIRS = "the colleague may no longer see the contact"
+# Said on the desk when a counsellor or manager pressed 1 on a call no longer theirs.
+NO_LONGER_THEIRS = "no longer theirs to take when they pressed 1"
+
+
+def may_put_through(*, session: Session, leg: CallLeg) -> bool:
+    """Tell whether the counsellor who pressed 1 may still be put through: their account
+    active, still of a desk that sees the contact, and the contact nobody else's. Their
+    phone rang a while: an admin may have disabled them or moved them to another desk
+    meanwhile (they would speak to a person of a desk they no longer see). When not, the
+    leg ends as one not confirmed (a callback back to the desk, a waiting caller back in
+    their queue for anyone of it) and False is returned."""
+    contact = session.get(Contact, leg.contact_id)
+    user = session.get(User, leg.user_id) if leg.user_id is not None else None
+    if (contact is not None and user is not None and user.active
+            and contact.anonymised_at is None
+            and contact.assigned_user_id in (None, user.id)
+            and break_glass.sees_now(session=session, user=user, contact=contact)):
+        return True
+    counsellor_not_confirmed(session=session, leg=leg, reason=NO_LONGER_THEIRS)
+    return False
 
 
 def colleague_joined(*, session: Session, leg: CallLeg) -> bool:
@@ -1549,6 +1576,14 @@ def manager_joined(*, session: Session, leg: CallLeg) -> str | None:
     if coached is None or not coached.call_sid:
         leg.error, leg.updated_at = "the call had ended", utcnow()
         session.add(leg)
+        return None
+    manager = session.get(User, leg.user_id) if leg.user_id is not None else None
+    # Asked again as the phone is answered: the manager may have been disabled or moved,
+    # or the help request answered or let go, while it rang (as `listen_in` asks).
+    if (contact is None or manager is None or not manager.active
+            or help_asked(session=session, manager=manager, contact=contact,
+                          leg=coached) is None):
+        counsellor_not_confirmed(session=session, leg=leg, reason=NO_LONGER_THEIRS)
         return None
     leg.status, leg.answered_by, leg.updated_at = "in-progress", HUMAN, utcnow()
     session.add(leg)
