@@ -80,14 +80,18 @@ def manager_of(app: Flask, coach: CallLeg) -> int:
     return int(coach.user_id or 0)
 
 
+def listening_manager(app: Flask, redis_conn: Redis, twilio_double: TwilioDouble) -> CallLeg:
+    """A counsellor on a live call asks for help; their manager's phone rings to listen in."""
+    client, _ = counsellor_with_phone(app)
+    reference, _mine = live_call(app, redis_conn, twilio_double, client)
+    ask_help(client, reference)
+    return manager_listens(app, redis_conn, reference)
+
+
 def test_a_manager_disabled_while_their_phone_rings_does_not_hear_the_call(
     calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,  # noqa: F811
 ) -> None:
-    client, _ = counsellor_with_phone(calls_app)
-    reference, _mine = live_call(calls_app, redis_conn, twilio_double, client)
-    ask_help(client, reference)
-    coach = manager_listens(calls_app, redis_conn, reference)
-    admin = None
+    coach = listening_manager(calls_app, redis_conn, twilio_double)
     with session_scope(engine_of(calls_app)) as session:
         admin = session.exec(select(User).where(User.role == "admin")).first()
         accounts.set_active(session=session, user_id=manager_of(calls_app, coach),
@@ -98,20 +102,14 @@ def test_a_manager_disabled_while_their_phone_rings_does_not_hear_the_call(
 def test_a_manager_still_asked_for_hears_the_call(
     calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,  # noqa: F811
 ) -> None:
-    client, _ = counsellor_with_phone(calls_app)
-    reference, _mine = live_call(calls_app, redis_conn, twilio_double, client)
-    ask_help(client, reference)
-    coach = manager_listens(calls_app, redis_conn, reference)
+    coach = listening_manager(calls_app, redis_conn, twilio_double)
     assert joined_conference(calls_app, coach)
 
 
 def test_a_manager_whose_help_request_was_answered_meanwhile_does_not_hear_the_call(
     calls_app: Flask, redis_conn: Redis, twilio_double: TwilioDouble,  # noqa: F811
 ) -> None:
-    client, _ = counsellor_with_phone(calls_app)
-    reference, _mine = live_call(calls_app, redis_conn, twilio_double, client)
-    ask_help(client, reference)
-    coach = manager_listens(calls_app, redis_conn, reference)
+    coach = listening_manager(calls_app, redis_conn, twilio_double)
     with session_scope(engine_of(calls_app)) as session:
         for row in session.exec(select(HelpRequest)).all():
             row.resolved_at = utcnow()
