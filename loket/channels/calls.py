@@ -155,10 +155,10 @@ def locked_leg(session: Session, leg_id: int) -> CallLeg | None:
     return session.exec(select(CallLeg).where(CallLeg.id == leg_id).with_for_update()).first()
 
 
-def hang_up(lang: str) -> str:
-    """Say the call has ended, and hang up."""
+def hang_up(lang: str, said: str = "gone") -> str:
+    """Say one of the texts (by default: the call has ended), and hang up."""
     twiml = VoiceResponse()
-    say_text(twiml, TEXTS.get("gone", lang), lang)
+    say_text(twiml, TEXTS.get(said, lang), lang)
     twiml.hangup()
     return str(twiml)
 
@@ -254,33 +254,23 @@ def confirm(leg_id: int, round_: int) -> Response:
             if 1 <= round_ < CONFIRM_ROUNDS:
                 return screening(leg, contact, round_ + 1)
             calls.counsellor_not_confirmed(session=session, leg=leg)
-            twiml = VoiceResponse()
-            said = "not_listening" if leg.kind == "coach" else "unconfirmed"
-            say_text(twiml, TEXTS.get(said, lang), lang)
-            twiml.hangup()
-            return str(twiml)
+            return hang_up(lang, "not_listening" if leg.kind == "coach" else "unconfirmed")
         twiml = VoiceResponse()
         if leg.kind == "coach":
             coached = calls.manager_joined(session=session, leg=leg)
             if coached is None and leg.error == calls.NO_LONGER_THEIRS:
-                say_text(twiml, TEXTS.get("no_longer_yours", lang), lang)
-                twiml.hangup()
-                return str(twiml)
+                return hang_up(lang, "no_longer_yours")
             if coached is None:
                 return hang_up(lang)  # the call ended meanwhile: nothing to listen to
             say_text(twiml, TEXTS.get("listening", lang), lang)
             return str(conference(twiml, leg.conference, ends_it=False, coach=coached))
         if leg.kind == "transfer":
             if not calls.colleague_joined(session=session, leg=leg):
-                say_text(twiml, TEXTS.get("not_yours", lang), lang)
-                twiml.hangup()
-                return str(twiml)
+                return hang_up(lang, "not_yours")
             say_text(twiml, TEXTS.get("moving", lang), lang)
         else:
             if not calls.may_put_through(session=session, leg=leg):
-                say_text(twiml, TEXTS.get("no_longer_yours", lang), lang)
-                twiml.hangup()
-                return str(twiml)
+                return hang_up(lang, "no_longer_yours")
             calls.counsellor_answered(session=session, leg=leg)
             say_text(twiml, TEXTS.get("calling" if leg.callback_id else "moving", lang), lang)
         # A counsellor leaving does not end it (a warm transfer goes on without them); when
@@ -300,10 +290,7 @@ def not_connected(leg_id: int) -> Response:
         lang = settings().default_language
         if not calls.told_before_hang_up(leg):
             return hang_up(lang)
-        twiml = VoiceResponse()
-        say_text(twiml, TEXTS.get("not_connected", lang), lang)
-        twiml.hangup()
-        return str(twiml)
+        return hang_up(lang, "not_connected")
 
     return leg_webhook(leg_id, ("counsellor",), respond)
 
