@@ -1524,19 +1524,26 @@ NOT_THEIRS = "the colleague may no longer see the contact"
 NO_LONGER_THEIRS = "no longer theirs to take when they pressed 1"
 
 
-def may_put_through(*, session: Session, leg: CallLeg) -> bool:
-    """Tell whether the counsellor who pressed 1 may still be put through: their account
-    active, still of a desk that sees the contact, and the contact nobody else's. Their
-    phone rang a while: an admin may have disabled them or moved them to another desk
-    meanwhile (they would speak to a person of a desk they no longer see). When not, the
-    leg ends as one not confirmed (a callback back to the desk, a waiting caller back in
-    their queue for anyone of it) and False is returned."""
+def still_sees(*, session: Session, leg: CallLeg) -> tuple[Contact, User] | None:
+    """Return the leg's contact and counsellor when the counsellor, their account active,
+    may still see the contact (not erased) as their phone is answered; None otherwise. It
+    rang a while: an admin may have disabled them or moved them to another desk, or the
+    contact been handed on, meanwhile (they would hear a desk's call they no longer see)."""
     contact = session.get(Contact, leg.contact_id)
     user = session.get(User, leg.user_id) if leg.user_id is not None else None
-    if (contact is not None and user is not None and user.active
-            and contact.anonymised_at is None
-            and contact.assigned_user_id in (None, user.id)
-            and break_glass.sees_now(session=session, user=user, contact=contact)):
+    if (contact is None or user is None or not user.active or contact.anonymised_at is not None
+            or not break_glass.sees_now(session=session, user=user, contact=contact)):
+        return None
+    return contact, user
+
+
+def may_put_through(*, session: Session, leg: CallLeg) -> bool:
+    """Tell whether the counsellor who pressed 1 may still be put through: they still see
+    the contact (`still_sees`), and it is nobody else's. When not, the leg ends as one not
+    confirmed (a callback back to the desk, a waiting caller back in their queue for anyone
+    of it) and False is returned."""
+    seen = still_sees(session=session, leg=leg)
+    if seen is not None and seen[0].assigned_user_id in (None, seen[1].id):
         return True
     counsellor_not_confirmed(session=session, leg=leg, reason=NO_LONGER_THEIRS)
     return False
@@ -1548,13 +1555,11 @@ def colleague_joined(*, session: Session, leg: CallLeg) -> bool:
     disabled or moved to another desk, the contact handed on to a third desk while their
     phone rang: they would hear another desk's call): the leg ends as one not confirmed,
     and False is returned."""
-    contact = session.get(Contact, leg.contact_id)
-    colleague = session.get(User, leg.user_id) if leg.user_id is not None else None
-    if (contact is None or colleague is None or not colleague.active
-            or contact.anonymised_at is not None
-            or not break_glass.sees_now(session=session, user=colleague, contact=contact)):
+    seen = still_sees(session=session, leg=leg)
+    if seen is None:
         counsellor_not_confirmed(session=session, leg=leg, reason=NOT_THEIRS)
         return False
+    contact = seen[0]
     leg.status, leg.answered_by, leg.updated_at = "in-progress", HUMAN, utcnow()
     session.add(leg)
     if contact.status == "closed":
