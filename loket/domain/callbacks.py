@@ -156,6 +156,8 @@ def make_crisis_callbacks(*, session: Session, contact: Contact) -> int:
         )
     ).all()
     for callback in open_ones:
+        if callback.status in FAILED:  # the reports keep counting how it had failed
+            callback.failed_as = callback.status
         callback.status, callback.claimed_by, callback.updated_at = "crisis", None, utcnow()
         session.add(callback)
     return len(open_ones)

@@ -254,6 +254,9 @@ def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
     reached the person; in its window: no later than the window's end (an attempt's end is
     the callback's last update).
 
+    A failed callback (unreachable, missed) made callable at once when its contact became a
+    crisis counts as it had failed, whatever came after.
+
     A callback nobody asked for (`asked` false) is `KEPT_CRISIS`, whatever became of it:
     the number of a person in crisis kept for the desk to call back at once (a caller who
     hung up in the queue, a texter who sent the stop word: `calls.keep_crisis_open`).
@@ -264,6 +267,9 @@ def raw_callbacks(session: Session, where: ColumnElement[bool]) -> Select[Any]:
     kept = not_(col(CallbackRequest.asked))
     fate = case(
         (kept, KEPT_CRISIS),
+        # Failed, then made callable at once when its contact became a crisis: it still
+        # counts as it had failed (`callbacks.make_crisis_callbacks`).
+        (col(CallbackRequest.failed_as).is_not(None), col(CallbackRequest.failed_as)),
         (and_(closed, col(CallbackRequest.window_missed_at).is_not(None)), "missed"),
         (and_(closed, col(CallbackRequest.attempts) > 0, not_(reached)), "unreachable"),
         else_=col(CallbackRequest.status),

@@ -276,6 +276,10 @@ class CallbackRequest(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     window_missed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # How it had failed (unreachable, missed) before its contact became a crisis and it was
+    # made callable at once (`callbacks.make_crisis_callbacks`): the reports keep counting
+    # that failure, so a past month's figures do not change with what came after.
+    failed_as: str | None = Field(default=None, max_length=16)
 
 
 class User(SQLModel, table=True):
