@@ -3,11 +3,13 @@ a page shows, rate limits, and the client's address as the trusted proxies pass 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.sansio.app import App
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
@@ -88,6 +90,20 @@ def init_app(app: Flask, settings: Settings) -> None:
         return response
 
 
+def keyed(who: str) -> str:
+    """Return a keyed hash of an account, a device or an address, for rate limits and
+    cookies: what it names stays out of Redis and the logs."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, who.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def address_key() -> str:
+    """Return the rate limit's key for the client's address (as the trusted proxies pass
+    it): a keyed hash, never the address, which Flask-Limiter writes into its Redis keys
+    and its "exceeded" log line."""
+    return keyed(f"address:{get_remote_address()}")
+
+
 def build_limiter(app: Flask, settings: Settings) -> Limiter:
     """Build the rate limiter on Redis (memory in tests) that never holds a request up.
 
@@ -105,7 +121,7 @@ def build_limiter(app: Flask, settings: Settings) -> Limiter:
             "retry": Retry(NoBackoff(), 0),
         }
     return Limiter(
-        get_remote_address,
+        address_key,
         app=app,
         storage_uri=storage,
         storage_options=options,

@@ -17,8 +17,6 @@ password (set by an admin or the operator) leads every staff page here until it 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -49,7 +47,7 @@ from loket.desk import identity, texts
 from loket.domain import accounts, logins
 from loket.domain.refusals import refusal_key
 from loket.i18n import LANGUAGES, request_language
-from loket.security import limiter
+from loket.security import keyed, limiter
 from loket.store.db import unit_of_work
 from loket.store.models import User
 
@@ -102,12 +100,6 @@ class PasswordForm(FlaskForm):  # type: ignore[misc]
 def source() -> str:
     """Return where this request comes from (the client's address, as proxies pass it)."""
     return (request.remote_addr or "")[:64]
-
-
-def keyed(who: str) -> str:
-    """Return a keyed hash of an account (or device) for rate limits and cookies."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, who.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def account_key() -> str:
