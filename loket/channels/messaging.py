@@ -437,17 +437,17 @@ class Conversation:
 
 
 def record_delivery(session: Session, *, sid: str, value: str, error: str = "") -> Answer:
-    """Move an outbound message's delivery status forward; an unknown sid changes nothing.
+    """Move an outbound message's delivery status forward; Twilio's error 21610 (the SMS
+    number opted out) stops the texts to its conversation (`conversations.delivery_reported`).
 
-    Twilio's error 21610 (the SMS number opted out) stops the texts to its conversation
-    (`conversations.opted_out`)."""
-    message = conversations.record_delivery(session=session, sid=sid, value=value)
+    A status of a sid not kept yet (it came before the worker stored the sid) is kept
+    unmatched, and taken when the sid is (`conversations.keep_sid`)."""
+    message = conversations.record_delivery(session=session, sid=sid, value=value, error=error,
+                                            decide=rules_runtime.decide,
+                                            continuity=continuity())
     if message is None:
         log.info("messaging.status_unknown_message", message_sid=sid)
         return twiml(None), None
     if value not in conversations.DELIVERY_RANK:
         log.info("messaging.status_unknown_value", message_id=message.id, status=value[:32])
-    if error == conversations.OPTED_OUT_ERROR:
-        conversations.opted_out(session=session, contact_id=message.contact_id,
-                                decide=rules_runtime.decide, continuity=continuity())
     return twiml(None), message.contact_id

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Literal, cast
 
-from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal
+from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -291,11 +292,12 @@ def written_under(*, session: Session, contact: Contact, external_id: str) -> li
     return list(session.exec(query).all())
 
 
-def record_delivery(*, session: Session, sid: str, value: str) -> Message | None:
-    """Move an outbound message's delivery status forward; None for an unknown sid.
-
-    An unknown status value changes nothing.
-    """
+def record_delivery(*, session: Session, sid: str, value: str, error: str,
+                    decide: contacts.Decide, continuity: timedelta | None) -> Message | None:
+    """Take a status callback of an outbound message (`delivery_reported`); None for an
+    unknown sid: the callback came before the worker kept the sid, and is kept unmatched
+    (with its payload, `answer_once`) for `keep_sid` to take then."""
+    hold_sid(session=session, sid=sid)
     message = session.exec(
         select(Message)
         .where(Message.external_id == sid, Message.direction == "out")
@@ -303,11 +305,69 @@ def record_delivery(*, session: Session, sid: str, value: str) -> Message | None
     ).first()
     if message is None:
         return None
+    delivery_reported(session=session, message=message, value=value, error=error,
+                      decide=decide, continuity=continuity)
+    return message
+
+
+def delivery_reported(*, session: Session, message: Message, value: str, error: str,
+                      decide: contacts.Decide, continuity: timedelta | None) -> None:
+    """Move an outbound message's delivery status forward to what Twilio reported (never
+    back: a late callback; an unknown value changes nothing). Twilio's error 21610 (the SMS
+    number opted out) stops the texts to its conversation (`opted_out`)."""
     rank = DELIVERY_RANK.get(value)
     if rank is not None and rank > DELIVERY_RANK.get(message.delivery_status or "", -1):
         message.delivery_status = value
         session.add(message)
-    return message
+    if error == OPTED_OUT_ERROR:
+        opted_out(session=session, contact_id=message.contact_id, decide=decide,
+                  continuity=continuity)
+
+
+# Where the status callbacks of outbound messages are kept (`channels/messaging.py`).
+STATUS_CHANNELS, STATUS_KIND = ("sms", "whatsapp"), "status"
+
+
+def keep_sid(*, session: Session, message_id: int, sid: str, decide: contacts.Decide,
+             continuity: timedelta | None) -> bool:
+    """Keep the sid Twilio gave an outbound message: it is sent, or further on when its
+    status callbacks came before the sid was kept (they found no message:
+    `record_delivery`); those are taken now, in the order they came, so that a text Twilio
+    could not deliver says so on the desk. Each is then the message's contact's, matched
+    once. Return False when the message is gone or has its sid already."""
+    hold_sid(session=session, sid=sid)
+    message = session.get(Message, message_id)
+    if message is None or message.external_id:
+        return False
+    message.external_id, message.delivery_status = sid, "sent"
+    session.add(message)
+    table = table_of(InboundEvent)
+    rows = session.execute(
+        select_columns(table.c.id, table.c.payload)
+        .where(table.c.channel.in_(STATUS_CHANNELS), table.c.kind == STATUS_KIND,
+               table.c.contact_id.is_(None), table.c.created_at >= message.created_at)
+        .order_by(table.c.id)
+    ).all()
+    posted = [(event_id, json.loads(payload or "{}")) for event_id, payload in rows]
+    early = [(event_id, form) for event_id, form in posted
+             if str(form.get("MessageSid", "")).strip() == sid]
+    for _event_id, form in early:
+        delivery_reported(session=session, message=message,
+                          value=str(form.get("MessageStatus", "")).strip().lower(),
+                          error=str(form.get("ErrorCode", "")).strip()[:16],
+                          decide=decide, continuity=continuity)
+    if early:
+        session.execute(update(table).where(table.c.id.in_([event_id for event_id, _ in early]),
+                                            table.c.contact_id.is_(None))
+                        .values(contact_id=message.contact_id))
+    return True
+
+
+def hold_sid(*, session: Session, sid: str) -> None:
+    """Let a message's status callback and the worker keeping its sid (`keep_sid`) take it
+    one at a time: a callback that finds no message is then kept before the worker looks
+    for it, or finds the sid kept. `hold_sender`'s lock, on the sid."""
+    hold_sender(session=session, channel="message-sid", sender=sid)
 
 
 # The step of a text conversation whose person said stop: no more texts go to them (on

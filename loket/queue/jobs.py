@@ -144,16 +144,19 @@ def mark_unsent(engine: Engine, message_id: int, *, why: str) -> None:
 
 def record_sent(engine: Engine, message_id: int, sid: str, *,
                 within_s: float = RECORD_SENT_WITHIN_S) -> None:
-    """Keep a sent message's sid, trying again for `within_s` while the database refuses.
+    """Keep a sent message's sid, trying again for `within_s` while the database refuses;
+    what Twilio's status callbacks said of it before then is taken now
+    (`conversations.keep_sid`): a text it could not deliver is not shown as sent.
 
     Twilio has sent it: failing here would let the job's retry send it a second time, so a
     database blip (a restart, a row held past the lock timeout) is waited out, bounded."""
+    from loket import rules_runtime
+    from loket.domain import conversations
 
     def keep(*, session: Session) -> None:
-        message = session.get(Message, message_id)
-        if message is not None and not message.external_id:
-            message.external_id = sid
-            message.delivery_status = "sent"
+        conversations.keep_sid(session=session, message_id=message_id, sid=sid,
+                               decide=rules_runtime.decide,
+                               continuity=current_app.config["LOKET"].continuity)
 
     keep_after_send(engine, keep, within_s=within_s, event="message", message_id=message_id)
 
