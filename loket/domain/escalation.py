@@ -79,14 +79,21 @@ def unserved_crises(*, session: Session, before: datetime
         .outerjoin(raised, raised.c.contact_id == Contact.id)
         .where(*unserved_crisis(),
                or_(col(Contact.routed_at) <= before, raised.c.step.is_not(None)))
+        .order_by(col(Contact.id))  # locked in this order (`raise_step`): two sweeps queue
     ).all()
     return [(contact, int(step), last) for contact, step, last in rows]
 
 
 def raise_step(*, session: Session, contact: Contact, step: int, now: datetime
                ) -> Escalation | None:
-    """Raise one step once (a concurrent run that raised it first wins: None here)."""
+    """Raise one step once (a concurrent run that raised it first wins: None here), only
+    while the contact is still an unserved crisis: asked again with it locked, so a claim
+    that landed since the crises were read raises nothing (None)."""
     assert contact.id is not None  # noqa: S101 - a stored contact has an id
+    contacts.lock(session=session, contact_id=contact.id)
+    if session.exec(select(Contact.id).where(Contact.id == contact.id, *unserved_crisis())
+                    ).first() is None:
+        return None
     row = Escalation(contact_id=contact.id, step=step, desk=contact.desk,
                      queue=contact.queue, created_at=now)
     try:
@@ -252,12 +259,13 @@ def release_stale_claims(*, session: Session, now: datetime | None = None) -> in
 
 
 def texts_to_send(*, session: Session) -> list[Text]:
-    """Return the open steps whose on-call text was not sent (nor claimed), oldest first."""
+    """Return the open steps whose on-call text was not sent (nor claimed), oldest first,
+    while their crisis still alarms: one claimed (or closed, erased) since its step rose is
+    not texted, and its step is resolved by the next sweep (`resolve_served`)."""
     rows = session.execute(
         sa_select(col(Escalation.id), col(Escalation.contact_id), col(Contact.reference))
         .join(Contact, col(Contact.id) == Escalation.contact_id)
-        .where(col(Escalation.sms_sid).is_(None), col(Escalation.resolved_at).is_(None),
-               col(Contact.anonymised_at).is_(None))
+        .where(col(Escalation.sms_sid).is_(None), *still_alarming())
         .order_by(col(Escalation.id))
     ).all()
     return [Text(escalation_id=row_id, contact_id=contact_id, reference=reference)
@@ -265,10 +273,13 @@ def texts_to_send(*, session: Session) -> list[Text]:
 
 
 def claim_text(*, session: Session, escalation_id: int, now: datetime | None = None) -> bool:
-    """Claim a step's text for this run (a conditional update); False: another run has it."""
+    """Claim a step's text for this run (a conditional update); False: another run has it,
+    or its crisis no longer alarms (claimed since `texts_to_send` read it: not texted)."""
     table = table_of(Escalation)
+    alarming = (sa_select(col(Contact.id))
+                .where(col(Contact.id) == Escalation.contact_id, *still_alarming()).exists())
     result = session.execute(
-        update(table).where(table.c.id == escalation_id, table.c.sms_sid.is_(None))
+        update(table).where(table.c.id == escalation_id, table.c.sms_sid.is_(None), alarming)
         .values(sms_sid=SENDING, sms_claimed_at=now or utcnow()))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -86,7 +86,7 @@ def text_oncall(number: str, language: str = "nl") -> int:
     for text in waiting:
         with session_scope(engine) as session:
             if not escalation.claim_text(session=session, escalation_id=text.escalation_id):
-                continue  # another run sends this one
+                continue  # another run sends this one, or its crisis was served since
         sid: str | None
         try:
             sid = get_gateway().send_message(
