@@ -33,6 +33,7 @@ from flask_login import logout_user as flask_logout_user
 from loket.api.language import said
 from loket.desk import texts
 from loket.domain import accounts, logins, workspace
+from loket.errors import UNAVAILABLE
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import User
 
@@ -44,6 +45,8 @@ HOME = {"admin": "/desk/admin", "manager": "/desk/manager", "counsellor": "/desk
 # Where a user with a temporary password chooses their own (every other staff page leads
 # there first); the API, with its tokens, is not held back.
 CHANGE_PAGE = "desk_auth.password"
+# Set on `g` when the database did not answer this request's login lookup.
+UNANSWERED = "loket_login_unanswered"
 
 
 class Staff(UserMixin):  # type: ignore[misc]
@@ -72,10 +75,24 @@ def is_api() -> bool:
 def load_login(token: str) -> Staff | None:
     """Return the staff member of a login token; end a login that timed out.
 
-    Reads only, except at most once a minute (`last_seen_at`) and at a timeout.
+    Reads only, except at most once a minute (`last_seen_at`) and at a timeout. When the
+    database does not answer, the failure goes to the request's error handler once; after
+    that the request has no user (its view never runs), so the page that says so renders
+    without asking the database again.
     """
     if is_api():
         return None  # the API takes bearer tokens only: a cookie cannot call it (CSRF)
+    if g.get(UNANSWERED):
+        return None
+    try:
+        return staff_of(token)
+    except UNAVAILABLE:
+        setattr(g, UNANSWERED, True)
+        raise
+
+
+def staff_of(token: str) -> Staff | None:
+    """Look a login token up as `load_login` does."""
     settings = current_app.config["LOKET"]
     limits = {
         "idle_minutes": settings.staff_idle_minutes,

@@ -126,6 +126,25 @@ CONTACT: dict[str, dict[str, str]] = {
         "en": "This page was open too long: nothing was sent or saved. What you wrote is "
               "below: copy it, open the page again and try once more.",
     },
+    # A form the database did not take (locked past its wait, restarting): shown as above.
+    "unavailable_title": {"nl": "Even niet gelukt", "en": "That did not work just now"},
+    "unavailable_unsent": {
+        "nl": "De database gaf even geen antwoord: wat je stuurde is waarschijnlijk niet "
+              "verstuurd of opgeslagen. Wat je schreef staat hieronder: kopieer het, open de "
+              "pagina opnieuw, kijk of het er al staat en probeer het anders over een paar "
+              "seconden nog een keer.",
+        "en": "The database did not answer for a moment: what you sent probably did not go "
+              "through. What you wrote is below: copy it, open the page again, check whether "
+              "it is there already and otherwise try again in a few seconds.",
+    },
+    "unavailable_text": {
+        "nl": "De database gaf even geen antwoord: dit is waarschijnlijk niet gelukt. Open de "
+              "pagina opnieuw, kijk of het al gedaan is en probeer het anders over een paar "
+              "seconden nog een keer.",
+        "en": "The database did not answer for a moment: this probably did not go through. "
+              "Open the page again, check whether it was done already and otherwise try "
+              "again in a few seconds.",
+    },
     "send": {"nl": "Versturen", "en": "Send"},
     "intake": {"nl": "Intake en routering", "en": "Intake and routing"},
     "answers": {"nl": "Antwoorden", "en": "Answers"},

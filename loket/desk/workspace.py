@@ -46,6 +46,7 @@ from loket.domain import (
     workspace,
 )
 from loket.domain.callbacks import AMSTERDAM
+from loket.errors import RETRY_AFTER_S, UNAVAILABLE, answer_unavailable
 from loket.i18n import request_language, span
 from loket.routing import trace_words
 from loket.store.db import get_session
@@ -310,17 +311,40 @@ TYPED = {"reply": ("reply", "text"), "note": ("note", "text"), "transfer": ("tra
 def expired(_error: CSRFError) -> ResponseReturnValue:
     """Answer a form sent from a page open over an hour (its token expired) or with no
     token: nothing was sent or done, what its box held shown back, a link to the page."""
+    back, field, label = form_origin()
+    return expired_form(back, field=field, label=label)
+
+
+def unavailable(error: Exception) -> ResponseReturnValue:
+    """Answer a form the database did not take (locked past its wait, restarting, a
+    failover) as an expired one is answered, with a 503: what its box held (a reply, a
+    note, a reason) shown back to copy, a link to the page, rather than the public page
+    that loses it. Nothing is stored, not even as a draft: the database did not answer."""
+    if request.method != "POST":
+        return answer_unavailable(error)
+    current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
+    back, field, label = form_origin()
+    page = unsent_page(back, field=field, label=label, why="unavailable")
+    return page, 503, {"Retry-After": str(RETRY_AFTER_S)}
+
+
+for _kind in UNAVAILABLE:
+    bp.register_error_handler(_kind, unavailable)
+
+
+def form_origin() -> tuple[str, str, str]:
+    """Return, for the form this request sent, the page to go back to, the field of its
+    free-text box (none: "") and the words over what that box held."""
     args = request.view_args or {}
     if request.endpoint == f"{bp.name}.break_glass_open":
         reference = request.form.get("reference", "").strip()[:16] or None
-        return expired_form(url_for(".break_glass_form", reference=reference),
-                            field="reason", label="unsent_reason")
+        return url_for(".break_glass_form", reference=reference), "reason", "unsent_reason"
     if "reference" in args:
         action = str(args.get("action", ""))
         field, label = UNSENT.get(action, ("", ""))
         back = url_for(".contact_page", reference=args["reference"]) + DONE_AT.get(action, "")
-        return expired_form(back, field=field, label=label)
-    return expired_form(url_for(".queue"))
+        return back, field, label
+    return url_for(".queue"), "", ""
 
 
 def expired_form(back: str, *, field: str = "", label: str = "") -> ResponseReturnValue:
@@ -328,10 +352,17 @@ def expired_form(back: str, *, field: str = "", label: str = "") -> ResponseRetu
     done (400), a link `back` to its page; the free text its box `field` held (a reply, a
     note, a reason) shown under `label`, to copy, so that nothing typed is lost. Nothing is
     stored, not even as a draft: a post without a valid token changes nothing."""
-    typed = str(request.form.get(field, ""))[:workspace.MAX_NOTE] if field else ""
     log.info("staff.form_expired", endpoint=request.endpoint)
-    return render_template("desk/expired.html", logout=False, back=back,
-                           typed=typed if typed.strip() else "", typed_label=label), 400
+    return unsent_page(back, field=field, label=label, why="expired"), 400
+
+
+def unsent_page(back: str, *, field: str, label: str, why: str) -> str:
+    """Render the page of a staff form that did nothing, saying `why` (its token
+    `expired`, the database `unavailable`): a link `back`, and the free text its box
+    `field` held shown under `label`."""
+    typed = str(request.form.get(field, ""))[:workspace.MAX_NOTE] if field else ""
+    return render_template("desk/expired.html", logout=False, back=back, why=why,
+                           typed=typed if typed.strip() else "", typed_label=label)
 
 
 def keep_typed(user: User, seen: Contact, action: str, form: Any) -> None:
