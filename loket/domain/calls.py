@@ -149,12 +149,14 @@ def reconcile(*, session: Session, now: datetime | None = None, limit: int = 100
     due = len(make_due(session=session, now=now))
     missed = 0
     # A callback a counsellor holds is being served: its window's end leaves it to them (to
-    # call now, a little late, or let go: then the next pass finds it missed).
+    # call now, a little late, or let go: then the next pass finds it missed). Its contact
+    # is locked as held by no one (PostgreSQL); one a counsellor is claiming is skipped.
     for callback in session.exec(
         select(CallbackRequest).join(Contact, col(Contact.id) == CallbackRequest.contact_id)
         .where(col(CallbackRequest.status).in_(("pending", "due")),
                CallbackRequest.window != "asap", col(CallbackRequest.window_end) < now,
                col(Contact.assigned_user_id).is_(None)).limit(limit)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
     ).all():
         callback.status, callback.window_missed_at, callback.updated_at = "missed", now, now
         session.add(callback)
@@ -297,9 +299,12 @@ def plan_callback(*, session: Session, user: User, contact: Contact, window: str
 def ring_due_personal(*, session: Session, limit: int) -> list[CallLeg]:
     """Ring the counsellors of due personal callbacks (up to `limit`; rows another run is
     ringing are skipped); those who cannot be rung now are left to the desk's queue."""
-    table = table_of(CallbackRequest)
+    table, contact_table = table_of(CallbackRequest), table_of(Contact)
+    # Each callback is locked with its contact, as a claim locks it (PostgreSQL): a contact
+    # a colleague is claiming is left to the next run, which reads who holds it then.
     ids = [row[0] for row in session.execute(
-        sa_select(table.c.id).where(table.c.status == "due", table.c.claimed_by.is_not(None))
+        sa_select(table.c.id).join(contact_table, contact_table.c.id == table.c.contact_id)
+        .where(table.c.status == "due", table.c.claimed_by.is_not(None))
         .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True)
     ).all()]
     legs = []
