@@ -7,12 +7,14 @@ Also the little the layout needs on every page: the page language, the language 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
+from werkzeug.exceptions import HTTPException
 from wtforms import Field, Form, StringField
 from wtforms.validators import StopValidation
 
@@ -661,12 +663,31 @@ def window_options(lang: str, now: datetime | None = None) -> list[tuple[str, st
 
 
 def language_url(code: str) -> str:
-    """Return this page's address in another language (a GET; other arguments dropped)."""
-    return f"{request.path}?{urlencode({'lang': code})}"
+    """Return this page's address in another language (a GET; other arguments dropped).
+
+    A page that answers a form (a mistake shown back, a refusal, a number shown in full)
+    has an address that takes posts only: its language link leads to the page the form
+    belongs to, the nearest address above it that answers a GET (`/chat/callback` ->
+    `/chat`, `/desk/contacts/REF/unmask` -> `/desk/contacts/REF`)."""
+    path = request.path if request.method == "GET" else page_of(request.path)
+    return f"{path}?{urlencode({'lang': code})}"
+
+
+def page_of(path: str) -> str:
+    """Return the nearest address at or above `path` that answers a GET."""
+    adapter = current_app.url_map.bind("localhost")
+    while path.count("/") > 1:
+        try:
+            adapter.match(path, method="GET")
+            return path
+        except HTTPException:  # posts only, or nothing here: one step up
+            path = path.rstrip("/").rsplit("/", 1)[0] or "/"
+    return path
 
 
 def layout_context() -> dict[str, Any]:
-    """Give every template the page language, its texts and the 112/113 texts."""
+    """Give every template the page language, its texts and the 112/113 texts, and this
+    page's `page_stamp` (when it was drawn)."""
     lang = request_language()
     return {
         "lang": lang,
@@ -674,6 +695,9 @@ def layout_context() -> dict[str, Any]:
         "t": lambda key, **values: text(key, lang, **values),
         "crisis": lambda key: CRISIS.get(key, lang),
         "language_url": language_url,
+        # A "fetch new messages" control without JavaScript carries it: its address then
+        # differs from the page's own, which a browser would only scroll to (`#messages`).
+        "page_stamp": time.time_ns() // 1_000_000,
     }
 
 

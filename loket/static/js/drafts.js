@@ -85,15 +85,18 @@
   var canned = document.getElementById("reply-canned");
   var reply = document.getElementById("reply-text");
   if (canned && reply) {
+    // The box shows the chosen reply while it is empty or still holds the one chosen before,
+    // unedited: arrowing through the list (each step is a change) shows each in turn, and
+    // what the counsellor typed is never replaced. Focus stays on the list (WCAG 3.2.2).
+    var shown = "";
     canned.addEventListener("change", function () {
       var option = canned.options[canned.selectedIndex];
-      var text = option.getAttribute("data-text");
-      if (text && !reply.value.trim()) {
-        reply.value = text;
-        reply.dispatchEvent(new Event("input"));
-        canned.value = "";
+      var text = option.getAttribute("data-text") || "";
+      if (reply.value.trim() && reply.value !== shown) {
+        return; // the counsellor's own words: the server sends them, not the choice
       }
-      reply.focus();
+      reply.value = shown = text;
+      reply.dispatchEvent(new Event("input"));
     });
   }
 })();
