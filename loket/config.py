@@ -348,6 +348,10 @@ def check_calls(settings: Settings) -> None:
         raise ConfigError("retention_desk_days", got=exc.part, days=RETENTION_MAX_DAYS) from None
 
 
+# The databases Loket runs on, each through the driver it installs: (backend, driver).
+DATABASE_DRIVERS = (("postgresql", "psycopg"), ("sqlite", "pysqlite"))
+
+
 def check_addresses(settings: Settings) -> None:
     """Refuse a database, Redis or rate limit address that cannot be read, naming the
     variable, without connecting. The address is not repeated: it may hold a password."""
@@ -356,11 +360,16 @@ def check_addresses(settings: Settings) -> None:
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
         try:
-            make_url(settings.database_url).get_dialect()
+            url = make_url(settings.database_url)
+            url.get_dialect()
         except NoSuchModuleError:
             raise ConfigError("database_url_unknown_kind") from None
         except (ArgumentError, ValueError):
             raise ConfigError("database_url_malformed") from None
+        # Another driver (`postgresql+psycopg2://`, `mysql://`) is a module Loket does not
+        # install: refused here, not as a traceback when the engine first loads it.
+        if (url.get_backend_name(), url.get_driver_name()) not in DATABASE_DRIVERS:
+            raise ConfigError("database_url_unknown_kind")
     if settings.redis_url:
         from redis.connection import parse_url
 

@@ -102,6 +102,8 @@ def _route_one(rules: Rules, raw: str, where: str, explain: bool) -> str:
 
     try:
         obj = json.loads(raw)
+    except RecursionError:  # valid JSON perhaps, but no request nests a thousand deep
+        _fail(_text("route_not_json", where=where, detail=_text("route_json_deep")))
     except ValueError as error:
         detail = (_text("route_json_at", msg=_said(error.msg), column=error.colno)
                   if isinstance(error, json.JSONDecodeError) else _said(error))
@@ -196,12 +198,12 @@ def _route_lines(rules: Rules, read: Callable[[int], bytes], out: _Out,
                 if end != len(text):
                     value = json.loads(text)  # spaces after the value, or an error
                 request = parse_request(value)
-            except (StopIteration, ValueError):  # no value, bad JSON or a bad field
-                if not line or line.isspace():
+            except (StopIteration, ValueError, RecursionError):  # no value, bad JSON or a
+                if not line or line.isspace():                   # bad field; too deep
                     continue
                 try:  # spaces before the value or a byte order mark; else the error
                     request = parse_request(json.loads(line))
-                except ValueError:
+                except (ValueError, RecursionError):
                     _write(out, outputs, explain)
                     return number, line
             if explain:

@@ -325,6 +325,7 @@ TEXTS = Catalog(
             "en": "{where}request: not UTF-8 text (byte {byte})",
         },
         "route_json_at": {"nl": "{msg} in kolom {column}", "en": "{msg} at column {column}"},
+        "route_json_deep": {"nl": "te diep genest om te lezen", "en": "nested too deeply to read"},
         "route_line": {"nl": "regel {n}: ", "en": "line {n}: "},
         "route_decision": {
             "nl": "desk {desk}, wachtrij {queue}, prioriteit {priority}, reactie {respond}, "
