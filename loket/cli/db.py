@@ -28,18 +28,23 @@ def upgrade_command(revision: str) -> None:
     """Migrate the database to the newest schema."""
     from alembic.util import CommandError
 
-    from loket.store.migrate import upgrade
+    from loket.store.migrate import current, resolved, upgrade
 
     app = build_app()
+    engine = app.extensions["loket.engine"]
     try:
-        upgrade(app.extensions["loket.engine"], revision)
+        upgrade(engine, revision)
+        wanted = resolved(engine, revision)
     except CommandError as exc:
         fail(f"--revision: {exc}")
     except AssertionError:
         # Alembic asserts, rather than saying so, when a relative revision (`head+1`,
         # `0009+5`) points past the newest migration.
         fail(text("db_revision_past", revision=revision))
-    say("db_at", revision=revision)
+    at = current(engine)
+    if at != wanted:  # an older revision: Alembic's upgrade does nothing, and says nothing
+        fail(text("db_no_way_back", revision=revision, at=at or "base"))
+    say("db_at", revision=revision)  # where it now is, as asked
 
 
 @db_group.command("rotate-keys")

@@ -89,6 +89,12 @@ TEXTS = Catalog(
             "en": "--revision: {revision} lies past the newest migration",
         },
         "db_at": {"nl": "database op {revision}", "en": "database at {revision}"},
+        "db_no_way_back": {
+            "nl": "--revision: de database staat op {at}, na {revision}; upgrade gaat niet "
+                  "terug (de database is niet veranderd)",
+            "en": "--revision: the database is at {at}, past {revision}; upgrade does not go "
+                  "back (the database is unchanged)",
+        },
         "db_key_problem": {
             "nl": "een opgeslagen waarde is met de sleutels in LOKET_DATA_KEY niet te lezen; "
                   "herstel LOKET_DATA_KEY en draai opnieuw (wat herschreven is, blijft)",

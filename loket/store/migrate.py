@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -22,6 +24,19 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to a revision, the newest by default."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def current(engine: Engine) -> str | None:
+    """Return the revision the database is at (None: none yet)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def resolved(engine: Engine, revision: str) -> str | None:
+    """Return the revision id a target names (`head`, `0005`, `head-1`; None: `base`)."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    found = script.get_revision(revision)
+    return found.revision if found is not None else None
 
 
 def downgrade(engine: Engine, revision: str) -> None:
