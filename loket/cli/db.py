@@ -101,7 +101,20 @@ def backup_command(target: str) -> None:
         claim(path, target)
         with removed_unless_done(path):
             backup_postgres(engine, pg_dump, path)
+    audited_backup(engine)
     say("db_backup_done", dialect=engine.dialect.name, path=path)
+
+
+def audited_backup(engine: Engine) -> None:
+    """Write the audit line of a backup: every client record was exported (NEN 7513), by
+    the operator at the command line; the file's place is not said (it is theirs)."""
+    from loket.domain import audit
+    from loket.store.db import session_scope
+
+    with session_scope(engine) as session:
+        audit.record(session=session, event="export", contact=None, actor="cli",
+                     detail=f"database backup ({engine.dialect.name}): every client record",
+                     source="cli")
 
 
 def claim(path: Path, target: str) -> None:
