@@ -20,9 +20,8 @@ pytestmark = pytest.mark.browser
 OPENING = "Hallo, je spreekt met Anouk. Fijn dat je contact opneemt. Waar wil je over praten?"
 
 
-def test_a_keyboard_user_reaches_the_second_canned_reply_with_the_arrow_keys(
-    open_page: Callable[..., Page], live_server: LiveServer
-) -> None:
+def holding_a_chat(open_page: Callable[..., Page], live_server: LiveServer) -> Page:
+    """Log Anouk of the police in and have her claim a waiting web chat; her page."""
     reference = waiting(live_server.app, channel="webchat", phone=None)
     counsellor = make_user(live_server.app, role="counsellor", desk="police",
                            display_name="Anouk")
@@ -31,6 +30,13 @@ def test_a_keyboard_user_reaches_the_second_canned_reply_with_the_arrow_keys(
     give_code(page, counsellor)
     page.goto(f"{live_server.url}/desk/contacts/{reference}")
     page.get_by_role("button", name="Oppakken").click()
+    return page
+
+
+def test_a_keyboard_user_reaches_the_second_canned_reply_with_the_arrow_keys(
+    open_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    page = holding_a_chat(open_page, live_server)
     expect(page.get_by_text("Jij behandelt dit contact.")).to_be_visible()
     canned = page.get_by_label("Standaardantwoord")
     reply = page.get_by_label("Antwoord", exact=True)
@@ -47,14 +53,7 @@ def test_a_keyboard_user_reaches_the_second_canned_reply_with_the_arrow_keys(
 def test_a_canned_reply_never_replaces_what_the_counsellor_typed(
     open_page: Callable[..., Page], live_server: LiveServer
 ) -> None:
-    reference = waiting(live_server.app, channel="webchat", phone=None)
-    counsellor = make_user(live_server.app, role="counsellor", desk="police",
-                           display_name="Anouk")
-    page = open_page("/desk/login")
-    give_password(page, counsellor)
-    give_code(page, counsellor)
-    page.goto(f"{live_server.url}/desk/contacts/{reference}")
-    page.get_by_role("button", name="Oppakken").click()
+    page = holding_a_chat(open_page, live_server)
     reply = page.get_by_label("Antwoord", exact=True)
     reply.fill("Goedemiddag, ik ben er.")
     page.get_by_label("Standaardantwoord").select_option(index=1)
