@@ -34,7 +34,6 @@ def upgrade_command(revision: str) -> None:
     engine = app.extensions["loket.engine"]
     try:
         upgrade(engine, revision)
-        wanted = resolved(engine, revision)
     except CommandError as exc:
         fail(f"--revision: {exc}")
     except AssertionError:
@@ -42,6 +41,10 @@ def upgrade_command(revision: str) -> None:
         # `0009+5`) points past the newest migration.
         fail(text("db_revision_past", revision=revision))
     at = current(engine)
+    try:
+        wanted = resolved(engine, revision)
+    except CommandError:  # a step (`+1`, `0005+1`): where the upgrade took the database
+        wanted = at
     if at != wanted:  # an older revision: Alembic's upgrade does nothing, and says nothing
         fail(text("db_no_way_back", revision=revision, at=at or "base"))
     say("db_at", revision=revision)  # where it now is, as asked

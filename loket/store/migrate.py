@@ -33,7 +33,8 @@ def current(engine: Engine) -> str | None:
 
 
 def resolved(engine: Engine, revision: str) -> str | None:
-    """Return the revision id a target names (`head`, `0005`, `head-1`; None: `base`)."""
+    """Return the revision id a target names (`head`, `0005`; None: `base`); a step from
+    where the database is (`+1`, `0005+1`) is Alembic's CommandError."""
     script = ScriptDirectory.from_config(alembic_config(engine))
     found = script.get_revision(revision)
     return found.revision if found is not None else None
