@@ -1169,7 +1169,8 @@ def manager_callback(*, session: Session, user: User, callback_id: int) -> Callb
     callback = session.get(CallbackRequest, callback_id, with_for_update=True,
                            populate_existing=True) if contact else None
     if (callback is None or contact is None or callback.status not in FOR_MANAGER
-            or contact.crisis or contact.status != "callback" or contact.desk != user.desk
+            or contact.crisis or contact.status != "callback"
+            or user.desk not in (None, contact.desk)  # a manager of every desk: any
             or user.role != "manager"):
         raise Refused("no such callback on your list", field="callback", key="r_no_callback")
     return callback
@@ -1453,17 +1454,19 @@ def help_asked(*, session: Session, manager: User, contact: Contact, leg: CallLe
     """Return the help request that lets this manager listen in on a contact's call, None
     when none does. It must stand (`support.standing`), be asked of the manager's desk and,
     on a live call, be the one of the counsellor on it: never a call another counsellor (of
-    another desk, after a release) took over."""
+    another desk, after a release) took over. A manager of every desk answers any desk's."""
     from loket.domain import support
     from loket.store.models import HelpRequest
 
     if manager.role != "manager":
         return None
     on_the_call = [] if leg is None else [HelpRequest.user_id == leg.user_id]
+    # A manager of every desk (no desk of their own) answers any desk's request.
+    asked = [] if manager.desk is None else [HelpRequest.desk == manager.desk]
     return session.exec(
         select(HelpRequest.id).join(Contact, col(Contact.id) == HelpRequest.contact_id)
         .where(HelpRequest.contact_id == contact.id, col(HelpRequest.resolved_at).is_(None),
-               HelpRequest.desk == manager.desk, support.standing(), *on_the_call)
+               *asked, support.standing(), *on_the_call)
     ).first()
 
 

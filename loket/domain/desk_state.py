@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from loket.domain import contacts
 from loket.domain.callbacks import AMSTERDAM
-from loket.domain.workspace import OPEN, availability_now
+from loket.domain.workspace import OPEN, availability_now, callback_is_due
 from loket.store.models import Contact, User
 from loket.store.types import utcnow
 
@@ -51,7 +51,10 @@ def live(*, session: Session, desk: str, now: datetime | None = None) -> DeskSta
     rows = session.execute(
         sa_select(col(Contact.queue), col(Contact.status), col(Contact.crisis),
                   col(Contact.routed_at), col(Contact.created_at))
-        .where(col(Contact.queue).in_(names), col(Contact.status).in_(OPEN))
+        # What the counsellors' queue holds: a callback's contact only once it is due (one
+        # planned for later, or on the unreachable list, is waiting for nobody yet).
+        .where(col(Contact.queue).in_(names), col(Contact.status).in_(OPEN),
+               callback_is_due())
     ).all()
     for row in rows:
         state = queues[str(row.queue)]

@@ -90,13 +90,15 @@ def standing(now: datetime | ColumnElement[Any] | None = None) -> ColumnElement[
 
 
 def help_stands(*, session: Session, contact_id: int, desk: str | None) -> bool:
-    """Tell whether a counsellor asked this desk for help on this contact and the request
-    still stands (`standing`): the only way a manager learns of another desk's contact
-    (listening in on a case opened in an emergency); for any other it is not there."""
+    """Tell whether a counsellor asked this desk (None: any desk, for a manager of every
+    desk) for help on this contact and the request still stands (`standing`): the only way
+    a manager learns of another desk's contact (listening in on a case opened in an
+    emergency); for any other it is not there."""
+    asked = [] if desk is None else [HelpRequest.desk == desk]
     return session.exec(
         select(HelpRequest.id)
         .join(Contact, col(Contact.id) == HelpRequest.contact_id)
-        .where(HelpRequest.contact_id == contact_id, HelpRequest.desk == desk,
+        .where(HelpRequest.contact_id == contact_id, *asked,
                col(HelpRequest.resolved_at).is_(None), standing())
     ).first() is not None
 
