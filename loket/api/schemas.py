@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
-from loket.domain import break_glass, contacts, workspace
+from loket.domain import break_glass, contacts, conversations, workspace
 from loket.routing import values
 from loket.routing.values import Desk
 
@@ -35,7 +35,8 @@ FlagName = Annotated[str, one_of(values.FLAGS)]
 StatusName = Annotated[str, one_of(contacts.STATUS_RANK)]
 
 QUEUE_PAGE = 100  # a queue's contacts listed when the client names no `limit`
-MESSAGES_PAGE = 500  # a conversation's messages in one answer (`Link: rel="next"`: more)
+# A conversation's messages in one answer (`Link: rel="next"`: more), as a page shows them.
+MESSAGES_PAGE = conversations.MESSAGES_PAGE
 
 
 class Body(BaseModel):

@@ -135,8 +135,10 @@ def queue(queue: str) -> Answer | Response:
 def conversation(session: Session, contact: Contact,
                  after: int = 0) -> tuple[list[schemas.MessageOut], int | None]:
     """Return a page of the conversation (the messages after `after`, oldest first, at most
-    `MESSAGES_PAGE`) and the `after` of the next page, None when this one is the last."""
-    found = workspace.messages(session=session, contact=contact, after=after)
+    `MESSAGES_PAGE`) and the `after` of the next page, None when this one is the last (one
+    more message is read to tell)."""
+    found = workspace.messages(session=session, contact=contact, after=after,
+                               limit=schemas.MESSAGES_PAGE + 1)
     page = [
         schemas.MessageOut(id=m.id or 0, direction="out" if m.direction == "out" else "in",
                            text=m.body, at=m.created_at)

@@ -479,6 +479,16 @@ TEXTS = Catalog(
         },
         "chat_unsent_label": {"nl": "Wat je schreef", "en": "What you wrote"},
         "chat_empty": {"nl": "Nog geen berichten.", "en": "No messages yet."},
+        "chat_earlier": {
+            "nl": "Eerdere berichten van dit gesprek staan niet op deze pagina.",
+            "en": "Earlier messages of this conversation are not on this page.",
+        },
+        "chat_earlier_link": {"nl": "Eerdere berichten tonen", "en": "Show earlier messages"},
+        "chat_later": {
+            "nl": "Latere berichten van dit gesprek staan niet op deze pagina.",
+            "en": "Later messages of this conversation are not on this page.",
+        },
+        "chat_newest_link": {"nl": "Naar de nieuwste berichten", "en": "Go to the newest messages"},
         "who_me": {"nl": "Jij", "en": "You"},
         "who_counsellor": {"nl": "Hulpverlener", "en": "Counsellor"},
         "who_loket": {"nl": "Loket", "en": "Loket"},

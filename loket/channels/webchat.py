@@ -296,9 +296,14 @@ def message_json(message: Message, lang: str, authors: dict[int, str]) -> dict[s
     }
 
 
-def update_of(session: Session, contact: Contact, after: int, lang: str) -> dict[str, Any]:
-    """Return what changed for the page: new messages, the status line, the crisis flag."""
-    shown = conversations.shown_messages(session=session, contact=contact, after=after)
+def update_of(session: Session, contact: Contact, after: int, lang: str,
+              shown: list[Message] | None = None) -> dict[str, Any]:
+    """Return what changed for the page: new messages (`shown`, else the first
+    `MESSAGES_PAGE` after `after`: the page's script asks on from the last for the rest),
+    the status line, the crisis flag."""
+    if shown is None:
+        shown = conversations.shown_messages(session=session, contact=contact, after=after,
+                                             limit=conversations.MESSAGES_PAGE)
     authors = conversations.author_names(session=session, messages=shown)
     messages = [message_json(m, lang, authors) for m in shown]
     return {
@@ -345,9 +350,11 @@ def render_step(
     body: str = "",
     status: int = 200,
     leave_error: bool = False,
+    before: int | None = None,
 ) -> Any:
     """Render the chat at the step this contact has reached (`leave_error`: closing it here
-    did not go through)."""
+    did not go through; `before`: the conversation's messages before this one, not the
+    newest)."""
     session, lang = get_session(), request_language()
     context: dict[str, Any] = {
         "contact": contact, "step": contact.intake_step, "error": error,
@@ -363,7 +370,8 @@ def render_step(
         context["windows"] = window_options(lang)
         context["yes_no"] = [("yes", text("yes", lang)), ("no", text("no", lang))]
     else:
-        context.update(conversation(session, contact, lang), body=body, message_key=new_key())
+        context.update(conversation(session, contact, lang, before), body=body,
+                       message_key=new_key())
     return render_template("public/chat.html", **context), status
 
 
@@ -378,15 +386,20 @@ def posted_key() -> str | None:
     return MESSAGE_KEY_PREFIX + key if START_ID.fullmatch(key) else None
 
 
-def conversation(session: Session, contact: Contact, lang: str) -> dict[str, Any]:
-    """Return what the conversation page shows."""
-    update = update_of(session, contact, 0, lang)
+def conversation(session: Session, contact: Contact, lang: str,
+                 before: int | None = None) -> dict[str, Any]:
+    """Return what the conversation page shows: its newest messages (or those before the
+    message `before`), and the message the ones before them are asked by, if any."""
+    page = conversations.shown_page(session=session, contact=contact, before=before)
+    update = update_of(session, contact, 0, lang, shown=page.messages)
     callback = callbacks.latest_callback(session=session, contact=contact)
     when = None
     if callback is not None and contact.status == "callback":
         when = callback_when(callback.window, callback.window_start, callback.window_end, lang)
     return {
         "update": update,
+        "messages_before": page.earlier,
+        "older_page": before is not None,
         "desk": text(f"desk_{contact.desk}", lang) if contact.desk else None,
         "when": when,
     }
@@ -394,11 +407,13 @@ def conversation(session: Session, contact: Contact, lang: str) -> dict[str, Any
 
 @bp.get("/chat")
 def chat() -> ResponseReturnValue:
-    """Show the chat of this browser at its step, or the first question."""
+    """Show the chat of this browser at its step, or the first question; a long conversation
+    its newest messages, or with `?before=ID` those before that one."""
     contact = current_chat(get_session())
     if contact is None:
         return render_start()
-    return render_step(contact)
+    before = message_number(request.args.get("before")) or None  # not a number: the newest
+    return render_step(contact, before=before)
 
 
 @bp.post("/chat/start")

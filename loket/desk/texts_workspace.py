@@ -57,6 +57,17 @@ CONTACT: dict[str, dict[str, str]] = {
     "release": {"nl": "Teruggeven aan de wachtrij", "en": "Give back to the queue"},
     "conversation": {"nl": "Gesprek", "en": "Conversation"},
     "no_messages": {"nl": "Nog geen berichten.", "en": "No messages yet."},
+    "messages_earlier": {
+        "nl": "Eerdere berichten van dit gesprek staan niet op deze pagina.",
+        "en": "Earlier messages of this conversation are not on this page.",
+    },
+    "messages_earlier_link": {"nl": "Eerdere berichten tonen", "en": "Show earlier messages"},
+    "messages_later": {
+        "nl": "Latere berichten van dit gesprek staan niet op deze pagina.",
+        "en": "Later messages of this conversation are not on this page.",
+    },
+    "messages_newest_link": {"nl": "Naar de nieuwste berichten",
+                             "en": "Go to the newest messages"},
     "conversation_refresh": {"nl": "Nieuwe berichten ophalen", "en": "Fetch new messages"},
     "conversation_gone": {
         "nl": "Dit gesprek wordt niet meer bijgewerkt: je kunt dit contact niet meer zien "

@@ -136,28 +136,32 @@ def locked_or_404(session: Any, user: User, contact: Contact) -> Contact:
 @bp.get("/contacts/<reference>")
 @staff_required("counsellor")
 def contact_page(reference: str) -> ResponseReturnValue:
-    """Show one contact: conversation, notes, earlier contacts, and what can be done."""
+    """Show one contact: conversation (its newest messages, or with `?before=ID` those
+    before that one), notes, earlier contacts, and what can be done."""
     user = me()
     contact = visible_or_404(reference)
     earlier = workspace.earlier_contacts(session=get_session(), user=user, contact=contact)
     with writing() as writer:
         workspace.read(session=writer, user=user, contact=contact, source=source(),
                        listed=earlier)
-    return render_contact(user, contact, unmasked=False, earlier=earlier)
+    before = message_id(request.args.get("before", "")) or None  # not a number: the newest
+    return render_contact(user, contact, unmasked=False, earlier=earlier, before=before)
 
 
 @bp.get("/contacts/<reference>/messages")
 @staff_required("counsellor")
 def new_messages(reference: str) -> ResponseReturnValue:
-    """The conversation's messages after `?after=ID`, as list items for the contact's page
-    (conversation.js asks every 2 s); 204 when there are none. What is shown is a read of
-    the contact, audited as the page is; asking and finding nothing is not."""
+    """The conversation's messages after `?after=ID` (the first `MESSAGES_PAGE`: asked on
+    from the last, the rest), as list items for the contact's page (conversation.js asks
+    every 2 s); 204 when there are none. What is shown is a read of the contact, audited as
+    the page is; asking and finding nothing is not."""
     user = me()
     contact = visible_or_404(reference)
     after = message_id(request.args.get("after", "0"))
     if after is None:
         return Response("after: expected a message number\n", 400, mimetype="text/plain")
-    found = workspace.messages(session=get_session(), contact=contact, after=after)
+    found = workspace.messages(session=get_session(), contact=contact, after=after,
+                               limit=conversations.MESSAGES_PAGE)
     if not found:
         return Response(status=204)
     with writing() as writer:
@@ -168,18 +172,22 @@ def new_messages(reference: str) -> ResponseReturnValue:
     return answer
 
 
-def render_contact(user: User, contact: Contact, *, unmasked: bool,
-                   earlier: list[Contact]) -> ResponseReturnValue:
+def render_contact(user: User, contact: Contact, *, unmasked: bool, earlier: list[Contact],
+                   before: int | None = None) -> ResponseReturnValue:
     """Render a contact's page; the number and e-mail masked unless just unmasked; the
-    person's `earlier` contacts as audited (`workspace.searched`)."""
+    person's `earlier` contacts as audited (`workspace.searched`); the conversation's newest
+    messages, or those `before` a message (a link leads to the ones before them)."""
     session = get_session()
     idle = timedelta(minutes=current_app.config["LOKET"].chat_idle_minutes)
+    page = workspace.messages_page(session=session, contact=contact, before=before)
     return render_template(
         "desk/contact.html",
         contact=contact,
         mine=contact.assigned_user_id == user.id,
         holder=holder_of(contact),
-        messages=workspace.messages(session=session, contact=contact),
+        messages=page.messages,
+        messages_before=page.earlier,
+        older_page=before is not None,
         notes=workspace.notes_of(session=session, contact=contact),
         earlier=earlier,
         phone=contact.phone if unmasked else workspace.masked(contact.phone),

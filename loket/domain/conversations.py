@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from loket.domain import audit, callbacks, calls, contacts
 from loket.domain.contacts import opened_here, phone_hash
@@ -272,15 +273,60 @@ def shown_name(display_name: str | None, name: str | None, user_id: int | None) 
     return display_name or (name.split()[0] if name else f"#{user_id}")
 
 
-def shown_messages(*, session: Session, contact: Contact, after: int = 0) -> list[Message]:
-    """Return the conversation's messages after an id (not the system's own notes)."""
-    query = (
-        select(Message)
-        .where(Message.contact_id == contact.id, col(Message.id) > after)
-        .where(~and_(col(Message.direction) == "in", col(Message.automatic)))
-        .order_by(col(Message.id))
-    )
-    return list(session.exec(query).all())
+# A conversation's messages sent at once: a page shows the newest this many (a link leads to
+# the ones before), a poll answers at most this many after the newest it has (it asks on for
+# the rest); the API pages by as many (`api.schemas.MESSAGES_PAGE`, `Link: rel="next"`).
+MESSAGES_PAGE = 500
+
+
+class Page(NamedTuple):
+    """The newest messages of a conversation, oldest first, and the id the ones before them
+    are asked by (`?before=`), None when they are all shown."""
+
+    messages: list[Message]
+    earlier: int | None
+
+
+def first_after(*, session: Session, query: SelectOfScalar[Message], after: int = 0,
+                limit: int | None = None) -> list[Message]:
+    """Return a conversation's messages (`query` says which) after the id `after`, oldest
+    first: the first `limit` of them, cut in the query, or all."""
+    return list(session.exec(
+        query.where(col(Message.id) > after).order_by(col(Message.id)).limit(limit)).all())
+
+
+def newest_before(*, session: Session, query: SelectOfScalar[Message],
+                  before: int | None = None, limit: int = MESSAGES_PAGE) -> Page:
+    """Return the newest `limit` of a conversation's messages (`query` says which; those
+    before the id `before`, if given), oldest first, cut in the query; and whether earlier
+    ones are left out (one more is read to tell)."""
+    if before is not None:
+        query = query.where(col(Message.id) < before)
+    found = list(reversed(session.exec(
+        query.order_by(col(Message.id).desc()).limit(limit + 1)).all()))
+    if len(found) <= limit:
+        return Page(found, None)
+    return Page(found[1:], found[1].id)
+
+
+def shown_query(contact: Contact) -> SelectOfScalar[Message]:
+    """Return the SELECT of what the person sees of their conversation: its messages, not
+    the system's own notes (what they answered to the intake's questions)."""
+    return select(Message).where(
+        Message.contact_id == contact.id,
+        ~and_(col(Message.direction) == "in", col(Message.automatic)))
+
+
+def shown_messages(*, session: Session, contact: Contact, after: int = 0,
+                   limit: int | None = None) -> list[Message]:
+    """Return the conversation's messages after an id (not the system's own notes), oldest
+    first: all, or the first `limit`."""
+    return first_after(session=session, query=shown_query(contact), after=after, limit=limit)
+
+
+def shown_page(*, session: Session, contact: Contact, before: int | None = None) -> Page:
+    """Return the newest page of what the person sees of the conversation (before an id)."""
+    return newest_before(session=session, query=shown_query(contact), before=before)
 
 
 def written_under(*, session: Session, contact: Contact, external_id: str) -> list[str]:

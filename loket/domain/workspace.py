@@ -19,6 +19,7 @@ from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from loket.domain import (
     access,
@@ -357,12 +358,25 @@ def earlier_contacts(*, session: Session, user: User, contact: Contact) -> list[
     ).all())
 
 
-def messages(*, session: Session, contact: Contact, after: int = 0) -> list[Message]:
-    """Return the conversation, oldest first: all of it, or the messages after one."""
-    return list(session.exec(
-        select(Message).where(Message.contact_id == contact.id, col(Message.id) > after)
-        .order_by(col(Message.id))
-    ).all())
+def messages(*, session: Session, contact: Contact, after: int = 0,
+             limit: int | None = None) -> list[Message]:
+    """Return the conversation, oldest first: all of it, or the messages after one; at most
+    `limit` (the first) when given."""
+    return conversations.first_after(session=session, query=conversation_query(contact),
+                                     after=after, limit=limit)
+
+
+def messages_page(*, session: Session, contact: Contact,
+                  before: int | None = None) -> conversations.Page:
+    """Return the newest page of the conversation (of the messages before an id, if given),
+    oldest first, and whether earlier ones are left out (`conversations.newest_before`)."""
+    return conversations.newest_before(session=session, query=conversation_query(contact),
+                                       before=before)
+
+
+def conversation_query(contact: Contact) -> SelectOfScalar[Message]:
+    """Return the SELECT of a contact's messages as a counsellor reads them: all of them."""
+    return select(Message).where(Message.contact_id == contact.id)
 
 
 def unseen_message(*, session: Session, contact: Contact, seen: int | None) -> bool:

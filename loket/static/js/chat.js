@@ -3,7 +3,8 @@
  * - Chat: show new messages and the queue line live (polling every 2 s while the page is
  *   visible, at once when it comes back; one poll on its way at a time), and say in the
  *   status line when polls keep failing that new messages are not coming in; and send
- *   messages without reloading the page.
+ *   messages without reloading the page. A poll answers at most a page of messages after
+ *   the newest it has (a long conversation): the next one, from the last, brings the rest.
  *   A message is never lost: without an answer it stays in the box to send again (its key
  *   makes the server store it once), and what is typed while it is on its way stays too;
  *   refused only because the page's token expired, it is sent again at once with the new one.
@@ -18,8 +19,10 @@
     summary.focus();
   }
 
+  // An earlier page of a long conversation (no data-poll) is not kept up to date: its
+  // messages after stay on the newest page, and a message sent from it goes there too.
   var list = document.getElementById("messages");
-  if (!list || !window.fetch || !window.JSON) {
+  if (!list || !list.getAttribute("data-poll") || !window.fetch || !window.JSON) {
     return;
   }
 

@@ -1,8 +1,11 @@
 /* Loket staff pages: the conversation on a contact's page keeps itself up to date; the page
  * works without this file (its "fetch new messages" link reloads it). Every 2 s, while the
  * page is visible, it asks for the messages after the newest one shown and adds them to the
- * list, which screen readers hear as it grows (aria-live). The close form's "seen" follows
- * the newest message shown, so closing is refused only for what never reached the screen.
+ * list, which screen readers hear as it grows (aria-live); an answer holds at most a page of
+ * them (a long conversation), and the next poll, from the last, brings the rest. An earlier
+ * page of a long conversation has no data-poll: it is not kept up to date. The close form's
+ * "seen" follows the newest message shown, so closing is refused only for what never
+ * reached the screen.
  * When the contact goes out of sight (another desk, an emergency access that ended), the
  * page says so at once instead of quietly showing no new messages. */
 (function () {
