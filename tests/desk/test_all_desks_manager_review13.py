@@ -77,7 +77,7 @@ def test_a_manager_of_every_desk_offered_to_listen_in_is_not_answered_page_not_f
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
         assert contact.id is not None
         session.add(CallLeg(contact_id=contact.id, user_id=user.id, kind="counsellor",
-                            conference="c-scratch", status="in-progress"))
+                            conference="c-help", status="in-progress"))
         stored = session.get(User, boss_user.id)
         assert stored is not None
         stored.phone = "+31687654000"
