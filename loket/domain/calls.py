@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 import structlog
 from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -1145,14 +1147,18 @@ class Unreachable:
 
 def for_manager(*, session: Session, desk: str | None) -> list[Unreachable]:
     """Return the desk's callbacks that were never reached or whose window passed, of
-    contacts still waiting for a call (not back in a queue: their person wrote again)."""
+    contacts still waiting for a call (not back in a queue: their person wrote again) with
+    no other callback still to make (a counsellor promised a new one since)."""
+    newer = aliased(CallbackRequest)
     rows = session.execute(
         sa_select(col(CallbackRequest.id), col(Contact.reference), col(Contact.channel),
                   col(CallbackRequest.attempts), col(CallbackRequest.status),
                   col(CallbackRequest.last_outcome), col(CallbackRequest.updated_at))
         .join(Contact, col(Contact.id) == CallbackRequest.contact_id)
         .where(col(CallbackRequest.status).in_(FOR_MANAGER), col(Contact.desk) == desk,
-               col(Contact.status) == "callback")
+               col(Contact.status) == "callback",
+               ~sa_exists().where(col(newer.contact_id) == Contact.id,
+                                  col(newer.status).in_(callbacks.STILL_TO_MAKE)))
         .order_by(col(CallbackRequest.updated_at))
     ).all()
     return [Unreachable(callback_id=r[0] or 0, reference=r[1], channel=r[2], attempts=r[3],
@@ -1163,13 +1169,16 @@ def manager_callback(*, session: Session, user: User, callback_id: int) -> Callb
     """Return one of the manager's desk's unreachable callbacks, its contact and it locked
     (in the intake's order: contact, then callback) and read again; Refused otherwise. A
     person who writes crisis words meanwhile is seen: a crisis is not on the list, nor a
-    contact back in a queue because its person wrote again."""
+    contact back in a queue because its person wrote again, nor one a counsellor promised a
+    new callback since (closing the old one would cancel the promise; trying it again would
+    ring outside the window the person chose)."""
     found = session.get(CallbackRequest, callback_id)
     contact = contacts.lock(session=session, contact_id=found.contact_id) if found else None
     callback = session.get(CallbackRequest, callback_id, with_for_update=True,
                            populate_existing=True) if contact else None
     if (callback is None or contact is None or callback.status not in FOR_MANAGER
             or contact.crisis or contact.status != "callback"
+            or not callbacks.only_failed(session=session, contact=contact)
             or user.desk not in (None, contact.desk)  # a manager of every desk: any
             or user.role != "manager"):
         raise Refused("no such callback on your list", field="callback", key="r_no_callback")
