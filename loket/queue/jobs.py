@@ -12,7 +12,7 @@ import structlog
 from flask import current_app
 from redis.exceptions import LockError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from loket.domain import audit_chain
 from loket.gateway import GatewayError, get_gateway
@@ -61,6 +61,39 @@ class SendBusy(Exception):
 
 def send_message(message_id: int) -> str:
     """Send an outbound message once; a second run finds it sent and does nothing.
+
+    A conversation's replies reach the person in the order they were written: one written
+    before this one and not sent yet (its job behind: the worker was away and this one went
+    to the urgent queue because the contact became a crisis meanwhile, or its try failed and
+    waits for a retry) is sent first. One that cannot be sent now (Twilio failing, another
+    run sending it) does not hold this one back: its own job tries it again.
+    """
+    for earlier in unsent_before(message_id):
+        try:
+            send_locked(earlier)
+        except (GatewayError, SendBusy):
+            log.warning("message.earlier_not_sent_first", message_id=earlier)
+    return send_locked(message_id)
+
+
+def unsent_before(message_id: int) -> list[int]:
+    """Return the replies of this message's conversation written before it and not sent yet
+    (nor refused), oldest first."""
+    with session_scope(get_engine()) as session:
+        message = session.get(Message, message_id)
+        if message is None or message.direction != "out":
+            return []
+        return [found for found in session.exec(
+            select(Message.id).where(
+                Message.contact_id == message.contact_id, Message.direction == "out",
+                col(Message.id) < message_id, col(Message.external_id).is_(None),
+                col(Message.delivery_status).is_(None))
+            .order_by(col(Message.id))
+        ).all() if found is not None]
+
+
+def send_locked(message_id: int) -> str:
+    """Send one message once, holding its lock.
 
     Two runs at once (at-least-once delivery) are ordered by a lock in Redis per message
     (its key names the id only), which lapses on its own should its holder be killed. No
