@@ -11,8 +11,8 @@ from flask import Flask
 from loket.store.db import session_scope
 from loket.store.types import utcnow
 from tests.desk.helpers import log_in, make_user
-from tests.desk.test_workspace import counsellor, engine_of
 from tests.desk.test_all_desks_manager_review13 import unreachable_callback
+from tests.desk.test_workspace import counsellor, engine_of
 
 
 def pending_callback(app: Flask) -> str:
