@@ -39,16 +39,24 @@ def new_promise_after_failure(app: Flask, desk: str = "police") -> tuple[str, in
     return reference, old_id, new_id
 
 
-def test_a_manager_closing_the_old_unreachable_callback_does_not_lose_the_new_promise(
-    store_app: Flask,
-) -> None:
-    reference, old_id, new_id = new_promise_after_failure(store_app)
-    boss = store_app.test_client()
-    log_in(boss, store_app, make_user(store_app, role="manager", desk=None))
+def pressed_from_a_stale_page(app: Flask, action: str) -> tuple[str, int]:
+    """An every-desk manager, after the new promise, finds the old callback off their list
+    and presses its `action` ("close", "again") from a page loaded before the promise;
+    return the contact's reference and the new callback's id."""
+    reference, old_id, new_id = new_promise_after_failure(app)
+    boss = app.test_client()
+    log_in(boss, app, make_user(app, role="manager", desk=None))
     page = boss.get("/desk/manager").get_data(as_text=True)
     assert reference not in page  # off the list: a new callback is promised
     # Pressed from a page loaded before the promise: refused, nothing changes.
-    boss.post(f"/desk/manager/callbacks/{old_id}/close", data={"csrf_token": token_of(page)})
+    boss.post(f"/desk/manager/callbacks/{old_id}/{action}", data={"csrf_token": token_of(page)})
+    return reference, new_id
+
+
+def test_a_manager_closing_the_old_unreachable_callback_does_not_lose_the_new_promise(
+    store_app: Flask,
+) -> None:
+    reference, new_id = pressed_from_a_stale_page(store_app, "close")
     with Session(engine_of(store_app)) as session:
         contact = session.exec(select(Contact).where(Contact.reference == reference)).one()
         new = session.get(CallbackRequest, new_id)
@@ -61,13 +69,7 @@ def test_a_manager_closing_the_old_unreachable_callback_does_not_lose_the_new_pr
 def test_a_manager_trying_the_old_callback_again_does_not_ring_outside_the_chosen_window(
     store_app: Flask,
 ) -> None:
-    reference, old_id, new_id = new_promise_after_failure(store_app)
-    boss = store_app.test_client()
-    log_in(boss, store_app, make_user(store_app, role="manager", desk=None))
-    page = boss.get("/desk/manager").get_data(as_text=True)
-    assert reference not in page  # off the list: a new callback is promised
-    # Pressed from a page loaded before the promise: refused, nothing changes.
-    boss.post(f"/desk/manager/callbacks/{old_id}/again", data={"csrf_token": token_of(page)})
+    pressed_from_a_stale_page(store_app, "again")
     with Session(engine_of(store_app)) as session:
         due_now = list(session.exec(
             select(CallbackRequest.id).where(
