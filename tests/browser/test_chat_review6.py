@@ -95,20 +95,30 @@ def test_a_dropped_connection_is_said_in_english_on_an_english_page(
 def test_a_slow_connection_gets_one_poll_at_a_time(
     open_page: Callable[..., Page], live_server: Any
 ) -> None:
-    page = open_chat(open_page)
+    page = open_page("/chat")
+    passed: list[str] = []
     held: list[Route] = []
 
-    def hang(route: Route) -> None:
-        """An answer that never comes."""
-        held.append(route)
+    def slow(route: Route) -> None:
+        """Polls go through until the connection turns slow; then an answer that never
+        comes. The route is in place before the chat starts (a route added while the page
+        is navigating can miss its requests)."""
+        if passed:
+            held.append(route)
+        else:
+            passed.append(route.request.url)
+            route.continue_()
 
-    page.route("**/chat/messages*", hang)
-    # The first poll held (on a loaded machine a poll already on its way may take a while
-    # to come back first), then three and a half poll intervals: no second poll.
+    page.route("**/chat/messages*", slow)
+    page.get_by_role("button", name="Ik werk of werkte bij de politie").click()
+    page.get_by_role("button", name="Nu chatten").click()
+    # One poll answered, then the next held; then three and a half poll intervals: no
+    # second poll while the first is still on its way.
     for _ in range(100):
         if held:
             break
         page.wait_for_timeout(200)
+    assert len(passed) == 1
     assert len(held) == 1
     page.wait_for_timeout(7_000)
     assert len(held) == 1
