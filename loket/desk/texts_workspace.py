@@ -317,8 +317,10 @@ FORM: dict[str, dict[str, str]] = {
     "risk_acute": {"nl": "Acuut", "en": "Acute"},
     "risk_set": {"nl": "Risico vastleggen", "en": "Record risk"},
     "risk_hint": {
-        "nl": "Verhogen routeert het contact opnieuw; acuut maakt het urgent.",
-        "en": "Raising it routes the contact again; acute makes it urgent.",
+        "nl": "Verhogen routeert het contact opnieuw; acuut maakt het urgent. Heeft een "
+              "collega het contact, dan kun je het risico alleen verhogen.",
+        "en": "Raising it routes the contact again; acute makes it urgent. While a colleague "
+              "holds the contact, you can only raise it.",
     },
     "categories": {"nl": "Onderwerpen (voor de rapportage)", "en": "Topics (for the reports)"},
     "canned": {"nl": "Standaardantwoord", "en": "Canned reply"},

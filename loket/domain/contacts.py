@@ -660,6 +660,15 @@ def require_held(contact: Contact, user: User) -> None:
         raise Conflict("claim the contact first", holder=contact.assigned_user_id)
 
 
+def require_not_anothers(contact: Contact, user: User) -> None:
+    """Conflict (naming who holds it) when another counsellor holds this open contact: what
+    they are working on with the person is theirs to change (its risk lowered, the person's
+    wish). An unheld or closed contact is anyone's who may see it."""
+    if (contact.status != "closed" and contact.assigned_user_id is not None
+            and contact.assigned_user_id != user.id):
+        raise Conflict("another counsellor holds the contact", holder=contact.assigned_user_id)
+
+
 # The steps of a caller waiting in a desk's Twilio queue (`loket.channels.voice`).
 ON_THE_LINE = ("queued", "requeued")
 

@@ -747,6 +747,8 @@ def set_risk(*, session: Session, user: User, contact: Contact, risk: str,
     if risk == before:
         return False
     raised = RISKS.index(risk) > RISKS.index(before)
+    if not raised:  # raising is anyone's (a danger seen is never held back); lowering is
+        contacts.require_not_anothers(contact, user)  # the holder's, who is talking with them
     if raised and risk == "acute":
         contacts.escalate(session=session, contact=contact, decide=decide)
     else:
@@ -762,7 +764,10 @@ def set_risk(*, session: Session, user: User, contact: Contact, risk: str,
 def record_person_wish(*, session: Session, user: User, contact: Contact, opted_out: bool,
                        source: str = "") -> None:
     """Record what the person said about continuity: whether they would rather not be
-    offered first to the counsellor who helped them last when they come back."""
+    offered first to the counsellor who helped them last when they come back. While a
+    colleague holds the contact it is theirs to record (they are the one talking with the
+    person)."""
+    contacts.require_not_anothers(contact, user)
     if not contact.phone_hash:
         raise Refused("this contact has no number to know the person again by",
                       field="continuity", key="r_no_person")
