@@ -7,6 +7,9 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
+from sqlalchemy import exists as sa_exists
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
 
 from loket.config import E164
@@ -163,17 +166,31 @@ def make_crisis_callbacks(*, session: Session, contact: Contact) -> int:
     return len(open_ones)
 
 
+def none_still_to_make(contact_id: Mapped[int | None] | Mapped[int] | int
+                       ) -> ColumnElement[bool]:
+    """Return the SQL clause "no callback of this contact is still to make" (pending, due or
+    being called): the one place that says when a failed callback is the contact's last
+    word. `contact_id` is a contact's id or the column it correlates with (`Contact.id`, or a
+    callback's `contact_id`); the callbacks looked at are an alias of their own, so a query
+    over `CallbackRequest` counts its own row as any other of the contact's."""
+    other = aliased(CallbackRequest)
+    return ~sa_exists().where(col(other.contact_id) == contact_id,
+                              col(other.status).in_(STILL_TO_MAKE))
+
+
 def only_failed(*, session: Session, contact: Contact) -> bool:
     """Tell whether the contact's callbacks all failed: one at least unreachable or missed,
-    none still to make (pending, due or being called). Nothing brings such a contact back
-    to a queue (`workspace.callback_is_due`) but the person writing again."""
-    statuses = set(session.exec(
-        select(CallbackRequest.status).where(
+    none still to make (`none_still_to_make`). Nothing brings such a contact back to a queue
+    (`workspace.callback_is_due`) but the person writing again."""
+    if contact.id is None:
+        return False
+    return session.exec(
+        select(CallbackRequest.id).where(
             CallbackRequest.contact_id == contact.id,
-            col(CallbackRequest.status).in_((*FAILED, *STILL_TO_MAKE)),
-        )
-    ).all())
-    return bool(statuses) and statuses.isdisjoint(STILL_TO_MAKE)
+            col(CallbackRequest.status).in_(FAILED),
+            none_still_to_make(contact.id),
+        ).limit(1)
+    ).first() is not None
 
 
 def latest_callback(*, session: Session, contact: Contact) -> CallbackRequest | None:

@@ -20,9 +20,7 @@ from typing import Any, Literal
 
 import structlog
 from sqlalchemy import ColumnElement, and_, or_, update
-from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -1149,7 +1147,6 @@ def for_manager(*, session: Session, desk: str | None) -> list[Unreachable]:
     """Return the desk's callbacks that were never reached or whose window passed, of
     contacts still waiting for a call (not back in a queue: their person wrote again) with
     no other callback still to make (a counsellor promised a new one since)."""
-    newer = aliased(CallbackRequest)
     rows = session.execute(
         sa_select(col(CallbackRequest.id), col(Contact.reference), col(Contact.channel),
                   col(CallbackRequest.attempts), col(CallbackRequest.status),
@@ -1157,8 +1154,7 @@ def for_manager(*, session: Session, desk: str | None) -> list[Unreachable]:
         .join(Contact, col(Contact.id) == CallbackRequest.contact_id)
         .where(col(CallbackRequest.status).in_(FOR_MANAGER), col(Contact.desk) == desk,
                col(Contact.status) == "callback",
-               ~sa_exists().where(col(newer.contact_id) == Contact.id,
-                                  col(newer.status).in_(callbacks.STILL_TO_MAKE)))
+               callbacks.none_still_to_make(col(Contact.id)))
         .order_by(col(CallbackRequest.updated_at))
     ).all()
     return [Unreachable(callback_id=r[0] or 0, reference=r[1], channel=r[2], attempts=r[3],
