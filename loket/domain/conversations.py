@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Literal, NamedTuple, cast
 
-from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal, update
+from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal, or_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from loket.domain import audit, callbacks, calls, contacts
+from loket.domain import audit, callbacks, calls, contacts, inbound
 from loket.domain.contacts import opened_here, phone_hash
 from loket.queue import outbox
 from loket.store.crypto import keyring
@@ -388,10 +388,16 @@ def keep_sid(*, session: Session, message_id: int, sid: str, decide: contacts.De
     message.external_id, message.delivery_status = sid, "sent"
     session.add(message)
     table = table_of(InboundEvent)
+    # A status callback's key begins with its sid (`inbound.idempotency_key`): only this
+    # sid's are read, not every unmatched one's payload (each decrypted). The key's start
+    # narrows, the payload's MessageSid decides (SQLite's LIKE ignores case).
+    keyed = or_(*(table.c.idempotency_key.startswith(
+        f"{channel}:{STATUS_KIND}:{sid or '-'}:"[:inbound.MAX_KEY], autoescape=True)
+        for channel in STATUS_CHANNELS))
     rows = session.execute(
         select_columns(table.c.id, table.c.payload)
         .where(table.c.channel.in_(STATUS_CHANNELS), table.c.kind == STATUS_KIND,
-               table.c.contact_id.is_(None), table.c.created_at >= message.created_at)
+               table.c.contact_id.is_(None), table.c.created_at >= message.created_at, keyed)
         .order_by(table.c.id)
     ).all()
     posted = [(event_id, json.loads(payload or "{}")) for event_id, payload in rows]

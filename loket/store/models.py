@@ -230,9 +230,13 @@ class Message(SQLModel, table=True):
     """One message of a text conversation (SMS, WhatsApp, web chat)."""
 
     __tablename__ = "message"
+    # A conversation's messages in id order: a long one's newest page
+    # (`conversations.newest_before`) reads its rows and stops, no sort. Its first column
+    # serves every read of a contact's messages (no index on contact_id alone: 0021).
+    __table_args__ = (Index("ix_message_contact_id_id", "contact_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(foreign_key="contact.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")  # indexed: __table_args__
     direction: str = Field(max_length=8)  # in | out
     author_user_id: int | None = Field(default=None, foreign_key="user.id")
     body: str = Field(sa_type=EncryptedText)
