@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 
 from loket.desk import texts
-from loket.desk.auth import expired_page
 from loket.desk.identity import current_staff, staff_required
+from loket.desk.workspace import FormOrigin, answer_unsent_forms
 from loket.domain import accounts, logins
 from loket.domain.refusals import refusal_key, validation_line
 from loket.i18n import request_language
@@ -75,11 +74,14 @@ def page(error: str | None = None, typed: dict[str, str] | None = None) -> Respo
     return (body, 400) if error else body
 
 
-@bp.errorhandler(CSRFError)
-def expired(_error: CSRFError) -> ResponseReturnValue:
-    """Answer a change sent from the page open over an hour (its token expired): nothing was
-    done, a link back to the page (400)."""
-    return expired_page(url_for(".users"))
+def form_origin() -> FormOrigin:
+    """Return where a change that did nothing (its page open over an hour, or the database
+    not answering) leads back to: the users' page. Nothing is shown back: its boxes hold
+    short values to type again (an address, a name, a number) or a password, never shown."""
+    return FormOrigin(url_for(".users"))
+
+
+answer_unsent_forms(bp, form_origin)
 
 
 @bp.get("/admin")

@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError
 from sqlmodel import select
 
 from loket.channels.common import writing
 from loket.desk import texts
 from loket.desk.identity import current_staff, staff_required
-from loket.desk.workspace import expired_form
+from loket.desk.workspace import FormOrigin, answer_unsent_forms
 from loket.domain import break_glass, calls, desk_state, escalation, support
 from loket.domain.refusals import Refused
 from loket.i18n import request_language
@@ -40,11 +39,13 @@ def overview() -> ResponseReturnValue:
     )
 
 
-@bp.errorhandler(CSRFError)
-def expired(_error: CSRFError) -> ResponseReturnValue:
-    """Answer a button pressed on the page open over an hour (its token expired) or sent
-    with no token: nothing was done, a link back to the page."""
-    return expired_form(url_for(".overview"))
+def form_origin() -> FormOrigin:
+    """Return where a button of the manager's page leads back to when it did nothing (its
+    page open over an hour, or the database not answering): the page; nothing typed."""
+    return FormOrigin(url_for(".overview"))
+
+
+answer_unsent_forms(bp, form_origin)
 
 
 @bp.post("/manager/listen/<reference>")

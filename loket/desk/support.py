@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError
 
 from loket.channels.common import writing
 from loket.desk.identity import current_staff, staff_required
 from loket.desk.workspace import (
-    expired_form,
+    FormOrigin,
+    answer_unsent_forms,
     locked_or_404,
     me,
     refused_text,
@@ -29,16 +29,19 @@ from loket.store.models import User
 bp = Blueprint("desk_support", __name__, url_prefix="/desk")
 
 
-@bp.errorhandler(CSRFError)
-def expired(_error: CSRFError) -> ResponseReturnValue:
-    """Answer a form sent from a page open over an hour (its token expired) or with no
-    token: nothing was done, a flag's reason shown back, a link to the page."""
+def form_origin() -> FormOrigin:
+    """Return where a support form that did nothing (its page open over an hour, or the
+    database not answering) leads back to, a flag's reason to show back: the contact's page
+    for one sent from there, else the manager's page or the queue."""
     reference = (request.view_args or {}).get("reference")
     if reference is None:
-        return expired_form(back())
+        return FormOrigin(back())
     flag = request.endpoint == f"{bp.name}.set_flag"
-    return expired_form(url_for("desk_workspace.contact_page", reference=reference),
-                        field="reason" if flag else "", label="unsent_reason")
+    return FormOrigin(url_for("desk_workspace.contact_page", reference=reference),
+                      "reason" if flag else "", "unsent_reason")
+
+
+answer_unsent_forms(bp, form_origin)
 
 
 @bp.post("/contacts/<reference>/help")

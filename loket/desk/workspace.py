@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import structlog
 from flask import (
@@ -315,44 +316,56 @@ TYPED = {"reply": ("reply", "text"), "note": ("note", "text"), "transfer": ("tra
          "warm_transfer": ("transfer", "note"), "close": ("close", "note")}  # one handover note
 
 
-@bp.errorhandler(CSRFError)
-def expired(_error: CSRFError) -> ResponseReturnValue:
-    """Answer a form sent from a page open over an hour (its token expired) or with no
-    token: nothing was sent or done, what its box held shown back, a link to the page."""
-    back, field, label = form_origin()
-    return expired_form(back, field=field, label=label)
+class FormOrigin(NamedTuple):
+    """Where a staff form came from: the page to go `back` to, the `field` of its free-text
+    box (none: "") and the `label` (a text's key) over what that box held."""
+
+    back: str
+    field: str = ""
+    label: str = ""
 
 
-def unavailable(error: Exception) -> ResponseReturnValue:
-    """Answer a form the database did not take (locked past its wait, restarting, a
-    failover) as an expired one is answered, with a 503: what its box held (a reply, a
-    note, a reason) shown back to copy, a link to the page, rather than the public page
-    that loses it. Nothing is stored, not even as a draft: the database did not answer."""
-    if request.method != "POST":
-        return answer_unavailable(error)
-    current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
-    back, field, label = form_origin()
-    page = unsent_page(back, field=field, label=label, why="unavailable")
-    return page, 503, {"Retry-After": str(RETRY_AFTER_S)}
+def answer_unsent_forms(blueprint: Blueprint, origin: Callable[[], FormOrigin]) -> None:
+    """Answer a blueprint's forms that did nothing with a staff page that leads back to the
+    page they came from (`origin`) and shows back what their box held, so that nothing
+    typed is lost: one sent with an expired CSRF token (or none) with a 400 (`expired_form`),
+    one the database did not take with a 503 (`unavailable_form`)."""
+
+    def expired(_error: CSRFError) -> ResponseReturnValue:
+        back, field, label = origin()
+        return expired_form(back, field=field, label=label)
+
+    def unavailable(error: Exception) -> ResponseReturnValue:
+        if request.method != "POST":  # a page asked for: the public 503 page, as elsewhere
+            return answer_unavailable(error)
+        try:
+            back, field, label = origin()
+        except UNAVAILABLE:  # even the way back needs the database
+            return answer_unavailable(error)
+        return unavailable_form(error, back, field=field, label=label)
+
+    blueprint.register_error_handler(CSRFError, expired)
+    for kind in UNAVAILABLE:
+        blueprint.register_error_handler(kind, unavailable)
 
 
-for _kind in UNAVAILABLE:
-    bp.register_error_handler(_kind, unavailable)
-
-
-def form_origin() -> tuple[str, str, str]:
-    """Return, for the form this request sent, the page to go back to, the field of its
-    free-text box (none: "") and the words over what that box held."""
+def form_origin() -> FormOrigin:
+    """Return, for the workspace's form this request sent, the page to go back to, the
+    field of its free-text box (none: "") and the words over what that box held."""
     args = request.view_args or {}
     if request.endpoint == f"{bp.name}.break_glass_open":
         reference = request.form.get("reference", "").strip()[:16] or None
-        return url_for(".break_glass_form", reference=reference), "reason", "unsent_reason"
+        return FormOrigin(url_for(".break_glass_form", reference=reference), "reason",
+                          "unsent_reason")
     if "reference" in args:
         action = str(args.get("action", ""))
         field, label = UNSENT.get(action, ("", ""))
         back = url_for(".contact_page", reference=args["reference"]) + DONE_AT.get(action, "")
-        return back, field, label
-    return url_for(".queue"), "", ""
+        return FormOrigin(back, field, label)
+    return FormOrigin(url_for(".queue"))
+
+
+answer_unsent_forms(bp, form_origin)
 
 
 def expired_form(back: str, *, field: str = "", label: str = "") -> ResponseReturnValue:
@@ -362,6 +375,18 @@ def expired_form(back: str, *, field: str = "", label: str = "") -> ResponseRetu
     stored, not even as a draft: a post without a valid token changes nothing."""
     log.info("staff.form_expired", endpoint=request.endpoint)
     return unsent_page(back, field=field, label=label, why="expired"), 400
+
+
+def unavailable_form(error: Exception, back: str, *, field: str = "",
+                     label: str = "") -> ResponseReturnValue:
+    """Answer a staff form the database did not take (locked past its wait, restarting, a
+    failover) as an expired one is answered, with a 503 and Retry-After: a link `back` to
+    its page, what its box `field` held (a reply, a note, a reason) shown under `label` to
+    copy, rather than the public page that loses it. Nothing is stored, not even as a
+    draft: the database did not answer. The failure is logged as every failure's is."""
+    current_app.log_exception((type(error), error, error.__traceback__))  # type: ignore[arg-type]
+    page = unsent_page(back, field=field, label=label, why="unavailable")
+    return page, 503, {"Retry-After": str(RETRY_AFTER_S)}
 
 
 def unsent_page(back: str, *, field: str, label: str, why: str) -> str:
