@@ -91,13 +91,15 @@ def keyed_id(session: Session, content: str) -> str:
 
 
 def idempotency_key(channel: str, kind: str, sid: str | None) -> str:
-    """Return the key that makes this retried or duplicated webhook the same request."""
+    """Return the key that makes this retried or duplicated webhook the same request; its
+    digest keyed by the app's hash key (`inbound.idempotency_key`)."""
     return inbound.idempotency_key(
         channel=channel,
         kind=kind,
         sid=sid,
         path=request.path,
         params=request.form.to_dict(flat=True),
+        keyed=keyring().keyed_hash,
     )
 
 

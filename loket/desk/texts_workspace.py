@@ -205,6 +205,12 @@ FEEDBACK: dict[str, dict[str, str]] = {
     "r_not_held": {"nl": "Pak het contact eerst op.", "en": "Claim the contact first."},
     "r_contact_closed": {"nl": "Dit contact is afgesloten: daar verandert niets meer aan.",
                          "en": "This contact is closed: nothing about it changes any more."},
+    "r_erased": {
+        "nl": "Niet opgeslagen: de persoonsgegevens van dit contact zijn gewist. Er wordt "
+              "niets meer bij geschreven.",
+        "en": "Not saved: this contact's personal data was erased. Nothing is written to it "
+              "any more.",
+    },
     "r_on_call": {"nl": "Je bent in gesprek aan de telefoon.", "en": "You are on a call."},
     "r_unseen_message": {
         "nl": "Er kwam net een nieuw bericht binnen. Lees het voordat je afsluit.",

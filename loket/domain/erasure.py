@@ -27,7 +27,7 @@ Nothing of this is in Redis: jobs carry ids only and the tallies hold counts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,11 +114,32 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
     session.execute(update(InboundEvent).where(col(InboundEvent.contact_id) == contact.id,
                                                col(InboundEvent.channel) != "api")
                     .values(response=None))
-    session.execute(update(OutboundAction).where(
-        or_(col(OutboundAction.contact_id) == contact.id, col(OutboundAction.sid).in_(sids)))
-        .values(to=None, body=None))
+    forget_sent(session=session, contact_id=contact.id, sids=sids)
     audit.record(session=session, event="delete", contact=contact, user_id=user_id,
                  actor=actor, detail=detail, source=source)
+
+
+def forget_sent(*, session: Session, contact_id: int, sids: Collection[str]) -> None:
+    """Clear what the sandbox recorded of what was sent to a contact (its number, the text):
+    the records naming the contact, and those found by these Twilio sids (one names no
+    contact, as the person's leg of a callback). The erasure's, and the worker's for a
+    reply sent while its person was being erased (`sent_after_erasure`)."""
+    session.execute(update(OutboundAction).where(
+        or_(col(OutboundAction.contact_id) == contact_id, col(OutboundAction.sid).in_(sids)))
+        .values(to=None, body=None))
+
+
+def sent_after_erasure(*, session: Session, contact_id: int, sid: str) -> bool:
+    """Keep nothing of a message sent to a contact anonymised since its job read what to
+    send (`loket erase` committed between the read and the send): what the sandbox recorded
+    of the send is cleared, as the erasure cleared the rest. Return whether it was so (its
+    message went with the erasure: there is nothing else to keep the sid on)."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.anonymised_at is None:
+        return False
+    forget_sent(session=session, contact_id=contact_id, sids=(sid,))
+    log.warning("erasure.sent_after_erasure", contact_id=contact_id)
+    return True
 
 
 def out_of_the_queues(*, session: Session, contact: Contact) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, update
@@ -23,16 +23,24 @@ def idempotency_key(
     sid: str | None,
     path: str,
     params: Mapping[str, str],
+    keyed: Callable[[str], str],
 ) -> str:
     """Return the key that makes a retried or duplicated webhook the same request.
 
     Only what Twilio signs counts (the path and the posted parameters, its CallSid or
     MessageSid among them): a captured request sent again with another
     `I-Twilio-Idempotency-Token`, or without one, is the same request.
+
+    The digest is `keyed` (the keyring's `keyed_hash`, under LOKET_HASH_KEY, which no
+    rotation changes) over the SHA-256 of that: the key is kept after an erasure, and an
+    unkeyed hash of a webhook whose only unknown is the caller's number gives the number
+    back to whoever tries every one. The key begins `channel:kind:sid:` as before (status
+    callbacks are found by that prefix).
     """
-    digest = hashlib.sha256(
+    content = hashlib.sha256(
         json.dumps({"path": path, "p": dict(params)}, sort_keys=True).encode()
-    ).hexdigest()[:32]
+    ).hexdigest()
+    digest = keyed(f"webhook:{content}")[:32]
     return f"{channel}:{kind}:{sid or '-'}:{digest}"[:MAX_KEY]
 
 

@@ -588,9 +588,22 @@ def mark_absent_away(*, session: Session, idle_minutes: int, session_hours: int,
     return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
+def refuse_if_erased(contact: Contact) -> None:
+    """Refuse to write personal text (a note, a reply) to a contact whose personal data was
+    erased (`loket erase`) or removed after the retention period: nothing of the person is
+    to be kept there any more, and neither the erasure nor the retention looks at it again.
+    A page opened before the erasure may still post to it. The contact is locked by the
+    request (`contacts.lock`), so an erasure running at the same moment comes before (this
+    refuses) or after (it takes what was written)."""
+    if contact.anonymised_at is not None:
+        raise Refused("this contact's personal data was erased: nothing is written to it "
+                      "any more", field="erased", key="r_erased")
+
+
 def reply(*, session: Session, user: User, contact: Contact, text: str,
           source: str = "") -> int:
     """Send a counsellor's reply on the contact's channel; return the message id."""
+    refuse_if_erased(contact)
     body = written(text, field="text", limit=MAX_REPLY, short_key="r_empty_reply")
     contacts.require_held(contact, user)
     if contact.channel not in TEXT_CHANNELS:
@@ -632,7 +645,9 @@ def chat_quiet(*, session: Session, contact: Contact, idle: timedelta,
 
 def add_note(*, session: Session, user: User, contact: Contact, text: str,
              kind: str = "note", source: str = "") -> Note:
-    """Add a note (encrypted at rest) to a contact the user may see."""
+    """Add a note (encrypted at rest) to a contact the user may see; refused once the
+    contact is anonymised (`refuse_if_erased`)."""
+    refuse_if_erased(contact)
     body = written(text, field="note", limit=MAX_NOTE, short_key="r_empty_note")
     assert contact.id is not None  # noqa: S101 - a stored contact has an id
     note = Note(contact_id=contact.id, user_id=user.id, kind=kind, body=body)
@@ -785,14 +800,14 @@ def save_draft(*, session: Session, user: User, contact: Contact, kind: str,
                body: str) -> None:
     """Keep what a counsellor is typing (encrypted), so a lost connection loses nothing; a
     page's last save arriving after the contact was closed (in another tab, or the moment
-    after) keeps nothing (`forget_drafts`)."""
+    after) keeps nothing (`forget_drafts`), nor one on a contact anonymised meanwhile."""
     if kind not in DRAFT_KINDS:
         raise Refused(f"one of {', '.join(DRAFT_KINDS)}", field="kind", key="r_draft")
     if len(body) > MAX_NOTE:
         raise Refused(f"at most {MAX_NOTE} characters", field="body", key="r_too_long",
                       n=MAX_NOTE)
     assert user.id is not None and contact.id is not None  # noqa: S101 - stored rows
-    if contact.status == access.CLOSED and body.strip():
+    if (contact.status == access.CLOSED or contact.anonymised_at is not None) and body.strip():
         return
     draft = session.exec(select(Draft).where(Draft.user_id == user.id,
                                              Draft.contact_id == contact.id,

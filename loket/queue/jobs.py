@@ -137,7 +137,7 @@ def _send_once(message_id: int) -> str:
             raise
         mark_unsent(engine, message_id, why=f"twilio {exc.code}")
         return "refused"
-    record_sent(engine, message_id, sid)
+    record_sent(engine, message_id, sid, contact_id=contact_id)
     log.info("message.sent", message_id=message_id)
     return "sent"
 
@@ -175,21 +175,28 @@ def mark_unsent(engine: Engine, message_id: int, *, why: str) -> None:
     log.warning("message.not_sent", message_id=message_id, why=why)
 
 
-def record_sent(engine: Engine, message_id: int, sid: str, *,
+def record_sent(engine: Engine, message_id: int, sid: str, *, contact_id: int | None = None,
                 within_s: float = RECORD_SENT_WITHIN_S) -> None:
     """Keep a sent message's sid, trying again for `within_s` while the database refuses;
     what Twilio's status callbacks said of it before then is taken now
     (`conversations.keep_sid`): a text it could not deliver is not shown as sent.
 
+    Its person erased while it was being sent (`loket erase` committed after the job read
+    the number and the text, before Twilio had them: the message went with the erasure),
+    nothing personal of the send is kept: the sandbox's record of it is cleared as the
+    erasure cleared the rest (`erasure.sent_after_erasure`).
+
     Twilio has sent it: failing here would let the job's retry send it a second time, so a
     database blip (a restart, a row held past the lock timeout) is waited out, bounded."""
     from loket import rules_runtime
-    from loket.domain import conversations
+    from loket.domain import conversations, erasure
 
     def keep(*, session: Session) -> None:
-        conversations.keep_sid(session=session, message_id=message_id, sid=sid,
-                               decide=rules_runtime.decide,
-                               continuity=current_app.config["LOKET"].continuity)
+        kept = conversations.keep_sid(session=session, message_id=message_id, sid=sid,
+                                      decide=rules_runtime.decide,
+                                      continuity=current_app.config["LOKET"].continuity)
+        if not kept and contact_id is not None:
+            erasure.sent_after_erasure(session=session, contact_id=contact_id, sid=sid)
 
     keep_after_send(engine, keep, within_s=within_s, event="message", message_id=message_id)
 
