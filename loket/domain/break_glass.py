@@ -50,6 +50,8 @@ def open_case(*, session: Session, user: User, reference: str, reason: str, minu
         return None
     if access.sees(user, contact):
         return contact  # nothing to break: the desk may see it already
+    if contact.anonymised_at is not None:
+        return None  # erased: nothing of the person to open, and no reason kept about them
     # A running access is renewed the same way (a reason, a new period, logged to the
     # desk's manager): a crisis conversation is not cut off when the first hour runs out.
     now = utcnow()
