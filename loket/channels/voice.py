@@ -9,6 +9,7 @@ due, changing nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,7 +17,7 @@ from datetime import datetime
 import structlog
 from flask import Blueprint, Response, request, url_for
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -31,12 +32,13 @@ from loket.channels.common import (
     twilio_signed,
 )
 from loket.channels.voice_texts import TEXTS
-from loket.domain import callbacks, calls, contacts, inbound, workspace
+from loket.domain import audit, callbacks, calls, contacts, inbound, workspace
 from loket.domain import menu as who_menu
 from loket.domain.calls import ENDED_CALL_STATUSES
 from loket.i18n import CRISIS, Catalog, normalise_language
+from loket.queue import outbox
 from loket.store.db import get_session
-from loket.store.models import Contact
+from loket.store.models import CallbackRequest, Contact
 from loket.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -53,6 +55,11 @@ KEYED_TIMEOUT_S = 10
 WAIT_ROUND_S = 60  # a waiting caller hears their place and expected wait once a minute
 ANNOUNCE_WINDOW_S = 10  # a wait round starting this soon after a whole minute announces
 CRISIS_EVERY = 3  # the waiting caller hears 112 and 113 again every third announcement
+# The header of Twilio's id of one webhook request, the same on each of its retries (not
+# signed); a header name, no secret.
+RETRY_HEADER = "I-Twilio-Idempotency-Token"
+TOKEN_DIGEST = 24
+REQUEUED = "requeued"  # the step of a caller enqueued again after a queue failure
 KEEP_PLACE_KEY = "1"  # pressed while waiting: keep my place and call me back
 KEPT = "kept"  # the step of a caller who kept their place: a callback filed, leaving the queue
 LANGUAGE_KEY = "9"  # at the menu: switch between Dutch and English
@@ -64,6 +71,10 @@ QUEUE_FAILURES = {"error", "system-error", "queue-full", "leave"}
 MILITARY = who_menu.SERVING_DIGITS
 MODES = {"1": "now", "2": "callback"}
 NUMBER_CHOICES = {"1": "own", "2": "keyed"}
+# The number choice of a caller who asked for another number and keyed none we could read:
+# the calling number, which they are told (any step holding it fits `intake_step`'s 32).
+FALLBACK = "fallback"
+NOT_THIS_NUMBER_KEY = "4"  # then, at the window question: not that number, wait now
 WINDOWS = {"1": "asap", "2": "evening", "3": "tomorrow"}
 VOICEMAIL = {"1": True, "2": False}
 # Question -> (text, endpoint that takes the answer).
@@ -174,10 +185,15 @@ def keep_place() -> Response:
 
 
 @bp.post("/queued")
+@bp.post("/queued/<int:attempt>")
 @twilio_signed
-def queued() -> Response:
-    """Record how the call left its queue: answered, abandoned, or failed (then try again)."""
-    return event_webhook("queued", left_queue)
+def queued(attempt: int | None = None) -> Response:
+    """Record how the call left its queue: answered, abandoned, or failed (then try again).
+
+    Each `<Enqueue>` after the first names its attempt in its action's path (`/queued/2`:
+    `queue_twiml`), so Twilio's retry of a queue result is that result again whatever the
+    call's step is by then, and a failure after the caller was put back is a new one."""
+    return event_webhook("queued", left_queue, at=queue_result_at(attempt))
 
 
 @bp.post("/status")
@@ -223,11 +239,15 @@ def step_webhook(name: str, choose: Chooser) -> Response:
 
     def handle(session: Session, contact: Contact) -> VoiceResponse:
         step = Step.parse(contact.intake_step)
+        digits = request.form.get("Digits", "").strip()
+        if step == filed_on_hang_up(name):  # the call ended before this answer came
+            return answered_after_hang_up(session, contact, name, digits)
         if step.name != name:
             return resume(session, contact, VoiceResponse())
-        digits = request.form.get("Digits", "").strip()
         # At the keyed-number question 0 is a digit of a number; a lone 0 is no number but
         # the help-now key every earlier question offered.
+        if digits == CRISIS_KEY and ended_unanswered(contact):
+            return crisis_after_hang_up(session, contact)
         if digits == CRISIS_KEY:
             contacts.update_answers(session=session, contact=contact, risk="acute",
                                     preference="now")
@@ -241,21 +261,42 @@ def step_webhook(name: str, choose: Chooser) -> Response:
     return call_webhook(name, handle)
 
 
-def event_webhook(kind: str, handle: EventHandler) -> Response:
-    """Answer a call event (wait, queue result, status) once; it never opens a call."""
+def event_webhook(kind: str, handle: EventHandler, *, at: str | None = None) -> Response:
+    """Answer a call event (wait, queue result, status) once; it never opens a call. Its
+    identity is the call's step on arrival, unless `at` names what the event answers."""
     refused = refuse_caller()
     if refused is not None:
         return refused
     call_sid = call_sid_or_none()
     if call_sid is None:
         return unreadable_call()
-    at = step_seen(call_sid, "unknown")
+    at = at or step_seen(call_sid, "unknown")
 
     def work(session: Session) -> tuple[str, Contact | None]:
         contact = contacts.lock(session=session, channel=CHANNEL, external_id=call_sid)
         return str(handle(session, contact)), contact
 
     return answer_once(channel=CHANNEL, kind=kind, sid=f"{call_sid}:{at}", handle=work)
+
+
+def queue_result_at(attempt: int | None) -> str | None:
+    """Return what a queue result answers, as part of its identity: the `<Enqueue>` attempt
+    its action's path names (`/queued/2`: signed, so its retry is the same request however
+    the call moved on meanwhile).
+
+    The first attempt's action is the plain `/queued`, also posted by the `<Enqueue>`s of
+    a caller put back in their queue (`channels.calls.back_in_queue`) and by calls enqueued
+    again before attempts had paths (in flight during a deploy): there Twilio's retry is
+    known by its `I-Twilio-Idempotency-Token` (the same on every retry of one request, a new
+    one on each new request), whatever the call's step by then. Without a token the step on
+    arrival stays the identity (None), as before."""
+    if attempt is not None:
+        return f"attempt-{attempt}"
+    token = request.headers.get(RETRY_HEADER, "").strip()
+    if not token:
+        return None
+    # Hashed: the identity begins the stored key, which has a length; any token fits.
+    return "token-" + hashlib.sha256(token.encode()).hexdigest()[:TOKEN_DIGEST]
 
 
 def asked() -> str | None:
@@ -357,6 +398,8 @@ def ask(twiml: VoiceResponse, contact: Contact, name: str) -> VoiceResponse:
     else:
         gather = twiml.gather(input="dtmf", num_digits=1, timeout=GATHER_TIMEOUT_S,
                               action=action, method="POST")
+    if name == "cb_window" and Step.parse(contact.intake_step).answers[:1] == (FALLBACK,):
+        say(gather, "callback_own_instead", contact.language)
     say(gather, text, contact.language)
     if name == "menu":
         other = "en" if contact.language == "nl" else "nl"
@@ -520,13 +563,23 @@ def choose_keyed_number(
     if retry is not None:
         return retry
     if contact.phone:
-        return move(session, contact, Step("cb_window", ("own",)))
+        # The calling number, which the caller chose not to use: they hear so (at the window
+        # question, `ask`) and may wait for a counsellor now instead (`NOT_THIS_NUMBER_KEY`).
+        contacts.set_step(session=session, contact=contact,
+                          step=str(Step("cb_window", (FALLBACK,))))
+        twiml = VoiceResponse()
+        say(twiml, "not_understood", contact.language)
+        return ask(twiml, contact, "cb_window")
     contacts.update_answers(session=session, contact=contact, preference="now")
     return enqueue(session, contact, "callback_no_number")
 
 
 def choose_window(session: Session, contact: Contact, step: Step, digits: str) -> VoiceResponse:
-    """Take the callback window; as soon as possible by default."""
+    """Take the callback window; as soon as possible by default. A caller told they will be
+    called on the number they chose not to use (`FALLBACK`) may wait now instead."""
+    if digits == NOT_THIS_NUMBER_KEY and step.answers[:1] == (FALLBACK,):
+        contacts.update_answers(session=session, contact=contact, preference="now")
+        return enqueue(session, contact, "callback_not_own")
     window = WINDOWS.get(digits)
     if window is None:
         retry = repeat_once(session, contact, step)
@@ -582,11 +635,13 @@ def queue_twiml(twiml: VoiceResponse, contact: Contact, lead: str | None) -> Voi
         say(twiml, lead, contact.language)
     if contact.crisis:
         say(twiml, "spoken", contact.language, catalog=CRISIS)
+    # Its own action per attempt (`queued`): the first is the plain URL, as it always was.
+    attempt = 2 if contact.intake_step == REQUEUED else None
     twiml.enqueue(
         contact.queue,
         wait_url=url_for("voice.wait"),
         wait_url_method="POST",
-        action=url_for("voice.queued"),
+        action=url_for("voice.queued", attempt=attempt),
         method="POST",
     )
     return twiml
@@ -608,7 +663,8 @@ def file_callback(
     )
     contacts.set_step(session=session, contact=contact, step="callback")
     log.info("voice.callback_filed", contact_id=contact.id, callback_id=callback.id)
-    return confirm_callback(VoiceResponse(), contact, window, "callback_confirmed")
+    key = "callback_confirmed_own" if choice == FALLBACK else "callback_confirmed"
+    return confirm_callback(VoiceResponse(), contact, window, key)
 
 
 def confirm_callback(
@@ -847,7 +903,7 @@ def queue_failed(session: Session, contact: Contact) -> VoiceResponse:
     once, still waiting in the queue) or, without a number, say 112/113."""
     twiml = VoiceResponse()
     if contact.intake_step == "queued" and contact.queue:
-        contacts.set_step(session=session, contact=contact, step="requeued")
+        contacts.set_step(session=session, contact=contact, step=REQUEUED)
         say(twiml, "queue_retry", contact.language)
         if not contact.crisis:  # a crisis caller hears them from queue_twiml
             say(twiml, "spoken", contact.language, catalog=CRISIS)
@@ -916,5 +972,116 @@ def finish_callback(session: Session, contact: Contact) -> None:
     callback = callbacks.request_callback(
         session=session, contact=contact, phone=phone, window=window
     )
-    contacts.set_step(session=session, contact=contact, step="callback")
+    # Filed at this question, with its defaults: its answer may still come
+    # (`answered_after_hang_up`).
+    contacts.set_step(session=session, contact=contact, step=str(filed_on_hang_up(step.name)))
     log.info("voice.callback_filed", contact_id=contact.id, callback_id=callback.id)
+
+
+# --- answers that come after the call ended -------------------------------------------------
+#
+# A key pressed as the line drops reaches us as the Gather's answer, independent of Twilio's
+# status callback saying the call ended: either may be handled first. The answer handled
+# after the end must leave the call as it would be had it come first: a crisis is never
+# lost, and the callback filed is the one the caller chose.
+
+
+def filed_on_hang_up(name: str) -> Step:
+    """Return the step of a call whose callback the hang-up filed at question `name`, with
+    the defaults of the answers not given (`finish_callback`): a `callback` step (what
+    `resume` confirms) that still knows the question, so its late answer applies once."""
+    return Step("callback", (name,))
+
+
+def answered_after_hang_up(
+    session: Session, contact: Contact, name: str, digits: str
+) -> VoiceResponse:
+    """Apply an answer to the question at which the caller hung up, which the hang-up's
+    callback (`finish_callback`) already filed with the defaults, as if it had come first:
+    0 makes the call a crisis, called back at once on the callback's number
+    (`contacts.escalate`, as 0 while waiting); a window or a voicemail answer changes the
+    callback, and another number than the calling one withdraws it (the hang-up at the
+    keyed-number question files none) -- only while nobody has dialled it. Once: the step
+    is then the plain `callback`. Nobody hears the answer."""
+    contacts.set_step(session=session, contact=contact, step="callback")
+    if digits == CRISIS_KEY:
+        if contacts.unanswered(contact) and contacts.escalate(
+                session=session, contact=contact, decide=rules_runtime.decide):
+            contacts.wait_now(session=session, contact=contact)
+            log.info("voice.crisis_after_hang_up", contact_id=contact.id)
+        return resume(session, contact, VoiceResponse())
+    callback = undialled_callback(session, contact)
+    if callback is None:
+        return resume(session, contact, VoiceResponse())
+    if name == "cb_window" and digits in WINDOWS:
+        rewindow(session, contact, callback, WINDOWS[digits])
+    elif name == "cb_voicemail" and digits in VOICEMAIL:
+        callback.voicemail_allowed = VOICEMAIL[digits]
+        callback.updated_at = utcnow()
+        session.add(callback)
+    elif name == "cb_number" and NUMBER_CHOICES.get(digits) == "keyed":
+        # Not this number: none was keyed in before the call ended, so nothing to call.
+        callbacks.cancel_callbacks(session=session, contact=contact)
+        record_abandoned(session, contact, None)
+        log.info("voice.callback_withdrawn", contact_id=contact.id)
+        return VoiceResponse()
+    return resume(session, contact, VoiceResponse())
+
+
+def undialled_callback(session: Session, contact: Contact) -> CallbackRequest | None:
+    """Return the contact's callback the hang-up filed, locked, while nobody dialled it or
+    holds it (pending, or due in its desk's queue and unclaimed); None otherwise."""
+    if contact.status != "callback" or contact.assigned_user_id is not None:
+        return None
+    callback = session.exec(
+        select(CallbackRequest).where(CallbackRequest.contact_id == contact.id)
+        .order_by(col(CallbackRequest.id).desc()).limit(1)
+        .with_for_update().execution_options(populate_existing=True)
+    ).first()
+    if (callback is None or callback.status not in ("pending", "due") or callback.attempts
+            or callback.attempt_started_at is not None or callback.claimed_by is not None):
+        return None
+    return callback
+
+
+def rewindow(session: Session, contact: Contact, callback: CallbackRequest, window: str
+             ) -> None:
+    """Move a callback nobody dialled yet to the window the caller chose: out of its desk's
+    queue if it was due already, put on the clock again (`schedule_callback`)."""
+    if window == callback.window:
+        return
+    now = utcnow()
+    callback.window_start, callback.window_end = callbacks.callback_window(window, now)
+    callback.window, callback.status = window, "pending"
+    callback.next_attempt_at = callback.due_at = None
+    callback.updated_at = contact.updated_at = now  # the desk's queue changes
+    session.add(callback)
+    session.add(contact)
+    outbox.add(session, "schedule_callback", callback_id=callback.id or 0)
+    audit.record(session=session, event="update", contact=contact, actor="voice",
+                 detail=f"callback window {window}: chosen as the call ended")
+    log.info("voice.callback_rewindowed", contact_id=contact.id, callback_id=callback.id)
+
+
+def ended_unanswered(contact: Contact) -> bool:
+    """Tell whether the call's end was handled before this answer to the question it is
+    at: closed as an abandoned call (`call_ended`, or the reconciler: `calls.call_gone`)."""
+    return contact.status == "closed" and contact.outcome == "abandoned"
+
+
+def crisis_after_hang_up(session: Session, contact: Contact) -> VoiceResponse:
+    """Help now (0) pressed as the line dropped, handled after the call's end closed it as
+    abandoned: as had it come first (routed as a crisis, waiting now; then the hang-up), so
+    a crisis with a number to call stays open to be called back at once on it
+    (`calls.left_unanswered`); without one it is an abandoned crisis call. Nobody hears it."""
+    contacts.update_answers(session=session, contact=contact, risk="acute", preference="now")
+    # Our abandoned guess undone (the call was never routed, or only for a callback).
+    contact.status, contact.outcome, contact.closed_at = "new", None, None
+    route(session, contact)
+    contacts.wait_now(session=session, contact=contact)
+    contacts.set_step(session=session, contact=contact, step="queued")
+    log.info("voice.crisis_after_hang_up", contact_id=contact.id)
+    record_abandoned(session, contact, seconds_since(contact.routed_at))
+    twiml = VoiceResponse()
+    twiml.hangup()
+    return twiml

@@ -72,6 +72,28 @@ TEXTS = Catalog(
             "en": "Thank you. We will call you back {when}. Your reference is: {reference}. "
             "Once more: {reference}.",
         },
+        # Said first at the window question when the keyed-in number was not understood
+        # twice: the number is never read out, as everywhere ("the number you are calling
+        # from"), and the caller may refuse it.
+        "callback_own_instead": {
+            "nl": "We bellen u dan terug op het nummer waarmee u nu belt. Wilt u niet op dat "
+            "nummer gebeld worden, toets 4: dan wacht u nu op een hulpverlener.",
+            "en": "We will then call you back on the number you are calling from. If you do "
+            "not want to be called on that number, press 4 to wait for a counsellor now "
+            "instead.",
+        },
+        "callback_not_own": {
+            "nl": "We bellen u niet terug op dit nummer. Blijf aan de lijn, dan verbinden we u "
+            "met een hulpverlener.",
+            "en": "We will not call you back on this number. Please stay on the line and we "
+            "will connect you with a counsellor.",
+        },
+        "callback_confirmed_own": {
+            "nl": "Dank u wel. We bellen u {when} terug op het nummer waarmee u nu belt. Uw "
+            "referentie is: {reference}. Nogmaals: {reference}.",
+            "en": "Thank you. We will call you back {when} on the number you are calling "
+            "from. Your reference is: {reference}. Once more: {reference}.",
+        },
         "callback_no_number": {
             "nl": "Zonder telefoonnummer kunnen we u niet terugbellen. Blijf aan de lijn, dan "
             "verbinden we u met een hulpverlener.",
