@@ -32,6 +32,8 @@ from loket.store.models import (
     CallLeg,
     Contact,
     InboundEvent,
+    OutboundAction,
+    Outbox,
     User,
     table_of,
 )
@@ -460,11 +462,66 @@ def take_leg(*, session: Session, leg_id: int, kind: str | None = None) -> CallL
 
 def leg_placed(*, session: Session, leg_id: int, call_sid: str) -> None:
     """Keep the sid Twilio gave a leg, unless its status callback told it first
-    (`placed_leg_status`): one conditional update, never undoing what that recorded."""
+    (`placed_leg_status`): one conditional update, never undoing what that recorded. A
+    call that rings for nobody any more is then hung up at once (`rung_for_nobody`)."""
     table = table_of(CallLeg)
     session.execute(
         update(table).where(table.c.id == leg_id, table.c.call_sid.is_(None))
         .values(call_sid=call_sid, status="queued", error=None, updated_at=utcnow()))
+    rung_for_nobody(session=session, leg_id=leg_id, call_sid=call_sid)
+
+
+def rung_for_nobody(*, session: Session, leg_id: int, call_sid: str) -> bool:
+    """A leg Twilio placed (its sid just kept) may ring for nobody any more, changed while
+    its job placed it (taken by `take_leg`, the number read, no sid yet): its contact was
+    erased meanwhile (`erasure.hang_up` found no call to end, and the person's number, read
+    before, was dialled all the same), or the waiting caller the counsellor's phone was
+    rung to take hung up meanwhile (`ringing_for_nobody` found no call to end either; the
+    desk says why). Its call is then hung up at once (the outbox's `end_leg`), once: not
+    when its end is promised already (the erasure, or `ringing_for_nobody`, found its sid
+    first: its status callback kept it before this job could). Of an erased contact's
+    call, the gateway's record that holds the number dialled is forgotten too, as the
+    erasure forgets the others (the sandbox's row names no contact: found by its sid).
+    Return whether the call is to be hung up now."""
+    leg = session.get(CallLeg, leg_id, populate_existing=True)
+    if leg is None:
+        return False
+    contact = session.get(Contact, leg.contact_id, populate_existing=True)
+    erased = contact is None or contact.anonymised_at is not None
+    if erased:
+        forget_sandbox_call(session=session, call_sid=call_sid)
+    if leg.call_sid != call_sid or leg.status in FINAL:
+        return False  # another call's sid kept (not this one's to end here), or over
+    caller_gone = (not erased and contact is not None and leg.kind == "counsellor"
+                   and leg.callback_id is None and not counsellor_confirmed(leg=leg)
+                   and (leg.error == CALLER_GONE_FIRST
+                        or caller_left(session=session, contact=contact)))
+    if not (erased or caller_gone) or end_promised(session=session, leg=leg):
+        return False
+    if caller_gone:
+        leg.error, leg.updated_at = CALLER_GONE_FIRST, utcnow()
+        session.add(leg)
+    outbox.add(session, "end_leg", urgent=True, leg_id=leg_id)
+    log.info("call.placed_for_nobody", leg_id=leg_id, kind=leg.kind,
+             why="erased" if erased else "caller gone")
+    return True
+
+
+def end_promised(*, session: Session, leg: CallLeg) -> bool:
+    """Tell whether the end of this leg's call is promised already (an `end_leg` job since
+    the leg was made, done or not)."""
+    promised = session.exec(
+        select(Outbox.args).where(Outbox.job == "end_leg",
+                                  col(Outbox.created_at) >= leg.created_at)
+    ).all()
+    return any(args.get("leg_id") == leg.id for args in promised)
+
+
+def forget_sandbox_call(*, session: Session, call_sid: str) -> None:
+    """Forget what the sandbox gateway kept of a call of an erased contact that names
+    the person (the number dialled), found by its sid, as `erasure.anonymise` does."""
+    session.execute(update(OutboundAction).where(col(OutboundAction.sid) == call_sid)
+                    .values(to=None, body=None))
 
 
 def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,
@@ -1303,8 +1360,9 @@ def caller_call_ended(*, session: Session, call_sid: str) -> int:
     """A caller's own call ended (Twilio's status callback of the incoming call; the move
     into a counsellor's conference sets none of its own): their leg is over too, so the
     call no longer counts as live. A leg not yet joined is cancelled (the move job finds it
-    taken), and the counsellor waiting for them in a silent conference is hung up. Return
-    how many legs ended."""
+    taken), and the counsellor waiting for them in a silent conference is hung up, as is a
+    counsellor's phone still ringing to take them (`ringing_for_nobody`). Return how many
+    legs ended."""
     legs = session.exec(
         select(CallLeg).where(CallLeg.call_sid == call_sid, CallLeg.kind == "caller",
                               col(CallLeg.status).not_in(FINAL))
@@ -1324,7 +1382,11 @@ def caller_call_ended(*, session: Session, call_sid: str) -> int:
             ).all()
             for counsellor in waiting_for_them:
                 outbox.add(session, "end_leg", urgent=True, leg_id=counsellor.id or 0)
-    return len(legs)
+    # A counsellor's phone rung to take them, no 1 pressed yet (no leg of theirs to move).
+    contact = session.exec(select(Contact).where(Contact.channel == "phone",
+                                                 Contact.external_id == call_sid)).first()
+    rung = ringing_for_nobody(session=session, contact=contact) if contact else 0
+    return len(legs) + rung
 
 
 def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
@@ -1333,7 +1395,9 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
     number to call is never lost: it stays open, waiting now, its alarms going on, with
     the number kept (`keep_crisis_reach`: never scheduled) for whoever takes it to call
     back at once (their own, or the one they keyed in: `number_to_reach`). A hidden number
-    and none keyed in leaves nothing to call: abandoned, as any other."""
+    and none keyed in leaves nothing to call: abandoned, as any other. Either way a
+    counsellor's phone still ringing to take them is hung up (`ringing_for_nobody`)."""
+    ringing_for_nobody(session=session, contact=contact)
     held = claimed_on_the_line(session=session, contact=contact)
     phone = number_to_reach(session=session, contact=contact) if contact.crisis else None
     if phone and (contacts.unanswered(contact) or held):  # a crisis with a number to call
@@ -1351,6 +1415,48 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
                           reason=f"{detail} before being joined")
     contacts.mark_abandoned(session=session, contact=contact, waited_s=waited_s, actor=actor,
                             detail=detail)
+
+
+# Said on the desk of a counsellor's phone rung to take a waiting caller who hung up first
+# (`caller_gone_first`, `ringing_for_nobody`); it also marks that leg as hung up for it.
+CALLER_GONE_FIRST = "the caller hung up before the call was answered"
+
+
+def ringing_for_nobody(*, session: Session, contact: Contact) -> int:
+    """The waiting caller hung up while a counsellor's own phone was rung to take them
+    ("answer" pressed on the desk, no 1 pressed yet: no leg of theirs to move exists, so
+    `caller_call_ended` finds none): that phone would ring for nobody, and its counsellor
+    pick up to hear the call is over. Each such leg is ended once, whichever of Twilio's
+    words of the caller's end comes first (their queue's result, their call's status, the
+    reconciler asking): one not placed yet is called off (its job finds it taken); one
+    ringing (or at the 1's prompt) is hung up through Twilio (the outbox's `end_leg`),
+    unless that is promised already; one being placed this very moment is hung up as soon
+    as its sid is kept (`leg_placed`). The desk says why (`CALLER_GONE_FIRST`, which also
+    marks it as seen to); the leg's status callback then ends it, and its counsellor, on no
+    call, takes the next caller. Return how many legs were ended or called off."""
+    if contact.id is None or contact.channel != "phone":
+        return 0
+    rung = session.exec(
+        select(CallLeg).where(CallLeg.contact_id == contact.id, CallLeg.kind == "counsellor",
+                              col(CallLeg.callback_id).is_(None),
+                              col(CallLeg.status).in_(LIVE),
+                              or_(col(CallLeg.answered_by).is_(None),
+                                  col(CallLeg.answered_by) != HUMAN),
+                              or_(col(CallLeg.error).is_(None),
+                                  col(CallLeg.error) != CALLER_GONE_FIRST))
+        .with_for_update().execution_options(populate_existing=True)
+    ).all()
+    now = utcnow()
+    for leg in rung:
+        leg.error, leg.updated_at = CALLER_GONE_FIRST, now
+        if leg.status == "placed":  # its job has not taken it: nobody's phone rings
+            leg.status = "canceled"
+        elif leg.call_sid and not end_promised(session=session, leg=leg):
+            outbox.add(session, "end_leg", urgent=True, leg_id=leg.id or 0)
+        session.add(leg)
+    if rung:
+        log.info("calls.ringing_for_nobody", contact_id=contact.id, legs=len(rung))
+    return len(rung)
 
 
 def number_to_reach(*, session: Session, contact: Contact) -> str | None:
