@@ -159,6 +159,8 @@ DETAILS: dict[str, dict[str, str]] = {
                               "en": "Callback due, attempt {n}"},
     "t_detail_callback_started": {"nl": "Terugbelgesprek gestart",
                                   "en": "Callback call started"},
+    "t_detail_window_late": {"nl": "Terugbelmoment {window}: gekozen toen het gesprek eindigde",
+                             "en": "Callback window {window}: chosen as the call ended"},
     "t_detail_callback_planned": {"nl": "Terugbellen gepland: {window}; persoonlijk: {personal}",
                                   "en": "Callback planned: {window}; personal: {personal}"},
     "t_detail_personal_due": {
