@@ -27,6 +27,7 @@ Nothing of this is in Redis: jobs carry ids only and the tallies hold counts.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -62,7 +63,13 @@ log = structlog.get_logger(__name__)
 # minutes; a day is plenty).
 RETRY_KEYS_KEPT = timedelta(days=1)
 
-BATCH = 500
+BATCH = 100
+# On SQLite one writer holds the database at a time: between two batches the lock is let
+# go long enough for what waits on it (a person's text, a counsellor's reply: SQLite's
+# busy handler tries again at most every 100 ms) to get in, rather than the next batch
+# taking it back at once until their wait runs out. PostgreSQL locks rows, not the
+# database.
+SQLITE_PAUSE_S = 0.25
 # A callback not yet made (`pending`, `due`, a crisis's callable at once): erased, it is
 # cancelled. One being called (`calling`) is a live call: hung up on request (`hang_up`),
 # it keeps its status until Twilio says how the call ended.
@@ -318,11 +325,16 @@ def due_by_desk(session: Session, retention: Retention, now: datetime | None = N
 def retain(unit_of_work: Callable[[], AbstractContextManager[Session]], retention: Retention,
            *, now: datetime | None = None, batch: int = BATCH) -> int:
     """Anonymise every contact past its desk's period, `batch` per unit of work; return how
-    many. Safe to run twice and beside another run: an anonymised contact is skipped."""
+    many. Safe to run twice and beside another run: an anonymised contact is skipped. On
+    SQLite each next batch waits `SQLITE_PAUSE_S` first, for the writers waiting on it."""
     now = now or utcnow()
     total = 0
+    pause_s = 0.0
     while True:
+        time.sleep(pause_s)
         with unit_of_work() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                pause_s = SQLITE_PAUSE_S  # before each next batch (`SQLITE_PAUSE_S`)
             found = due(session, retention, now, batch)
             hashes = {contact.phone_hash for contact in found if contact.phone_hash}
             for contact in found:
