@@ -23,7 +23,6 @@ from loket.desk.workspace import (
 )
 from loket.domain import support
 from loket.domain.refusals import Refused
-from loket.store.db import get_session
 from loket.store.models import User
 
 bp = Blueprint("desk_support", __name__, url_prefix="/desk")
@@ -87,10 +86,13 @@ def approve_flag(flag_id: int) -> ResponseReturnValue:
     with writing() as session:
         done = support.approve_flag(session=session, approver=staff(), flag_id=flag_id,
                                     source=source())
+        # Asked in the unit of work, which sees a colleague's commit of a moment before
+        # (on SQLite the request's reading session may still see the database as it was).
+        already = not done and support.approved_already(session=session, approver=staff(),
+                                                        flag_id=flag_id)
     if not done:
         # A colleague approved it a moment before: say so; for anyone else it is not there.
-        if not support.approved_already(session=get_session(), approver=staff(),
-                                        flag_id=flag_id):
+        if not already:
             abort(404)
         flash("s_done_approved_already", "notice")
         return redirect(back(), 303)
@@ -105,9 +107,11 @@ def resolve_help(help_id: int) -> ResponseReturnValue:
     with writing() as session:
         done = support.resolve_help(session=session, user=staff(), help_id=help_id,
                                     source=source())
+        already = not done and support.answered_already(session=session, user=staff(),
+                                                        help_id=help_id)  # as above
     if not done:
         # A colleague answered it a moment before: say so; for anyone else it is not there.
-        if not support.answered_already(session=get_session(), user=staff(), help_id=help_id):
+        if not already:
             abort(404)
         flash("s_done_resolved_already", "notice")
         return redirect(back(), 303)
