@@ -240,8 +240,10 @@ def step_webhook(name: str, choose: Chooser) -> Response:
     def handle(session: Session, contact: Contact) -> VoiceResponse:
         step = Step.parse(contact.intake_step)
         digits = request.form.get("Digits", "").strip()
-        if step == filed_on_hang_up(name):  # the call ended before this answer came
-            return answered_after_hang_up(session, contact, name, digits)
+        if step in (filed_on_hang_up(name), filed_on_hang_up(name, fallback=True)):
+            # The call ended before this answer came.
+            return answered_after_hang_up(session, contact, name, digits,
+                                          fallback=step.answers[1:] == (FALLBACK,))
         if step.name != name:
             return resume(session, contact, VoiceResponse())
         # At the keyed-number question 0 is a digit of a number; a lone 0 is no number but
@@ -973,8 +975,11 @@ def finish_callback(session: Session, contact: Contact) -> None:
         session=session, contact=contact, phone=phone, window=window
     )
     # Filed at this question, with its defaults: its answer may still come
-    # (`answered_after_hang_up`).
-    contacts.set_step(session=session, contact=contact, step=str(filed_on_hang_up(step.name)))
+    # (`answered_after_hang_up`); at the window question after a number not understood,
+    # knowing the caller was offered not to be called on this one.
+    fallback = step.name == "cb_window" and step.answers[:1] == (FALLBACK,)
+    contacts.set_step(session=session, contact=contact,
+                      step=str(filed_on_hang_up(step.name, fallback=fallback)))
     log.info("voice.callback_filed", contact_id=contact.id, callback_id=callback.id)
 
 
@@ -986,22 +991,25 @@ def finish_callback(session: Session, contact: Contact) -> None:
 # lost, and the callback filed is the one the caller chose.
 
 
-def filed_on_hang_up(name: str) -> Step:
+def filed_on_hang_up(name: str, *, fallback: bool = False) -> Step:
     """Return the step of a call whose callback the hang-up filed at question `name`, with
     the defaults of the answers not given (`finish_callback`): a `callback` step (what
-    `resume` confirms) that still knows the question, so its late answer applies once."""
-    return Step("callback", (name,))
+    `resume` confirms) that still knows the question, so its late answer applies once;
+    `fallback` when the calling number was the fallback for a keyed one not understood
+    (`NOT_THIS_NUMBER_KEY` was offered)."""
+    return Step("callback", (name, FALLBACK) if fallback else (name,))
 
 
 def answered_after_hang_up(
-    session: Session, contact: Contact, name: str, digits: str
+    session: Session, contact: Contact, name: str, digits: str, *, fallback: bool = False
 ) -> VoiceResponse:
     """Apply an answer to the question at which the caller hung up, which the hang-up's
     callback (`finish_callback`) already filed with the defaults, as if it had come first:
     0 makes the call a crisis, called back at once on the callback's number
     (`contacts.escalate`, as 0 while waiting); a window or a voicemail answer changes the
     callback, and another number than the calling one withdraws it (the hang-up at the
-    keyed-number question files none) -- only while nobody has dialled it. Once: the step
+    keyed-number question files none), as does "not this number" (4) where the calling
+    number was the `fallback` -- only while nobody has dialled it. Once: the step
     is then the plain `callback`. Nobody hears the answer."""
     contacts.set_step(session=session, contact=contact, step="callback")
     if digits == CRISIS_KEY:
@@ -1019,7 +1027,8 @@ def answered_after_hang_up(
         callback.voicemail_allowed = VOICEMAIL[digits]
         callback.updated_at = utcnow()
         session.add(callback)
-    elif name == "cb_number" and NUMBER_CHOICES.get(digits) == "keyed":
+    elif (name == "cb_number" and NUMBER_CHOICES.get(digits) == "keyed") or (
+            name == "cb_window" and fallback and digits == NOT_THIS_NUMBER_KEY):
         # Not this number: none was keyed in before the call ended, so nothing to call.
         callbacks.cancel_callbacks(session=session, contact=contact)
         record_abandoned(session, contact, None)
