@@ -398,12 +398,17 @@ def caller_left(*, session: Session, contact: Contact) -> bool:
     return False
 
 
+# Said on the desk of a counsellor's phone rung to take a waiting caller who hung up first
+# (`caller_gone_first`, `ringing_for_nobody`); it also marks that leg as hung up for it.
+CALLER_GONE_FIRST = "the caller hung up before the call was answered"
+
+
 def caller_gone_first(*, session: Session, leg: CallLeg, contact: Contact) -> bool:
     """The counsellor answered to take a waiting caller who hung up meanwhile: there is
     nobody to move into the call, which the desk is told. Return whether that is so."""
     if leg.callback_id is not None or not caller_left(session=session, contact=contact):
         return False
-    leg.error, leg.updated_at = "the caller hung up before the call was answered", utcnow()
+    leg.error, leg.updated_at = CALLER_GONE_FIRST, utcnow()
     session.add(leg)
     return True
 
@@ -1415,11 +1420,6 @@ def left_unanswered(*, session: Session, contact: Contact, waited_s: int | None,
                           reason=f"{detail} before being joined")
     contacts.mark_abandoned(session=session, contact=contact, waited_s=waited_s, actor=actor,
                             detail=detail)
-
-
-# Said on the desk of a counsellor's phone rung to take a waiting caller who hung up first
-# (`caller_gone_first`, `ringing_for_nobody`); it also marks that leg as hung up for it.
-CALLER_GONE_FIRST = "the caller hung up before the call was answered"
 
 
 def ringing_for_nobody(*, session: Session, contact: Contact) -> int:
