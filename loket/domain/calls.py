@@ -24,7 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from loket.domain import audit, break_glass, callbacks, contacts, inbound
+from loket.domain import audit, break_glass, callbacks, contacts, inbound, outbound
 from loket.domain.refusals import Refused
 from loket.queue import outbox
 from loket.store.models import (
@@ -32,7 +32,6 @@ from loket.store.models import (
     CallLeg,
     Contact,
     InboundEvent,
-    OutboundAction,
     Outbox,
     User,
     table_of,
@@ -494,7 +493,7 @@ def rung_for_nobody(*, session: Session, leg_id: int, call_sid: str) -> bool:
     contact = session.get(Contact, leg.contact_id, populate_existing=True)
     erased = contact is None or contact.anonymised_at is not None
     if erased:
-        forget_sandbox_call(session=session, call_sid=call_sid)
+        outbound.forget_sent(session=session, contact_id=leg.contact_id, sids=(call_sid,))
     if leg.call_sid != call_sid or leg.status in FINAL:
         return False  # another call's sid kept (not this one's to end here), or over
     caller_gone = (not erased and contact is not None and leg.kind == "counsellor"
@@ -520,13 +519,6 @@ def end_promised(*, session: Session, leg: CallLeg) -> bool:
                                   col(Outbox.created_at) >= leg.created_at)
     ).all()
     return any(args.get("leg_id") == leg.id for args in promised)
-
-
-def forget_sandbox_call(*, session: Session, call_sid: str) -> None:
-    """Forget what the sandbox gateway kept of a call of an erased contact that names
-    the person (the number dialled), found by its sid, as `erasure.anonymise` does."""
-    session.execute(update(OutboundAction).where(col(OutboundAction.sid) == call_sid)
-                    .values(to=None, body=None))
 
 
 def leg_failed(*, session: Session, leg_id: int, reason: str, final: bool,

@@ -28,17 +28,17 @@ Nothing of this is in Redis: jobs carry ids only and the tallies hold counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from loket.domain import audit, calls, escalation, inbound, workspace
+from loket.domain import audit, calls, escalation, inbound, outbound, workspace
 from loket.domain.contacts import REFERENCE_LENGTH
 from loket.queue import outbox
 from loket.routing.values import DESKS
@@ -51,7 +51,6 @@ from loket.store.models import (
     InboundEvent,
     Message,
     Note,
-    OutboundAction,
     PersonFlag,
     User,
 )
@@ -121,19 +120,9 @@ def anonymise(*, session: Session, contact: Contact, actor: str, detail: str,
     session.execute(update(InboundEvent).where(col(InboundEvent.contact_id) == contact.id,
                                                col(InboundEvent.channel) != "api")
                     .values(response=None))
-    forget_sent(session=session, contact_id=contact.id, sids=sids)
+    outbound.forget_sent(session=session, contact_id=contact.id, sids=sids)
     audit.record(session=session, event="delete", contact=contact, user_id=user_id,
                  actor=actor, detail=detail, source=source)
-
-
-def forget_sent(*, session: Session, contact_id: int, sids: Collection[str]) -> None:
-    """Clear what the sandbox recorded of what was sent to a contact (its number, the text):
-    the records naming the contact, and those found by these Twilio sids (one names no
-    contact, as the person's leg of a callback). The erasure's, and the worker's for a
-    reply sent while its person was being erased (`sent_after_erasure`)."""
-    session.execute(update(OutboundAction).where(
-        or_(col(OutboundAction.contact_id) == contact_id, col(OutboundAction.sid).in_(sids)))
-        .values(to=None, body=None))
 
 
 def sent_after_erasure(*, session: Session, contact_id: int, sid: str) -> bool:
@@ -144,7 +133,7 @@ def sent_after_erasure(*, session: Session, contact_id: int, sid: str) -> bool:
     contact = session.get(Contact, contact_id)
     if contact is None or contact.anonymised_at is None:
         return False
-    forget_sent(session=session, contact_id=contact_id, sids=(sid,))
+    outbound.forget_sent(session=session, contact_id=contact_id, sids=(sid,))
     log.warning("erasure.sent_after_erasure", contact_id=contact_id)
     return True
 
