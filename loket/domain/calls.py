@@ -851,12 +851,11 @@ def match_early_statuses(*, session: Session, call_sid: str, policy: Policy | No
     # A status callback's key begins with its CallSid (`channels.calls`: the key's sid is
     # `CallSid:state`): only this call's are read, not every unmatched one's payload (each
     # decrypted). The key's start narrows, the payload's CallSid decides.
-    prefix = f"{STATUS_CHANNEL}:{STATUS_KIND}:{call_sid}:"[:inbound.MAX_KEY]
     rows = session.execute(
         sa_select(table.c.id, table.c.payload)
         .where(table.c.channel == STATUS_CHANNEL, table.c.kind == STATUS_KIND,
                table.c.contact_id.is_(None), table.c.created_at >= since,
-               table.c.idempotency_key.startswith(prefix, autoescape=True))
+               inbound.of_sid(STATUS_CHANNEL, STATUS_KIND, call_sid))
         .order_by(table.c.id)
     ).all()
     posted = [(event_id, json.loads(payload or "{}")) for event_id, payload in rows]

@@ -391,9 +391,7 @@ def keep_sid(*, session: Session, message_id: int, sid: str, decide: contacts.De
     # A status callback's key begins with its sid (`inbound.idempotency_key`): only this
     # sid's are read, not every unmatched one's payload (each decrypted). The key's start
     # narrows, the payload's MessageSid decides (SQLite's LIKE ignores case).
-    keyed = or_(*(table.c.idempotency_key.startswith(
-        f"{channel}:{STATUS_KIND}:{sid or '-'}:"[:inbound.MAX_KEY], autoescape=True)
-        for channel in STATUS_CHANNELS))
+    keyed = or_(*(inbound.of_sid(channel, STATUS_KIND, sid) for channel in STATUS_CHANNELS))
     rows = session.execute(
         select_columns(table.c.id, table.c.payload)
         .where(table.c.channel.in_(STATUS_CHANNELS), table.c.kind == STATUS_KIND,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from loket.store.models import Contact, InboundEvent, insert_into, table_of
@@ -41,7 +41,20 @@ def idempotency_key(
         json.dumps({"path": path, "p": dict(params)}, sort_keys=True).encode()
     ).hexdigest()
     digest = keyed(f"webhook:{content}")[:32]
-    return f"{channel}:{kind}:{sid or '-'}:{digest}"[:MAX_KEY]
+    return (key_prefix(channel, kind, sid) + digest)[:MAX_KEY]
+
+
+def key_prefix(channel: str, kind: str, sid: str | None) -> str:
+    """Return how the idempotency key of a webhook of this channel, kind and sid begins."""
+    return f"{channel}:{kind}:{sid or '-'}:"
+
+
+def of_sid(channel: str, kind: str, sid: str) -> ColumnElement[bool]:
+    """Return the clause "a webhook of this channel and kind about this sid", by its key's
+    start (`key_prefix`): found without reading (or decrypting) any payload. A sid that
+    is a prefix of another's finds only its own (the key's `:` after it)."""
+    return col(InboundEvent.idempotency_key).startswith(
+        key_prefix(channel, kind, sid)[:MAX_KEY], autoescape=True)
 
 
 def find_answer(*, session: Session, key: str) -> tuple[str | None, str] | None:
