@@ -246,10 +246,10 @@ def step_webhook(name: str, choose: Chooser) -> Response:
                                           fallback=step.answers[1:] == (FALLBACK,))
         if step.name != name:
             return resume(session, contact, VoiceResponse())
+        if digits and ended_unanswered(contact):
+            return answered_after_close(session, contact, step, choose, digits)
         # At the keyed-number question 0 is a digit of a number; a lone 0 is no number but
         # the help-now key every earlier question offered.
-        if digits == CRISIS_KEY and ended_unanswered(contact):
-            return crisis_after_hang_up(session, contact)
         if digits == CRISIS_KEY:
             contacts.update_answers(session=session, contact=contact, risk="acute",
                                     preference="now")
@@ -940,20 +940,28 @@ def call_ended(session: Session, contact: Contact | None) -> VoiceResponse:
         return VoiceResponse()
     if contact.external_id:  # taken into a counsellor's call: that leg is over too
         calls.caller_call_ended(session=session, call_sid=contact.external_id)
+    settle_end(session, contact)
+    log.info("voice.call_ended", contact_id=contact.id, status=contact.status,
+             duration_s=form_seconds("CallDuration"))
+    return VoiceResponse()
+
+
+def settle_end(session: Session, contact: Contact, *, keyed: str | None = None) -> None:
+    """What the end of the call means where the caller stood: a callback half asked is
+    filed with the safe defaults (`finish_callback`; `keyed`: the number keyed in by the
+    request being handled, whose payload is stored after it); a caller still awaiting this
+    call, or claimed on the desk and never joined, left unanswered (`record_abandoned`)."""
     if (
         contact.status == "callback"
         and callbacks.latest_callback(session=session, contact=contact) is None
     ):
-        finish_callback(session, contact)
+        finish_callback(session, contact, keyed=keyed)
     elif (contact.status in ("new", "routed", "waiting") and calls.still_awaiting_its_call(
             session=session, contact_id=contact.id or 0)) or calls.claimed_on_the_line(
             session=session, contact=contact):
         waited = (seconds_since(contact.routed_at)
                   if contact.status in ("waiting", "in_progress") else None)
         record_abandoned(session, contact, waited)
-    log.info("voice.call_ended", contact_id=contact.id, status=contact.status,
-             duration_s=form_seconds("CallDuration"))
-    return VoiceResponse()
 
 
 def seconds_since(moment: datetime | None) -> int | None:
@@ -963,11 +971,14 @@ def seconds_since(moment: datetime | None) -> int | None:
     return max(int((utcnow() - moment).total_seconds()), 0)
 
 
-def finish_callback(session: Session, contact: Contact) -> None:
-    """File a callback the caller hung up on half-way, with the safe defaults."""
+def finish_callback(session: Session, contact: Contact, *, keyed: str | None = None) -> None:
+    """File a callback the caller hung up on half-way, with the safe defaults (`keyed`: the
+    number just keyed in, not stored yet)."""
     step = Step.parse(contact.intake_step)
     choice, window = stored_callback_answers(step)
-    phone = None if step.name == "cb_keyed" else callback_phone(session, contact, choice)
+    phone = (None if step.name == "cb_keyed"
+             else keyed if choice == "keyed" and keyed
+             else callback_phone(session, contact, choice))
     if phone is None or contact.crisis:
         record_abandoned(session, contact, None)
         return
@@ -1078,19 +1089,30 @@ def ended_unanswered(contact: Contact) -> bool:
     return contact.status == "closed" and contact.outcome == "abandoned"
 
 
-def crisis_after_hang_up(session: Session, contact: Contact) -> VoiceResponse:
-    """Help now (0) pressed as the line dropped, handled after the call's end closed it as
-    abandoned: as had it come first (routed as a crisis, waiting now; then the hang-up), so
-    a crisis with a number to call stays open to be called back at once on it
-    (`calls.left_unanswered`); without one it is an abandoned crisis call. Nobody hears it."""
-    contacts.update_answers(session=session, contact=contact, risk="acute", preference="now")
-    # Our abandoned guess undone (the call was never routed, or only for a callback).
-    contact.status, contact.outcome, contact.closed_at = "new", None, None
-    route(session, contact)
-    contacts.wait_now(session=session, contact=contact)
-    contacts.set_step(session=session, contact=contact, step="queued")
-    log.info("voice.crisis_after_hang_up", contact_id=contact.id)
-    record_abandoned(session, contact, seconds_since(contact.routed_at))
+def answered_after_close(
+    session: Session, contact: Contact, step: Step, choose: Chooser, digits: str
+) -> VoiceResponse:
+    """Apply an answer to the question the caller was at when the line dropped, handled
+    after the call's end closed the contact as abandoned, as had it come first: our
+    abandoned guess undone (`contacts.reopen_abandoned`), the answer taken (help now, 0,
+    routes a crisis to wait now; "call me back" goes on to the number question; a number
+    keyed in is the one to call), and the end settled again where the caller then stood
+    (`settle_end`). So help now asked for stays open to be called back at once on the
+    calling number, and a callback asked for is filed with the safe defaults, as a hang-up
+    at the next question files it; an answer that leaves the caller waiting is an
+    abandoned call again. Nobody hears the answer."""
+    contacts.reopen_abandoned(session=session, contact=contact,
+                              status="callback" if step.name.startswith("cb_") else "new")
+    if digits == CRISIS_KEY:  # at the keyed-number question too: a lone 0 is no number
+        contacts.update_answers(session=session, contact=contact, risk="acute",
+                                preference="now")
+        enqueue(session, contact, "connecting_crisis")
+    else:
+        choose(session, contact, step, digits)
+    keyed = callbacks.dialled_number(digits) if step.name == "cb_keyed" else None
+    settle_end(session, contact, keyed=keyed)
+    log.info("voice.answered_after_close", contact_id=contact.id, question=step.name,
+             status=contact.status)
     twiml = VoiceResponse()
     twiml.hangup()
     return twiml

@@ -161,6 +161,8 @@ DETAILS: dict[str, dict[str, str]] = {
                                   "en": "Callback call started"},
     "t_detail_window_late": {"nl": "Terugbelmoment {window}: gekozen toen het gesprek eindigde",
                              "en": "Callback window {window}: chosen as the call ended"},
+    "t_detail_answered_late": {"nl": "Heropend: een antwoord gegeven toen het gesprek eindigde",
+                               "en": "Reopened: an answer given as the call ended"},
     "t_detail_callback_planned": {"nl": "Terugbellen gepland: {window}; persoonlijk: {personal}",
                                   "en": "Callback planned: {window}; personal: {personal}"},
     "t_detail_personal_due": {

@@ -77,6 +77,7 @@ _DETAILS: tuple[tuple[str, str], ...] = (
     (r"callback outcome=(?P<call_outcome>\S+)", "t_detail_callback_outcome"),
     (r"callback tried once more", "t_detail_tried_again"),
     (r"callback window (?P<window>\S+): chosen as the call ended", "t_detail_window_late"),
+    (r"reopened: an answer given as the call ended", "t_detail_answered_late"),
     (r"wrote again after the callback failed: back in the queue", "t_detail_wrote_again"),
     (r"listening in \(coaching the counsellor\)", "t_detail_listening"),
     (r"warm transfer desk=(?P<desk>\S+) on the live call", "t_detail_warm_transfer"),

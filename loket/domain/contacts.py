@@ -617,6 +617,24 @@ def mark_abandoned(
     return contact
 
 
+ANSWERED_AS_THE_CALL_ENDED = "reopened: an answer given as the call ended"
+
+
+def reopen_abandoned(*, session: Session, contact: Contact, status: str) -> bool:
+    """Undo our abandoned guess: an answer the caller gave as the line dropped, handled
+    after the call's end closed the contact as abandoned, comes first after all (its
+    channel then settles the end again, as had it come in that order). The contact goes
+    back to `status`, where it stood at that question. Return whether it was reopened."""
+    if contact.status != "closed" or contact.outcome != "abandoned":
+        return False
+    contact.status, contact.outcome, contact.closed_at = status, None, None
+    contact.updated_at = utcnow()
+    session.add(contact)
+    audit.record(session=session, event="update", contact=contact, actor="voice",
+                 detail=ANSWERED_AS_THE_CALL_ENDED)
+    return True
+
+
 def close(
     *,
     session: Session,
