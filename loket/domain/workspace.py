@@ -346,12 +346,16 @@ def searched(*, session: Session, user: User, listed: Collection[Contact], sourc
 
 
 def earlier_contacts(*, session: Session, user: User, contact: Contact) -> list[Contact]:
-    """Return the person's earlier contacts (same keyed phone hash) this user may see."""
+    """Return the person's earlier contacts (same keyed phone hash, made before this one)
+    this user may see, newest first; never a later one (DESIGN.md's `history`)."""
     if not contact.phone_hash:
         return []
+    before = or_(col(Contact.created_at) < contact.created_at,
+                 and_(col(Contact.created_at) == contact.created_at,
+                      col(Contact.id) < (contact.id or 0)))
     return list(session.exec(
         select(Contact)
-        .where(Contact.phone_hash == contact.phone_hash, col(Contact.id) != contact.id)
+        .where(Contact.phone_hash == contact.phone_hash, col(Contact.id) != contact.id, before)
         .where(access.visible_to(user))
         .order_by(col(Contact.created_at).desc())
         .limit(20)

@@ -600,6 +600,9 @@ def test_the_earlier_contacts_a_page_lists_are_audited_as_searched(store_app: Fl
     assert opened.status_code == 200 and opened.get_json()["history"] == []
     assert [line.event for line in lines_since(store_app, before)] == ["break-glass", "read"]
     neighbour = waiting(store_app, desk="veterans", flags=("both",), phone=other_person)
+    with session_scope(engine_of(store_app)) as session:  # the person's earlier contact
+        row = session.exec(select(Contact).where(Contact.reference == neighbour)).one()
+        row.created_at = row.created_at - timedelta(days=1)
     before = newest_audit_id(store_app)
     opened = who.do("break_glass", also)
     assert opened.get_json()["history"] == [neighbour]  # flagged both: police may see it
