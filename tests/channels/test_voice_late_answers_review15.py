@@ -76,3 +76,14 @@ def test_call_me_back_as_the_line_drops_from_a_hidden_number_leaves_nothing_to_c
 def test_the_trail_says_why_a_closed_call_was_opened_again_in_dutch() -> None:
     assert detail_text("reopened: an answer given as the call ended", "nl") == (
         "Heropend: een antwoord gegeven toen het gesprek eindigde")
+
+
+def test_help_now_as_the_line_drops_at_the_keyed_number_question_is_a_crisis_to_call_back(
+    app: Flask, client: FlaskClient
+) -> None:
+    # A lone 0 there is no number but help now, as at every question before it.
+    call = hang_up_then_press(Call(client), "0", "1", "2", "2")
+    contact = contact_of(app, call.sid)
+    assert contact.crisis and (contact.status, contact.outcome) == ("waiting", None)
+    assert [(cb.status, cb.phone) for cb in callbacks_of(app, contact)] == [
+        ("crisis", call.caller)]
