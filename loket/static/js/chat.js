@@ -1,5 +1,6 @@
 /* Loket public pages: progressive enhancement only. Everything works without this file.
- * - Move focus to an error summary (the autofocus attribute does it too).
+ * - Move focus to an error summary, or to the 112/113 block above it when that has autofocus
+ *   (the autofocus attribute does it too).
  * - Chat: show new messages and the queue line live (polling every 2 s while the page is
  *   visible, at once when it comes back; one poll on its way at a time), and say in the
  *   status line when polls keep failing that new messages are not coming in; and send
@@ -14,9 +15,14 @@
 (function () {
   "use strict";
 
-  var summary = document.getElementById("error-summary");
-  if (summary && document.activeElement !== summary) {
-    summary.focus();
+  // A form sent back to someone in crisis opens at the 112/113 block (autofocus on it), the
+  // error summary right after it: focus is not taken from the block to the summary.
+  var opening = document.getElementById("crisis-now");
+  if (!opening || !opening.hasAttribute("autofocus")) {
+    opening = document.getElementById("error-summary");
+  }
+  if (opening && document.activeElement !== opening) {
+    opening.focus();
   }
 
   // An earlier page of a long conversation (no data-poll) is not kept up to date: its
