@@ -20,6 +20,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_flashed_messages,
     make_response,
     redirect,
     render_template,
@@ -168,7 +169,7 @@ def new_messages(reference: str) -> ResponseReturnValue:
     with writing() as writer:
         workspace.read(session=writer, user=user, contact=contact, source=source(),
                        detail="new messages")
-    answer = Response(render_template("desk/_messages.html", messages=found))
+    answer = Response(render_template("desk/_messages.html", messages=found, contact=contact))
     answer.headers["X-Last-Message"] = str(found[-1].id)
     return answer
 
@@ -219,7 +220,16 @@ def render_contact(user: User, contact: Contact, *, unmasked: bool, earlier: lis
         chat_ended=conversations.chat_ended(contact),
         chat_quiet=workspace.chat_quiet(session=session, contact=contact, idle=idle),
         idle_span=idle_span(idle),
+        box_errors=box_errors(),
     )
+
+
+def box_errors() -> dict[str, str]:
+    """Return the refusals flashed for one field of the contact's page (`REFUSED_AT`), by
+    the field's id (the page says them there, and any other flash under its h1)."""
+    flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+    return {category.removeprefix(AT_BOX): message for category, message in flashed
+            if category.startswith(AT_BOX)}
 
 
 def idle_span(idle: timedelta) -> str:
@@ -260,9 +270,10 @@ def act(reference: str, action: str) -> ResponseReturnValue:
         keep_typed(user, seen, action, form)
         return redirect(back, 303)
     except workspace.Refused as exc:
-        flash(refused_text(exc), "error")
+        box = REFUSED_AT.get((action, exc.field))
+        flash(refused_text(exc), f"{AT_BOX}{box}" if box else "error")
         keep_typed(user, seen, action, form)
-        return redirect(back, 303)
+        return redirect(back, 303)  # the field said at, if any, has the focus
     if action == "draft":
         return Response(status=204)
     if action == "unmask":  # shown on this answer only, after the audit line was written
@@ -314,6 +325,14 @@ UNSENT = {"reply": ("text", "unsent_reply"), "note": ("text", "unsent_note"),
 # The box each refused action's text came from: (draft kind, form field).
 TYPED = {"reply": ("reply", "text"), "note": ("note", "text"), "transfer": ("transfer", "note"),
          "warm_transfer": ("transfer", "note"), "close": ("close", "note")}  # one handover note
+# The field of the page (its id) a refused action's rule is about, by (action, rule's field):
+# the refusal is said beside it, which is marked invalid and gets the focus (autofocus: the
+# page opens there). Any other refusal is said under the page's h1.
+REFUSED_AT = {("reply", "text"): "reply-text", ("note", "note"): "note-text",
+              ("transfer", "desk"): "transfer-desk", ("transfer", "note"): "transfer-note",
+              ("close", "outcome"): "close-outcome", ("close", "contact_type"): "close-type",
+              ("close", "note"): "close-note"}
+AT_BOX = "error:"  # a refusal's flash category: "error:" and that field's id
 
 
 class FormOrigin(NamedTuple):
