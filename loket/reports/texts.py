@@ -7,6 +7,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "nav_reports": {"nl": "Rapportages", "en": "Reports"},
     "nav_capacity": {"nl": "Capaciteitsplan", "en": "Capacity plan"},
     "rep_title": {"nl": "Rapportage {start} t/m {end}", "en": "Report {start} to {end}"},
+    # Before a page's title when its filters were refused, as on the public error pages.
+    "rep_error_prefix": {"nl": "Fout:", "en": "Error:"},
     "rep_scope_all": {"nl": "Alle desks", "en": "All desks"},
     "rep_scope_desk": {"nl": "Desk: {desk}", "en": "Desk: {desk}"},
     "rep_scope_channel": {"nl": "Kanaal: {channel}", "en": "Channel: {channel}"},

@@ -41,7 +41,12 @@ WEEKDAYS = 7
 
 
 class BadFilter(ValueError):
-    """A filter the page cannot use; the message is for the manager."""
+    """A filter the page cannot use; the message is for the manager, `fields` the form's
+    fields it is about (their names, as the query's)."""
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def parse_day(args: Mapping[str, str], name: str, default: date, say: Any) -> da
     except ValueError:
         day = None
     if day is None or not reportable(day):
-        raise BadFilter(say("rep_bad_date", field=say(f"rep_{name}")))
+        raise BadFilter(say("rep_bad_date", field=say(f"rep_{name}")), name)
     return day
 
 
@@ -103,18 +108,19 @@ def read_filters(args: Mapping[str, str], user: User, say: Any) -> Filters:
         end = parse_day(args, "to", last, say)
         start = end.replace(day=1)
     if end < start:
-        raise BadFilter(say("rep_bad_range", start=start.isoformat(), end=end.isoformat()))
+        raise BadFilter(say("rep_bad_range", start=start.isoformat(), end=end.isoformat()),
+                        "from", "to")
     if (end - start).days > MAX_DAYS:
-        raise BadFilter(say("rep_too_long", days=MAX_DAYS))
+        raise BadFilter(say("rep_too_long", days=MAX_DAYS), "from", "to")
     allowed = desks_for(user)
     desk = (args.get("desk") or "").strip() or None
     if user.desk:
         desk = desk or user.desk
     if desk is not None and desk not in allowed:
-        raise BadFilter(say("rep_bad_choice", field=say("rep_desk")))
+        raise BadFilter(say("rep_bad_choice", field=say("rep_desk")), "desk")
     channel = (args.get("channel") or "").strip() or None
     if channel is not None and channel not in CHANNELS:
-        raise BadFilter(say("rep_bad_choice", field=say("rep_channel")))
+        raise BadFilter(say("rep_bad_choice", field=say("rep_channel")), "channel")
     return Filters(start, end, desk, channel)
 
 
@@ -161,14 +167,15 @@ def index() -> ResponseReturnValue:
     try:
         filters = read_filters(request.args, user, say)
     except BadFilter as exc:
-        return render_template("reports/index.html", error=str(exc), tables=[], key=[],
+        return render_template("reports/index.html", error=str(exc), invalid=exc.fields,
+                               tables=[], key=[],
                                filters=as_typed(request.args, user),
                                typed={name: (request.args.get(name) or "").strip()[:32]
                                       for name in ("from", "to")},
                                desks=desks_for(user), channels=CHANNELS, chart_of=chart_of,
                                links=month_links()), 400
     found, shown = report_tables(filters, say)
-    return render_template("reports/index.html", error=None, tables=found,
+    return render_template("reports/index.html", error=None, invalid=(), tables=found,
                            key=key_figures(shown, say), filters=filters, typed={},
                            desks=desks_for(user), channels=CHANNELS, chart_of=chart_of,
                            links=month_links())
@@ -245,7 +252,7 @@ def read_number(args: Mapping[str, str], name: str, default: float, low: float, 
         number = float("nan")
     if not low <= number <= high:
         raise BadFilter(say("cap_bad_number", field=say(field), low=f"{low:g}",
-                            high=f"{high:g}"))
+                            high=f"{high:g}"), name)
     return number
 
 
@@ -258,9 +265,9 @@ def read_plan_filters(args: Mapping[str, str], say: Any) -> PlanFilters:
     occupancy = read_number(args, "occupancy", DEFAULT_MAX_OCCUPANCY, MIN_OCCUPANCY_CAP, 1.0,
                             say, "cap_occupancy_cap_field")
     if weeks != int(weeks) or target != int(target):
-        raise BadFilter(say("cap_bad_number", field=say("cap_weeks" if weeks != int(weeks)
-                                                        else "cap_target"),
-                            low="1", high="52" if weeks != int(weeks) else "600"))
+        name = "weeks" if weeks != int(weeks) else "target"
+        raise BadFilter(say("cap_bad_number", field=say(f"cap_{name}"),
+                            low="1", high="52" if name == "weeks" else "600"), name)
     return PlanFilters(int(weeks), int(target), level, shrinkage, occupancy)
 
 
@@ -451,11 +458,12 @@ def capacity() -> ResponseReturnValue:
     except BadFilter as exc:
         # The form shows back what was asked (the defaults only where nothing was).
         typed = {name: (request.args.get(name) or "").strip()[:32] for name in PLAN_FIELDS}
-        return render_template("reports/capacity.html", error=str(exc), said=[], tables=[],
+        return render_template("reports/capacity.html", error=str(exc), invalid=exc.fields,
+                               said=[], tables=[],
                                made=None, filters=PlanFilters(), typed=typed,
                                chart_of=chart_of), 400
     made, user = make_plan(filters), manager()
-    return render_template("reports/capacity.html", error=None, typed={},
+    return render_template("reports/capacity.html", error=None, invalid=(), typed={},
                            said=sentence(made, filters, say, user.desk),
                            tables=plan_tables(made, say, queues_seen(user)), made=made,
                            filters=filters, chart_of=chart_of,
