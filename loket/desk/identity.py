@@ -11,6 +11,7 @@ rights.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ from flask_login import logout_user as flask_logout_user
 from loket.api.language import said
 from loket.desk import texts
 from loket.domain import accounts, logins, workspace
+from loket.domain.callbacks import AMSTERDAM
 from loket.errors import UNAVAILABLE
 from loket.store.db import get_session, unit_of_work
 from loket.store.models import User
@@ -52,10 +54,12 @@ UNANSWERED = "loket_login_unanswered"
 class Staff(UserMixin):  # type: ignore[misc]
     """The user behind this request, and how they came in (a login or an API token)."""
 
-    def __init__(self, user: User, token: str | None, *, complete: bool) -> None:
+    def __init__(self, user: User, token: str | None, *, complete: bool,
+                 started_at: datetime | None = None) -> None:
         self.user = user
         self.token = token  # the login's token; None for an API token
         self.complete = complete  # both factors given (always, for an API token)
+        self.started_at = started_at  # when the login began (its hard end follows)
 
     def get_id(self) -> str | None:
         """Return what the session cookie keeps: the login's token."""
@@ -109,7 +113,8 @@ def staff_of(token: str) -> Staff | None:
                 return None
     if not user.active:
         return None
-    return Staff(user, token, complete=login.second_factor_at is not None)
+    return Staff(user, token, complete=login.second_factor_at is not None,
+                 started_at=login.created_at)
 
 
 def load_token(req: Request) -> Staff | None:
@@ -239,11 +244,33 @@ def staff_required(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
+def login_end() -> dict[str, Any] | None:
+    """Return, for the staff layout's notice, when this page's login ends however active its
+    user is (`logins.hard_end`): `clock` (Amsterdam, HH:MM), `ends_at` (UTC, ISO), `due`
+    (the notice shows now), `shows_in` (whole seconds from now until it does, for a page
+    left open), `again` (the login page, back to this page after: a page a GET shows; a
+    form's answer's address may take no GET); None without a login."""
+    started_at = getattr(current_user, "started_at", None)
+    if current_staff() is None or started_at is None:
+        return None
+    hours = current_app.config["LOKET"].staff_session_hours
+    end = logins.hard_end(started_at, session_hours=hours)
+    shows_in = max(0, int(logins.end_notice_in(end).total_seconds()))
+    return {
+        "clock": f"{end.astimezone(AMSTERDAM):%H:%M}",
+        "ends_at": end.isoformat(timespec="seconds"),
+        "due": shows_in == 0,
+        "shows_in": shows_in,
+        "again": login_url() if request.method == "GET" else url_for("desk_auth.login"),
+    }
+
+
 def staff_context() -> dict[str, Any]:
-    """Give staff templates the logged-in user (`staff`), if any."""
+    """Give staff templates the logged-in user (`staff`), if any, and when their login ends
+    (`login_end`)."""
     if not request.path.startswith(STAFF_PAGES):
         return {}
-    return {"staff": current_staff()}
+    return {"staff": current_staff(), "login_end": login_end()}
 
 
 def load_early() -> None:

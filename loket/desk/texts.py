@@ -27,6 +27,23 @@ LAYOUT: dict[str, dict[str, str]] = {
         "nl": "Deze pagina hoort niet bij jouw rol.",
         "en": "This page is not part of your role.",
     },
+    # The layout's notice from 15 minutes before a login's hard end (`logins.hard_end`).
+    # What a counsellor held goes back to its queue, their drafts of it forgotten, as soon
+    # as no complete login of theirs is left: at the end, and at a new login's password step.
+    "login_end": {"nl": "Je inlog eindigt om {time}.", "en": "Your login ends at {time}."},
+    "login_end_held": {
+        "nl": "Rond je gesprekken voor die tijd af of draag ze over: daarna, en ook zodra je "
+              "opnieuw inlogt, gaan de contacten die je behandelt terug naar de wachtrij (een "
+              "lopend telefoongesprek niet) en vervallen je concepten.",
+        "en": "Finish or transfer your conversations before then: after that, and as soon as "
+              "you log in again, the contacts you are working go back to the queue (not a "
+              "call in progress) and your drafts are lost.",
+    },
+    "login_end_other": {
+        "nl": "Daarna log je opnieuw in; wat je dan nog niet hebt opgeslagen, gaat verloren.",
+        "en": "After that you log in again; what you have not saved by then is lost.",
+    },
+    "login_end_again": {"nl": "Nu opnieuw inloggen", "en": "Log in again now"},
 }
 
 

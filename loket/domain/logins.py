@@ -3,8 +3,10 @@
 A login starts after the password (`start`), opens staff pages only once the second factor
 was given (`complete`, under a new token), and ends at logout, when the user is disabled, their
 second factor reset or their password set (`end_all`), or changed by themselves from
-another login (`change_password`), after `idle` without a request or `absolute` after it
-began. Also the password's and second factor's checks with their lockout and replay rules.
+another login (`change_password`), after `idle` without a request or at its hard end
+(`hard_end`: `session_hours` after it began, however active its user is; staff pages say
+when, from `END_NOTICE` before). Also the password's and second factor's checks with their
+lockout and replay rules.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ LOCKOUT_FIRST = timedelta(minutes=1)
 LOCKOUT_MAX = timedelta(hours=1)
 RECOVERY_CODES = 10
 TOTP_WINDOW = 1  # one 30 s step either side, for a clock that drifts a little
+END_NOTICE = timedelta(minutes=15)  # staff pages say this long before when a login ends
 
 
 # The stored form of a login token or a recovery code: an API token's (sha256).
@@ -68,12 +71,24 @@ def lookup_with_user(*, session: Session, token: str) -> tuple[LoginSession, Use
 def timed_out(
     login: LoginSession, *, idle_minutes: int, session_hours: int, now: datetime | None = None
 ) -> bool:
-    """Tell whether a login is over: idle too long, or begun too long ago."""
+    """Tell whether a login is over: idle too long, or past its hard end (`hard_end`)."""
     now = now or utcnow()
     return (
         now - login.last_seen_at > timedelta(minutes=idle_minutes)
-        or now - login.created_at > timedelta(hours=session_hours)
+        or now > hard_end(login.created_at, session_hours=session_hours)
     )
+
+
+def hard_end(started_at: datetime, *, session_hours: int) -> datetime:
+    """Return when a login begun at `started_at` ends however active its user is (its
+    last moment: a request after it finds the login over)."""
+    return started_at + timedelta(hours=session_hours)
+
+
+def end_notice_in(end: datetime, now: datetime | None = None) -> timedelta:
+    """Return how long until staff pages say when a login ending at `end` ends
+    (`END_NOTICE` before it); zero or less: they say it now."""
+    return end - END_NOTICE - (now or utcnow())
 
 
 def needs_renewal(login: LoginSession, now: datetime | None = None) -> bool:
