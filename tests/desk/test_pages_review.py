@@ -128,4 +128,4 @@ def test_after_a_reply_or_a_note_the_page_opens_where_the_counsellor_was_working
     noted = act(client, reference, "note", text="Belt vanavond terug.")
     assert noted.status_code == 303 and noted.location.endswith("#notes")
     refused = act(client, reference, "reply", text="   ")
-    assert "#" not in refused.location  # the error is said at the page's top
+    assert "#" not in refused.location  # at the page's top; the refused box has the focus
