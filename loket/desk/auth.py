@@ -34,6 +34,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as flask_session
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
@@ -183,21 +184,34 @@ def login() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return refused("desk/login.html", form)
     attempts = current_app.config["LOKET"].login_attempts
-    earlier = identity.login_token()
+    earlier = [t for t in (identity.login_token(), flask_session.get(identity.REPLACES))
+               if isinstance(t, str) and t]
+    replaced: str | None = None
     with unit_of_work() as session:
         user = logins.check_password(
             session=session, email=form.email.data, password=form.password.data,
             attempts=attempts, trusted=trusted_device(email=form.email.data) is not None,
         )
         token = logins.start(session=session, user=user, source=source()) if user else None
-        if token is not None and earlier:
-            # The browser's earlier login (another colleague's, on a shared computer) ends
-            # here, not 30 minutes later: its token no longer works, they are not present.
-            logins.end(session=session, token=earlier)
+        for old in earlier if token is not None and user is not None else ():
+            found = logins.lookup(session=session, token=old)
+            if (found is not None and found.user_id == user.id  # type: ignore[union-attr]
+                    and found.second_factor_at is not None and replaced is None):
+                # The same person logging in again (their login about to end): it stays
+                # theirs, with what they hold, until the second factor ends it (`complete`).
+                replaced = old
+            else:
+                # The browser's earlier login (another colleague's, on a shared computer)
+                # ends here, not 30 minutes later: its token no longer works, they are not
+                # present.
+                logins.end(session=session, token=old)
     if user is None or token is None:
         log.info("login.refused", step="password")
         return refused("desk/login.html", form)
     identity.log_in(user, token)
+    flask_session.pop(identity.REPLACES, None)
+    if replaced is not None:
+        flask_session[identity.REPLACES] = replaced
     step = ".second_factor" if user.totp_enrolled_at else ".enrol"
     nxt = request.args.get("next")
     return redirect(url_for(step, next=nxt) if nxt else url_for(step), 303)
@@ -228,6 +242,7 @@ def complete(user: User, *, enrolled: bool = False) -> list[str] | None:
     sheet at enrolment (else an empty list), or None when the login ended meanwhile."""
     token = identity.login_token()
     assert token is not None  # noqa: S101 - only a half-logged-in browser gets here
+    replaced = flask_session.pop(identity.REPLACES, None)
     codes: list[str] = []
     with unit_of_work() as session:
         stored = session.get(User, user.id)
@@ -235,6 +250,10 @@ def complete(user: User, *, enrolled: bool = False) -> list[str] | None:
         new_token = logins.complete(session=session, token=token)
         if new_token is None:
             return None
+        if isinstance(replaced, str):  # the same person's login before: this one follows it
+            found = logins.lookup(session=session, token=replaced)
+            if found is not None and found.user_id == user.id:
+                logins.end(session=session, token=replaced)
         if enrolled:
             accounts.confirm_second_factor(session=session, user=stored, source=source())
             codes = logins.new_recovery_codes(session=session, user=stored)

@@ -27,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+from flask import session as flask_session
 from flask_login import LoginManager, UserMixin, current_user
 from flask_login import login_user as flask_login_user
 from flask_login import logout_user as flask_logout_user
@@ -49,6 +50,11 @@ HOME = {"admin": "/desk/admin", "manager": "/desk/manager", "counsellor": "/desk
 CHANGE_PAGE = "desk_auth.password"
 # Set on `g` when the database did not answer this request's login lookup.
 UNANSWERED = "loket_login_unanswered"
+
+
+# The session cookie's key of the same person's complete login that a login in progress in
+# this browser replaces once its second factor is given (`desk.auth.login`).
+REPLACES = "loket_login_replaces"
 
 
 class Staff(UserMixin):  # type: ignore[misc]
@@ -179,14 +185,18 @@ def new_form_token() -> None:
 
 
 def log_out() -> None:
-    """End this browser's login on the server and forget it in the cookie. A counsellor
-    with no other login open lets go of what they held (`workspace.leave`)."""
+    """End this browser's login on the server and forget it in the cookie (and the login it
+    was to replace, `REPLACES`). A counsellor with no other login open lets go of what they
+    held (`workspace.leave`)."""
     token = login_token()
     staff = current_staff()
+    replaced = flask_session.pop(REPLACES, None)
     if token:
         settings = current_app.config["LOKET"]
         with unit_of_work() as session:
             logins.end(session=session, token=token)
+            if isinstance(replaced, str):
+                logins.end(session=session, token=replaced)
             if staff is not None and staff.id is not None:
                 workspace.leave(session=session, user_id=staff.id,
                                 idle_minutes=settings.staff_idle_minutes,

@@ -32,12 +32,12 @@ LAYOUT: dict[str, dict[str, str]] = {
     # as no complete login of theirs is left: at the end, and at a new login's password step.
     "login_end": {"nl": "Je inlog eindigt om {time}.", "en": "Your login ends at {time}."},
     "login_end_held": {
-        "nl": "Rond je gesprekken voor die tijd af of draag ze over: daarna, en ook zodra je "
-              "opnieuw inlogt, gaan de contacten die je behandelt terug naar de wachtrij (een "
-              "lopend telefoongesprek niet) en vervallen je concepten.",
-        "en": "Finish or transfer your conversations before then: after that, and as soon as "
-              "you log in again, the contacts you are working go back to the queue (not a "
-              "call in progress) and your drafts are lost.",
+        "nl": "Log voor die tijd opnieuw in om je gesprekken te houden. Doe je dat niet, dan "
+              "gaan de contacten die je behandelt daarna terug naar de wachtrij (een lopend "
+              "telefoongesprek niet) en vervallen je concepten.",
+        "en": "Log in again before then to keep your conversations. If you do not, the "
+              "contacts you are working go back to the queue after that (not a call in "
+              "progress) and your drafts are lost.",
     },
     "login_end_other": {
         "nl": "Daarna log je opnieuw in; wat je dan nog niet hebt opgeslagen, gaat verloren.",

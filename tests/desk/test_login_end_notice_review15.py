@@ -113,7 +113,7 @@ def test_within_the_last_15_minutes_a_conversation_page_says_when_the_login_ends
     assert found.region is not None and found.region.get("role") == "status"
     assert found.hidden is False
     assert f"Je inlog eindigt om {clock(end)}." in found.text
-    assert "gaan de contacten die je behandelt terug naar de wachtrij" in found.text
+    assert "Log voor die tijd opnieuw in om je gesprekken te houden" in found.text
     assert "Nu opnieuw inloggen" in found.text
     assert found.link == f"/desk/login?next=/desk/contacts/{reference}"
     assert found.region.get("data-shows-in") == "0"
