@@ -357,7 +357,7 @@ def earlier_contacts(*, session: Session, user: User, contact: Contact) -> list[
         select(Contact)
         .where(Contact.phone_hash == contact.phone_hash, col(Contact.id) != contact.id, before)
         .where(access.visible_to(user))
-        .order_by(col(Contact.created_at).desc())
+        .order_by(col(Contact.created_at).desc(), col(Contact.id).desc())
         .limit(20)
     ).all())
 

@@ -51,3 +51,20 @@ def test_the_desk_page_lists_only_earlier_contacts(store_app: Flask) -> None:
     assert "Eerdere contacten" in page and f"/desk/contacts/{first}\"" in page
     page = client.get(f"/desk/contacts/{first}").get_data(as_text=True)
     assert f"/desk/contacts/{later}\"" not in page, "a later contact shown as an earlier one"
+
+
+def test_contacts_made_at_the_same_moment_are_listed_newest_first_by_their_order(
+    store_app: Flask,
+) -> None:
+    # Made at one instant, the one stored first counts as earlier (the tie-break), and the
+    # history lists newest first in that same order.
+    refs = [waiting(store_app) for _ in range(3)]
+    with Session(engine_of(store_app)) as session:
+        rows = [session.exec(select(Contact).where(Contact.reference == r)).one() for r in refs]
+        for row in rows:
+            row.created_at = rows[0].created_at
+            session.add(row)
+        session.commit()
+    history = caller(store_app).do("read", refs[2]).get_json()["history"]
+    assert history == [refs[1], refs[0]], f"not newest first: {history} (made {refs})"
+    assert caller(store_app).do("read", refs[0]).get_json()["history"] == []
