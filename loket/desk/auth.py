@@ -242,14 +242,15 @@ def complete(user: User, *, enrolled: bool = False) -> list[str] | None:
     sheet at enrolment (else an empty list), or None when the login ended meanwhile."""
     token = identity.login_token()
     assert token is not None  # noqa: S101 - only a half-logged-in browser gets here
-    replaced = flask_session.pop(identity.REPLACES, None)
+    replaced = flask_session.get(identity.REPLACES)
     codes: list[str] = []
     with unit_of_work() as session:
         stored = session.get(User, user.id)
         assert stored is not None  # noqa: S101 - checked a moment ago
         new_token = logins.complete(session=session, token=token)
-        if new_token is None:
+        if new_token is None:  # this login ended meanwhile: the earlier one waits as it was
             return None
+        flask_session.pop(identity.REPLACES, None)
         if isinstance(replaced, str):  # the same person's login before: this one follows it
             found = logins.lookup(session=session, token=replaced)
             if found is not None and found.user_id == user.id:

@@ -29,7 +29,8 @@ LAYOUT: dict[str, dict[str, str]] = {
     },
     # The layout's notice from 15 minutes before a login's hard end (`logins.hard_end`).
     # What a counsellor held goes back to its queue, their drafts of it forgotten, as soon
-    # as no complete login of theirs is left: at the end, and at a new login's password step.
+    # as no complete login of theirs is left: at the end, unless they logged in again before
+    # (the earlier login then ends at the new one's second factor, `desk.auth.complete`).
     "login_end": {"nl": "Je inlog eindigt om {time}.", "en": "Your login ends at {time}."},
     "login_end_held": {
         "nl": "Log voor die tijd opnieuw in om je gesprekken te houden. Doe je dat niet, dan "
