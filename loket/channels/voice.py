@@ -215,7 +215,8 @@ def call_sid_or_none() -> str | None:
 
 
 def call_webhook(kind: str, handle: CallHandler) -> Response:
-    """Answer one webhook of a call exactly once; a CallSid seen first here opens the call."""
+    """Answer one webhook of a call exactly once; a CallSid seen first here opens the call,
+    unless it is the call of a person erased while on the line (`calls.erased_caller`)."""
     refused = refuse_caller()
     if refused is not None:
         return refused
@@ -224,9 +225,17 @@ def call_webhook(kind: str, handle: CallHandler) -> Response:
         return unreadable_call()
     at = asked() or step_seen(call_sid, "new")
 
-    def work(session: Session) -> tuple[str, Contact | None]:
+    def work(session: Session) -> tuple[str, Contact | int | None]:
         contact = contacts.lock(session=session, channel=CHANNEL, external_id=call_sid)
         if contact is None:
+            erased = calls.erased_caller(session=session, call_sid=call_sid)
+            if erased is not None:
+                # Its person erased while on the line, the call being ended: a key pressed
+                # meanwhile opens nothing (their number is not stored again); the line ends.
+                # Kept under the erased contact, whose webhooks' payloads are cleared.
+                twiml = VoiceResponse()
+                twiml.hangup()
+                return str(twiml), erased
             opened = start_call(session, call_sid)
             return str(greet(session, opened)), opened
         return str(handle(session, contact)), contact

@@ -1352,6 +1352,18 @@ def still_awaiting_its_call(*, session: Session, contact_id: int) -> bool:
 JOINED = ("in-progress", "completed")
 
 
+def erased_caller(*, session: Session, call_sid: str) -> int | None:
+    """Return the erased contact whose caller's call this is, if any: an erasure while the
+    caller was on the line forgets the call's sid on the contact and keeps it only on the
+    leg it ends the call by (`erasure.hang_up`)."""
+    return session.exec(
+        select(CallLeg.contact_id).join(Contact, col(Contact.id) == CallLeg.contact_id)
+        .where(CallLeg.call_sid == call_sid, CallLeg.kind == "caller",
+               col(Contact.anonymised_at).is_not(None))
+        .limit(1)
+    ).first()
+
+
 def caller_call_ended(*, session: Session, call_sid: str) -> int:
     """A caller's own call ended (Twilio's status callback of the incoming call; the move
     into a counsellor's conference sets none of its own): their leg is over too, so the
