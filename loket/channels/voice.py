@@ -1095,7 +1095,7 @@ def rewindow(session: Session, contact: Contact, callback: CallbackRequest, wind
 def ended_unanswered(contact: Contact) -> bool:
     """Tell whether the call's end was handled before this answer to the question it is
     at: closed as an abandoned call (`call_ended`, or the reconciler: `calls.call_gone`)."""
-    return contact.status == "closed" and contact.outcome == "abandoned"
+    return contacts.closed_abandoned(contact)
 
 
 def answered_after_close(

@@ -581,11 +581,17 @@ def wait_now(*, session: Session, contact: Contact) -> Contact:
     return contact
 
 
+def closed_abandoned(contact: Contact) -> bool:
+    """Tell whether the contact was closed as an abandoned call: our guess that the person
+    left, which a later answer (`mark_answered`, `reopen_abandoned`) may undo."""
+    return contact.status == "closed" and contact.outcome == "abandoned"
+
+
 def mark_answered(
     *, session: Session, contact: Contact, waited_s: int, actor: str, detail: str
 ) -> Contact:
     """A counsellor answered after `waited_s`; answered beats an earlier abandoned guess."""
-    if contact.status == "closed" and contact.outcome == "abandoned":
+    if closed_abandoned(contact):
         contact.status, contact.outcome, contact.closed_at = "in_progress", None, None
     elif unanswered(contact):
         contact.status = "in_progress"
@@ -603,7 +609,7 @@ def mark_abandoned(
     *, session: Session, contact: Contact, waited_s: int | None, actor: str, detail: str
 ) -> Contact:
     """The person left before an answer; nothing changes once they were answered."""
-    if contact.status == "closed" and contact.outcome == "abandoned":
+    if closed_abandoned(contact):
         contact.wait_seconds = waited_s if waited_s is not None else contact.wait_seconds
         session.add(contact)
         return contact
@@ -625,7 +631,7 @@ def reopen_abandoned(*, session: Session, contact: Contact, status: str) -> bool
     after the call's end closed the contact as abandoned, comes first after all (its
     channel then settles the end again, as had it come in that order). The contact goes
     back to `status`, where it stood at that question. Return whether it was reopened."""
-    if contact.status != "closed" or contact.outcome != "abandoned":
+    if not closed_abandoned(contact):
         return False
     contact.status, contact.outcome, contact.closed_at = status, None, None
     contact.updated_at = utcnow()
