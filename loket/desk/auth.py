@@ -193,18 +193,19 @@ def login() -> ResponseReturnValue:
             attempts=attempts, trusted=trusted_device(email=form.email.data) is not None,
         )
         token = logins.start(session=session, user=user, source=source()) if user else None
-        for old in earlier if token is not None and user is not None else ():
-            found = logins.lookup(session=session, token=old)
-            if (found is not None and found.user_id == user.id  # type: ignore[union-attr]
-                    and found.second_factor_at is not None and replaced is None):
-                # The same person logging in again (their login about to end): it stays
-                # theirs, with what they hold, until the second factor ends it (`complete`).
-                replaced = old
-            else:
-                # The browser's earlier login (another colleague's, on a shared computer)
-                # ends here, not 30 minutes later: its token no longer works, they are not
-                # present.
-                logins.end(session=session, token=old)
+        if user is not None and token is not None:
+            for old in earlier:
+                found = logins.lookup(session=session, token=old)
+                if (replaced is None and found is not None and found.user_id == user.id
+                        and found.second_factor_at is not None):
+                    # The same person logging in again (their login about to end): it stays
+                    # theirs, with what they hold, until the second factor ends it (`complete`).
+                    replaced = old
+                else:
+                    # The browser's earlier login (another colleague's, on a shared computer)
+                    # ends here, not 30 minutes later: its token no longer works, they are not
+                    # present.
+                    logins.end(session=session, token=old)
     if user is None or token is None:
         log.info("login.refused", step="password")
         return refused("desk/login.html", form)

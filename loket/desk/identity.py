@@ -24,7 +24,6 @@ from flask import (
     jsonify,
     redirect,
     request,
-    session,
     url_for,
 )
 from flask import session as flask_session
@@ -180,7 +179,7 @@ def new_form_token() -> None:
     login step and at logout, so that a token known before (a session cookie planted on a
     shared computer, a page seen over a shoulder) carries no form of the login after it."""
     name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    session.pop(name, None)
+    flask_session.pop(name, None)
     g.pop(name, None)
 
 
